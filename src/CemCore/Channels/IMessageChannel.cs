@@ -1,0 +1,104 @@
+using CemCore.Primitives;
+
+namespace CemCore.Channels;
+
+/// <summary>What a channel can carry.</summary>
+/// <param name="MaxLength">Maximum body length in the channel's own counting unit (e.g. SMS characters), or <see langword="null"/> for no limit.</param>
+/// <param name="SupportsSubject">Whether messages have a subject line (e-mail).</param>
+/// <param name="SupportsHtml">Whether the body may be HTML.</param>
+/// <param name="SupportsTemplates">Whether the channel sends pre-registered templates with fields (WeChat template messages).</param>
+public sealed record ChannelCapabilities(int? MaxLength = null, bool SupportsSubject = false, bool SupportsHtml = false, bool SupportsTemplates = false)
+{
+    /// <summary>Gets the maximum body length, or <see langword="null"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The length is below 1.</exception>
+    public int? MaxLength { get; } = MaxLength is null or >= 1
+        ? MaxLength
+        : throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "MaxLength must be at least 1.");
+}
+
+/// <summary>A rendered message ready for one channel.</summary>
+/// <param name="CustomerId">The recipient's CRM id. The channel resolves it to an address; CemCore never holds addresses.</param>
+/// <param name="Channel">The channel it was rendered for.</param>
+/// <param name="Subject">Subject (e-mail) or title (push); <see langword="null"/> when the channel has none.</param>
+/// <param name="Body">The rendered body.</param>
+/// <param name="TemplateId">For template channels, the template id; otherwise <see langword="null"/>.</param>
+/// <param name="Fields">For template channels, the field values; otherwise empty.</param>
+/// <param name="Locale">The locale the message was rendered in, such as <c>zh-CN</c>.</param>
+public sealed record OutboundMessage(
+    string CustomerId,
+    ContactChannel Channel,
+    string? Subject,
+    string Body,
+    string? TemplateId = null,
+    IReadOnlyDictionary<string, string>? Fields = null,
+    string Locale = "en-US")
+{
+    /// <summary>Gets the recipient's CRM id.</summary>
+    public string CustomerId { get; } = Check.NotBlank(CustomerId);
+
+    /// <summary>Gets the rendered body.</summary>
+    public string Body { get; } = Body ?? throw new ArgumentNullException(nameof(Body));
+
+    /// <summary>Gets the template fields.</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; } = Fields ?? new Dictionary<string, string>();
+}
+
+/// <summary>The outcome of one send.</summary>
+public enum SendStatus
+{
+    /// <summary>Accepted for delivery by the provider.</summary>
+    Delivered = 0,
+
+    /// <summary>Permanently rejected (bad address, blocked, content refused): do not retry.</summary>
+    Rejected = 1,
+
+    /// <summary>A transient failure (timeout, throttling, provider down): may be retried with the same idempotency key.</summary>
+    TransientFailure = 2,
+}
+
+/// <summary>The result of <see cref="IMessageChannel.SendAsync"/>.</summary>
+/// <param name="Status">Delivered, rejected or transient failure.</param>
+/// <param name="ProviderMessageId">The provider's id for a delivered message, if any.</param>
+/// <param name="Reason">Why it was rejected or failed; must not contain personal data.</param>
+/// <param name="RetryAfter">For a transient failure, how long the provider asked to wait, if it said.</param>
+public sealed record SendResult(SendStatus Status, string? ProviderMessageId = null, string? Reason = null, TimeSpan? RetryAfter = null)
+{
+    /// <summary>A delivered result.</summary>
+    /// <param name="providerMessageId">The provider's id.</param>
+    /// <returns>The result.</returns>
+    public static SendResult Delivered(string? providerMessageId = null) => new(SendStatus.Delivered, providerMessageId);
+
+    /// <summary>A permanent rejection.</summary>
+    /// <param name="reason">Why (no personal data).</param>
+    /// <returns>The result.</returns>
+    public static SendResult Rejected(string reason) => new(SendStatus.Rejected, Reason: reason);
+
+    /// <summary>A transient failure.</summary>
+    /// <param name="reason">Why (no personal data).</param>
+    /// <param name="retryAfter">Suggested wait, if known.</param>
+    /// <returns>The result.</returns>
+    public static SendResult Transient(string reason, TimeSpan? retryAfter = null) => new(SendStatus.TransientFailure, Reason: reason, RetryAfter: retryAfter);
+}
+
+/// <summary>
+/// A host's outbound channel (WeChat, e-mail, SMS, app push…). CemCore renders and decides; the host sends.
+/// </summary>
+/// <remarks>
+/// Implementations must be idempotent on <c>idempotencyKey</c>: a second call with a key already delivered must not
+/// send again and should return the first result. They must be safe for concurrent use.
+/// </remarks>
+public interface IMessageChannel
+{
+    /// <summary>Gets the channel this sender serves.</summary>
+    ContactChannel Channel { get; }
+
+    /// <summary>Gets what the channel can carry.</summary>
+    ChannelCapabilities Capabilities { get; }
+
+    /// <summary>Sends one message.</summary>
+    /// <param name="message">The rendered message.</param>
+    /// <param name="idempotencyKey">A key that identifies this logical send across retries and restarts.</param>
+    /// <param name="cancellationToken">Cancels the send.</param>
+    /// <returns>Delivered, rejected or a transient failure. Exceptions are treated as transient failures by the dispatcher.</returns>
+    ValueTask<SendResult> SendAsync(OutboundMessage message, string idempotencyKey, CancellationToken cancellationToken = default);
+}

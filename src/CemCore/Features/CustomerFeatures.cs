@@ -1,0 +1,150 @@
+using CemCore.Primitives;
+
+namespace CemCore.Features;
+
+/// <summary>
+/// The "buy 'til you die" summary of one customer at a calibration end: frequency <c>x</c>, recency <c>t_x</c>, age <c>T</c>.
+/// </summary>
+/// <remarks>
+/// <para>Definitions (Fader, Hardie &amp; Lee 2005; the CDNOW conventions in <c>shared/data/cdnow/SOURCE.md</c>):
+/// all purchases of a customer on the same calendar day are merged into one transaction; <c>d0</c> is the first purchase day;
+/// <c>x</c> = number of purchase days after <c>d0</c> up to and including the calibration end day; <c>t_x</c> = (last purchase day − d0)
+/// in <see cref="Unit"/> (0 when x = 0); <c>T</c> = (calibration end day − d0) in <see cref="Unit"/>.</para>
+/// <para>The default value is a customer with no repeat purchases and zero age, in days.</para>
+/// </remarks>
+/// <param name="Frequency">Repeat purchase days <c>x</c> (non-negative).</param>
+/// <param name="Recency">Recency <c>t_x</c> in <paramref name="Unit"/> (0 ≤ t_x ≤ T).</param>
+/// <param name="Age">Age <c>T</c> in <paramref name="Unit"/>.</param>
+/// <param name="Unit">The time unit of <paramref name="Recency"/> and <paramref name="Age"/>.</param>
+/// <param name="MeanRepeatSpend">Mean of the daily purchase totals of the <c>x</c> repeat days (the first day excluded); 0 when x = 0. Gamma-Gamma input <c>m_x</c> (zbar).</param>
+public readonly record struct BtydSummary(int Frequency, double Recency, double Age, TimeUnit Unit, decimal MeanRepeatSpend);
+
+/// <summary>Spend and orders of one customer in one category.</summary>
+/// <param name="Category">The category name.</param>
+/// <param name="Spend">Net amount paid on purchase rows of the category (returns are not netted per category).</param>
+/// <param name="Orders">Number of purchase orders with at least one row in the category.</param>
+/// <param name="LastPurchase">The latest purchase instant in the category.</param>
+public readonly record struct CategoryStat(string Category, decimal Spend, int Orders, DateTimeOffset LastPurchase);
+
+/// <summary>Orders and spend of one customer on one sales channel.</summary>
+/// <param name="Channel">The channel.</param>
+/// <param name="Orders">Purchase orders on the channel.</param>
+/// <param name="Spend">Amount paid on the channel.</param>
+public readonly record struct ChannelStat(SalesChannel Channel, int Orders, decimal Spend);
+
+/// <summary>
+/// Features of one customer computed from transactions as of an instant (see <see cref="FeatureExtractor"/>).
+/// </summary>
+/// <remarks>
+/// <para>Conventions: the as-of instant is exclusive (transactions at or after it are ignored, not rejected). Calendar days are taken in
+/// <see cref="FeatureSettings.TimeZone"/> (UTC by default). The calibration end day is the day of the last instant before <see cref="AsOf"/>,
+/// so <c>AsOf = 1997-10-01T00:00Z</c> includes purchases made on 1997-09-30. Money is <see cref="decimal"/> in the data's currency.</para>
+/// <para>An order is the set of rows sharing an order id (or one row without an id). A return reduces <see cref="MonetaryTotal"/>.</para>
+/// <para>A customer with returns but no purchases in the window has <see cref="OrderCount"/> 0 and no purchase instants.</para>
+/// <para>Immutable and thread-safe. <see cref="Categories"/> and <see cref="Channels"/> are compared by reference.</para>
+/// </remarks>
+public sealed record CustomerFeatures
+{
+    internal CustomerFeatures(string customerId, DateTimeOffset asOf)
+    {
+        CustomerId = customerId;
+        AsOf = asOf;
+    }
+
+    /// <summary>Gets the customer's CRM id.</summary>
+    public string CustomerId { get; }
+
+    /// <summary>Gets the exclusive as-of instant.</summary>
+    public DateTimeOffset AsOf { get; }
+
+    /// <summary>Gets the number of purchase orders before <see cref="AsOf"/>.</summary>
+    public int OrderCount { get; internal init; }
+
+    /// <summary>Gets the number of purchase orders after the first one (<c>max(OrderCount − 1, 0)</c>).</summary>
+    public int RepeatCount => Math.Max(OrderCount - 1, 0);
+
+    /// <summary>Gets the number of distinct calendar days with a purchase.</summary>
+    public int PurchaseDays { get; internal init; }
+
+    /// <summary>Gets the first purchase instant, or <see langword="null"/> when there is none.</summary>
+    public DateTimeOffset? FirstPurchase { get; internal init; }
+
+    /// <summary>Gets the last purchase instant, or <see langword="null"/> when there is none.</summary>
+    public DateTimeOffset? LastPurchase { get; internal init; }
+
+    /// <summary>Gets the elapsed days from the last purchase to <see cref="AsOf"/> (fractional), or <see langword="null"/> with no purchase.</summary>
+    public double? RecencyDays => LastPurchase is { } last ? (AsOf - last).TotalDays : null;
+
+    /// <summary>Gets the elapsed days from the first purchase to <see cref="AsOf"/> (fractional), or <see langword="null"/> with no purchase.</summary>
+    public double? TenureDays => FirstPurchase is { } first ? (AsOf - first).TotalDays : null;
+
+    /// <summary>Gets the amount paid on purchases (gross of returns).</summary>
+    public decimal GrossSpend { get; internal init; }
+
+    /// <summary>Gets the amount refunded by returns.</summary>
+    public decimal ReturnedAmount { get; internal init; }
+
+    /// <summary>Gets the monetary value: <see cref="GrossSpend"/> − <see cref="ReturnedAmount"/>.</summary>
+    public decimal MonetaryTotal => GrossSpend - ReturnedAmount;
+
+    /// <summary>Gets the mean monetary value per purchase order (<see cref="MonetaryTotal"/> / <see cref="OrderCount"/>); 0 with no orders.</summary>
+    public decimal MonetaryMean => OrderCount == 0 ? 0m : MonetaryTotal / OrderCount;
+
+    /// <summary>Gets the number of return orders.</summary>
+    public int ReturnCount { get; internal init; }
+
+    /// <summary>Gets return orders per purchase order (<see cref="ReturnCount"/> / <see cref="OrderCount"/>); 0 with no orders.</summary>
+    public double ReturnRate => OrderCount == 0 ? 0.0 : (double)ReturnCount / OrderCount;
+
+    /// <summary>Gets the total discount granted on purchases.</summary>
+    public decimal DiscountTotal { get; internal init; }
+
+    /// <summary>Gets the discount share of list value: <see cref="DiscountTotal"/> / (<see cref="GrossSpend"/> + <see cref="DiscountTotal"/>); 0 when both are 0.</summary>
+    public double DiscountShare => GrossSpend + DiscountTotal == 0m ? 0.0 : (double)(DiscountTotal / (GrossSpend + DiscountTotal));
+
+    /// <summary>Gets the total quantity bought.</summary>
+    public long Quantity { get; internal init; }
+
+    /// <summary>Gets the number of intervals between consecutive purchase days (<see cref="PurchaseDays"/> − 1, at least 0).</summary>
+    public int IntervalCount => Math.Max(PurchaseDays - 1, 0);
+
+    /// <summary>Gets the mean days between consecutive purchase days, or <see langword="null"/> with fewer than two purchase days.</summary>
+    public double? IntervalMeanDays { get; internal init; }
+
+    /// <summary>Gets the population standard deviation (divisor n) of the days between consecutive purchase days, or <see langword="null"/> with fewer than two purchase days.</summary>
+    public double? IntervalPopulationStdDevDays { get; internal init; }
+
+    /// <summary>Gets the shortest interval in days, or <see langword="null"/>.</summary>
+    public int? IntervalMinDays { get; internal init; }
+
+    /// <summary>Gets the longest interval in days, or <see langword="null"/>.</summary>
+    public int? IntervalMaxDays { get; internal init; }
+
+    /// <summary>Gets the BTYD summary (x, t_x, T) in <see cref="FeatureSettings.TimeUnit"/>; default when there is no purchase.</summary>
+    public BtydSummary Btyd { get; internal init; }
+
+    /// <summary>Gets spend per category, ordered by category name (ordinal).</summary>
+    public IReadOnlyList<CategoryStat> Categories { get; internal init; } = [];
+
+    /// <summary>Gets orders per channel, ordered by channel text (ordinal, case-insensitive).</summary>
+    public IReadOnlyList<ChannelStat> Channels { get; internal init; } = [];
+
+    /// <summary>Gets whether the customer has at least one purchase before <see cref="AsOf"/>.</summary>
+    public bool HasPurchased => OrderCount > 0;
+
+    /// <summary>Returns the category statistics for <paramref name="category"/> (ordinal, case-insensitive), or <see langword="null"/>.</summary>
+    /// <param name="category">The category.</param>
+    /// <returns>The statistics, or <see langword="null"/> when the customer never bought in it.</returns>
+    public CategoryStat? FindCategory(string category)
+    {
+        foreach (var c in Categories)
+        {
+            if (string.Equals(c.Category, category, StringComparison.OrdinalIgnoreCase))
+            {
+                return c;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,356 @@
+using CemCore.Primitives;
+using CemCore.Sources;
+using CemCore.Transactions;
+
+namespace CemCore.Features;
+
+/// <summary>
+/// Computes <see cref="CustomerFeatures"/> from transactions as of an instant, in one pass over each customer's rows.
+/// </summary>
+/// <remarks>
+/// <para>Input order does not matter: rows are grouped by customer (counting sort) and ordered by instant inside each customer.
+/// Rows at or after the as-of instant are ignored, not rejected.</para>
+/// <para>Thread-safe: the extractor holds no state.</para>
+/// </remarks>
+public static class FeatureExtractor
+{
+    /// <summary>Computes the features of every customer in <paramref name="table"/>.</summary>
+    /// <param name="table">The transactions.</param>
+    /// <param name="asOf">The exclusive as-of instant.</param>
+    /// <param name="settings">Settings; <see langword="null"/> for <see cref="FeatureSettings.Default"/>.</param>
+    /// <param name="progress">Receives progress (stage <c>"features"</c>, customers done), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Checked every 4,096 customers.</param>
+    /// <returns>The feature set, one entry per customer in first-appearance order.</returns>
+    public static CustomerFeatureSet Compute(
+        TransactionTable table,
+        DateTimeOffset asOf,
+        FeatureSettings? settings = null,
+        IProgress<OperationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        settings ??= FeatureSettings.Default;
+        var customers = table.CustomerIds.Count;
+        var asOfTicks = asOf.UtcTicks;
+        var cust = table.CustomerIndex;
+        var ticks = table.UtcTicks;
+
+        // Counting sort of included rows by customer.
+        var start = new int[customers + 1];
+        for (var i = 0; i < table.Count; i++)
+        {
+            if (ticks[i] < asOfTicks)
+            {
+                start[cust[i] + 1]++;
+            }
+        }
+
+        for (var c = 0; c < customers; c++)
+        {
+            start[c + 1] += start[c];
+        }
+
+        var rows = new int[start[customers]];
+        var keys = new long[rows.Length];
+        var fill = (int[])start.Clone();
+        for (var i = 0; i < table.Count; i++)
+        {
+            if (ticks[i] < asOfTicks)
+            {
+                var p = fill[cust[i]]++;
+                rows[p] = i;
+                keys[p] = ticks[i];
+            }
+        }
+
+        var state = new Scratch(table);
+        var endDay = settings.DayOf(asOfTicks - 1);
+        var unitDays = (double)TimeUnits.DaysPerUnit(settings.TimeUnit);
+        var result = new CustomerFeatures[customers];
+        for (var c = 0; c < customers; c++)
+        {
+            if ((c & 4095) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new OperationProgress("features", c, customers));
+            }
+
+            var from = start[c];
+            var to = start[c + 1];
+            SortByTime(keys.AsSpan(from, to - from), rows.AsSpan(from, to - from));
+            result[c] = ComputeOne(table, table.CustomerIds[c], rows.AsSpan(from, to - from), asOf, endDay, unitDays, settings, state);
+        }
+
+        progress?.Report(new OperationProgress("features", customers, customers));
+        return new CustomerFeatureSet(result, asOf, settings);
+    }
+
+    /// <summary>Reads every transaction before <paramref name="asOf"/> from a source and computes the features.</summary>
+    /// <param name="source">The host's transaction source.</param>
+    /// <param name="asOf">The exclusive as-of instant.</param>
+    /// <param name="settings">Settings; <see langword="null"/> for defaults.</param>
+    /// <param name="progress">Receives progress (stages <c>"read"</c> and <c>"features"</c>), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels reading and computing.</param>
+    /// <returns>The feature set.</returns>
+    /// <exception cref="DataFormatException">The source yielded rows that break a rule of <see cref="TransactionTableBuilder"/>.</exception>
+    public static async ValueTask<CustomerFeatureSet> ComputeAsync(
+        ITransactionSource source,
+        DateTimeOffset asOf,
+        FeatureSettings? settings = null,
+        IProgress<OperationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var builder = new TransactionTableBuilder();
+        long n = 0;
+        await foreach (var t in source.ReadTransactionsAsync(new TimeWindow(null, asOf), cancellationToken).ConfigureAwait(false))
+        {
+            builder.Add(t);
+            if ((++n & 4095) == 0)
+            {
+                progress?.Report(new OperationProgress("read", n, null));
+            }
+        }
+
+        progress?.Report(new OperationProgress("read", n, n));
+        return Compute(builder.Build(), asOf, settings, progress, cancellationToken);
+    }
+
+    private static void SortByTime(Span<long> keys, Span<int> rows)
+    {
+        // Rows usually arrive in time order: check before sorting. Ties keep input order (stable) by breaking on row index.
+        for (var i = 1; i < keys.Length; i++)
+        {
+            if (keys[i] < keys[i - 1] || (keys[i] == keys[i - 1] && rows[i] < rows[i - 1]))
+            {
+                var pairs = new (long Tick, int Row)[keys.Length];
+                for (var j = 0; j < keys.Length; j++)
+                {
+                    pairs[j] = (keys[j], rows[j]);
+                }
+
+                Array.Sort(pairs);
+                for (var j = 0; j < keys.Length; j++)
+                {
+                    keys[j] = pairs[j].Tick;
+                    rows[j] = pairs[j].Row;
+                }
+
+                return;
+            }
+        }
+    }
+
+    private static CustomerFeatures ComputeOne(
+        TransactionTable table,
+        string customerId,
+        ReadOnlySpan<int> rows,
+        DateTimeOffset asOf,
+        long endDay,
+        double unitDays,
+        FeatureSettings settings,
+        Scratch s)
+    {
+        var ticks = table.UtcTicks;
+        var amounts = table.Amounts;
+        var kinds = table.Kinds;
+        var orders = table.OrderIndex;
+        var cats = table.CategoryIndex;
+        var chans = table.ChannelIndex;
+        var qty = table.Quantities;
+        var discounts = table.Discounts;
+        s.Stamp++;
+
+        int orderCount = 0, returnCount = 0, purchaseDays = 0, repeatDays = 0;
+        decimal gross = 0m, returned = 0m, discount = 0m, repeatSpend = 0m;
+        long quantity = 0;
+        long firstTicks = 0, lastTicks = 0, firstDay = 0, lastDay = long.MinValue;
+        double intervalSum = 0, intervalSumSq = 0;
+        int minInterval = int.MaxValue, maxInterval = 0;
+        int catCount = 0, chanCount = 0;
+
+        foreach (var r in rows)
+        {
+            var o = orders[r];
+            if (kinds[r] == TransactionKind.Return)
+            {
+                returned += amounts[r];
+                if (s.OrderStamp[o] != s.Stamp)
+                {
+                    s.OrderStamp[o] = s.Stamp;
+                    returnCount++;
+                }
+
+                continue;
+            }
+
+            var newOrder = s.OrderStamp[o] != s.Stamp;
+            if (newOrder)
+            {
+                s.OrderStamp[o] = s.Stamp;
+                orderCount++;
+            }
+
+            var day = settings.DayOf(ticks[r]);
+            if (orderCount == 1 && newOrder)
+            {
+                firstTicks = ticks[r];
+                firstDay = day;
+            }
+
+            lastTicks = ticks[r];
+            if (day != lastDay)
+            {
+                if (purchaseDays > 0)
+                {
+                    var gap = checked((int)(day - lastDay));
+                    intervalSum += gap;
+                    intervalSumSq += (double)gap * gap;
+                    minInterval = Math.Min(minInterval, gap);
+                    maxInterval = Math.Max(maxInterval, gap);
+                    repeatDays++;
+                }
+
+                purchaseDays++;
+                lastDay = day;
+            }
+
+            if (purchaseDays > 1)
+            {
+                repeatSpend += amounts[r];
+            }
+
+            gross += amounts[r];
+            discount += discounts[r];
+            quantity += qty[r];
+
+            var cat = cats[r];
+            if (cat >= 0)
+            {
+                if (s.CatStamp[cat] != s.Stamp)
+                {
+                    s.CatStamp[cat] = s.Stamp;
+                    s.CatSlot[cat] = catCount;
+                    s.CatList[catCount++] = new CatAcc { Category = cat };
+                }
+
+                ref var acc = ref s.CatList[s.CatSlot[cat]];
+                acc.Spend += amounts[r];
+                acc.LastTicks = ticks[r];
+                if (acc.LastOrder != o + 1)
+                {
+                    acc.LastOrder = o + 1;
+                    acc.Orders++;
+                }
+            }
+
+            var ch = chans[r];
+            if (ch >= 0)
+            {
+                if (s.ChanStamp[ch] != s.Stamp)
+                {
+                    s.ChanStamp[ch] = s.Stamp;
+                    s.ChanSlot[ch] = chanCount;
+                    s.ChanList[chanCount++] = new ChanAcc { Channel = ch };
+                }
+
+                ref var acc = ref s.ChanList[s.ChanSlot[ch]];
+                acc.Spend += amounts[r];
+                if (newOrder)
+                {
+                    acc.Orders++;
+                }
+            }
+        }
+
+        var features = new CustomerFeatures(customerId, asOf)
+        {
+            OrderCount = orderCount,
+            ReturnCount = returnCount,
+            PurchaseDays = purchaseDays,
+            GrossSpend = gross,
+            ReturnedAmount = returned,
+            DiscountTotal = discount,
+            Quantity = quantity,
+            FirstPurchase = orderCount > 0 ? new DateTimeOffset(firstTicks, TimeSpan.Zero) : null,
+            LastPurchase = orderCount > 0 ? new DateTimeOffset(lastTicks, TimeSpan.Zero) : null,
+            IntervalMeanDays = repeatDays > 0 ? intervalSum / repeatDays : null,
+            IntervalPopulationStdDevDays = repeatDays > 0 ? Math.Sqrt(Math.Max(0.0, (intervalSumSq / repeatDays) - Math.Pow(intervalSum / repeatDays, 2))) : null,
+            IntervalMinDays = repeatDays > 0 ? minInterval : null,
+            IntervalMaxDays = repeatDays > 0 ? maxInterval : null,
+            Btyd = orderCount > 0
+                ? new BtydSummary(
+                    repeatDays,
+                    (lastDay - firstDay) / unitDays,
+                    (endDay - firstDay) / unitDays,
+                    settings.TimeUnit,
+                    repeatDays > 0 ? repeatSpend / repeatDays : 0m)
+                : new BtydSummary(0, 0, 0, settings.TimeUnit, 0m),
+            Categories = catCount == 0 ? [] : BuildCategories(table, s, catCount),
+            Channels = chanCount == 0 ? [] : BuildChannels(table, s, chanCount),
+        };
+        return features;
+    }
+
+    private static CategoryStat[] BuildCategories(TransactionTable table, Scratch s, int count)
+    {
+        var list = new CategoryStat[count];
+        for (var i = 0; i < count; i++)
+        {
+            var a = s.CatList[i];
+            list[i] = new CategoryStat(table.Categories[a.Category], a.Spend, a.Orders, new DateTimeOffset(a.LastTicks, TimeSpan.Zero));
+        }
+
+        if (count > 1)
+        {
+            Array.Sort(list, static (x, y) => string.CompareOrdinal(x.Category, y.Category));
+        }
+
+        return list;
+    }
+
+    private static ChannelStat[] BuildChannels(TransactionTable table, Scratch s, int count)
+    {
+        var list = new ChannelStat[count];
+        for (var i = 0; i < count; i++)
+        {
+            var a = s.ChanList[i];
+            list[i] = new ChannelStat(table.Channels[a.Channel], a.Orders, a.Spend);
+        }
+
+        if (count > 1)
+        {
+            Array.Sort(list, static (x, y) => StringComparer.OrdinalIgnoreCase.Compare(x.Channel.Value, y.Channel.Value));
+        }
+
+        return list;
+    }
+
+    private struct CatAcc
+    {
+        public int Category;
+        public decimal Spend;
+        public int Orders;
+        public int LastOrder;
+        public long LastTicks;
+    }
+
+    private struct ChanAcc
+    {
+        public int Channel;
+        public decimal Spend;
+        public int Orders;
+    }
+
+    private sealed class Scratch(TransactionTable table)
+    {
+        public int Stamp;
+        public readonly int[] OrderStamp = new int[table.OrderCount];
+        public readonly int[] CatStamp = new int[table.Categories.Count];
+        public readonly int[] CatSlot = new int[table.Categories.Count];
+        public readonly CatAcc[] CatList = new CatAcc[table.Categories.Count];
+        public readonly int[] ChanStamp = new int[table.Channels.Count];
+        public readonly int[] ChanSlot = new int[table.Channels.Count];
+        public readonly ChanAcc[] ChanList = new ChanAcc[table.Channels.Count];
+    }
+}

@@ -1,0 +1,50 @@
+using CemCore.Primitives;
+
+namespace CemCore.Features;
+
+/// <summary>Settings of <see cref="FeatureExtractor"/>. Immutable; checked on construction.</summary>
+/// <remarks>The default instance uses days and UTC calendar days.</remarks>
+public sealed record FeatureSettings
+{
+    /// <summary>Creates settings.</summary>
+    /// <param name="timeUnit">Unit of the BTYD recency and age (<see cref="BtydSummary"/>). Default: days.</param>
+    /// <param name="timeZone">Zone in which calendar days are taken (same-day merging, intervals, BTYD). Default: UTC.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeUnit"/> is undefined.</exception>
+    public FeatureSettings(TimeUnit timeUnit = TimeUnit.Day, TimeZoneInfo? timeZone = null)
+    {
+        _ = TimeUnits.DaysPerUnit(timeUnit);
+        TimeUnit = timeUnit;
+        TimeZone = timeZone ?? TimeZoneInfo.Utc;
+    }
+
+    /// <summary>Gets the default settings (days, UTC).</summary>
+    public static FeatureSettings Default { get; } = new();
+
+    /// <summary>Gets the BTYD time unit. <value>The default is <see cref="TimeUnit.Day"/>.</value></summary>
+    public TimeUnit TimeUnit { get; }
+
+    /// <summary>Gets the zone of calendar days. <value>The default is UTC.</value></summary>
+    public TimeZoneInfo TimeZone { get; }
+
+    /// <summary>Returns the calendar day (days since 0001-01-01) of a UTC instant in <see cref="TimeZone"/>.</summary>
+    /// <param name="utcTicks">The instant as UTC ticks.</param>
+    /// <returns>The day number.</returns>
+    internal long DayOf(long utcTicks)
+    {
+        long local;
+        if (ReferenceEquals(TimeZone, TimeZoneInfo.Utc) || (!TimeZone.SupportsDaylightSavingTime && TimeZone.BaseUtcOffset == TimeSpan.Zero))
+        {
+            local = utcTicks;
+        }
+        else if (!TimeZone.SupportsDaylightSavingTime)
+        {
+            local = utcTicks + TimeZone.BaseUtcOffset.Ticks;
+        }
+        else
+        {
+            local = TimeZoneInfo.ConvertTimeFromUtc(new DateTime(utcTicks, DateTimeKind.Utc), TimeZone).Ticks;
+        }
+
+        return local / TimeSpan.TicksPerDay;
+    }
+}

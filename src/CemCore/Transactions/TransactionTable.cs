@@ -1,0 +1,111 @@
+using CemCore.Primitives;
+
+namespace CemCore.Transactions;
+
+/// <summary>
+/// A columnar (struct-of-arrays) table of transaction rows, the input of batch feature extraction.
+/// Each row is one order line, or one whole transaction when lines are not known.
+/// </summary>
+/// <remarks>
+/// <para>Built with <see cref="TransactionTableBuilder"/>. Immutable and safe for concurrent reads.</para>
+/// <para>Rows that share an order id belong to one order (they agree on customer, instant and kind; the builder checks it).
+/// Rows without an order id are one order each. Row order is the order of <c>Add</c> calls; it need not be time order.</para>
+/// </remarks>
+public sealed class TransactionTable
+{
+    private readonly int[] _customer;
+    private readonly long[] _ticks;
+    private readonly decimal[] _amount;
+    private readonly decimal[] _discount;
+    private readonly TransactionKind[] _kind;
+    private readonly int[] _order;
+    private readonly int[] _category;
+    private readonly int[] _channel;
+    private readonly int[] _quantity;
+    private readonly int[] _originalOrder;
+    private readonly ReturnReason[] _reason;
+
+    internal TransactionTable(
+        int count,
+        string[] customerIds,
+        string[] categories,
+        SalesChannel[] channels,
+        int orderCount,
+        int[] customer,
+        long[] ticks,
+        decimal[] amount,
+        decimal[] discount,
+        TransactionKind[] kind,
+        int[] order,
+        int[] category,
+        int[] channel,
+        int[] quantity,
+        int[] originalOrder,
+        ReturnReason[] reason)
+    {
+        Count = count;
+        CustomerIds = Array.AsReadOnly(customerIds);
+        Categories = Array.AsReadOnly(categories);
+        Channels = Array.AsReadOnly(channels);
+        OrderCount = orderCount;
+        _customer = customer;
+        _ticks = ticks;
+        _amount = amount;
+        _discount = discount;
+        _kind = kind;
+        _order = order;
+        _category = category;
+        _channel = channel;
+        _quantity = quantity;
+        _originalOrder = originalOrder;
+        _reason = reason;
+    }
+
+    /// <summary>Gets the number of rows.</summary>
+    public int Count { get; }
+
+    /// <summary>Gets the number of distinct orders (purchases and returns).</summary>
+    public int OrderCount { get; }
+
+    /// <summary>Gets the distinct customer ids, indexed by <see cref="CustomerIndex"/> (first-appearance order).</summary>
+    public IReadOnlyList<string> CustomerIds { get; }
+
+    /// <summary>Gets the distinct non-empty categories, indexed by <see cref="CategoryIndex"/>.</summary>
+    public IReadOnlyList<string> Categories { get; }
+
+    /// <summary>Gets the distinct specified channels, indexed by <see cref="ChannelIndex"/>.</summary>
+    public IReadOnlyList<SalesChannel> Channels { get; }
+
+    /// <summary>Gets each row's customer index into <see cref="CustomerIds"/>.</summary>
+    public ReadOnlySpan<int> CustomerIndex => _customer.AsSpan(0, Count);
+
+    /// <summary>Gets each row's instant as UTC ticks (<see cref="DateTimeOffset.UtcTicks"/>).</summary>
+    public ReadOnlySpan<long> UtcTicks => _ticks.AsSpan(0, Count);
+
+    /// <summary>Gets each row's amount (non-negative; the kind gives the sign).</summary>
+    public ReadOnlySpan<decimal> Amounts => _amount.AsSpan(0, Count);
+
+    /// <summary>Gets each row's discount (non-negative).</summary>
+    public ReadOnlySpan<decimal> Discounts => _discount.AsSpan(0, Count);
+
+    /// <summary>Gets each row's kind.</summary>
+    public ReadOnlySpan<TransactionKind> Kinds => _kind.AsSpan(0, Count);
+
+    /// <summary>Gets each row's order number in [0, <see cref="OrderCount"/>); rows of one order share it.</summary>
+    public ReadOnlySpan<int> OrderIndex => _order.AsSpan(0, Count);
+
+    /// <summary>Gets each row's category index into <see cref="Categories"/>, or -1 when none.</summary>
+    public ReadOnlySpan<int> CategoryIndex => _category.AsSpan(0, Count);
+
+    /// <summary>Gets each row's channel index into <see cref="Channels"/>, or -1 when unspecified.</summary>
+    public ReadOnlySpan<int> ChannelIndex => _channel.AsSpan(0, Count);
+
+    /// <summary>Gets each row's quantity (at least 1).</summary>
+    public ReadOnlySpan<int> Quantities => _quantity.AsSpan(0, Count);
+
+    /// <summary>Gets, for return rows, the order number of the refunded purchase; -1 for purchases.</summary>
+    public ReadOnlySpan<int> OriginalOrderIndex => _originalOrder.AsSpan(0, Count);
+
+    /// <summary>Gets each row's return reason (<see cref="ReturnReason.Unspecified"/> for purchases).</summary>
+    public ReadOnlySpan<ReturnReason> ReturnReasons => _reason.AsSpan(0, Count);
+}

@@ -1,0 +1,424 @@
+using CemCore.Primitives;
+using CemCore.Sources;
+
+namespace CemCore.Transactions;
+
+/// <summary>
+/// Builds a <see cref="TransactionTable"/> row by row. Mutable, single-use and not thread-safe;
+/// <see cref="Build"/> validates cross-row rules and returns the immutable table.
+/// </summary>
+/// <remarks>
+/// Rules (each violation throws <see cref="DataFormatException"/> naming the 1-based row and the field):
+/// <list type="bullet">
+/// <item>Amounts and discounts are finite and non-negative; a refund is a row of kind <see cref="TransactionKind.Return"/>, never a negative amount.</item>
+/// <item>Rows that share an order id are lines of one order and must agree on customer, instant and kind.</item>
+/// <item>A return names the purchase it refunds; at <see cref="Build"/> that order must exist, be a purchase and belong to the same customer.</item>
+/// </list>
+/// </remarks>
+public sealed class TransactionTableBuilder
+{
+    private readonly Dictionary<string, int> _customers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _customerLookup;
+    private readonly Dictionary<string, int> _orders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _orderLookup;
+    private readonly Dictionary<string, int> _categories = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _categoryLookup;
+    private readonly Dictionary<SalesChannel, int> _channels = [];
+    private readonly List<string> _customerIds = [];
+    private readonly List<string> _categoryNames = [];
+    private readonly List<SalesChannel> _channelValues = [];
+
+    // Per order: customer, ticks, kind, whether a row defined it (false = only referenced by a return so far), first row.
+    private int[] _orderCustomer = new int[16];
+    private long[] _orderTicks = new long[16];
+    private TransactionKind[] _orderKind = new TransactionKind[16];
+    private bool[] _orderSeen = new bool[16];
+    private int[] _orderFirstRow = new int[16];
+    private int _orderCount;
+
+    private int[] _customer;
+    private long[] _ticks;
+    private decimal[] _amount;
+    private decimal[] _discount;
+    private TransactionKind[] _kind;
+    private int[] _order;
+    private int[] _category;
+    private int[] _channel;
+    private int[] _quantity;
+    private int[] _originalOrder;
+    private ReturnReason[] _reason;
+    private int _count;
+    private bool _built;
+
+    /// <summary>Creates a builder.</summary>
+    /// <param name="capacity">Expected number of rows (a hint).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative.</exception>
+    public TransactionTableBuilder(int capacity = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        capacity = Math.Max(capacity, 16);
+        _customer = new int[capacity];
+        _ticks = new long[capacity];
+        _amount = new decimal[capacity];
+        _discount = new decimal[capacity];
+        _kind = new TransactionKind[capacity];
+        _order = new int[capacity];
+        _category = new int[capacity];
+        _channel = new int[capacity];
+        _quantity = new int[capacity];
+        _originalOrder = new int[capacity];
+        _reason = new ReturnReason[capacity];
+        _customerLookup = _customers.GetAlternateLookup<ReadOnlySpan<char>>();
+        _orderLookup = _orders.GetAlternateLookup<ReadOnlySpan<char>>();
+        _categoryLookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Gets the number of rows added so far.</summary>
+    public int Count => _count;
+
+    /// <summary>Adds a transaction: one row per order line (the transaction's <see cref="Transaction.Amount"/> is authoritative and is
+    /// split over the lines in proportion to their net amounts), or one row when it has no lines.</summary>
+    /// <param name="transaction">The transaction.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="DataFormatException">The row breaks a rule (see remarks of the type).</exception>
+    /// <exception cref="InvalidOperationException"><see cref="Build"/> was already called.</exception>
+    public TransactionTableBuilder Add(Transaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var lines = transaction.Lines;
+        if (lines.Count == 0)
+        {
+            AddRow(transaction.CustomerId, transaction.Timestamp.UtcTicks, transaction.Amount, transaction.Kind, transaction.OrderId,
+                transaction.Channel, default, 1, transaction.Discount, transaction.OriginalOrderId, transaction.ReturnReason);
+            return this;
+        }
+
+        decimal netSum = 0m;
+        foreach (var line in lines)
+        {
+            netSum += line.NetAmount;
+        }
+
+        decimal allocated = 0m;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            decimal share = i == lines.Count - 1
+                ? transaction.Amount - allocated
+                : netSum == 0m ? transaction.Amount / lines.Count : decimal.Round(transaction.Amount * line.NetAmount / netSum, 4);
+            if (share < 0m)
+            {
+                share = 0m;
+            }
+
+            allocated += share;
+            AddRow(transaction.CustomerId, transaction.Timestamp.UtcTicks, share, transaction.Kind, transaction.OrderId,
+                transaction.Channel, line.Category, line.Quantity, line.Discount, transaction.OriginalOrderId, transaction.ReturnReason);
+        }
+
+        return this;
+    }
+
+    /// <summary>Adds one row from spans (no allocation for customers, orders and categories already seen). This is the fast path for parsers.</summary>
+    /// <param name="customerId">The customer's CRM id; not blank.</param>
+    /// <param name="utcTicks">The instant as UTC ticks.</param>
+    /// <param name="amount">Amount paid or refunded; finite and non-negative.</param>
+    /// <param name="kind">Purchase or return.</param>
+    /// <param name="orderId">Order id; empty means the row is an order of its own.</param>
+    /// <param name="channel">Sales channel.</param>
+    /// <param name="category">Category; empty when unknown.</param>
+    /// <param name="quantity">Quantity, at least 1.</param>
+    /// <param name="discount">Discount, non-negative.</param>
+    /// <param name="originalOrderId">For a return, the refunded order id (required); empty for purchases.</param>
+    /// <param name="reason">For a return, the reason.</param>
+    /// <returns>The 1-based row number.</returns>
+    /// <exception cref="DataFormatException">The row breaks a rule.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="Build"/> was already called.</exception>
+    public int AddRow(
+        ReadOnlySpan<char> customerId,
+        long utcTicks,
+        decimal amount,
+        TransactionKind kind,
+        ReadOnlySpan<char> orderId,
+        SalesChannel channel,
+        ReadOnlySpan<char> category,
+        int quantity,
+        decimal discount,
+        ReadOnlySpan<char> originalOrderId,
+        ReturnReason reason)
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException("Build() was already called; a TransactionTableBuilder is single-use.");
+        }
+
+        var row = _count + 1;
+        customerId = customerId.Trim();
+        if (customerId.IsEmpty)
+        {
+            throw new DataFormatException("The customer id is empty.", null, row, "customer_id");
+        }
+
+        if (amount < 0m)
+        {
+            throw new DataFormatException("The amount is negative; record a refund as a row of kind Return with a positive amount.", null, row, "amount");
+        }
+
+        if (discount < 0m)
+        {
+            throw new DataFormatException("The discount is negative.", null, row, "discount");
+        }
+
+        if (quantity < 1)
+        {
+            throw new DataFormatException("The quantity must be at least 1.", null, row, "quantity");
+        }
+
+        if (utcTicks < DateTimeOffset.MinValue.UtcTicks || utcTicks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            throw new DataFormatException("The timestamp is out of range.", null, row, "timestamp");
+        }
+
+        if (kind is not (TransactionKind.Purchase or TransactionKind.Return))
+        {
+            throw new DataFormatException("The kind must be Purchase or Return.", null, row, "kind");
+        }
+
+        originalOrderId = originalOrderId.Trim();
+        if (kind == TransactionKind.Return && originalOrderId.IsEmpty)
+        {
+            throw new DataFormatException("A return must name the order it refunds.", null, row, "original_order_id");
+        }
+
+        if (kind == TransactionKind.Purchase && (!originalOrderId.IsEmpty || reason != ReturnReason.Unspecified))
+        {
+            throw new DataFormatException("Only a return may carry an original order id or a return reason.", null, row, "original_order_id");
+        }
+
+        if (_count == _customer.Length)
+        {
+            Grow();
+        }
+
+        if (!_customerLookup.TryGetValue(customerId, out var c))
+        {
+            c = _customerIds.Count;
+            var id = customerId.ToString();
+            _customers.Add(id, c);
+            _customerIds.Add(id);
+        }
+
+        orderId = orderId.Trim();
+        int o;
+        if (orderId.IsEmpty)
+        {
+            o = NewOrder(c, utcTicks, kind, row, seen: true);
+        }
+        else if (_orderLookup.TryGetValue(orderId, out o))
+        {
+            if (!_orderSeen[o])
+            {
+                _orderCustomer[o] = c;
+                _orderTicks[o] = utcTicks;
+                _orderKind[o] = kind;
+                _orderSeen[o] = true;
+                _orderFirstRow[o] = row;
+            }
+            else if (_orderCustomer[o] != c || _orderTicks[o] != utcTicks || _orderKind[o] != kind)
+            {
+                throw new DataFormatException(
+                    $"The order id is reused: rows sharing an order id are lines of one order and must have the same customer, timestamp and kind (first seen at row {_orderFirstRow[o]}).",
+                    null, row, "order_id");
+            }
+        }
+        else
+        {
+            o = NewOrder(c, utcTicks, kind, row, seen: true);
+            _orders.Add(orderId.ToString(), o);
+        }
+
+        var original = -1;
+        if (kind == TransactionKind.Return)
+        {
+            if (!_orderLookup.TryGetValue(originalOrderId, out original))
+            {
+                original = NewOrder(-1, 0, TransactionKind.Purchase, row, seen: false);
+                _orders.Add(originalOrderId.ToString(), original);
+            }
+        }
+
+        var cat = -1;
+        category = category.Trim();
+        if (!category.IsEmpty && !_categoryLookup.TryGetValue(category, out cat))
+        {
+            cat = _categoryNames.Count;
+            var name = category.ToString();
+            _categories.Add(name, cat);
+            _categoryNames.Add(name);
+        }
+
+        var ch = -1;
+        if (channel.Kind != SalesChannelKind.Unspecified && !_channels.TryGetValue(channel, out ch))
+        {
+            ch = _channelValues.Count;
+            _channels.Add(channel, ch);
+            _channelValues.Add(channel);
+        }
+
+        var i = _count;
+        _customer[i] = c;
+        _ticks[i] = utcTicks;
+        _amount[i] = amount;
+        _discount[i] = discount;
+        _kind[i] = kind;
+        _order[i] = o;
+        _category[i] = cat;
+        _channel[i] = ch;
+        _quantity[i] = quantity;
+        _originalOrder[i] = original;
+        _reason[i] = kind == TransactionKind.Return ? reason : ReturnReason.Unspecified;
+        _count++;
+        return row;
+    }
+
+    /// <summary>Adds one row.</summary>
+    /// <param name="customerId">The customer's CRM id.</param>
+    /// <param name="timestamp">The instant.</param>
+    /// <param name="amount">Amount paid (non-negative).</param>
+    /// <param name="orderId">Order id, or <see langword="null"/> for an order of its own.</param>
+    /// <param name="channel">Sales channel.</param>
+    /// <param name="category">Category, or <see langword="null"/>.</param>
+    /// <param name="quantity">Quantity, at least 1.</param>
+    /// <param name="discount">Discount, non-negative.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="DataFormatException">The row breaks a rule.</exception>
+    public TransactionTableBuilder AddPurchase(
+        string customerId,
+        DateTimeOffset timestamp,
+        decimal amount,
+        string? orderId = null,
+        SalesChannel channel = default,
+        string? category = null,
+        int quantity = 1,
+        decimal discount = 0m)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        AddRow(customerId, timestamp.UtcTicks, amount, TransactionKind.Purchase, orderId, channel, category, quantity, discount, default, ReturnReason.Unspecified);
+        return this;
+    }
+
+    /// <summary>Adds a return of an earlier purchase.</summary>
+    /// <param name="customerId">The customer's CRM id (must own the original order).</param>
+    /// <param name="timestamp">The instant of the refund.</param>
+    /// <param name="amount">Amount refunded (non-negative).</param>
+    /// <param name="originalOrderId">The refunded order's id.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="returnId">The return's own id, or <see langword="null"/>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="DataFormatException">The row breaks a rule.</exception>
+    public TransactionTableBuilder AddReturn(
+        string customerId,
+        DateTimeOffset timestamp,
+        decimal amount,
+        string originalOrderId,
+        ReturnReason reason = ReturnReason.Other,
+        string? returnId = null)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        ArgumentNullException.ThrowIfNull(originalOrderId);
+        AddRow(customerId, timestamp.UtcTicks, amount, TransactionKind.Return, returnId, default, default, 1, 0m, originalOrderId, reason);
+        return this;
+    }
+
+    /// <summary>Validates cross-row rules and returns the table. The builder cannot be used afterwards.</summary>
+    /// <returns>The immutable table.</returns>
+    /// <exception cref="DataFormatException">A return refers to an unknown order, a return, or another customer's order.</exception>
+    /// <exception cref="InvalidOperationException">Called twice.</exception>
+    public TransactionTable Build()
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException("Build() was already called; a TransactionTableBuilder is single-use.");
+        }
+
+        for (var i = 0; i < _count; i++)
+        {
+            var original = _originalOrder[i];
+            if (original < 0)
+            {
+                continue;
+            }
+
+            if (!_orderSeen[original])
+            {
+                throw new DataFormatException("The return refers to an order id that is not in the data.", null, i + 1, "original_order_id");
+            }
+
+            if (_orderKind[original] != TransactionKind.Purchase)
+            {
+                throw new DataFormatException("The return refers to another return, not a purchase.", null, i + 1, "original_order_id");
+            }
+
+            if (_orderCustomer[original] != _customer[i])
+            {
+                throw new DataFormatException("The return's customer differs from the customer of the refunded order.", null, i + 1, "customer_id");
+            }
+        }
+
+        _built = true;
+        return new TransactionTable(
+            _count,
+            [.. _customerIds],
+            [.. _categoryNames],
+            [.. _channelValues],
+            _orderCount,
+            _customer,
+            _ticks,
+            _amount,
+            _discount,
+            _kind,
+            _order,
+            _category,
+            _channel,
+            _quantity,
+            _originalOrder,
+            _reason);
+    }
+
+    private int NewOrder(int customer, long ticks, TransactionKind kind, int row, bool seen)
+    {
+        if (_orderCount == _orderCustomer.Length)
+        {
+            var n = _orderCount * 2;
+            Array.Resize(ref _orderCustomer, n);
+            Array.Resize(ref _orderTicks, n);
+            Array.Resize(ref _orderKind, n);
+            Array.Resize(ref _orderSeen, n);
+            Array.Resize(ref _orderFirstRow, n);
+        }
+
+        var o = _orderCount++;
+        _orderCustomer[o] = customer;
+        _orderTicks[o] = ticks;
+        _orderKind[o] = kind;
+        _orderSeen[o] = seen;
+        _orderFirstRow[o] = row;
+        return o;
+    }
+
+    private void Grow()
+    {
+        var n = checked(_customer.Length * 2);
+        Array.Resize(ref _customer, n);
+        Array.Resize(ref _ticks, n);
+        Array.Resize(ref _amount, n);
+        Array.Resize(ref _discount, n);
+        Array.Resize(ref _kind, n);
+        Array.Resize(ref _order, n);
+        Array.Resize(ref _category, n);
+        Array.Resize(ref _channel, n);
+        Array.Resize(ref _quantity, n);
+        Array.Resize(ref _originalOrder, n);
+        Array.Resize(ref _reason, n);
+    }
+}
