@@ -7,8 +7,8 @@ var commands = new Dictionary<string, Func<CliArgs, CancellationToken, Task<int>
 {
     ["demo"] = DemoCommand.RunAsync,
     ["features"] = FeaturesCommand.RunAsync,
-    ["rfm"] = SegmentationCommands.RfmAsync,
-    ["lifecycle"] = SegmentationCommands.LifecycleAsync,
+    ["rfm"] = RfmCommand.RunAsync,
+    ["lifecycle"] = LifecycleCommand.RunAsync,
     ["churn"] = ChurnCommands.RunAsync,
     ["clv"] = ClvCommands.RunAsync,
     ["ab"] = AbCommands.RunAsync,

@@ -25,7 +25,9 @@ internal static class DemoCommand
         context.Heading("CemCore demo");
         context.Line(string.Create(CultureInfo.InvariantCulture, $"{context.Customers.Count} customers, {context.Transactions.Count} transaction rows, as of {context.AsOf:yyyy-MM-dd}, seed {seed}"));
         FeaturesSection(context);
-        SegmentationDemo.Run(context);
+        RfmDemo.Run(context);
+        RulesDemo.Run(context);
+        LifecycleDemo.Run(context);
         ChurnDemo.Run(context);
         ClvDemo.Run(context);
         AbDemo.Run(context);

@@ -1,0 +1,7 @@
+namespace CemCore.Cli.Demo;
+
+/// <summary>Demo section (placeholder until its issue lands).</summary>
+internal static class RfmDemo
+{
+    public static void Run(DemoContext context) => _ = context;
+}
