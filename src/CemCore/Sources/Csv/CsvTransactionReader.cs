@@ -31,7 +31,7 @@ public static class CsvTransactionReader
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var stream = File.OpenRead(path);
-        return ReadTable(stream, Path.GetFileName(path), progress, cancellationToken);
+        return ReadStream(stream, Path.GetFileName(path), progress, cancellationToken);
     }
 
     /// <summary>Reads a stream.</summary>
@@ -41,7 +41,7 @@ public static class CsvTransactionReader
     /// <param name="cancellationToken">Checked every 4,096 rows.</param>
     /// <returns>The table.</returns>
     /// <exception cref="DataFormatException">The content is empty, the header lacks a required column, or a row is malformed.</exception>
-    public static TransactionTable ReadTable(Stream stream, string fileName, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    public static TransactionTable ReadStream(Stream stream, string fileName, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
