@@ -1,0 +1,2 @@
+// Placeholder: the ML.NET churn-model adapter sample lands with the churn issue.
+return 0;
