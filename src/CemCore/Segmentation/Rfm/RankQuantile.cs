@@ -8,9 +8,9 @@ internal static class RankQuantile
     /// the previous value). upper[q-1] = n. For n = 1 (where pandas raises "Bin edges must be unique") the single rank is in bin 0.
     /// </summary>
     /// <remarks>
-    /// Replicates pandas 1.5 / numpy 1.24 in floating point: the quantile levels are <c>np.linspace(0, 1, q + 1)</c> (k·(1/q), last = 1),
-    /// pandas multiplies them by 100 and numpy's <c>percentile</c> divides by 100 again; the edge is the 'linear' interpolation of the
-    /// sorted ranks at virtual index <c>(n − 1)·level</c> with numpy's <c>_lerp</c>; a rank r is in the first bin whose edge is ≥ r.
+    /// Replicates pandas 1.5 / numpy 1.24 in floating point: <c>qcut</c> takes the levels <c>np.linspace(0, 1, q + 1)</c> (k·(1/q), last = 1)
+    /// and the edges <c>np.quantile(ranks, levels)</c>, the 'linear' interpolation of the sorted ranks at virtual index <c>(n − 1)·level</c>
+    /// with numpy's <c>_lerp</c>; a rank r is in the first bin whose edge is ≥ r (right-closed, lowest included).
     /// Checked against pandas for n ≤ 300 and selected larger n, q ≤ 10 (ReferenceData/Rfm/qcut_rank_cuts.csv).
     /// </remarks>
     public static void UpperRanks(int n, int q, Span<int> upper)
@@ -19,7 +19,6 @@ internal static class RankQuantile
         for (var b = 0; b < q - 1; b++)
         {
             var level = (b + 1) * step;
-            level = level * 100.0 / 100.0;
             var virtualIndex = (n - 1) * level;
             var previous = Math.Floor(virtualIndex);
             double edge;
