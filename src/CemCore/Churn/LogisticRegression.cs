@@ -201,7 +201,7 @@ public static class LogisticRegression
             var iterations = 0;
             while (true)
             {
-                var gNorm = TensorPrimitives.MaxMagnitude<double>(g);
+                var gNorm = Math.Abs(TensorPrimitives.MaxMagnitude<double>(g));
                 if (gNorm <= tolerance)
                 {
                     return new LogisticRegressionDiagnostics(iterations, gNorm, f, LogisticRegressionStatus.Converged);
@@ -247,7 +247,7 @@ public static class LogisticRegression
                 iterations++;
                 if (!accepted)
                 {
-                    return new LogisticRegressionDiagnostics(iterations, TensorPrimitives.MaxMagnitude<double>(g), f, LogisticRegressionStatus.LineSearchFailed);
+                    return new LogisticRegressionDiagnostics(iterations, Math.Abs(TensorPrimitives.MaxMagnitude<double>(g)), f, LogisticRegressionStatus.LineSearchFailed);
                 }
             }
         }
