@@ -105,6 +105,57 @@ public sealed class FeatureMatrix
         return new FeatureMatrix(_columns, values, rows.Length);
     }
 
+    /// <summary>Returns a new matrix with the named columns, in the given order.</summary>
+    /// <param name="columnNames">Distinct names of existing columns.</param>
+    /// <returns>The selected columns.</returns>
+    /// <exception cref="ArgumentException">A name is unknown, blank or repeated, or the list is empty.</exception>
+    public FeatureMatrix SelectColumns(IReadOnlyList<string> columnNames)
+    {
+        var names = ValidateNames(columnNames);
+        var map = new int[names.Length];
+        for (var j = 0; j < names.Length; j++)
+        {
+            map[j] = IndexOf(names[j]);
+            if (map[j] < 0)
+            {
+                throw new ArgumentException($"The matrix has no column '{names[j]}'.", nameof(columnNames));
+            }
+        }
+
+        var k = names.Length;
+        var values = new double[checked(RowCount * k)];
+        for (var i = 0; i < RowCount; i++)
+        {
+            for (var j = 0; j < k; j++)
+            {
+                values[(i * k) + j] = _values[(i * ColumnCount) + map[j]];
+            }
+        }
+
+        return new FeatureMatrix(names, values, RowCount);
+    }
+
+    /// <summary>Copies one column.</summary>
+    /// <param name="name">The column name.</param>
+    /// <returns>The column's values, one per row.</returns>
+    /// <exception cref="ArgumentException">The column does not exist.</exception>
+    public double[] GetColumn(string name)
+    {
+        var j = IndexOf(name);
+        if (j < 0)
+        {
+            throw new ArgumentException($"The matrix has no column '{name}'.", nameof(name));
+        }
+
+        var result = new double[RowCount];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = _values[(i * ColumnCount) + j];
+        }
+
+        return result;
+    }
+
     /// <summary>Returns the 0-based index of a column (ordinal comparison), or −1.</summary>
     /// <param name="name">The column name.</param>
     /// <returns>The index or −1.</returns>
