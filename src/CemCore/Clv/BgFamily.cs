@@ -53,7 +53,7 @@ internal static class BgFamily
         return c / (a - 1.0) * bracket * pAlive;
     }
 
-    /// <summary>E[X(t)] (FHL 2005 eq. 9; Batislam et al. 2007 eq. 5).</summary>
+    /// <summary>E[X(t)] (FHL 2005 eq. 9; for MBG/NBD b/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))], which equals Σₙ n·P(X(t)=n)).</summary>
     public static double Expected(double r, double alpha, double a, double b, bool modified, double t)
     {
         if (t == 0.0)
@@ -64,7 +64,10 @@ internal static class BgFamily
         var o = modified ? 1 : 0;
         var c = a + b - 1 + o;
         var f = GaussSeries.Hyp2F1(r, b + o, c, t / (alpha + t));
-        return c / (a - 1.0) * (1.0 - (Math.Exp(r * Math.Log(alpha / (alpha + t))) * f));
+
+        // MBG/NBD: E[X(t)] = E[(1−p)·(BG/NBD count under Beta(a, b+1))] = b/(a−1)·[…]; BG/NBD: (a+b−1)/(a−1)·[…].
+        var lead = modified ? b : c;
+        return lead / (a - 1.0) * (1.0 - (Math.Exp(r * Math.Log(alpha / (alpha + t))) * f));
     }
 
     /// <summary>P(X(t) = n) (FHL 2005 eq. 8; the MBG/NBD analogue as in lifetimes' ModifiedBetaGeoFitter).</summary>

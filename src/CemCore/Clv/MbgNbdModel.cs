@@ -99,7 +99,7 @@ public sealed record MbgNbdModel : IBtydModel
     }
 
     /// <inheritdoc />
-    /// <remarks>Batislam et al. (2007): (a+b)/(a−1)·[1 − (α/(α+t))^r·₂F₁(r, b+1; a+b; t/(α+t))].</remarks>
+    /// <remarks>b/(a−1)·[1 − (α/(α+t))^r·₂F₁(r, b+1; a+b; t/(α+t))]: the BG/NBD expectation with b+1, times E[1−p] = b/(a+b) for surviving the initial purchase (checked against Σₙ n·P(X(t)=n)).</remarks>
     public double ExpectedPurchases(double t)
     {
         FitRunner.CheckHorizon(t);
