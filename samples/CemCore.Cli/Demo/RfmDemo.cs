@@ -11,7 +11,17 @@ internal static class RfmDemo
 {
     public static void Run(DemoContext context)
     {
-        var result = RfmScorer.Score(RfmValues.FromFeatures(context.Features));
+        // Customers with features come from the transactions; profiles without any transaction are prospects.
+        var fromFeatures = RfmValues.FromFeatures(context.Features);
+        var known = new HashSet<string>(fromFeatures.CustomerIds, StringComparer.Ordinal);
+        var prospects = context.Customers.Select(c => c.Id).Where(id => !known.Contains(id)).ToArray();
+        var ids = fromFeatures.CustomerIds.Concat(prospects).ToArray();
+        var values = RfmValues.Create(
+            ids,
+            [.. fromFeatures.RecencyDays.ToArray(), .. prospects.Select(_ => double.NaN)],
+            [.. fromFeatures.Frequency.ToArray(), .. prospects.Select(_ => 0)],
+            [.. fromFeatures.Monetary.ToArray(), .. prospects.Select(_ => 0m)]);
+        var result = RfmScorer.Score(values);
         var counts = result.CountBySegment();
         var groups = TargetGroupSet.CreateDefault().CountMembers(result);
 
