@@ -262,3 +262,105 @@ public sealed class RfmScorerTests
         Assert.Equal(0, allocated);
     }
 }
+
+public sealed class RfmValuesTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FromTransactions_OrdersReturnsAndAmounts_MatchFeatureExtractor(bool subCent)
+    {
+        var random = new Random(3);
+        var builder = new CemCore.Transactions.TransactionTableBuilder();
+        var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var order = 0;
+        for (var c = 0; c < 60; c++)
+        {
+            var id = "K" + c.ToString(CultureInfo.InvariantCulture);
+            var orders = random.Next(0, 5);
+            for (var o = 0; o < orders; o++)
+            {
+                var orderId = "O" + (order++).ToString(CultureInfo.InvariantCulture);
+                var when = start.AddHours(random.Next(0, 24 * 400));
+                for (var line = 0; line < 1 + random.Next(3); line++)
+                {
+                    var amount = subCent ? Math.Round((decimal)random.NextDouble() * 100m, 3) : random.NextInt64(0, 3_000_000_000) / 100m * (line + 1);
+                    builder.AddRow(id, when.UtcTicks, amount, CemCore.Transactions.TransactionKind.Purchase, orderId, default, default, 1, 0m, default, CemCore.Transactions.ReturnReason.Unspecified);
+                }
+
+                if (random.Next(4) == 0)
+                {
+                    builder.AddRow(id, when.AddDays(3).UtcTicks, 1.25m, CemCore.Transactions.TransactionKind.Return, "R" + orderId, default, default, 1, 0m, orderId, CemCore.Transactions.ReturnReason.Size);
+                }
+            }
+
+            if (orders == 0)
+            {
+                // Only a late purchase after as-of: a prospect as of as-of.
+                builder.AddRow(id, start.AddDays(500).UtcTicks, 10m, CemCore.Transactions.TransactionKind.Purchase, "L" + id, default, default, 1, 0m, default, CemCore.Transactions.ReturnReason.Unspecified);
+            }
+        }
+
+        var table = builder.Build();
+        var asOf = start.AddDays(450);
+        var a = RfmValues.FromTransactions(table, asOf);
+        var b = RfmValues.FromFeatures(FeatureExtractor.Compute(table, asOf));
+        Assert.Equal(b.Frequency.ToArray(), a.Frequency.ToArray());
+        Assert.Equal(b.Monetary.ToArray(), a.Monetary.ToArray());
+        Assert.Equal(b.RecencyDays.ToArray(), a.RecencyDays.ToArray());
+        Assert.Contains(0, a.Frequency.ToArray());
+        Assert.Contains(RfmSegmentMap.Prospects, Enumerable.Range(0, a.Count).Select(RfmScorer.Score(a).SegmentOf));
+    }
+
+    [Fact]
+    public void DefaultAsOf_IsMidnightAfterTheLastTransaction()
+    {
+        var builder = new CemCore.Transactions.TransactionTableBuilder();
+        builder.AddRow("a", new DateTimeOffset(2025, 3, 4, 23, 59, 0, TimeSpan.Zero).UtcTicks, 1m, CemCore.Transactions.TransactionKind.Purchase, default, default, default, 1, 0m, default, CemCore.Transactions.ReturnReason.Unspecified);
+        Assert.Equal(new DateTimeOffset(2025, 3, 5, 0, 0, 0, TimeSpan.Zero), RfmValues.DefaultAsOf(builder.Build()));
+    }
+}
+
+public sealed class RfmKernelTests
+{
+    [Property(MaxTest = 300)]
+    public bool SortByIdOrdinal_LargeGroups_EqualsOrdinalSort(int seed, byte size)
+    {
+        var random = new Random(seed);
+        const string alphabet = "\0AB Cab0129\u00e9\uffff";
+        var prefix = random.Next(2) == 0 ? "CUST-" : string.Empty;
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var n = 33 + size;
+        while (ids.Count < n)
+        {
+            var len = random.Next(0, 9);
+            var chars = new char[len];
+            for (var i = 0; i < len; i++)
+            {
+                chars[i] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            ids.Add(prefix + new string(chars));
+        }
+
+        var array = ids.ToArray();
+        var group = Enumerable.Range(0, array.Length).ToArray();
+        RfmScorer.SortByIdOrdinal(group, array);
+        var expected = Enumerable.Range(0, array.Length).OrderBy(i => array[i], StringComparer.Ordinal).ToArray();
+        return group.SequenceEqual(expected);
+    }
+
+    [Fact]
+    public void Score_LargeTieGroups_EqualsNaiveOracle()
+    {
+        var random = new Random(11);
+        const int n = 5_000;
+        var ids = Enumerable.Range(0, n).Select(i => "C" + ((i * 7919) % 100_003).ToString(CultureInfo.InvariantCulture)).ToArray();
+        var recency = Enumerable.Range(0, n).Select(_ => (double)random.Next(30)).ToArray();
+        var frequency = Enumerable.Range(0, n).Select(_ => (double)(1 + random.Next(4))).ToArray();
+        var monetary = Enumerable.Range(0, n).Select(_ => random.Next(5) * 10.5).ToArray();
+        var scores = new RfmScore[n];
+        RfmScorer.Score(recency, frequency, monetary, ids, new RfmSettings(7), scores);
+        Assert.Equal(RfmTestData.Naive(ids, recency, frequency, monetary, 7), scores);
+    }
+}
