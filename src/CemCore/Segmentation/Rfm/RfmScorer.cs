@@ -272,7 +272,7 @@ public static class RfmScorer
 
                 if (ids is not null && group.Length > 1)
                 {
-                    group.Sort(new IdOrder(ids));
+                    SortByIdOrdinal(group, ids);
                 }
 
                 var b = g;
@@ -302,6 +302,63 @@ public static class RfmScorer
         }
 
         return cuts;
+    }
+
+    /// <summary>
+    /// Sorts customer indices by id (ordinal). Large groups sort 64-bit keys made of the 4 UTF-16 chars after the group's common prefix
+    /// (which orders exactly like ordinal comparison wherever keys differ), then fix runs of equal keys with full comparisons.
+    /// </summary>
+    internal static void SortByIdOrdinal(Span<int> group, string[] ids)
+    {
+        if (group.Length <= 32)
+        {
+            group.Sort(new IdOrder(ids));
+            return;
+        }
+
+        var first = ids[group[0]].AsSpan();
+        var prefix = first.Length;
+        foreach (var m in group)
+        {
+            prefix = Math.Min(prefix, first.CommonPrefixLength(ids[m]));
+        }
+
+        var rented = ArrayPool<ulong>.Shared.Rent(group.Length);
+        try
+        {
+            var keys = rented.AsSpan(0, group.Length);
+            for (var j = 0; j < group.Length; j++)
+            {
+                var id = ids[group[j]];
+                ulong key = 0;
+                for (var c = 0; c < 4; c++)
+                {
+                    var pos = prefix + c;
+                    key = (key << 16) | (pos < id.Length ? id[pos] : 0u);
+                }
+
+                keys[j] = key;
+            }
+
+            keys.Sort(group);
+            var start = 0;
+            for (var j = 1; j <= keys.Length; j++)
+            {
+                if (j == keys.Length || keys[j] != keys[start])
+                {
+                    if (j - start > 1)
+                    {
+                        group[start..j].Sort(new IdOrder(ids));
+                    }
+
+                    start = j;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Finds the value at each boundary rank (t) and the number of values strictly below it (lower).</summary>
