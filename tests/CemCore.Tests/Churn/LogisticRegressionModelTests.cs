@@ -50,7 +50,9 @@ public sealed class LogisticRegressionModelTests
         var batch = new double[n];
         var featureMajor = new double[n];
         var scalar = new double[n];
+        var portable = new double[n];
         m.ScoreBatch(rows, batch);
+        LogisticKernels.ScoreRowMajorVector(rows, m.RawSpan, m.RawIntercept, portable);
         m.ScoreBatchFeatureMajor(columns, featureMajor);
         LogisticKernels.ScoreRowMajorScalar(rows, m.RawSpan, m.RawIntercept, scalar);
         var ok = true;
@@ -58,7 +60,7 @@ public sealed class LogisticRegressionModelTests
         {
             var reference = ScalarReference(m, rows.AsSpan(i * k, k));
             ok &= Math.Abs(batch[i] - reference) < 1e-12 && Math.Abs(featureMajor[i] - reference) < 1e-12
-                && Math.Abs(scalar[i] - reference) < 1e-12 && Math.Abs(m.Score(rows.AsSpan(i * k, k)) - reference) < 1e-12
+                && Math.Abs(scalar[i] - reference) < 1e-12 && Math.Abs(portable[i] - reference) < 1e-12 && Math.Abs(m.Score(rows.AsSpan(i * k, k)) - reference) < 1e-12
                 && batch[i] is >= 0 and <= 1;
         }
 
