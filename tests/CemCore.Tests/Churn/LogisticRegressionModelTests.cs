@@ -137,9 +137,11 @@ public sealed class LogisticRegressionModelTests
     }
 
     [Property(MaxTest = 300)]
-    public Property Json_RoundTripsArbitraryDoublesBitForBit(NormalFloat a, NormalFloat b, NormalFloat c)
+    public Property Json_RoundTripsArbitraryDoublesBitForBit(NormalFloat na, NormalFloat nb, NormalFloat nc)
     {
-        var m = LogisticRegressionModel.FromStandardizedCoefficients(["x", "y"], [a.Get, b.Get], [Math.Abs(c.Get) + double.Epsilon, 1e-300], [b.Get, a.Get * 1e-7], c.Get);
+        // Any finite doubles up to ±1e100 (larger ones could overflow the raw-scale folding, which is rejected by design).
+        var (a, b, c) = (Math.Clamp(na.Get, -1e100, 1e100), Math.Clamp(nb.Get, -1e100, 1e100), Math.Clamp(nc.Get, -1e100, 1e100));
+        var m = LogisticRegressionModel.FromStandardizedCoefficients(["x", "y"], [a, b], [Math.Abs(c) + 1, 0.25], [b, a * 1e-7], c);
         var back = LogisticRegressionModel.FromJson(m.ToJson());
         return (back.Means.SequenceEqual(m.Means) && back.Scales.SequenceEqual(m.Scales) && back.Coefficients.SequenceEqual(m.Coefficients)
             && BitConverter.DoubleToInt64Bits(back.Intercept) == BitConverter.DoubleToInt64Bits(m.Intercept)).ToProperty();
@@ -159,6 +161,13 @@ public sealed class LogisticRegressionModelTests
         {
             Assert.Contains("unsupported model version 2", ex.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void FromStandardizedCoefficients_OverflowingRawScale_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => LogisticRegressionModel.FromStandardizedCoefficients(["a"], [0.0], [1e-320], [1e10], 0));
+        Assert.Contains("overflow", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
