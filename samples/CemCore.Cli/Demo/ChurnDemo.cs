@@ -52,6 +52,7 @@ internal static class ChurnDemo
         var p = model.Score(matrix.SelectRows(test));
         var auc = ChurnMetrics.RocAuc(p, testLabels);
         var logLoss = ChurnMetrics.LogLoss(p, testLabels);
+        var cost = ChurnMetrics.ChooseThresholdByCost(p, testLabels, costOfMissedChurner: 40, costOfWastedOffer: 5);
 
         // Score every current buyer with the model and apply the win-back policy.
         var current = context.Features.Where(f => f.HasPurchased).ToList();
@@ -63,6 +64,8 @@ internal static class ChurnDemo
             $"label: no purchase in the {WindowDays} days after {cutoff:yyyy-MM-dd}; {buyers.Count} customers, {churners} churned ({100.0 * churners / buyers.Count:F1}%)"));
         context.Line(string.Create(CultureInfo.InvariantCulture,
             $"logistic regression on {train.Length} rows ({model.Diagnostics.Status}, {model.Diagnostics.Iterations} iterations); holdout {test.Length} rows: AUC {auc:F3}, log loss {logLoss:F3}"));
+        context.Line(string.Create(CultureInfo.InvariantCulture,
+            $"cost-based threshold on the holdout (missed churner 40, wasted offer 5): {cost.Threshold:F3}, cost {cost.TotalCost:F0}, precision {cost.Counts.Precision:F3}, recall {cost.Counts.Recall:F3}"));
         context.Line(string.Create(CultureInfo.InvariantCulture,
             $"win-back triggers (p > {policy.Threshold:F2}) among {current.Count} current buyers: {triggers.Count}"));
 
@@ -85,6 +88,7 @@ internal static class ChurnDemo
             ["converged"] = model.Diagnostics.Converged,
             ["intercept"] = model.Intercept,
             ["coefficients"] = coefficients,
+            ["costThreshold"] = double.IsFinite(cost.Threshold) ? cost.Threshold : null,
             ["winBackThreshold"] = policy.Threshold,
             ["winBackTriggers"] = triggers.Count,
         };
