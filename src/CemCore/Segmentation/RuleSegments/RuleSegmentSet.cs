@@ -21,12 +21,18 @@ public sealed class RuleSegmentSet
     public const int BatchChunkSize = 4096;
 
     private readonly RuleSegment[] _segments;
+    private readonly Node[] _roots;
     private readonly Dictionary<string, RuleSegment> _byName;
 
     internal RuleSegmentSet(ConditionSet conditions, RuleSegment[] segments, IReadOnlyList<string> helperNames)
     {
         Conditions = conditions;
         _segments = segments;
+        _roots = new Node[segments.Length];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            _roots[i] = segments[i].Condition.Root;
+        }
         Segments = Array.AsReadOnly(segments);
         HelperConditionNames = helperNames;
         _byName = new Dictionary<string, RuleSegment>(StringComparer.Ordinal);
@@ -114,7 +120,7 @@ public sealed class RuleSegmentSet
         ulong mask = 0;
         for (var i = 0; i < _segments.Length; i++)
         {
-            if (_segments[i].Condition.Root.Evaluate(context))
+            if (_roots[i].Evaluate(context))
             {
                 mask |= 1UL << i;
             }
@@ -298,10 +304,10 @@ public sealed class RuleSegmentSet
     private int EvaluateCore(CustomerContext context, Span<bool> memberships)
     {
         var count = 0;
-        var segments = _segments;
-        for (var i = 0; i < segments.Length && i < memberships.Length; i++)
+        var roots = _roots;
+        for (var i = 0; i < roots.Length && i < memberships.Length; i++)
         {
-            var m = segments[i].Condition.Root.Evaluate(context);
+            var m = roots[i].Evaluate(context);
             memberships[i] = m;
             count += m ? 1 : 0;
         }

@@ -81,7 +81,7 @@ public sealed class RuleSegmentSetTests
         var text = trace.ToString();
         Assert.Contains("✓ ref('tier1')", text, StringComparison.Ordinal);
         Assert.Contains("✓ profile.cityTier = 1 (seen 1)", text, StringComparison.Ordinal);
-        Assert.Contains("✓ features.category.sneakers.lastPurchase within last days 90 (seen 2025-12-22T00:00:00.0000000+00:00)", text, StringComparison.Ordinal);
+        Assert.Contains("✓ features.category.sneakers.lastPurchase within last 90 days (seen 2025-12-22T00:00:00.0000000+00:00)", text, StringComparison.Ordinal);
 
         var all = set.Explain(RuleTestData.Context(RuleTestData.Lapsed));
         Assert.Equal(set.Count, all.Count);
