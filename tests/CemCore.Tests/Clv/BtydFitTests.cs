@@ -18,7 +18,9 @@ public sealed class BtydFitTests
     [ReferenceDataFact]
     public void BgNbd_CdnowSummary_ReproducesPublishedParameters()
     {
-        var fit = BgNbdModel.Fit(ClvTestData.CdnowCbsData());
+        var data = ClvTestData.CdnowCbsData();
+        Assert.Equal(1016, data.DistinctRowCount); // distinct (x, t.x, T.cal) in cdnowSummary_cbs.csv
+        var fit = BgNbdModel.Fit(data);
         Assert.True(fit.Diagnostics.Converged, fit.Diagnostics.Message);
         AssertBgNbdCdnow(fit.Model, fit.Diagnostics);
         Assert.Equal(-9582.4292, fit.Diagnostics.LogLikelihood, 3);

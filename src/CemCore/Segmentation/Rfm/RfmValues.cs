@@ -190,7 +190,6 @@ public sealed class RfmValues
             if (kinds[i] == TransactionKind.Purchase)
             {
                 cents[c] += amountCents;
-                money[c] += exact ? 0m : amounts[i];
                 if (t > last[c] || frequency[c] == 0)
                 {
                     last[c] = t;
@@ -209,14 +208,12 @@ public sealed class RfmValues
             else
             {
                 cents[c] -= amountCents;
-                money[c] -= exact ? 0m : amounts[i];
             }
         }
 
         if (!exact)
         {
             // Some amount has more than 2 decimals or is very large: redo the sums in decimal.
-            Array.Clear(money);
             for (var i = 0; i < ticks.Length; i++)
             {
                 if (ticks[i] < asOfTicks)

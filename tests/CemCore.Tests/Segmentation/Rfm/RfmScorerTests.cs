@@ -350,6 +350,18 @@ public sealed class RfmKernelTests
         return group.SequenceEqual(expected);
     }
 
+    [Property(MaxTest = 200)]
+    public bool MultiSelect_AnyPositions_MatchFullSort(int seed, ushort size, byte distinct)
+    {
+        var random = new Random(seed);
+        var n = size % 3000;
+        var a = Enumerable.Range(0, n).Select(_ => distinct % 4 == 0 ? random.NextDouble() : random.Next(1 + (distinct % 50)) * 0.5).ToArray();
+        var positions = Enumerable.Range(0, random.Next(0, 10)).Select(_ => n == 0 ? 0 : random.Next(n)).Distinct().Order().Where(p => p < n).ToArray();
+        var sorted = a.Order().ToArray();
+        RfmScorer.MultiSelect(a, positions, 0);
+        return positions.All(p => a[p] == sorted[p]) && a.Order().SequenceEqual(sorted);
+    }
+
     [Fact]
     public void Score_LargeTieGroups_EqualsNaiveOracle()
     {
