@@ -88,6 +88,7 @@ public sealed class CouponLedger
     private const int MaxCollisionRetries = 16;
     private readonly ConcurrentDictionary<string, Entry> _coupons = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Offer> _offers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Coupon> _byKey = new(StringComparer.Ordinal);
 
     /// <summary>Gets the number of codes issued.</summary>
     public int Count => _coupons.Count;
@@ -125,6 +126,30 @@ public sealed class CouponLedger
         }
 
         throw new InvalidOperationException($"Could not draw an unused code after {MaxCollisionRetries} tries; raise CouponPolicy.CodeLength.");
+    }
+
+    /// <summary>
+    /// Issues a code once per <paramref name="issueKey"/>: a second call with the same key returns the first coupon, so a retried or
+    /// restarted campaign run shows the customer the same code.
+    /// </summary>
+    /// <param name="issueKey">A stable key such as the send's idempotency key.</param>
+    /// <param name="offer">The offer; must have a <see cref="Offer.Coupon"/> policy.</param>
+    /// <param name="customerId">The customer, or <see langword="null"/>.</param>
+    /// <param name="issuedAt">When it is issued (first call only).</param>
+    /// <returns>The coupon.</returns>
+    /// <exception cref="ArgumentException">The offer has no coupon policy or is not valid at <paramref name="issuedAt"/>.</exception>
+    public Coupon IssueOnce(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt)
+    {
+        Check.NotBlank(issueKey);
+        if (_byKey.TryGetValue(issueKey, out var existing))
+        {
+            return existing;
+        }
+
+        lock (_byKey)
+        {
+            return _byKey.TryGetValue(issueKey, out existing) ? existing : _byKey[issueKey] = Issue(offer, customerId, issuedAt);
+        }
     }
 
     /// <summary>Looks a code up without redeeming it.</summary>

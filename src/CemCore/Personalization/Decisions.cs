@@ -41,11 +41,12 @@ public sealed record DecisionSettings
         ReserveBudget = reserveBudget;
     }
 
-    /// <summary>Gets the default settings: no caps, no quiet hours, no holdout, standard channels, UTC, one offer per decision.</summary>
-    public static DecisionSettings Default { get; } = new();
-
     /// <summary>Gets the standard channel order: WeChat, app push, SMS, e-mail.</summary>
     public static IReadOnlyList<ContactChannel> StandardChannels { get; } = [ContactChannel.WeChat, ContactChannel.AppPush, ContactChannel.Sms, ContactChannel.Email];
+
+    /// <summary>Gets the default settings: no caps, no quiet hours, no holdout, standard channels, UTC, one offer per decision.</summary>
+    public static DecisionSettings Default { get; } = new(); // declared after StandardChannels: static initializers run in text order
+
 
     /// <summary>Gets the frequency caps.</summary>
     public IReadOnlyList<FrequencyCap> Caps { get; }
