@@ -1,8 +1,282 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CemCore.Customers;
+using CemCore.Features;
+using CemCore.Lifecycle;
+using CemCore.Messaging;
+using CemCore.Personalization;
+using CemCore.Primitives;
+using CemCore.Rules;
+using CemCore.Sources.Csv;
+using CemCore.Transactions;
+
 namespace CemCore.Cli.Commands;
 
-/// <summary>Placeholder: implemented by its issue.</summary>
+/// <summary>
+/// <c>cemcore offers --transactions F --as-of DATE [--customers C.csv] [--rules R.json] --out OUT.csv [--format json]</c>: decides the offer
+/// for every customer (a plan: nothing is sent) and writes one row per customer:
+/// <c>customer_id,offer_id,channel,preview,reason</c>.
+/// </summary>
+/// <remarks>
+/// Without <c>--rules</c> the built-in <see cref="StandardCampaigns"/> are used. Without <c>--customers</c> every customer gets a default
+/// profile with consents granted on every channel — for the demo only; real runs must pass the CRM's customers with their consents.
+/// The context of each customer holds its features, lifecycle stage (lifecycle classifier) and latest return (with reason and category).
+/// </remarks>
 internal static class OffersCommand
 {
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken) => throw new UsageException("This command is not available yet.");
+    public static async Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    {
+        var json = args.Json;
+        var transactionsPath = args.Require("transactions");
+        var asOfDate = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
+        var customersPath = args.Get("customers");
+        var rulesPath = args.Get("rules");
+        var outPath = args.Require("out");
+        args.EnsureAllUsed();
 
+        var asOf = new DateTimeOffset(asOfDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var templates = StandardTemplates.Create();
+        PersonalizationRuleSet rules;
+        try
+        {
+            rules = rulesPath is null
+                ? StandardCampaigns.Create()
+                : PersonalizationRuleJson.Load(await File.ReadAllTextAsync(rulesPath, cancellationToken).ConfigureAwait(false), templates);
+        }
+        catch (RuleDefinitionException ex)
+        {
+            throw new UsageException($"{Path.GetFileName(rulesPath)}: {ex.Message}");
+        }
+
+        var table = CsvTransactionReader.ReadTable(transactionsPath, cancellationToken: cancellationToken);
+        IReadOnlyList<CustomerProfile>? profiles = null;
+        if (customersPath is not null)
+        {
+            var list = new List<CustomerProfile>();
+            await foreach (var p in new CsvCustomerSource(customersPath).ReadCustomersAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(p);
+            }
+
+            profiles = list;
+        }
+
+        var plan = OfferPlanner.Plan(table, asOf, profiles, rules, templates, cancellationToken);
+        await using (var writer = new StreamWriter(outPath, false, new UTF8Encoding(false)))
+        {
+            await writer.WriteLineAsync("customer_id,offer_id,channel,preview,reason").ConfigureAwait(false);
+            foreach (var row in plan.Rows)
+            {
+                await writer.WriteLineAsync(string.Join(',', Csv(row.CustomerId), Csv(row.OfferId), Csv(row.Channel), Csv(row.Preview), Csv(row.Reason))).ConfigureAwait(false);
+            }
+        }
+
+        var summary = plan.Summary(customersPath is null);
+        if (json)
+        {
+            Console.Out.WriteLine(summary.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+        }
+        else
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{plan.Rows.Count} customers, {plan.Rows.Count(r => r.OfferId.Length > 0)} with an offer; written to {outPath}"));
+            foreach (var (offer, n) in plan.CountsByOffer())
+            {
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {offer,-24} {n,8}"));
+            }
+
+            if (customersPath is null)
+            {
+                Console.Out.WriteLine("note: no --customers given: default profiles with all consents granted were assumed (demo only).");
+            }
+        }
+
+        return 0;
+    }
+
+    private static string Csv(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+}
+
+/// <summary>Builds decision contexts from transactions and profiles, decides and renders a preview per customer.</summary>
+internal static class OfferPlanner
+{
+    public sealed record Row(string CustomerId, string OfferId, string Channel, string Preview, string Reason);
+
+    public sealed record Result(IReadOnlyList<Row> Rows, IReadOnlyDictionary<string, int> NoOfferReasons)
+    {
+        public IEnumerable<(string Offer, int Count)> CountsByOffer() =>
+            Rows.Where(r => r.OfferId.Length > 0).GroupBy(r => r.OfferId, StringComparer.Ordinal).Select(g => (g.Key, g.Count())).OrderByDescending(x => x.Item2).ThenBy(x => x.Key, StringComparer.Ordinal);
+
+        public JsonObject Summary(bool assumedConsents)
+        {
+            var offers = new JsonObject();
+            foreach (var (offer, n) in CountsByOffer())
+            {
+                offers[offer] = n;
+            }
+
+            var channels = new JsonObject();
+            foreach (var g in Rows.Where(r => r.Channel.Length > 0).GroupBy(r => r.Channel, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                channels[g.Key] = g.Count();
+            }
+
+            var none = new JsonObject();
+            foreach (var (reason, n) in NoOfferReasons.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                none[reason] = n;
+            }
+
+            return new JsonObject
+            {
+                ["customers"] = Rows.Count,
+                ["withOffer"] = Rows.Count(r => r.OfferId.Length > 0),
+                ["offers"] = offers,
+                ["channels"] = channels,
+                ["noOffer"] = none,
+                ["consents"] = assumedConsents ? "assumed-granted (demo only)" : "from customers file",
+            };
+        }
+    }
+
+    /// <summary>Default profile for a customer without a CRM record: every channel and purpose granted (demo only).</summary>
+    public static CustomerProfile DemoProfile(string id, DateTimeOffset asOf, int index)
+    {
+        ContactChannel[] channels = [ContactChannel.WeChat, ContactChannel.AppPush, ContactChannel.Sms, ContactChannel.Email];
+        var consents = channels.SelectMany(c => new[] { ConsentPurpose.Marketing, ConsentPurpose.Service }.Select(p => new ConsentRecord(c, p, ConsentStatus.Granted, asOf.AddYears(-2))));
+        return new CustomerProfile(id, preferredChannel: channels[index % channels.Length], language: index % 3 == 0 ? "en-US" : "zh-CN", timeZoneId: "Asia/Shanghai", consents: consents);
+    }
+
+    public static List<CustomerContext> Contexts(TransactionTable table, DateTimeOffset asOf, IReadOnlyList<CustomerProfile>? profiles, CancellationToken cancellationToken)
+    {
+        var features = FeatureExtractor.Compute(table, asOf, cancellationToken: cancellationToken);
+        var lifecycle = new LifecycleClassifier().ClassifyAll(features, table, cancellationToken: cancellationToken);
+        var returns = LastReturns(table, asOf);
+        var byId = new Dictionary<string, CustomerProfile>(StringComparer.Ordinal);
+        foreach (var p in profiles ?? [])
+        {
+            byId[p.Id] = p;
+        }
+
+        var ids = new List<string>(table.CustomerIds);
+        var known = new HashSet<string>(ids, StringComparer.Ordinal);
+        foreach (var p in profiles ?? [])
+        {
+            if (known.Add(p.Id))
+            {
+                ids.Add(p.Id);
+            }
+        }
+
+        var contexts = new List<CustomerContext>(ids.Count);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var id = ids[i];
+            var profile = byId.TryGetValue(id, out var p) ? p : profiles is null ? DemoProfile(id, asOf, i) : new CustomerProfile(id);
+            features.TryGet(id, out var f);
+            var context = new CustomerContext(profile, f, asOf);
+            if (lifecycle.TryGet(id, out var a))
+            {
+                context.SetLifecycleStage(a.Stage);
+            }
+            else
+            {
+                context.SetLifecycleStage(LifecycleStage.Prospect);
+            }
+
+            if (returns.TryGetValue(id, out var r))
+            {
+                context.SetLastReturn(r);
+            }
+
+            contexts.Add(context);
+        }
+
+        return contexts;
+    }
+
+    public static Result Plan(TransactionTable table, DateTimeOffset asOf, IReadOnlyList<CustomerProfile>? profiles, PersonalizationRuleSet rules, TemplateCatalog templates, CancellationToken cancellationToken)
+    {
+        var contexts = Contexts(table, asOf, profiles, cancellationToken);
+        var engine = new OfferDecisionEngine(rules);
+        var renderer = new MessageRenderer(templates);
+        var coupons = new CouponLedger();
+        var rows = new List<Row>(contexts.Count);
+        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var context in contexts)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var profile = context.Profile!;
+            var d = engine.Decide(context);
+            if (d.Status != DecisionStatus.Offer)
+            {
+                var why = d.Status == DecisionStatus.Holdout ? "holdout" : Camel(d.Reason.ToString());
+                reasons[why] = reasons.GetValueOrDefault(why) + 1;
+                rows.Add(new Row(profile.Id, string.Empty, string.Empty, string.Empty, why));
+                continue;
+            }
+
+            var rule = d.Rule!;
+            string preview;
+            try
+            {
+                var coupon = rule.Offer.Coupon is null ? null : coupons.Issue(rule.Offer, profile.Id, asOf);
+                var name = profile.Language?.StartsWith("zh", StringComparison.OrdinalIgnoreCase) == true ? "亲爱的顾客" : "valued customer";
+                var zone = profile.TimeZoneId is { } tz && TimeZoneInfo.TryFindSystemTimeZoneById(tz, out var z) ? z : TimeZoneInfo.Utc;
+                var message = new ChannelMessage(profile.Id, rule.TemplateKey, rule.Offer, coupon?.Code, coupon?.ValidUntil, profile.Language, zone, new Dictionary<string, string> { ["name"] = name });
+                preview = MessageRenderer.Preview(renderer.Render(message, d.Channel));
+            }
+            catch (TemplateException ex)
+            {
+                preview = "render error: " + ex.Message;
+            }
+
+            rows.Add(new Row(profile.Id, rule.Offer.Id, d.Channel.Value, preview, rule.Id + ": " + (rule.Description ?? rule.Offer.Describe())));
+        }
+
+        return new Result(rows, reasons);
+    }
+
+    private static string Camel(string s) => char.ToLowerInvariant(s[0]) + s[1..];
+
+    private static Dictionary<string, ReturnFact> LastReturns(TransactionTable table, DateTimeOffset asOf)
+    {
+        var orderCategory = new Dictionary<int, int>();
+        var kinds = table.Kinds;
+        var orders = table.OrderIndex;
+        var cats = table.CategoryIndex;
+        for (var i = 0; i < table.Count; i++)
+        {
+            if (kinds[i] == TransactionKind.Purchase && cats[i] >= 0)
+            {
+                orderCategory.TryAdd(orders[i], cats[i]);
+            }
+        }
+
+        var result = new Dictionary<string, ReturnFact>(StringComparer.Ordinal);
+        var ticks = table.UtcTicks;
+        var asOfTicks = asOf.UtcTicks;
+        for (var i = 0; i < table.Count; i++)
+        {
+            if (kinds[i] != TransactionKind.Return || ticks[i] >= asOfTicks)
+            {
+                continue;
+            }
+
+            var id = table.CustomerIds[table.CustomerIndex[i]];
+            var at = new DateTimeOffset(ticks[i], TimeSpan.Zero);
+            if (result.TryGetValue(id, out var existing) && existing.At >= at)
+            {
+                continue;
+            }
+
+            var original = table.OriginalOrderIndex[i];
+            string? category = original >= 0 && orderCategory.TryGetValue(original, out var c) ? table.Categories[c] : null;
+            result[id] = new ReturnFact(table.ReturnReasons[i], at, category);
+        }
+
+        return result;
+    }
 }

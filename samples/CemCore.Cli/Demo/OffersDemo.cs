@@ -1,7 +1,97 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CemCore.Channels;
+using CemCore.Cli.Commands;
+using CemCore.Dispatch;
+using CemCore.Messaging;
+using CemCore.Personalization;
+using CemCore.Primitives;
+
 namespace CemCore.Cli.Demo;
 
-/// <summary>Demo section (placeholder until its issue lands).</summary>
+/// <summary>
+/// Demo section: a campaign run with the standard campaigns over the demo customers, sent through console channels (WeChat, push, SMS,
+/// e-mail). Demo profiles get every consent granted (demo only), mostly Shanghai time with some London customers whose send falls in quiet
+/// hours and is deferred; 5% are held out.
+/// </summary>
 internal static class OffersDemo
 {
-    public static void Run(DemoContext context) => _ = context;
+    public static void Run(DemoContext context)
+    {
+        context.Heading("Offers: campaign run");
+        // Every demo customer (buyers and prospects) with every consent granted — demo only; every 7th lives in London.
+        var profiles = context.Customers.Select((c, i) =>
+        {
+            var p = OfferPlanner.DemoProfile(c.Id, context.AsOf, i);
+            return i % 7 == 6
+                ? new Customers.CustomerProfile(p.Id, p.SignedUpAt, p.Demographics, p.Tags, p.Attributes, p.PreferredChannel, "en-US", "Europe/London", p.Consents)
+                : p;
+        }).ToList();
+        var contexts = OfferPlanner.Contexts(context.Transactions, context.AsOf, profiles, CancellationToken.None);
+
+        var history = new InMemoryContactHistory();
+        var settings = new DecisionSettings(
+            caps: [new FrequencyCap(2, TimeSpan.FromDays(7))],
+            quietHours: new QuietHours(new TimeOnly(22, 0), new TimeOnly(8, 0)),
+            holdout: new HoldoutGroup(0.05, "demo-holdout"));
+        var engine = new OfferDecisionEngine(StandardCampaigns.Create(), settings, history);
+        var printed = 0;
+        var channels = new[] { ContactChannel.WeChat, ContactChannel.AppPush, ContactChannel.Sms, ContactChannel.Email }
+            .Select(c => new ConsoleChannel(c, m =>
+            {
+                if (printed++ < 4)
+                {
+                    context.Line($"  [{m.Channel.Value}] {MessageRenderer.Preview(m)}");
+                }
+            }))
+            .ToArray();
+        var runner = new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), channels, new InMemorySendLog(), new CouponLedger(), history, new FixedTimeProvider(context.AsOf));
+        var result = runner.RunAsync("demo-campaign", context.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), CampaignAudience.Everyone, contexts.ToAsyncEnumerable())
+            .GetAwaiter().GetResult();
+
+        var json = new JsonObject { ["considered"] = result.Considered };
+        foreach (var status in Enum.GetValues<DispatchStatus>())
+        {
+            json[char.ToLowerInvariant(status.ToString()[0]) + status.ToString()[1..]] = result.Count(status);
+        }
+
+        var suppressed = new JsonObject();
+        foreach (var g in result.Outcomes.Where(o => o.Status == DispatchStatus.Suppressed).GroupBy(o => o.Reason).OrderBy(g => g.Key))
+        {
+            suppressed[g.Key.ToString()] = g.Count();
+        }
+
+        var byOffer = new JsonObject();
+        foreach (var g in result.Outcomes.Where(o => o.Status == DispatchStatus.Sent).GroupBy(o => o.OfferId!, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            byOffer[g.Key] = g.Count();
+        }
+
+        json["suppressedBy"] = suppressed;
+        json["sentByOffer"] = byOffer;
+        context.Json["offers"] = json;
+        context.Line(string.Create(CultureInfo.InvariantCulture, $"considered {result.Considered}: sent {result.Count(DispatchStatus.Sent)}, deferred (quiet hours) {result.Count(DispatchStatus.Deferred)}, suppressed {result.Count(DispatchStatus.Suppressed)}, no offer {result.Count(DispatchStatus.NoOffer)}, failed {result.Count(DispatchStatus.Failed)}"));
+        context.Line("suppressed by reason: " + string.Join(", ", suppressed.Select(kv => $"{kv.Key} {kv.Value}")));
+        context.Line("sent by offer: " + string.Join(", ", byOffer.Select(kv => $"{kv.Key} {kv.Value}")));
+    }
+
+    /// <summary>A channel that "delivers" by handing the message to a callback (the console in the demo).</summary>
+    private sealed class ConsoleChannel(ContactChannel channel, Action<OutboundMessage> write) : IMessageChannel
+    {
+        public ContactChannel Channel => channel;
+
+        public ChannelCapabilities Capabilities { get; } = new();
+
+        public ValueTask<SendResult> SendAsync(OutboundMessage message, string idempotencyKey, CancellationToken cancellationToken = default)
+        {
+            write(message);
+            return ValueTask.FromResult(SendResult.Delivered(idempotencyKey));
+        }
+    }
+
+    /// <summary>The demo's clock stands still at the as-of instant.</summary>
+    private sealed class FixedTimeProvider(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 }

@@ -106,8 +106,11 @@ public sealed record CustomerProfile
     public ConsentStatus ConsentFor(ContactChannel channel, ConsentPurpose purpose, DateTimeOffset asOf)
     {
         ConsentRecord? latest = null;
-        foreach (var c in Consents)
+
+        // Indexed loop: enumerating the IReadOnlyList through its interface would allocate an enumerator on the decision hot path.
+        for (var i = 0; i < Consents.Count; i++)
         {
+            var c = Consents[i];
             if (c.Channel == channel && c.Purpose == purpose && c.At <= asOf && (latest is null || c.At >= latest.At))
             {
                 latest = c;

@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using CemCore.Primitives;
 using CemCore.Transactions;
 
@@ -8,21 +9,27 @@ namespace CemCore.Sources.Csv;
 /// Reads a transactions CSV file into a <see cref="TransactionTable"/>.
 /// </summary>
 /// <remarks>
-/// <para>Format: UTF-8, comma-separated, a header row, RFC 4180 quoting. Column names are matched case-insensitively;
+/// <para>Format: UTF-8 (a byte order mark is skipped), comma-separated, a header row, RFC 4180 quoting (<c>"a, b"</c>, <c>""</c> for a quote,
+/// quoted fields may contain line breaks), LF or CRLF line ends. Column names are matched case-insensitively after trimming;
 /// unknown columns are ignored. Required: <c>customer_id</c>, <c>timestamp</c>, <c>amount</c>. Optional: <c>order_id</c>,
 /// <c>channel</c>, <c>category</c>, <c>quantity</c> (default 1), <c>sku</c>, <c>discount</c> (default 0), <c>kind</c>
-/// (<c>purchase</c> or <c>return</c>, default purchase), <c>original_order_id</c> and <c>return_reason</c>
-/// (<c>size</c>, <c>quality</c>, <c>changed_mind</c>, <c>other</c>) for returns.</para>
-/// <para>Timestamps are ISO-8601: a date (<c>2024-03-01</c>, meaning midnight UTC) or a date-time (<c>2024-03-01T14:30:00</c>,
-/// UTC unless it carries an offset such as <c>+08:00</c> or <c>Z</c>).</para>
-/// <para>Every malformed row throws <see cref="DataFormatException"/> naming the file, line and field. Nothing is skipped
-/// silently; blank lines are the only lines ignored.</para>
+/// (<c>purchase</c> or <c>return</c>, default purchase; <c>order</c>/<c>sale</c> and <c>refund</c> are synonyms), <c>original_order_id</c> and
+/// <c>return_reason</c> (<c>size</c>, <c>quality</c>, <c>changed_mind</c>, <c>other</c>; default <c>other</c>) for returns.</para>
+/// <para>Timestamps are ISO-8601: a date (<c>2024-03-01</c>, meaning midnight UTC) or a date-time
+/// <c>yyyy-MM-ddTHH:mm[:ss[.fffffff]]</c> (a space may replace the <c>T</c>), UTC unless it carries <c>Z</c> or an offset such as
+/// <c>+08:00</c> / <c>+0800</c>.</para>
+/// <para>Amounts and discounts are invariant decimals (<c>1234.50</c>): no thousands separators, exponents, NaN or infinity; a negative
+/// amount is an error (a refund is a row of kind <c>return</c> with a positive amount). Quantities are whole numbers ≥ 1.</para>
+/// <para>Every malformed row throws <see cref="DataFormatException"/> naming the file, the 1-based line, the field and why. Nothing is
+/// skipped silently; blank lines are the only lines ignored. Cross-row rules of <see cref="TransactionTableBuilder"/> (reused order ids,
+/// returns of unknown or foreign orders) are reported at the line of the offending row.</para>
+/// <para>The parser works on UTF-8 bytes (no per-line strings); strings are allocated once per distinct customer id, order id and category.</para>
 /// </remarks>
 public static class CsvTransactionReader
 {
     /// <summary>Reads a file.</summary>
     /// <param name="path">The CSV file.</param>
-    /// <param name="progress">Receives progress (stage <c>"read"</c>, rows, total bytes unknown), or <see langword="null"/>.</param>
+    /// <param name="progress">Receives progress (stage <c>"read"</c>, bytes consumed of the file length), or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Checked every 4,096 rows.</param>
     /// <returns>The table.</returns>
     /// <exception cref="DataFormatException">The file is empty, the header lacks a required column, or a row is malformed.</exception>
@@ -30,251 +37,575 @@ public static class CsvTransactionReader
     public static TransactionTable ReadTable(string path, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var stream = File.OpenRead(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         return ReadStream(stream, Path.GetFileName(path), progress, cancellationToken);
     }
 
     /// <summary>Reads a stream.</summary>
     /// <param name="stream">The CSV content.</param>
     /// <param name="fileName">The name used in error messages.</param>
-    /// <param name="progress">Receives progress, or <see langword="null"/>.</param>
+    /// <param name="progress">Receives progress (stage <c>"read"</c>, bytes consumed; the total is the stream length when it can seek), or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Checked every 4,096 rows.</param>
     /// <returns>The table.</returns>
     /// <exception cref="DataFormatException">The content is empty, the header lacks a required column, or a row is malformed.</exception>
     public static TransactionTable ReadStream(Stream stream, string fileName, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        var header = reader.ReadLine();
-        long lineNo = 1;
-        while (header is not null && string.IsNullOrWhiteSpace(header))
-        {
-            header = reader.ReadLine();
-            lineNo++;
-        }
-
-        if (header is null)
-        {
-            throw new DataFormatException("The file is empty: expected a header with customer_id,timestamp,amount.", fileName, null, null);
-        }
-
-        var columns = SplitLine(header, fileName, lineNo);
-        var map = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < columns.Count; i++)
-        {
-            var name = columns[i].Trim();
-            if (!map.TryAdd(name, i))
-            {
-                throw new DataFormatException($"The column '{name}' appears twice in the header.", fileName, lineNo, name);
-            }
-        }
-
-        int Required(string name) => map.TryGetValue(name, out var i)
-            ? i
-            : throw new DataFormatException($"The header lacks the required column '{name}' (required: customer_id,timestamp,amount).", fileName, lineNo, name);
-        int Optional(string name) => map.TryGetValue(name, out var i) ? i : -1;
-
-        var cCustomer = Required("customer_id");
-        var cTimestamp = Required("timestamp");
-        var cAmount = Required("amount");
-        var cOrder = Optional("order_id");
-        var cChannel = Optional("channel");
-        var cCategory = Optional("category");
-        var cQuantity = Optional("quantity");
-        var cDiscount = Optional("discount");
-        var cKind = Optional("kind");
-        var cOriginal = Optional("original_order_id");
-        var cReason = Optional("return_reason");
-
-        var builder = new TransactionTableBuilder(4096);
-        var channels = new Dictionary<string, SalesChannel>(StringComparer.Ordinal);
-        string? line;
-        long rows = 0;
-        while ((line = reader.ReadLine()) is not null)
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            if ((rows & 4095) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                progress?.Report(new OperationProgress("read", rows, null));
-            }
-
-            var f = SplitLine(line, fileName, lineNo);
-            if (f.Count != columns.Count)
-            {
-                throw new DataFormatException($"Expected {columns.Count} fields as in the header but found {f.Count}.", fileName, lineNo, null);
-            }
-
-            string Field(int i) => i < 0 ? string.Empty : f[i];
-
-            var ticks = ParseTimestamp(f[cTimestamp], fileName, lineNo);
-            var amount = ParseDecimal(f[cAmount], "amount", fileName, lineNo);
-            var discount = cDiscount < 0 || string.IsNullOrWhiteSpace(f[cDiscount]) ? 0m : ParseDecimal(f[cDiscount], "discount", fileName, lineNo);
-            var quantity = 1;
-            if (cQuantity >= 0 && !string.IsNullOrWhiteSpace(f[cQuantity])
-                && !int.TryParse(f[cQuantity], NumberStyles.Integer, CultureInfo.InvariantCulture, out quantity))
-            {
-                throw new DataFormatException("The quantity is not a whole number.", fileName, lineNo, "quantity");
-            }
-
-            var kind = Field(cKind).Trim().ToUpperInvariant() switch
-            {
-                "" or "PURCHASE" or "ORDER" or "SALE" => TransactionKind.Purchase,
-                "RETURN" or "REFUND" => TransactionKind.Return,
-                _ => throw new DataFormatException("The kind must be 'purchase' or 'return'.", fileName, lineNo, "kind"),
-            };
-            var reason = ParseReason(Field(cReason), kind, fileName, lineNo);
-            var channelText = Field(cChannel);
-            if (!channels.TryGetValue(channelText, out var channel))
-            {
-                channel = new SalesChannel(channelText);
-                channels[channelText] = channel;
-            }
-
-            try
-            {
-                builder.AddRow(f[cCustomer], ticks, amount, kind, Field(cOrder), channel, Field(cCategory), quantity, discount, Field(cOriginal), reason);
-            }
-            catch (DataFormatException ex)
-            {
-                throw new DataFormatException(ex.Reason, fileName, lineNo, ex.Field, ex);
-            }
-
-            rows++;
-        }
-
+        ArgumentNullException.ThrowIfNull(fileName);
+        long? total = stream.CanSeek ? stream.Length - stream.Position : null;
+        using var tok = new Utf8CsvTokenizer(stream, fileName);
+        var columns = TransactionColumns.ReadHeader(tok);
+        var capacity = total is { } t ? (int)Math.Clamp(t / 64, 1024, 1 << 26) : 4096;
+        var builder = new TransactionTableBuilder(capacity);
+        var lines = new RowLines();
+        var pipelined = Environment.ProcessorCount > 1 && (total is null || total >= PipelineThresholdBytes);
+        var rows = pipelined
+            ? ReadPipelined(tok, columns, builder, lines, total, progress, cancellationToken)
+            : ReadSequential(tok, columns, builder, lines, total, progress, cancellationToken);
         if (rows == 0)
         {
-            throw new DataFormatException("The file has a header but no data rows.", fileName, null, null);
+            throw new DataFormatException("The file has a header but no data rows.", fileName, columns.HeaderLine, "header");
         }
 
-        progress?.Report(new OperationProgress("read", rows, rows));
+        progress?.Report(new OperationProgress("read", tok.BytesConsumed, total ?? tok.BytesConsumed));
         try
         {
             return builder.Build();
         }
         catch (DataFormatException ex)
         {
-            throw new DataFormatException(ex.Reason + $" (data row {ex.Line})", fileName, null, ex.Field, ex);
+            throw new DataFormatException(ex.Reason, fileName, ex.Line is { } r ? lines.LineOf(r) : null, ex.Field, ex);
         }
     }
 
-    /// <summary>Parses an ISO-8601 date or date-time; a date is midnight UTC; no offset means UTC.</summary>
-    internal static long ParseTimestamp(string text, string fileName, long lineNo)
+    /// <summary>Files at least this long are parsed on a second thread while the first builds the table.</summary>
+    internal const long PipelineThresholdBytes = 4L << 20;
+
+    private static int ReadSequential(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, RowLines lines, long? total,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        var s = text.Trim();
-        if (s.Length == 10 && DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        var row = new TransactionRowParser(tok, columns);
+        var rows = 0;
+        while (tok.Read())
         {
-            return d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks;
+            if ((rows & 4095) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new OperationProgress("read", tok.BytesConsumed, total));
+            }
+
+            row.Parse();
+            lines.Add(rows + 1, tok.Line);
+            try
+            {
+                builder.AddRow(row.Customer, row.UtcTicks, row.Amount, row.Kind, row.OrderId, row.Channel, row.Category, row.Quantity, row.Discount,
+                    row.OriginalOrderId, row.Reason);
+            }
+            catch (DataFormatException ex)
+            {
+                throw new DataFormatException(ex.Reason, tok.FileName, tok.Line, ex.Field, ex);
+            }
+
+            rows++;
         }
 
-        if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var dto)
-            && s.Length >= 16 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' '))
-        {
-            return dto.UtcTicks;
-        }
-
-        throw new DataFormatException("The timestamp is not an ISO-8601 date (yyyy-MM-dd) or date-time (yyyy-MM-ddTHH:mm[:ss][offset]).", fileName, lineNo, "timestamp");
+        return rows;
     }
 
-    private static decimal ParseDecimal(string text, string field, string fileName, long lineNo)
+    /// <summary>
+    /// A two-stage pipeline: a producer thread tokenizes and parses batches of rows while the calling thread adds them to the builder.
+    /// Errors surface in file order: a parse error is rethrown after the rows before it were added.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every producer error is handed to the consumer and rethrown there.")]
+    private static int ReadPipelined(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, RowLines lines, long? total,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
-            CultureInfo.InvariantCulture, out var value))
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var full = new System.Collections.Concurrent.BlockingCollection<RowBatch>(4);
+        using var free = new System.Collections.Concurrent.BlockingCollection<RowBatch>();
+        for (var i = 0; i < 5; i++)
         {
-            throw new DataFormatException($"The {field} is not a decimal number (NaN, infinity and thousands separators are not accepted).", fileName, lineNo, field);
+            free.Add(new RowBatch(), CancellationToken.None);
+        }
+
+        var token = stop.Token;
+        var producer = new Thread(() =>
+        {
+            var row = new TransactionRowParser(tok, columns);
+            RowBatch? batch = null;
+            try
+            {
+                while (true)
+                {
+                    batch = free.Take(token);
+                    batch.Reset();
+                    while (batch.Count < RowBatch.Capacity && tok.Read())
+                    {
+                        row.Parse();
+                        batch.Append(row, tok.Line);
+                    }
+
+                    batch.BytesConsumed = tok.BytesConsumed;
+                    var last = batch.Count < RowBatch.Capacity;
+                    full.Add(batch, token);
+                    batch = null;
+                    if (last)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // The consumer stopped.
+            }
+            catch (Exception ex)
+            {
+                batch ??= new RowBatch();
+                batch.Error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                try
+                {
+                    full.Add(batch, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The consumer stopped.
+                }
+            }
+            finally
+            {
+                full.CompleteAdding();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "CemCore CSV parser",
+        };
+        producer.Start();
+        var rows = 0;
+        try
+        {
+            foreach (var batch in full.GetConsumingEnumerable(token))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    lines.Add(rows + 1, batch.Line[i]);
+                    try
+                    {
+                        builder.AddRow(batch.Customer(i), batch.Ticks[i], batch.Amount[i], batch.Kind[i], batch.Order(i), batch.Channel[i], batch.Category(i),
+                            batch.Quantity[i], batch.Discount[i], batch.Original(i), batch.Reason[i]);
+                    }
+                    catch (DataFormatException ex)
+                    {
+                        throw new DataFormatException(ex.Reason, tok.FileName, batch.Line[i], ex.Field, ex);
+                    }
+
+                    rows++;
+                }
+
+                progress?.Report(new OperationProgress("read", batch.BytesConsumed, total));
+                batch.Error?.Throw();
+                free.Add(batch, token);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            producer.Join();
+        }
+
+        return rows;
+    }
+
+    /// <summary>A block of parsed rows handed from the parser thread to the builder thread.</summary>
+    private sealed class RowBatch
+    {
+        public const int Capacity = 4096;
+        private char[] _chars = new char[Capacity * 40];
+        private int _charLength;
+        private readonly int[] _text = new int[Capacity * 8]; // start/length of customer, order, category, original
+
+        public int Count { get; private set; }
+
+        public long BytesConsumed { get; set; }
+
+        public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Error { get; set; }
+
+        public long[] Line { get; } = new long[Capacity];
+
+        public long[] Ticks { get; } = new long[Capacity];
+
+        public decimal[] Amount { get; } = new decimal[Capacity];
+
+        public decimal[] Discount { get; } = new decimal[Capacity];
+
+        public int[] Quantity { get; } = new int[Capacity];
+
+        public TransactionKind[] Kind { get; } = new TransactionKind[Capacity];
+
+        public ReturnReason[] Reason { get; } = new ReturnReason[Capacity];
+
+        public SalesChannel[] Channel { get; } = new SalesChannel[Capacity];
+
+        public ReadOnlySpan<char> Customer(int i) => Text(i, 0);
+
+        public ReadOnlySpan<char> Order(int i) => Text(i, 1);
+
+        public ReadOnlySpan<char> Category(int i) => Text(i, 2);
+
+        public ReadOnlySpan<char> Original(int i) => Text(i, 3);
+
+        public void Reset()
+        {
+            Count = 0;
+            _charLength = 0;
+            Error = null;
+        }
+
+        public void Append(TransactionRowParser row, long line)
+        {
+            var i = Count;
+            Line[i] = line;
+            Ticks[i] = row.UtcTicks;
+            Amount[i] = row.Amount;
+            Discount[i] = row.Discount;
+            Quantity[i] = row.Quantity;
+            Kind[i] = row.Kind;
+            Reason[i] = row.Reason;
+            Channel[i] = row.Channel;
+            Store(i, 0, row.Customer);
+            Store(i, 1, row.OrderId);
+            Store(i, 2, row.Category);
+            Store(i, 3, row.OriginalOrderId);
+            Count++;
+        }
+
+        private ReadOnlySpan<char> Text(int i, int slot) => _chars.AsSpan(_text[(i * 8) + (slot * 2)], _text[(i * 8) + (slot * 2) + 1]);
+
+        private void Store(int i, int slot, ReadOnlySpan<char> text)
+        {
+            if (_charLength + text.Length > _chars.Length)
+            {
+                Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _charLength + text.Length));
+            }
+
+            text.CopyTo(_chars.AsSpan(_charLength));
+            _text[(i * 8) + (slot * 2)] = _charLength;
+            _text[(i * 8) + (slot * 2) + 1] = text.Length;
+            _charLength += text.Length;
+        }
+    }
+
+    /// <summary>Maps 1-based data rows to file lines, storing only the breaks (blank lines, multi-line records).</summary>
+    private sealed class RowLines
+    {
+        private readonly List<(int Row, long Line)> _jumps = [];
+        private int _lastRow;
+        private long _lastLine;
+
+        public void Add(int row, long line)
+        {
+            if (_jumps.Count == 0 || line != _lastLine + (row - _lastRow))
+            {
+                _jumps.Add((row, line));
+                _lastRow = row;
+                _lastLine = line;
+            }
+        }
+
+        public long LineOf(long row)
+        {
+            var (r, l) = _jumps[0];
+            foreach (var j in _jumps)
+            {
+                if (j.Row > row)
+                {
+                    break;
+                }
+
+                (r, l) = j;
+            }
+
+            return l + (row - r);
+        }
+    }
+}
+
+/// <summary>Column positions of a transactions CSV header.</summary>
+internal sealed class TransactionColumns
+{
+    public int FieldCount { get; private init; }
+
+    public long HeaderLine { get; private init; }
+
+    public int Customer { get; private init; }
+
+    public int Timestamp { get; private init; }
+
+    public int Amount { get; private init; }
+
+    public int Order { get; private init; } = -1;
+
+    public int Channel { get; private init; } = -1;
+
+    public int Category { get; private init; } = -1;
+
+    public int Quantity { get; private init; } = -1;
+
+    public int Discount { get; private init; } = -1;
+
+    public int Kind { get; private init; } = -1;
+
+    public int Original { get; private init; } = -1;
+
+    public int Reason { get; private init; } = -1;
+
+    public static TransactionColumns ReadHeader(Utf8CsvTokenizer tok)
+    {
+        if (!tok.Read())
+        {
+            throw new DataFormatException("The file is empty: expected a header with customer_id,timestamp,amount.", tok.FileName, 1, "header");
+        }
+
+        var names = new string[tok.FieldCount];
+        var map = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = tok.FieldString(i).Trim();
+            if (!map.TryAdd(names[i], i))
+            {
+                throw new DataFormatException($"The column '{names[i]}' appears twice in the header.", tok.FileName, tok.Line, names[i]);
+            }
+        }
+
+        tok.ColumnNames = names;
+        int Required(string name) => map.TryGetValue(name, out var i)
+            ? i
+            : throw new DataFormatException($"The header lacks the required column '{name}' (required: customer_id,timestamp,amount).", tok.FileName, tok.Line, name);
+        int Optional(string name) => map.TryGetValue(name, out var i) ? i : -1;
+
+        return new TransactionColumns
+        {
+            FieldCount = names.Length,
+            HeaderLine = tok.Line,
+            Customer = Required("customer_id"),
+            Timestamp = Required("timestamp"),
+            Amount = Required("amount"),
+            Order = Optional("order_id"),
+            Channel = Optional("channel"),
+            Category = Optional("category"),
+            Quantity = Optional("quantity"),
+            Discount = Optional("discount"),
+            Kind = Optional("kind"),
+            Original = Optional("original_order_id"),
+            Reason = Optional("return_reason"),
+        };
+    }
+}
+
+/// <summary>Parses the current record of a tokenizer into typed transaction fields, reusing its buffers.</summary>
+internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColumns columns)
+{
+    private readonly ChannelCache _channels = new();
+    private char[] _customer = new char[64];
+    private char[] _order = new char[64];
+    private char[] _category = new char[64];
+    private char[] _original = new char[64];
+    private int _customerLength;
+    private int _orderLength;
+    private int _categoryLength;
+    private int _originalLength;
+
+    public ReadOnlySpan<char> Customer => _customer.AsSpan(0, _customerLength);
+
+    public ReadOnlySpan<char> OrderId => _order.AsSpan(0, _orderLength);
+
+    public ReadOnlySpan<char> Category => _category.AsSpan(0, _categoryLength);
+
+    public ReadOnlySpan<char> OriginalOrderId => _original.AsSpan(0, _originalLength);
+
+    public long UtcTicks { get; private set; }
+
+    public decimal Amount { get; private set; }
+
+    public decimal Discount { get; private set; }
+
+    public int Quantity { get; private set; }
+
+    public TransactionKind Kind { get; private set; }
+
+    public ReturnReason Reason { get; private set; }
+
+    public SalesChannel Channel { get; private set; }
+
+    /// <summary>Parses the tokenizer's current record.</summary>
+    public void Parse()
+    {
+        if (tok.FieldCount != columns.FieldCount)
+        {
+            var field = tok.FieldCount < columns.FieldCount ? tok.NameOf(tok.FieldCount) : tok.NameOf(columns.FieldCount);
+            Throw($"Expected {columns.FieldCount} fields as in the header but found {tok.FieldCount}.", field);
+        }
+
+        _customerLength = Decode(tok.Field(columns.Customer), ref _customer);
+        if (!Utf8Parsing.TryParseTimestamp(tok.Field(columns.Timestamp), out var ticks))
+        {
+            Throw("The timestamp is not an ISO-8601 date (yyyy-MM-dd) or date-time (yyyy-MM-ddTHH:mm[:ss[.fffffff]][Z|±HH:mm]).", columns.Timestamp);
+        }
+
+        UtcTicks = ticks;
+        Amount = ParseMoney(columns.Amount, "amount");
+        Discount = columns.Discount < 0 || Utf8Parsing.Trim(tok.Field(columns.Discount)).IsEmpty ? 0m : ParseMoney(columns.Discount, "discount");
+        Quantity = 1;
+        if (columns.Quantity >= 0)
+        {
+            var q = tok.Field(columns.Quantity);
+            if (!Utf8Parsing.Trim(q).IsEmpty)
+            {
+                if (!Utf8Parsing.TryParseInt(q, out var quantity))
+                {
+                    Throw("The quantity is not a whole number.", columns.Quantity);
+                }
+
+                if (quantity < 1)
+                {
+                    Throw("The quantity must be at least 1.", columns.Quantity);
+                }
+
+                Quantity = quantity;
+            }
+        }
+
+        Kind = columns.Kind < 0 ? TransactionKind.Purchase : ParseKind(Utf8Parsing.Trim(tok.Field(columns.Kind)));
+        Reason = columns.Reason < 0
+            ? (Kind == TransactionKind.Return ? ReturnReason.Other : ReturnReason.Unspecified)
+            : ParseReason(Utf8Parsing.Trim(tok.Field(columns.Reason)));
+        _orderLength = columns.Order < 0 ? 0 : Decode(tok.Field(columns.Order), ref _order);
+        _categoryLength = columns.Category < 0 ? 0 : Decode(tok.Field(columns.Category), ref _category);
+        _originalLength = columns.Original < 0 ? 0 : Decode(tok.Field(columns.Original), ref _original);
+        Channel = columns.Channel < 0 ? default : _channels.Get(tok.Field(columns.Channel));
+    }
+
+    private static int Decode(ReadOnlySpan<byte> bytes, ref char[] buffer)
+    {
+        if (bytes.Length > buffer.Length)
+        {
+            buffer = new char[Math.Max(bytes.Length, buffer.Length * 2)];
+        }
+
+        return Encoding.UTF8.GetChars(bytes, buffer);
+    }
+
+    private decimal ParseMoney(int column, string name)
+    {
+        if (!Utf8Parsing.TryParseDecimal(tok.Field(column), out var value))
+        {
+            Throw($"The {name} is not a decimal number (digits with an optional '.'; no thousands separators, exponents, NaN or infinity).", column);
         }
 
         if (value < 0m)
         {
-            throw new DataFormatException($"The {field} is negative; record a refund as kind=return with a positive amount.", fileName, lineNo, field);
+            Throw($"The {name} is negative; record a refund as kind=return with a positive amount.", column);
         }
 
         return value;
     }
 
-    private static ReturnReason ParseReason(string text, TransactionKind kind, string fileName, long lineNo)
+    private TransactionKind ParseKind(ReadOnlySpan<byte> s)
     {
-        var t = text.Trim().ToUpperInvariant().Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal);
-        if (t.Length == 0)
+        if (s.IsEmpty || System.Text.Ascii.EqualsIgnoreCase(s, "purchase"u8) || System.Text.Ascii.EqualsIgnoreCase(s, "order"u8) || System.Text.Ascii.EqualsIgnoreCase(s, "sale"u8))
         {
-            return kind == TransactionKind.Return ? ReturnReason.Other : ReturnReason.Unspecified;
+            return TransactionKind.Purchase;
         }
 
-        return t switch
+        if (System.Text.Ascii.EqualsIgnoreCase(s, "return"u8) || System.Text.Ascii.EqualsIgnoreCase(s, "refund"u8))
         {
-            "SIZE" => ReturnReason.Size,
-            "QUALITY" => ReturnReason.Quality,
-            "CHANGEDMIND" => ReturnReason.ChangedMind,
-            "OTHER" => ReturnReason.Other,
-            _ => throw new DataFormatException("The return_reason must be size, quality, changed_mind or other.", fileName, lineNo, "return_reason"),
-        };
+            return TransactionKind.Return;
+        }
+
+        Throw("The kind must be 'purchase' or 'return'.", columns.Kind);
+        return default;
     }
 
-    /// <summary>Splits one CSV line with RFC 4180 quoting (no embedded newlines).</summary>
-    internal static List<string> SplitLine(string line, string fileName, long lineNo)
+    private ReturnReason ParseReason(ReadOnlySpan<byte> s)
     {
-        var fields = new List<string>();
-        var sb = new System.Text.StringBuilder();
-        var i = 0;
-        while (true)
+        if (s.IsEmpty)
         {
-            sb.Clear();
-            if (i < line.Length && line[i] == '"')
+            return Kind == TransactionKind.Return ? ReturnReason.Other : ReturnReason.Unspecified;
+        }
+
+        Span<byte> letters = stackalloc byte[16];
+        var n = 0;
+        foreach (var b in s)
+        {
+            if (b is (byte)'_' or (byte)'-' or (byte)' ')
             {
-                i++;
-                while (true)
-                {
-                    if (i >= line.Length)
-                    {
-                        throw new DataFormatException("A quoted field is not closed.", fileName, lineNo, null);
-                    }
-
-                    if (line[i] == '"')
-                    {
-                        if (i + 1 < line.Length && line[i + 1] == '"')
-                        {
-                            sb.Append('"');
-                            i += 2;
-                            continue;
-                        }
-
-                        i++;
-                        break;
-                    }
-
-                    sb.Append(line[i++]);
-                }
-
-                if (i < line.Length && line[i] != ',')
-                {
-                    throw new DataFormatException("Unexpected text after a closing quote.", fileName, lineNo, null);
-                }
-            }
-            else
-            {
-                var end = line.IndexOf(',', i);
-                if (end < 0)
-                {
-                    end = line.Length;
-                }
-
-                sb.Append(line, i, end - i);
-                i = end;
+                continue;
             }
 
-            fields.Add(sb.ToString().TrimEnd('\r'));
-            if (i >= line.Length)
+            if (n == letters.Length)
             {
-                return fields;
+                n = 0;
+                break;
             }
 
-            i++; // skip comma
+            letters[n++] = b;
+        }
+
+        var t = letters[..n];
+        if (System.Text.Ascii.EqualsIgnoreCase(t, "size"u8))
+        {
+            return ReturnReason.Size;
+        }
+
+        if (System.Text.Ascii.EqualsIgnoreCase(t, "quality"u8))
+        {
+            return ReturnReason.Quality;
+        }
+
+        if (System.Text.Ascii.EqualsIgnoreCase(t, "changedmind"u8))
+        {
+            return ReturnReason.ChangedMind;
+        }
+
+        if (System.Text.Ascii.EqualsIgnoreCase(t, "other"u8))
+        {
+            return ReturnReason.Other;
+        }
+
+        Throw("The return_reason must be size, quality, changed_mind or other.", columns.Reason);
+        return default;
+    }
+
+    [DoesNotReturn]
+    private void Throw(string reason, int column) => Throw(reason, tok.NameOf(column));
+
+    [DoesNotReturn]
+    private void Throw(string reason, string field) => throw new DataFormatException(reason, tok.FileName, tok.Line, field);
+
+    /// <summary>Maps channel bytes to <see cref="SalesChannel"/> values; a handful of distinct values is the norm.</summary>
+    private sealed class ChannelCache
+    {
+        private readonly List<(byte[] Bytes, SalesChannel Channel)> _items = [];
+
+        public SalesChannel Get(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var (b, c) in _items)
+            {
+                if (bytes.SequenceEqual(b))
+                {
+                    return c;
+                }
+            }
+
+            var channel = new SalesChannel(Encoding.UTF8.GetString(bytes));
+            if (_items.Count < 256)
+            {
+                _items.Add((bytes.ToArray(), channel));
+            }
+
+            return channel;
         }
     }
 }

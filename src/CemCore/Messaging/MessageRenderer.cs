@@ -1,0 +1,277 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using CemCore.Channels;
+using CemCore.Personalization;
+using CemCore.Primitives;
+
+namespace CemCore.Messaging;
+
+/// <summary>
+/// A channel-neutral message: one offer (with its code and validity) for one customer, the personalization fields and the locale.
+/// Rendering it on any channel shows the same code and validity.
+/// </summary>
+/// <remarks>Immutable. <see cref="Fields"/> holds personal data (such as the name): it is rendered as data and never logged.</remarks>
+public sealed record ChannelMessage
+{
+    /// <summary>Creates a message.</summary>
+    /// <param name="customerId">The recipient's CRM id.</param>
+    /// <param name="templateKey">The logical message key, such as <c>winback</c>.</param>
+    /// <param name="offer">The offer.</param>
+    /// <param name="couponCode">The coupon code, or <see langword="null"/> when the offer has none.</param>
+    /// <param name="validUntil">The exclusive end of validity (the coupon's, else the offer's), or <see langword="null"/>.</param>
+    /// <param name="locale">The locale, such as <c>zh-CN</c>; <see langword="null"/> for the catalogue default.</param>
+    /// <param name="timeZone">The customer's time zone for dates; <see langword="null"/> for UTC.</param>
+    /// <param name="fields">Personalization fields (such as <c>name</c>); keys are variable names.</param>
+    public ChannelMessage(string customerId, string templateKey, Offer offer, string? couponCode = null, DateTimeOffset? validUntil = null, string? locale = null, TimeZoneInfo? timeZone = null, IReadOnlyDictionary<string, string>? fields = null)
+    {
+        CustomerId = Check.NotBlank(customerId);
+        TemplateKey = Check.NotBlank(templateKey);
+        Offer = offer ?? throw new ArgumentNullException(nameof(offer));
+        CouponCode = couponCode;
+        ValidUntil = validUntil ?? offer.ValidUntil;
+        Locale = locale;
+        TimeZone = timeZone;
+        Fields = fields ?? new Dictionary<string, string>(StringComparer.Ordinal);
+    }
+
+    /// <summary>Gets the recipient's CRM id.</summary>
+    public string CustomerId { get; }
+
+    /// <summary>Gets the logical message key.</summary>
+    public string TemplateKey { get; }
+
+    /// <summary>Gets the offer.</summary>
+    public Offer Offer { get; }
+
+    /// <summary>Gets the coupon code, or <see langword="null"/>.</summary>
+    public string? CouponCode { get; }
+
+    /// <summary>Gets the exclusive end of validity, or <see langword="null"/>.</summary>
+    public DateTimeOffset? ValidUntil { get; }
+
+    /// <summary>Gets the locale, or <see langword="null"/>.</summary>
+    public string? Locale { get; }
+
+    /// <summary>Gets the time zone for dates, or <see langword="null"/> (UTC).</summary>
+    public TimeZoneInfo? TimeZone { get; }
+
+    /// <summary>Gets the personalization fields.</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; }
+}
+
+/// <summary>Limits and texts used by <see cref="MessageRenderer"/>.</summary>
+/// <param name="MaxSmsSegments">Most SMS parts a message may use, in [1, 10] (default 3).</param>
+/// <param name="MaxPushTitleLength">Most UTF-16 characters in a push title, in [1, 1000] (default 50).</param>
+/// <param name="MaxPushBodyLength">Most UTF-16 characters in a push body, in [1, 4000] (default 150).</param>
+public sealed record RenderSettings(int MaxSmsSegments = 3, int MaxPushTitleLength = 50, int MaxPushBodyLength = 150)
+{
+    /// <summary>Gets the default settings.</summary>
+    public static RenderSettings Default { get; } = new();
+
+    /// <summary>Gets the SMS part limit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [1, 10].</exception>
+    public int MaxSmsSegments { get; } = MaxSmsSegments is >= 1 and <= 10 ? MaxSmsSegments : throw new ArgumentOutOfRangeException(nameof(MaxSmsSegments), MaxSmsSegments, "Must be in [1, 10].");
+
+    /// <summary>Gets the push title limit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [1, 1000].</exception>
+    public int MaxPushTitleLength { get; } = MaxPushTitleLength is >= 1 and <= 1000 ? MaxPushTitleLength : throw new ArgumentOutOfRangeException(nameof(MaxPushTitleLength), MaxPushTitleLength, "Must be in [1, 1000].");
+
+    /// <summary>Gets the push body limit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [1, 4000].</exception>
+    public int MaxPushBodyLength { get; } = MaxPushBodyLength is >= 1 and <= 4000 ? MaxPushBodyLength : throw new ArgumentOutOfRangeException(nameof(MaxPushBodyLength), MaxPushBodyLength, "Must be in [1, 4000].");
+
+    /// <summary>The mandatory SMS opt-out suffix for a locale: <c>回复TD退订</c> for Chinese, <c>Reply STOP to opt out</c> otherwise.</summary>
+    /// <param name="locale">The locale.</param>
+    /// <returns>The suffix.</returns>
+    public static string SmsOptOutSuffix(string? locale) => OfferText.IsChinese(locale) ? "回复TD退订" : "Reply STOP to opt out";
+}
+
+/// <summary>
+/// Renders a <see cref="ChannelMessage"/> for a channel: WeChat template message (template id + fields), e-mail (subject + HTML body,
+/// values HTML-encoded), SMS (counted per 3GPP TS 23.038/23.040, mandatory opt-out suffix), app push (title + body within limits).
+/// </summary>
+/// <remarks>
+/// <para>Values are escaped per channel: HTML-encoded in e-mail bodies; in every plain-text part, control characters (line breaks,
+/// tabs) in values become spaces so a value cannot inject a header or a line. Template literals are trusted (authored, validated at load).</para>
+/// <para>A text that does not fit the channel is an error (<see cref="TemplateException"/>), never silently truncated: truncation could
+/// cut the coupon code.</para>
+/// <para>Thread-safe.</para>
+/// </remarks>
+public sealed class MessageRenderer
+{
+    private static readonly Func<string, string> s_plain = PlainText;
+    private static readonly Func<string, string> s_html = WebUtility.HtmlEncode;
+
+    /// <summary>Creates a renderer.</summary>
+    /// <param name="catalog">The templates.</param>
+    /// <param name="settings">Limits; <see langword="null"/> for <see cref="RenderSettings.Default"/>.</param>
+    public MessageRenderer(TemplateCatalog catalog, RenderSettings? settings = null)
+    {
+        Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+        Settings = settings ?? RenderSettings.Default;
+    }
+
+    /// <summary>Gets the templates.</summary>
+    public TemplateCatalog Catalog { get; }
+
+    /// <summary>Gets the limits.</summary>
+    public RenderSettings Settings { get; }
+
+    /// <summary>Renders a message for a channel.</summary>
+    /// <param name="message">The channel-neutral message.</param>
+    /// <param name="channel">The channel.</param>
+    /// <param name="capabilities">The channel's capabilities (an SMS <see cref="ChannelCapabilities.MaxLength"/> limits units), or <see langword="null"/>.</param>
+    /// <returns>The rendered message.</returns>
+    /// <exception cref="TemplateException">No template for the key and channel, a variable has no value, or the text does not fit.</exception>
+    public OutboundMessage Render(ChannelMessage message, ContactChannel channel, ChannelCapabilities? capabilities = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var kind = channel.Kind;
+        if (!Catalog.TryGet(message.TemplateKey, message.Locale, kind, out var t))
+        {
+            throw new TemplateException($"No template '{message.TemplateKey}' for channel {kind} in locale {message.Locale ?? Catalog.DefaultLocale} or {Catalog.DefaultLocale}.");
+        }
+
+        var values = Values(message, t.Locale);
+        switch (kind)
+        {
+            case ContactChannelKind.Email:
+                return new OutboundMessage(
+                    message.CustomerId,
+                    channel,
+                    t.Subject?.Render(values, s_plain, t.Where("subject")),
+                    t.Body.Render(values, s_html, t.Where("body")),
+                    Locale: t.Locale);
+            case ContactChannelKind.Sms:
+                {
+                    var body = t.Body.Render(values, s_plain, t.Where("body"));
+                    var suffix = RenderSettings.SmsOptOutSuffix(t.Locale);
+                    if (!body.EndsWith(suffix, StringComparison.Ordinal))
+                    {
+                        body = OfferText.IsChinese(t.Locale) ? body + suffix : body + " " + suffix;
+                    }
+
+                    var count = SmsSegments.Count(body);
+                    if (count.Segments > Settings.MaxSmsSegments || (capabilities?.MaxLength is { } max && count.Units > max))
+                    {
+                        throw new TemplateException(string.Create(CultureInfo.InvariantCulture, $"{t.Where("body")}: the SMS needs {count.Segments} part(s) ({count.Units} {count.Encoding} units), more than the limit of {Settings.MaxSmsSegments} part(s){(capabilities?.MaxLength is { } m ? $" / {m} units" : "")}."));
+                    }
+
+                    return new OutboundMessage(message.CustomerId, channel, null, body, Locale: t.Locale);
+                }
+
+            case ContactChannelKind.AppPush:
+                {
+                    var title = t.Subject?.Render(values, s_plain, t.Where("title")) ?? string.Empty;
+                    var body = t.Body.Render(values, s_plain, t.Where("body"));
+                    if (title.Length > Settings.MaxPushTitleLength || body.Length > Settings.MaxPushBodyLength)
+                    {
+                        throw new TemplateException(string.Create(CultureInfo.InvariantCulture, $"{t.Where("")}: push title {title.Length}/{Settings.MaxPushTitleLength} or body {body.Length}/{Settings.MaxPushBodyLength} characters over the limit."));
+                    }
+
+                    return new OutboundMessage(message.CustomerId, channel, title, body, Locale: t.Locale);
+                }
+
+            case ContactChannelKind.WeChat:
+                {
+                    var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+                    var preview = new StringBuilder();
+                    foreach (var f in t.Fields)
+                    {
+                        var v = f.Value.Render(values, s_plain, t.Where($"field '{f.Key}'"));
+                        fields[f.Key] = v;
+                        if (preview.Length > 0)
+                        {
+                            preview.Append(' ');
+                        }
+
+                        preview.Append(v);
+                    }
+
+                    return new OutboundMessage(message.CustomerId, channel, null, preview.ToString(), t.ProviderTemplateId, fields, t.Locale);
+                }
+
+            default:
+                return new OutboundMessage(message.CustomerId, channel, t.Subject?.Render(values, s_plain, t.Where("subject")), t.Body.Render(values, s_plain, t.Where("body")), Locale: t.Locale);
+        }
+    }
+
+    /// <summary>A one-line plain-text preview of a rendered message (subject and body, tags removed, whitespace collapsed).</summary>
+    /// <param name="message">The rendered message.</param>
+    /// <returns>The preview.</returns>
+    public static string Preview(OutboundMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var text = message.Subject is null ? message.Body : message.Subject + " | " + message.Body;
+        var sb = new StringBuilder(text.Length);
+        var inTag = false;
+        foreach (var c in text)
+        {
+            if (message.Channel.Kind == ContactChannelKind.Email && c == '<')
+            {
+                inTag = true;
+                continue;
+            }
+
+            if (inTag)
+            {
+                inTag = c != '>';
+                if (!inTag)
+                {
+                    sb.Append(' ');
+                }
+
+                continue;
+            }
+
+            sb.Append(char.IsControl(c) ? ' ' : c);
+        }
+
+        var s = message.Channel.Kind == ContactChannelKind.Email ? WebUtility.HtmlDecode(sb.ToString()) : sb.ToString();
+        return string.Join(' ', s.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    private static Dictionary<string, string> Values(ChannelMessage message, string locale)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in message.Fields)
+        {
+            values[kv.Key] = kv.Value;
+        }
+
+        values["offer_id"] = message.Offer.Id;
+        values["offer"] = OfferText.Describe(message.Offer, locale);
+        if (message.CouponCode is { } code)
+        {
+            values["code"] = code;
+        }
+
+        if (message.ValidUntil is { } until)
+        {
+            var last = TimeZoneInfo.ConvertTime(until.AddTicks(-1), message.TimeZone ?? TimeZoneInfo.Utc);
+            values["valid_until"] = last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        }
+
+        return values;
+    }
+
+    private static string PlainText(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return string.Create(value.Length, value, static (span, v) =>
+                {
+                    for (var i = 0; i < v.Length; i++)
+                    {
+                        span[i] = char.IsControl(v[i]) ? ' ' : v[i];
+                    }
+                });
+            }
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,246 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using CemCore.Primitives;
+
+namespace CemCore.Personalization;
+
+/// <summary>
+/// Generates unguessable coupon codes from a cryptographically secure random source (<see cref="RandomNumberGenerator"/>).
+/// </summary>
+/// <remarks>
+/// <para>The alphabet is <see cref="Alphabet"/>: 31 characters, the upper-case Latin letters and digits without the ambiguous
+/// <c>0 O 1 I L</c>. Each character carries log2(31) ≈ 4.954 bits, so the default 12 characters carry ≈ 59.4 bits: guessing a
+/// valid code among a million issued ones succeeds with probability about 1.4e-12 per try.</para>
+/// <para>Codes are upper case; <see cref="Normalize"/> maps user input (lower case, spaces, dashes, and the look-alikes
+/// <c>0→O</c>… are NOT remapped: a code with an ambiguous character simply does not exist).</para>
+/// <para>Thread-safe: the generator holds no state.</para>
+/// </remarks>
+public static class CouponCodeGenerator
+{
+    /// <summary>The code alphabet: <c>ABCDEFGHJKMNPQRSTUVWXYZ23456789</c> (no 0, O, 1, I, L).</summary>
+    public const string Alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+    /// <summary>Generates one code: the policy's prefix, then <see cref="CouponPolicy.CodeLength"/> random characters.</summary>
+    /// <param name="policy">The coupon policy.</param>
+    /// <returns>The code.</returns>
+    public static string Generate(CouponPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var random = RandomNumberGenerator.GetString(Alphabet, policy.CodeLength);
+        return policy.Prefix is null ? random : policy.Prefix.ToUpperInvariant() + random;
+    }
+
+    /// <summary>Normalizes a code typed by a customer or cashier: trims, removes spaces and dashes, upper-cases.</summary>
+    /// <param name="code">The code as typed.</param>
+    /// <returns>The normalized code.</returns>
+    public static string Normalize(string code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        return string.Concat(code.Where(c => c is not (' ' or '-'))).ToUpperInvariant();
+    }
+}
+
+/// <summary>One issued coupon: a unique code bound to an offer and (optionally) a customer.</summary>
+/// <param name="Code">The code.</param>
+/// <param name="OfferId">The offer it redeems.</param>
+/// <param name="CustomerId">The customer it was issued to, or <see langword="null"/> for a bearer code. Personal data: never logged.</param>
+/// <param name="IssuedAt">When it was issued.</param>
+/// <param name="ValidFrom">Inclusive start of validity.</param>
+/// <param name="ValidUntil">Exclusive end of validity, or <see langword="null"/> for open.</param>
+/// <param name="MaxRedemptions">How many times it can be redeemed.</param>
+public sealed record Coupon(string Code, string OfferId, string? CustomerId, DateTimeOffset IssuedAt, DateTimeOffset ValidFrom, DateTimeOffset? ValidUntil, int MaxRedemptions);
+
+/// <summary>The result of <see cref="CouponLedger.TryRedeem"/>.</summary>
+public enum RedemptionStatus
+{
+    /// <summary>Redeemed; one use was consumed.</summary>
+    Redeemed = 0,
+
+    /// <summary>No such code.</summary>
+    UnknownCode = 1,
+
+    /// <summary>Before the coupon's validity window.</summary>
+    NotYetValid = 2,
+
+    /// <summary>After the coupon's validity window.</summary>
+    Expired = 3,
+
+    /// <summary>Every allowed use has been consumed.</summary>
+    UsageLimitReached = 4,
+
+    /// <summary>The sales channel is not one where the offer can be redeemed.</summary>
+    WrongChannel = 5,
+
+    /// <summary>No item of the basket is covered by the offer's categories or SKUs.</summary>
+    NotApplicable = 6,
+
+    /// <summary>The code was issued to another customer.</summary>
+    WrongCustomer = 7,
+}
+
+/// <summary>
+/// Issues unique coupon codes for offers and redeems them online and in store with usage limits, validity windows,
+/// channel and item restrictions. An in-memory reference implementation; a host with a database keeps the same rules.
+/// </summary>
+/// <remarks>Safe for concurrent use: usage counts are updated with <see cref="Interlocked"/> and never exceed the limit.</remarks>
+public sealed class CouponLedger
+{
+    private const int MaxCollisionRetries = 16;
+    private readonly ConcurrentDictionary<string, Entry> _coupons = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Offer> _offers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Coupon> _byKey = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the number of codes issued.</summary>
+    public int Count => _coupons.Count;
+
+    /// <summary>Issues a new unique code for an offer.</summary>
+    /// <param name="offer">The offer; must have a <see cref="Offer.Coupon"/> policy.</param>
+    /// <param name="customerId">The customer it is issued to, or <see langword="null"/> for a bearer code.</param>
+    /// <param name="issuedAt">When it is issued; must be inside the offer's window.</param>
+    /// <returns>The coupon. Its validity is the offer's window, shortened to <see cref="CouponPolicy.ValidFor"/> from issue when set.</returns>
+    /// <exception cref="ArgumentException">The offer has no coupon policy or is not valid at <paramref name="issuedAt"/>.</exception>
+    public Coupon Issue(Offer offer, string? customerId, DateTimeOffset issuedAt)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        var policy = offer.Coupon ?? throw new ArgumentException($"Offer '{offer.Id}' has no coupon policy.", nameof(offer));
+        if (!offer.IsValidAt(issuedAt))
+        {
+            throw new ArgumentException($"Offer '{offer.Id}' is not valid at {issuedAt:O} (window [{offer.ValidFrom:O}, {offer.ValidUntil:O})).", nameof(issuedAt));
+        }
+
+        var from = offer.ValidFrom is { } f && f > issuedAt ? f : issuedAt;
+        DateTimeOffset? until = offer.ValidUntil;
+        if (policy.ValidFor is { } span && (until is null || issuedAt + span < until))
+        {
+            until = issuedAt + span;
+        }
+
+        _offers.TryAdd(offer.Id, offer);
+        for (var attempt = 0; attempt < MaxCollisionRetries; attempt++)
+        {
+            var coupon = new Coupon(CouponCodeGenerator.Generate(policy), offer.Id, customerId, issuedAt, from, until, policy.MaxRedemptionsPerCode);
+            if (_coupons.TryAdd(coupon.Code, new Entry(coupon)))
+            {
+                return coupon;
+            }
+        }
+
+        throw new InvalidOperationException($"Could not draw an unused code after {MaxCollisionRetries} tries; raise CouponPolicy.CodeLength.");
+    }
+
+    /// <summary>
+    /// Issues a code once per <paramref name="issueKey"/>: a second call with the same key returns the first coupon, so a retried or
+    /// restarted campaign run shows the customer the same code.
+    /// </summary>
+    /// <param name="issueKey">A stable key such as the send's idempotency key.</param>
+    /// <param name="offer">The offer; must have a <see cref="Offer.Coupon"/> policy.</param>
+    /// <param name="customerId">The customer, or <see langword="null"/>.</param>
+    /// <param name="issuedAt">When it is issued (first call only).</param>
+    /// <returns>The coupon.</returns>
+    /// <exception cref="ArgumentException">The offer has no coupon policy or is not valid at <paramref name="issuedAt"/>.</exception>
+    public Coupon IssueOnce(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt)
+    {
+        Check.NotBlank(issueKey);
+        if (_byKey.TryGetValue(issueKey, out var existing))
+        {
+            return existing;
+        }
+
+        lock (_byKey)
+        {
+            return _byKey.TryGetValue(issueKey, out existing) ? existing : _byKey[issueKey] = Issue(offer, customerId, issuedAt);
+        }
+    }
+
+    /// <summary>Looks a code up without redeeming it.</summary>
+    /// <param name="code">The code (normalized with <see cref="CouponCodeGenerator.Normalize"/>).</param>
+    /// <param name="coupon">The coupon when found.</param>
+    /// <param name="remainingUses">Uses left.</param>
+    /// <returns><see langword="true"/> when the code exists.</returns>
+    public bool TryGet(string code, out Coupon? coupon, out int remainingUses)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        if (_coupons.TryGetValue(CouponCodeGenerator.Normalize(code), out var e))
+        {
+            coupon = e.Coupon;
+            remainingUses = e.Coupon.MaxRedemptions - Volatile.Read(ref e.Used);
+            return true;
+        }
+
+        coupon = null;
+        remainingUses = 0;
+        return false;
+    }
+
+    /// <summary>Redeems a code once, online or in store.</summary>
+    /// <param name="code">The code as typed (normalized here).</param>
+    /// <param name="channel">Where it is redeemed.</param>
+    /// <param name="at">When.</param>
+    /// <param name="basket">The basket's items as (SKU, category) pairs; empty skips the item check.</param>
+    /// <param name="customerId">Who redeems it; checked against the issued customer when both are known.</param>
+    /// <returns>The status; only <see cref="RedemptionStatus.Redeemed"/> consumes a use.</returns>
+    public RedemptionStatus TryRedeem(string code, SalesChannel channel, DateTimeOffset at, IReadOnlyList<(string Sku, string Category)>? basket = null, string? customerId = null)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        if (!_coupons.TryGetValue(CouponCodeGenerator.Normalize(code), out var e))
+        {
+            return RedemptionStatus.UnknownCode;
+        }
+
+        var c = e.Coupon;
+        var offer = _offers[c.OfferId];
+        if (at < c.ValidFrom)
+        {
+            return RedemptionStatus.NotYetValid;
+        }
+
+        if (c.ValidUntil is { } u && at >= u)
+        {
+            return RedemptionStatus.Expired;
+        }
+
+        if (customerId is not null && c.CustomerId is not null && !string.Equals(customerId, c.CustomerId, StringComparison.Ordinal))
+        {
+            return RedemptionStatus.WrongCustomer;
+        }
+
+        if (!offer.IsRedeemableOn(channel))
+        {
+            return RedemptionStatus.WrongChannel;
+        }
+
+        if (basket is { Count: > 0 })
+        {
+            var any = false;
+            foreach (var (sku, category) in basket)
+            {
+                any |= offer.AppliesTo(sku, category);
+            }
+
+            if (!any)
+            {
+                return RedemptionStatus.NotApplicable;
+            }
+        }
+
+        while (true)
+        {
+            var used = Volatile.Read(ref e.Used);
+            if (used >= c.MaxRedemptions)
+            {
+                return RedemptionStatus.UsageLimitReached;
+            }
+
+            if (Interlocked.CompareExchange(ref e.Used, used + 1, used) == used)
+            {
+                return RedemptionStatus.Redeemed;
+            }
+        }
+    }
+
+    private sealed class Entry(Coupon coupon)
+    {
+        public readonly Coupon Coupon = coupon;
+        public int Used;
+    }
+}

@@ -1,0 +1,282 @@
+#pragma warning disable CA5394 // Random drives seeding and sampling, not security.
+namespace CemCore.Segmentation.Clustering;
+
+/// <summary>
+/// The k-means kernels. Every distance is a weighted squared Euclidean distance <c>Σ_f w_f (x_f − c_f)²</c> in original units:
+/// with <c>w_f = 1 / sd_f²</c> (0 for constant features) it equals the squared distance between standardized rows, so the data is never
+/// copied into a standardized block.
+/// </summary>
+internal static class KMeansKernel
+{
+    public static double Distance2(ReadOnlySpan<double> x, ReadOnlySpan<double> c, ReadOnlySpan<double> w)
+    {
+        var s = 0.0;
+        for (var f = 0; f < w.Length; f++)
+        {
+            var t = x[f] - c[f];
+            s += w[f] * t * t;
+        }
+
+        return s;
+    }
+
+    /// <summary>Returns the index of the nearest centre (ties: the lowest index) and its squared distance.</summary>
+    public static int Nearest(ReadOnlySpan<double> x, ReadOnlySpan<double> centers, int k, ReadOnlySpan<double> w, out double distance2)
+    {
+        var d = w.Length;
+        var best = 0;
+        var bestD = double.PositiveInfinity;
+        for (var j = 0; j < k; j++)
+        {
+            var c = centers.Slice(j * d, d);
+            var s = 0.0;
+            for (var f = 0; f < d; f++)
+            {
+                var t = x[f] - c[f];
+                s += w[f] * t * t;
+            }
+
+            if (s < bestD)
+            {
+                bestD = s;
+                best = j;
+            }
+        }
+
+        distance2 = bestD;
+        return best;
+    }
+
+    /// <summary>
+    /// k-means++ seeding (Arthur &amp; Vassilvitskii 2007) with <paramref name="trials"/> local candidates per centre, the greedy
+    /// variant of scikit-learn's <c>_kmeans_plusplus</c>: each candidate is drawn with probability ∝ D(x)², and the candidate that
+    /// minimises the resulting potential is kept.
+    /// </summary>
+    public static void PlusPlus(
+        ReadOnlySpan<double> x,
+        int n,
+        ReadOnlySpan<double> w,
+        int k,
+        int trials,
+        Random random,
+        Span<double> centers,
+        Span<double> closest,
+        Span<double> cumulative,
+        Span<double> candidate,
+        Span<double> bestCandidate)
+    {
+        var d = w.Length;
+        var first = random.Next(n);
+        x.Slice(first * d, d).CopyTo(centers[..d]);
+        var potential = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            closest[i] = Distance2(x.Slice(i * d, d), centers[..d], w);
+            potential += closest[i];
+        }
+
+        for (var c = 1; c < k; c++)
+        {
+            var running = 0.0;
+            for (var i = 0; i < n; i++)
+            {
+                running += closest[i];
+                cumulative[i] = running;
+            }
+
+            var bestPotential = double.PositiveInfinity;
+            var bestId = -1;
+            for (var t = 0; t < trials; t++)
+            {
+                int id;
+                if (potential > 0.0)
+                {
+                    var r = random.NextDouble() * potential;
+                    id = LowerBound(cumulative[..n], r);
+                    if (id >= n)
+                    {
+                        id = n - 1;
+                    }
+                }
+                else
+                {
+                    id = random.Next(n); // every point coincides with a centre: any point is as good
+                }
+
+                var row = x.Slice(id * d, d);
+                var pot = 0.0;
+                for (var i = 0; i < n; i++)
+                {
+                    var dist = Distance2(x.Slice(i * d, d), row, w);
+                    var m = dist < closest[i] ? dist : closest[i];
+                    candidate[i] = m;
+                    pot += m;
+                }
+
+                if (pot < bestPotential)
+                {
+                    bestPotential = pot;
+                    bestId = id;
+                    candidate[..n].CopyTo(bestCandidate);
+                }
+            }
+
+            x.Slice(bestId * d, d).CopyTo(centers.Slice(c * d, d));
+            bestCandidate[..n].CopyTo(closest);
+            potential = bestPotential;
+        }
+    }
+
+    /// <summary>Lloyd's algorithm from the given centres. Returns the iterations run; <paramref name="converged"/> tells whether a stopping rule fired.</summary>
+    public static int Lloyd(
+        ReadOnlySpan<double> x,
+        int n,
+        ReadOnlySpan<double> w,
+        int k,
+        Span<double> centers,
+        Span<int> labels,
+        Span<double> distances,
+        Span<double> sums,
+        Span<int> counts,
+        int maxIterations,
+        double toleranceAbsolute,
+        CancellationToken cancellationToken,
+        out bool converged)
+    {
+        var d = w.Length;
+        labels[..n].Fill(-1);
+        converged = false;
+        var iteration = 0;
+        while (iteration < maxIterations)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            iteration++;
+            sums.Clear();
+            counts.Clear();
+            var changed = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var row = x.Slice(i * d, d);
+                var j = Nearest(row, centers, k, w, out var dist);
+                if (labels[i] != j)
+                {
+                    changed++;
+                    labels[i] = j;
+                }
+
+                distances[i] = dist;
+                counts[j]++;
+                var s = sums.Slice(j * d, d);
+                for (var f = 0; f < d; f++)
+                {
+                    s[f] += row[f];
+                }
+            }
+
+            RelocateEmpty(x, n, d, k, labels, distances, sums, counts);
+            var shift = 0.0;
+            for (var j = 0; j < k; j++)
+            {
+                if (counts[j] == 0)
+                {
+                    continue; // no point to relocate onto: the centre stays (an empty cluster)
+                }
+
+                var c = centers.Slice(j * d, d);
+                var s = sums.Slice(j * d, d);
+                for (var f = 0; f < d; f++)
+                {
+                    var updated = s[f] / counts[j];
+                    var t = updated - c[f];
+                    shift += w[f] * t * t;
+                    c[f] = updated;
+                }
+            }
+
+            if (changed == 0 || shift <= toleranceAbsolute)
+            {
+                converged = true;
+                break;
+            }
+        }
+
+        return iteration;
+    }
+
+    /// <summary>Assigns every row to its nearest centre; returns the inertia (sum of weighted squared distances).</summary>
+    public static double Assign(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, ReadOnlySpan<double> centers, int k, Span<int> labels)
+    {
+        var d = w.Length;
+        var inertia = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            labels[i] = Nearest(x.Slice(i * d, d), centers, k, w, out var dist);
+            inertia += dist;
+        }
+
+        return inertia;
+    }
+
+    /// <summary>Moves each empty cluster onto the farthest remaining point from its centre (scikit-learn's rule), skipping points at distance 0.</summary>
+    private static void RelocateEmpty(ReadOnlySpan<double> x, int n, int d, int k, Span<int> labels, Span<double> distances, Span<double> sums, Span<int> counts)
+    {
+        for (var j = 0; j < k; j++)
+        {
+            if (counts[j] != 0)
+            {
+                continue;
+            }
+
+            var far = -1;
+            var farD = 0.0;
+            for (var i = 0; i < n; i++)
+            {
+                if (distances[i] > farD && counts[labels[i]] > 1)
+                {
+                    farD = distances[i];
+                    far = i;
+                }
+            }
+
+            if (far < 0)
+            {
+                continue;
+            }
+
+            var row = x.Slice(far * d, d);
+            var old = labels[far];
+            var so = sums.Slice(old * d, d);
+            var sn = sums.Slice(j * d, d);
+            for (var f = 0; f < d; f++)
+            {
+                so[f] -= row[f];
+                sn[f] = row[f];
+            }
+
+            counts[old]--;
+            counts[j] = 1;
+            labels[far] = j;
+            distances[far] = 0.0;
+        }
+    }
+
+    /// <summary>The first index whose cumulative value is at least <paramref name="value"/> (NumPy's <c>searchsorted</c>, side left).</summary>
+    private static int LowerBound(ReadOnlySpan<double> cumulative, double value)
+    {
+        int lo = 0, hi = cumulative.Length;
+        while (lo < hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            if (cumulative[mid] < value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+}

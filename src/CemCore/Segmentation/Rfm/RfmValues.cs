@@ -1,0 +1,275 @@
+using CemCore.Features;
+using CemCore.Transactions;
+
+namespace CemCore.Segmentation.Rfm;
+
+/// <summary>
+/// The recency, frequency and monetary values of a set of customers (struct-of-arrays), the input of <see cref="RfmScorer"/>.
+/// </summary>
+/// <remarks>
+/// <para>Definitions used by <see cref="FromTransactions"/> and <see cref="FromFeatures"/> (the same as the pandas reference
+/// <c>groupby(customer_id).agg(last=max timestamp, frequency=count, monetary=sum amount)</c> on one row per purchase):</para>
+/// <list type="bullet">
+/// <item><b>recency</b>: whole days (floor) from the last purchase to the exclusive as-of instant, so customers who bought on the same
+/// day relative to as-of tie (pandas <c>(as_of − last).dt.days</c>);</item>
+/// <item><b>frequency</b>: number of purchase orders before as-of (rows sharing an order id count once; a file without order ids
+/// has one order per row);</item>
+/// <item><b>monetary</b>: purchases minus returns before as-of, rounded to cents (half to even).</item>
+/// </list>
+/// <para>A customer with frequency 0 is a prospect: no scores, segment <see cref="RfmSegmentMap.Prospects"/>; its recency is NaN.</para>
+/// <para>Immutable and thread-safe.</para>
+/// </remarks>
+public sealed class RfmValues
+{
+    private readonly string[] _ids;
+    private readonly double[] _recency;
+    private readonly int[] _frequency;
+    private readonly decimal[] _monetary;
+
+    private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[] monetary)
+    {
+        _ids = ids;
+        _recency = recency;
+        _frequency = frequency;
+        _monetary = monetary;
+        CustomerIds = Array.AsReadOnly(ids);
+        FrequencyAsDouble = new double[frequency.Length];
+        MonetaryAsDouble = new double[frequency.Length];
+        for (var i = 0; i < frequency.Length; i++)
+        {
+            FrequencyAsDouble[i] = frequency[i];
+            MonetaryAsDouble[i] = (double)monetary[i];
+        }
+    }
+
+    /// <summary>Gets the number of customers.</summary>
+    public int Count => _ids.Length;
+
+    /// <summary>Gets the customer ids.</summary>
+    public IReadOnlyList<string> CustomerIds { get; }
+
+    /// <summary>Gets the recency in days (NaN for prospects).</summary>
+    public ReadOnlySpan<double> RecencyDays => _recency;
+
+    /// <summary>Gets the number of purchases (0 for prospects).</summary>
+    public ReadOnlySpan<int> Frequency => _frequency;
+
+    /// <summary>Gets the monetary values in the data's currency.</summary>
+    public ReadOnlySpan<decimal> Monetary => _monetary;
+
+    internal double[] FrequencyAsDouble { get; }
+
+    internal double[] MonetaryAsDouble { get; }
+
+    internal string[] Ids => _ids;
+
+    internal double[] Recency => _recency;
+
+    /// <summary>Creates values from arrays (copied).</summary>
+    /// <param name="customerIds">Unique, non-blank ids.</param>
+    /// <param name="recencyDays">Days since the last purchase, finite and ≥ 0 for customers with purchases (ignored for prospects).</param>
+    /// <param name="frequency">Purchases, ≥ 0; 0 marks a prospect.</param>
+    /// <param name="monetary">Monetary values (may be negative after returns).</param>
+    /// <returns>The values.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="customerIds"/> or an id is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">Lengths differ, an id is blank or repeated, or a value is out of range (NaN, negative).</exception>
+    public static RfmValues Create(IReadOnlyList<string> customerIds, ReadOnlySpan<double> recencyDays, ReadOnlySpan<int> frequency, ReadOnlySpan<decimal> monetary)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        var n = customerIds.Count;
+        if (recencyDays.Length != n || frequency.Length != n || monetary.Length != n)
+        {
+            throw new ArgumentException($"Expected {n} values per measure (one per customer id) but got recency {recencyDays.Length}, frequency {frequency.Length}, monetary {monetary.Length}.", nameof(recencyDays));
+        }
+
+        var ids = new string[n];
+        var seen = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        var recency = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var id = customerIds[i] ?? throw new ArgumentNullException(nameof(customerIds), $"Customer id {i} is null.");
+            if (string.IsNullOrWhiteSpace(id))
+            {
+                throw new ArgumentException($"Customer id {i} is blank.", nameof(customerIds));
+            }
+
+            if (!seen.TryAdd(id, i))
+            {
+                throw new ArgumentException($"Customer id {i} repeats customer id {seen[id]}; ids must be unique.", nameof(customerIds));
+            }
+
+            ids[i] = id;
+            if (frequency[i] < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(frequency), frequency[i], $"frequency[{i}] must be ≥ 0.");
+            }
+
+            if (frequency[i] > 0 && !(recencyDays[i] >= 0 && double.IsFinite(recencyDays[i])))
+            {
+                throw new ArgumentOutOfRangeException(nameof(recencyDays), recencyDays[i], $"recencyDays[{i}] must be a finite number ≥ 0 for a customer with purchases (NaN is not allowed).");
+            }
+
+            recency[i] = frequency[i] > 0 ? recencyDays[i] : double.NaN;
+        }
+
+        return new RfmValues(ids, recency, frequency.ToArray(), monetary.ToArray());
+    }
+
+    /// <summary>Returns the default as-of instant of a table: midnight (UTC) of the day after its last transaction.</summary>
+    /// <param name="table">The transactions.</param>
+    /// <returns>The as-of instant.</returns>
+    /// <exception cref="ArgumentException">The table is empty.</exception>
+    public static DateTimeOffset DefaultAsOf(TransactionTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (table.Count == 0)
+        {
+            throw new ArgumentException("The transaction table is empty: there is no last transaction to derive the as-of date from.", nameof(table));
+        }
+
+        var max = long.MinValue;
+        foreach (var t in table.UtcTicks)
+        {
+            max = Math.Max(max, t);
+        }
+
+        var day = (max / TimeSpan.TicksPerDay) + 1;
+        return new DateTimeOffset(day * TimeSpan.TicksPerDay, TimeSpan.Zero);
+    }
+
+    /// <summary>Aggregates transactions into RFM values as of an instant (see the class remarks), in one pass over the rows.</summary>
+    /// <param name="table">The transactions. Rows at or after <paramref name="asOf"/> are ignored.</param>
+    /// <param name="asOf">The exclusive as-of instant.</param>
+    /// <returns>One entry per customer of the table, in the table's customer order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="table"/> is <see langword="null"/>.</exception>
+    public static RfmValues FromTransactions(TransactionTable table, DateTimeOffset asOf)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var n = table.CustomerIds.Count;
+        var asOfTicks = asOf.UtcTicks;
+        var last = new long[n];
+        var frequency = new int[n];
+        var money = new decimal[n];
+        var cust = table.CustomerIndex;
+        var ticks = table.UtcTicks;
+        var amounts = table.Amounts;
+        var kinds = table.Kinds;
+        var orders = table.OrderIndex;
+
+        // Fast path: amounts with at most 2 decimals and below 2^32 cents are summed as whole cents (exact, like the decimal sum).
+        var cents = new long[n];
+        var exact = true;
+        var oneRowPerOrder = table.OrderCount == table.Count;
+        var orderSeen = oneRowPerOrder ? [] : new bool[table.OrderCount];
+        Span<int> bits = stackalloc int[4];
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            var t = ticks[i];
+            if (t >= asOfTicks)
+            {
+                continue;
+            }
+
+            var c = cust[i];
+            long amountCents = 0;
+            if (exact)
+            {
+                decimal.GetBits(amounts[i], bits);
+                var scale = (bits[3] >> 16) & 0xFF;
+                if (bits[1] == 0 && bits[2] == 0 && scale <= 2)
+                {
+                    // unchecked: bits[0] is the unsigned low word of the mantissa; the product is below 2^32 · 100.
+                    amountCents = unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L);
+                }
+                else
+                {
+                    exact = false;
+                }
+            }
+
+            if (kinds[i] == TransactionKind.Purchase)
+            {
+                cents[c] += amountCents;
+                if (t > last[c] || frequency[c] == 0)
+                {
+                    last[c] = t;
+                }
+
+                if (oneRowPerOrder)
+                {
+                    frequency[c]++;
+                }
+                else if (!orderSeen[orders[i]])
+                {
+                    orderSeen[orders[i]] = true;
+                    frequency[c]++;
+                }
+            }
+            else
+            {
+                cents[c] -= amountCents;
+            }
+        }
+
+        if (!exact)
+        {
+            // Some amount has more than 2 decimals or is very large: redo the sums in decimal.
+            for (var i = 0; i < ticks.Length; i++)
+            {
+                if (ticks[i] < asOfTicks)
+                {
+                    money[cust[i]] += kinds[i] == TransactionKind.Purchase ? amounts[i] : -amounts[i];
+                }
+            }
+
+            for (var c = 0; c < n; c++)
+            {
+                money[c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
+            }
+        }
+        else
+        {
+            for (var c = 0; c < n; c++)
+            {
+                var abs = (ulong)Math.Abs(cents[c]);
+                money[c] = new decimal(unchecked((int)(uint)abs), unchecked((int)(uint)(abs >> 32)), 0, cents[c] < 0, 2);
+            }
+        }
+
+        var ids = new string[n];
+        var recency = new double[n];
+        for (var c = 0; c < n; c++)
+        {
+            ids[c] = table.CustomerIds[c];
+            recency[c] = frequency[c] > 0 ? (asOfTicks - last[c]) / TimeSpan.TicksPerDay : double.NaN;
+        }
+
+        return new RfmValues(ids, recency, frequency, money);
+    }
+
+    /// <summary>Takes RFM values from computed features (recency floored to whole days, <see cref="CustomerFeatures.OrderCount"/>,
+    /// <see cref="CustomerFeatures.MonetaryTotal"/> rounded to cents).</summary>
+    /// <param name="features">The features, for example a <see cref="CustomerFeatureSet"/>.</param>
+    /// <returns>The values, in the given order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or an element is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">Two entries share a customer id.</exception>
+    public static RfmValues FromFeatures(IEnumerable<CustomerFeatures> features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var list = features.ToArray();
+        var ids = new string[list.Length];
+        var recency = new double[list.Length];
+        var frequency = new int[list.Length];
+        var money = new decimal[list.Length];
+        for (var i = 0; i < list.Length; i++)
+        {
+            var f = list[i] ?? throw new ArgumentNullException(nameof(features), $"Element {i} is null.");
+            ids[i] = f.CustomerId;
+            frequency[i] = f.OrderCount;
+            recency[i] = f.LastPurchase is { } last ? Math.Max(0, (f.AsOf.UtcTicks - last.UtcTicks) / TimeSpan.TicksPerDay) : double.NaN;
+            money[i] = Math.Round(f.MonetaryTotal, 2, MidpointRounding.ToEven);
+        }
+
+        return Create(ids, recency, frequency, money);
+    }
+}

@@ -1,0 +1,454 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace CemCore.Sources.Csv;
+
+/// <summary>The outcome of <see cref="Utf8CsvTokenizer.TryRead"/>.</summary>
+internal enum CsvReadStatus
+{
+    /// <summary>A record is available through <see cref="Utf8CsvTokenizer.Field"/>.</summary>
+    Record,
+
+    /// <summary>The buffer holds no complete record: call <see cref="Utf8CsvTokenizer.Fill"/> and try again.</summary>
+    NeedMore,
+
+    /// <summary>The input is exhausted.</summary>
+    End,
+}
+
+/// <summary>
+/// An RFC 4180 tokenizer over UTF-8 bytes: comma-separated, double-quote quoting with <c>""</c> escapes, quoted fields may span lines,
+/// LF or CRLF line ends, a UTF-8 byte order mark is skipped, blank (white-space-only) lines are skipped.
+/// Fields are exposed as spans into an internal buffer that stay valid until the next <see cref="TryRead"/> or <see cref="Fill"/>.
+/// </summary>
+/// <remarks>Not thread-safe. Allocation-free per record after warm-up (the buffer grows only for records longer than it).</remarks>
+internal sealed class Utf8CsvTokenizer : IDisposable
+{
+    private const int DefaultBufferSize = 1 << 20;
+    private readonly Stream _stream;
+    private readonly bool _ownsStream;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private bool _eof;
+    private bool _bomChecked;
+    private int[] _fieldStart = new int[32];
+    private int[] _fieldLength = new int[32];
+    private bool[] _fieldEscaped = new bool[32];
+    private int _recordStart;
+    private long _nextLine = 1;
+
+    public Utf8CsvTokenizer(Stream stream, string fileName, bool ownsStream = false, int bufferSize = DefaultBufferSize)
+    {
+        _stream = stream;
+        _ownsStream = ownsStream;
+        FileName = fileName;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bufferSize, 64));
+    }
+
+    /// <summary>Gets the file name used in errors.</summary>
+    public string FileName { get; }
+
+    /// <summary>Gets or sets the column names used in errors (index = field position).</summary>
+    public IReadOnlyList<string>? ColumnNames { get; set; }
+
+    /// <summary>Gets the 1-based line on which the current record starts.</summary>
+    public long Line { get; private set; }
+
+    /// <summary>Gets the number of fields of the current record.</summary>
+    public int FieldCount { get; private set; }
+
+    /// <summary>Gets the number of bytes consumed so far.</summary>
+    public long BytesConsumed { get; private set; }
+
+    /// <summary>Returns field <paramref name="index"/> of the current record (unquoted, escapes resolved).</summary>
+    public ReadOnlySpan<byte> Field(int index) => _buffer.AsSpan(_recordStart + _fieldStart[index], _fieldLength[index]);
+
+    /// <summary>Returns the current record's field as a string.</summary>
+    public string FieldString(int index) => Encoding.UTF8.GetString(Field(index));
+
+    /// <summary>Reads more bytes synchronously.</summary>
+    public void Fill()
+    {
+        Compact();
+        var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        if (n == 0)
+        {
+            _eof = true;
+        }
+
+        _end += n;
+    }
+
+    /// <summary>Reads more bytes asynchronously.</summary>
+    public async ValueTask FillAsync(CancellationToken cancellationToken)
+    {
+        Compact();
+        var n = await _stream.ReadAsync(_buffer.AsMemory(_end, _buffer.Length - _end), cancellationToken).ConfigureAwait(false);
+        if (n == 0)
+        {
+            _eof = true;
+        }
+
+        _end += n;
+    }
+
+    /// <summary>Reads the next record synchronously; returns <see langword="false"/> at the end of the input.</summary>
+    public bool Read()
+    {
+        while (true)
+        {
+            switch (TryRead())
+            {
+                case CsvReadStatus.Record:
+                    return true;
+                case CsvReadStatus.End:
+                    return false;
+                default:
+                    Fill();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Reads the next record asynchronously; returns <see langword="false"/> at the end of the input.</summary>
+    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            switch (TryRead())
+            {
+                case CsvReadStatus.Record:
+                    return true;
+                case CsvReadStatus.End:
+                    return false;
+                default:
+                    await FillAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Tries to tokenize the next record from the buffered bytes.</summary>
+    public CsvReadStatus TryRead()
+    {
+        while (true)
+        {
+            if (!_bomChecked)
+            {
+                if (_end - _start < 3 && !_eof)
+                {
+                    return CsvReadStatus.NeedMore;
+                }
+
+                _bomChecked = true;
+                if (_buffer.AsSpan(_start, _end - _start).StartsWith("\uFEFF"u8))
+                {
+                    _start += 3;
+                    BytesConsumed += 3;
+                }
+            }
+
+            var data = _buffer.AsSpan(_start, _end - _start);
+            if (data.IsEmpty)
+            {
+                return _eof ? CsvReadStatus.End : CsvReadStatus.NeedMore;
+            }
+
+            var nl = data.IndexOf((byte)'\n');
+            if (nl < 0 && !_eof)
+            {
+                return CsvReadStatus.NeedMore;
+            }
+
+            var line = nl < 0 ? data : data[..nl];
+            var consumed = nl < 0 ? data.Length : nl + 1;
+            if (line.IndexOf((byte)'"') < 0)
+            {
+                if (line.Length > 0 && line[^1] == (byte)'\r')
+                {
+                    line = line[..^1];
+                }
+
+                if (IsBlank(line))
+                {
+                    Advance(consumed, 1);
+                    continue;
+                }
+
+                SplitSimple(line);
+                _recordStart = _start;
+                Line = _nextLine;
+                Advance(consumed, 1);
+                return CsvReadStatus.Record;
+            }
+
+            return ParseQuoted(data);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsStream)
+        {
+            _stream.Dispose();
+        }
+
+        var b = _buffer;
+        _buffer = [];
+        if (b.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+
+    /// <summary>The display name of a field position: the column name, or <c>(field N)</c> (1-based) past the header.</summary>
+    public string NameOf(int index) =>
+        ColumnNames is { } names && index < names.Count ? names[index] : $"(field {index + 1})";
+
+    private static bool IsBlank(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty)
+        {
+            return true;
+        }
+
+        return (line[0] is (byte)' ' or (byte)'\t' or (byte)'\r') && line.Trim(" \t\r"u8).IsEmpty;
+    }
+
+    private void Advance(int consumed, long lines)
+    {
+        _start += consumed;
+        BytesConsumed += consumed;
+        _nextLine += lines;
+    }
+
+    private void SplitSimple(ReadOnlySpan<byte> line)
+    {
+        var count = 0;
+        var pos = 0;
+        while (true)
+        {
+            var comma = line[pos..].IndexOf((byte)',');
+            var len = comma < 0 ? line.Length - pos : comma;
+            AddField(count++, pos, len, false);
+            if (comma < 0)
+            {
+                break;
+            }
+
+            pos += comma + 1;
+        }
+
+        FieldCount = count;
+    }
+
+    private void AddField(int index, int start, int length, bool escaped)
+    {
+        if (index == _fieldStart.Length)
+        {
+            Array.Resize(ref _fieldStart, index * 2);
+            Array.Resize(ref _fieldLength, index * 2);
+            Array.Resize(ref _fieldEscaped, index * 2);
+        }
+
+        _fieldStart[index] = start;
+        _fieldLength[index] = length;
+        _fieldEscaped[index] = escaped;
+    }
+
+    private CsvReadStatus ParseQuoted(ReadOnlySpan<byte> data)
+    {
+        var i = 0;
+        var count = 0;
+        long newlines = 0;
+        var anyEscaped = false;
+        while (true)
+        {
+            if (i < data.Length && data[i] == (byte)'"')
+            {
+                var openLine = newlines;
+                var contentStart = i + 1;
+                i++;
+                var escaped = false;
+                while (true)
+                {
+                    if (i >= data.Length)
+                    {
+                        if (!_eof)
+                        {
+                            return CsvReadStatus.NeedMore;
+                        }
+
+                        ThrowUnclosed(count, _nextLine + openLine);
+                    }
+
+                    var b = data[i];
+                    if (b == (byte)'"')
+                    {
+                        if (i + 1 >= data.Length && !_eof)
+                        {
+                            return CsvReadStatus.NeedMore;
+                        }
+
+                        if (i + 1 < data.Length && data[i + 1] == (byte)'"')
+                        {
+                            escaped = true;
+                            i += 2;
+                            continue;
+                        }
+
+                        break;
+                    }
+
+                    if (b == (byte)'\n')
+                    {
+                        newlines++;
+                    }
+
+                    i++;
+                }
+
+                AddField(count++, contentStart, i - contentStart, escaped);
+                anyEscaped |= escaped;
+                i++; // closing quote
+                if (i >= data.Length)
+                {
+                    if (!_eof)
+                    {
+                        return CsvReadStatus.NeedMore;
+                    }
+
+                    return Complete(count, i, newlines + 1, anyEscaped);
+                }
+
+                var next = data[i];
+                if (next == (byte)',')
+                {
+                    i++;
+                    continue;
+                }
+
+                if (next == (byte)'\n')
+                {
+                    return Complete(count, i + 1, newlines + 1, anyEscaped);
+                }
+
+                if (next == (byte)'\r')
+                {
+                    if (i + 1 >= data.Length && !_eof)
+                    {
+                        return CsvReadStatus.NeedMore;
+                    }
+
+                    if (i + 1 >= data.Length)
+                    {
+                        return Complete(count, i + 1, newlines + 1, anyEscaped);
+                    }
+
+                    if (data[i + 1] == (byte)'\n')
+                    {
+                        return Complete(count, i + 2, newlines + 1, anyEscaped);
+                    }
+                }
+
+                ThrowAfterQuote(count - 1, _nextLine + newlines);
+            }
+            else
+            {
+                var rest = data[i..];
+                var j = rest.IndexOfAny((byte)',', (byte)'\n');
+                if (j < 0)
+                {
+                    if (!_eof)
+                    {
+                        return CsvReadStatus.NeedMore;
+                    }
+
+                    var len = rest.Length;
+                    if (len > 0 && rest[len - 1] == (byte)'\r')
+                    {
+                        len--;
+                    }
+
+                    AddField(count++, i, len, false);
+                    return Complete(count, data.Length, newlines + 1, anyEscaped);
+                }
+
+                if (rest[j] == (byte)',')
+                {
+                    AddField(count++, i, j, false);
+                    i += j + 1;
+                    continue;
+                }
+
+                var flen = j > 0 && rest[j - 1] == (byte)'\r' ? j - 1 : j;
+                AddField(count++, i, flen, false);
+                return Complete(count, i + j + 1, newlines + 1, anyEscaped);
+            }
+        }
+    }
+
+    private CsvReadStatus Complete(int count, int consumed, long lines, bool anyEscaped)
+    {
+        FieldCount = count;
+        _recordStart = _start;
+        Line = _nextLine;
+        if (anyEscaped)
+        {
+            for (var f = 0; f < count; f++)
+            {
+                if (_fieldEscaped[f])
+                {
+                    var span = _buffer.AsSpan(_start + _fieldStart[f], _fieldLength[f]);
+                    var w = 0;
+                    for (var r = 0; r < span.Length; r++)
+                    {
+                        span[w++] = span[r];
+                        if (span[r] == (byte)'"')
+                        {
+                            r++; // skip the second quote of the pair
+                        }
+                    }
+
+                    _fieldLength[f] = w;
+                }
+            }
+        }
+
+        Advance(consumed, lines);
+        return CsvReadStatus.Record;
+    }
+
+    private void Compact()
+    {
+        if (_start > 0)
+        {
+            var remaining = _end - _start;
+            if (remaining > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, remaining);
+            }
+
+            _end = remaining;
+            _start = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+    }
+
+    [DoesNotReturn]
+    private void ThrowUnclosed(int field, long line) =>
+        throw new DataFormatException("A quoted field is not closed before the end of the file.", FileName, line, NameOf(field));
+
+    [DoesNotReturn]
+    private void ThrowAfterQuote(int field, long line) =>
+        throw new DataFormatException("Unexpected text after a closing quote (a quote inside a quoted field must be doubled).", FileName, line, NameOf(field));
+}

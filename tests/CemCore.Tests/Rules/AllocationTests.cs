@@ -1,0 +1,70 @@
+using CemCore.Lifecycle;
+using CemCore.Rules;
+using CemCore.Transactions;
+using static CemCore.Tests.Rules.RuleTestData;
+
+namespace CemCore.Tests.Rules;
+
+public sealed class AllocationTests
+{
+    [Fact]
+    public void Evaluate_AllocatesNothing()
+    {
+        var set = ConditionJson.LoadSet("""
+            {"conditions":{
+              "a":{"all":[{"field":"profile.cityTier","op":"in","value":[1,2]},{"field":"profile.tags","op":"containsAny","value":["x","sneakerhead"]},
+                          {"field":"features.category.sneakers.lastPurchase","op":"withinLastDays","value":90},
+                          {"field":"features.channel.online.share","op":"ge","value":0.5},{"field":"profile.attributes.lifestyle","op":"eq","value":"urban"}]},
+              "b":{"any":[{"field":"lifecycle.stage","op":"in","value":["Decline","Dormant"]},{"field":"event.lastReturn.reason","op":"eq","value":"Size"},
+                          {"field":"custom.x","op":"gt","value":3},{"field":"custom.t","op":"eq","value":"z"}]},
+              "c":{"not":{"all":[{"ref":"a"},{"ref":"b"},{"field":"profile.age","op":"between","value":[18,40]},{"field":"profile.gender","op":"eq","value":"Female"}]}}
+            }}
+            """, Registry);
+        var context = Context(SneakerFan)
+            .SetLifecycleStage(LifecycleStage.Growth)
+            .SetLastReturn(new ReturnFact(ReturnReason.Size, AsOf.AddDays(-3)))
+            .SetNumber("x", 1)
+            .SetText("t", "q");
+        var conditions = set.Conditions.ToArray();
+        var hits = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            foreach (var c in conditions)
+            {
+                hits += c.Evaluate(context) ? 1 : 0;
+            }
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            foreach (var c in conditions)
+            {
+                hits += c.Evaluate(context) ? 1 : 0;
+            }
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(110 * 2, hits); // a and b hold, c does not
+    }
+
+    [Fact]
+    public void ContextReset_WithSameCustomFacts_AllocatesNothing()
+    {
+        var context = new CustomerContext();
+        var profile = SneakerFan;
+        for (var i = 0; i < 10; i++)
+        {
+            context.Reset(profile, null, AsOf).SetNumber("x", i).SetText("t", "a").SetChurnProbability(0.5);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            context.Reset(profile, null, AsOf).SetNumber("x", i).SetText("t", "a").SetChurnProbability(0.5);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
