@@ -28,11 +28,11 @@ internal sealed class SpanKeyMap
         _buckets = new long[size];
         _mask = size - 1;
         var entries = Math.Max(8, capacity);
-        _hashes = new int[entries];
-        _keyStart = new int[entries];
-        _keyLength = new int[entries];
-        _values = new int[entries];
-        _arena = new char[Math.Max(64, entries * 12)];
+        _hashes = GC.AllocateUninitializedArray<int>(entries); // entries below _count are always written first
+        _keyStart = GC.AllocateUninitializedArray<int>(entries);
+        _keyLength = GC.AllocateUninitializedArray<int>(entries);
+        _values = GC.AllocateUninitializedArray<int>(entries);
+        _arena = GC.AllocateUninitializedArray<char>(Math.Max(64, entries * 12));
     }
 
     public int Count => _count;
