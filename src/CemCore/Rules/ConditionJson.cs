@@ -228,8 +228,15 @@ public static class ConditionJson
 
         JsonElement? all = null, any = null, not = null, reference = null, field = null, op = null, value = null;
         var before = errors.Count;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in e.EnumerateObject())
         {
+            if (!seen.Add(p.Name))
+            {
+                errors.Add(new RuleDefinitionError(Prop(path, p.Name), "Duplicate property.", null, p.Name));
+                continue;
+            }
+
             switch (p.Name)
             {
                 case "all": all = p.Value; break;
