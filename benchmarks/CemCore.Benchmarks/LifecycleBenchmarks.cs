@@ -8,7 +8,7 @@ namespace CemCore.Benchmarks;
 
 /// <summary>
 /// Lifecycle classification. "single": one customer (target &lt; 200 ns, 0 B), from a <see cref="LifecycleInput"/> or from
-/// <see cref="CustomerFeatures"/>. "batch": 100k customers with ~1M purchase rows — the naive baseline groups rows per customer with
+/// <see cref="CustomerFeatures"/>. "batch": 100k customers with several hundred thousand purchase rows — the naive baseline groups rows per customer with
 /// LINQ and classifies; <c>FeaturesAndClassifyAll</c> does the same from the columnar table; <c>ClassifyAll</c> starts from computed features.
 /// </summary>
 [MemoryDiagnoser]

@@ -23,7 +23,7 @@ public class PersonalizationBenchmarks
     private PersonalizationRule[] _rules = [];
 
     /// <summary>Customers per run.</summary>
-    [Params(100_000)]
+    [Params(10_000, 100_000)]
     public int Customers { get; set; }
 
     /// <summary>Builds 50 rules and the customers' contexts (features from generated transactions, lifecycle, churn, returns, consents).</summary>

@@ -136,3 +136,29 @@ internal static class RfmBenchmarkData
         return segments.Length + mb[0];
     }
 }
+
+/// <summary>Single customer in a request path: score against stored cut-points, segment lookup, target groups (allocation-free).</summary>
+[MemoryDiagnoser]
+public class RfmBenchmarksSingle
+{
+    private RfmCutPoints _cuts = null!;
+    private RfmSegmentMap _map = null!;
+    private CemCore.Segmentation.TargetGroups.TargetGroupSet _groups = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var (table, asOf) = RfmBenchmarkData.Create(100_000, 10_000);
+        var result = RfmScorer.Score(RfmValues.FromTransactions(table, asOf));
+        _cuts = result.CutPoints;
+        _map = result.Settings.SegmentMap;
+        _groups = CemCore.Segmentation.TargetGroups.TargetGroupSet.CreateDefault(_map);
+    }
+
+    [Benchmark]
+    public int ScoreSegmentAndGroups()
+    {
+        var score = _cuts.Score(12, 9, 431.5, "C0004567");
+        return _map.SegmentIndexOf(score) + (int)_groups.Evaluate(score).Mask;
+    }
+}

@@ -89,8 +89,16 @@ internal static class ChurnCommands
 
         var trainIdx = Enumerable.Range(0, trainRows).ToArray();
         var holdIdx = Enumerable.Range(trainRows, holdoutRows).ToArray();
-        var model = LogisticRegression.Fit(
-            features.SelectRows(trainIdx), labels.AsSpan(0, trainRows), new LogisticRegressionSettings(c, missingValues: policy), cancellationToken);
+        LogisticRegressionModel model;
+        try
+        {
+            model = LogisticRegression.Fit(
+                features.SelectRows(trainIdx), labels.AsSpan(0, trainRows), new LogisticRegressionSettings(c, missingValues: policy), cancellationToken);
+        }
+        catch (DataFormatException ex)
+        {
+            throw new DataFormatException(ex.Reason + " (rows are counted after the header, from 0)", Path.GetFileName(dataPath), null, ex.Field, ex);
+        }
 
         double? auc = null;
         double? logLoss = null;

@@ -39,10 +39,10 @@ internal static class ClvDemo
             return;
         }
 
-        // A small L2 penalizer (lifetimes convention) keeps the fit finite when the data show no heterogeneity, as synthetic data often do.
-        var fitSettings = new BtydFitSettings(penalizer: 0.001);
-        var bg = BgNbdModel.Fit(BtydData.Create(x.ToArray(), tx.ToArray(), t.ToArray(), TimeUnit.Week), fitSettings);
-        var gg = GammaGammaModel.Fit(x.ToArray(), m.ToArray(), fitSettings);
+        // Plain maximum likelihood. (An L2 penalizer is available, but with the lifetimes convention it penalizes γ in money units,
+        // so it is scale-dependent for Gamma-Gamma.)
+        var bg = BgNbdModel.Fit(BtydData.Create(x.ToArray(), tx.ToArray(), t.ToArray(), TimeUnit.Week));
+        var gg = GammaGammaModel.Fit(x.ToArray(), m.ToArray());
         var settings = new ClvSettings(TimeUnit.Week, horizonPeriods: 52, discountRatePerPeriod: 0.0019, margin: 0.3);
         var clv = new double[ids.Count];
         CustomerLifetimeValue.Compute(bg.Model, gg.Model, settings, x.ToArray(), tx.ToArray(), t.ToArray(), m.ToArray(), clv);
@@ -51,9 +51,9 @@ internal static class ClvDemo
 
         context.Line(Format(bg.Model.Parameters, bg.Diagnostics));
         context.Line(Format(gg.Model.Parameters, gg.Diagnostics));
-        context.Line("fits use an L2 penalizer of 0.001 (lifetimes convention: 0.001·Σ params² added to the mean negative log-likelihood)");
         context.Line("CLV: 52 weeks, discount 0.19% per week (≈ 10% a year), margin 30%");
-        var order = Enumerable.Range(0, ids.Count).OrderByDescending(i => clv[i]).ThenBy(i => ids[i], StringComparer.Ordinal).Take(5).ToArray();
+        // A Gamma-Gamma fit with q ≤ 1 has no finite population mean: such customers get +∞ and are left out of the ranking.
+        var order = Enumerable.Range(0, ids.Count).Where(i => double.IsFinite(clv[i])).OrderByDescending(i => clv[i]).ThenBy(i => ids[i], StringComparer.Ordinal).Take(5).ToArray();
         var top = new JsonArray();
         foreach (var i in order)
         {
@@ -69,7 +69,8 @@ internal static class ClvDemo
             ["horizonWeeks"] = 52,
             ["discountRatePerWeek"] = 0.0019,
             ["margin"] = 0.3,
-            ["totalClv"] = clv.Sum(),
+            ["totalClv"] = clv.Where(double.IsFinite).Sum(),
+            ["nonFiniteClv"] = clv.Count(v => !double.IsFinite(v)),
             ["top"] = top,
         };
     }

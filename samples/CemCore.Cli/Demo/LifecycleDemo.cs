@@ -30,6 +30,11 @@ internal static class LifecycleDemo
                 $"  {LifecycleRules.StageName(stage),-9} {now.CountOf(stage),7}  -> {LifecyclePlaybook.Default.ActionFor(stage)}"));
         }
 
+        // Profiles with no transaction at all are not in the feature set: they are prospects too.
+        var known = new HashSet<string>(now.CustomerIds, StringComparer.Ordinal);
+        var noTransactions = context.Customers.Count(c => !known.Contains(c.Id));
+        context.Line(string.Create(CultureInfo.InvariantCulture, $"  + {noTransactions} profiles without any transaction (prospects outside the transaction table)"));
+
         // Transitions between the two snapshots, counted per edge (most frequent first), with one example event.
         var edges = transitions
             .GroupBy(t => (t.From, t.To))
@@ -54,6 +59,7 @@ internal static class LifecycleDemo
 
         var json = LifecycleCommand.ToJson(now);
         json["asOf"] = context.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        json["profilesWithoutTransactions"] = noTransactions;
         json["populationIntervalDays"] = Math.Round(settings.PopulationIntervalDays, 4);
         var edgeArray = new JsonArray();
         foreach (var e in edges)

@@ -11,10 +11,11 @@ namespace CemCore.Churn;
 /// </summary>
 internal static class LogisticKernels
 {
+    /// <summary>Rows per block of the block-wise kernels (a block of results stays in L1 for the sigmoid pass).</summary>
     private const int BlockRows = 256;
 
-    /// <summary>Rows processed per block by the row-major kernel before the sigmoid pass (the block stays in L1).</summary>
-    internal static bool UseVector { get; set; } = Vector256.IsHardwareAccelerated;
+    /// <summary>Whether the Vector256 kernels are used (otherwise the scalar reference runs).</summary>
+    private static readonly bool UseVector = Vector256.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sigmoid(double z) => 1.0 / (1.0 + Math.Exp(-z));

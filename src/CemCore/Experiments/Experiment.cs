@@ -21,8 +21,12 @@ public sealed class Experiment
     /// <summary>The unit-interval scale 2⁻³².</summary>
     private const double Scale = 1.0 / 4294967296.0;
     private const int StackLimit = 256;
+    private const int FastLimit = 160;
 
-    private readonly byte[] _prefix;
+    [ThreadStatic]
+    private static byte[]? t_scratch;
+
+    private readonly ulong _seed;
     private readonly double[] _cumulative;
     private readonly Variant[] _variants;
 
@@ -84,7 +88,7 @@ public sealed class Experiment
         _cumulative[^1] = double.PositiveInfinity; // the last variant takes the rounding remainder
         TrafficFraction = trafficFraction;
         Salt = salt;
-        _prefix = BuildPrefix(key, salt);
+        _seed = ComputeSeed(key, salt);
     }
 
     /// <summary>Gets the experiment key.</summary>
@@ -106,18 +110,18 @@ public sealed class Experiment
     /// <returns>A new array of weights.</returns>
     public double[] GetWeights() => [.. _variants.Select(v => v.Weight)];
 
-    /// <summary>Assigns a customer (zero allocations for ids up to 64 characters).</summary>
+    /// <summary>Assigns a customer (no allocation in steady state).</summary>
     /// <param name="customerId">The customer id (any string; compared by its UTF-8 bytes).</param>
     /// <returns>The assignment.</returns>
     public Assignment Assign(ReadOnlySpan<char> customerId)
     {
-        var h = Hash(_prefix, customerId);
-        if (((h & 0xFFFFFFFFUL) * Scale) >= TrafficFraction)
+        var h = Hash(_seed, customerId);
+        if (((uint)(h & 0xFFFFFFFFUL) * Scale) >= TrafficFraction)
         {
             return new Assignment(AssignmentStatus.NotInTraffic, -1);
         }
 
-        var u = (h >> 32) * Scale;
+        var u = (uint)(h >> 32) * Scale;
         var cumulative = _cumulative;
         for (var k = 0; k < cumulative.Length; k++)
         {
@@ -152,30 +156,45 @@ public sealed class Experiment
     /// <summary>The 64-bit assignment hash of a customer (see the remarks for the scheme); exposed for audits and golden tests.</summary>
     /// <param name="customerId">The customer id.</param>
     /// <returns>h.</returns>
-    public ulong ComputeHash(ReadOnlySpan<char> customerId) => Hash(_prefix, customerId);
+    public ulong ComputeHash(ReadOnlySpan<char> customerId) => Hash(_seed, customerId);
 
-    internal static byte[] BuildPrefix(string key, string salt)
+    /// <summary>The per-experiment seed: XXH64(UTF-8(key) ‖ 0x1F ‖ UTF-8(salt), seed 0).</summary>
+    internal static ulong ComputeSeed(string key, string salt) =>
+        XxHash64.Hash(Encoding.UTF8.GetBytes(key + "\u001F" + salt));
+
+    internal static ulong Hash(ulong seed, ReadOnlySpan<char> id)
     {
-        var k = Encoding.UTF8.GetBytes(key);
-        var s = Encoding.UTF8.GetBytes(salt);
-        var prefix = new byte[k.Length + s.Length + 2];
-        k.CopyTo(prefix, 0);
-        prefix[k.Length] = 0x1F;
-        s.CopyTo(prefix, k.Length + 1);
-        prefix[^1] = 0x1F;
-        return prefix;
+        // Fast path: ASCII ids (the common case) are narrowed into a per-thread scratch buffer (no zeroing, no allocation after
+        // the thread's first call); anything else goes through Encoding.UTF8.
+        if (id.Length <= FastLimit)
+        {
+            var buffer = t_scratch ??= new byte[FastLimit];
+            var ascii = true;
+            for (var i = 0; i < id.Length; i++)
+            {
+                var c = id[i];
+                ascii &= c < 0x80;
+                buffer[i] = (byte)(c & 0x7F);
+            }
+
+            if (ascii)
+            {
+                return XxHash64.Hash(buffer.AsSpan(0, id.Length), seed);
+            }
+        }
+
+        return HashUtf8(seed, id);
     }
 
-    internal static ulong Hash(byte[] prefix, ReadOnlySpan<char> id)
+    private static ulong HashUtf8(ulong seed, ReadOnlySpan<char> id)
     {
-        var max = prefix.Length + Encoding.UTF8.GetMaxByteCount(id.Length);
+        var max = Encoding.UTF8.GetMaxByteCount(id.Length);
         byte[]? rented = null;
         var buffer = max <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(max));
         try
         {
-            prefix.CopyTo(buffer);
-            var n = Encoding.UTF8.GetBytes(id, buffer[prefix.Length..]);
-            return XxHash64.Hash(buffer[..(prefix.Length + n)]);
+            var n = Encoding.UTF8.GetBytes(id, buffer);
+            return XxHash64.Hash(buffer[..n], seed);
         }
         finally
         {

@@ -43,10 +43,10 @@ public readonly record struct LayerAssignment(int SlotIndex, Assignment Assignme
 /// of the layer. An optional holdout (layer traffic point &lt; <see cref="HoldoutFraction"/>) excludes customers from every experiment
 /// of the layer, for measuring the combined effect of all launches.
 /// </summary>
-/// <remarks>Immutable and thread-safe; assignment allocates nothing for ids up to 64 characters.</remarks>
+/// <remarks>Immutable and thread-safe; assignment allocates nothing in steady state.</remarks>
 public sealed class ExperimentLayer
 {
-    private readonly byte[] _prefix;
+    private readonly ulong _seed;
     private readonly LayerSlot[] _slots;
 
     /// <summary>Creates a layer.</summary>
@@ -76,7 +76,7 @@ public sealed class ExperimentLayer
         }
 
         HoldoutFraction = holdoutFraction;
-        _prefix = Experiment.BuildPrefix(key, salt);
+        _seed = Experiment.ComputeSeed(key, salt);
     }
 
     /// <summary>Gets the layer key.</summary>
@@ -94,13 +94,13 @@ public sealed class ExperimentLayer
     public LayerAssignment Assign(ReadOnlySpan<char> customerId)
     {
         const double Scale = 1.0 / 4294967296.0;
-        var h = Experiment.Hash(_prefix, customerId);
-        if (((h & 0xFFFFFFFFUL) * Scale) < HoldoutFraction)
+        var h = Experiment.Hash(_seed, customerId);
+        if (((uint)(h & 0xFFFFFFFFUL) * Scale) < HoldoutFraction)
         {
             return new LayerAssignment(-1, new Assignment(AssignmentStatus.HeldOut, -1));
         }
 
-        var p = (h >> 32) * Scale;
+        var p = (uint)(h >> 32) * Scale;
         for (var i = 0; i < _slots.Length; i++)
         {
             if (p >= _slots[i].Start && p < _slots[i].End)

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Numerics.Tensors;
 using System.Text;
 using System.Text.Json;
 
@@ -13,8 +12,8 @@ namespace CemCore.Experiments;
 /// </summary>
 /// <remarks>
 /// Mutable and <b>not</b> thread-safe: use one instance per thread/partition, then merge. Adding allocates nothing.
-/// Values must be finite; <see cref="AddRange(int, ReadOnlySpan{double})"/> uses <see cref="TensorPrimitives"/> (SIMD) and checks
-/// finiteness once per call from the sums.
+/// Values must be finite; <see cref="AddRange(int, ReadOnlySpan{double})"/> uses a single-pass <see cref="System.Numerics.Vector{T}"/>
+/// kernel (each value read once; it beat two <c>TensorPrimitives</c> passes in ExperimentBenchmarks) and checks finiteness once per call from the sums.
 /// </remarks>
 public sealed class MetricAccumulator
 {
@@ -87,7 +86,7 @@ public sealed class MetricAccumulator
         _xy[variant] += value * covariate;
     }
 
-    /// <summary>Adds a block of values of one variant (SIMD sums via <see cref="TensorPrimitives"/>).</summary>
+    /// <summary>Adds a block of values of one variant (single-pass SIMD sums).</summary>
     /// <param name="variant">Variant index.</param>
     /// <param name="values">The values (finite).</param>
     /// <exception cref="ArgumentException">A value is NaN or infinite.</exception>
@@ -99,8 +98,7 @@ public sealed class MetricAccumulator
             return;
         }
 
-        var s = TensorPrimitives.Sum(values);
-        var s2 = TensorPrimitives.SumOfSquares(values);
+        var (s, s2) = SumKernels.SumAndSquares(values);
         if (!double.IsFinite(s2) || !double.IsFinite(s))
         {
             ThrowNotFinite(nameof(values));
@@ -129,11 +127,7 @@ public sealed class MetricAccumulator
             return;
         }
 
-        var s = TensorPrimitives.Sum(values);
-        var s2 = TensorPrimitives.SumOfSquares(values);
-        var x = TensorPrimitives.Sum(covariates);
-        var x2 = TensorPrimitives.SumOfSquares(covariates);
-        var xy = TensorPrimitives.Dot(values, covariates);
+        var (s, s2, x, x2, xy) = SumKernels.AllSums(values, covariates);
         if (!double.IsFinite(s2) || !double.IsFinite(x2) || !double.IsFinite(xy) || !double.IsFinite(s) || !double.IsFinite(x))
         {
             ThrowNotFinite(nameof(values));

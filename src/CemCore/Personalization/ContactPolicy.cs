@@ -178,6 +178,9 @@ public sealed record HoldoutGroup(double Fraction, string Salt)
     /// <summary>Gets the salt.</summary>
     public string Salt { get; } = Check.NotBlank(Salt);
 
+    // The hash state after "salt:", computed once (a pure function of Salt, so record equality is unaffected).
+    private readonly ulong _prefix = Fnv1a64.Append(Fnv1a64.Append(Fnv1a64.OffsetBasis, Check.NotBlank(Salt)), (byte)':');
+
     /// <summary>Returns whether a customer is held out.</summary>
     /// <param name="customerId">The customer's CRM id.</param>
     /// <returns><see langword="true"/> for a member of the holdout group.</returns>
@@ -193,9 +196,7 @@ public sealed record HoldoutGroup(double Fraction, string Salt)
     public int Bucket(string customerId)
     {
         ArgumentNullException.ThrowIfNull(customerId);
-        var h = Fnv1a64.Append(Fnv1a64.OffsetBasis, Salt);
-        h = Fnv1a64.Append(h, (byte)':');
-        h = Fnv1a64.Append(h, customerId);
+        var h = Fnv1a64.Append(_prefix, customerId);
         return (int)(h % Buckets);
     }
 }
@@ -235,13 +236,27 @@ public static class Fnv1a64
     {
         ArgumentNullException.ThrowIfNull(text);
         Span<byte> buffer = stackalloc byte[4];
-        foreach (var rune in text.EnumerateRunes())
+        var span = text.AsSpan();
+        var i = 0;
+        while (i < span.Length)
         {
-            var n = rune.EncodeToUtf8(buffer);
-            for (var i = 0; i < n; i++)
+            var c = span[i];
+            if (c < 0x80)
             {
-                hash = Append(hash, buffer[i]);
+                // ASCII fast path: the UTF-8 encoding is the character itself.
+                hash = Append(hash, (byte)c);
+                i++;
+                continue;
             }
+
+            System.Text.Rune.DecodeFromUtf16(span[i..], out var rune, out var consumed);
+            var n = rune.EncodeToUtf8(buffer);
+            for (var k = 0; k < n; k++)
+            {
+                hash = Append(hash, buffer[k]);
+            }
+
+            i += consumed;
         }
 
         return hash;

@@ -111,9 +111,13 @@ public sealed class OfferDecisionEngine
         var profile = context.Profile;
         var id = profile?.Id ?? context.Features?.CustomerId;
         var asOf = context.AsOf;
-        var holdout = Settings.Holdout is { } h && id is not null && h.Contains(id);
+        // Holdout membership is hashed lazily (only once a rule passes eligibility and consent), except when tracing.
+        var holdoutKnown = Settings.Holdout is null || id is null;
+        var holdout = false;
         if (trace is not null)
         {
+            holdout = !holdoutKnown && Settings.Holdout!.Contains(id!);
+            holdoutKnown = true;
             trace.Clear();
             trace.InHoldout = holdout;
         }
@@ -173,6 +177,12 @@ public sealed class OfferDecisionEngine
                 }
 
                 continue;
+            }
+
+            if (!holdoutKnown)
+            {
+                holdout = Settings.Holdout!.Contains(id!);
+                holdoutKnown = true;
             }
 
             if (!holdout && Settings.ReserveBudget && _budgetByRule[i] is { } budget && !budget.TryReserve(rule.Offer.BudgetCost))

@@ -7,7 +7,7 @@ namespace CemCore.Transactions;
 /// </summary>
 internal sealed class SpanKeyMap
 {
-    private int[] _buckets;      // entry index + 1; 0 = empty
+    private long[] _buckets;     // (hash << 32) | (entry index + 1); 0 = empty. The hash in the bucket spares a second cache miss.
     private int[] _hashes;
     private int[] _keyStart;
     private int[] _keyLength;
@@ -25,14 +25,14 @@ internal sealed class SpanKeyMap
             size <<= 1;
         }
 
-        _buckets = new int[size];
+        _buckets = new long[size];
         _mask = size - 1;
         var entries = Math.Max(8, capacity);
-        _hashes = new int[entries];
-        _keyStart = new int[entries];
-        _keyLength = new int[entries];
-        _values = new int[entries];
-        _arena = new char[Math.Max(64, entries * 12)];
+        _hashes = GC.AllocateUninitializedArray<int>(entries); // entries below _count are always written first
+        _keyStart = GC.AllocateUninitializedArray<int>(entries);
+        _keyLength = GC.AllocateUninitializedArray<int>(entries);
+        _values = GC.AllocateUninitializedArray<int>(entries);
+        _arena = GC.AllocateUninitializedArray<char>(Math.Max(64, entries * 12));
     }
 
     public int Count => _count;
@@ -48,14 +48,15 @@ internal sealed class SpanKeyMap
         var b = hash & _mask;
         while (true)
         {
-            var e = _buckets[b] - 1;
-            if (e < 0)
+            var bucket = _buckets[b];
+            if (bucket == 0)
             {
                 value = -1;
                 return false;
             }
 
-            if (_hashes[e] == hash && key.SequenceEqual(_arena.AsSpan(_keyStart[e], _keyLength[e])))
+            var e = unchecked((int)bucket) - 1; // low 32 bits: entry + 1
+            if ((int)(bucket >> 32) == hash && key.SequenceEqual(_arena.AsSpan(_keyStart[e], _keyLength[e])))
             {
                 value = _values[e];
                 return true;
@@ -108,12 +109,12 @@ internal sealed class SpanKeyMap
             b = (b + 1) & _mask;
         }
 
-        _buckets[b] = entry + 1;
+        _buckets[b] = ((long)hash << 32) | (uint)(entry + 1);
     }
 
     private void Rehash()
     {
-        _buckets = new int[_buckets.Length * 2];
+        _buckets = new long[_buckets.Length * 2];
         _mask = _buckets.Length - 1;
         for (var e = 0; e < _count; e++)
         {

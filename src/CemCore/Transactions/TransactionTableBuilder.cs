@@ -64,25 +64,25 @@ public sealed class TransactionTableBuilder
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         capacity = Math.Max(capacity, 16);
-        _customer = new int[capacity];
-        _ticks = new long[capacity];
-        _amount = new decimal[capacity];
-        _discount = new decimal[capacity];
+        _customer = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _ticks = GC.AllocateUninitializedArray<long>(capacity); // rows past Count are never read
+        _amount = GC.AllocateUninitializedArray<decimal>(capacity); // rows past Count are never read
+        _discount = GC.AllocateUninitializedArray<decimal>(capacity); // rows past Count are never read
         _kind = new TransactionKind[capacity];
-        _order = new int[capacity];
-        _category = new int[capacity];
-        _channel = new int[capacity];
-        _quantity = new int[capacity];
-        _originalOrder = new int[capacity];
+        _order = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _category = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _channel = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _quantity = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _originalOrder = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
         _reason = new ReturnReason[capacity];
         _customerLookup = _customers.GetAlternateLookup<ReadOnlySpan<char>>();
         _orders = new SpanKeyMap(capacity);
         var orders = Math.Max(16, capacity / 2);
-        _orderCustomer = new int[orders];
-        _orderTicks = new long[orders];
+        _orderCustomer = GC.AllocateUninitializedArray<int>(orders); // every slot below _orderCount is written by NewOrder
+        _orderTicks = GC.AllocateUninitializedArray<long>(orders);
         _orderKind = new TransactionKind[orders];
         _orderSeen = new bool[orders];
-        _orderFirstRow = new int[orders];
+        _orderFirstRow = GC.AllocateUninitializedArray<int>(orders);
         _categoryLookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 

@@ -137,3 +137,29 @@ public sealed class AccumulatorTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
+
+public sealed class SumKernelTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(1001)]
+    public void SimdKernels_MatchScalarReference(int n)
+    {
+        var random = new Random(n + 1);
+        var y = Enumerable.Range(0, n).Select(_ => (random.NextDouble() - 0.3) * 1000).ToArray();
+        var x = Enumerable.Range(0, n).Select(_ => random.NextDouble() * 10).ToArray();
+        var scalar = MetricSummary.FromValues(y, x);
+        var (s, s2) = SumKernels.SumAndSquares(y);
+        var all = SumKernels.AllSums(y, x);
+        ReferenceVectorTests.Close(scalar.Sum, s, "sum", 1e-12, 1e-9);
+        ReferenceVectorTests.Close(scalar.SumOfSquares, s2, "sumsq", 1e-12, 1e-9);
+        ReferenceVectorTests.Close(scalar.Sum, all.Sum, "sum2", 1e-12, 1e-9);
+        ReferenceVectorTests.Close(scalar.CovariateSum, all.XSum, "x", 1e-12, 1e-9);
+        ReferenceVectorTests.Close(scalar.CovariateSumOfSquares, all.XSumOfSquares, "xx", 1e-12, 1e-9);
+        ReferenceVectorTests.Close(scalar.CrossSum, all.Cross, "xy", 1e-12, 1e-9);
+    }
+}

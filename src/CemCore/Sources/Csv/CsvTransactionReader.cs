@@ -55,7 +55,7 @@ public static class CsvTransactionReader
         long? total = stream.CanSeek ? stream.Length - stream.Position : null;
         using var tok = new Utf8CsvTokenizer(stream, fileName);
         var columns = TransactionColumns.ReadHeader(tok);
-        var capacity = total is { } t ? (int)Math.Clamp(t / 48, 1024, 1 << 26) : 4096;
+        var capacity = total is { } t ? (int)Math.Clamp(t / 64, 1024, 1 << 26) : 4096;
         var builder = new TransactionTableBuilder(capacity);
         var lines = new RowLines();
         var pipelined = Environment.ProcessorCount > 1 && (total is null || total >= PipelineThresholdBytes);

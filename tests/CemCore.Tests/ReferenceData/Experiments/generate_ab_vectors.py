@@ -459,13 +459,13 @@ def xxh_cases():
 
 
 def assignment_cases():
-    # CemCore assignment scheme (docs/experiments.md): h = XXH64(UTF-8(key) || 0x1F || UTF-8(salt) || 0x1F || UTF-8(id), seed 0);
+    # CemCore assignment scheme (docs/experiments.md): seed = XXH64(UTF-8(key) || 0x1F || UTF-8(salt), 0); h = XXH64(UTF-8(id), seed);
     # variant point = (h >> 32) / 2^32, traffic point = (h & 0xFFFFFFFF) / 2^32.
     out = []
     for key, salt in [("checkout-button", ""), ("checkout-button", "2026-11"), ("promo-personalized", "v1")]:
         for i in range(0, 40):
             cid = f"c{i}"
-            h = xxh64(key.encode() + b"\x1f" + salt.encode() + b"\x1f" + cid.encode(), 0)
+            h = xxh64(cid.encode(), xxh64(key.encode() + b"\x1f" + salt.encode(), 0))
             out.append({"key": key, "salt": salt, "customerId": cid, "hash": format(h, "016x"),
                         "variantPoint": (h >> 32) / 2 ** 32, "trafficPoint": (h & 0xFFFFFFFF) / 2 ** 32})
     return out
