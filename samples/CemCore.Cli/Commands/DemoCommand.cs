@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using CemCore.Cli.Demo;
-using CemCore.Customers;
 using CemCore.Features;
-using CemCore.Transactions;
+using CemCore.Feedback;
+using CemCore.Journeys;
+using CemCore.Synthetic;
 
 namespace CemCore.Cli.Commands;
 
@@ -51,47 +52,53 @@ internal static class DemoCommand
         context.Json["customers"] = context.Customers.Count;
         context.Json["transactions"] = context.Transactions.Count;
         context.Json["asOf"] = context.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var events = (IReadOnlyList<InteractionEvent>)context.Extras["events"];
+        var surveys = (IReadOnlyList<SurveyResponse>)context.Extras["surveys"];
+        var returns = f.Sum(x => x.ReturnCount);
+        var orders = f.Sum(x => x.OrderCount);
+        var nps = surveys.Count == 0 ? 0.0 : 100.0 * (surveys.Count(s => s.Nps >= 9) - surveys.Count(s => s.Nps <= 6)) / surveys.Count;
+        context.Line(string.Create(CultureInfo.InvariantCulture, $"orders {orders}, returns {returns} ({(orders == 0 ? 0 : (double)returns / orders):P1}), journey events {events.Count}, surveys {surveys.Count} (NPS {nps:F1})"));
         context.Json["features"] = new System.Text.Json.Nodes.JsonObject
         {
             ["buyers"] = buyers,
             ["repeatBuyers"] = repeaters,
             ["netRevenue"] = revenue,
+            ["orders"] = orders,
+            ["returns"] = returns,
+            ["events"] = events.Count,
+            ["surveys"] = surveys.Count,
+            ["nps"] = Math.Round(nps, 1),
         };
     }
 }
 
-/// <summary>Builds the demo data set. Replaced by the synthetic generator when it lands.</summary>
+/// <summary>
+/// Builds the demo data set with the synthetic retail generator (<see cref="RetailDataGenerator"/>): 731 days from 2024-01-01 (UTC+08:00),
+/// as of the end of the period. <see cref="DemoContext.Extras"/> holds <c>"events"</c> (<c>IReadOnlyList&lt;InteractionEvent&gt;</c>),
+/// <c>"surveys"</c> (<c>IReadOnlyList&lt;SurveyResponse&gt;</c>) and <c>"settings"</c> (<see cref="RetailDataSettings"/>).
+/// </summary>
 internal static class DemoData
 {
     public static DemoContext Create(int customers, int seed, TextWriter? output, CancellationToken cancellationToken)
     {
-        // Minimal deterministic data until the synthetic generator (issue 2) is wired in.
-        var random = new Random(seed);
-        var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var asOf = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var builder = new TransactionTableBuilder(customers * 4);
-        var profiles = new List<CustomerProfile>(customers);
-        for (var c = 0; c < customers; c++)
+        var settings = new RetailDataSettings(customers, seed);
+        var (data, features) = CliProgress.Run(progress =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var id = "C" + c.ToString("D7", CultureInfo.InvariantCulture);
-            profiles.Add(new CustomerProfile(id, start));
-            var n = random.Next(0, 8);
-            for (var k = 0; k < n; k++)
-            {
-                builder.AddPurchase(id, start.AddDays(random.Next(0, 365)), Math.Round((decimal)(random.NextDouble() * 200) + 5m, 2));
-            }
-        }
-
-        var table = builder.Build();
-        return new DemoContext
+            var d = RetailDataGenerator.Generate(settings, progress, cancellationToken);
+            return (d, FeatureExtractor.Compute(d.Transactions, d.End, progress: progress, cancellationToken: cancellationToken));
+        });
+        var context = new DemoContext
         {
-            Customers = profiles,
-            Transactions = table,
-            AsOf = asOf,
-            Features = FeatureExtractor.Compute(table, asOf, cancellationToken: cancellationToken),
+            Customers = data.Customers,
+            Transactions = data.Transactions,
+            AsOf = data.End,
+            Features = features,
             Seed = seed,
             Out = output,
         };
+        context.Extras["events"] = data.Events;
+        context.Extras["surveys"] = data.Surveys;
+        context.Extras["settings"] = settings;
+        return context;
     }
 }

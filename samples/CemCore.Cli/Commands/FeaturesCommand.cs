@@ -1,8 +1,149 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using CemCore.Features;
+using CemCore.Primitives;
+using CemCore.Sources.Csv;
+
 namespace CemCore.Cli.Commands;
 
-/// <summary>Placeholder: implemented by its issue.</summary>
+/// <summary>
+/// <c>cemcore features --transactions F --as-of DATE --out OUT.csv [--time-unit day|week] [--time-zone ID] [--format json]</c>:
+/// per-customer features as of the START of DATE (exclusive: transactions on DATE or later are ignored). DATE is taken in
+/// <c>--time-zone</c> (an IANA id such as Asia/Shanghai; default UTC), which is also the zone of calendar days.
+/// Columns are documented in docs/data.md ("cemcore features").
+/// </summary>
 internal static class FeaturesCommand
 {
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken) => throw new UsageException("This command is not available yet.");
+    internal static readonly string[] Columns =
+    [
+        "customer_id", "order_count", "repeat_count", "purchase_days", "first_purchase", "last_purchase", "recency_days", "tenure_days",
+        "gross_spend", "returned_amount", "monetary_total", "monetary_mean", "return_count", "return_rate", "discount_total", "discount_share",
+        "quantity", "interval_count", "interval_mean_days", "interval_std_days", "interval_min_days", "interval_max_days",
+        "btyd_frequency", "btyd_recency", "btyd_T", "btyd_mean_repeat_spend", "top_category", "top_channel",
+    ];
 
+    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    {
+        var json = args.Json;
+        var path = args.Require("transactions");
+        var date = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
+        var outPath = args.Require("out");
+        var unitText = args.Get("time-unit") ?? "day";
+        var zoneId = args.Get("time-zone");
+        args.EnsureAllUsed();
+        if (!TimeUnits.TryParse(unitText, out var unit))
+        {
+            throw new UsageException($"--time-unit must be 'day' or 'week', not '{unitText}'.");
+        }
+
+        TimeZoneInfo zone;
+        try
+        {
+            zone = zoneId is null ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            throw new UsageException($"--time-zone '{zoneId}' is not a known time zone id (e.g. UTC, Asia/Shanghai).");
+        }
+
+        var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        var asOf = new DateTimeOffset(local, zone.GetUtcOffset(local));
+        var settings = new FeatureSettings(unit, zone);
+        var (table, features) = CliProgress.Run(progress =>
+        {
+            var t = CsvTransactionReader.ReadTable(path, progress, cancellationToken);
+            return (t, FeatureExtractor.Compute(t, asOf, settings, progress, cancellationToken));
+        });
+
+        Write(features, outPath);
+        var full = Path.GetFullPath(outPath);
+        if (json)
+        {
+            Console.Out.WriteLine(new JsonObject { ["customers"] = features.Count, ["rows"] = table.Count, ["out"] = full }.ToJsonString());
+        }
+        else
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{features.Count} customers ({table.Count} transaction rows) as of {asOf:yyyy-MM-dd'T'HH:mm:sszzz} written to {full}"));
+        }
+
+        return Task.FromResult(0);
+    }
+
+    internal static void Write(CustomerFeatureSet features, string outPath)
+    {
+        using var writer = new StreamWriter(outPath, false, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        writer.WriteLine(string.Join(',', Columns));
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder(256);
+        foreach (var f in features)
+        {
+            sb.Clear();
+            sb.Append(Csv(f.CustomerId)).Append(',')
+              .Append(f.OrderCount.ToString(inv)).Append(',')
+              .Append(f.RepeatCount.ToString(inv)).Append(',')
+              .Append(f.PurchaseDays.ToString(inv)).Append(',')
+              .Append(f.FirstPurchase?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", inv)).Append(',')
+              .Append(f.LastPurchase?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", inv)).Append(',')
+              .Append(D(f.RecencyDays)).Append(',')
+              .Append(D(f.TenureDays)).Append(',')
+              .Append(f.GrossSpend.ToString(inv)).Append(',')
+              .Append(f.ReturnedAmount.ToString(inv)).Append(',')
+              .Append(f.MonetaryTotal.ToString(inv)).Append(',')
+              .Append(decimal.Round(f.MonetaryMean, 4).ToString(inv)).Append(',')
+              .Append(f.ReturnCount.ToString(inv)).Append(',')
+              .Append(D(f.ReturnRate)).Append(',')
+              .Append(f.DiscountTotal.ToString(inv)).Append(',')
+              .Append(D(f.DiscountShare)).Append(',')
+              .Append(f.Quantity.ToString(inv)).Append(',')
+              .Append(f.IntervalCount.ToString(inv)).Append(',')
+              .Append(D(f.IntervalMeanDays)).Append(',')
+              .Append(D(f.IntervalPopulationStdDevDays)).Append(',')
+              .Append(f.IntervalMinDays?.ToString(inv)).Append(',')
+              .Append(f.IntervalMaxDays?.ToString(inv)).Append(',')
+              .Append(f.Btyd.Frequency.ToString(inv)).Append(',')
+              .Append(D(f.Btyd.Recency)).Append(',')
+              .Append(D(f.Btyd.Age)).Append(',')
+              .Append(decimal.Round(f.Btyd.MeanRepeatSpend, 4).ToString(inv)).Append(',')
+              .Append(Csv(TopCategory(f))).Append(',')
+              .Append(Csv(TopChannel(f)));
+            writer.WriteLine(sb);
+        }
+    }
+
+    /// <summary>The category with the highest spend (ties: first by name); empty when none.</summary>
+    internal static string TopCategory(CustomerFeatures f)
+    {
+        CategoryStat? best = null;
+        foreach (var c in f.Categories)
+        {
+            if (best is null || c.Spend > best.Value.Spend)
+            {
+                best = c;
+            }
+        }
+
+        return best?.Category ?? string.Empty;
+    }
+
+    /// <summary>The channel with the most orders (ties: higher spend, then first by name); empty when none.</summary>
+    internal static string TopChannel(CustomerFeatures f)
+    {
+        ChannelStat? best = null;
+        foreach (var c in f.Channels)
+        {
+            if (best is null || c.Orders > best.Value.Orders || (c.Orders == best.Value.Orders && c.Spend > best.Value.Spend))
+            {
+                best = c;
+            }
+        }
+
+        return best?.Channel.Value ?? string.Empty;
+    }
+
+    private static string D(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty;
+
+    private static string Csv(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -1,7 +1,105 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using CemCore.Features;
+using CemCore.Lifecycle;
+using CemCore.Sources.Csv;
+
 namespace CemCore.Cli.Commands;
 
-/// <summary>Placeholder: implemented by its issue.</summary>
+/// <summary>
+/// <c>cemcore lifecycle --transactions F --as-of DATE [--out OUT.csv] [--format json]</c>: the lifecycle stage of every customer.
+/// </summary>
+/// <remarks>
+/// <para>As-of DATE is the start of DATE in UTC and is exclusive (purchases on DATE are not counted). The population prior of the expected
+/// interval is the median mean-interval of the file's repeat buyers (<see cref="LifecycleClassifier.EstimatePopulationIntervalDays"/>),
+/// other thresholds are <see cref="LifecycleSettings.Default"/>. Revival uses the transactions' last intervals.</para>
+/// <para>JSON: <c>{"customers":N,"stages":{"prospect":n,"new":n,"growth":n,"maturity":n,"decline":n,"dormant":n,"revived":n}}</c> — every stage,
+/// zero counts included. OUT.csv: <c>customer_id,stage,days_since_last_purchase,expected_interval_days,reason</c> (days with up to 4
+/// decimals, empty for prospects; reason = the rule text).</para>
+/// </remarks>
 internal static class LifecycleCommand
 {
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken) => throw new UsageException("This command is not available yet.");
+    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    {
+        var json = args.Json;
+        var path = args.Require("transactions");
+        var date = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
+        var outPath = args.Get("out");
+        args.EnsureAllUsed();
+
+        var asOf = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var table = CsvTransactionReader.ReadTable(path, cancellationToken: cancellationToken);
+        var features = FeatureExtractor.Compute(table, asOf, cancellationToken: cancellationToken);
+        var settings = LifecycleClassifier.EstimatePopulationIntervalDays(features) is { } prior
+            ? LifecycleSettings.Default.WithPopulationIntervalDays(prior)
+            : LifecycleSettings.Default;
+        var snapshot = new LifecycleClassifier(settings).ClassifyAll(features, table, cancellationToken: cancellationToken);
+
+        if (outPath is not null)
+        {
+            WriteCsv(outPath, snapshot);
+        }
+
+        if (json)
+        {
+            Console.Out.WriteLine(ToJson(snapshot).ToJsonString());
+        }
+        else
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{snapshot.Count} customers as of {date:yyyy-MM-dd} (exclusive); population prior interval {settings.PopulationIntervalDays:0.##} days"));
+            foreach (var stage in Enum.GetValues<LifecycleStage>())
+            {
+                var n = snapshot.CountOf(stage);
+                var share = snapshot.Count == 0 ? 0.0 : (double)n / snapshot.Count;
+                Console.Out.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"  {LifecycleRules.StageName(stage),-9} {n,9} {share,7:P1}  -> {LifecyclePlaybook.Default.ActionFor(stage)}"));
+            }
+
+            if (outPath is not null)
+            {
+                Console.Out.WriteLine("wrote " + outPath);
+            }
+        }
+
+        return Task.FromResult(0);
+    }
+
+    internal static JsonObject ToJson(LifecycleSnapshot snapshot)
+    {
+        var stages = new JsonObject();
+        foreach (var stage in Enum.GetValues<LifecycleStage>())
+        {
+            stages[LifecycleRules.StageName(stage)] = snapshot.CountOf(stage);
+        }
+
+        return new JsonObject { ["customers"] = snapshot.Count, ["stages"] = stages };
+    }
+
+    private static void WriteCsv(string path, LifecycleSnapshot snapshot)
+    {
+        using var writer = new StreamWriter(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        writer.NewLine = "\n";
+        writer.WriteLine("customer_id,stage,days_since_last_purchase,expected_interval_days,reason");
+        var assessments = snapshot.Assessments;
+        for (var i = 0; i < snapshot.Count; i++)
+        {
+            var a = assessments[i];
+            writer.Write(Quote(snapshot.CustomerIds[i]));
+            writer.Write(',');
+            writer.Write(LifecycleRules.StageName(a.Stage));
+            writer.Write(',');
+            writer.Write(Days(a.DaysSinceLastPurchase));
+            writer.Write(',');
+            writer.Write(Days(a.ExpectedIntervalDays));
+            writer.Write(',');
+            writer.WriteLine(Quote(a.Reason));
+        }
+    }
+
+    private static string Days(double days) => double.IsNaN(days) ? string.Empty : days.ToString("0.####", CultureInfo.InvariantCulture);
+
+    private static string Quote(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

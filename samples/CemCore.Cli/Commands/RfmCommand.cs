@@ -1,7 +1,129 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CemCore.Segmentation.Rfm;
+using CemCore.Sources.Csv;
+
 namespace CemCore.Cli.Commands;
 
-/// <summary>Placeholder: implemented by its issue.</summary>
+/// <summary>
+/// <c>cemcore rfm --transactions F [--as-of DATE] [--bins 5] [--map rf10|rfm11|MAP.json] [--out OUT.csv] [--format json]</c>:
+/// RFM scores and segments of every customer in a transactions CSV.
+/// </summary>
+/// <remarks>
+/// JSON: <c>{"customers":N,"segments":{"Champions":n,...,"Prospects":n}}</c> (every segment of the map, zero counts included).
+/// OUT.csv: <c>customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment</c>, sorted by id (ordinal); prospects have
+/// empty recency and scores. As-of defaults to the day after the last transaction; <c>--as-of DATE</c> means midnight UTC at the start
+/// of DATE (exclusive).
+/// </remarks>
 internal static class RfmCommand
 {
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken) => throw new UsageException("This command is not available yet.");
+    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    {
+        var json = args.Json;
+        var path = args.Require("transactions");
+        var asOfDate = args.GetDate("as-of");
+        var bins = args.GetInt("bins", RfmSettings.DefaultBins);
+        var mapName = args.Get("map") ?? "rf10";
+        var outPath = args.Get("out");
+        args.EnsureAllUsed();
+        if (bins is < RfmSettings.MinBins or > RfmSettings.MaxBins)
+        {
+            throw new UsageException($"--bins must be in [{RfmSettings.MinBins}, {RfmSettings.MaxBins}], not {bins}.");
+        }
+
+        var map = mapName switch
+        {
+            "rf10" => RfmSegmentMap.RecencyFrequency10,
+            "rfm11" => RfmSegmentMap.RecencyFrequencyMonetary11,
+            _ when File.Exists(mapName) => RfmSegmentMap.LoadJson(File.ReadAllText(mapName), Path.GetFileName(mapName)),
+            _ => throw new UsageException($"--map must be rf10, rfm11 or an existing JSON file, not '{mapName}'."),
+        };
+        if (map.Bins != bins)
+        {
+            map = map.Bins == RfmSettings.DefaultBins ? map.Rescale(bins) : throw new UsageException($"The map has {map.Bins} bins but --bins is {bins}.");
+        }
+
+        var table = CsvTransactionReader.ReadTable(path, null, cancellationToken);
+        var asOf = asOfDate is { } d
+            ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
+            : RfmValues.DefaultAsOf(table);
+        var values = RfmValues.FromTransactions(table, asOf);
+        var result = RfmScorer.Score(values, new RfmSettings(bins, segmentMap: map));
+        var counts = result.CountBySegment();
+
+        if (outPath is not null)
+        {
+            WriteCsv(outPath, result);
+        }
+
+        if (json)
+        {
+            var segments = new JsonObject();
+            foreach (var (name, count) in counts)
+            {
+                segments[name] = count;
+            }
+
+            var root = new JsonObject { ["customers"] = result.Count, ["segments"] = segments };
+            Console.Out.WriteLine(root.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        }
+        else
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RFM as of {asOf:yyyy-MM-dd}: {result.Count} customers, {bins} bins, map '{map.Name}'"));
+            Console.Out.Write(FormatTable(counts, result.Count));
+            if (outPath is not null)
+            {
+                Console.Out.WriteLine($"scores written to {outPath}");
+            }
+        }
+
+        return Task.FromResult(0);
+    }
+
+    internal static string FormatTable(IReadOnlyList<KeyValuePair<string, int>> counts, int total)
+    {
+        var width = Math.Max(7, counts.Max(c => c.Key.Length));
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{"segment".PadRight(width)}  {"customers",9}  {"share",6}").AppendLine();
+        foreach (var (name, count) in counts)
+        {
+            var share = total == 0 ? 0.0 : 100.0 * count / total;
+            sb.Append(CultureInfo.InvariantCulture, $"{name.PadRight(width)}  {count,9}  {share,5:0.0}%").AppendLine();
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"{"total".PadRight(width)}  {total,9}").AppendLine();
+        return sb.ToString();
+    }
+
+    private static void WriteCsv(string path, RfmResult result)
+    {
+        var order = Enumerable.Range(0, result.Count).ToArray();
+        var ids = result.Values.CustomerIds;
+        Array.Sort(order, (a, b) => string.CompareOrdinal(ids[a], ids[b]));
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
+        writer.Write("customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment\n");
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var i in order)
+        {
+            var s = result.Scores[i];
+            var prospect = s.IsProspect;
+            writer.Write(Quote(ids[i]));
+            writer.Write(',');
+            writer.Write(prospect ? string.Empty : result.Values.RecencyDays[i].ToString("0", inv));
+            writer.Write(',');
+            writer.Write(result.Values.Frequency[i].ToString(inv));
+            writer.Write(',');
+            writer.Write(result.Values.Monetary[i].ToString("0.00", inv));
+            writer.Write(',');
+            writer.Write(prospect ? ",," : string.Create(inv, $"{s.Recency},{s.Frequency},{s.Monetary}"));
+            writer.Write(',');
+            writer.Write(Quote(result.SegmentOf(i)));
+            writer.Write('\n');
+        }
+    }
+
+    private static string Quote(string text) =>
+        text.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
 }

@@ -68,6 +68,10 @@ public sealed class LogisticRegressionModel : IChurnModel
         }
 
         RawIntercept = rawIntercept;
+        if (!double.IsFinite(rawIntercept) || !Array.TrueForAll(_raw, double.IsFinite))
+        {
+            throw new ArgumentException("The coefficients divided by the scales overflow; the model cannot be applied to raw features.", nameof(scales));
+        }
     }
 
     /// <inheritdoc/>
@@ -122,7 +126,7 @@ public sealed class LogisticRegressionModel : IChurnModel
     /// <param name="coefficients">Standardized-scale coefficients.</param>
     /// <param name="intercept">Standardized-scale intercept.</param>
     /// <returns>A model with <see cref="MissingValuePolicy.Reject"/>, <c>C = 1</c> and no training information.</returns>
-    /// <exception cref="ArgumentException">Lengths differ, or a value is not finite, or a scale is not positive.</exception>
+    /// <exception cref="ArgumentException">Lengths differ, a value is not finite, a scale is not positive, or the raw-scale coefficients overflow.</exception>
     public static LogisticRegressionModel FromStandardizedCoefficients(
         IReadOnlyList<string> featureNames,
         ReadOnlySpan<double> means,

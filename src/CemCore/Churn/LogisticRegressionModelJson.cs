@@ -191,9 +191,16 @@ internal static class LogisticRegressionModelJson
                 "lineSearchFailed" => LogisticRegressionStatus.LineSearchFailed,
                 var other => throw Bad("training.status", $"unknown status '{other}'."),
             };
-            return new LogisticRegressionModel(
-                names, means, scales, coefficients, intercept, standardized, policy, fill, c, classWeights, rows,
-                new LogisticRegressionDiagnostics(iterations, gradientNorm, objective, status));
+            try
+            {
+                return new LogisticRegressionModel(
+                    names, means, scales, coefficients, intercept, standardized, policy, fill, c, classWeights, rows,
+                    new LogisticRegressionDiagnostics(iterations, gradientNorm, objective, status));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new DataFormatException(ex.Message, null, null, "scales", ex);
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace CemCore.Clv;
 
 /// <summary>
@@ -48,9 +50,7 @@ internal static class BgFamily
         var pAlive = ProbabilityAlive(r, alpha, a, b, modified, x, tx, age);
         var z = t / (alpha + age + t);
         var c = a + b + x - 1 + o;
-        var f = GaussSeries.Hyp2F1(r + x, b + x + o, c, z);
-        var bracket = 1.0 - (Math.Exp((r + x) * Math.Log((alpha + age) / (alpha + age + t))) * f);
-        return c / (a - 1.0) * bracket * pAlive;
+        return c / (a - 1.0) * Bracket(r + x, b + x + o, c, z, (r + x) * Math.Log((alpha + age) / (alpha + age + t))) * pAlive;
     }
 
     /// <summary>E[X(t)] (FHL 2005 eq. 9; for MBG/NBD b/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))], which equals Σₙ n·P(X(t)=n)).</summary>
@@ -103,6 +103,12 @@ internal static class BgFamily
         return first + (Math.Exp(SpecialMath.BetaLn(a + 1.0, b + n - 1 + o) - lbab) * tail);
     }
 
+    /// <summary>1 − e^logPow·₂F₁(a, b; c; z), in log space for positive arguments (no overflow for large x).</summary>
+    internal static double Bracket(double a, double b, double c, double z, double logPow) =>
+        c > 0.0
+            ? -SpecialMath.ExpM1(logPow + SpecialMath.LogHyp2F1(a, b, c, z))
+            : 1.0 - (Math.Exp(logPow) * GaussSeries.Hyp2F1(a, b, c, z));
+
     public static void CheckParameters(double r, double alpha, double a, double b)
     {
         FitRunner.CheckPositive(r, nameof(r));
@@ -111,10 +117,33 @@ internal static class BgFamily
         FitRunner.CheckPositive(b, nameof(b));
     }
 
-    /// <summary>Batch P(alive): validates each row, no allocation.</summary>
+    /// <summary>Batch P(alive): validates each row, no allocation. Uses <see cref="Vector256"/> when accelerated.</summary>
     public static void ProbabilityAlive(
         double r, double alpha, double a, double b, bool modified,
         ReadOnlySpan<int> frequency, ReadOnlySpan<double> recency, ReadOnlySpan<double> age, Span<double> destination)
+    {
+        FitRunner.CheckLengths(frequency.Length, recency.Length, age.Length, destination.Length);
+        var done = Vector256.IsHardwareAccelerated ? BgFamilyVector.ProbabilityAlive(r, alpha, a, b, modified, frequency, recency, age, destination) : 0;
+        ProbabilityAliveScalar(r, alpha, a, b, modified, frequency[done..], recency[done..], age[done..], destination[done..], done);
+    }
+
+    /// <summary>Batch E[Y(t) | x, t_x, T]: validates each row, no allocation. Uses <see cref="Vector256"/> when accelerated.</summary>
+    public static void ConditionalExpected(
+        double r, double alpha, double a, double b, bool modified, double horizon,
+        ReadOnlySpan<int> frequency, ReadOnlySpan<double> recency, ReadOnlySpan<double> age, Span<double> destination)
+    {
+        FitRunner.CheckLengths(frequency.Length, recency.Length, age.Length, destination.Length);
+        FitRunner.CheckHorizon(horizon);
+        var done = Vector256.IsHardwareAccelerated && horizon > 0.0
+            ? BgFamilyVector.ConditionalExpected(r, alpha, a, b, modified, horizon, frequency, recency, age, destination)
+            : 0;
+        ConditionalExpectedScalar(r, alpha, a, b, modified, horizon, frequency[done..], recency[done..], age[done..], destination[done..], done);
+    }
+
+    /// <summary>Scalar reference of batch P(alive) (kept selectable and tested against the vector kernel).</summary>
+    internal static void ProbabilityAliveScalar(
+        double r, double alpha, double a, double b, bool modified,
+        ReadOnlySpan<int> frequency, ReadOnlySpan<double> recency, ReadOnlySpan<double> age, Span<double> destination, int indexOffset = 0)
     {
         FitRunner.CheckLengths(frequency.Length, recency.Length, age.Length, destination.Length);
         var o = modified ? 1 : 0;
@@ -126,7 +155,7 @@ internal static class BgFamily
             var t = age[i];
             if (x < 0 || !(tx >= 0.0 && tx <= t && double.IsFinite(t)) || (x == 0 && tx != 0.0))
             {
-                BtydData.Validate(x, tx, t, i);
+                BtydData.Validate(x, tx, t, i + indexOffset);
             }
 
             if (x == 0 && !modified)
@@ -140,10 +169,10 @@ internal static class BgFamily
         }
     }
 
-    /// <summary>Batch E[Y(t) | x, t_x, T]: validates each row, no allocation.</summary>
-    public static void ConditionalExpected(
+    /// <summary>Scalar reference of batch E[Y(t) | x, t_x, T] (kept selectable and tested against the vector kernel).</summary>
+    internal static void ConditionalExpectedScalar(
         double r, double alpha, double a, double b, bool modified, double horizon,
-        ReadOnlySpan<int> frequency, ReadOnlySpan<double> recency, ReadOnlySpan<double> age, Span<double> destination)
+        ReadOnlySpan<int> frequency, ReadOnlySpan<double> recency, ReadOnlySpan<double> age, Span<double> destination, int indexOffset = 0)
     {
         FitRunner.CheckLengths(frequency.Length, recency.Length, age.Length, destination.Length);
         FitRunner.CheckHorizon(horizon);
@@ -157,7 +186,7 @@ internal static class BgFamily
             var t = age[i];
             if (x < 0 || !(tx >= 0.0 && tx <= t && double.IsFinite(t)) || (x == 0 && tx != 0.0))
             {
-                BtydData.Validate(x, tx, t, i);
+                BtydData.Validate(x, tx, t, i + indexOffset);
             }
 
             if (horizon == 0.0)
@@ -172,9 +201,7 @@ internal static class BgFamily
             var c = a + b + x - 1 + o;
             var z = horizon / (at + horizon);
             var bx = b + x + o;
-            var f = c > 0.0 ? GaussSeries.PositiveSeries(rx, bx, c, z) : GaussSeries.Hyp2F1(rx, bx, c, z);
-            var bracket = 1.0 - (Math.Exp(rx * Math.Log(at / (at + horizon))) * f);
-            destination[i] = c * inv * bracket * pAlive;
+            destination[i] = c * inv * Bracket(rx, bx, c, z, rx * Math.Log(at / (at + horizon))) * pAlive;
         }
     }
 }

@@ -21,6 +21,8 @@ public static class FeatureExtractor
     /// <param name="progress">Receives progress (stage <c>"features"</c>, customers done), or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Checked every 4,096 customers.</param>
     /// <returns>The feature set, one entry per customer in first-appearance order.</returns>
+    /// <remarks>Customers are processed in chunks of 4,096 in parallel (see <see cref="FeatureSettings.MaxDegreeOfParallelism"/>); the result does not
+    /// depend on the degree of parallelism. <paramref name="progress"/> may then be called from worker threads.</remarks>
     public static CustomerFeatureSet Compute(
         TransactionTable table,
         DateTimeOffset asOf,
@@ -63,22 +65,52 @@ public static class FeatureExtractor
             }
         }
 
-        var state = new Scratch(table);
         var endDay = settings.DayOf(asOfTicks - 1);
         var unitDays = (double)TimeUnits.DaysPerUnit(settings.TimeUnit);
         var result = new CustomerFeatures[customers];
-        for (var c = 0; c < customers; c++)
+        const int ChunkSize = 4096;
+        var chunks = (customers + ChunkSize - 1) / ChunkSize;
+        long done = 0;
+        progress?.Report(new OperationProgress("features", 0, customers));
+
+        void RunChunk(int chunk, Scratch state)
         {
-            if ((c & 4095) == 0)
+            cancellationToken.ThrowIfCancellationRequested();
+            var last = Math.Min(customers, (chunk + 1) * ChunkSize);
+            for (var c = chunk * ChunkSize; c < last; c++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                progress?.Report(new OperationProgress("features", c, customers));
+                var from = start[c];
+                var to = start[c + 1];
+                SortByTime(keys.AsSpan(from, to - from), rows.AsSpan(from, to - from));
+                result[c] = ComputeOne(table, table.CustomerIds[c], rows.AsSpan(from, to - from), asOf, endDay, unitDays, settings, state);
             }
 
-            var from = start[c];
-            var to = start[c + 1];
-            SortByTime(keys.AsSpan(from, to - from), rows.AsSpan(from, to - from));
-            result[c] = ComputeOne(table, table.CustomerIds[c], rows.AsSpan(from, to - from), asOf, endDay, unitDays, settings, state);
+            var completed = Interlocked.Add(ref done, last - (chunk * ChunkSize));
+            progress?.Report(new OperationProgress("features", completed, customers));
+        }
+
+        if (settings.MaxDegreeOfParallelism == 1 || chunks <= 1)
+        {
+            var state = new Scratch(table);
+            for (var chunk = 0; chunk < chunks; chunk++)
+            {
+                RunChunk(chunk, state);
+            }
+        }
+        else
+        {
+            var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism };
+            Parallel.For(
+                0,
+                chunks,
+                options,
+                () => new Scratch(table),
+                (chunk, _, state) =>
+                {
+                    RunChunk(chunk, state);
+                    return state;
+                },
+                static _ => { });
         }
 
         progress?.Report(new OperationProgress("features", customers, customers));
@@ -118,22 +150,24 @@ public static class FeatureExtractor
 
     private static void SortByTime(Span<long> keys, Span<int> rows)
     {
-        // Rows usually arrive in time order: check before sorting. Ties keep input order (stable) by breaking on row index.
+        // Rows usually arrive in time order: check before sorting. Equal instants keep input (row) order.
         for (var i = 1; i < keys.Length; i++)
         {
             if (keys[i] < keys[i - 1] || (keys[i] == keys[i - 1] && rows[i] < rows[i - 1]))
             {
-                var pairs = new (long Tick, int Row)[keys.Length];
-                for (var j = 0; j < keys.Length; j++)
+                keys.Sort(rows);
+                var runStart = 0;
+                for (var j = 1; j <= keys.Length; j++)
                 {
-                    pairs[j] = (keys[j], rows[j]);
-                }
+                    if (j == keys.Length || keys[j] != keys[runStart])
+                    {
+                        if (j - runStart > 1)
+                        {
+                            rows[runStart..j].Sort();
+                        }
 
-                Array.Sort(pairs);
-                for (var j = 0; j < keys.Length; j++)
-                {
-                    keys[j] = pairs[j].Tick;
-                    rows[j] = pairs[j].Row;
+                        runStart = j;
+                    }
                 }
 
                 return;

@@ -9,12 +9,16 @@ public sealed record FeatureSettings
     /// <summary>Creates settings.</summary>
     /// <param name="timeUnit">Unit of the BTYD recency and age (<see cref="BtydSummary"/>). Default: days.</param>
     /// <param name="timeZone">Zone in which calendar days are taken (same-day merging, intervals, BTYD). Default: UTC.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeUnit"/> is undefined.</exception>
-    public FeatureSettings(TimeUnit timeUnit = TimeUnit.Day, TimeZoneInfo? timeZone = null)
+    /// <param name="maxDegreeOfParallelism">Threads used by <see cref="FeatureExtractor.Compute"/>: -1 for all cores (default), 1 for sequential, or a positive limit.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeUnit"/> is undefined, or <paramref name="maxDegreeOfParallelism"/> is 0 or below -1.</exception>
+    public FeatureSettings(TimeUnit timeUnit = TimeUnit.Day, TimeZoneInfo? timeZone = null, int maxDegreeOfParallelism = -1)
     {
         _ = TimeUnits.DaysPerUnit(timeUnit);
         TimeUnit = timeUnit;
         TimeZone = timeZone ?? TimeZoneInfo.Utc;
+        MaxDegreeOfParallelism = maxDegreeOfParallelism is -1 or >= 1
+            ? maxDegreeOfParallelism
+            : throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "Expected -1 (all cores) or a positive number of threads.");
     }
 
     /// <summary>Gets the default settings (days, UTC).</summary>
@@ -25,6 +29,9 @@ public sealed record FeatureSettings
 
     /// <summary>Gets the zone of calendar days. <value>The default is UTC.</value></summary>
     public TimeZoneInfo TimeZone { get; }
+
+    /// <summary>Gets the number of threads feature extraction may use. <value>The default is -1 (all cores).</value></summary>
+    public int MaxDegreeOfParallelism { get; }
 
     /// <summary>Returns the calendar day (days since 0001-01-01) of a UTC instant in <see cref="TimeZone"/>.</summary>
     /// <param name="utcTicks">The instant as UTC ticks.</param>

@@ -294,6 +294,14 @@ public sealed class FieldCondition : Condition
 
     internal override void AppendTo(StringBuilder builder)
     {
+        if (Operator is ConditionOperator.WithinLastDays or ConditionOperator.OlderThanDays && Values.Count == 1)
+        {
+            // Reads as a sentence in explanations: "features.lastPurchase within last 90 days".
+            builder.Append(FieldName).Append(Operator == ConditionOperator.WithinLastDays ? " within last " : " older than ")
+                .Append(Values[0].ToString()).Append(" days");
+            return;
+        }
+
         builder.Append(FieldName).Append(' ').Append(ConditionOperators.Symbol(Operator));
         switch (Values.Count)
         {

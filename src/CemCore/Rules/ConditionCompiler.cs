@@ -141,6 +141,8 @@ internal sealed class ConditionCompiler
                 return CompileInstant(f, path, t, description);
             case TextAccessor t:
                 return CompileText(f, path, t, description);
+            case EnumAccessor e:
+                return CompileEnum(f, path, e, description);
             case TextListAccessor l:
                 return CompileTextList(f, path, l, description);
             default:
@@ -287,6 +289,42 @@ internal sealed class ConditionCompiler
         }
 
         return new TextNode(accessor, description, op, values);
+    }
+
+    private EnumNode? CompileEnum(FieldCondition f, string path, EnumAccessor accessor, string description)
+    {
+        var op = f.Operator;
+        if (op is not (ConditionOperator.Equal or ConditionOperator.NotEqual or ConditionOperator.In or ConditionOperator.NotIn))
+        {
+            BadOperator(f, path, "text", "eq, ne, in, notIn, missing, present");
+            return null;
+        }
+
+        if (!CheckCount(f, path, 1, op is ConditionOperator.In or ConditionOperator.NotIn ? int.MaxValue : 1))
+        {
+            return null;
+        }
+
+        ulong mask = 0;
+        foreach (var v in f.Values)
+        {
+            if (v.Kind != ConditionValueKind.Text || string.IsNullOrEmpty(v.Text))
+            {
+                Error(path, $"Field '{f.FieldName}' is a text; expected a non-empty text operand.", f.FieldName, v.ToString());
+                return null;
+            }
+
+            var n = ContainsIgnoreCase(accessor.AllowedValues, v.Text) ? accessor.ValueOf(v.Text) : -1;
+            if (n is < 0 or >= 64)
+            {
+                Error(path, $"Unknown value for '{f.FieldName}'; expected one of {string.Join(", ", accessor.AllowedValues)}.", f.FieldName, v.Text);
+                return null;
+            }
+
+            mask |= 1UL << n;
+        }
+
+        return new EnumNode(accessor, description, mask, op is ConditionOperator.NotEqual or ConditionOperator.NotIn);
     }
 
     private TextListNode? CompileTextList(FieldCondition f, string path, TextListAccessor accessor, string description)

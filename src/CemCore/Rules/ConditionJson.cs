@@ -63,27 +63,27 @@ public static class ConditionJson
     {
         ArgumentNullException.ThrowIfNull(json);
         using var doc = ParseDocument(json);
-        var errors = new List<RuleDefinitionError>();
         var builder = new ConditionSetBuilder(registry);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new RuleDefinitionException([new RuleDefinitionError("$", "Expected an object with a 'conditions' property.", null, root.ValueKind.ToString())]);
+            builder.AddError(new RuleDefinitionError("$", "Expected an object with a 'conditions' property.", null, root.ValueKind.ToString()));
+            return builder.Build();
         }
 
         foreach (var p in root.EnumerateObject())
         {
             if (p.NameEquals("conditions"))
             {
-                ReadNamed(p.Value, "$.conditions", builder, errors);
+                AddDefinitions(builder, p.Value, "$.conditions");
             }
             else if (!p.NameEquals("version"))
             {
-                errors.Add(new RuleDefinitionError(Prop("$", p.Name), "Unknown property; expected 'conditions' (and optionally 'version').", null, p.Name));
+                builder.AddError(new RuleDefinitionError(Prop("$", p.Name), "Unknown property; expected 'conditions' (and optionally 'version').", null, p.Name));
             }
         }
 
-        return builder.Build(errors);
+        return builder.Build();
     }
 
     /// <summary>Writes a condition definition as JSON (the inverse of <see cref="Parse(string)"/>).</summary>
@@ -170,25 +170,42 @@ public static class ConditionJson
         }
     }
 
-    /// <summary>Reads <c>{"name": condition, ...}</c> into a builder.</summary>
-    internal static void ReadNamed(JsonElement element, string path, ConditionSetBuilder builder, List<RuleDefinitionError> errors)
+    /// <summary>
+    /// Adds the named conditions of a JSON object <c>{"name": condition, ...}</c> to a builder (for hosts that embed a <c>conditions</c>
+    /// section in their own documents). Parse errors are not thrown here: <see cref="ConditionSetBuilder.Build()"/> reports them together
+    /// with the validation errors, each with its JSON path.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="element">The object.</param>
+    /// <param name="path">The object's JSON path, e.g. <c>$.conditions</c>.</param>
+    /// <exception cref="InvalidOperationException">The builder was already built.</exception>
+    public static void AddDefinitions(ConditionSetBuilder builder, JsonElement element, string path)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(path);
         if (element.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new RuleDefinitionError(path, "Expected an object mapping names to conditions.", null, element.ValueKind.ToString()));
+            builder.AddError(new RuleDefinitionError(path, "Expected an object mapping names to conditions.", null, element.ValueKind.ToString()));
             return;
         }
 
+        var errors = new List<RuleDefinitionError>();
         foreach (var p in element.EnumerateObject())
         {
             var itemPath = Prop(path, p.Name);
             if (string.IsNullOrWhiteSpace(p.Name))
             {
-                errors.Add(new RuleDefinitionError(itemPath, "Condition names must not be blank."));
+                builder.AddError(new RuleDefinitionError(itemPath, "Condition names must not be blank."));
                 continue;
             }
 
+            errors.Clear();
             var c = Read(p.Value, itemPath, errors);
+            foreach (var e in errors)
+            {
+                builder.AddError(e);
+            }
+
             if (c is not null)
             {
                 builder.Add(p.Name, c, itemPath);
@@ -211,8 +228,15 @@ public static class ConditionJson
 
         JsonElement? all = null, any = null, not = null, reference = null, field = null, op = null, value = null;
         var before = errors.Count;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in e.EnumerateObject())
         {
+            if (!seen.Add(p.Name))
+            {
+                errors.Add(new RuleDefinitionError(Prop(path, p.Name), "Duplicate property.", null, p.Name));
+                continue;
+            }
+
             switch (p.Name)
             {
                 case "all": all = p.Value; break;

@@ -137,6 +137,7 @@ public sealed class ConditionSetBuilder
 {
     private readonly FieldRegistry _registry;
     private readonly List<(string Name, Condition? Condition, string Path)> _definitions = [];
+    private readonly List<RuleDefinitionError> _pendingErrors = [];
     private bool _built;
 
     /// <summary>Creates a builder.</summary>
@@ -156,10 +157,7 @@ public sealed class ConditionSetBuilder
     {
         Primitives.Check.NotBlank(name);
         ArgumentNullException.ThrowIfNull(condition);
-        if (_built)
-        {
-            throw new InvalidOperationException("The builder was already built; create a new builder.");
-        }
+        ThrowIfBuilt();
 
         _definitions.Add((name, condition, path));
         return this;
@@ -168,9 +166,25 @@ public sealed class ConditionSetBuilder
     /// <summary>Registers a name whose definition failed to parse (already reported), so references to it are not reported as unknown.</summary>
     internal void AddInvalid(string name, string path)
     {
+        ThrowIfBuilt();
         if (!string.IsNullOrWhiteSpace(name))
         {
             _definitions.Add((name, null, path));
+        }
+    }
+
+    /// <summary>Records a parse error to be reported by <see cref="Build()"/> together with the build errors.</summary>
+    internal void AddError(RuleDefinitionError error)
+    {
+        ThrowIfBuilt();
+        _pendingErrors.Add(error);
+    }
+
+    private void ThrowIfBuilt()
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException("The builder was already built; create a new builder.");
         }
     }
 
@@ -178,17 +192,11 @@ public sealed class ConditionSetBuilder
     /// <returns>The immutable, thread-safe set.</returns>
     /// <exception cref="RuleDefinitionException">Any definition is invalid; every problem is listed with its path.</exception>
     /// <exception cref="InvalidOperationException"><see cref="Build()"/> was already called.</exception>
-    public ConditionSet Build() => Build([]);
-
-    /// <summary>Builds, reporting <paramref name="errors"/> (from parsing) together with the build errors.</summary>
-    internal ConditionSet Build(List<RuleDefinitionError> errors)
+    public ConditionSet Build()
     {
-        if (_built)
-        {
-            throw new InvalidOperationException("The builder was already built; create a new builder.");
-        }
-
+        ThrowIfBuilt();
         _built = true;
+        var errors = new List<RuleDefinitionError>(_pendingErrors);
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < _definitions.Count; i++)
         {

@@ -59,6 +59,45 @@ internal sealed class TextAccessor(string name, TextGetter getter) : FieldAccess
     public override string? Format(CustomerContext context) => getter(context, out var v) ? v : null;
 }
 
+/// <summary>An enumerated text field read as the enum's underlying number (no string compare on the hot path).</summary>
+internal delegate bool EnumGetter(CustomerContext context, out int value);
+
+/// <summary>An enumerated text field (lifecycle stage, gender, return reason): compiled to a bit-mask test on the enum number.</summary>
+internal sealed class EnumAccessor : FieldAccessor
+{
+    private readonly EnumGetter _getter;
+    private readonly string?[] _names;
+
+    public EnumAccessor(string name, EnumGetter getter, string?[] names, IReadOnlyList<string> allowed)
+        : base(name, FieldType.Text)
+    {
+        _getter = getter;
+        _names = names;
+        AllowedValues = allowed;
+    }
+
+    public bool TryGet(CustomerContext context, out int value) => _getter(context, out value);
+
+    /// <summary>Returns the enum number of a name (case-insensitive), or −1.</summary>
+    public int ValueOf(string name)
+    {
+        for (var i = 0; i < _names.Length; i++)
+        {
+            if (string.Equals(_names[i], name, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public override bool IsPresent(CustomerContext context) => _getter(context, out _);
+
+    public override string? Format(CustomerContext context) =>
+        _getter(context, out var v) && (uint)v < (uint)_names.Length ? _names[v] : null;
+}
+
 internal sealed class TextListAccessor(string name, TextListGetter getter) : FieldAccessor(name, FieldType.TextList)
 {
     public bool TryGet(CustomerContext context, out IReadOnlyList<string> value) => getter(context, out value);
@@ -80,14 +119,14 @@ internal sealed class TextListAccessor(string name, TextListGetter getter) : Fie
 internal static class EnumNames<TEnum>
     where TEnum : struct, Enum
 {
-    public static readonly string[] Names = Build();
+    public static readonly string?[] Names = Build();
 
     public static IReadOnlyList<string> Allowed { get; } = Array.AsReadOnly(Enum.GetNames<TEnum>());
 
     /// <summary>Returns the cached name of the value with the given underlying number (no boxing), or empty when undefined.</summary>
     public static string Of(int value) => (uint)value < (uint)Names.Length && Names[value] is { } n ? n : string.Empty;
 
-    private static string[] Build()
+    private static string?[] Build()
     {
         var values = Enum.GetValues<TEnum>();
         var max = 0;
@@ -96,7 +135,7 @@ internal static class EnumNames<TEnum>
             max = Math.Max(max, Convert.ToInt32(v, CultureInfo.InvariantCulture));
         }
 
-        var names = new string[max + 1];
+        var names = new string?[max + 1];
         foreach (var v in values)
         {
             names[Convert.ToInt32(v, CultureInfo.InvariantCulture)] = v.ToString();

@@ -47,6 +47,9 @@ public sealed class FieldRegistry
     private const string AttributePrefix = "profile.attributes.";
     private const string CustomPrefix = "custom.";
 
+    // Declared before s_fixed (static initializers run in text order). "Unspecified" means missing for gender, so it is not an accepted value.
+    private static readonly IReadOnlyList<string> GenderNames = Array.AsReadOnly(new[] { nameof(Gender.Female), nameof(Gender.Male), nameof(Gender.Other) });
+
     // Declared before s_fixed: static initializers run in text order and BuildFixed fills the descriptions.
     private static readonly Dictionary<string, string> s_descriptions = new(StringComparer.OrdinalIgnoreCase);
     private static readonly Dictionary<string, FieldAccessor> s_fixed = BuildFixed();
@@ -329,6 +332,20 @@ public sealed class FieldRegistry
     private static CategoryStat? FindCategory(CustomerFeatures features, string category)
     {
         var list = features.Categories;
+        if (list is CategoryStat[] array)
+        {
+            // Fast path: the feature extractor stores arrays; indexing the array avoids interface dispatch.
+            foreach (ref readonly var s in array.AsSpan())
+            {
+                if (string.Equals(s.Category, category, StringComparison.OrdinalIgnoreCase))
+                {
+                    return s;
+                }
+            }
+
+            return null;
+        }
+
         for (var i = 0; i < list.Count; i++)
         {
             var s = list[i];
@@ -348,6 +365,20 @@ public sealed class FieldRegistry
         spend = 0m;
         var list = features.Channels;
         var byKind = channel.Kind is not (SalesChannelKind.Other or SalesChannelKind.Unspecified);
+        if (list is ChannelStat[] array)
+        {
+            foreach (ref readonly var s in array.AsSpan())
+            {
+                if (byKind ? s.Channel.Kind == channel.Kind : s.Channel == channel)
+                {
+                    orders += s.Orders;
+                    spend += s.Spend;
+                }
+            }
+
+            return;
+        }
+
         for (var i = 0; i < list.Count; i++)
         {
             var s = list[i];
@@ -402,9 +433,15 @@ public sealed class FieldRegistry
             s_descriptions[name] = description;
         }
 
-        void Text(string name, string description, TextGetter getter, IReadOnlyList<string>? allowed = null)
+        void Text(string name, string description, TextGetter getter)
         {
-            d.Add(name, new TextAccessor(name, getter) { AllowedValues = allowed ?? [] });
+            d.Add(name, new TextAccessor(name, getter));
+            s_descriptions[name] = description;
+        }
+
+        void Enum(string name, string description, EnumGetter getter, string?[] names, IReadOnlyList<string> allowed)
+        {
+            d.Add(name, new EnumAccessor(name, getter, names, allowed));
             s_descriptions[name] = description;
         }
 
@@ -417,8 +454,11 @@ public sealed class FieldRegistry
         Number("profile.daysToBirthday", "Days from the as-of date to the next birthday (0 on the birthday; 29 February counts as 28 February in other years); missing without a birth date.", static (CustomerContext c, out double v) =>
             Num(DaysToBirthday(c), out v));
         Text("profile.ageBand", "Age band such as 25-34; missing when unknown.", static (CustomerContext c, out string v) => Str(c.Profile?.Demographics.AgeBand, out v));
-        Text("profile.gender", "Gender; missing when unspecified.", static (CustomerContext c, out string v) =>
-            Str(c.Profile is { Demographics.Gender: var g } && g != Gender.Unspecified ? EnumNames<Gender>.Of((int)g) : null, out v), EnumNames<Gender>.Allowed);
+        Enum("profile.gender", "Gender; missing when unspecified.", static (CustomerContext c, out int v) =>
+        {
+            v = c.Profile is { } p ? (int)p.Demographics.Gender : 0;
+            return v != (int)Gender.Unspecified;
+        }, EnumNames<Gender>.Names, GenderNames);
         Text("profile.occupation", "Occupation; missing when unknown.", static (CustomerContext c, out string v) => Str(c.Profile?.Demographics.Occupation, out v));
         Text("profile.language", "Preferred language tag such as zh-CN; missing when unknown.", static (CustomerContext c, out string v) => Str(c.Profile?.Language, out v));
         Text("profile.preferredChannel", "Preferred contact channel text such as wechat; missing when unspecified.", static (CustomerContext c, out string v) =>
@@ -455,15 +495,21 @@ public sealed class FieldRegistry
 
         // Model outputs.
         Text("segment.rfm", "RFM segment name such as Champions; missing when not set.", static (CustomerContext c, out string v) => Str(c.RfmSegment, out v));
-        Text("lifecycle.stage", "Lifecycle stage; missing when not set.", static (CustomerContext c, out string v) =>
-            Str(c.LifecycleStage is { } s ? EnumNames<LifecycleStage>.Of((int)s) : null, out v), EnumNames<LifecycleStage>.Allowed);
+        Enum("lifecycle.stage", "Lifecycle stage; missing when not set.", static (CustomerContext c, out int v) =>
+        {
+            v = c.LifecycleStage is { } s ? (int)s : 0;
+            return c.LifecycleStage.HasValue;
+        }, EnumNames<LifecycleStage>.Names, EnumNames<LifecycleStage>.Allowed);
         Number("churn.probability", "Churn probability in [0, 1]; missing when not set.", static (CustomerContext c, out double v) => Num(c.ChurnProbability, out v));
         Number("clv.pAlive", "P(alive) in [0, 1]; missing when not set.", static (CustomerContext c, out double v) => Num(c.ProbabilityAlive, out v));
         Number("clv.predicted", "Predicted customer lifetime value; missing when not set.", static (CustomerContext c, out double v) => Num(c.PredictedClv, out v));
 
         // Recent events.
-        Text("event.lastReturn.reason", "Reason of the latest return; missing without a return.", static (CustomerContext c, out string v) =>
-            Str(c.LastReturn is { } r ? EnumNames<ReturnReason>.Of((int)r.Reason) : null, out v), EnumNames<ReturnReason>.Allowed);
+        Enum("event.lastReturn.reason", "Reason of the latest return; missing without a return.", static (CustomerContext c, out int v) =>
+        {
+            v = c.LastReturn is { } r ? (int)r.Reason : 0;
+            return c.LastReturn.HasValue;
+        }, EnumNames<ReturnReason>.Names, EnumNames<ReturnReason>.Allowed);
         Instant("event.lastReturn.at", "Instant of the latest return; missing without a return.", static (CustomerContext c, out DateTimeOffset v) => Inst(c.LastReturn?.At, out v));
         Text("event.lastReturn.category", "Category of the latest return; missing without a return or category.", static (CustomerContext c, out string v) => Str(c.LastReturn?.Category, out v));
         Instant("event.cartAbandonedAt", "When a cart was last abandoned; missing when not set.", static (CustomerContext c, out DateTimeOffset v) => Inst(c.CartAbandonedAt, out v));

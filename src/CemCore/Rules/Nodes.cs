@@ -184,6 +184,21 @@ internal sealed class TextNode(TextAccessor accessor, string description, Condit
     }
 }
 
+/// <summary>eq/ne/in/notIn on an enumerated field: one bit test on the enum number.</summary>
+internal sealed class EnumNode(EnumAccessor accessor, string description, ulong mask, bool negate) : FieldNode(accessor, description)
+{
+    public override bool Evaluate(CustomerContext context)
+    {
+        if (!accessor.TryGet(context, out var v))
+        {
+            return false;
+        }
+
+        var found = (uint)v < 64u && ((mask >> v) & 1UL) != 0;
+        return found != negate;
+    }
+}
+
 internal sealed class TextListNode(TextListAccessor accessor, string description, bool requireAll, string[] values) : FieldNode(accessor, description)
 {
     public override bool Evaluate(CustomerContext context)

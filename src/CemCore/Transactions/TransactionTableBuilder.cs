@@ -19,8 +19,7 @@ public sealed class TransactionTableBuilder
 {
     private readonly Dictionary<string, int> _customers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _customerLookup;
-    private readonly Dictionary<string, int> _orders = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _orderLookup;
+    private readonly SpanKeyMap _orders;
     private readonly Dictionary<string, int> _categories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _categoryLookup;
     private readonly Dictionary<SalesChannel, int> _channels = [];
@@ -50,6 +49,14 @@ public sealed class TransactionTableBuilder
     private int _count;
     private bool _built;
 
+    // One-entry caches: exports usually list a customer's rows, and an order's lines, together.
+    private string? _lastCustomerId;
+    private int _lastCustomer = -1;
+    private int _lastOrder = -1;
+    private int _lastOrderRow;
+    private char[] _lastOrderId = new char[64];
+    private int _lastOrderIdLength;
+
     /// <summary>Creates a builder.</summary>
     /// <param name="capacity">Expected number of rows (a hint).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative.</exception>
@@ -57,19 +64,25 @@ public sealed class TransactionTableBuilder
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         capacity = Math.Max(capacity, 16);
-        _customer = new int[capacity];
-        _ticks = new long[capacity];
-        _amount = new decimal[capacity];
-        _discount = new decimal[capacity];
+        _customer = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _ticks = GC.AllocateUninitializedArray<long>(capacity); // rows past Count are never read
+        _amount = GC.AllocateUninitializedArray<decimal>(capacity); // rows past Count are never read
+        _discount = GC.AllocateUninitializedArray<decimal>(capacity); // rows past Count are never read
         _kind = new TransactionKind[capacity];
-        _order = new int[capacity];
-        _category = new int[capacity];
-        _channel = new int[capacity];
-        _quantity = new int[capacity];
-        _originalOrder = new int[capacity];
+        _order = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _category = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _channel = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _quantity = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
+        _originalOrder = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
         _reason = new ReturnReason[capacity];
         _customerLookup = _customers.GetAlternateLookup<ReadOnlySpan<char>>();
-        _orderLookup = _orders.GetAlternateLookup<ReadOnlySpan<char>>();
+        _orders = new SpanKeyMap(capacity);
+        var orders = Math.Max(16, capacity / 2);
+        _orderCustomer = GC.AllocateUninitializedArray<int>(orders); // every slot below _orderCount is written by NewOrder
+        _orderTicks = GC.AllocateUninitializedArray<long>(orders);
+        _orderKind = new TransactionKind[orders];
+        _orderSeen = new bool[orders];
+        _orderFirstRow = GC.AllocateUninitializedArray<int>(orders);
         _categoryLookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -200,21 +213,38 @@ public sealed class TransactionTableBuilder
             Grow();
         }
 
-        if (!_customerLookup.TryGetValue(customerId, out var c))
+        int c;
+        if (_lastCustomerId is not null && customerId.SequenceEqual(_lastCustomerId))
         {
-            c = _customerIds.Count;
-            var id = customerId.ToString();
-            _customers.Add(id, c);
-            _customerIds.Add(id);
+            c = _lastCustomer;
+        }
+        else
+        {
+            if (!_customerLookup.TryGetValue(customerId, out c))
+            {
+                c = _customerIds.Count;
+                var id = customerId.ToString();
+                _customers.Add(id, c);
+                _customerIds.Add(id);
+            }
+
+            _lastCustomer = c;
+            _lastCustomerId = _customerIds[c];
         }
 
         orderId = orderId.Trim();
         int o;
+        int orderHash;
         if (orderId.IsEmpty)
         {
             o = NewOrder(c, utcTicks, kind, row, seen: true);
         }
-        else if (_orderLookup.TryGetValue(orderId, out o))
+        else if (_lastOrder >= 0 && _lastOrderRow == _count && _orderCustomer[_lastOrder] == c && _orderTicks[_lastOrder] == utcTicks
+            && _orderKind[_lastOrder] == kind && orderId.SequenceEqual(_lastOrderId.AsSpan(0, _lastOrderIdLength)))
+        {
+            o = _lastOrder; // the next line of the previous row's order: no lookup
+        }
+        else if (_orders.TryGetValue(orderId, orderHash = SpanKeyMap.Hash(orderId), out o))
         {
             if (!_orderSeen[o])
             {
@@ -234,16 +264,26 @@ public sealed class TransactionTableBuilder
         else
         {
             o = NewOrder(c, utcTicks, kind, row, seen: true);
-            _orders.Add(orderId.ToString(), o);
+            _orders.Add(orderId, orderHash, o);
         }
+
+        _lastOrder = o;
+        _lastOrderRow = _count + 1;
+        if (orderId.Length > _lastOrderId.Length)
+        {
+            _lastOrderId = new char[orderId.Length * 2];
+        }
+
+        orderId.CopyTo(_lastOrderId);
+        _lastOrderIdLength = orderId.Length;
 
         var original = -1;
         if (kind == TransactionKind.Return)
         {
-            if (!_orderLookup.TryGetValue(originalOrderId, out original))
+            if (!_orders.TryGetValue(originalOrderId, out original))
             {
                 original = NewOrder(-1, 0, TransactionKind.Purchase, row, seen: false);
-                _orders.Add(originalOrderId.ToString(), original);
+                _orders.Add(originalOrderId, original);
             }
         }
 
@@ -257,13 +297,7 @@ public sealed class TransactionTableBuilder
             _categoryNames.Add(name);
         }
 
-        var ch = -1;
-        if (channel.Kind != SalesChannelKind.Unspecified && !_channels.TryGetValue(channel, out ch))
-        {
-            ch = _channelValues.Count;
-            _channels.Add(channel, ch);
-            _channelValues.Add(channel);
-        }
+        var ch = channel.Kind == SalesChannelKind.Unspecified ? -1 : ChannelIndex(channel);
 
         var i = _count;
         _customer[i] = c;
@@ -383,6 +417,28 @@ public sealed class TransactionTableBuilder
             _quantity,
             _originalOrder,
             _reason);
+    }
+
+    private int ChannelIndex(SalesChannel channel)
+    {
+        // Few distinct channels: a reference check on the text finds the usual (cached) value without hashing.
+        var text = channel.Value;
+        for (var i = 0; i < _channelValues.Count && i < 8; i++)
+        {
+            if (ReferenceEquals(_channelValues[i].Value, text))
+            {
+                return i;
+            }
+        }
+
+        if (!_channels.TryGetValue(channel, out var ch))
+        {
+            ch = _channelValues.Count;
+            _channels.Add(channel, ch);
+            _channelValues.Add(channel);
+        }
+
+        return ch;
     }
 
     private int NewOrder(int customer, long ticks, TransactionKind kind, int row, bool seen)

@@ -50,7 +50,9 @@ public sealed class LogisticRegressionModelTests
         var batch = new double[n];
         var featureMajor = new double[n];
         var scalar = new double[n];
+        var portable = new double[n];
         m.ScoreBatch(rows, batch);
+        LogisticKernels.ScoreRowMajorVector(rows, m.RawSpan, m.RawIntercept, portable);
         m.ScoreBatchFeatureMajor(columns, featureMajor);
         LogisticKernels.ScoreRowMajorScalar(rows, m.RawSpan, m.RawIntercept, scalar);
         var ok = true;
@@ -58,7 +60,7 @@ public sealed class LogisticRegressionModelTests
         {
             var reference = ScalarReference(m, rows.AsSpan(i * k, k));
             ok &= Math.Abs(batch[i] - reference) < 1e-12 && Math.Abs(featureMajor[i] - reference) < 1e-12
-                && Math.Abs(scalar[i] - reference) < 1e-12 && Math.Abs(m.Score(rows.AsSpan(i * k, k)) - reference) < 1e-12
+                && Math.Abs(scalar[i] - reference) < 1e-12 && Math.Abs(portable[i] - reference) < 1e-12 && Math.Abs(m.Score(rows.AsSpan(i * k, k)) - reference) < 1e-12
                 && batch[i] is >= 0 and <= 1;
         }
 
@@ -135,9 +137,11 @@ public sealed class LogisticRegressionModelTests
     }
 
     [Property(MaxTest = 300)]
-    public Property Json_RoundTripsArbitraryDoublesBitForBit(NormalFloat a, NormalFloat b, NormalFloat c)
+    public Property Json_RoundTripsArbitraryDoublesBitForBit(NormalFloat na, NormalFloat nb, NormalFloat nc)
     {
-        var m = LogisticRegressionModel.FromStandardizedCoefficients(["x", "y"], [a.Get, b.Get], [Math.Abs(c.Get) + double.Epsilon, 1e-300], [b.Get, a.Get * 1e-7], c.Get);
+        // Any finite doubles up to ±1e100 (larger ones could overflow the raw-scale folding, which is rejected by design).
+        var (a, b, c) = (Math.Clamp(na.Get, -1e100, 1e100), Math.Clamp(nb.Get, -1e100, 1e100), Math.Clamp(nc.Get, -1e100, 1e100));
+        var m = LogisticRegressionModel.FromStandardizedCoefficients(["x", "y"], [a, b], [Math.Abs(c) + 1, 0.25], [b, a * 1e-7], c);
         var back = LogisticRegressionModel.FromJson(m.ToJson());
         return (back.Means.SequenceEqual(m.Means) && back.Scales.SequenceEqual(m.Scales) && back.Coefficients.SequenceEqual(m.Coefficients)
             && BitConverter.DoubleToInt64Bits(back.Intercept) == BitConverter.DoubleToInt64Bits(m.Intercept)).ToProperty();
@@ -157,6 +161,13 @@ public sealed class LogisticRegressionModelTests
         {
             Assert.Contains("unsupported model version 2", ex.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void FromStandardizedCoefficients_OverflowingRawScale_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => LogisticRegressionModel.FromStandardizedCoefficients(["a"], [0.0], [1e-320], [1e10], 0));
+        Assert.Contains("overflow", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

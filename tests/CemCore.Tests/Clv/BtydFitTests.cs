@@ -18,7 +18,9 @@ public sealed class BtydFitTests
     [ReferenceDataFact]
     public void BgNbd_CdnowSummary_ReproducesPublishedParameters()
     {
-        var fit = BgNbdModel.Fit(ClvTestData.CdnowCbsData());
+        var data = ClvTestData.CdnowCbsData();
+        Assert.Equal(1016, data.DistinctRowCount); // distinct (x, t.x, T.cal) in cdnowSummary_cbs.csv
+        var fit = BgNbdModel.Fit(data);
         Assert.True(fit.Diagnostics.Converged, fit.Diagnostics.Message);
         AssertBgNbdCdnow(fit.Model, fit.Diagnostics);
         Assert.Equal(-9582.4292, fit.Diagnostics.LogLikelihood, 3);
@@ -53,6 +55,20 @@ public sealed class BtydFitTests
         var fit = ParetoNbdModel.Fit(CdnowFromLog());
         Assert.True(fit.Diagnostics.Converged, fit.Diagnostics.Message);
         AssertParetoCdnow(fit.Model, fit.Diagnostics);
+    }
+
+    [ReferenceDataFact]
+    public void BgNbd_CdnowInDays_ScalesAlphaBySeven()
+    {
+        // Changing the unit from weeks to days multiplies α by 7, leaves r, a, b unchanged and shifts LL by −Σx·ln 7 (Jacobian).
+        var features = FeatureExtractor.Compute(ClvTestData.CdnowLog(), new DateTimeOffset(1997, 10, 1, 0, 0, 0, TimeSpan.Zero), new FeatureSettings(TimeUnit.Day));
+        var days = BgNbdModel.Fit(BtydData.FromFeatures(features));
+        var weeks = BgNbdModel.Fit(CdnowFromLog());
+        Assert.Equal(TimeUnit.Day, days.Model.Unit);
+        Assert.Equal(7 * weeks.Model.Alpha, days.Model.Alpha, 1e-4);
+        Assert.Equal(weeks.Model.R, days.Model.R, 1e-6);
+        Assert.Equal(weeks.Model.B, days.Model.B, 1e-5);
+        Assert.Equal(weeks.Diagnostics.LogLikelihood - (2457 * Math.Log(7)), days.Diagnostics.LogLikelihood, 1e-4);
     }
 
     internal static BtydData CdnowFromLog()

@@ -263,3 +263,30 @@ public sealed class FeatureExtractorTests
         Assert.Equal(1.0, f.ReturnRate, 12);
     }
 }
+
+public sealed class FeatureExtractorParallelTests
+{
+    [Fact]
+    public void Compute_Parallel_EqualsSequential()
+    {
+        var settings = new CemCore.Synthetic.RetailDataSettings(customers: 12_000, seed: 5);
+        var table = CemCore.Synthetic.RetailDataGenerator.GenerateTable(settings);
+        var parallel = FeatureExtractor.Compute(table, settings.EndInstant.AddDays(-100), new FeatureSettings(maxDegreeOfParallelism: -1));
+        var sequential = FeatureExtractor.Compute(table, settings.EndInstant.AddDays(-100), new FeatureSettings(maxDegreeOfParallelism: 1));
+        Assert.Equal(sequential.Count, parallel.Count);
+        for (var i = 0; i < sequential.Count; i++)
+        {
+            var (s, p) = (sequential[i], parallel[i]);
+            Assert.Equal(s.CustomerId, p.CustomerId);
+            Assert.Equal(s.MonetaryTotal, p.MonetaryTotal);
+            Assert.Equal(s.Btyd, p.Btyd);
+            Assert.Equal(s.IntervalPopulationStdDevDays, p.IntervalPopulationStdDevDays);
+            Assert.Equal(s.Categories, p.Categories);
+            Assert.Equal(s.Channels, p.Channels);
+        }
+    }
+
+    [Fact]
+    public void Settings_BadParallelism_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FeatureSettings(maxDegreeOfParallelism: 0));
+}

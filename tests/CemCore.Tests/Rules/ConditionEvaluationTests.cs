@@ -222,6 +222,29 @@ public sealed class ConditionEvaluationTests
         Assert.False(Compile(Condition.Field("survey.lastCsat").AtMost(2)).Evaluate(c));
     }
 
+    [Theory]
+    [InlineData(LifecycleStage.Growth, true, false, true, false)]
+    [InlineData(LifecycleStage.Dormant, false, true, false, true)]
+    [InlineData(null, false, false, false, false)]
+    public void EnumeratedField_EqNeInNotIn(LifecycleStage? stage, bool eq, bool ne, bool @in, bool notIn)
+    {
+        var c = new CustomerContext(null, null, AsOf).SetLifecycleStage(stage);
+        Assert.Equal(eq, Compile(Condition.Field("lifecycle.stage").Equal("GROWTH")).Evaluate(c));
+        Assert.Equal(ne, Compile(Condition.Field("lifecycle.stage").NotEqual("growth")).Evaluate(c));
+        Assert.Equal(@in, Compile(Condition.Field("lifecycle.stage").In("New", "Growth")).Evaluate(c));
+        Assert.Equal(notIn, Compile(Condition.Field("lifecycle.stage").NotIn("New", "Growth")).Evaluate(c));
+        var trace = Compile(Condition.Field("lifecycle.stage").Equal("Growth")).Explain(c);
+        Assert.Equal(stage?.ToString(), trace.ObservedValue);
+    }
+
+    [Fact]
+    public void Gender_UnspecifiedIsMissing_AndNotAnAcceptedValue()
+    {
+        Assert.Throws<RuleDefinitionException>(() => Compile(Condition.Field("profile.gender").Equal("Unspecified")));
+        Assert.True(Compile(Condition.Field("profile.gender").NotIn("Male")).Evaluate(Context(SneakerFan)));
+        Assert.False(Compile(Condition.Field("profile.gender").NotIn("Male")).Evaluate(Context(Lapsed)));
+    }
+
     [Fact]
     public void Reference_EvaluatesTarget()
     {

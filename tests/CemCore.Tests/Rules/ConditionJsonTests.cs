@@ -80,6 +80,7 @@ public sealed class ConditionJsonTests
     [InlineData("""{"conditions":{"Big spenders":{"field":"profile.signedUpAt","op":"gt","value":"yesterday"}}}""", "$.conditions['Big spenders']", "profile.signedUpAt", "'yesterday'", "ISO-8601")]
     [InlineData("""{"conditions":{"a":{"field":"lifecycle.stage","op":"in","value":["Growth","Zombie"]}}}""", "$.conditions.a", "lifecycle.stage", "Zombie", "expected one of")]
     [InlineData("""{"conditions":{"a":{"field":"features.orderCount","op":"gt","value":1e999}}}""", "$.conditions.a.value", "features.orderCount", "1e999", "Expected a number")]
+    [InlineData("""{"conditions":{"a":{"field":"profile.cityTier","op":"eq","value":1,"value":2}}}""", "$.conditions.a.value", null, "value", "Duplicate property")]
     [InlineData("""{"rules":{}}""", "$.rules", null, "rules", "Unknown property")]
     public void LoadErrors_NamePathFieldAndValue(string json, string path, string? field, string? value, string message)
     {

@@ -244,3 +244,71 @@ public sealed class CsvTransactionReaderTests
         }
     }
 }
+
+/// <summary>Non-seekable input (unknown length) takes the two-thread pipeline; results and errors must equal the sequential path.</summary>
+public sealed class CsvTransactionReaderPipelineTests
+{
+    private sealed class ForwardOnlyStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+
+    private static TransactionTable ReadForwardOnly(string csv)
+    {
+        using var stream = new ForwardOnlyStream(Encoding.UTF8.GetBytes(csv));
+        return CsvTransactionReader.ReadStream(stream, "t.csv");
+    }
+
+    private static string Synthetic(int rows, string? badRow = null, int badAt = -1)
+    {
+        var sb = new StringBuilder("customer_id,order_id,timestamp,amount,category,kind,original_order_id\n");
+        for (var i = 0; i < rows; i++)
+        {
+            if (i == badAt)
+            {
+                sb.Append(badRow).Append('\n');
+                continue;
+            }
+
+            var day = 1 + (i % 28);
+            sb.Append('c').Append(i % 1234).Append(",o").Append(i).Append(",2024-02-").Append(day.ToString("D2", System.Globalization.CultureInfo.InvariantCulture))
+              .Append(',').Append(i % 500).Append(".25,cat").Append(i % 5).Append(",,\n");
+            if (i % 10 == 0)
+            {
+                sb.Append('c').Append(i % 1234).Append(",r").Append(i).Append(",2024-03-01,1,,return,o").Append(i).Append('\n');
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void ReadStream_Pipelined_EqualsSequential()
+    {
+        var csv = Synthetic(30_000);
+        var sequential = CsvTransactionReaderTests.Read(csv);
+        var pipelined = ReadForwardOnly(csv);
+        Assert.Equal(sequential.Count, pipelined.Count);
+        Assert.Equal(sequential.OrderCount, pipelined.OrderCount);
+        Assert.True(sequential.UtcTicks.SequenceEqual(pipelined.UtcTicks));
+        Assert.True(sequential.Amounts.SequenceEqual(pipelined.Amounts));
+        Assert.True(sequential.OrderIndex.SequenceEqual(pipelined.OrderIndex));
+        Assert.True(sequential.OriginalOrderIndex.SequenceEqual(pipelined.OriginalOrderIndex));
+        Assert.True(sequential.CategoryIndex.SequenceEqual(pipelined.CategoryIndex));
+        Assert.Equal(sequential.CustomerIds, pipelined.CustomerIds);
+    }
+
+    [Theory]
+    [InlineData("c1,oX,2024-02-01,abc,,,", "amount")]               // parse error in the producer
+    [InlineData("c1,o5,2024-02-09,1,,,", "order_id")]                // builder error in the consumer (o5 reused at another time)
+    public void ReadStream_Pipelined_ReportsTheErrorLine(string badRow, string field)
+    {
+        var csv = Synthetic(20_000, badRow, badAt: 15_000);
+        var expectedLine = csv[..csv.IndexOf(badRow, StringComparison.Ordinal)].Count(c => c == '\n') + 1;
+        var ex = Assert.Throws<DataFormatException>(() => ReadForwardOnly(csv));
+        Assert.Equal(expectedLine, ex.Line);
+        Assert.Equal(field, ex.Field);
+        var ex2 = Assert.Throws<DataFormatException>(() => CsvTransactionReaderTests.Read(csv));
+        Assert.Equal(ex.Message, ex2.Message);
+    }
+}

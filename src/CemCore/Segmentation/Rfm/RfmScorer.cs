@@ -206,12 +206,14 @@ public static class RfmScorer
         Span<int> upper = stackalloc int[q];
         RankQuantile.UpperRanks(n, q, upper);
         Span<double> t = stackalloc double[k];
-        Span<int> lower = stackalloc int[k];
-        FindThresholds(values, purchasers, upper, t, lower);
+        FindThresholds(values, purchasers, upper, t);
 
-        // Pass 1: bins of customers off the boundary values; count the tied customers per boundary group.
+        // Pass 1: bins of customers off the boundary values; count the tied customers per boundary group, and the customers
+        // strictly below each boundary value (lower[b] = #{v < t[b]}, accumulated from below[#{t ≤ v}]).
         Span<int> groupCount = stackalloc int[k];
+        Span<int> lower = stackalloc int[k + 1];
         groupCount.Clear();
+        lower.Clear();
         foreach (var i in purchasers)
         {
             var v = values[i];
@@ -224,11 +226,24 @@ public static class RfmScorer
             if (lo < k && t[lo] == v)
             {
                 groupCount[lo]++;
+                var le = lo + 1;
+                while (le < k && t[le] == v)
+                {
+                    le++;
+                }
+
+                lower[le]++;
             }
             else
             {
                 bins[i] = (byte)lo;
+                lower[lo]++;
             }
+        }
+
+        for (var b = 1; b <= k; b++)
+        {
+            lower[b] += lower[b - 1];
         }
 
         var total = 0;
@@ -272,7 +287,7 @@ public static class RfmScorer
 
                 if (ids is not null && group.Length > 1)
                 {
-                    group.Sort(new IdOrder(ids));
+                    SortByIdOrdinal(group, ids);
                 }
 
                 var b = g;
@@ -304,8 +319,65 @@ public static class RfmScorer
         return cuts;
     }
 
-    /// <summary>Finds the value at each boundary rank (t) and the number of values strictly below it (lower).</summary>
-    private static void FindThresholds(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, ReadOnlySpan<int> upper, Span<double> t, Span<int> lower)
+    /// <summary>
+    /// Sorts customer indices by id (ordinal). Large groups sort 64-bit keys made of the 4 UTF-16 chars after the group's common prefix
+    /// (which orders exactly like ordinal comparison wherever keys differ), then fix runs of equal keys with full comparisons.
+    /// </summary>
+    internal static void SortByIdOrdinal(Span<int> group, string[] ids)
+    {
+        if (group.Length <= 32)
+        {
+            group.Sort(new IdOrder(ids));
+            return;
+        }
+
+        var first = ids[group[0]].AsSpan();
+        var prefix = first.Length;
+        foreach (var m in group)
+        {
+            prefix = Math.Min(prefix, first.CommonPrefixLength(ids[m]));
+        }
+
+        var rented = ArrayPool<ulong>.Shared.Rent(group.Length);
+        try
+        {
+            var keys = rented.AsSpan(0, group.Length);
+            for (var j = 0; j < group.Length; j++)
+            {
+                var id = ids[group[j]];
+                ulong key = 0;
+                for (var c = 0; c < 4; c++)
+                {
+                    var pos = prefix + c;
+                    key = (key << 16) | (pos < id.Length ? id[pos] : 0u);
+                }
+
+                keys[j] = key;
+            }
+
+            keys.Sort(group);
+            var start = 0;
+            for (var j = 1; j <= keys.Length; j++)
+            {
+                if (j == keys.Length || keys[j] != keys[start])
+                {
+                    if (j - start > 1)
+                    {
+                        group[start..j].Sort(new IdOrder(ids));
+                    }
+
+                    start = j;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Finds the value at each boundary rank (t[b] = the upper[b]-th smallest value).</summary>
+    private static void FindThresholds(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, ReadOnlySpan<int> upper, Span<double> t)
     {
         var n = purchasers.Length;
 
@@ -341,15 +413,11 @@ public static class RfmScorer
                 var b = 0;
                 for (var v = 0; v < size && b < t.Length; v++)
                 {
-                    var c = counts[v];
-                    while (b < t.Length && upper[b] <= below + c)
+                    below += counts[v];
+                    while (b < t.Length && upper[b] <= below)
                     {
-                        t[b] = v;
-                        lower[b] = below;
-                        b++;
+                        t[b++] = v;
                     }
-
-                    below += c;
                 }
             }
             finally
@@ -363,39 +431,120 @@ public static class RfmScorer
         var rented = ArrayPool<double>.Shared.Rent(n);
         try
         {
-            var sorted = rented.AsSpan(0, n);
+            var work = rented.AsSpan(0, n);
             for (var j = 0; j < n; j++)
             {
-                sorted[j] = values[purchasers[j]];
+                work[j] = values[purchasers[j]];
             }
 
-            sorted.Sort();
+            Span<int> positions = stackalloc int[t.Length];
             for (var b = 0; b < t.Length; b++)
             {
-                var v = sorted[upper[b] - 1];
-                t[b] = v;
-                var lo = 0;
-                var hi = upper[b] - 1;
-                while (lo < hi)
-                {
-                    var mid = (lo + hi) >>> 1;
-                    if (sorted[mid] < v)
-                    {
-                        lo = mid + 1;
-                    }
-                    else
-                    {
-                        hi = mid;
-                    }
-                }
+                positions[b] = upper[b] - 1;
+            }
 
-                lower[b] = lo;
+            MultiSelect(work, positions, 0);
+            for (var b = 0; b < t.Length; b++)
+            {
+                t[b] = work[positions[b]];
             }
         }
         finally
         {
             ArrayPool<double>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>Reorders <paramref name="a"/> so that each (ascending, absolute) position holds the value a full sort would put there.</summary>
+    internal static void MultiSelect(Span<double> a, ReadOnlySpan<int> positions, int offset)
+    {
+        while (!positions.IsEmpty && positions[0] - offset < 0)
+        {
+            positions = positions[1..];
+        }
+
+        while (!positions.IsEmpty && positions[^1] - offset >= a.Length)
+        {
+            positions = positions[..^1];
+        }
+
+        if (positions.IsEmpty || a.Length <= 1)
+        {
+            return;
+        }
+
+        if (a.Length <= 64)
+        {
+            a.Sort();
+            return;
+        }
+
+        var mid = positions.Length / 2;
+        var target = positions[mid] - offset;
+        var (lt, gt) = Select(a, target);
+        MultiSelect(a[..lt], positions[..mid], offset);
+        MultiSelect(a[(gt + 1)..], positions[(mid + 1)..], offset + gt + 1);
+    }
+
+    /// <summary>Quickselect with a three-way partition (many ties are common); falls back to a sort after 64 rounds.
+    /// Returns the range [lt, gt] of values equal to the selected one, which contains <paramref name="k"/>.</summary>
+    private static (int Lt, int Gt) Select(Span<double> a, int k)
+    {
+        int lo = 0, hi = a.Length - 1;
+        for (var round = 0; round < 64 && hi > lo; round++)
+        {
+            var m = lo + ((hi - lo) / 2);
+            double x = a[lo], y = a[m], z = a[hi];
+            var p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+            int lt = lo, i = lo, gt = hi;
+            while (i <= gt)
+            {
+                var v = a[i];
+                if (v < p)
+                {
+                    (a[lt], a[i]) = (a[i], a[lt]);
+                    lt++;
+                    i++;
+                }
+                else if (v > p)
+                {
+                    (a[i], a[gt]) = (a[gt], a[i]);
+                    gt--;
+                }
+                else
+                {
+                    i++;
+                }
+            }
+
+            if (k < lt)
+            {
+                hi = lt - 1;
+            }
+            else if (k > gt)
+            {
+                lo = gt + 1;
+            }
+            else
+            {
+                return (lt, gt);
+            }
+        }
+
+        a[lo..(hi + 1)].Sort();
+        var e = a[k];
+        int s = k, f = k;
+        while (s > lo && a[s - 1] == e)
+        {
+            s--;
+        }
+
+        while (f < hi && a[f + 1] == e)
+        {
+            f++;
+        }
+
+        return (s, f);
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn, System.Diagnostics.StackTraceHidden]

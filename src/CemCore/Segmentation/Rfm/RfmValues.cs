@@ -150,12 +150,18 @@ public sealed class RfmValues
         var last = new long[n];
         var frequency = new int[n];
         var money = new decimal[n];
-        var orderSeen = new bool[table.OrderCount];
         var cust = table.CustomerIndex;
         var ticks = table.UtcTicks;
         var amounts = table.Amounts;
         var kinds = table.Kinds;
         var orders = table.OrderIndex;
+
+        // Fast path: amounts with at most 2 decimals and below 2^32 cents are summed as whole cents (exact, like the decimal sum).
+        var cents = new long[n];
+        var exact = true;
+        var oneRowPerOrder = table.OrderCount == table.Count;
+        var orderSeen = oneRowPerOrder ? [] : new bool[table.OrderCount];
+        Span<int> bits = stackalloc int[4];
         for (var i = 0; i < ticks.Length; i++)
         {
             var t = ticks[i];
@@ -165,24 +171,68 @@ public sealed class RfmValues
             }
 
             var c = cust[i];
+            long amountCents = 0;
+            if (exact)
+            {
+                decimal.GetBits(amounts[i], bits);
+                var scale = (bits[3] >> 16) & 0xFF;
+                if (bits[1] == 0 && bits[2] == 0 && scale <= 2)
+                {
+                    // unchecked: bits[0] is the unsigned low word of the mantissa; the product is below 2^32 · 100.
+                    amountCents = unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L);
+                }
+                else
+                {
+                    exact = false;
+                }
+            }
+
             if (kinds[i] == TransactionKind.Purchase)
             {
-                money[c] += amounts[i];
+                cents[c] += amountCents;
                 if (t > last[c] || frequency[c] == 0)
                 {
                     last[c] = t;
                 }
 
-                var o = orders[i];
-                if (!orderSeen[o])
+                if (oneRowPerOrder)
                 {
-                    orderSeen[o] = true;
+                    frequency[c]++;
+                }
+                else if (!orderSeen[orders[i]])
+                {
+                    orderSeen[orders[i]] = true;
                     frequency[c]++;
                 }
             }
             else
             {
-                money[c] -= amounts[i];
+                cents[c] -= amountCents;
+            }
+        }
+
+        if (!exact)
+        {
+            // Some amount has more than 2 decimals or is very large: redo the sums in decimal.
+            for (var i = 0; i < ticks.Length; i++)
+            {
+                if (ticks[i] < asOfTicks)
+                {
+                    money[cust[i]] += kinds[i] == TransactionKind.Purchase ? amounts[i] : -amounts[i];
+                }
+            }
+
+            for (var c = 0; c < n; c++)
+            {
+                money[c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
+            }
+        }
+        else
+        {
+            for (var c = 0; c < n; c++)
+            {
+                var abs = (ulong)Math.Abs(cents[c]);
+                money[c] = new decimal(unchecked((int)(uint)abs), unchecked((int)(uint)(abs >> 32)), 0, cents[c] < 0, 2);
             }
         }
 
@@ -192,7 +242,6 @@ public sealed class RfmValues
         {
             ids[c] = table.CustomerIds[c];
             recency[c] = frequency[c] > 0 ? (asOfTicks - last[c]) / TimeSpan.TicksPerDay : double.NaN;
-            money[c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
         }
 
         return new RfmValues(ids, recency, frequency, money);

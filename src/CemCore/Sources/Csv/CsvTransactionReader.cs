@@ -55,10 +55,36 @@ public static class CsvTransactionReader
         long? total = stream.CanSeek ? stream.Length - stream.Position : null;
         using var tok = new Utf8CsvTokenizer(stream, fileName);
         var columns = TransactionColumns.ReadHeader(tok);
-        var capacity = total is { } t ? (int)Math.Clamp(t / 48, 1024, 1 << 26) : 4096;
+        var capacity = total is { } t ? (int)Math.Clamp(t / 64, 1024, 1 << 26) : 4096;
         var builder = new TransactionTableBuilder(capacity);
-        var row = new TransactionRowParser(tok, columns);
         var lines = new RowLines();
+        var pipelined = Environment.ProcessorCount > 1 && (total is null || total >= PipelineThresholdBytes);
+        var rows = pipelined
+            ? ReadPipelined(tok, columns, builder, lines, total, progress, cancellationToken)
+            : ReadSequential(tok, columns, builder, lines, total, progress, cancellationToken);
+        if (rows == 0)
+        {
+            throw new DataFormatException("The file has a header but no data rows.", fileName, columns.HeaderLine, "header");
+        }
+
+        progress?.Report(new OperationProgress("read", tok.BytesConsumed, total ?? tok.BytesConsumed));
+        try
+        {
+            return builder.Build();
+        }
+        catch (DataFormatException ex)
+        {
+            throw new DataFormatException(ex.Reason, fileName, ex.Line is { } r ? lines.LineOf(r) : null, ex.Field, ex);
+        }
+    }
+
+    /// <summary>Files at least this long are parsed on a second thread while the first builds the table.</summary>
+    internal const long PipelineThresholdBytes = 4L << 20;
+
+    private static int ReadSequential(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, RowLines lines, long? total,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var row = new TransactionRowParser(tok, columns);
         var rows = 0;
         while (tok.Read())
         {
@@ -77,25 +103,197 @@ public static class CsvTransactionReader
             }
             catch (DataFormatException ex)
             {
-                throw new DataFormatException(ex.Reason, fileName, tok.Line, ex.Field, ex);
+                throw new DataFormatException(ex.Reason, tok.FileName, tok.Line, ex.Field, ex);
             }
 
             rows++;
         }
 
-        if (rows == 0)
+        return rows;
+    }
+
+    /// <summary>
+    /// A two-stage pipeline: a producer thread tokenizes and parses batches of rows while the calling thread adds them to the builder.
+    /// Errors surface in file order: a parse error is rethrown after the rows before it were added.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every producer error is handed to the consumer and rethrown there.")]
+    private static int ReadPipelined(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, RowLines lines, long? total,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var full = new System.Collections.Concurrent.BlockingCollection<RowBatch>(4);
+        using var free = new System.Collections.Concurrent.BlockingCollection<RowBatch>();
+        for (var i = 0; i < 5; i++)
         {
-            throw new DataFormatException("The file has a header but no data rows.", fileName, columns.HeaderLine, "header");
+            free.Add(new RowBatch(), CancellationToken.None);
         }
 
-        progress?.Report(new OperationProgress("read", tok.BytesConsumed, total ?? tok.BytesConsumed));
+        var token = stop.Token;
+        var producer = new Thread(() =>
+        {
+            var row = new TransactionRowParser(tok, columns);
+            RowBatch? batch = null;
+            try
+            {
+                while (true)
+                {
+                    batch = free.Take(token);
+                    batch.Reset();
+                    while (batch.Count < RowBatch.Capacity && tok.Read())
+                    {
+                        row.Parse();
+                        batch.Append(row, tok.Line);
+                    }
+
+                    batch.BytesConsumed = tok.BytesConsumed;
+                    var last = batch.Count < RowBatch.Capacity;
+                    full.Add(batch, token);
+                    batch = null;
+                    if (last)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // The consumer stopped.
+            }
+            catch (Exception ex)
+            {
+                batch ??= new RowBatch();
+                batch.Error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                try
+                {
+                    full.Add(batch, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The consumer stopped.
+                }
+            }
+            finally
+            {
+                full.CompleteAdding();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "CemCore CSV parser",
+        };
+        producer.Start();
+        var rows = 0;
         try
         {
-            return builder.Build();
+            foreach (var batch in full.GetConsumingEnumerable(token))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    lines.Add(rows + 1, batch.Line[i]);
+                    try
+                    {
+                        builder.AddRow(batch.Customer(i), batch.Ticks[i], batch.Amount[i], batch.Kind[i], batch.Order(i), batch.Channel[i], batch.Category(i),
+                            batch.Quantity[i], batch.Discount[i], batch.Original(i), batch.Reason[i]);
+                    }
+                    catch (DataFormatException ex)
+                    {
+                        throw new DataFormatException(ex.Reason, tok.FileName, batch.Line[i], ex.Field, ex);
+                    }
+
+                    rows++;
+                }
+
+                progress?.Report(new OperationProgress("read", batch.BytesConsumed, total));
+                batch.Error?.Throw();
+                free.Add(batch, token);
+            }
         }
-        catch (DataFormatException ex)
+        finally
         {
-            throw new DataFormatException(ex.Reason, fileName, ex.Line is { } r ? lines.LineOf(r) : null, ex.Field, ex);
+            stop.Cancel();
+            producer.Join();
+        }
+
+        return rows;
+    }
+
+    /// <summary>A block of parsed rows handed from the parser thread to the builder thread.</summary>
+    private sealed class RowBatch
+    {
+        public const int Capacity = 4096;
+        private char[] _chars = new char[Capacity * 40];
+        private int _charLength;
+        private readonly int[] _text = new int[Capacity * 8]; // start/length of customer, order, category, original
+
+        public int Count { get; private set; }
+
+        public long BytesConsumed { get; set; }
+
+        public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Error { get; set; }
+
+        public long[] Line { get; } = new long[Capacity];
+
+        public long[] Ticks { get; } = new long[Capacity];
+
+        public decimal[] Amount { get; } = new decimal[Capacity];
+
+        public decimal[] Discount { get; } = new decimal[Capacity];
+
+        public int[] Quantity { get; } = new int[Capacity];
+
+        public TransactionKind[] Kind { get; } = new TransactionKind[Capacity];
+
+        public ReturnReason[] Reason { get; } = new ReturnReason[Capacity];
+
+        public SalesChannel[] Channel { get; } = new SalesChannel[Capacity];
+
+        public ReadOnlySpan<char> Customer(int i) => Text(i, 0);
+
+        public ReadOnlySpan<char> Order(int i) => Text(i, 1);
+
+        public ReadOnlySpan<char> Category(int i) => Text(i, 2);
+
+        public ReadOnlySpan<char> Original(int i) => Text(i, 3);
+
+        public void Reset()
+        {
+            Count = 0;
+            _charLength = 0;
+            Error = null;
+        }
+
+        public void Append(TransactionRowParser row, long line)
+        {
+            var i = Count;
+            Line[i] = line;
+            Ticks[i] = row.UtcTicks;
+            Amount[i] = row.Amount;
+            Discount[i] = row.Discount;
+            Quantity[i] = row.Quantity;
+            Kind[i] = row.Kind;
+            Reason[i] = row.Reason;
+            Channel[i] = row.Channel;
+            Store(i, 0, row.Customer);
+            Store(i, 1, row.OrderId);
+            Store(i, 2, row.Category);
+            Store(i, 3, row.OriginalOrderId);
+            Count++;
+        }
+
+        private ReadOnlySpan<char> Text(int i, int slot) => _chars.AsSpan(_text[(i * 8) + (slot * 2)], _text[(i * 8) + (slot * 2) + 1]);
+
+        private void Store(int i, int slot, ReadOnlySpan<char> text)
+        {
+            if (_charLength + text.Length > _chars.Length)
+            {
+                Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _charLength + text.Length));
+            }
+
+            text.CopyTo(_chars.AsSpan(_charLength));
+            _text[(i * 8) + (slot * 2)] = _charLength;
+            _text[(i * 8) + (slot * 2) + 1] = text.Length;
+            _charLength += text.Length;
         }
     }
 

@@ -1,0 +1,132 @@
+using BenchmarkDotNet.Attributes;
+using CemCore.Churn;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace CemCore.Benchmarks;
+
+/// <summary>
+/// Logistic churn scoring of 1M customers × 9 double features (issue 4): scalar reference (baseline), Vector256 row-major, Vector256
+/// feature-major, and ML.NET 5 batch prediction (<c>model.Transform</c> + reading the Probability column) as the peer; single-customer
+/// scoring; training on 800k × 9. scikit-learn figures come from <c>benchmarks/peers/churn_sklearn.py</c> on the same shape.
+/// </summary>
+[MemoryDiagnoser]
+public class ChurnBenchmarks
+{
+    private const int Rows = 1_000_000;
+    private const int FeatureCount = 9;
+    private const int TrainRows = 800_000;
+    private const int SingleScores = 1_000;
+
+    private double[] _rowMajor = [];
+    private double[] _featureMajor = [];
+    private double[] _destination = [];
+    private LogisticRegressionModel _model = null!;
+    private FeatureMatrix _train = null!;
+    private bool[] _labels = [];
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "The peer is measured through ITransformer, as hosts use it.")]
+    private ITransformer? _mlModel;
+    private IDataView _mlData = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(42);
+        double[] beta = [0.8, -0.5, 0.3, 0.0, 0.6, -0.2, 0.1, 0.4, -0.7];
+        _rowMajor = new double[Rows * FeatureCount];
+        _featureMajor = new double[Rows * FeatureCount];
+        _labels = new bool[Rows];
+        var mlRows = new MlRow[Rows];
+        for (var i = 0; i < Rows; i++)
+        {
+            var z = -0.3;
+            var f = new float[FeatureCount];
+            for (var j = 0; j < FeatureCount; j++)
+            {
+                var v = Normal(random) * (1 + j) + (10 * j);
+                _rowMajor[(i * FeatureCount) + j] = v;
+                _featureMajor[(j * Rows) + i] = v;
+                f[j] = (float)v;
+                z += beta[j] * (v - (10 * j)) / (1 + j);
+            }
+
+            _labels[i] = random.NextDouble() < 1 / (1 + Math.Exp(-z));
+            mlRows[i] = new MlRow { Features = f, Label = _labels[i] };
+        }
+
+        _destination = new double[Rows];
+        _train = FeatureMatrix.FromRowMajor(Enumerable.Range(0, FeatureCount).Select(j => "f" + j).ToArray(), _rowMajor.AsSpan(0, TrainRows * FeatureCount));
+        _model = LogisticRegression.Fit(_train, _labels.AsSpan(0, TrainRows));
+
+        var ml = new MLContext(seed: 1);
+        var trainView = ml.Data.LoadFromEnumerable(mlRows.Take(100_000));
+        _mlModel = ml.BinaryClassification.Trainers.LbfgsLogisticRegression().Fit(trainView);
+        _mlData = ml.Data.LoadFromEnumerable(mlRows);
+    }
+
+    [Benchmark(Baseline = true, Description = "Scalar reference, row-major")]
+    public double ScalarRowMajor()
+    {
+        LogisticKernels.ScoreRowMajorScalar(_rowMajor, _model.RawSpan, _model.RawIntercept, _destination);
+        return _destination[^1];
+    }
+
+    [Benchmark(Description = "ScoreBatch (Vector256, row-major)")]
+    public double VectorRowMajor()
+    {
+        _model.ScoreBatch(_rowMajor, _destination);
+        return _destination[^1];
+    }
+
+    [Benchmark(Description = "ScoreBatchFeatureMajor (Vector256)")]
+    public double VectorFeatureMajor()
+    {
+        _model.ScoreBatchFeatureMajor(_featureMajor, _destination);
+        return _destination[^1];
+    }
+
+    [Benchmark(Description = "ML.NET Transform + Probability column")]
+    public double MlNetBatch()
+    {
+        var scored = _mlModel!.Transform(_mlData);
+        var column = scored.Schema["Probability"];
+        using var cursor = scored.GetRowCursor([column]);
+        var getter = cursor.GetGetter<float>(column);
+        float p = 0;
+        double sum = 0;
+        while (cursor.MoveNext())
+        {
+            getter(ref p);
+            sum += p;
+        }
+
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = SingleScores, Description = "Score (one customer)")]
+    public double SingleCustomer()
+    {
+        var sum = 0.0;
+        var rows = _rowMajor.AsSpan();
+        for (var i = 0; i < SingleScores; i++)
+        {
+            sum += _model.Score(rows.Slice(i * FeatureCount, FeatureCount));
+        }
+
+        return sum;
+    }
+
+    [Benchmark(Description = "Fit 800k × 9 (Newton, tol 1e-10)")]
+    public double Train() => LogisticRegression.Fit(_train, _labels.AsSpan(0, TrainRows)).Intercept;
+
+    private static double Normal(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    private sealed class MlRow
+    {
+        [VectorType(FeatureCount)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+}

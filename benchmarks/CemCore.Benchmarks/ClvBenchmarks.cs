@@ -1,0 +1,156 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using CemCore.Clv;
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Optimization;
+
+namespace CemCore.Benchmarks;
+
+/// <summary>
+/// BTYD performance (issue 4): BG/NBD fit on the CDNOW sample (2,357 customers) and P(alive) + E[Y(t)] for 1M customers.
+/// Fit data: shared/data/cdnow/cdnowSummary_cbs.csv when CEMCORE_REFERENCE_DATA is set, else a synthetic BG/NBD draw of the same
+/// size at the published CDNOW parameters (seed 42); the choice is printed in the log. Baselines in the same run: a MathNet
+/// Nelder-Mead fit on the uncompressed per-customer likelihood, and a per-customer loop over the validating scalar API.
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class ClvBenchmarks
+{
+    private const int ScoringCustomers = 1_000_000;
+    private static readonly BgNbdModel Published = new(0.243, 4.414, 0.793, 2.426);
+
+    private int[] _x = [];
+    private double[] _tx = [];
+    private double[] _t = [];
+    private BtydData _data = null!;
+    private int[] _bigX = [];
+    private double[] _bigTx = [];
+    private double[] _bigT = [];
+    private double[] _out1 = [];
+    private double[] _out2 = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var root = Environment.GetEnvironmentVariable("CEMCORE_REFERENCE_DATA");
+        var file = root is null ? null : Path.Combine(root, "cdnow", "cdnowSummary_cbs.csv");
+        if (file is not null && File.Exists(file))
+        {
+            var lines = File.ReadAllLines(file).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToArray();
+            _x = lines.Select(f => int.Parse(f[1], CultureInfo.InvariantCulture)).ToArray();
+            _tx = lines.Select(f => double.Parse(f[2], CultureInfo.InvariantCulture)).ToArray();
+            _t = lines.Select(f => double.Parse(f[3], CultureInfo.InvariantCulture)).ToArray();
+            Console.WriteLine($"// ClvBenchmarks fit data: CDNOW cbs from {file} ({_x.Length} customers)");
+        }
+        else
+        {
+            (_x, _tx, _t) = Draw(2357, new Random(42));
+            Console.WriteLine("// ClvBenchmarks fit data: synthetic BG/NBD draw, 2,357 customers, seed 42 (CEMCORE_REFERENCE_DATA not set)");
+        }
+
+        _data = BtydData.Create(_x, _tx, _t);
+        (_bigX, _bigTx, _bigT) = Draw(ScoringCustomers, new Random(42));
+        _out1 = new double[ScoringCustomers];
+        _out2 = new double[ScoringCustomers];
+    }
+
+    /// <summary>Baseline: MathNet Nelder-Mead on log-parameters, per-customer log-likelihood, no compression.</summary>
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("Fit")]
+    public double FitNelderMeadUncompressed()
+    {
+        var x = _x;
+        var tx = _tx;
+        var t = _t;
+        var objective = ObjectiveFunction.Value(v =>
+        {
+            double r = Math.Exp(v[0]), alpha = Math.Exp(v[1]), a = Math.Exp(v[2]), b = Math.Exp(v[3]);
+            var ll = 0.0;
+            for (var i = 0; i < x.Length; i++)
+            {
+                ll += BgFamily.LogLikelihood(r, alpha, a, b, false, x[i], tx[i], t[i]);
+            }
+
+            return -ll / x.Length;
+        });
+        var start = Vector<double>.Build.Dense([0.0, Math.Log(4.0), 0.0, 0.0]);
+        var result = NelderMeadSimplex.Minimum(objective, start, 1e-10, 20_000);
+        return result.FunctionInfoAtMinimum.Value;
+    }
+
+    /// <summary>BFGS with the analytic gradient on the compressed data (compression included).</summary>
+    [Benchmark]
+    [BenchmarkCategory("Fit")]
+    public double FitBfgsCompressed() => BgNbdModel.Fit(BtydData.Create(_x, _tx, _t)).Diagnostics.LogLikelihood;
+
+    /// <summary>BFGS on already-compressed data.</summary>
+    [Benchmark]
+    [BenchmarkCategory("Fit")]
+    public double FitBfgsPrecompressed() => BgNbdModel.Fit(_data).Diagnostics.LogLikelihood;
+
+    /// <summary>Baseline: a per-customer loop over the validating scalar API.</summary>
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("Score1M")]
+    public double ScoreScalarLoop()
+    {
+        var m = Published;
+        for (var i = 0; i < _bigX.Length; i++)
+        {
+            _out1[i] = m.ProbabilityAlive(_bigX[i], _bigTx[i], _bigT[i]);
+            _out2[i] = m.ConditionalExpectedPurchases(39.0, _bigX[i], _bigTx[i], _bigT[i]);
+        }
+
+        return _out1[^1] + _out2[^1];
+    }
+
+    /// <summary>P(alive) and E[Y(39)] for 1M customers with the span kernels.</summary>
+    [Benchmark]
+    [BenchmarkCategory("Score1M")]
+    public double ScoreSpanKernels()
+    {
+        Published.ProbabilityAlive(_bigX, _bigTx, _bigT, _out1);
+        Published.ConditionalExpectedPurchases(39.0, _bigX, _bigTx, _bigT, _out2);
+        return _out1[^1] + _out2[^1];
+    }
+
+    /// <summary>A BG/NBD draw: λ ~ Gamma(r, α), p ~ Beta(a, b), T uniform in [27, 38.86] weeks, dropout after each repeat purchase.</summary>
+    internal static (int[] X, double[] Tx, double[] T) Draw(int n, Random random)
+    {
+        var x = new int[n];
+        var tx = new double[n];
+        var t = new double[n];
+        var gamma = new MathNet.Numerics.Distributions.Gamma(0.243, 4.414, random);
+        var beta = new MathNet.Numerics.Distributions.Beta(0.793, 2.426, random);
+        for (var i = 0; i < n; i++)
+        {
+            var age = Math.Round((27.0 + (random.NextDouble() * 11.86)) * 7.0) / 7.0;
+            var lambda = gamma.Sample();
+            var p = beta.Sample();
+            double now = 0, last = 0;
+            var k = 0;
+            while (true)
+            {
+                now += -Math.Log(1.0 - random.NextDouble()) / Math.Max(lambda, 1e-12);
+                if (now > age)
+                {
+                    break;
+                }
+
+                k++;
+                last = now;
+                if (random.NextDouble() < p)
+                {
+                    break;
+                }
+            }
+
+            x[i] = k;
+            tx[i] = k == 0 ? 0.0 : last;
+            t[i] = age;
+        }
+
+        return (x, tx, t);
+    }
+}

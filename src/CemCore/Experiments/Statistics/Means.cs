@@ -1,0 +1,106 @@
+namespace CemCore.Experiments.Statistics;
+
+/// <summary>
+/// Tests for differences of means (continuous metrics such as revenue per customer). Every difference is treatment − control.
+/// Reference: scipy 1.10 <c>scipy.stats.ttest_ind_from_stats</c> / <c>ttest_ind</c> with <c>equal_var=False</c>.
+/// </summary>
+/// <remarks>Pure and thread-safe. Standard deviations are sample standard deviations (n − 1 denominator).</remarks>
+public static class Means
+{
+    /// <summary>
+    /// Welch's unequal-variance t-test from summary statistics: t = (m_t − m_c)/√(s_t²/n_t + s_c²/n_c) with
+    /// Welch-Satterthwaite degrees of freedom df = (v_t + v_c)² / (v_t²/(n_t−1) + v_c²/(n_c−1)), v = s²/n (Welch 1947).
+    /// Matches <c>scipy.stats.ttest_ind_from_stats(m_t, s_t, n_t, m_c, s_c, n_c, equal_var=False, alternative=…)</c>.
+    /// </summary>
+    /// <param name="controlMean">Control mean.</param>
+    /// <param name="controlStandardDeviation">Control sample standard deviation (n − 1), ≥ 0.</param>
+    /// <param name="controlCount">Control sample size.</param>
+    /// <param name="treatmentMean">Treatment mean.</param>
+    /// <param name="treatmentStandardDeviation">Treatment sample standard deviation, ≥ 0.</param>
+    /// <param name="treatmentCount">Treatment sample size.</param>
+    /// <param name="alternative">The alternative (default two-sided).</param>
+    /// <returns>t, df and p-value; undefined when an arm has fewer than 2 observations or both standard deviations are 0.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">NaN/infinite means, negative standard deviations or counts.</exception>
+    public static TestResult WelchTTest(double controlMean, double controlStandardDeviation, long controlCount,
+        double treatmentMean, double treatmentStandardDeviation, long treatmentCount, Alternative alternative = Alternative.TwoSided)
+    {
+        Guard.Finite(controlMean);
+        Guard.Finite(treatmentMean);
+        Guard.NonNegative(controlStandardDeviation);
+        Guard.NonNegative(treatmentStandardDeviation);
+        ArgumentOutOfRangeException.ThrowIfNegative(controlCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(treatmentCount);
+        if (controlCount < 2 || treatmentCount < 2)
+        {
+            return TestResult.Undefined("Each arm needs at least 2 observations for a sample variance.", alternative);
+        }
+
+        return Welch(treatmentMean - controlMean, controlStandardDeviation * controlStandardDeviation, controlCount,
+            treatmentStandardDeviation * treatmentStandardDeviation, treatmentCount, alternative);
+    }
+
+    /// <summary>
+    /// Welch's t-test from raw samples (two-pass mean and n − 1 variance).
+    /// Matches <c>scipy.stats.ttest_ind(treatment, control, equal_var=False, alternative=…)</c>.
+    /// </summary>
+    /// <param name="control">Control observations (finite).</param>
+    /// <param name="treatment">Treatment observations (finite).</param>
+    /// <param name="alternative">The alternative (default two-sided).</param>
+    /// <returns>t, df and p-value; undefined as for <see cref="WelchTTest"/>.</returns>
+    /// <exception cref="ArgumentException">A value is NaN or infinite.</exception>
+    public static TestResult WelchTTestFromSamples(ReadOnlySpan<double> control, ReadOnlySpan<double> treatment, Alternative alternative = Alternative.TwoSided)
+    {
+        var (mc, vc) = MeanVariance(control, nameof(control));
+        var (mt, vt) = MeanVariance(treatment, nameof(treatment));
+        if (control.Length < 2 || treatment.Length < 2)
+        {
+            return TestResult.Undefined("Each arm needs at least 2 observations for a sample variance.", alternative);
+        }
+
+        return Welch(mt - mc, vc, control.Length, vt, treatment.Length, alternative);
+    }
+
+    internal static TestResult Welch(double difference, double controlVariance, double controlCount, double treatmentVariance, double treatmentCount, Alternative alternative)
+    {
+        var vc = controlVariance / controlCount;
+        var vt = treatmentVariance / treatmentCount;
+        var se2 = vc + vt;
+        if (!(se2 > 0))
+        {
+            return TestResult.Undefined("Both arms have zero variance, so the standard error is zero.", alternative);
+        }
+
+        var df = se2 * se2 / ((vt * vt / (treatmentCount - 1)) + (vc * vc / (controlCount - 1)));
+        var t = difference / Math.Sqrt(se2);
+        return TestResult.Defined(t, StatMath.StudentTPValue(t, df, alternative), df, alternative);
+    }
+
+    /// <summary>Two-pass mean and sample variance (n − 1); variance 0 for fewer than two values.</summary>
+    internal static (double Mean, double Variance) MeanVariance(ReadOnlySpan<double> values, string name)
+    {
+        if (values.IsEmpty)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var sum = 0.0;
+        foreach (var v in values)
+        {
+            if (!double.IsFinite(v))
+            {
+                throw new ArgumentException($"{name} contains a value that is NaN or infinite ({v}).", name);
+            }
+
+            sum += v;
+        }
+
+        var mean = sum / values.Length;
+        var ss = 0.0;
+        foreach (var v in values)
+        {
+            ss += (v - mean) * (v - mean);
+        }
+
+        return (mean, values.Length > 1 ? ss / (values.Length - 1) : 0.0);
+    }
+}

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+
+namespace CemCore.Cli.Tests;
+
+/// <summary>Runs the built sample CLI (CemCore.Cli.dll, copied next to the tests by the project reference) as a child process.</summary>
+internal static class CliRunner
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr);
+
+    public static Result Run(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "CemCore.Cli.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException("The CLI was not built next to the tests.", dll);
+        }
+
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["CI"] = "true"; // no live progress bar
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("The CLI did not finish within 2 minutes: " + string.Join(' ', args));
+        }
+
+        return new Result(p.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+    }
+}
