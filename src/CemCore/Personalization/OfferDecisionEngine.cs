@@ -31,6 +31,12 @@ public sealed class OfferDecisionEngine
     private static PersonalizationRule?[]? t_scratch;
 
     private readonly PersonalizationRule[] _rules;
+
+    // Hot-path copies, per rule in evaluation order: the compiled root (no argument check per call) and the combined rule ∩ offer window
+    // [from, until) in UTC ticks, so validity is two integer compares instead of four nullable DateTimeOffset compares.
+    private readonly Node[] _roots;
+    private readonly long[] _validFromTicks;
+    private readonly long[] _validUntilTicks;
     private readonly CampaignBudget?[] _budgetByRule;
     private readonly Dictionary<string, CampaignBudget> _budgets;
     private readonly FrequencyCap[] _caps;
@@ -57,6 +63,9 @@ public sealed class OfferDecisionEngine
         _rules = [.. rules.Rules];
         _budgets = rules.Budgets.ToDictionary(kv => kv.Key, kv => new CampaignBudget(kv.Key, kv.Value), StringComparer.Ordinal);
         _budgetByRule = [.. _rules.Select(r => r.CampaignId is { } c ? _budgets[c] : null)];
+        _roots = [.. _rules.Select(r => r.Eligibility.Root)];
+        _validFromTicks = [.. _rules.Select(r => Math.Max(Ticks(r.ValidFrom, long.MinValue), Ticks(r.Offer.ValidFrom, long.MinValue)))];
+        _validUntilTicks = [.. _rules.Select(r => Math.Min(Ticks(r.ValidUntil, long.MaxValue), Ticks(r.Offer.ValidUntil, long.MaxValue)))];
     }
 
     /// <summary>Gets the rule set.</summary>
@@ -111,6 +120,7 @@ public sealed class OfferDecisionEngine
         var profile = context.Profile;
         var id = profile?.Id ?? context.Features?.CustomerId;
         var asOf = context.AsOf;
+        var asOfTicks = asOf.UtcTicks;
         // Holdout membership is hashed lazily (only once a rule passes eligibility and consent), except when tracing.
         var holdoutKnown = Settings.Holdout is null || id is null;
         var holdout = false;
@@ -136,7 +146,7 @@ public sealed class OfferDecisionEngine
             }
 
             var rule = _rules[i];
-            if (!rule.IsValidAt(asOf))
+            if (asOfTicks < _validFromTicks[i] || asOfTicks >= _validUntilTicks[i])
             {
                 trace?.Add(new RuleTraceEntry(rule.Id, rule.Priority, RuleOutcome.OutsideValidityWindow, null, WindowDetail(rule)));
                 continue;
@@ -147,7 +157,7 @@ public sealed class OfferDecisionEngine
             bool eligible;
             if (trace is null)
             {
-                eligible = rule.Eligibility.Evaluate(context);
+                eligible = _roots[i].Evaluate(context);
             }
             else
             {
@@ -249,6 +259,8 @@ public sealed class OfferDecisionEngine
             destination[i] = Decide(contexts[i]);
         }
     }
+
+    private static long Ticks(DateTimeOffset? instant, long none) => instant is { } t ? t.UtcTicks : none;
 
     private ContactChannel ChooseChannel(PersonalizationRule rule, CustomerProfile? profile, string? id, DateTimeOffset asOf, out RuleOutcome outcome)
     {

@@ -75,9 +75,11 @@ internal sealed class ConditionCompiler
                     CheckContradictions(a, path);
                 }
 
-                return new AllNode(CompileList(a.Conditions, path + ".all", true));
+                var all = CompileList(a.Conditions, path + ".all", true);
+                return all.Length == 2 ? new All2Node(all) : new AllNode(all);
             case AnyCondition a:
-                return new AnyNode(CompileList(a.Conditions, path + ".any", false));
+                var any = CompileList(a.Conditions, path + ".any", false);
+                return any.Length == 2 ? new Any2Node(any) : new AnyNode(any);
             case NotCondition n:
                 return new NotNode(CompileNode(n.Operand, path + ".not", false));
             case ReferenceCondition r:

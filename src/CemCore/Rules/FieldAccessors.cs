@@ -32,31 +32,40 @@ internal abstract class FieldAccessor(string name, FieldType type)
 
 internal sealed class NumberAccessor(string name, NumberGetter getter) : FieldAccessor(name, FieldType.Number)
 {
-    public bool TryGet(CustomerContext context, out double value) => getter(context, out value);
+    /// <summary>Gets the getter itself, so compiled nodes call it without going through the accessor.</summary>
+    public NumberGetter Getter { get; } = getter;
 
-    public override bool IsPresent(CustomerContext context) => getter(context, out _);
+    public bool TryGet(CustomerContext context, out double value) => Getter(context, out value);
+
+    public override bool IsPresent(CustomerContext context) => Getter(context, out _);
 
     public override string? Format(CustomerContext context) =>
-        getter(context, out var v) ? v.ToString("G", CultureInfo.InvariantCulture) : null;
+        Getter(context, out var v) ? v.ToString("G", CultureInfo.InvariantCulture) : null;
 }
 
 internal sealed class InstantAccessor(string name, InstantGetter getter) : FieldAccessor(name, FieldType.Instant)
 {
-    public bool TryGet(CustomerContext context, out DateTimeOffset value) => getter(context, out value);
+    /// <summary>Gets the getter itself, so compiled nodes call it without going through the accessor.</summary>
+    public InstantGetter Getter { get; } = getter;
 
-    public override bool IsPresent(CustomerContext context) => getter(context, out _);
+    public bool TryGet(CustomerContext context, out DateTimeOffset value) => Getter(context, out value);
+
+    public override bool IsPresent(CustomerContext context) => Getter(context, out _);
 
     public override string? Format(CustomerContext context) =>
-        getter(context, out var v) ? v.ToString("O", CultureInfo.InvariantCulture) : null;
+        Getter(context, out var v) ? v.ToString("O", CultureInfo.InvariantCulture) : null;
 }
 
 internal sealed class TextAccessor(string name, TextGetter getter) : FieldAccessor(name, FieldType.Text)
 {
-    public bool TryGet(CustomerContext context, out string value) => getter(context, out value);
+    /// <summary>Gets the getter itself, so compiled nodes call it without going through the accessor.</summary>
+    public TextGetter Getter { get; } = getter;
 
-    public override bool IsPresent(CustomerContext context) => getter(context, out _);
+    public bool TryGet(CustomerContext context, out string value) => Getter(context, out value);
 
-    public override string? Format(CustomerContext context) => getter(context, out var v) ? v : null;
+    public override bool IsPresent(CustomerContext context) => Getter(context, out _);
+
+    public override string? Format(CustomerContext context) => Getter(context, out var v) ? v : null;
 }
 
 /// <summary>An enumerated text field read as the enum's underlying number (no string compare on the hot path).</summary>
@@ -77,6 +86,9 @@ internal sealed class EnumAccessor : FieldAccessor
     }
 
     public bool TryGet(CustomerContext context, out int value) => _getter(context, out value);
+
+    /// <summary>Gets the getter itself, so compiled nodes call it without going through the accessor.</summary>
+    public EnumGetter Getter => _getter;
 
     /// <summary>Returns the enum number of a name (case-insensitive), or −1.</summary>
     public int ValueOf(string name)
@@ -100,13 +112,16 @@ internal sealed class EnumAccessor : FieldAccessor
 
 internal sealed class TextListAccessor(string name, TextListGetter getter) : FieldAccessor(name, FieldType.TextList)
 {
-    public bool TryGet(CustomerContext context, out IReadOnlyList<string> value) => getter(context, out value);
+    /// <summary>Gets the getter itself, so compiled nodes call it without going through the accessor.</summary>
+    public TextListGetter Getter { get; } = getter;
 
-    public override bool IsPresent(CustomerContext context) => getter(context, out _);
+    public bool TryGet(CustomerContext context, out IReadOnlyList<string> value) => Getter(context, out value);
+
+    public override bool IsPresent(CustomerContext context) => Getter(context, out _);
 
     public override string? Format(CustomerContext context)
     {
-        if (!getter(context, out var v))
+        if (!Getter(context, out var v))
         {
             return null;
         }
