@@ -290,8 +290,7 @@ public sealed class FieldRegistry
                         return false;
                     }
 
-                    FindChannel(f, channel, out var orders, out _);
-                    v = orders;
+                    v = ChannelOrders(f, channel);
                     return true;
                 });
                 return true;
@@ -318,8 +317,7 @@ public sealed class FieldRegistry
                         return false;
                     }
 
-                    FindChannel(f, channel, out var orders, out _);
-                    v = f.OrderCount == 0 ? 0.0 : (double)orders / f.OrderCount;
+                    v = f.OrderCount == 0 ? 0.0 : (double)ChannelOrders(f, channel) / f.OrderCount;
                     return true;
                 });
                 return true;
@@ -356,6 +354,38 @@ public sealed class FieldRegistry
         }
 
         return null;
+    }
+
+    /// <summary>Counts the orders of the channel rows matching <paramref name="channel"/> like <see cref="FindChannel"/>, without summing spend
+    /// (decimal additions are the costly part and orders/share do not need them).</summary>
+    private static int ChannelOrders(CustomerFeatures features, SalesChannel channel)
+    {
+        var orders = 0;
+        var list = features.Channels;
+        var byKind = channel.Kind is not (SalesChannelKind.Other or SalesChannelKind.Unspecified);
+        if (list is ChannelStat[] array)
+        {
+            foreach (ref readonly var s in array.AsSpan())
+            {
+                if (byKind ? s.Channel.Kind == channel.Kind : s.Channel == channel)
+                {
+                    orders += s.Orders;
+                }
+            }
+
+            return orders;
+        }
+
+        for (var i = 0; i < list.Count; i++)
+        {
+            var s = list[i];
+            if (byKind ? s.Channel.Kind == channel.Kind : s.Channel == channel)
+            {
+                orders += s.Orders;
+            }
+        }
+
+        return orders;
     }
 
     /// <summary>Sums the channel rows matching <paramref name="channel"/>: by kind for well-known kinds (so "web" counts as "online"), else by text.</summary>
