@@ -63,7 +63,7 @@ public sealed class OfferDecisionEngine
         _rules = [.. rules.Rules];
         _budgets = rules.Budgets.ToDictionary(kv => kv.Key, kv => new CampaignBudget(kv.Key, kv.Value), StringComparer.Ordinal);
         _budgetByRule = [.. _rules.Select(r => r.CampaignId is { } c ? _budgets[c] : null)];
-        _roots = [.. _rules.Select(r => r.Eligibility.Root)];
+        _roots = [.. _rules.Select(r => r.Eligibility.EvaluationRoot)];
         _validFromTicks = [.. _rules.Select(r => Math.Max(Ticks(r.ValidFrom, long.MinValue), Ticks(r.Offer.ValidFrom, long.MinValue)))];
         _validUntilTicks = [.. _rules.Select(r => Math.Min(Ticks(r.ValidUntil, long.MaxValue), Ticks(r.Offer.ValidUntil, long.MaxValue)))];
     }

@@ -7,9 +7,11 @@ namespace CemCore.Rules;
 public sealed class CompiledCondition
 {
     private readonly Node _root;
+    private readonly Node _evaluated;
 
     internal CompiledCondition(string? name, Condition definition, Node root)
     {
+        _evaluated = Node.ForEvaluation(root);
         Name = name;
         Definition = definition;
         _root = root;
@@ -28,7 +30,7 @@ public sealed class CompiledCondition
     public bool Evaluate(CustomerContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return _root.Evaluate(context);
+        return _evaluated.Evaluate(context);
     }
 
     /// <summary>Evaluates every operand and returns the trace (allocates; not for the hot path).</summary>
@@ -42,6 +44,9 @@ public sealed class CompiledCondition
     }
 
     internal Node Root => _root;
+
+    /// <summary>Gets the node to call for evaluation (the root with leading references skipped).</summary>
+    internal Node EvaluationRoot => _evaluated;
 
     /// <summary>Returns the canonical text form of the definition.</summary>
     /// <returns>The text.</returns>

@@ -6,13 +6,27 @@ internal abstract class Node
     public abstract bool Evaluate(CustomerContext context);
 
     public abstract ConditionTrace Explain(CustomerContext context);
+
+    /// <summary>Returns the node to call for evaluation only: a reference evaluates exactly as its target, so the hop is skipped (explanations
+    /// still go through the reference, which names it).</summary>
+    public static Node ForEvaluation(Node node)
+    {
+        while (node is RefNode r)
+        {
+            node = r.Target;
+        }
+
+        return node;
+    }
 }
 
 internal sealed class AllNode(Node[] children) : Node
 {
+    private readonly Node[] _evaluated = Array.ConvertAll(children, ForEvaluation);
+
     public override bool Evaluate(CustomerContext context)
     {
-        foreach (var c in children)
+        foreach (var c in _evaluated)
         {
             if (!c.Evaluate(context))
             {
@@ -40,8 +54,8 @@ internal sealed class AllNode(Node[] children) : Node
 /// <summary>The common two-operand <c>all</c>: two direct calls instead of a loop over an array (same trace as <see cref="AllNode"/>).</summary>
 internal sealed class All2Node(Node[] children) : Node
 {
-    private readonly Node _first = children[0];
-    private readonly Node _second = children[1];
+    private readonly Node _first = ForEvaluation(children[0]);
+    private readonly Node _second = ForEvaluation(children[1]);
     private readonly AllNode _general = new(children);
 
     public override bool Evaluate(CustomerContext context) => _first.Evaluate(context) && _second.Evaluate(context);
@@ -52,8 +66,8 @@ internal sealed class All2Node(Node[] children) : Node
 /// <summary>The common two-operand <c>any</c> (same trace as <see cref="AnyNode"/>).</summary>
 internal sealed class Any2Node(Node[] children) : Node
 {
-    private readonly Node _first = children[0];
-    private readonly Node _second = children[1];
+    private readonly Node _first = ForEvaluation(children[0]);
+    private readonly Node _second = ForEvaluation(children[1]);
     private readonly AnyNode _general = new(children);
 
     public override bool Evaluate(CustomerContext context) => _first.Evaluate(context) || _second.Evaluate(context);
@@ -63,9 +77,11 @@ internal sealed class Any2Node(Node[] children) : Node
 
 internal sealed class AnyNode(Node[] children) : Node
 {
+    private readonly Node[] _evaluated = Array.ConvertAll(children, ForEvaluation);
+
     public override bool Evaluate(CustomerContext context)
     {
-        foreach (var c in children)
+        foreach (var c in _evaluated)
         {
             if (c.Evaluate(context))
             {
@@ -92,7 +108,9 @@ internal sealed class AnyNode(Node[] children) : Node
 
 internal sealed class NotNode(Node operand) : Node
 {
-    public override bool Evaluate(CustomerContext context) => !operand.Evaluate(context);
+    private readonly Node _evaluated = ForEvaluation(operand);
+
+    public override bool Evaluate(CustomerContext context) => !_evaluated.Evaluate(context);
 
     public override ConditionTrace Explain(CustomerContext context)
     {
@@ -103,6 +121,8 @@ internal sealed class NotNode(Node operand) : Node
 
 internal sealed class RefNode(string name, Node target) : Node
 {
+    public Node Target => target;
+
     public override bool Evaluate(CustomerContext context) => target.Evaluate(context);
 
     public override ConditionTrace Explain(CustomerContext context)
