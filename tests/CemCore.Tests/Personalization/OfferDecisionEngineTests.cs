@@ -244,6 +244,39 @@ public sealed class OfferDecisionEngineTests
     }
 
     [Fact]
+    public void ValidityWindows_InMixedOffsets_MatchIsValidAtAtEveryBoundary()
+    {
+        // The engine compares precomputed UTC ticks of the rule ∩ offer window; the reference is PersonalizationRule.IsValidAt.
+        var ruleFrom = new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.FromHours(8));    // 01:00 UTC
+        var ruleUntil = new DateTimeOffset(2026, 3, 10, 20, 0, 0, TimeSpan.FromHours(8));  // 12:00 UTC
+        var offerFrom = new DateTimeOffset(2026, 3, 9, 21, 30, 0, TimeSpan.FromHours(-5)); // 02:30 UTC
+        var offerUntil = new DateTimeOffset(2026, 3, 10, 5, 0, 0, TimeSpan.FromHours(-5)); // 10:00 UTC
+        var set = new PersonalizationRuleSetBuilder()
+            .AddOffer(new Offer("o", OfferKind.PercentageDiscount, 5m, offerFrom, offerUntil))
+            .AddRule("r", r => r.When(Condition.Field("churn.probability").AtLeast(0)).Grant("o").ValidBetween(ruleFrom, ruleUntil))
+            .Build();
+        var engine = new OfferDecisionEngine(set);
+        var rule = set.Rules[0];
+        DateTimeOffset[] edges = [ruleFrom, ruleUntil, offerFrom, offerUntil];
+        var checkedInside = 0;
+        foreach (var edge in edges)
+        {
+            foreach (var delta in new long[] { -1, 0, 1 })
+            {
+                foreach (var offset in new[] { TimeSpan.Zero, TimeSpan.FromHours(8), TimeSpan.FromHours(-5) })
+                {
+                    var asOf = edge.AddTicks(delta).ToOffset(offset);
+                    var d = engine.Decide(Context(Profile("W"), asOf).SetChurnProbability(0.1));
+                    Assert.Equal(!rule.IsValidAt(asOf), d.Reason == RuleOutcome.OutsideValidityWindow);
+                    checkedInside += rule.IsValidAt(asOf) ? 1 : 0;
+                }
+            }
+        }
+
+        Assert.True(checkedInside > 0);
+    }
+
+    [Fact]
     public void Stacking_GroupsAndExclusivity()
     {
         var b = new PersonalizationRuleSetBuilder()
