@@ -10,24 +10,46 @@ using CemCore.Primitives;
 namespace CemCore.Cli.Demo;
 
 /// <summary>
-/// Demo section: a campaign run with the standard campaigns over the demo customers, sent through console channels (WeChat, push, SMS,
-/// e-mail). Demo profiles get every consent granted (demo only), mostly Shanghai time with some London customers whose send falls in quiet
-/// hours and is deferred; 5% are held out.
+/// Demo section: a campaign run with the standard campaigns over the generated customers (their own consents, languages and time zones),
+/// with lifecycle stages, returns, surveys and abandoned carts, sent through console channels (WeChat, push, SMS, e-mail); quiet hours
+/// 22:00-08:00, at most 2 promotions a week, 5% held out.
 /// </summary>
 internal static class OffersDemo
 {
     public static void Run(DemoContext context)
     {
         context.Heading("Offers: campaign run");
-        // Every demo customer (buyers and prospects) with every consent granted — demo only; every 7th lives in London.
-        var profiles = context.Customers.Select((c, i) =>
+        // The generated customers with their own consents, languages and time zones; the campaign is sent at 10:00 Shanghai time
+        // (02:00 UTC) on the first day at or after the as-of instant.
+        var sendAt = new DateTimeOffset(context.AsOf.UtcDateTime.Date.AddHours(2), TimeSpan.Zero);
+        if (sendAt < context.AsOf)
         {
-            var p = OfferPlanner.DemoProfile(c.Id, context.AsOf, i);
-            return i % 7 == 6
-                ? new Customers.CustomerProfile(p.Id, p.SignedUpAt, p.Demographics, p.Tags, p.Attributes, p.PreferredChannel, "en-US", "Europe/London", p.Consents)
-                : p;
-        }).ToList();
-        var contexts = OfferPlanner.Contexts(context.Transactions, context.AsOf, profiles, CancellationToken.None);
+            sendAt = sendAt.AddDays(1);
+        }
+
+        var contexts = OfferPlanner.Contexts(context.Transactions, context.AsOf, context.Customers, CancellationToken.None);
+        var surveys = context.Extras.TryGetValue("surveys", out var s) && s is IReadOnlyList<Feedback.SurveyResponse> list
+            ? list.Where(r => r.Timestamp < sendAt).GroupBy(r => r.CustomerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.MaxBy(r => r.Timestamp)!, StringComparer.Ordinal)
+            : [];
+        var carts = context.Extras.TryGetValue("events", out var e) && e is IReadOnlyList<Journeys.InteractionEvent> events
+            ? events.Where(x => x.Touchpoint == Journeys.Touchpoint.Cart && x.Timestamp < sendAt).GroupBy(x => x.CustomerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Max(x => x.Timestamp), StringComparer.Ordinal)
+            : [];
+        for (var i = 0; i < contexts.Count; i++)
+        {
+            var c = contexts[i];
+            var (stage, lastReturn) = (c.LifecycleStage, c.LastReturn);
+            c.Reset(c.Profile, c.Features, sendAt).SetLifecycleStage(stage).SetLastReturn(lastReturn);
+            var id = c.Profile!.Id;
+            if (surveys.TryGetValue(id, out var survey))
+            {
+                c.SetLastSurvey(new Rules.SurveyFact(survey.Nps, survey.Csat, survey.Timestamp));
+            }
+
+            if (carts.TryGetValue(id, out var cartAt) && (c.Features?.LastPurchase is not { } last || cartAt > last))
+            {
+                c.SetCartAbandonedAt(cartAt);
+            }
+        }
 
         var history = new InMemoryContactHistory();
         var settings = new DecisionSettings(
@@ -45,7 +67,7 @@ internal static class OffersDemo
                 }
             }))
             .ToArray();
-        var runner = new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), channels, new InMemorySendLog(), new CouponLedger(), history, new FixedTimeProvider(context.AsOf));
+        var runner = new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), channels, new InMemorySendLog(), new CouponLedger(), history, new FixedTimeProvider(sendAt));
         var result = runner.RunAsync("demo-campaign", context.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), CampaignAudience.Everyone, contexts.ToAsyncEnumerable())
             .GetAwaiter().GetResult();
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using CemCore.Customers;
 using CemCore.Features;
+using CemCore.Feedback;
 using CemCore.Lifecycle;
 using CemCore.Rules;
 using CemCore.Segmentation.RuleSegments;
@@ -19,7 +20,7 @@ internal static class RulesDemo
           "version": 1,
           "conditions": {
             "tier1": { "field": "profile.cityTier", "op": "eq", "value": 1 },
-            "boughtRecently": { "field": "features.lastPurchase", "op": "withinLastDays", "value": 90 }
+            "recentSneakers": { "field": "features.category.sneakers.lastPurchase", "op": "withinLastDays", "value": 90 }
           },
           "segments": [
             { "name": "Tier-1 cities", "kind": "geographic", "when": { "ref": "tier1" } },
@@ -28,15 +29,19 @@ internal static class RulesDemo
                                  { "field": "profile.ageBand", "op": "eq", "value": "25-34" } ] } },
             { "name": "Sneaker fans", "kind": "psychographic",
               "when": { "field": "profile.tags", "op": "contains", "value": "sneakerhead" } },
-            { "name": "Tier-1 sneaker fans", "kind": "mixed", "description": "Sneaker fans in tier-1 cities who bought in the last 90 days",
-              "when": { "all": [ { "ref": "tier1" }, { "ref": "Sneaker fans" }, { "ref": "boughtRecently" } ] } },
+            { "name": "Tier-1 sneaker fans", "kind": "mixed", "description": "Tier-1 city customers who bought sneakers in the last 90 days",
+              "when": { "all": [ { "ref": "tier1" }, { "ref": "recentSneakers" } ] } },
             { "name": "Frequent buyers", "kind": "behavioural",
               "when": { "field": "features.orderCount", "op": "ge", "value": 5 } },
-            { "name": "Lapsed big spenders", "kind": "behavioural", "description": "No purchase for 180 days, at least 400 spent",
+            { "name": "Lapsed big spenders", "kind": "behavioural", "description": "No purchase for 180 days, at least 1000 spent",
               "when": { "all": [ { "field": "features.recencyDays", "op": "gt", "value": 180 },
-                                 { "field": "features.monetaryTotal", "op": "ge", "value": 400 } ] } },
+                                 { "field": "features.monetaryTotal", "op": "ge", "value": 1000 } ] } },
             { "name": "Slipping away", "kind": "behavioural",
-              "when": { "field": "lifecycle.stage", "op": "in", "value": ["Decline", "Dormant"] } }
+              "when": { "field": "lifecycle.stage", "op": "in", "value": ["Decline", "Dormant"] } },
+            { "name": "Unhappy lately", "kind": "psychographic", "description": "CSAT 1-2 or NPS 0-6 in a survey of the last 180 days",
+              "when": { "all": [ { "field": "survey.lastAt", "op": "withinLastDays", "value": 180 },
+                                 { "any": [ { "field": "survey.lastCsat", "op": "le", "value": 2 },
+                                            { "field": "survey.lastNps", "op": "le", "value": 6 } ] } ] } }
           ]
         }
         """;
@@ -45,7 +50,8 @@ internal static class RulesDemo
     {
         context.Heading("Rule-based segments");
         var set = RuleSegmentJson.Load(SegmentsJson);
-        var profiles = Enrich(context.Customers, context.Seed);
+        var profiles = context.Customers;
+        var surveys = LatestSurveys(context);
         var classifier = new LifecycleClassifier();
         var features = context.Features;
         var asOf = context.AsOf;
@@ -53,24 +59,15 @@ internal static class RulesDemo
         var memberships = new bool[profiles.Count * set.Count];
         set.EvaluateBatchParallel(
             profiles.Count,
-            (profiles, features, classifier, asOf),
-            static (s, i, c) =>
-            {
-                var p = s.profiles[i];
-                s.features.TryGet(p.Id, out var f);
-                c.Reset(p, f, s.asOf);
-                if (f is not null)
-                {
-                    c.SetLifecycleStage(s.classifier.Classify(f).Stage);
-                }
-            },
+            (profiles, features, classifier, asOf, surveys),
+            static (s, i, c) => Fill(s.profiles[i], s.features, s.classifier, s.asOf, s.surveys, c),
             memberships);
         var counts = new int[set.Count];
         set.CountMembers(memberships, counts);
 
         var json = new JsonObject { ["customers"] = profiles.Count };
         var segments = new JsonObject();
-        context.Line(string.Create(CultureInfo.InvariantCulture, $"{set.Count} segments over {profiles.Count} customers (demographics and tags are generated for the demo):"));
+        context.Line(string.Create(CultureInfo.InvariantCulture, $"{set.Count} segments over {profiles.Count} customers (lifecycle stages and latest surveys filled in):"));
         for (var i = 0; i < set.Count; i++)
         {
             var s = set.Segments[i];
@@ -80,8 +77,8 @@ internal static class RulesDemo
 
         json["segments"] = segments;
 
-        // Explain one membership of "Lapsed big spenders" (or of the first segment with members).
-        var target = set["Lapsed big spenders"];
+        // Explain one membership of "Tier-1 sneaker fans" (or of the first segment with members).
+        var target = set["Tier-1 sneaker fans"];
         if (counts[target.Index] == 0)
         {
             target = set.Segments.FirstOrDefault(s => counts[s.Index] > 0) ?? target;
@@ -95,13 +92,8 @@ internal static class RulesDemo
             }
 
             var p = profiles[i];
-            features.TryGet(p.Id, out var f);
-            var ctx = new CustomerContext(p, f, asOf);
-            if (f is not null)
-            {
-                ctx.SetLifecycleStage(classifier.Classify(f).Stage);
-            }
-
+            var ctx = new CustomerContext();
+            Fill(p, features, classifier, asOf, surveys, ctx);
             var trace = target.Explain(ctx);
             context.Line(string.Empty);
             context.Line($"Why customer {p.Id} is in \"{target.Name}\":");
@@ -122,22 +114,42 @@ internal static class RulesDemo
         context.Json["rules"] = json;
     }
 
-    /// <summary>The demo data has bare profiles: add seeded city tiers, demographics and tags so every kind of segment has members.</summary>
-    private static List<CustomerProfile> Enrich(IReadOnlyList<CustomerProfile> customers, int seed)
+    private static void Fill(
+        CustomerProfile p,
+        CustomerFeatureSet features,
+        LifecycleClassifier classifier,
+        DateTimeOffset asOf,
+        Dictionary<string, SurveyResponse> surveys,
+        CustomerContext c)
     {
-        var random = new Random(seed ^ 0x5EED);
-        string[] bands = ["18-24", "25-34", "35-44", "45-54", "55+"];
-        string[][] tags = [[], [], ["sneakerhead"], ["outdoor"], ["sneakerhead", "outdoor"], ["beauty"]];
-        var result = new List<CustomerProfile>(customers.Count);
-        foreach (var c in customers)
+        features.TryGet(p.Id, out var f);
+        c.Reset(p, f, asOf);
+        if (f is not null)
         {
-            var demographics = new Demographics(
-                AgeBand: bands[random.Next(bands.Length)],
-                Gender: (Gender)random.Next(4),
-                CityTier: random.Next(1, 5));
-            result.Add(new CustomerProfile(c.Id, c.SignedUpAt, demographics, tags[random.Next(tags.Length)], c.Attributes));
+            c.SetLifecycleStage(classifier.Classify(f).Stage);
         }
 
-        return result;
+        if (surveys.TryGetValue(p.Id, out var s))
+        {
+            c.SetLastSurvey(new SurveyFact(s.Nps, s.Csat, s.Timestamp));
+        }
+    }
+
+    /// <summary>The latest survey answer before as-of of each customer (read-only afterwards, so safe for the parallel batch).</summary>
+    private static Dictionary<string, SurveyResponse> LatestSurveys(DemoContext context)
+    {
+        var latest = new Dictionary<string, SurveyResponse>(StringComparer.Ordinal);
+        if (context.Extras.TryGetValue("surveys", out var o) && o is IEnumerable<SurveyResponse> surveys)
+        {
+            foreach (var s in surveys)
+            {
+                if (s.Timestamp < context.AsOf && (!latest.TryGetValue(s.CustomerId, out var prev) || s.Timestamp > prev.Timestamp))
+                {
+                    latest[s.CustomerId] = s;
+                }
+            }
+        }
+
+        return latest;
     }
 }

@@ -66,4 +66,40 @@ public sealed class DocsExampleTests
         Assert.Equal("✓ all\n  ✓ features.recencyDays > 180 (seen 240)\n  ✓ features.monetaryTotal ≥ 1000 (seen 1500)", why.ToString());
         Assert.Equal([1, 1, 0], counts);
     }
+
+    /// <summary>The segment-set JSON of docs/rules.md ("JSON schema"), verbatim.</summary>
+    private const string DocsSegmentSet = """
+        {
+          "version": 1,
+          "conditions": {
+            "tier1": { "field": "profile.cityTier", "op": "eq", "value": 1 },
+            "recentSneakers": { "field": "features.category.sneakers.lastPurchase", "op": "withinLastDays", "value": 90 }
+          },
+          "segments": [
+            { "name": "Tier-1 cities", "kind": "geographic", "when": { "ref": "tier1" } },
+            { "name": "Women 25-34", "kind": "demographic",
+              "when": { "all": [ { "field": "profile.gender", "op": "eq", "value": "Female" },
+                                 { "field": "profile.ageBand", "op": "eq", "value": "25-34" } ] } },
+            { "name": "Sneakerheads", "kind": "psychographic",
+              "when": { "field": "profile.tags", "op": "containsAny", "value": ["sneakerhead", "runner"] } },
+            { "name": "Tier-1 sneaker fans", "kind": "mixed", "description": "Sneaker buyers of the last 90 days in tier-1 cities",
+              "when": { "all": [ { "ref": "tier1" }, { "ref": "recentSneakers" } ] } },
+            { "name": "Lapsed big spenders", "kind": "behavioural",
+              "when": { "all": [ { "field": "features.recencyDays", "op": "gt", "value": 180 },
+                                 { "field": "features.monetaryTotal", "op": "ge", "value": 1000 } ] } },
+            { "name": "Slipping away", "kind": "behavioural",
+              "when": { "any": [ { "field": "lifecycle.stage", "op": "in", "value": ["Decline", "Dormant"] },
+                                 { "not": { "field": "features.lastPurchase", "op": "withinLastDays", "value": 365 } } ] } }
+          ]
+        }
+        """;
+
+    [Fact]
+    public void DocsSegmentSetJson_Loads()
+    {
+        var set = RuleSegmentJson.Load(DocsSegmentSet);
+        Assert.Equal(6, set.Count);
+        Assert.Equal(SegmentKind.Mixed, set["Tier-1 sneaker fans"].Kind);
+        Assert.Equal(["tier1", "recentSneakers"], set.HelperConditionNames);
+    }
 }
