@@ -15,6 +15,7 @@ public sealed class ErrorContractTests
     [InlineData("clv fit --transactions t.csv --model bgnbd --calibration-end 2024-01-01 --bogus 1")]
     [InlineData("clv predict --transactions t.csv --calibration-end 2024-01-01 --horizon 1 --out o.csv --bogus 1")]
     [InlineData("ab bayes --control 1/10 --treatment 2/10 --bogus 1")]
+    [InlineData("offers --transactions t.csv --as-of 2024-01-01 --out o.csv --bogus 1")]
     public void UnknownOption_Exit2(string commandLine)
     {
         Assert.Contains("--bogus", CliAssert.UsageError(CliRunner.Run(commandLine.Split(' '))), StringComparison.Ordinal);
@@ -29,6 +30,7 @@ public sealed class ErrorContractTests
     [InlineData("clv fit", "transactions")]
     [InlineData("clv predict", "transactions")]
     [InlineData("ab bayes", "control")]
+    [InlineData("offers", "transactions")]
     public void MissingRequiredOption_Exit2(string command, string option)
     {
         var err = CliAssert.UsageError(CliRunner.Run([.. command.Split(' '), "--format", "json"]));
@@ -97,5 +99,32 @@ public sealed class ErrorContractTests
     public void OptionGivenTwice_Exit2()
     {
         Assert.Contains("more than once", CliAssert.UsageError(CliRunner.Run("ab", "bayes", "--control", "1/10", "--control", "2/10", "--treatment", "2/10")), StringComparison.Ordinal);
+    }
+
+    /// <summary>An output path in a missing folder was an internal error (exit 1, stack trace) before OutputPath.Check.</summary>
+    [Theory]
+    [InlineData("features", "--as-of", "2024-02-01", "--out", "{out}")]
+    [InlineData("rfm", "--out", "{out}")]
+    [InlineData("lifecycle", "--as-of", "2024-02-01", "--out", "{out}")]
+    [InlineData("clv", "predict", "--calibration-end", "2024-01-31", "--horizon", "4", "--out", "{out}")]
+    [InlineData("offers", "--as-of", "2024-02-01", "--out", "{out}")]
+    [InlineData("rfm", "--out", "{dir}")]
+    public void OutputInMissingFolder_Exit2(params string[] command)
+    {
+        using var dir = new TempDir();
+        var input = dir.Write("tx.csv", "customer_id,timestamp,amount", "a,2024-01-01,10", "a,2024-01-09,10", "b,2024-01-02,5");
+        var args = command.Select(a => a.Replace("{out}", Path.Combine(dir.Path, "missing", "o.csv"), StringComparison.Ordinal).Replace("{dir}", dir.Path, StringComparison.Ordinal));
+        var err = CliAssert.UsageError(CliRunner.Run([.. args, "--transactions", input, "--format", "json"]));
+        Assert.Contains("--out", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChurnOutputInMissingFolder_Exit2()
+    {
+        using var dir = new TempDir();
+        var data = dir.Write("d.csv", "customer_id,x,y", "a,1,0", "b,2,1", "c,3,0", "d,4,1");
+        var missing = Path.Combine(dir.Path, "missing", "m.json");
+        Assert.Contains("--model-out", CliAssert.UsageError(CliRunner.Run("churn", "train", "--data", data, "--label", "y", "--model-out", missing)), StringComparison.Ordinal);
+        Assert.Contains("--out", CliAssert.UsageError(CliRunner.Run("churn", "score", "--model", missing, "--data", data, "--out", missing)), StringComparison.Ordinal);
     }
 }
