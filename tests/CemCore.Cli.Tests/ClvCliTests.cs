@@ -141,6 +141,7 @@ public sealed class ClvCliTests
         Assert.Contains("--horizon", CliAssert.UsageError(CliRunner.Run("clv", "predict", "--transactions", input, "--calibration-end", CalibrationEnd, "--horizon", "-1", "--out", output)), StringComparison.Ordinal);
         Assert.Contains("--time-unit", CliAssert.UsageError(CliRunner.Run("clv", "fit", "--transactions", input, "--model", "bgnbd", "--calibration-end", CalibrationEnd, "--time-unit", "month")), StringComparison.Ordinal);
         Assert.Contains("--model", CliAssert.UsageError(CliRunner.Run("clv", "predict", "--transactions", input, "--calibration-end", CalibrationEnd, "--horizon", "1", "--model", "gammagamma", "--out", output)), StringComparison.Ordinal);
+        Assert.Contains("calibration end", CliAssert.UsageError(CliRunner.Run("clv", "fit", "--transactions", input, "--model", "bgnbd", "--calibration-end", "2023-12-31")), StringComparison.Ordinal);
         CliAssert.UsageError(CliRunner.Run("clv"));
         CliAssert.UsageError(CliRunner.Run("clv", "explain"));
     }

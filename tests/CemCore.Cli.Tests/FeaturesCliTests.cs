@@ -101,4 +101,27 @@ public sealed class FeaturesCliTests
         Assert.Contains("--time-zone", CliAssert.UsageError(CliRunner.Run("features", "--transactions", input, "--as-of", "2024-01-21", "--out", output, "--time-zone", "Mars/Olympus")), StringComparison.Ordinal);
         Assert.Contains("--as-of", CliAssert.UsageError(CliRunner.Run("features", "--transactions", input, "--as-of", "21/01/2024", "--out", output)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Returns_ReduceMonetary_AndOffsetsAreUtc()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write(
+            "tx.csv",
+            "customer_id,timestamp,amount,order_id,kind,original_order_id,return_reason",
+            "x,2024-01-05T20:00:00+08:00,50.00,o1,purchase,,",
+            "x,2024-01-07,20.00,o2,,,",
+            "x,2024-01-08,15.00,r1,return,o1,size");
+        var output = dir.File("out.csv");
+        Assert.Equal(0, CliRunner.Run("features", "--transactions", input, "--as-of", "2024-01-09", "--out", output).ExitCode);
+        var x = CliAssert.ReadCsv(output).Rows["x"];
+        Assert.Equal("2", x["order_count"]);
+        Assert.Equal("2024-01-05T12:00:00Z", x["first_purchase"]);
+        Assert.Equal(70m, decimal.Parse(x["gross_spend"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(15m, decimal.Parse(x["returned_amount"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(55m, decimal.Parse(x["monetary_total"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("1", x["return_count"]);
+        Assert.Equal(0.5, CliAssert.D(x["return_rate"])); // 1 return / 2 orders
+        Assert.Equal(2.0, CliAssert.D(x["recency_days"])); // the return is not a purchase
+    }
 }

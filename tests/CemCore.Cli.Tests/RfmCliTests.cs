@@ -92,4 +92,31 @@ public sealed class RfmCliTests
         Assert.Contains("--bins", CliAssert.UsageError(CliRunner.Run("rfm", "--transactions", input, "--bins", "0")), StringComparison.Ordinal);
         Assert.Contains("--map", CliAssert.UsageError(CliRunner.Run("rfm", "--transactions", input, "--map", "nope")), StringComparison.Ordinal);
     }
+
+    /// <summary>Returns reduce monetary (docs/rfm.md: purchases minus returns, rounded to cents half to even); a return is not a purchase;
+    /// quoted ids round-trip; offsets are converted to UTC.</summary>
+    [Fact]
+    public void Returns_HalfEvenCents_QuotedIds()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write(
+            "tx.csv",
+            "customer_id,timestamp,amount,order_id,kind,original_order_id,return_reason",
+            "\"x,y\",2024-01-05T20:00:00+08:00,50.00,o1,purchase,,",
+            "\"x,y\",2024-01-07,20.00,o2,,,",
+            "\"x,y\",2024-01-08,15.00,r1,return,o1,size",
+            "\"q\"\"z\",2024-01-06,7.015,o3,,,",
+            "\"q\"\"z\",2024-01-06T10:00:00Z,1.01,o4,,,");
+        var output = dir.File("rfm.csv");
+        var o = CliAssert.JsonOk(CliRunner.Run("rfm", "--transactions", input, "--out", output, "--format", "json"));
+        Assert.Equal(2, (int)o["customers"]!);
+        var lines = File.ReadAllLines(output);
+
+        // As-of: the day after the last row (the return on 2024-01-08) → 2024-01-09T00:00Z.
+        // q"z: last purchase 2024-01-06T10:00Z → 2.58 days → 2; 7.015 + 1.01 = 8.025 → 8.02 (half to even).
+        Assert.StartsWith("\"q\"\"z\",2,2,8.02,", lines[1], StringComparison.Ordinal);
+
+        // x,y: 2 purchases (the return is not one), last purchase 2024-01-07 → 2 days; 50 + 20 − 15 = 55.00.
+        Assert.StartsWith("\"x,y\",2,2,55.00,", lines[2], StringComparison.Ordinal);
+    }
 }
