@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CemCore.Cli.Tests.TestSupport;
+using CemCore.Tests.TestSupport;
 using CemCore.Clv;
 using CemCore.Features;
 using CemCore.Primitives;
