@@ -315,7 +315,7 @@ public sealed class TransactionTableBuilder
 
         var cat = -1;
         category = category.Trim();
-        if (!category.IsEmpty && !_categoryLookup.TryGetValue(category, out cat))
+        if (!category.IsEmpty && (cat = FindFewCategory(category)) < 0 && !_categoryLookup.TryGetValue(category, out cat))
         {
             cat = _categoryNames.Count;
             var name = category.ToString();
@@ -443,6 +443,26 @@ public sealed class TransactionTableBuilder
             _quantity,
             _originalOrder,
             _reason);
+    }
+
+    /// <summary>With few distinct categories (the norm), a linear ordinal scan beats hashing the name; -1 when not found or too many.</summary>
+    private int FindFewCategory(ReadOnlySpan<char> category)
+    {
+        var names = _categoryNames;
+        if (names.Count > 16)
+        {
+            return -1;
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (category.SequenceEqual(names[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private int ChannelIndex(SalesChannel channel)
