@@ -52,7 +52,17 @@ catch (DataFormatException ex)
 }
 catch (ArgumentException ex)
 {
-    Console.Error.WriteLine($"cemcore {args[0]}: {ex.Message}");
+    Console.Error.WriteLine($"cemcore {args[0]}: {OneLine(ex.Message)}");
+    return 2;
+}
+catch (DirectoryNotFoundException ex)
+{
+    Console.Error.WriteLine($"cemcore {args[0]}: {OneLine(ex.Message)}");
+    return 2;
+}
+catch (UnauthorizedAccessException ex)
+{
+    Console.Error.WriteLine($"cemcore {args[0]}: cannot open a path: {OneLine(ex.Message)}");
     return 2;
 }
 catch (FileNotFoundException ex)
@@ -70,3 +80,5 @@ catch (Exception ex)
     Console.Error.WriteLine($"cemcore {args[0]}: internal error: {ex}");
     return 1;
 }
+
+static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -33,7 +33,7 @@ internal static class ChurnCommands
         var c = args.GetDouble("c", LogisticRegressionSettings.DefaultC);
         var holdoutFraction = args.GetDouble("holdout-fraction", 0.2);
         var missing = args.Get("missing") ?? "reject";
-        var modelOut = args.Get("model-out");
+        var modelOut = OutputPath.Check("model-out", args.Get("model-out"));
         args.EnsureAllUsed();
         if (c <= 0)
         {
@@ -162,7 +162,7 @@ internal static class ChurnCommands
         var json = args.Json;
         var modelPath = args.Require("model");
         var dataPath = args.Require("data");
-        var outPath = args.Require("out");
+        var outPath = OutputPath.Check("out", args.Require("out"));
         args.EnsureAllUsed();
         var model = LogisticRegressionModel.FromJson(File.ReadAllText(modelPath));
         var table = ReadTable(dataPath);

@@ -109,7 +109,7 @@ internal static class ClvCommands
 
         var unit = ParseUnit(args.Get("time-unit"));
         var modelName = args.Get("model") ?? "bgnbd";
-        var outPath = args.Require("out");
+        var outPath = OutputPath.Check("out", args.Require("out"));
         var json = args.Json;
         args.EnsureAllUsed();
         if (modelName is not ("bgnbd" or "paretonbd" or "mbgnbd"))

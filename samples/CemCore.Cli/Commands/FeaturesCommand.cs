@@ -28,7 +28,7 @@ internal static class FeaturesCommand
         var json = args.Json;
         var path = args.Require("transactions");
         var date = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
-        var outPath = args.Require("out");
+        var outPath = OutputPath.Check("out", args.Require("out"));
         var unitText = args.Get("time-unit") ?? "day";
         var zoneId = args.Get("time-zone");
         args.EnsureAllUsed();

@@ -25,7 +25,7 @@ internal static class LifecycleCommand
         var json = args.Json;
         var path = args.Require("transactions");
         var date = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
-        var outPath = args.Get("out");
+        var outPath = OutputPath.Check("out", args.Get("out"));
         args.EnsureAllUsed();
 
         var asOf = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);

@@ -33,7 +33,7 @@ internal static class OffersCommand
         var asOfDate = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
         var customersPath = args.Get("customers");
         var rulesPath = args.Get("rules");
-        var outPath = args.Require("out");
+        var outPath = OutputPath.Check("out", args.Require("out"));
         args.EnsureAllUsed();
 
         var asOf = new DateTimeOffset(asOfDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);

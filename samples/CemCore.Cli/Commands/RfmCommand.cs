@@ -26,7 +26,7 @@ internal static class RfmCommand
         var asOfDate = args.GetDate("as-of");
         var bins = args.GetInt("bins", RfmSettings.DefaultBins);
         var mapName = args.Get("map") ?? "rf10";
-        var outPath = args.Get("out");
+        var outPath = OutputPath.Check("out", args.Get("out"));
         args.EnsureAllUsed();
         if (bins is < RfmSettings.MinBins or > RfmSettings.MaxBins)
         {

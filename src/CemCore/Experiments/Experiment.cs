@@ -21,10 +21,7 @@ public sealed class Experiment
     /// <summary>The unit-interval scale 2⁻³².</summary>
     private const double Scale = 1.0 / 4294967296.0;
     private const int StackLimit = 256;
-    private const int FastLimit = 160;
-
-    [ThreadStatic]
-    private static byte[]? t_scratch;
+    private const int FastLimit = 64;
 
     private readonly ulong _seed;
     private readonly double[] _cumulative;
@@ -164,22 +161,14 @@ public sealed class Experiment
 
     internal static ulong Hash(ulong seed, ReadOnlySpan<char> id)
     {
-        // Fast path: ASCII ids (the common case) are narrowed into a per-thread scratch buffer (no zeroing, no allocation after
-        // the thread's first call); anything else goes through Encoding.UTF8.
+        // Fast path: ASCII ids (the common case) are narrowed with the vectorized System.Text.Ascii.FromUtf16 into a small stack
+        // buffer (the UTF-8 bytes of an ASCII id are its ASCII bytes); anything else goes through Encoding.UTF8.
         if (id.Length <= FastLimit)
         {
-            var buffer = t_scratch ??= new byte[FastLimit];
-            var ascii = true;
-            for (var i = 0; i < id.Length; i++)
+            Span<byte> buffer = stackalloc byte[FastLimit];
+            if (Ascii.FromUtf16(id, buffer, out var written) == OperationStatus.Done)
             {
-                var c = id[i];
-                ascii &= c < 0x80;
-                buffer[i] = (byte)(c & 0x7F);
-            }
-
-            if (ascii)
-            {
-                return XxHash64.Hash(buffer.AsSpan(0, id.Length), seed);
+                return XxHash64.Hash(buffer[..written], seed);
             }
         }
 

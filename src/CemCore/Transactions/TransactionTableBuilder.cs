@@ -48,6 +48,7 @@ public sealed class TransactionTableBuilder
     private ReturnReason[] _reason;
     private int _count;
     private bool _built;
+    private long _touched; // sink of TouchOrders' loads
 
     // One-entry caches: exports usually list a customer's rows, and an order's lines, together.
     private string? _lastCustomerId;
@@ -77,7 +78,7 @@ public sealed class TransactionTableBuilder
         _reason = new ReturnReason[capacity];
         _customerLookup = _customers.GetAlternateLookup<ReadOnlySpan<char>>();
         _orders = new SpanKeyMap(capacity);
-        var orders = Math.Max(16, capacity / 2);
+        var orders = Math.Max(16, capacity); // most rows of an export are orders of their own: no resize copies
         _orderCustomer = GC.AllocateUninitializedArray<int>(orders); // every slot below _orderCount is written by NewOrder
         _orderTicks = GC.AllocateUninitializedArray<long>(orders);
         _orderKind = new TransactionKind[orders];
@@ -160,6 +161,34 @@ public sealed class TransactionTableBuilder
         ReadOnlySpan<char> originalOrderId,
         ReturnReason reason)
     {
+        orderId = orderId.Trim();
+        originalOrderId = originalOrderId.Trim();
+        return AddRowHashed(customerId, utcTicks, amount, kind, orderId, orderId.IsEmpty ? 0 : SpanKeyMap.Hash(orderId), channel, category, quantity, discount,
+            originalOrderId, originalOrderId.IsEmpty ? 0 : SpanKeyMap.Hash(originalOrderId), reason);
+    }
+
+    /// <summary>Pre-reads the order-map buckets of a batch of upcoming order-id hashes (see <see cref="SpanKeyMap.Touch"/>).</summary>
+    internal void TouchOrders(ReadOnlySpan<int> hashes) => _touched ^= _orders.Touch(hashes);
+
+    /// <summary>
+    /// <see cref="AddRow"/> with the order ids already trimmed (<see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/>) and hashed with
+    /// <see cref="SpanKeyMap.Hash"/> (any value when the id is empty), so a parser thread can do that work.
+    /// </summary>
+    internal int AddRowHashed(
+        ReadOnlySpan<char> customerId,
+        long utcTicks,
+        decimal amount,
+        TransactionKind kind,
+        ReadOnlySpan<char> orderId,
+        int orderHash,
+        SalesChannel channel,
+        ReadOnlySpan<char> category,
+        int quantity,
+        decimal discount,
+        ReadOnlySpan<char> originalOrderId,
+        int originalHash,
+        ReturnReason reason)
+    {
         if (_built)
         {
             throw new InvalidOperationException("Build() was already called; a TransactionTableBuilder is single-use.");
@@ -197,7 +226,6 @@ public sealed class TransactionTableBuilder
             throw new DataFormatException("The kind must be Purchase or Return.", null, row, "kind");
         }
 
-        originalOrderId = originalOrderId.Trim();
         if (kind == TransactionKind.Return && originalOrderId.IsEmpty)
         {
             throw new DataFormatException("A return must name the order it refunds.", null, row, "original_order_id");
@@ -232,9 +260,7 @@ public sealed class TransactionTableBuilder
             _lastCustomerId = _customerIds[c];
         }
 
-        orderId = orderId.Trim();
         int o;
-        int orderHash;
         if (orderId.IsEmpty)
         {
             o = NewOrder(c, utcTicks, kind, row, seen: true);
@@ -244,7 +270,7 @@ public sealed class TransactionTableBuilder
         {
             o = _lastOrder; // the next line of the previous row's order: no lookup
         }
-        else if (_orders.TryGetValue(orderId, orderHash = SpanKeyMap.Hash(orderId), out o))
+        else if (_orders.TryGetValue(orderId, orderHash, out o))
         {
             if (!_orderSeen[o])
             {
@@ -280,16 +306,16 @@ public sealed class TransactionTableBuilder
         var original = -1;
         if (kind == TransactionKind.Return)
         {
-            if (!_orders.TryGetValue(originalOrderId, out original))
+            if (!_orders.TryGetValue(originalOrderId, originalHash, out original))
             {
                 original = NewOrder(-1, 0, TransactionKind.Purchase, row, seen: false);
-                _orders.Add(originalOrderId, original);
+                _orders.Add(originalOrderId, originalHash, original);
             }
         }
 
         var cat = -1;
         category = category.Trim();
-        if (!category.IsEmpty && !_categoryLookup.TryGetValue(category, out cat))
+        if (!category.IsEmpty && (cat = FindFewCategory(category)) < 0 && !_categoryLookup.TryGetValue(category, out cat))
         {
             cat = _categoryNames.Count;
             var name = category.ToString();
@@ -417,6 +443,26 @@ public sealed class TransactionTableBuilder
             _quantity,
             _originalOrder,
             _reason);
+    }
+
+    /// <summary>With few distinct categories (the norm), a linear ordinal scan beats hashing the name; -1 when not found or too many.</summary>
+    private int FindFewCategory(ReadOnlySpan<char> category)
+    {
+        var names = _categoryNames;
+        if (names.Count > 16)
+        {
+            return -1;
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (category.SequenceEqual(names[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private int ChannelIndex(SalesChannel channel)

@@ -188,13 +188,14 @@ public static class CsvTransactionReader
             foreach (var batch in full.GetConsumingEnumerable(token))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                builder.TouchOrders(batch.OrderHash.AsSpan(0, batch.Count)); // overlap the batch's hash-map cache misses
                 for (var i = 0; i < batch.Count; i++)
                 {
                     lines.Add(rows + 1, batch.Line[i]);
                     try
                     {
-                        builder.AddRow(batch.Customer(i), batch.Ticks[i], batch.Amount[i], batch.Kind[i], batch.Order(i), batch.Channel[i], batch.Category(i),
-                            batch.Quantity[i], batch.Discount[i], batch.Original(i), batch.Reason[i]);
+                        builder.AddRowHashed(batch.Customer(i), batch.Ticks[i], batch.Amount[i], batch.Kind[i], batch.Order(i), batch.OrderHash[i], batch.Channel[i],
+                            batch.Category(i), batch.Quantity[i], batch.Discount[i], batch.Original(i), batch.OriginalHash[i], batch.Reason[i]);
                     }
                     catch (DataFormatException ex)
                     {
@@ -248,6 +249,12 @@ public static class CsvTransactionReader
 
         public SalesChannel[] Channel { get; } = new SalesChannel[Capacity];
 
+        /// <summary>Gets the <see cref="SpanKeyMap.Hash"/> of each trimmed order id (0 when empty), computed on the parser thread.</summary>
+        public int[] OrderHash { get; } = new int[Capacity];
+
+        /// <summary>Gets the <see cref="SpanKeyMap.Hash"/> of each trimmed original order id (0 when empty).</summary>
+        public int[] OriginalHash { get; } = new int[Capacity];
+
         public ReadOnlySpan<char> Customer(int i) => Text(i, 0);
 
         public ReadOnlySpan<char> Order(int i) => Text(i, 1);
@@ -274,10 +281,14 @@ public static class CsvTransactionReader
             Kind[i] = row.Kind;
             Reason[i] = row.Reason;
             Channel[i] = row.Channel;
+            var order = row.OrderId.Trim();
+            var original = row.OriginalOrderId.Trim();
+            OrderHash[i] = order.IsEmpty ? 0 : SpanKeyMap.Hash(order);
+            OriginalHash[i] = original.IsEmpty ? 0 : SpanKeyMap.Hash(original);
             Store(i, 0, row.Customer);
-            Store(i, 1, row.OrderId);
+            Store(i, 1, order);
             Store(i, 2, row.Category);
-            Store(i, 3, row.OriginalOrderId);
+            Store(i, 3, original);
             Count++;
         }
 

@@ -1,24 +1,25 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CemCore.Cli.Tests.TestSupport;
+using CemCore.Tests.TestSupport;
 using CemCore.Clv;
 using CemCore.Features;
 using CemCore.Primitives;
 using CemCore.Sources.Csv;
-using CemCore.Tests.TestSupport;
 
-namespace CemCore.Tests.Clv;
+namespace CemCore.Cli.Tests;
 
 /// <summary>
 /// The CLI path end to end: the CDNOW log converted at test time into a temporary customer_id,timestamp,amount CSV (never committed),
-/// read by <see cref="CsvTransactionReader"/>, split at 1997-09-30 inclusive, fitted. Published values: FHL (2005), see <see cref="BtydFitTests"/>.
+/// read by <see cref="CsvTransactionReader"/>, split at 1997-09-30 inclusive, fitted. Published values: Fader, Hardie &amp; Lee (2005), "Counting your customers the easy way" (BG/NBD) and "RFM and CLV" (Pareto/NBD, Gamma-Gamma).
+/// Moved from CemCore.Tests: here the CLI is always built by the project reference, so the CLI tests never skip for a missing build.
 /// </summary>
-public sealed class ClvCliTests
+public sealed class ClvCdnowCliTests
 {
     [ReferenceDataFact]
     public void CsvPath_CdnowLog_ReproducesPublishedBgNbd()
     {
-        var path = ClvTestData.CdnowCsvTempFile();
+        var path = CdnowCsvTempFile();
         try
         {
             var table = CsvTransactionReader.ReadTable(path);
@@ -36,13 +37,13 @@ public sealed class ClvCliTests
         }
     }
 
-    [CliFact]
+    [ReferenceDataFact]
     public void Cli_FitJson_Cdnow_PublishedValues()
     {
-        var path = ClvTestData.CdnowCsvTempFile();
+        var path = CdnowCsvTempFile();
         try
         {
-            var (code, stdout, stderr) = RunCli("clv", "fit", "--transactions", path, "--model", "paretonbd", "--calibration-end", "1997-09-30", "--format", "json");
+            var (code, stdout, stderr) = Run("clv", "fit", "--transactions", path, "--model", "paretonbd", "--calibration-end", "1997-09-30", "--format", "json");
             Assert.True(code == 0, stderr);
             var o = JsonNode.Parse(stdout)!.AsObject();
             Assert.Equal("paretonbd", (string)o["model"]!);
@@ -54,7 +55,7 @@ public sealed class ClvCliTests
             Assert.Equal(11.669, (double)o["parameters"]!["beta"]!, 0.0005);
             Assert.Equal(-9595.0, (double)o["logLikelihood"]!, 0.05);
 
-            var gg = JsonNode.Parse(RunCli("clv", "fit", "--transactions", path, "--model", "gammagamma", "--calibration-end", "1997-09-30", "--format", "json").Stdout)!;
+            var gg = JsonNode.Parse(Run("clv", "fit", "--transactions", path, "--model", "gammagamma", "--calibration-end", "1997-09-30", "--format", "json").Stdout)!;
             Assert.Equal(6.25, (double)gg["parameters"]!["p"]!, 0.005);
             Assert.Equal(3.74, (double)gg["parameters"]!["q"]!, 0.005);
             Assert.Equal(15.44, (double)gg["parameters"]!["gamma"]!, 0.005);
@@ -66,14 +67,14 @@ public sealed class ClvCliTests
         }
     }
 
-    [CliFact]
+    [ReferenceDataFact]
     public void Cli_Predict_WritesCsv_AndBadUsageExits2()
     {
-        var path = ClvTestData.CdnowCsvTempFile();
+        var path = CdnowCsvTempFile();
         var outPath = Path.ChangeExtension(path, ".out.csv");
         try
         {
-            var (code, _, stderr) = RunCli("clv", "predict", "--transactions", path, "--calibration-end", "1997-09-30", "--horizon", "39", "--out", outPath);
+            var (code, _, stderr) = Run("clv", "predict", "--transactions", path, "--calibration-end", "1997-09-30", "--horizon", "39", "--out", outPath);
             Assert.True(code == 0, stderr);
             var lines = File.ReadAllLines(outPath);
             Assert.Equal("customer_id,frequency,recency,T,p_alive,expected_purchases", lines[0]);
@@ -85,9 +86,9 @@ public sealed class ClvCliTests
             Assert.Equal(model.ProbabilityAlive(2, 213 / 7.0, 272 / 7.0), double.Parse(row[4], CultureInfo.InvariantCulture), 1e-3);
             Assert.Equal(model.ConditionalExpectedPurchases(39, 2, 213 / 7.0, 272 / 7.0), double.Parse(row[5], CultureInfo.InvariantCulture), 1e-3);
 
-            Assert.Equal(2, RunCli("clv", "fit", "--transactions", path, "--model", "nope", "--calibration-end", "1997-09-30").Code);
-            Assert.Equal(2, RunCli("clv", "predict", "--transactions", path, "--calibration-end", "1997-09-30", "--out", outPath).Code);
-            Assert.Equal(2, RunCli("clv", "fit", "--transactions", path, "--model", "bgnbd", "--calibration-end", "1990-01-01").Code);
+            Assert.Equal(2, Run("clv", "fit", "--transactions", path, "--model", "nope", "--calibration-end", "1997-09-30").Code);
+            Assert.Equal(2, Run("clv", "predict", "--transactions", path, "--calibration-end", "1997-09-30", "--out", outPath).Code);
+            Assert.Equal(2, Run("clv", "fit", "--transactions", path, "--model", "bgnbd", "--calibration-end", "1990-01-01").Code);
         }
         finally
         {
@@ -96,44 +97,30 @@ public sealed class ClvCliTests
         }
     }
 
-    internal static string? CliDll()
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
-        // artifacts/bin/CemCore.Tests/<config>/ → artifacts/bin/CemCore.Cli/<config>/CemCore.Cli.dll
-        var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var config = dir.Name;
-        var path = Path.Combine(dir.Parent!.Parent!.FullName, "CemCore.Cli", config, "CemCore.Cli.dll");
-        return File.Exists(path) ? path : null;
+        var r = CliRunner.Run(args);
+        return (r.ExitCode, r.StdOut, r.StdErr);
     }
 
-    private static (int Code, string Stdout, string Stderr) RunCli(params string[] args)
+    /// <summary>The CDNOW sample log as a temporary customer_id,timestamp,amount CSV (copy of CemCore.Tests' ClvTestData.CdnowCsvTempFile).</summary>
+    private static string CdnowCsvTempFile()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(CliDll()!);
-        foreach (var a in args)
+        var path = Path.Combine(Path.GetTempPath(), $"cemcore-clv-{Guid.NewGuid():N}.csv");
+        using var w = new StreamWriter(path);
+        w.WriteLine("customer_id,timestamp,amount");
+        foreach (var line in File.ReadLines(ReferenceData.PathOf("cdnow", "CDNOW_sample.txt")))
         {
-            psi.ArgumentList.Add(a);
+            var p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (p.Length < 5)
+            {
+                continue;
+            }
+
+            var id = int.Parse(p[1], CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
+            w.WriteLine($"{id},{p[2][..4]}-{p[2][4..6]}-{p[2][6..]},{p[4]}");
         }
 
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.GetAwaiter().GetResult(), stderr);
-    }
-}
-
-/// <summary>Runs only when the reference data is available and the CLI has been built (dotnet build samples/CemCore.Cli).</summary>
-public sealed class CliFactAttribute : FactAttribute
-{
-    public CliFactAttribute()
-    {
-        if (ReferenceData.Root is null)
-        {
-            Skip = ReferenceData.SkipReason;
-        }
-        else if (ClvCliTests.CliDll() is null)
-        {
-            Skip = "Build samples/CemCore.Cli (same configuration) to run the CLI end-to-end tests.";
-        }
+        return path;
     }
 }
