@@ -137,9 +137,18 @@ public static class RfmScorer
             RfmCutPoint[] rc, fc, mc;
             if (settings.Binning == RfmBinning.RankQuantile)
             {
-                rc = count == 0 ? [] : RankBins(recencyDays, purchasers, ids, q, rb);
-                fc = count == 0 ? [] : RankBins(frequency, purchasers, ids, q, fb);
-                mc = count == 0 ? [] : RankBins(monetary, purchasers, ids, q, mb);
+                if (count >= ParallelThreshold && Environment.ProcessorCount > 1)
+                {
+                    // The three rankings are independent: run them on the thread pool (identical results; spans are
+                    // copied to arrays because lambdas cannot capture them).
+                    (rc, fc, mc) = RankBinsParallel(recencyDays, frequency, monetary, purchasers, ids, q, rentedBins, n);
+                }
+                else
+                {
+                    rc = count == 0 ? [] : RankBins(recencyDays, purchasers, ids, q, rb);
+                    fc = count == 0 ? [] : RankBins(frequency, purchasers, ids, q, fb);
+                    mc = count == 0 ? [] : RankBins(monetary, purchasers, ids, q, mb);
+                }
             }
             else
             {
@@ -168,6 +177,31 @@ public static class RfmScorer
             ArrayPool<int>.Shared.Return(rentedIdx);
             ArrayPool<byte>.Shared.Return(rentedBins);
         }
+    }
+
+    /// <summary>Purchaser count from which the three rankings run in parallel.</summary>
+    internal const int ParallelThreshold = 16_384;
+
+    private static (RfmCutPoint[] R, RfmCutPoint[] F, RfmCutPoint[] M) RankBinsParallel(
+        ReadOnlySpan<double> recencyDays,
+        ReadOnlySpan<double> frequency,
+        ReadOnlySpan<double> monetary,
+        ReadOnlySpan<int> purchasers,
+        string[]? ids,
+        int q,
+        byte[] bins,
+        int n)
+    {
+        var r = recencyDays.ToArray();
+        var f = frequency.ToArray();
+        var m = monetary.ToArray();
+        var p = purchasers.ToArray();
+        RfmCutPoint[] rc = [], fc = [], mc = [];
+        Parallel.Invoke(
+            () => mc = RankBins(m, p, ids, q, bins.AsSpan(2 * n, n)),
+            () => rc = RankBins(r, p, ids, q, bins.AsSpan(0, n)),
+            () => fc = RankBins(f, p, ids, q, bins.AsSpan(n, n)));
+        return (rc, fc, mc);
     }
 
     private static RfmCutPoint[] ThresholdBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, IReadOnlyList<double> cuts, Span<byte> bins)

@@ -375,4 +375,19 @@ public sealed class RfmKernelTests
         RfmScorer.Score(recency, frequency, monetary, ids, new RfmSettings(7), scores);
         Assert.Equal(RfmTestData.Naive(ids, recency, frequency, monetary, 7), scores);
     }
+
+    [Fact]
+    public void Score_AboveParallelThreshold_EqualsNaiveOracle()
+    {
+        // Above RfmScorer.ParallelThreshold purchasers the three rankings run in parallel: same scores as the oracle.
+        var random = new Random(12);
+        var n = RfmScorer.ParallelThreshold * 2 + 17;
+        var ids = Enumerable.Range(0, n).Select(i => "C" + ((i * 7919) % 1_000_003).ToString(CultureInfo.InvariantCulture)).ToArray();
+        var recency = Enumerable.Range(0, n).Select(_ => (double)random.Next(400)).ToArray();
+        var frequency = Enumerable.Range(0, n).Select(i => i % 97 == 0 ? 0.0 : 1 + random.Next(12)).ToArray();
+        var monetary = Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * 900, 2)).ToArray();
+        var scores = new RfmScore[n];
+        RfmScorer.Score(recency, frequency, monetary, ids, new RfmSettings(5), scores);
+        Assert.Equal(RfmTestData.Naive(ids, recency, frequency, monetary, 5), scores);
+    }
 }
