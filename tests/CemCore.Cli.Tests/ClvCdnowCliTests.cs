@@ -103,7 +103,7 @@ public sealed class ClvCdnowCliTests
         return (r.ExitCode, r.StdOut, r.StdErr);
     }
 
-    /// <summary>The CDNOW sample log as a temporary customer_id,timestamp,amount CSV (copy of CemCore.Tests' ClvTestData.CdnowCsvTempFile).</summary>
+    /// <summary>The CDNOW sample log as a temporary customer_id,timestamp,amount CSV .</summary>
     private static string CdnowCsvTempFile()
     {
         var path = Path.Combine(Path.GetTempPath(), $"cemcore-clv-{Guid.NewGuid():N}.csv");

@@ -91,6 +91,19 @@ public sealed class AddCemCoreTests
     }
 
     [Fact]
+    public async Task SnapshotService_TwoSources_ReadsBoth()
+    {
+        var services = new ServiceCollection();
+        services.AddCemCore().AddTransactionSource<FakeTransactions>().AddTransactionSource<OtherTransactions>();
+        using var provider = services.BuildServiceProvider();
+        var features = await provider.GetRequiredService<FeatureSnapshotService>().ComputeAsync(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
+        Assert.True(features.TryGet("c1", out var c1));
+        Assert.Equal(3, c1.OrderCount);
+        Assert.True(features.TryGet("c2", out var c2));
+        Assert.Equal(7m, c2.MonetaryTotal);
+    }
+
+    [Fact]
     public void SnapshotService_WithoutSource_FailsWithClearMessage()
     {
         var services = new ServiceCollection();
@@ -118,6 +131,15 @@ public sealed class AddCemCoreTests
                     yield return t;
                 }
             }
+        }
+    }
+
+    private sealed class OtherTransactions : ITransactionSource
+    {
+        public async IAsyncEnumerable<Transaction> ReadTransactionsAsync(TimeWindow window, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            yield return new Transaction("x1", "c2", new DateTimeOffset(2025, 4, 2, 0, 0, 0, TimeSpan.Zero), 7m);
         }
     }
 

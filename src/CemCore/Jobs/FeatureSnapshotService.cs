@@ -46,21 +46,24 @@ public sealed class FeatureSnapshotService
     {
         var now = _timeProvider.GetUtcNow();
         var instant = asOf ?? new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        var builder = new TransactionTableBuilder();
-        long n = 0;
-        foreach (var source in _sources)
+        ITransactionSource source = _sources.Length == 1 ? _sources[0] : new ConcatenatedSource(_sources);
+        return await FeatureExtractor.ComputeAsync(source, instant, _settings, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads several sources one after another as one.</summary>
+    private sealed class ConcatenatedSource(ITransactionSource[] sources) : ITransactionSource
+    {
+        public async IAsyncEnumerable<Transaction> ReadTransactionsAsync(
+            TimeWindow window,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            await foreach (var t in source.ReadTransactionsAsync(new TimeWindow(null, instant), cancellationToken).ConfigureAwait(false))
+            foreach (var source in sources)
             {
-                builder.Add(t);
-                if ((++n & 4095) == 0)
+                await foreach (var t in source.ReadTransactionsAsync(window, cancellationToken).ConfigureAwait(false))
                 {
-                    progress?.Report(new OperationProgress("read", n, null));
+                    yield return t;
                 }
             }
         }
-
-        progress?.Report(new OperationProgress("read", n, n));
-        return FeatureExtractor.Compute(builder.Build(), instant, _settings, progress, cancellationToken);
     }
 }

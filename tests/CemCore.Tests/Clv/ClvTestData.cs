@@ -78,25 +78,4 @@ internal static class ClvTestData
 
         return builder.Build();
     }
-
-    /// <summary>Writes the CDNOW log as a temporary customer_id,timestamp,amount CSV (for CLI tests) and returns its path.</summary>
-    public static string CdnowCsvTempFile()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"cemcore-clv-{Guid.NewGuid():N}.csv");
-        using var w = new StreamWriter(path);
-        w.WriteLine("customer_id,timestamp,amount");
-        foreach (var line in File.ReadLines(ReferenceData.PathOf("cdnow", "CDNOW_sample.txt")))
-        {
-            var p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (p.Length < 5)
-            {
-                continue;
-            }
-
-            var id = int.Parse(p[1], CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
-            w.WriteLine($"{id},{p[2][..4]}-{p[2][4..6]}-{p[2][6..]},{p[4]}");
-        }
-
-        return path;
-    }
 }
