@@ -1,84 +1,22 @@
+using System.CommandLine;
 using CemCore.Cli;
+using CemCore.Cli.CommandLine;
 using CemCore.Cli.Commands;
-using CemCore.Sources;
 
-// cemcore: the CemCore sample CLI. Exit codes: 0 ok, 2 bad input or usage (message on stderr), 1 internal error.
-var commands = new Dictionary<string, Func<CliArgs, CancellationToken, Task<int>>>(StringComparer.Ordinal)
-{
-    ["demo"] = DemoCommand.RunAsync,
-    ["features"] = FeaturesCommand.RunAsync,
-    ["rfm"] = RfmCommand.RunAsync,
-    ["lifecycle"] = LifecycleCommand.RunAsync,
-    ["churn"] = ChurnCommands.RunAsync,
-    ["clv"] = ClvCommands.RunAsync,
-    ["ab"] = AbCommands.RunAsync,
-    ["offers"] = OffersCommand.RunAsync,
-};
+// cemcore: the CemCore sample CLI (System.CommandLine). Exit codes: 0 ok, 2 bad input or usage (one line on stderr),
+// 1 internal error. `cemcore --help`, `cemcore <command> --help`, `cemcore --version`; completion through `dotnet-suggest`.
+var root = new RootCommand("cemcore: retail customer-experience analytics on CSV files (CemCore sample CLI).") { HelpName = "cemcore" };
 
-if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-{
-    Console.Out.WriteLine("usage: cemcore <command> [options]");
-    Console.Out.WriteLine("commands: " + string.Join(", ", commands.Keys));
-    Console.Out.WriteLine("common options: --format json|text");
-    return args.Length == 0 ? 2 : 0;
-}
+// Commands still on the hand-written CliArgs grammar (being moved to System.CommandLine options, issue #16).
+root.Add(LegacyCommand.Create("demo", "Run the whole pipeline on built-in synthetic data.", DemoCommand.RunAsync));
+root.Add(LegacyCommand.Create("features", "Per-customer features from a transactions CSV.", FeaturesCommand.RunAsync));
+root.Add(LegacyCommand.Create("rfm", "RFM scores and segments.", RfmCommand.RunAsync));
+root.Add(LegacyCommand.Create("lifecycle", "Lifecycle stage of every customer.", LifecycleCommand.RunAsync));
+root.Add(LegacyCommand.Create("churn", "Train and score churn models (train|score).", ChurnCommands.RunAsync));
+root.Add(LegacyCommand.Create("clv", "BTYD customer-lifetime-value models (fit|predict).", ClvCommands.RunAsync));
+root.Add(LegacyCommand.Create("ab", "A/B statistics (proportions|means|sample-size|bayes|srm).", AbCommands.RunAsync));
+root.Add(LegacyCommand.Create("offers", "Personalized offers with previews and reasons.", OffersCommand.RunAsync));
 
-if (!commands.TryGetValue(args[0], out var run))
-{
-    Console.Error.WriteLine($"cemcore: unknown command '{args[0]}'. Commands: {string.Join(", ", commands.Keys)}.");
-    return 2;
-}
+// Commands on System.CommandLine options: add `root.Add(XCommand.Create());` here (see CommandLine/README.md).
 
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cts.Cancel();
-};
-
-try
-{
-    return await run(new CliArgs(args[1..]), cts.Token).ConfigureAwait(false);
-}
-catch (UsageException ex)
-{
-    Console.Error.WriteLine($"cemcore {args[0]}: {ex.Message}");
-    return 2;
-}
-catch (DataFormatException ex)
-{
-    Console.Error.WriteLine($"cemcore {args[0]}: {ex.Message}");
-    return 2;
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine($"cemcore {args[0]}: {OneLine(ex.Message)}");
-    return 2;
-}
-catch (DirectoryNotFoundException ex)
-{
-    Console.Error.WriteLine($"cemcore {args[0]}: {OneLine(ex.Message)}");
-    return 2;
-}
-catch (UnauthorizedAccessException ex)
-{
-    Console.Error.WriteLine($"cemcore {args[0]}: cannot open a path: {OneLine(ex.Message)}");
-    return 2;
-}
-catch (FileNotFoundException ex)
-{
-    Console.Error.WriteLine($"cemcore {args[0]}: file not found: {ex.FileName}");
-    return 2;
-}
-catch (OperationCanceledException)
-{
-    Console.Error.WriteLine($"cemcore {args[0]}: cancelled.");
-    return 1;
-}
-catch (Exception ex)
-{
-    Console.Error.WriteLine($"cemcore {args[0]}: internal error: {ex}");
-    return 1;
-}
-
-static string OneLine(string message) => message.ReplaceLineEndings(" ");
+return await CliHost.RunAsync(root, args).ConfigureAwait(false);

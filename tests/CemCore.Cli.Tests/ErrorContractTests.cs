@@ -91,7 +91,7 @@ public sealed class ErrorContractTests
         Assert.Contains("unknown command", CliAssert.UsageError(CliRunner.Run("frobnicate")), StringComparison.Ordinal);
         var help = CliRunner.Run("--help");
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("usage: cemcore", help.StdOut, StringComparison.Ordinal);
+        Assert.Contains("cemcore [command] [options]", help.StdOut, StringComparison.Ordinal);
         Assert.Equal(2, CliRunner.Run().ExitCode);
     }
 

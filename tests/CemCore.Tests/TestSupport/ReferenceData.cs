@@ -8,13 +8,38 @@ public static class ReferenceData
 {
     public const string Variable = "CEMCORE_REFERENCE_DATA";
 
-    /// <summary>Gets the reference-data folder, or null when the variable is unset.</summary>
+    /// <summary>
+    /// Gets the reference-data folder, or null when the variable is unset. A relative value (README: <c>../shared/data</c>) is
+    /// resolved against the repository root (the folder holding CemCore.sln), not against the test binary's folder.
+    /// </summary>
     public static string? Root
     {
         get
         {
             var root = Environment.GetEnvironmentVariable(Variable);
-            return string.IsNullOrWhiteSpace(root) ? null : Path.GetFullPath(root);
+            if (string.IsNullOrWhiteSpace(root))
+            {
+                return null;
+            }
+
+            return Path.IsPathRooted(root) ? Path.GetFullPath(root) : Path.GetFullPath(Path.Combine(RepositoryRoot, root));
+        }
+    }
+
+    /// <summary>Gets the repository root: the nearest folder above the test binary that holds CemCore.sln.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "CemCore.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            return Directory.GetCurrentDirectory();
         }
     }
 
@@ -23,7 +48,9 @@ public static class ReferenceData
     {
         var root = Root ?? throw new InvalidOperationException($"{Variable} is not set.");
         var path = Path.Combine([root, .. parts]);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Reference file missing under {Variable}.", path);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"Reference file missing: {path} ({Variable}={Environment.GetEnvironmentVariable(Variable)}, resolved to {root}).", path);
     }
 
     /// <summary>The skip reason when the data is not available.</summary>

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using CemCore.Sources;
+
+namespace CemCore.Cli.CommandLine;
+
+/// <summary>
+/// Parses and invokes the command tree with the CLI's error contract: a parse error or bad input prints one line on stderr
+/// (<c>cemcore &lt;command&gt;: message</c>) and exits 2; an internal error exits 1; Ctrl+C cancels the command's token.
+/// </summary>
+internal static class CliHost
+{
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        if (args.Length == 0)
+        {
+            await root.Parse(["--help"]).InvokeAsync().ConfigureAwait(false);
+            return 2;
+        }
+
+        var parse = root.Parse(args);
+        var name = CommandPath(parse);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            if (parse.CommandResult.Command is RootCommand && !args[0].StartsWith('-'))
+            {
+                var names = string.Join(", ", root.Subcommands.Select(c => c.Name));
+                Console.Error.WriteLine($"cemcore: unknown command '{args[0]}'. Commands: {names}.");
+                return 2;
+            }
+
+            Console.Error.WriteLine($"{name}: {OneLine(parse.Errors[0].Message)}");
+            return 2;
+        }
+
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+
+        try
+        {
+            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            return Fail(name, ex.Message);
+        }
+        catch (DataFormatException ex)
+        {
+            return Fail(name, ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            return Fail(name, ex.Message);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            return Fail(name, ex.Message);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return Fail(name, "cannot open a path: " + ex.Message);
+        }
+        catch (FileNotFoundException ex)
+        {
+            return Fail(name, "file not found: " + ex.FileName);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"{name}: cancelled.");
+            return 1;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"{name}: internal error: {ex}");
+            return 1;
+        }
+    }
+
+    private static int Fail(string name, string message)
+    {
+        Console.Error.WriteLine($"{name}: {OneLine(message)}");
+        return 2;
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var parts = new List<string>();
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            parts.Add(r.Command is RootCommand ? "cemcore" : r.Command.Name);
+        }
+
+        parts.Reverse();
+        return parts.Count > 2 && parse.CommandResult.Command is not RootCommand && IsLegacy(parse) ? string.Join(' ', parts[..2]) : string.Join(' ', parts);
+    }
+
+    private static bool IsLegacy(ParseResult parse) => parse.CommandResult.Command.TreatUnmatchedTokensAsErrors is false;
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}
+
+/// <summary>Bridges a command written against <see cref="CliArgs"/>: its tokens are passed through unparsed.</summary>
+internal static class LegacyCommand
+{
+    public static Command Create(string name, string description, Func<CliArgs, CancellationToken, Task<int>> run)
+    {
+        var command = new Command(name, description) { TreatUnmatchedTokensAsErrors = false };
+        command.SetAction((parse, ct) => run(new CliArgs(parse.UnmatchedTokens), ct));
+        return command;
+    }
+}
