@@ -5,7 +5,7 @@ namespace CemCore.Segmentation.Rfm;
 
 /// <summary>
 /// One boundary between two adjacent bins: a customer with value <c>v</c> and id <c>s</c> is at or below the boundary when
-/// <c>v &lt; Value</c>, or <c>v == Value</c> and (<see cref="TieBreakId"/> is <see langword="null"/> or <c>s ≤ TieBreakId</c> in ordinal order).
+/// <c>v &lt; Value</c>, or <c>v == Value</c> and (<see cref="TieBreakId"/> is <see langword="null"/> or <c>s ≤ TieBreakId</c> in customer-id order: integer-like ids numerically and first, other ids ordinally).
 /// </summary>
 /// <remarks>The default value is a boundary at 0 without tie-break.</remarks>
 /// <param name="Value">The value of the last customer in the lower bin (rank quantiles) or the cut-point itself (thresholds).</param>
@@ -18,7 +18,7 @@ public readonly record struct RfmCutPoint(double Value, string? TieBreakId)
     /// <param name="customerId">The id, or <see langword="null"/> (then a tie counts as at or below).</param>
     /// <returns><see langword="true"/> when the customer belongs to a higher bin.</returns>
     public bool IsBelow(double value, string? customerId) =>
-        value > Value || (value == Value && TieBreakId is not null && customerId is not null && string.CompareOrdinal(customerId, TieBreakId) > 0);
+        value > Value || (value == Value && TieBreakId is not null && customerId is not null && CustomerIdOrder.Compare(customerId, TieBreakId) > 0);
 }
 
 /// <summary>

@@ -174,7 +174,7 @@ public sealed class RfmPartial
         public int CompareTo(Entry other)
         {
             var c = Value.CompareTo(other.Value);
-            return c != 0 ? c : string.CompareOrdinal(Id, other.Id);
+            return c != 0 ? c : CustomerIdOrder.Compare(Id, other.Id);
         }
     }
 }

@@ -6,8 +6,8 @@ namespace CemCore.Segmentation.Rfm;
 /// Computes RFM scores and segments for a population of customers.
 /// </summary>
 /// <remarks>
-/// <para><b>Rank quantiles</b> (default): per measure, customers with purchases are ranked by value with ties broken by customer id in
-/// ordinal order (lower id, lower rank) — pandas <c>s.rank(method="first")</c> on a frame sorted by id — and ranks 1..n are cut into
+/// <para><b>Rank quantiles</b> (default): per measure, customers with purchases are ranked by value with ties broken by customer id
+/// (lower id, lower rank; integer-like ids numerically, see <see cref="RfmCutPoint"/>) — pandas <c>s.rank(method="first")</c> on a frame sorted by id — and ranks 1..n are cut into
 /// equal-count bins exactly like <c>pd.qcut(rank, bins)</c> (see ReferenceData/Rfm). Recency is ranked on days ascending and reversed:
 /// <c>R = bins + 1 − bin</c>, i.e. <c>pd.qcut(recency_days.rank(method="first"), bins, labels=[bins..1])</c>.
 /// When no ids are given, the input position breaks ties (pass customers sorted by id to get the same convention).</para>
@@ -73,7 +73,7 @@ public static class RfmScorer
     /// <param name="recencyDays">Days since the last purchase, finite and ≥ 0 for customers with purchases (ignored for prospects).</param>
     /// <param name="frequency">Purchases, finite and ≥ 0; 0 marks a prospect.</param>
     /// <param name="monetary">Monetary values, finite.</param>
-    /// <param name="customerIds">Ids (ordinal order breaks ties), or <see langword="null"/> to break ties by position.</param>
+    /// <param name="customerIds">Ids (their order breaks ties: integer-like ids numerically and first, others ordinally), or <see langword="null"/> to break ties by position.</param>
     /// <param name="settings">The settings.</param>
     /// <param name="destination">Receives one score per customer.</param>
     /// <returns>The cut-points of this population.</returns>
@@ -321,7 +321,7 @@ public static class RfmScorer
 
                 if (ids is not null && group.Length > 1)
                 {
-                    SortByIdOrdinal(group, ids);
+                    SortById(group, ids);
                 }
 
                 var b = g;
@@ -354,12 +354,49 @@ public static class RfmScorer
     }
 
     /// <summary>
-    /// Sorts customer indices by id (ordinal). Large groups sort 64-bit keys made of the 4 UTF-16 chars after the group's common prefix
-    /// (which orders exactly like ordinal comparison wherever keys differ), then fix runs of equal keys with full comparisons.
+    /// Sorts customer indices in <see cref="CustomerIdOrder"/>. A group of integer-like ids sorts their numeric values as keys; a group
+    /// with no integer-like id sorts 64-bit keys made of the 4 UTF-16 chars after the group's common prefix (which orders exactly like
+    /// ordinal comparison wherever keys differ), then fixes runs of equal keys with full comparisons; a mixed group uses the comparer.
     /// </summary>
-    internal static void SortByIdOrdinal(Span<int> group, string[] ids)
+    internal static void SortById(Span<int> group, string[] ids)
     {
         if (group.Length <= 32)
+        {
+            group.Sort(new IdOrder(ids));
+            return;
+        }
+
+        var integers = 0;
+        foreach (var m in group)
+        {
+            if (CustomerIdOrder.TryParseInteger(ids[m], out _))
+            {
+                integers++;
+            }
+        }
+
+        if (integers == group.Length)
+        {
+            var numeric = ArrayPool<long>.Shared.Rent(group.Length);
+            try
+            {
+                var keys = numeric.AsSpan(0, group.Length);
+                for (var j = 0; j < group.Length; j++)
+                {
+                    _ = CustomerIdOrder.TryParseInteger(ids[group[j]], out keys[j]); // every id of the group is integer-like
+                }
+
+                keys.Sort(group); // distinct ids have distinct values: no ties to fix
+            }
+            finally
+            {
+                ArrayPool<long>.Shared.Return(numeric);
+            }
+
+            return;
+        }
+
+        if (integers > 0)
         {
             group.Sort(new IdOrder(ids));
             return;
@@ -587,6 +624,6 @@ public static class RfmScorer
 
     private readonly struct IdOrder(string[] ids) : IComparer<int>
     {
-        public int Compare(int x, int y) => string.CompareOrdinal(ids[x], ids[y]);
+        public int Compare(int x, int y) => CustomerIdOrder.Compare(ids[x], ids[y]);
     }
 }

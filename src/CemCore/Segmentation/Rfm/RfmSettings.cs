@@ -6,8 +6,8 @@ namespace CemCore.Segmentation.Rfm;
 public enum RfmBinning
 {
     /// <summary>
-    /// Equal-count quantiles of the rank (the default): customers are ranked by value, ties broken by customer id in ordinal order
-    /// (lower id, lower rank), and the ranks are cut into equal-count bins exactly as
+    /// Equal-count quantiles of the rank (the default): customers are ranked by value, ties broken by customer id
+    /// (lower id, lower rank; integer-like ids such as "42" numerically and before other ids, other ids in ordinal order), and the ranks are cut into equal-count bins exactly as
     /// pandas <c>pd.qcut(s.rank(method="first"), bins)</c> does.
     /// </summary>
     RankQuantile = 0,

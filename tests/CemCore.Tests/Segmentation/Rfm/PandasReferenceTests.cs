@@ -12,12 +12,27 @@ namespace CemCore.Tests.Segmentation.Rfm;
 public sealed class PandasReferenceTests
 {
     [Fact]
-    public void Score_GeneratedTransactions_MatchesPandasForEveryCustomer()
+    public void Score_GeneratedTransactions_MatchesPandasForEveryCustomer() =>
+        AssertMatchesPandas("transactions.csv", "expected_scores.csv", new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    /// <summary>
+    /// Integer ids (issue #17): pandas reads the id column as int64 and sorts it numerically, so ties are broken 9 before 10.
+    /// Reference: generate_rfm_numeric_reference.py (pandas 1.5.3).
+    /// </summary>
+    [Fact]
+    public void Score_NumericIds_MatchesPandasInt64Order() =>
+        AssertMatchesPandas("transactions_numeric.csv", "expected_scores_numeric.csv", null);
+
+    private static void AssertMatchesPandas(string transactions, string expectedScores, DateTimeOffset? expectedAsOf)
     {
-        using var stream = RfmTestData.Open("transactions.csv");
-        var table = CsvTransactionReader.ReadStream(stream, "transactions.csv");
+        using var stream = RfmTestData.Open(transactions);
+        var table = CsvTransactionReader.ReadStream(stream, transactions);
         var asOf = RfmValues.DefaultAsOf(table);
-        Assert.Equal(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero), asOf); // pandas: as_of 2027-01-01 00:00:00
+        if (expectedAsOf is { } e0)
+        {
+            Assert.Equal(e0, asOf); // pandas: as_of 2027-01-01 00:00:00
+        }
+
         var result = RfmScorer.Score(RfmValues.FromTransactions(table, asOf));
 
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -26,7 +41,7 @@ public sealed class PandasReferenceTests
             index[result.Values.CustomerIds[i]] = i;
         }
 
-        var expected = RfmTestData.ReadCsv("expected_scores.csv");
+        var expected = RfmTestData.ReadCsv(expectedScores);
         Assert.Equal(2000, expected.Count);
         Assert.Equal(expected.Count, result.Count);
         var mismatches = new List<string>();

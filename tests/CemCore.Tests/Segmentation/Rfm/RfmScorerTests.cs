@@ -139,6 +139,23 @@ public sealed class RfmScorerTests
     }
 
     [Fact]
+    public void Score_AllTiedNumericIds_NumericOrderFillsTheBins()
+    {
+        // Issue #17: "10" < "9" in text order; pandas on an int64 id column ranks 9 before 10.
+        string[] ids = ["10", "9", "100", "2", "1", "20", "11", "3", "99", "0"];
+        var result = RfmScorer.Score(RfmValues.Create(ids, Enumerable.Repeat(7.0, 10).ToArray(), Enumerable.Repeat(2, 10).ToArray(), Enumerable.Repeat(5m, 10).ToArray()));
+        string[] numericOrder = ["0", "1", "2", "3", "9", "10", "11", "20", "99", "100"];
+        var byId = numericOrder.Select(id => result.Scores[Array.IndexOf(ids, id)]).ToArray();
+        Assert.Equal([1, 1, 2, 2, 3, 3, 4, 4, 5, 5], byId.Select(s => (int)s.Frequency));
+
+        // The cut-points agree with the batch for every customer (same order in single-customer scoring).
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal(result.Scores[i], result.CutPoints.Score(7.0, 2, 5.0, ids[i]));
+        }
+    }
+
+    [Fact]
     public void Score_AllTied_IdOrderFillsTheBins()
     {
         string[] ids = ["j", "b", "a", "h", "c", "e", "d", "g", "f", "i"];
@@ -324,16 +341,18 @@ public sealed class RfmValuesTests
 public sealed class RfmKernelTests
 {
     [Property(MaxTest = 300)]
-    public bool SortByIdOrdinal_LargeGroups_EqualsOrdinalSort(int seed, byte size)
+    public bool SortById_LargeGroups_EqualsOracleSort(int seed, byte size)
     {
         var random = new Random(seed);
-        const string alphabet = "\0AB Cab0129\u00e9\uffff";
-        var prefix = random.Next(2) == 0 ? "CUST-" : string.Empty;
+        // Kinds: text ids (ordinal), digit strings (numeric when integer-like: "9" < "10"; "007" and 20-digit ones stay text), mixed.
+        var kind = random.Next(3);
+        var alphabet = kind == 1 ? "0123456789" : kind == 2 ? "\0AB0123456789" : "\0AB Cab0129\u00e9\uffff";
+        var prefix = kind == 0 && random.Next(2) == 0 ? "CUST-" : string.Empty;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var n = 33 + size;
         while (ids.Count < n)
         {
-            var len = random.Next(0, 9);
+            var len = kind == 0 ? random.Next(0, 9) : random.Next(1, random.Next(2) == 0 ? 5 : 21);
             var chars = new char[len];
             for (var i = 0; i < len; i++)
             {
@@ -345,8 +364,8 @@ public sealed class RfmKernelTests
 
         var array = ids.ToArray();
         var group = Enumerable.Range(0, array.Length).ToArray();
-        RfmScorer.SortByIdOrdinal(group, array);
-        var expected = Enumerable.Range(0, array.Length).OrderBy(i => array[i], StringComparer.Ordinal).ToArray();
+        RfmScorer.SortById(group, array);
+        var expected = Enumerable.Range(0, array.Length).OrderBy(i => array[i], IdOracle.Instance).ToArray();
         return group.SequenceEqual(expected);
     }
 

@@ -42,7 +42,7 @@ internal static class RfmTestData
         int[] Bin(double[] v)
         {
             var result = new int[n];
-            var order = purchasers.OrderBy(i => v[i]).ThenBy(i => ids[i], StringComparer.Ordinal).ToArray();
+            var order = purchasers.OrderBy(i => v[i]).ThenBy(i => ids[i], IdOracle.Instance).ToArray();
             for (var p = 0; p < order.Length; p++)
             {
                 var b = 0;
@@ -68,4 +68,30 @@ internal static class RfmTestData
 
         return scores;
     }
+}
+
+/// <summary>
+/// Independent oracle of the documented id order: ids matching ^(0|[1-9][0-9]{0,18})$ whose value fits in a long are integer-like,
+/// come first and compare by value; every other id compares ordinally after them.
+/// </summary>
+public sealed class IdOracle : IComparer<string>
+{
+    public static readonly IdOracle Instance = new();
+
+    public int Compare(string? x, string? y)
+    {
+        var xi = Integer(x!);
+        var yi = Integer(y!);
+        return (xi, yi) switch
+        {
+            ({ } a, { } b) => a.CompareTo(b),
+            ({ }, null) => -1,
+            (null, { }) => 1,
+            _ => string.CompareOrdinal(x, y),
+        };
+    }
+
+    private static long? Integer(string id) =>
+        System.Text.RegularExpressions.Regex.IsMatch(id, "^(0|[1-9][0-9]{0,18})$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)
+        && long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
 }
