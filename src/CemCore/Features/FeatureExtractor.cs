@@ -14,6 +14,9 @@ namespace CemCore.Features;
 /// </remarks>
 public static class FeatureExtractor
 {
+    /// <summary>The number of 4,096-customer chunks from which the features are computed in parallel (16,384 customers).</summary>
+    internal const int ParallelMinChunks = 4;
+
     /// <summary>Computes the features of every customer in <paramref name="table"/>.</summary>
     /// <param name="table">The transactions.</param>
     /// <param name="asOf">The exclusive as-of instant.</param>
@@ -21,7 +24,8 @@ public static class FeatureExtractor
     /// <param name="progress">Receives progress (stage <c>"features"</c>, customers done), or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Checked every 4,096 customers.</param>
     /// <returns>The feature set, one entry per customer in first-appearance order.</returns>
-    /// <remarks>Customers are processed in chunks of 4,096 in parallel (see <see cref="FeatureSettings.MaxDegreeOfParallelism"/>); the result does not
+    /// <remarks>Customers are processed in chunks of 4,096, in parallel when more than one processor is available and there are at least
+    /// 16,384 customers (see <see cref="FeatureSettings.MaxDegreeOfParallelism"/>); the result does not
     /// depend on the degree of parallelism. <paramref name="progress"/> may then be called from worker threads.</remarks>
     public static CustomerFeatureSet Compute(
         TransactionTable table,
@@ -89,7 +93,9 @@ public static class FeatureExtractor
             progress?.Report(new OperationProgress("features", completed, customers));
         }
 
-        if (settings.MaxDegreeOfParallelism == 1 || chunks <= 1)
+        // Parallel only when it can pay: more than one processor and at least ParallelMinChunks chunks of work (issue #17: on one
+        // processor, or for small populations, the parallel path cost more than it saved).
+        if (settings.MaxDegreeOfParallelism == 1 || Environment.ProcessorCount == 1 || chunks < ParallelMinChunks)
         {
             var state = new Scratch(table);
             for (var chunk = 0; chunk < chunks; chunk++)

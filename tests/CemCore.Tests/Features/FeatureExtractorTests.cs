@@ -269,7 +269,9 @@ public sealed class FeatureExtractorParallelTests
     [Fact]
     public void Compute_Parallel_EqualsSequential()
     {
-        var settings = new CemCore.Synthetic.RetailDataSettings(customers: 12_000, seed: 5);
+        // 20,000 customers = 5 chunks of 4,096: above FeatureExtractor.ParallelMinChunks, so the parallel path runs (on a multi-core machine).
+        var settings = new CemCore.Synthetic.RetailDataSettings(customers: 20_000, seed: 5);
+        Assert.True(FeatureExtractor.ParallelMinChunks * 4096 <= 20_000);
         var table = CemCore.Synthetic.RetailDataGenerator.GenerateTable(settings);
         var parallel = FeatureExtractor.Compute(table, settings.EndInstant.AddDays(-100), new FeatureSettings(maxDegreeOfParallelism: -1));
         var sequential = FeatureExtractor.Compute(table, settings.EndInstant.AddDays(-100), new FeatureSettings(maxDegreeOfParallelism: 1));

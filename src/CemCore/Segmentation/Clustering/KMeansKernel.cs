@@ -1,4 +1,6 @@
 #pragma warning disable CA5394 // Random drives seeding and sampling, not security.
+using System.Runtime.Intrinsics;
+
 namespace CemCore.Segmentation.Clustering;
 
 /// <summary>
@@ -63,15 +65,16 @@ internal static class KMeansKernel
         Span<double> closest,
         Span<double> cumulative,
         Span<double> candidate,
-        Span<double> bestCandidate)
+        Span<double> bestCandidate,
+        BlockContext? blocks = null)
     {
         var d = w.Length;
         var first = random.Next(n);
         x.Slice(first * d, d).CopyTo(centers[..d]);
         var potential = 0.0;
+        DistancesTo(x, n, w, centers[..d], closest, blocks);
         for (var i = 0; i < n; i++)
         {
-            closest[i] = Distance2(x.Slice(i * d, d), centers[..d], w);
             potential += closest[i];
         }
 
@@ -105,9 +108,10 @@ internal static class KMeansKernel
 
                 var row = x.Slice(id * d, d);
                 var pot = 0.0;
+                DistancesTo(x, n, w, row, candidate, blocks);
                 for (var i = 0; i < n; i++)
                 {
-                    var dist = Distance2(x.Slice(i * d, d), row, w);
+                    var dist = candidate[i];
                     var m = dist < closest[i] ? dist : closest[i];
                     candidate[i] = m;
                     pot += m;
@@ -141,7 +145,8 @@ internal static class KMeansKernel
         int maxIterations,
         double toleranceAbsolute,
         CancellationToken cancellationToken,
-        out bool converged)
+        out bool converged,
+        BlockContext? blocks = null)
     {
         var d = w.Length;
         labels[..n].Fill(-1);
@@ -154,22 +159,27 @@ internal static class KMeansKernel
             sums.Clear();
             counts.Clear();
             var changed = 0;
-            for (var i = 0; i < n; i++)
+            if (blocks is null)
             {
-                var row = x.Slice(i * d, d);
-                var j = Nearest(row, centers, k, w, out var dist);
-                if (labels[i] != j)
+                for (var i = 0; i < n; i++)
                 {
-                    changed++;
-                    labels[i] = j;
+                    var j = Nearest(x.Slice(i * d, d), centers, k, w, out var dist);
+                    changed += Accumulate(x, d, i, j, dist, labels, distances, sums, counts);
                 }
-
-                distances[i] = dist;
-                counts[j]++;
-                var s = sums.Slice(j * d, d);
-                for (var f = 0; f < d; f++)
+            }
+            else
+            {
+                var centers4 = blocks.Centers4;
+                KMeansBlockKernel.Broadcast(centers[..(k * d)], centers4);
+                for (var b = 0; b < blocks.Blocks.Blocks; b++)
                 {
-                    s[f] += row[f];
+                    KMeansBlockKernel.Nearest4(blocks.Blocks, b, centers4, k, blocks.W4, out var index, out var dist);
+                    var i0 = b * PointBlocks.Lanes;
+                    var m = Math.Min(PointBlocks.Lanes, n - i0);
+                    for (var lane = 0; lane < m; lane++)
+                    {
+                        changed += Accumulate(x, d, i0 + lane, (int)index.GetElement(lane), dist.GetElement(lane), labels, distances, sums, counts);
+                    }
                 }
             }
 
@@ -203,6 +213,17 @@ internal static class KMeansKernel
         return iteration;
     }
 
+    /// <summary>Assigns every row to its nearest centre; returns the inertia (sum of weighted squared distances, in row order).</summary>
+    public static double Assign(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, ReadOnlySpan<double> centers, int k, Span<int> labels, BlockContext? blocks, Span<double> distances)
+    {
+        if (blocks is not null)
+        {
+            return KMeansBlockKernel.Assign(blocks.Blocks, centers, k, blocks.W4, blocks.Centers4, labels, distances);
+        }
+
+        return Assign(x, n, w, centers, k, labels);
+    }
+
     /// <summary>Assigns every row to its nearest centre; returns the inertia (sum of weighted squared distances).</summary>
     public static double Assign(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, ReadOnlySpan<double> centers, int k, Span<int> labels)
     {
@@ -215,6 +236,44 @@ internal static class KMeansKernel
         }
 
         return inertia;
+    }
+
+    /// <summary>Records row i's nearest centre j: label, distance, count and coordinate sums. Returns 1 when the label changed.</summary>
+    private static int Accumulate(ReadOnlySpan<double> x, int d, int i, int j, double dist, Span<int> labels, Span<double> distances, Span<double> sums, Span<int> counts)
+    {
+        var changed = 0;
+        if (labels[i] != j)
+        {
+            changed = 1;
+            labels[i] = j;
+        }
+
+        distances[i] = dist;
+        counts[j]++;
+        var row = x.Slice(i * d, d);
+        var s = sums.Slice(j * d, d);
+        for (var f = 0; f < d; f++)
+        {
+            s[f] += row[f];
+        }
+
+        return changed;
+    }
+
+    /// <summary>Squared distance of every row to <paramref name="point"/>, scalar or blocked.</summary>
+    private static void DistancesTo(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, ReadOnlySpan<double> point, Span<double> output, BlockContext? blocks)
+    {
+        if (blocks is not null)
+        {
+            KMeansBlockKernel.Distances(blocks.Blocks, point, blocks.W4, blocks.Point4, output);
+            return;
+        }
+
+        var d = w.Length;
+        for (var i = 0; i < n; i++)
+        {
+            output[i] = Distance2(x.Slice(i * d, d), point, w);
+        }
     }
 
     /// <summary>Moves each empty cluster onto the farthest remaining point from its centre (scikit-learn's rule), skipping points at distance 0.</summary>
@@ -279,4 +338,43 @@ internal static class KMeansKernel
 
         return lo;
     }
+}
+
+/// <summary>
+/// The blocked rows and broadcast weights of one fit (shared, read-only) plus the scratch vectors of one worker. Create one per worker
+/// with <see cref="ForWorker"/>.
+/// </summary>
+internal sealed class BlockContext
+{
+    private BlockContext(PointBlocks blocks, Vector256<double>[] w4, int k)
+    {
+        Blocks = blocks;
+        W4 = w4;
+        Point4 = new Vector256<double>[blocks.Features];
+        Centers4 = new Vector256<double>[k * blocks.Features];
+    }
+
+    public PointBlocks Blocks { get; }
+
+    public Vector256<double>[] W4 { get; }
+
+    public Vector256<double>[] Point4 { get; }
+
+    public Vector256<double>[] Centers4 { get; }
+
+    /// <summary>Blocks the rows when Vector256 runs in hardware; otherwise returns null (the scalar kernels are used).</summary>
+    public static BlockContext? Create(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, int k, bool allowVectorized)
+    {
+        if (!allowVectorized || !PointBlocks.IsSupported || n == 0)
+        {
+            return null;
+        }
+
+        var w4 = new Vector256<double>[w.Length];
+        KMeansBlockKernel.Broadcast(w, w4);
+        return new BlockContext(new PointBlocks(x, n, w.Length), w4, k);
+    }
+
+    /// <summary>A context sharing the blocks and weights with fresh scratch vectors, for another worker.</summary>
+    public BlockContext ForWorker() => new(Blocks, W4, Centers4.Length / Math.Max(1, Blocks.Features));
 }
