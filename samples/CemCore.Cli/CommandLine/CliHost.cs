@@ -12,6 +12,7 @@ internal static class CliHost
 {
     public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
+        CliHelp.Install(root);
         if (args.Length == 0)
         {
             await root.Parse(["--help"]).InvokeAsync().ConfigureAwait(false);
@@ -20,7 +21,7 @@ internal static class CliHost
 
         var parse = root.Parse(args);
         var name = CommandPath(parse);
-        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        if (parse.Errors.Count > 0 && !CliHelp.IsHelp(parse.Action))
         {
             if (parse.CommandResult.Command is RootCommand && !args[0].StartsWith('-'))
             {
@@ -96,21 +97,8 @@ internal static class CliHost
         }
 
         parts.Reverse();
-        return parts.Count > 2 && parse.CommandResult.Command is not RootCommand && IsLegacy(parse) ? string.Join(' ', parts[..2]) : string.Join(' ', parts);
+        return string.Join(' ', parts);
     }
-
-    private static bool IsLegacy(ParseResult parse) => parse.CommandResult.Command.TreatUnmatchedTokensAsErrors is false;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
-}
-
-/// <summary>Bridges a command written against <see cref="CliArgs"/>: its tokens are passed through unparsed.</summary>
-internal static class LegacyCommand
-{
-    public static Command Create(string name, string description, Func<CliArgs, CancellationToken, Task<int>> run)
-    {
-        var command = new Command(name, description) { TreatUnmatchedTokensAsErrors = false };
-        command.SetAction((parse, ct) => run(new CliArgs(parse.UnmatchedTokens), ct));
-        return command;
-    }
 }

@@ -13,12 +13,8 @@ namespace CemCore.Cli.CommandLine;
 internal static class CliOptions
 {
     /// <summary><c>--format json|text</c> (default text).</summary>
-    public static Option<string> Format() => new Option<string>("--format")
-    {
-        Description = "Output format: text (default) or json (one JSON object on stdout).",
-        DefaultValueFactory = _ => "text",
-        HelpName = "json|text",
-    }.AcceptOnlyFromAmong("json", "text");
+    public static Option<string> Format() =>
+        Choice("--format", "Output format: text (default) or json (one JSON object on stdout).", "text", "json", "text");
 
     /// <summary>Returns whether the command's <c>--format</c> is json.</summary>
     public static bool IsJson(this ParseResult result, Option<string> format) =>
@@ -120,6 +116,62 @@ internal static class CliOptions
             return n;
         },
     };
+
+    /// <summary>A required finite number in the invariant culture (no default), optionally limited to [min, max].</summary>
+    public static Option<double> RequiredNumber(string name, string description, double min = double.MinValue, double max = double.MaxValue)
+    {
+        var option = Number(name, description, 0, min, max);
+        option.DefaultValueFactory = null;
+        option.Required = true;
+        return option;
+    }
+
+    /// <summary>A required text option (parsed by the command, e.g. <c>S/N</c> counts), shown as <paramref name="helpName"/>.</summary>
+    public static Option<string> RequiredText(string name, string description, string helpName) => new(name)
+    {
+        Description = description,
+        Required = true,
+        HelpName = helpName,
+    };
+
+    /// <summary>An optional text option (parsed by the command), shown as <paramref name="helpName"/>.</summary>
+    public static Option<string?> Text(string name, string description, string helpName) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+    };
+
+    /// <summary>One of a fixed set of words (the first is the default unless <paramref name="defaultValue"/> is given).</summary>
+    public static Option<string> Choice(string name, string description, string? defaultValue, params string[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var option = new Option<string>(name)
+        {
+            Description = description,
+            HelpName = string.Join('|', values),
+        };
+        option.CompletionSources.Add(values);
+        if (defaultValue is not null)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
+
+        option.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<string?>();
+            if (value is not null && !values.Contains(value, StringComparer.Ordinal))
+            {
+                r.AddError($"{name} must be {Words(values)}, not '{value}'.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>A switch without a value (<c>--relative</c>).</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
+
+    private static string Words(string[] values) =>
+        values.Length == 1 ? values[0] : string.Join(", ", values[..^1]) + " or " + values[^1];
 
     /// <summary>00:00 UTC at the start of <paramref name="date"/>: the CLI's as-of instant (exclusive).</summary>
     public static DateTimeOffset StartOfDayUtc(DateOnly date) => new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);

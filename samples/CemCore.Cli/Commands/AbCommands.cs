@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using CemCore.Cli.CommandLine;
 using CemCore.Experiments.Statistics;
+using Statistics = CemCore.Experiments.Statistics;
 
 namespace CemCore.Cli.Commands;
 
@@ -11,121 +13,176 @@ namespace CemCore.Cli.Commands;
 /// </summary>
 internal static class AbCommands
 {
-    private const string Usage = "usage: cemcore ab proportions --control S/N --treatment S/N [--alternative two-sided|greater|less]\n" +
-        "       cemcore ab means --control MEAN,SD,N --treatment MEAN,SD,N [--alternative ...]\n" +
-        "       cemcore ab sample-size --baseline P --mde M [--relative] [--alpha 0.05] [--power 0.8] [--method pooled-unpooled|unpooled|cohens-h]\n" +
-        "       cemcore ab bayes --control S/N --treatment S/N\n" +
-        "       cemcore ab srm --observed C1,C2[,..] [--weights w1,w2,..]\n" +
-        "       (all accept --format json)";
-
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        if (args.Positional.Count != 1)
+        var ab = new Command("ab", "A/B statistics (proportions|means|sample-size|bayes|srm). Every difference is treatment - control.");
+        ab.Add(Proportions());
+        ab.Add(MeansCommand());
+        ab.Add(SampleSize());
+        ab.Add(Bayes());
+        ab.Add(Srm());
+        return ab;
+    }
+
+    private static Option<string> CountsOption(string name, string arm) =>
+        CliOptions.RequiredText(name, $"Conversions and users of the {arm} arm as SUCCESSES/TRIALS, e.g. 50/1000.", "S/N");
+
+    private static Option<string> AlternativeOption() =>
+        CliOptions.Choice("--alternative", "Alternative hypothesis on treatment - control.", "two-sided", "two-sided", "greater", "less");
+
+    private static Command Proportions()
+    {
+        var control = CountsOption("--control", "control");
+        var treatment = CountsOption("--treatment", "treatment");
+        var alternative = AlternativeOption();
+        var format = CliOptions.Format();
+        var command = new Command("proportions", "Pooled two-proportion z-test with the Newcombe (Wilson) 95% interval of the difference.") { control, treatment, alternative, format };
+        CliHelp.Examples(
+            command,
+            "cemcore ab proportions --control 50/1000 --treatment 75/1000",
+            "cemcore ab proportions --control 50/1000 --treatment 75/1000 --alternative greater --format json");
+        command.SetAction(parse =>
         {
-            throw new UsageException(Usage);
+            var (cs, cn) = Counts(parse.GetValue(control)!, "control");
+            var (ts, tn) = Counts(parse.GetValue(treatment)!, "treatment");
+            var alt = ParseAlternative(parse.GetValue(alternative));
+            var z = Statistics.Proportions.ZTest(cs, cn, ts, tn, alt);
+            var ci = Statistics.Proportions.DifferenceInterval(cs, cn, ts, tn);
+            var diff = cn > 0 && tn > 0 ? ((double)ts / tn) - ((double)cs / cn) : double.NaN;
+            var result = new JsonObject
+            {
+                ["z"] = Num(z.Statistic),
+                ["pValue"] = Num(z.PValue),
+                ["difference"] = Num(diff),
+                ["differenceCi"] = new JsonArray(Num(ci.Lower), Num(ci.Upper)),
+            };
+            AddReason(result, z.UndefinedReason ?? ci.UndefinedReason);
+            var text = z.IsDefined
+                ? F($"pooled two-proportion z-test ({Name(alt)}): z = {z.Statistic:G6}, p = {z.PValue:G4}\ndifference (treatment - control) = {diff:G6}, 95% Newcombe CI [{ci.Lower:G6}, {ci.Upper:G6}]")
+                : "z-test undefined: " + z.UndefinedReason;
+            return Output(parse.IsJson(format), result, text);
+        });
+        return command;
+    }
+
+    private static Command MeansCommand()
+    {
+        var control = CliOptions.RequiredText("--control", "Control arm summary MEAN,SD,N (SD >= 0), e.g. 52.3,20.1,1000.", "MEAN,SD,N");
+        var treatment = CliOptions.RequiredText("--treatment", "Treatment arm summary MEAN,SD,N.", "MEAN,SD,N");
+        var alternative = AlternativeOption();
+        var format = CliOptions.Format();
+        var command = new Command("means", "Welch t-test on two arms' mean, standard deviation and size.") { control, treatment, alternative, format };
+        CliHelp.Examples(
+            command,
+            "cemcore ab means --control 10,2,120 --treatment 11,2.5,80 --format json");
+        command.SetAction(parse =>
+        {
+            var (mc, sc, nc) = MeanSdN(parse.GetValue(control)!, "control");
+            var (mt, st, nt) = MeanSdN(parse.GetValue(treatment)!, "treatment");
+            var alt = ParseAlternative(parse.GetValue(alternative));
+            var r = Means.WelchTTest(mc, sc, nc, mt, st, nt, alt);
+            var result = new JsonObject { ["t"] = Num(r.Statistic), ["df"] = Num(r.DegreesOfFreedom), ["pValue"] = Num(r.PValue) };
+            AddReason(result, r.UndefinedReason);
+            var text = r.IsDefined ? F($"Welch t-test ({Name(alt)}): t = {r.Statistic:G6}, df = {r.DegreesOfFreedom:G6}, p = {r.PValue:G4}") : "Welch t-test undefined: " + r.UndefinedReason;
+            return Output(parse.IsJson(format), result, text);
+        });
+        return command;
+    }
+
+    private static Command SampleSize()
+    {
+        var baseline = CliOptions.RequiredNumber("--baseline", "Baseline conversion rate P of the control arm, in (0, 1).");
+        var mde = CliOptions.RequiredNumber("--mde", "Minimum detectable effect M: absolute difference in rate (or relative with --relative).");
+        var relative = CliOptions.Flag("--relative", "--mde is relative to the baseline (0.1 = +10%).");
+        var alpha = CliOptions.Number("--alpha", "Two-sided significance level.", 0.05);
+        var power = CliOptions.Number("--power", "Power 1 - beta.", 0.8);
+        var method = CliOptions.Choice("--method", "Variance under the null and the alternative.", "pooled-unpooled", "pooled-unpooled", "unpooled", "cohens-h");
+        var format = CliOptions.Format();
+        var command = new Command("sample-size", "Users per group for a two-proportion z-test.") { baseline, mde, relative, alpha, power, method, format };
+        CliHelp.Examples(
+            command,
+            "cemcore ab sample-size --baseline 0.05 --mde 0.01",
+            "cemcore ab sample-size --baseline 0.05 --mde 0.1 --relative --power 0.9 --format json");
+        command.SetAction(parse =>
+        {
+            var b = parse.GetValue(baseline);
+            var a = parse.GetValue(alpha);
+            var pw = parse.GetValue(power);
+            var m = parse.GetValue(method) switch
+            {
+                "unpooled" => ProportionSampleSizeMethod.Unpooled,
+                "cohens-h" => ProportionSampleSizeMethod.CohensH,
+                _ => ProportionSampleSizeMethod.PooledNullUnpooledAlternative,
+            };
+            var effect = parse.GetValue(relative) ? b * parse.GetValue(mde) : parse.GetValue(mde);
+            var n = PowerAnalysis.SampleSizeForProportions(b, effect, a, pw, m);
+            var result = new JsonObject { ["perGroup"] = n.PerGroup };
+            var text = F($"{n.PerGroup:N0} per group (exact {n.ExactPerGroup:F2}, rounded up) to detect {b * 100:0.###}% -> {(b + effect) * 100:0.###}% with alpha {a} (two-sided) and power {pw}");
+            return Output(parse.IsJson(format), result, text);
+        });
+        return command;
+    }
+
+    private static Command Bayes()
+    {
+        var control = CountsOption("--control", "control");
+        var treatment = CountsOption("--treatment", "treatment");
+        var format = CliOptions.Format();
+        var command = new Command("bayes", "Beta-binomial comparison with a uniform Beta(1,1) prior: P(treatment > control) and the expected loss.") { control, treatment, format };
+        CliHelp.Examples(
+            command,
+            "cemcore ab bayes --control 50/1000 --treatment 75/1000 --format json");
+        command.SetAction(parse =>
+        {
+            var (cs, cn) = Counts(parse.GetValue(control)!, "control");
+            var (ts, tn) = Counts(parse.GetValue(treatment)!, "treatment");
+            var b = BetaBinomial.Compare(cs, cn, ts, tn);
+            var result = new JsonObject { ["probabilityTreatmentBetter"] = b.ProbabilityTreatmentBetter };
+            var text = F($"P(treatment > control) = {b.ProbabilityTreatmentBetter:0.0000} (Beta(1,1) prior, exact); expected loss if shipping treatment = {b.ExpectedLossTreatment:G4}");
+            return Output(parse.IsJson(format), result, text);
+        });
+        return command;
+    }
+
+    private static Command Srm()
+    {
+        var observed = CliOptions.RequiredText("--observed", "Users observed per arm, comma-separated.", "C1,C2[,..]");
+        var weights = CliOptions.Text("--weights", "Planned share of each arm, comma-separated, summing to 1 (default: equal).", "W1,W2[,..]");
+        var format = CliOptions.Format();
+        var command = new Command("srm", "Sample-ratio-mismatch chi-square test of the observed split against the planned one.") { observed, weights, format };
+        CliHelp.Examples(
+            command,
+            "cemcore ab srm --observed 1000,1100",
+            "cemcore ab srm --observed 520,280,200 --weights 0.5,0.3,0.2 --format json");
+        command.SetAction(parse =>
+        {
+            var counts = List(parse.GetValue(observed)!, "observed", s => long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture));
+            var w = parse.GetValue(weights);
+            var shares = w is null ? Enumerable.Repeat(1.0 / counts.Length, counts.Length).ToArray()
+                : List(w, "weights", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
+            var r = ChiSquareTests.SampleRatioMismatch(counts, shares);
+            var result = new JsonObject { ["chiSquare"] = Num(r.Statistic), ["pValue"] = Num(r.PValue) };
+            AddReason(result, r.UndefinedReason);
+            var text = r.IsDefined
+                ? F($"SRM chi-square = {r.Statistic:G6} (df {r.DegreesOfFreedom}), p = {r.PValue:G4}: {(r.PValue < ChiSquareTests.DefaultSrmThreshold ? "MISMATCH - the split does not match the plan" : "no mismatch detected")}")
+                : "SRM undefined: " + r.UndefinedReason;
+            return Output(parse.IsJson(format), result, text);
+        });
+        return command;
+    }
+
+    private static int Output(bool json, JsonObject result, string text)
+    {
+        if (json)
+        {
+            CliJson.Write(result);
+        }
+        else
+        {
+            Console.Out.WriteLine(text);
         }
 
-        var json = args.Json;
-        JsonObject result;
-        string text;
-        switch (args.Positional[0])
-        {
-            case "proportions":
-            {
-                var (cs, cn) = Counts(args.Require("control"), "control");
-                var (ts, tn) = Counts(args.Require("treatment"), "treatment");
-                var alt = ParseAlternative(args.Get("alternative"));
-                args.EnsureAllUsed();
-                var z = Proportions.ZTest(cs, cn, ts, tn, alt);
-                var ci = Proportions.DifferenceInterval(cs, cn, ts, tn);
-                var diff = cn > 0 && tn > 0 ? ((double)ts / tn) - ((double)cs / cn) : double.NaN;
-                result = new JsonObject
-                {
-                    ["z"] = Num(z.Statistic),
-                    ["pValue"] = Num(z.PValue),
-                    ["difference"] = Num(diff),
-                    ["differenceCi"] = new JsonArray(Num(ci.Lower), Num(ci.Upper)),
-                };
-                AddReason(result, z.UndefinedReason ?? ci.UndefinedReason);
-                text = z.IsDefined
-                    ? F($"pooled two-proportion z-test ({Name(alt)}): z = {z.Statistic:G6}, p = {z.PValue:G4}\ndifference (treatment - control) = {diff:G6}, 95% Newcombe CI [{ci.Lower:G6}, {ci.Upper:G6}]")
-                    : "z-test undefined: " + z.UndefinedReason;
-                break;
-            }
-
-            case "means":
-            {
-                var (mc, sc, nc) = MeanSdN(args.Require("control"), "control");
-                var (mt, st, nt) = MeanSdN(args.Require("treatment"), "treatment");
-                var alt = ParseAlternative(args.Get("alternative"));
-                args.EnsureAllUsed();
-                var r = Means.WelchTTest(mc, sc, nc, mt, st, nt, alt);
-                result = new JsonObject { ["t"] = Num(r.Statistic), ["df"] = Num(r.DegreesOfFreedom), ["pValue"] = Num(r.PValue) };
-                AddReason(result, r.UndefinedReason);
-                text = r.IsDefined ? F($"Welch t-test ({Name(alt)}): t = {r.Statistic:G6}, df = {r.DegreesOfFreedom:G6}, p = {r.PValue:G4}") : "Welch t-test undefined: " + r.UndefinedReason;
-                break;
-            }
-
-            case "sample-size":
-            {
-                var baseline = args.GetDouble("baseline", double.NaN);
-                var mde = args.GetDouble("mde", double.NaN);
-                if (double.IsNaN(baseline) || double.IsNaN(mde))
-                {
-                    throw new UsageException("sample-size needs --baseline P and --mde M.");
-                }
-
-                var relative = args.Flag("relative");
-                var alpha = args.GetDouble("alpha", 0.05);
-                var power = args.GetDouble("power", 0.8);
-                var method = (args.Get("method") ?? "pooled-unpooled") switch
-                {
-                    "pooled-unpooled" => ProportionSampleSizeMethod.PooledNullUnpooledAlternative,
-                    "unpooled" => ProportionSampleSizeMethod.Unpooled,
-                    "cohens-h" => ProportionSampleSizeMethod.CohensH,
-                    var m => throw new UsageException($"--method must be pooled-unpooled, unpooled or cohens-h, not '{m}'."),
-                };
-                args.EnsureAllUsed();
-                var effect = relative ? baseline * mde : mde;
-                var n = PowerAnalysis.SampleSizeForProportions(baseline, effect, alpha, power, method);
-                result = new JsonObject { ["perGroup"] = n.PerGroup };
-                text = F($"{n.PerGroup:N0} per group (exact {n.ExactPerGroup:F2}, rounded up) to detect {baseline * 100:0.###}% -> {(baseline + effect) * 100:0.###}% with alpha {alpha} (two-sided) and power {power}");
-                break;
-            }
-
-            case "bayes":
-            {
-                var (cs, cn) = Counts(args.Require("control"), "control");
-                var (ts, tn) = Counts(args.Require("treatment"), "treatment");
-                args.EnsureAllUsed();
-                var b = BetaBinomial.Compare(cs, cn, ts, tn);
-                result = new JsonObject { ["probabilityTreatmentBetter"] = b.ProbabilityTreatmentBetter };
-                text = F($"P(treatment > control) = {b.ProbabilityTreatmentBetter:0.0000} (Beta(1,1) prior, exact); expected loss if shipping treatment = {b.ExpectedLossTreatment:G4}");
-                break;
-            }
-
-            case "srm":
-            {
-                var observed = List(args.Require("observed"), "observed", s => long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture));
-                var w = args.Get("weights");
-                args.EnsureAllUsed();
-                var weights = w is null ? Enumerable.Repeat(1.0 / observed.Length, observed.Length).ToArray()
-                    : List(w, "weights", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
-                var r = ChiSquareTests.SampleRatioMismatch(observed, weights);
-                result = new JsonObject { ["chiSquare"] = Num(r.Statistic), ["pValue"] = Num(r.PValue) };
-                AddReason(result, r.UndefinedReason);
-                text = r.IsDefined
-                    ? F($"SRM chi-square = {r.Statistic:G6} (df {r.DegreesOfFreedom}), p = {r.PValue:G4}: {(r.PValue < ChiSquareTests.DefaultSrmThreshold ? "MISMATCH - the split does not match the plan" : "no mismatch detected")}")
-                    : "SRM undefined: " + r.UndefinedReason;
-                break;
-            }
-
-            default:
-                throw new UsageException(Usage);
-        }
-
-        Console.Out.WriteLine(json ? result.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) : text);
-        return Task.FromResult(0);
+        return 0;
     }
 
     private static (long Successes, long Trials) Counts(string s, string name)
@@ -172,10 +229,9 @@ internal static class AbCommands
 
     private static Alternative ParseAlternative(string? s) => s switch
     {
-        null or "two-sided" => Alternative.TwoSided,
         "greater" => Alternative.Greater,
         "less" => Alternative.Less,
-        _ => throw new UsageException($"--alternative must be two-sided, greater or less, not '{s}'."),
+        _ => Alternative.TwoSided,
     };
 
     private static string Name(Alternative a) => a switch

@@ -1,8 +1,9 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CemCore.Churn;
+using CemCore.Cli.CommandLine;
 using CemCore.Sources;
 
 namespace CemCore.Cli.Commands;
@@ -13,28 +14,50 @@ namespace CemCore.Cli.Commands;
 /// </summary>
 internal static class ChurnCommands
 {
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var sub = args.Positional.Count > 0 ? args.Positional[0] : null;
-        return sub switch
-        {
-            "train" => Task.FromResult(Train(args, cancellationToken)),
-            "score" => Task.FromResult(Score(args)),
-            _ => throw new UsageException("usage: cemcore churn train --data F --label COL [--c 1.0] [--holdout-fraction 0.2] [--missing reject|mean] [--model-out M.json] [--format json]\n"
-                + "       cemcore churn score --model M.json --data F --out OUT.csv [--format json]"),
-        };
+        var churn = new Command("churn", "Train and score churn models (train|score).");
+        churn.Add(TrainCommand());
+        churn.Add(ScoreCommand());
+        return churn;
     }
 
-    private static int Train(CliArgs args, CancellationToken cancellationToken)
+    private static Command TrainCommand()
     {
-        var json = args.Json;
-        var dataPath = args.Require("data");
-        var label = args.Require("label");
-        var c = args.GetDouble("c", LogisticRegressionSettings.DefaultC);
-        var holdoutFraction = args.GetDouble("holdout-fraction", 0.2);
-        var missing = args.Get("missing") ?? "reject";
-        var modelOut = OutputPath.Check("model-out", args.Get("model-out"));
-        args.EnsureAllUsed();
+        var data = CliOptions.RequiredPath("--data", "Feature table CSV: customer_id (optional) and numeric columns, one of them the 0/1 label.");
+        var label = CliOptions.RequiredText("--label", "The label column (1 = churned, 0 = stayed).", "COLUMN");
+        var c = CliOptions.Number("--c", "Inverse L2 regularization strength C (> 0; larger = weaker penalty).", LogisticRegressionSettings.DefaultC);
+        var holdout = CliOptions.Number("--holdout-fraction", "Share of the last rows held out for AUC and log loss, in [0, 1).", 0.2);
+        var missing = CliOptions.Choice("--missing", "Missing cells: reject them, or impute the training mean.", "reject", "reject", "mean");
+        var modelOut = CliOptions.OutputFile("--model-out", "Write the fitted model as JSON (input of churn score).");
+        var format = CliOptions.Format();
+        var command = new Command("train", "Standardized L2 logistic regression on a feature table, with a holdout AUC and log loss.") { data, label, c, holdout, missing, modelOut, format };
+        CliHelp.Examples(
+            command,
+            "cemcore churn train --data features.csv --label churned --model-out model.json",
+            "cemcore churn train --data features.csv --label churned --c 0.5 --holdout-fraction 0.25 --missing mean --format json");
+        command.SetAction((parse, ct) => Task.FromResult(Train(
+            parse.GetValue(data)!, parse.GetValue(label)!, parse.GetValue(c), parse.GetValue(holdout), parse.GetValue(missing)!, parse.GetValue(modelOut), parse.IsJson(format), ct)));
+        return command;
+    }
+
+    private static Command ScoreCommand()
+    {
+        var model = CliOptions.RequiredPath("--model", "Model JSON written by churn train --model-out.");
+        var data = CliOptions.RequiredPath("--data", "Feature table CSV with customer_id and the model's feature columns.");
+        var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,probability.");
+        outPath.Required = true;
+        var format = CliOptions.Format();
+        var command = new Command("score", "Churn probability of every customer of a feature table.") { model, data, outPath, format };
+        CliHelp.Examples(
+            command,
+            "cemcore churn score --model model.json --data features.csv --out scores.csv");
+        command.SetAction(parse => Score(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(outPath)!, parse.IsJson(format)));
+        return command;
+    }
+
+    private static int Train(string dataPath, string label, double c, double holdoutFraction, string missing, string? modelOut, bool json, CancellationToken cancellationToken)
+    {
         if (c <= 0)
         {
             throw new UsageException($"--c must be > 0, not {c.ToString(CultureInfo.InvariantCulture)}.");
@@ -45,12 +68,7 @@ internal static class ChurnCommands
             throw new UsageException($"--holdout-fraction must be in [0, 1), not {holdoutFraction.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        var policy = missing switch
-        {
-            "reject" => MissingValuePolicy.Reject,
-            "mean" => MissingValuePolicy.ImputeTrainingMean,
-            _ => throw new UsageException($"--missing must be 'reject' or 'mean', not '{missing}'."),
-        };
+        var policy = missing == "mean" ? MissingValuePolicy.ImputeTrainingMean : MissingValuePolicy.Reject;
 
         var table = ReadTable(dataPath);
         var matrix = table.Matrix;
@@ -133,7 +151,7 @@ internal static class ChurnCommands
                 ["holdout"] = new JsonObject { ["rows"] = holdoutRows, ["auc"] = auc, ["logLoss"] = logLoss },
                 ["training"] = new JsonObject { ["rows"] = trainRows, ["c"] = c, ["iterations"] = d.Iterations, ["gradientNorm"] = d.GradientNorm, ["converged"] = d.Converged },
             };
-            Console.Out.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+            CliJson.Write(result);
         }
         else
         {
@@ -157,13 +175,8 @@ internal static class ChurnCommands
         return 0;
     }
 
-    private static int Score(CliArgs args)
+    private static int Score(string modelPath, string dataPath, string outPath, bool json)
     {
-        var json = args.Json;
-        var modelPath = args.Require("model");
-        var dataPath = args.Require("data");
-        var outPath = OutputPath.Check("out", args.Require("out"));
-        args.EnsureAllUsed();
         var model = LogisticRegressionModel.FromJson(File.ReadAllText(modelPath));
         var table = ReadTable(dataPath);
         if (table.CustomerIds is null)
@@ -195,7 +208,7 @@ internal static class ChurnCommands
 
         if (json)
         {
-            Console.Out.WriteLine(new JsonObject { ["rows"] = p.Length, ["out"] = outPath }.ToJsonString());
+            CliJson.Write(new JsonObject { ["rows"] = p.Length, ["out"] = outPath });
         }
         else
         {

@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using CemCore.Cli.CommandLine;
 using CemCore.Clv;
 using CemCore.Features;
 using CemCore.Primitives;
@@ -14,35 +16,65 @@ namespace CemCore.Cli.Commands;
 /// </summary>
 internal static class ClvCommands
 {
-    private const string Usage =
-        "usage: cemcore clv fit --transactions F --model bgnbd|paretonbd|mbgnbd|gammagamma --calibration-end yyyy-MM-dd [--time-unit week|day] [--penalizer 0] [--format json]\n" +
-        "       cemcore clv predict --transactions F --calibration-end yyyy-MM-dd --horizon H [--time-unit week|day] [--model bgnbd|paretonbd|mbgnbd] --out OUT.csv [--format json]";
-
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var verb = args.Positional.Count > 0 ? args.Positional[0] : throw new UsageException("Missing sub-command (fit or predict).\n" + Usage);
-        return verb switch
-        {
-            "fit" => Task.FromResult(Fit(args, cancellationToken)),
-            "predict" => Task.FromResult(Predict(args, cancellationToken)),
-            _ => throw new UsageException($"Unknown sub-command '{verb}'.\n" + Usage),
-        };
+        var clv = new Command("clv", "BTYD customer-lifetime-value models (fit|predict).");
+        clv.Add(FitCommand());
+        clv.Add(PredictCommand());
+        return clv;
     }
 
-    private static int Fit(CliArgs args, CancellationToken cancellationToken)
-    {
-        var path = args.Require("transactions");
-        var modelName = args.Require("model");
-        var calibrationEnd = args.GetDate("calibration-end") ?? throw new UsageException("Missing required option --calibration-end.");
-        var unit = ParseUnit(args.Get("time-unit"));
-        var penalizer = args.GetDouble("penalizer", 0.0);
-        var json = args.Json;
-        args.EnsureAllUsed();
-        if (modelName is not ("bgnbd" or "paretonbd" or "mbgnbd" or "gammagamma"))
-        {
-            throw new UsageException($"--model must be bgnbd, paretonbd, mbgnbd or gammagamma, not '{modelName}'.");
-        }
+    private static Option<string> TransactionsOption() =>
+        CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
 
+    private static Option<DateOnly?> CalibrationEndOption() =>
+        CliOptions.Date("--calibration-end", "Last day of the calibration period (inclusive); later transactions are ignored.", required: true);
+
+    private static Option<string> TimeUnitOption() =>
+        CliOptions.Choice("--time-unit", "Time unit of recency, age and the horizon.", "week", "week", "day");
+
+    private static Command FitCommand()
+    {
+        var transactions = TransactionsOption();
+        var model = CliOptions.Choice("--model", "bgnbd, paretonbd, mbgnbd (purchase counts) or gammagamma (spend per purchase).", null, "bgnbd", "paretonbd", "mbgnbd", "gammagamma");
+        model.Required = true;
+        var calibrationEnd = CalibrationEndOption();
+        var unit = TimeUnitOption();
+        var penalizer = CliOptions.Number("--penalizer", "L2 penalty on the log-parameters (0 = maximum likelihood).", 0.0, min: 0);
+        var format = CliOptions.Format();
+        var command = new Command("fit", "Fit a BTYD model by maximum likelihood and print its parameters and diagnostics.") { transactions, model, calibrationEnd, unit, penalizer, format };
+        CliHelp.Examples(
+            command,
+            "cemcore clv fit --transactions tx.csv --model bgnbd --calibration-end 2024-06-30",
+            "cemcore clv fit --transactions tx.csv --model gammagamma --calibration-end 2024-06-30 --format json");
+        command.SetAction((parse, ct) => Task.FromResult(Fit(
+            parse.GetValue(transactions)!, parse.GetValue(model)!, parse.GetValue(calibrationEnd)!.Value, Unit(parse.GetValue(unit)), parse.GetValue(penalizer), parse.IsJson(format), ct)));
+        return command;
+    }
+
+    private static Command PredictCommand()
+    {
+        var transactions = TransactionsOption();
+        var calibrationEnd = CalibrationEndOption();
+        var horizon = CliOptions.RequiredNumber("--horizon", "Prediction horizon H in time units (>= 0).", min: 0);
+        var unit = TimeUnitOption();
+        var model = CliOptions.Choice("--model", "Purchase-count model.", "bgnbd", "bgnbd", "paretonbd", "mbgnbd");
+        var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,frequency,recency,T,p_alive,expected_purchases.");
+        outPath.Required = true;
+        var format = CliOptions.Format();
+        var command = new Command("predict", "P(alive) and expected purchases over the horizon for every customer.") { transactions, calibrationEnd, horizon, unit, model, outPath, format };
+        CliHelp.Examples(
+            command,
+            "cemcore clv predict --transactions tx.csv --calibration-end 2024-06-30 --horizon 26 --out clv.csv",
+            "cemcore clv predict --transactions tx.csv --calibration-end 2024-06-30 --horizon 90 --time-unit day --model mbgnbd --out clv.csv --format json");
+        command.SetAction((parse, ct) => Task.FromResult(Predict(
+            parse.GetValue(transactions)!, parse.GetValue(calibrationEnd)!.Value, parse.GetValue(horizon), Unit(parse.GetValue(unit)), parse.GetValue(model)!,
+            parse.GetValue(outPath)!, parse.IsJson(format), ct)));
+        return command;
+    }
+
+    private static int Fit(string path, string modelName, DateOnly calibrationEnd, TimeUnit unit, double penalizer, bool json, CancellationToken cancellationToken)
+    {
         var split = Load(path, calibrationEnd, unit, cancellationToken);
         var settings = new BtydFitSettings(penalizer);
         IReadOnlyList<ModelParameter> parameters;
@@ -74,7 +106,7 @@ internal static class ClvCommands
                 ["customers"] = diagnostics.Customers,
                 ["converged"] = diagnostics.Converged,
             };
-            Console.Out.WriteLine(o.ToJsonString());
+            CliJson.Write(o);
         }
         else
         {
@@ -92,31 +124,8 @@ internal static class ClvCommands
         return 0;
     }
 
-    private static int Predict(CliArgs args, CancellationToken cancellationToken)
+    private static int Predict(string path, DateOnly calibrationEnd, double horizon, TimeUnit unit, string modelName, string outPath, bool json, CancellationToken cancellationToken)
     {
-        var path = args.Require("transactions");
-        var calibrationEnd = args.GetDate("calibration-end") ?? throw new UsageException("Missing required option --calibration-end.");
-        var horizon = args.GetDouble("horizon", double.NaN);
-        if (double.IsNaN(horizon))
-        {
-            throw new UsageException("Missing required option --horizon.");
-        }
-
-        if (horizon < 0)
-        {
-            throw new UsageException($"--horizon must be ≥ 0, not {horizon.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
-        var unit = ParseUnit(args.Get("time-unit"));
-        var modelName = args.Get("model") ?? "bgnbd";
-        var outPath = OutputPath.Check("out", args.Require("out"));
-        var json = args.Json;
-        args.EnsureAllUsed();
-        if (modelName is not ("bgnbd" or "paretonbd" or "mbgnbd"))
-        {
-            throw new UsageException($"--model must be bgnbd, paretonbd or mbgnbd for predict, not '{modelName}'.");
-        }
-
         var split = Load(path, calibrationEnd, unit, cancellationToken);
         var (model, diagnostics) = FitCount(modelName, split.ToBtydData(), BtydFitSettings.Default);
         var pAlive = new double[split.Count];
@@ -142,7 +151,7 @@ internal static class ClvCommands
                 p[parameter.Name] = parameter.Value;
             }
 
-            Console.Out.WriteLine(new JsonObject
+            CliJson.Write(new JsonObject
             {
                 ["model"] = modelName,
                 ["parameters"] = p,
@@ -152,7 +161,7 @@ internal static class ClvCommands
                 ["horizon"] = horizon,
                 ["timeUnit"] = unit.ToString().ToLowerInvariant(),
                 ["out"] = outPath,
-            }.ToJsonString());
+            });
         }
         else
         {
@@ -194,15 +203,7 @@ internal static class ClvCommands
         }
     }
 
-    private static TimeUnit ParseUnit(string? text)
-    {
-        if (text is null)
-        {
-            return TimeUnit.Week;
-        }
-
-        return TimeUnits.TryParse(text, out var unit) ? unit : throw new UsageException($"--time-unit must be week or day, not '{text}'.");
-    }
+    private static TimeUnit Unit(string? text) => text == "day" ? TimeUnit.Day : TimeUnit.Week;
 
     private static string Csv(string value) =>
         value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;

@@ -1,5 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using CemCore.Cli.CommandLine;
 using CemCore.Cli.Demo;
 using CemCore.Features;
 using CemCore.Feedback;
@@ -11,16 +12,22 @@ namespace CemCore.Cli.Commands;
 /// <summary><c>cemcore demo [--customers N] [--seed S] [--format json]</c>: the whole pipeline on built-in synthetic data.</summary>
 internal static class DemoCommand
 {
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var json = args.Json;
-        var customers = args.GetInt("customers", 5_000);
-        var seed = args.GetInt("seed", 42);
-        args.EnsureAllUsed();
-        if (customers is < 10 or > 5_000_000)
-        {
-            throw new UsageException($"--customers must be in [10, 5000000], not {customers}.");
-        }
+        var customers = CliOptions.Integer("--customers", "Number of synthetic customers.", 5_000, min: 10, max: 5_000_000);
+        var seed = CliOptions.Integer("--seed", "Seed of the synthetic data generator (same seed, same data).", 42);
+        var format = CliOptions.Format();
+        var command = new Command("demo", "Run the whole pipeline (features, RFM, rules, lifecycle, churn, CLV, A/B, offers) on built-in synthetic data.") { customers, seed, format };
+        CliHelp.Examples(
+            command,
+            "cemcore demo",
+            "cemcore demo --customers 20000 --seed 7 --format json");
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(customers), parse.GetValue(seed), parse.IsJson(format), ct));
+        return command;
+    }
+
+    private static Task<int> RunAsync(int customers, int seed, bool json, CancellationToken cancellationToken)
+    {
 
         var context = DemoData.Create(customers, seed, json ? null : Console.Out, cancellationToken);
         context.Heading("CemCore demo");
@@ -35,7 +42,7 @@ internal static class DemoCommand
         OffersDemo.Run(context);
         if (json)
         {
-            Console.Out.WriteLine(context.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+            CliJson.Write(context.Json);
         }
 
         return Task.FromResult(0);

@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using CemCore.Cli.CommandLine;
 using CemCore.Features;
 using CemCore.Primitives;
 using CemCore.Sources.Csv;
@@ -23,19 +25,28 @@ internal static class FeaturesCommand
         "btyd_frequency", "btyd_recency", "btyd_T", "btyd_mean_repeat_spend", "top_category", "top_channel",
     ];
 
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var json = args.Json;
-        var path = args.Require("transactions");
-        var date = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
-        var outPath = OutputPath.Check("out", args.Require("out"));
-        var unitText = args.Get("time-unit") ?? "day";
-        var zoneId = args.Get("time-zone");
-        args.EnsureAllUsed();
-        if (!TimeUnits.TryParse(unitText, out var unit))
-        {
-            throw new UsageException($"--time-unit must be 'day' or 'week', not '{unitText}'.");
-        }
+        var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
+        var asOf = CliOptions.Date("--as-of", "Start of DATE in --time-zone (exclusive): transactions on DATE or later are ignored.", required: true);
+        var outPath = CliOptions.OutputFile("--out", "Output CSV, one row per customer (columns in docs/data.md).");
+        outPath.Required = true;
+        var unit = CliOptions.Choice("--time-unit", "Unit of the BTYD columns (btyd_recency, btyd_T).", "day", "day", "week");
+        var zone = CliOptions.Text("--time-zone", "IANA time zone of DATE and of calendar days (default UTC), e.g. Asia/Shanghai.", "ID");
+        var format = CliOptions.Format();
+        var command = new Command("features", "Per-customer features (counts, spend, returns, intervals, BTYD summary) from a transactions CSV.") { transactions, asOf, outPath, unit, zone, format };
+        CliHelp.Examples(
+            command,
+            "cemcore features --transactions tx.csv --as-of 2024-07-01 --out features.csv",
+            "cemcore features --transactions tx.csv --as-of 2024-07-01 --time-zone Asia/Shanghai --time-unit week --out features.csv --format json");
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(outPath)!, parse.GetValue(unit)!, parse.GetValue(zone), parse.IsJson(format), ct));
+        return command;
+    }
+
+    private static Task<int> RunAsync(string path, DateOnly date, string outPath, string unitText, string? zoneId, bool json, CancellationToken cancellationToken)
+    {
+        var unit = unitText == "week" ? TimeUnit.Week : TimeUnit.Day;
 
         TimeZoneInfo zone;
         try
@@ -60,7 +71,7 @@ internal static class FeaturesCommand
         var full = Path.GetFullPath(outPath);
         if (json)
         {
-            Console.Out.WriteLine(new JsonObject { ["customers"] = features.Count, ["rows"] = table.Count, ["out"] = full }.ToJsonString());
+            CliJson.Write(new JsonObject { ["customers"] = features.Count, ["rows"] = table.Count, ["out"] = full });
         }
         else
         {

@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using CemCore.Cli.CommandLine;
 using CemCore.Features;
 using CemCore.Lifecycle;
 using CemCore.Sources.Csv;
@@ -20,13 +22,23 @@ namespace CemCore.Cli.Commands;
 /// </remarks>
 internal static class LifecycleCommand
 {
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var json = args.Json;
-        var path = args.Require("transactions");
-        var date = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
-        var outPath = OutputPath.Check("out", args.Get("out"));
-        args.EnsureAllUsed();
+        var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
+        var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE (exclusive): purchases on DATE or later are not counted.", required: true);
+        var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,stage,days_since_last_purchase,expected_interval_days,reason.");
+        var format = CliOptions.Format();
+        var command = new Command("lifecycle", "Lifecycle stage (prospect, new, growth, maturity, decline, dormant, revived) of every customer, with the playbook action.") { transactions, asOf, outPath, format };
+        CliHelp.Examples(
+            command,
+            "cemcore lifecycle --transactions tx.csv --as-of 2024-07-01",
+            "cemcore lifecycle --transactions tx.csv --as-of 2024-07-01 --out stages.csv --format json");
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(outPath), parse.IsJson(format), ct));
+        return command;
+    }
+
+    private static Task<int> RunAsync(string path, DateOnly date, string? outPath, bool json, CancellationToken cancellationToken)
+    {
 
         var asOf = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var table = CsvTransactionReader.ReadTable(path, cancellationToken: cancellationToken);
@@ -43,7 +55,7 @@ internal static class LifecycleCommand
 
         if (json)
         {
-            Console.Out.WriteLine(ToJson(snapshot).ToJsonString());
+            CliJson.Write(ToJson(snapshot));
         }
         else
         {

@@ -1,7 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using CemCore.Cli.CommandLine;
 using CemCore.Customers;
 using CemCore.Features;
 using CemCore.Lifecycle;
@@ -26,15 +27,27 @@ namespace CemCore.Cli.Commands;
 /// </remarks>
 internal static class OffersCommand
 {
-    public static async Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var json = args.Json;
-        var transactionsPath = args.Require("transactions");
-        var asOfDate = args.GetDate("as-of") ?? throw new UsageException("Missing required option --as-of (yyyy-MM-dd).");
-        var customersPath = args.Get("customers");
-        var rulesPath = args.Get("rules");
-        var outPath = OutputPath.Check("out", args.Require("out"));
-        args.EnsureAllUsed();
+        var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
+        var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE (exclusive): the decision instant.", required: true);
+        var customers = CliOptions.OptionalPath("--customers", "Customers CSV with channels, language and consents (without it: demo profiles, all consents granted).");
+        var rules = CliOptions.OptionalPath("--rules", "Personalization rules JSON (default: the built-in standard campaigns).");
+        var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,offer_id,channel,preview,reason.");
+        outPath.Required = true;
+        var format = CliOptions.Format();
+        var command = new Command("offers", "Decide the offer of every customer (a plan: nothing is sent), with a rendered preview and the reason.") { transactions, asOf, customers, rules, outPath, format };
+        CliHelp.Examples(
+            command,
+            "cemcore offers --transactions tx.csv --as-of 2024-07-01 --customers customers.csv --out offers.csv",
+            "cemcore offers --transactions tx.csv --as-of 2024-07-01 --rules rules.json --customers customers.csv --out offers.csv --format json");
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(customers), parse.GetValue(rules), parse.GetValue(outPath)!, parse.IsJson(format), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string transactionsPath, DateOnly asOfDate, string? customersPath, string? rulesPath, string outPath, bool json, CancellationToken cancellationToken)
+    {
 
         var asOf = new DateTimeOffset(asOfDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var templates = StandardTemplates.Create();
@@ -76,7 +89,7 @@ internal static class OffersCommand
         var summary = plan.Summary(customersPath is null);
         if (json)
         {
-            Console.Out.WriteLine(summary.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+            CliJson.Write(summary);
         }
         else
         {

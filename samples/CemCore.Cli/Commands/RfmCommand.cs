@@ -1,7 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using CemCore.Cli.CommandLine;
 using CemCore.Segmentation.Rfm;
 using CemCore.Sources.Csv;
 
@@ -19,19 +20,26 @@ namespace CemCore.Cli.Commands;
 /// </remarks>
 internal static class RfmCommand
 {
-    public static Task<int> RunAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var json = args.Json;
-        var path = args.Require("transactions");
-        var asOfDate = args.GetDate("as-of");
-        var bins = args.GetInt("bins", RfmSettings.DefaultBins);
-        var mapName = args.Get("map") ?? "rf10";
-        var outPath = OutputPath.Check("out", args.Get("out"));
-        args.EnsureAllUsed();
-        if (bins is < RfmSettings.MinBins or > RfmSettings.MaxBins)
-        {
-            throw new UsageException($"--bins must be in [{RfmSettings.MinBins}, {RfmSettings.MaxBins}], not {bins}.");
-        }
+        var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
+        var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE (exclusive); default: the day after the last transaction.");
+        var bins = CliOptions.Integer("--bins", "Score levels per dimension (quantile bins).", RfmSettings.DefaultBins, min: RfmSettings.MinBins, max: RfmSettings.MaxBins);
+        var map = CliOptions.Text("--map", "Segment map: rf10 (default), rfm11 or a JSON map file.", "rf10|rfm11|MAP.json");
+        var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment.");
+        var format = CliOptions.Format();
+        var command = new Command("rfm", "RFM scores (recency, frequency, monetary quantile bins) and segments of every customer.") { transactions, asOf, bins, map, outPath, format };
+        CliHelp.Examples(
+            command,
+            "cemcore rfm --transactions tx.csv",
+            "cemcore rfm --transactions tx.csv --as-of 2024-07-01 --map rfm11 --out rfm.csv --format json");
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(transactions)!, parse.GetValue(asOf), parse.GetValue(bins), parse.GetValue(map) ?? "rf10", parse.GetValue(outPath), parse.IsJson(format), ct));
+        return command;
+    }
+
+    private static Task<int> RunAsync(string path, DateOnly? asOfDate, int bins, string mapName, string? outPath, bool json, CancellationToken cancellationToken)
+    {
 
         var map = mapName switch
         {
@@ -67,7 +75,7 @@ internal static class RfmCommand
             }
 
             var root = new JsonObject { ["customers"] = result.Count, ["segments"] = segments };
-            Console.Out.WriteLine(root.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            CliJson.Write(root);
         }
         else
         {
