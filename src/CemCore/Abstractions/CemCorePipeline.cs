@@ -298,11 +298,11 @@ public sealed class CemCorePipeline
         run.ClvEstimates = clv;
 
         // Lifecycle now and earlier (same classifier and CLV model, so a transition is a change of behaviour, not of settings).
-        run.Lifecycle = Lifecycle.ClassifyAll(features, table, alive, cancellationToken);
+        run.Lifecycle = ClassifyAll(features, table, alive, cancellationToken);
         var earlierFeatures = FeatureExtractor.Compute(table, asOf.AddDays(-Settings.LifecycleComparisonDays), fs, null, cancellationToken);
         var earlierAlive = new double[earlierFeatures.Count];
         Estimate(run.Clv, earlierFeatures, new ClvEstimate?[earlierFeatures.Count], earlierAlive);
-        run.PreviousLifecycle = Lifecycle.ClassifyAll(earlierFeatures, table, earlierAlive, cancellationToken);
+        run.PreviousLifecycle = ClassifyAll(earlierFeatures, table, earlierAlive, cancellationToken);
         run.Transitions = LifecycleTransitions.Compare(run.PreviousLifecycle, run.Lifecycle);
 
         run.Rfm = RfmScorer.Score(RfmValues.FromFeatures(features), Settings.Rfm);
@@ -392,6 +392,35 @@ public sealed class CemCorePipeline
             cancellationToken.ThrowIfCancellationRequested();
             yield return c;
         }
+    }
+
+    private LifecycleSnapshot ClassifyAll(CustomerFeatureSet features, TransactionTable table, double[] alive, CancellationToken cancellationToken)
+    {
+        // The table may hold customers whose first transaction is after an earlier as-of: look intervals up by id.
+        var intervals = LastIntervals.Compute(table, features.AsOf, features.Settings);
+        var byId = new Dictionary<string, int>(table.CustomerIds.Count, StringComparer.Ordinal);
+        for (var c = 0; c < table.CustomerIds.Count; c++)
+        {
+            byId[table.CustomerIds[c]] = intervals[c];
+        }
+
+        var ids = new string[features.Count];
+        var assessments = new LifecycleAssessment[features.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if ((i & 4095) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            var f = features[i];
+            ids[i] = f.CustomerId;
+            double? last = byId.TryGetValue(f.CustomerId, out var days) && days >= 0 ? days : null;
+            double? p = double.IsNaN(alive[i]) ? null : alive[i];
+            assessments[i] = Lifecycle.Classify(LifecycleInput.FromFeatures(f, last, p));
+        }
+
+        return new LifecycleSnapshot(features.AsOf, (Lifecycle as LifecycleClassifier)?.Settings ?? LifecycleSettings.Default, ids, assessments);
     }
 
     private static void Estimate(IClvModel? model, CustomerFeatureSet features, ClvEstimate?[] estimates, double[] alive)

@@ -239,7 +239,10 @@ public sealed class CustomerScorer : ICustomerScorer
         {
             if (features.HasPurchased)
             {
-                rfm = cuts.Score(features.RecencyDays ?? 0, features.OrderCount, (double)features.MonetaryTotal, features.CustomerId);
+                // The conventions of RfmValues.FromFeatures: recency floored to whole days, money rounded to cents.
+                var recencyDays = Math.Max(0, (features.AsOf.UtcTicks - features.LastPurchase!.Value.UtcTicks) / TimeSpan.TicksPerDay);
+                var money = (double)Math.Round(features.MonetaryTotal, 2, MidpointRounding.ToEven);
+                rfm = cuts.Score(recencyDays, features.OrderCount, money, features.CustomerId);
                 segment = m.SegmentMap.SegmentOf(rfm);
             }
             else
