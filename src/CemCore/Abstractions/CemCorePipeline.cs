@@ -73,6 +73,13 @@ public sealed record PipelineSettings
 
     /// <summary>Gets whether a churn model is trained when none is given.</summary>
     public bool TrainChurnModel { get; }
+
+    /// <summary>Returns the run key of an as-of instant: the calendar day (<c>yyyy-MM-dd</c>, in <see cref="FeatureSettings.TimeZone"/>) of the
+    /// last instant before it, so an as-of at midnight names the day whose data is complete.</summary>
+    /// <param name="asOf">The exclusive as-of instant.</param>
+    /// <returns>The key.</returns>
+    public string RunKeyOf(DateTimeOffset asOf) =>
+        TimeZoneInfo.ConvertTime(asOf.AddTicks(-1), Features.TimeZone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Where a run's churn model came from.</summary>
@@ -105,9 +112,8 @@ public sealed class PipelineRun
     /// <summary>Gets the settings (units) of the run.</summary>
     public PipelineSettings Settings { get; }
 
-    /// <summary>Gets the run key: the as-of calendar day (<c>yyyy-MM-dd</c>) in the features' time zone. Dispatch uses it, so a re-run of the
-    /// same day sends nothing twice.</summary>
-    public string RunKey => TimeZoneInfo.ConvertTime(AsOf.AddTicks(-1), Settings.Features.TimeZone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    /// <summary>Gets the run key (<see cref="PipelineSettings.RunKeyOf"/>). Dispatch uses it, so a re-run of the same day sends nothing twice.</summary>
+    public string RunKey => Settings.RunKeyOf(AsOf);
 
     /// <summary>Gets the features of every customer with transactions before the as-of instant.</summary>
     public CustomerFeatureSet Features { get; }
@@ -363,7 +369,7 @@ public sealed class CemCorePipeline
         }
 
         progress?.Report(new OperationProgress("decisions", n, n));
-        run.Models = new ScoringModels(asOf, Lifecycle, run.Rfm.CutPoints, run.Rfm.Settings.SegmentMap, run.ChurnModel, ChurnFeatureMap.Default, run.Clv, Offers, Settings.Features);
+        run.Models = new ScoringModels(asOf, Lifecycle, run.Rfm.CutPoints, run.Rfm.Settings.SegmentMap, run.ChurnModel, ChurnFeatureMap.Default, run.Clv, Offers, Settings.Features, ClvCache(features, clv));
         Store?.Publish(run.Models);
         return run;
     }
@@ -421,6 +427,20 @@ public sealed class CemCorePipeline
         }
 
         return new LifecycleSnapshot(features.AsOf, (Lifecycle as LifecycleClassifier)?.Settings ?? LifecycleSettings.Default, ids, assessments);
+    }
+
+    private static Dictionary<string, ClvEstimate>? ClvCache(CustomerFeatureSet features, ClvEstimate?[] estimates)
+    {
+        var cache = new Dictionary<string, ClvEstimate>(features.Count, StringComparer.Ordinal);
+        for (var i = 0; i < estimates.Length; i++)
+        {
+            if (estimates[i] is { } e)
+            {
+                cache[features[i].CustomerId] = e;
+            }
+        }
+
+        return cache.Count == 0 ? null : cache;
     }
 
     private static void Estimate(IClvModel? model, CustomerFeatureSet features, ClvEstimate?[] estimates, double[] alive)

@@ -52,6 +52,9 @@ public sealed class ScoringModels
     /// <param name="offers">The offer decider, or <see langword="null"/>.</param>
     /// <param name="features">The settings features are computed with (time unit of BTYD summaries, time zone); <see langword="null"/> for
     /// <see cref="FeatureSettings.Default"/>. Must match the CLV model's unit.</param>
+    /// <param name="clvCache">CLV estimates computed by the nightly run for features as of <paramref name="asOf"/>, by customer id, or
+    /// <see langword="null"/>. The discounted value sums the model over every period of the horizon (tens of microseconds per customer), so the
+    /// scorer reuses the run's estimate when it is given the run's features and computes it otherwise.</param>
     /// <exception cref="ArgumentException">The churn model's features are not the map's columns, or the map's bins differ from the cut-points'.</exception>
     public ScoringModels(
         DateTimeOffset asOf,
@@ -62,8 +65,10 @@ public sealed class ScoringModels
         ChurnFeatureMap? churnFeatures = null,
         IClvModel? clv = null,
         IOfferDecider? offers = null,
-        FeatureSettings? features = null)
+        FeatureSettings? features = null,
+        IReadOnlyDictionary<string, ClvEstimate>? clvCache = null)
     {
+        ClvCache = clvCache;
         AsOf = asOf;
         Features = features ?? FeatureSettings.Default;
         if (clv is not null && clv.Unit != Features.TimeUnit)
@@ -118,6 +123,9 @@ public sealed class ScoringModels
 
     /// <summary>Gets the offer decider, or <see langword="null"/>.</summary>
     public IOfferDecider? Offers { get; }
+
+    /// <summary>Gets the CLV estimates of the nightly run by customer id (valid for features as of <see cref="AsOf"/>), or <see langword="null"/>.</summary>
+    public IReadOnlyDictionary<string, ClvEstimate>? ClvCache { get; }
 }
 
 /// <summary>Holds the current <see cref="ScoringModels"/>: the nightly pipeline publishes, scorers read. Thread-safe.</summary>
@@ -160,8 +168,9 @@ public interface ICustomerScorer
 }
 
 /// <summary>
-/// The library's <see cref="ICustomerScorer"/>. Order: CLV (P(alive)) → lifecycle (with P(alive)) → RFM segment → churn → offer decision on a
-/// context holding all of them. Allocation-free from features without a trace (a per-thread context is reused; model parts are allocation-free).
+/// The library's <see cref="ICustomerScorer"/>. Order: CLV (P(alive); the nightly run's estimate when the features are the run's, see
+/// <see cref="ScoringModels.ClvCache"/>) → lifecycle (with P(alive)) → RFM segment → churn → offer decision on a context holding all of them.
+/// Allocation-free from features without a trace (a per-thread context is reused; model parts are allocation-free).
 /// </summary>
 /// <remarks>Thread-safe. Reads the models at each call, so a bundle published to its <see cref="ScoringModelStore"/> takes effect at once.</remarks>
 public sealed class CustomerScorer : ICustomerScorer
@@ -229,7 +238,7 @@ public sealed class CustomerScorer : ICustomerScorer
         ClvEstimate? clv = null;
         if (m.Clv is { } clvModel && features.HasPurchased)
         {
-            clv = clvModel.Estimate(features.Btyd);
+            clv = features.AsOf == m.AsOf && m.ClvCache is { } cache && cache.TryGetValue(features.CustomerId, out var cached) ? cached : clvModel.Estimate(features.Btyd);
         }
 
         var lifecycle = m.Lifecycle.Classify(LifecycleInput.FromFeatures(features, lastInterval, clv?.ProbabilityAlive));
