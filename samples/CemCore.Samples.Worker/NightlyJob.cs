@@ -1,5 +1,8 @@
 using System.Diagnostics;
-using CemCore.Jobs;
+using System.Globalization;
+using System.Text.Json;
+using CemCore.Dispatch;
+using CemCore.DependencyInjection;
 using CemCore.Primitives;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,73 +10,165 @@ using Microsoft.Extensions.Options;
 
 namespace CemCore.Samples.Worker;
 
-/// <summary>Settings of the sample worker (section <c>Worker</c>).</summary>
-public sealed class WorkerOptions
-{
-    /// <summary>Gets or sets the SQLite database file. Default: <c>cemcore-crm.db</c> in the temp folder.</summary>
-    public string Database { get; set; } = Path.Combine(Path.GetTempPath(), "cemcore-crm.db");
+/// <summary>What one nightly run did.</summary>
+/// <param name="AsOfDate">The as-of date (the run key).</param>
+/// <param name="Customers">Customers scored.</param>
+/// <param name="Transitions">Lifecycle transitions found.</param>
+/// <param name="ChurnModel">Where the churn model came from.</param>
+/// <param name="Sent">Messages written to the outbox by this run.</param>
+/// <param name="AlreadySent">Messages a previous run of the same day had sent.</param>
+public sealed record JobSummary(string AsOfDate, int Customers, int Transitions, ChurnModelOrigin ChurnModel, int Sent, int AlreadySent);
 
-    /// <summary>Gets or sets how many synthetic customers to seed an empty database with. Default 2,000.</summary>
-    public int SeedCustomers { get; set; } = 2_000;
-
-    /// <summary>Gets or sets whether to run the job once and stop the host (default), or every <see cref="IntervalHours"/>.</summary>
-    public bool RunOnce { get; set; } = true;
-
-    /// <summary>Gets or sets the interval between runs when <see cref="RunOnce"/> is false. Default 24.</summary>
-    public double IntervalHours { get; set; } = 24;
-}
-
-/// <summary>The nightly job: seed the CRM if empty, compute customer features through CemCore's ports, write them back.</summary>
+/// <summary>
+/// The nightly job, callable without the host: seed the CRM when empty, run the CemCore pipeline through DI and the ports (features, RFM, rule
+/// segments and target groups, CLV, lifecycle with transitions, churn, offer decisions), dispatch the campaign through the outbox channels, and
+/// write every result back keyed by as-of date with the units used. A re-run of an as-of date replaces that date's results (and sends nothing
+/// twice); every run, with its settings, stays in <c>job_runs</c>.
+/// </summary>
 public sealed partial class NightlyJob(
     SqliteCrm crm,
-    FeatureSnapshotService snapshots,
+    CemCorePipeline pipeline,
+    IOptions<WorkerOptions> worker,
+    IOptions<CemCoreOptions> cemcore,
     TimeProvider time,
-    IOptions<WorkerOptions> options,
-    IHostApplicationLifetime lifetime,
-    ILogger<NightlyJob> logger) : BackgroundService
+    ILogger<NightlyJob> logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Gets the as-of instant configured (<see cref="WorkerOptions.AsOf"/> at the start of the day in the CemCore time zone), or the end of
+    /// the seeded period.</summary>
+    public DateTimeOffset ConfiguredAsOf()
     {
-        crm.EnsureSchema();
-        if (crm.CountCustomers() == 0)
+        if (worker.Value.AsOf is not { } day)
         {
-            var (customers, transactions) = DemoSeed.Create(options.Value.SeedCustomers, seed: 42);
+            return DemoSeed.AsOf;
+        }
+
+        var zone = pipeline.Settings.Features.TimeZone;
+        var local = day.ToDateTime(TimeOnly.MinValue);
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
+
+    /// <summary>Runs the job once.</summary>
+    /// <param name="asOf">The as-of instant.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The summary.</returns>
+    public async Task<JobSummary> RunAsync(DateTimeOffset asOf, CancellationToken cancellationToken = default)
+    {
+        LogDatabase(logger, crm.Database.Path);
+        crm.EnsureSchema();
+        if (crm.CountCustomers() == 0 && worker.Value.SeedCustomers > 0)
+        {
+            var (customers, transactions) = DemoSeed.Create(worker.Value.SeedCustomers, seed: 42);
             crm.Insert(customers, transactions);
             LogSeeded(logger, customers.Count, transactions.Count);
         }
 
-        do
-        {
-            await RunOnceAsync(stoppingToken);
-            if (options.Value.RunOnce)
-            {
-                break;
-            }
-
-            await Task.Delay(TimeSpan.FromHours(options.Value.IntervalHours), time, stoppingToken);
-        }
-        while (!stoppingToken.IsCancellationRequested);
-
-        lifetime.StopApplication();
-    }
-
-    private async Task RunOnceAsync(CancellationToken cancellationToken)
-    {
         var watch = Stopwatch.StartNew();
-        var progress = new Progress<OperationProgress>(p => LogProgress(logger, p.Stage, p.Completed));
-        var features = await snapshots.ComputeAsync(DemoSeed.AsOf, progress, cancellationToken);
-        var saved = crm.SaveFeatures(features);
-        var buyers = features.Count(f => f.HasPurchased);
-        var repeaters = features.Count(f => f.Btyd.Frequency > 0);
-        LogRun(logger, features.AsOf, saved, buyers, repeaters, watch.ElapsedMilliseconds);
+        var settings = Settings(asOf);
+        var runKey = pipeline.Settings.RunKeyOf(asOf);
+        var (runId, previous) = ResultStore.BeginRun(crm, runKey, settings, time.GetUtcNow());
+        if (previous is not null && previous != settings)
+        {
+            LogSettingsChanged(logger, runKey);
+        }
+
+        try
+        {
+            var run = await pipeline.RunAsync(asOf, null, cancellationToken);
+            var dispatch = await pipeline.DispatchAsync(run, worker.Value.Campaign, null, null, cancellationToken);
+            ResultStore.Save(crm, run, dispatch, settings);
+            var summary = new JobSummary(run.RunKey, run.Features.Count, run.Transitions.Count, run.ChurnModelOrigin,
+                dispatch.Count(DispatchStatus.Sent), dispatch.Count(DispatchStatus.AlreadySent));
+            ResultStore.FinishRun(crm, runId, "succeeded", JsonSerializer.Serialize(summary), time.GetUtcNow());
+            LogRun(logger, summary.AsOfDate, summary.Customers, summary.Transitions, run.ChurnNote, summary.Sent, summary.AlreadySent, watch.ElapsedMilliseconds);
+            return summary;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            ResultStore.FinishRun(crm, runId, "failed", ex.GetType().Name, time.GetUtcNow());
+            throw;
+        }
     }
+
+    /// <summary>The settings that shape the results (stored with every run; a re-run with other settings is logged and visible in job_runs).</summary>
+    private string Settings(DateTimeOffset asOf)
+    {
+        var o = cemcore.Value;
+        var p = pipeline.Settings;
+        return JsonSerializer.Serialize(new
+        {
+            asOf = asOf.ToString("O", CultureInfo.InvariantCulture),
+            timeUnit = p.Features.TimeUnit.ToString(),
+            timeZone = p.Features.TimeZone.Id,
+            rfmBins = p.Rfm.Bins,
+            segmentMap = p.Rfm.SegmentMap.Name,
+            lifecycleComparisonDays = p.LifecycleComparisonDays,
+            churnLabelWindowDays = p.ChurnLabelWindowDays,
+            churnModel = string.IsNullOrEmpty(o.ChurnModelPath) ? "trained per run" : Path.GetFullPath(o.ChurnModelPath),
+            clv = p.Clv is { } c ? new { unit = c.Unit.ToString(), horizonPeriods = c.HorizonPeriods, discountRatePerPeriod = c.DiscountRatePerPeriod, margin = c.Margin } : null,
+            personalizationRules = string.IsNullOrEmpty(o.PersonalizationRulesPath) ? "standard campaigns" : Path.GetFullPath(o.PersonalizationRulesPath),
+            holdoutFraction = o.HoldoutFraction,
+            campaign = worker.Value.Campaign,
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRM database: {Path}")]
+    private static partial void LogDatabase(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded the CRM with {Customers} customers and {Transactions} transactions")]
     private static partial void LogSeeded(ILogger logger, int customers, int transactions);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Stage}: {Completed}")]
-    private static partial void LogProgress(ILogger logger, string stage, long completed);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "As-of {AsOf} was computed before with other settings; its results are replaced (both runs are in job_runs)")]
+    private static partial void LogSettingsChanged(ILogger logger, string asOf);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Nightly job as of {AsOf:yyyy-MM-dd}: features for {Saved} customers saved ({Buyers} buyers, {Repeaters} repeat buyers) in {Elapsed} ms")]
-    private static partial void LogRun(ILogger logger, DateTimeOffset asOf, int saved, int buyers, int repeaters, long elapsed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Nightly job as of {AsOf}: {Customers} customers, {Transitions} lifecycle transitions, churn model {Churn}; {Sent} messages to the outbox ({AlreadySent} already sent) in {Elapsed} ms")]
+    private static partial void LogRun(ILogger logger, string asOf, int customers, int transitions, string churn, int sent, int alreadySent, long elapsed);
+}
+
+/// <summary>The exit code of the process: 0 when every run succeeded, 1 when a run failed.</summary>
+public sealed class JobOutcome
+{
+    /// <summary>Gets or sets the exit code.</summary>
+    public int ExitCode { get; set; }
+}
+
+/// <summary>Hosts the <see cref="NightlyJob"/>: once (default) or every <see cref="WorkerOptions.IntervalHours"/>; a failure sets exit code 1 and stops the host.</summary>
+public sealed partial class NightlyWorker(
+    NightlyJob job,
+    JobOutcome outcome,
+    TimeProvider time,
+    IOptions<WorkerOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<NightlyWorker> logger) : BackgroundService
+{
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            do
+            {
+                await job.RunAsync(job.ConfiguredAsOf(), stoppingToken);
+                if (options.Value.RunOnce)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromHours(options.Value.IntervalHours), time, stoppingToken);
+            }
+            while (!stoppingToken.IsCancellationRequested);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            outcome.ExitCode = 1;
+            LogFailed(logger, ex.GetType().Name, ex.Message);
+        }
+
+        lifetime.StopApplication();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Nightly job failed: {Type}: {Message}")]
+    private static partial void LogFailed(ILogger logger, string type, string message);
 }

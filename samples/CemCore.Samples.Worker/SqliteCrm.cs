@@ -1,133 +1,164 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using CemCore.Channels;
 using CemCore.Customers;
-using CemCore.Features;
+using CemCore.Dispatch;
 using CemCore.Primitives;
+using CemCore.Samples.Sqlite;
 using CemCore.Sources;
 using CemCore.Transactions;
 using Microsoft.Data.Sqlite;
 
 namespace CemCore.Samples.Worker;
 
-/// <summary>The sample's "CRM": a SQLite database with customers, transactions and a table the nightly job writes features to.</summary>
-public sealed class SqliteCrm(string connectionString)
+/// <summary>
+/// The sample's "CRM": a SQLite database (opened through <see cref="SqliteDatabase"/>: WAL, busy timeout) with customers, consents and
+/// transactions, the tables the nightly job writes its results to (keyed by as-of date, with the units used), the outbox the channels write to,
+/// the send log and the job runs.
+/// </summary>
+public sealed class SqliteCrm
 {
-    public string ConnectionString { get; } = connectionString;
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS customers (
+          customer_id TEXT PRIMARY KEY, signed_up_utc_ticks INTEGER, region TEXT, city TEXT, city_tier INTEGER,
+          gender INTEGER, preferred_channel TEXT, language TEXT, time_zone TEXT);
+        CREATE TABLE IF NOT EXISTS consents (
+          customer_id TEXT NOT NULL, channel TEXT NOT NULL, purpose INTEGER NOT NULL, status INTEGER NOT NULL, at_utc_ticks INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_consents_customer ON consents(customer_id);
+        CREATE TABLE IF NOT EXISTS transactions (
+          order_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, utc_ticks INTEGER NOT NULL, amount TEXT NOT NULL,
+          channel TEXT, kind INTEGER NOT NULL, original_order_id TEXT, return_reason INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX IF NOT EXISTS ix_transactions_ticks ON transactions(utc_ticks);
+        CREATE TABLE IF NOT EXISTS job_runs (
+          run_id INTEGER PRIMARY KEY AUTOINCREMENT, as_of TEXT NOT NULL, settings TEXT NOT NULL, started_utc TEXT NOT NULL,
+          finished_utc TEXT, status TEXT NOT NULL, summary TEXT);
+        CREATE TABLE IF NOT EXISTS customer_features (
+          as_of TEXT NOT NULL, customer_id TEXT NOT NULL, time_unit TEXT NOT NULL, time_zone TEXT NOT NULL, order_count INTEGER NOT NULL,
+          purchase_days INTEGER NOT NULL, recency_days REAL, monetary_total TEXT NOT NULL, btyd_x INTEGER NOT NULL, btyd_t_x REAL NOT NULL,
+          btyd_T REAL NOT NULL, PRIMARY KEY (as_of, customer_id));
+        CREATE TABLE IF NOT EXISTS customer_segments (
+          as_of TEXT NOT NULL, segmenter TEXT NOT NULL, customer_id TEXT NOT NULL, segment TEXT NOT NULL, settings TEXT NOT NULL,
+          PRIMARY KEY (as_of, segmenter, customer_id, segment));
+        CREATE TABLE IF NOT EXISTS customer_lifecycle (
+          as_of TEXT NOT NULL, customer_id TEXT NOT NULL, stage TEXT NOT NULL, rule TEXT NOT NULL, days_since_last_purchase REAL,
+          expected_interval_days REAL, PRIMARY KEY (as_of, customer_id));
+        CREATE TABLE IF NOT EXISTS lifecycle_transitions (
+          as_of TEXT NOT NULL, customer_id TEXT NOT NULL, compared_with TEXT NOT NULL, from_stage TEXT NOT NULL, to_stage TEXT NOT NULL,
+          reason TEXT NOT NULL, PRIMARY KEY (as_of, customer_id));
+        CREATE TABLE IF NOT EXISTS churn_scores (
+          as_of TEXT NOT NULL, customer_id TEXT NOT NULL, probability REAL NOT NULL, model_origin TEXT NOT NULL, label_window_days INTEGER NOT NULL,
+          PRIMARY KEY (as_of, customer_id));
+        CREATE TABLE IF NOT EXISTS customer_clv (
+          as_of TEXT NOT NULL, customer_id TEXT NOT NULL, p_alive REAL NOT NULL, expected_purchases REAL NOT NULL, clv REAL,
+          time_unit TEXT NOT NULL, horizon_periods INTEGER NOT NULL, discount_rate_per_period REAL NOT NULL, margin REAL NOT NULL,
+          PRIMARY KEY (as_of, customer_id));
+        CREATE TABLE IF NOT EXISTS offer_decisions (
+          as_of TEXT NOT NULL, customer_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, rule_id TEXT, offer_id TEXT, channel TEXT,
+          send_at TEXT, PRIMARY KEY (as_of, customer_id));
+        CREATE TABLE IF NOT EXISTS dispatch_outcomes (
+          as_of TEXT NOT NULL, campaign_id TEXT NOT NULL, customer_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, offer_id TEXT,
+          channel TEXT, idempotency_key TEXT, PRIMARY KEY (as_of, campaign_id, customer_id));
+        CREATE TABLE IF NOT EXISTS outbox (
+          idempotency_key TEXT PRIMARY KEY, channel TEXT NOT NULL, customer_id TEXT NOT NULL, subject TEXT, body TEXT NOT NULL,
+          locale TEXT NOT NULL, created_utc TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS send_log (
+          idempotency_key TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, run_key TEXT NOT NULL, channel TEXT NOT NULL, status INTEGER NOT NULL,
+          at_utc TEXT NOT NULL, attempts INTEGER NOT NULL, provider_message_id TEXT, reason TEXT);
+        """;
 
-    public SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(ConnectionString);
-        connection.Open();
-        return connection;
-    }
+    /// <summary>The result tables, each keyed by <c>as_of</c>: a run replaces its as-of's rows (idempotent per as-of date).</summary>
+    internal static readonly string[] ResultTables =
+        ["customer_features", "customer_segments", "customer_lifecycle", "lifecycle_transitions", "churn_scores", "customer_clv", "offer_decisions", "dispatch_outcomes"];
 
-    public void EnsureSchema()
+    /// <summary>Creates the CRM over a database file (created on first use).</summary>
+    /// <param name="path">The SQLite file.</param>
+    public SqliteCrm(string path) => Database = new SqliteDatabase(Path.GetFullPath(path));
+
+    /// <summary>Gets the database.</summary>
+    public SqliteDatabase Database { get; }
+
+    /// <summary>Opens a connection.</summary>
+    public SqliteConnection Open() => Database.Open();
+
+    /// <summary>Creates the tables (idempotent).</summary>
+    public void EnsureSchema() => Database.EnsureSchema(Schema);
+
+    /// <summary>Counts the customers.</summary>
+    public long CountCustomers() => Scalar<long>("SELECT COUNT(*) FROM customers");
+
+    /// <summary>Runs a scalar query (sample diagnostics and tests).</summary>
+    public T Scalar<T>(string sql)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            CREATE TABLE IF NOT EXISTS customers (
-              customer_id TEXT PRIMARY KEY, signed_up_utc_ticks INTEGER, region TEXT, city TEXT, city_tier INTEGER,
-              gender INTEGER, preferred_channel TEXT, language TEXT, time_zone TEXT);
-            CREATE TABLE IF NOT EXISTS transactions (
-              order_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, utc_ticks INTEGER NOT NULL, amount TEXT NOT NULL,
-              channel TEXT, kind INTEGER NOT NULL, original_order_id TEXT, return_reason INTEGER NOT NULL DEFAULT 0);
-            CREATE INDEX IF NOT EXISTS ix_transactions_ticks ON transactions(utc_ticks);
-            CREATE TABLE IF NOT EXISTS customer_features (
-              as_of TEXT NOT NULL, customer_id TEXT NOT NULL, order_count INTEGER, recency_days REAL, monetary_total TEXT,
-              btyd_x INTEGER, btyd_t_x REAL, btyd_T REAL, PRIMARY KEY (as_of, customer_id));
-            """;
-        cmd.ExecuteNonQuery();
+        cmd.CommandText = sql;
+        return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
     }
 
-    public long CountCustomers()
-    {
-        using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM customers";
-        return (long)cmd.ExecuteScalar()!;
-    }
-
+    /// <summary>Inserts customers (with consents) and transactions in one transaction.</summary>
     public void Insert(IEnumerable<CustomerProfile> customers, IEnumerable<Transaction> transactions)
     {
         using var c = Open();
-        using var tx = c.BeginTransaction();
-        using (var cmd = c.CreateCommand())
+        using var tx = SqliteDatabase.BeginWrite(c);
+        using (var cmd = Command(c, tx, "INSERT INTO customers VALUES ($id, $signup, $region, $city, $tier, $gender, $channel, $lang, $tz)"))
+        using (var consent = Command(c, tx, "INSERT INTO consents VALUES ($id, $channel, $purpose, $status, $at)"))
         {
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO customers VALUES ($id, $signup, $region, $city, $tier, $gender, $channel, $lang, $tz)";
-            var p = AddParameters(cmd, "$id", "$signup", "$region", "$city", "$tier", "$gender", "$channel", "$lang", "$tz");
             foreach (var cu in customers)
             {
-                p[0].Value = cu.Id;
-                p[1].Value = (object?)cu.SignedUpAt?.UtcTicks ?? DBNull.Value;
-                p[2].Value = (object?)cu.Demographics.Region ?? DBNull.Value;
-                p[3].Value = (object?)cu.Demographics.City ?? DBNull.Value;
-                p[4].Value = (object?)cu.Demographics.CityTier ?? DBNull.Value;
-                p[5].Value = (int)cu.Demographics.Gender;
-                p[6].Value = cu.PreferredChannel.Value;
-                p[7].Value = (object?)cu.Language ?? DBNull.Value;
-                p[8].Value = (object?)cu.TimeZoneId ?? DBNull.Value;
-                cmd.ExecuteNonQuery();
+                Run(cmd, cu.Id, cu.SignedUpAt?.UtcTicks, cu.Demographics.Region, cu.Demographics.City, cu.Demographics.CityTier,
+                    (int)cu.Demographics.Gender, cu.PreferredChannel.Value, cu.Language, cu.TimeZoneId);
+                foreach (var r in cu.Consents)
+                {
+                    Run(consent, cu.Id, r.Channel.Value, (int)r.Purpose, (int)r.Status, r.At.UtcTicks);
+                }
             }
         }
 
-        using (var cmd = c.CreateCommand())
+        using (var cmd = Command(c, tx, "INSERT INTO transactions VALUES ($o, $c, $t, $a, $ch, $k, $orig, $r)"))
         {
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO transactions VALUES ($o, $c, $t, $a, $ch, $k, $orig, $r)";
-            var p = AddParameters(cmd, "$o", "$c", "$t", "$a", "$ch", "$k", "$orig", "$r");
             foreach (var t in transactions)
             {
-                p[0].Value = t.OrderId;
-                p[1].Value = t.CustomerId;
-                p[2].Value = t.Timestamp.UtcTicks;
-                p[3].Value = t.Amount.ToString(CultureInfo.InvariantCulture);
-                p[4].Value = t.Channel.Value;
-                p[5].Value = (int)t.Kind;
-                p[6].Value = (object?)t.OriginalOrderId ?? DBNull.Value;
-                p[7].Value = (int)t.ReturnReason;
-                cmd.ExecuteNonQuery();
+                Run(cmd, t.OrderId, t.CustomerId, t.Timestamp.UtcTicks, t.Amount.ToString(CultureInfo.InvariantCulture), t.Channel.Value,
+                    (int)t.Kind, t.OriginalOrderId, (int)t.ReturnReason);
             }
         }
 
         tx.Commit();
     }
 
-    public int SaveFeatures(CustomerFeatureSet features)
+    /// <summary>Creates a command with one parameter per <c>$name</c> in the SQL, in order of appearance.</summary>
+    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
     {
-        using var c = Open();
-        using var tx = c.BeginTransaction();
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        // Idempotent: a re-run for the same as-of replaces its rows.
-        cmd.CommandText = "INSERT OR REPLACE INTO customer_features VALUES ($asof, $id, $n, $rec, $m, $x, $tx, $T)";
-        var p = AddParameters(cmd, "$asof", "$id", "$n", "$rec", "$m", "$x", "$tx", "$T");
-        var asOf = features.AsOf.ToString("O", CultureInfo.InvariantCulture);
-        foreach (var f in features)
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = transaction;
+        cmd.CommandText = sql;
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(sql, @"\$[a-zA-Z_]+"))
         {
-            p[0].Value = asOf;
-            p[1].Value = f.CustomerId;
-            p[2].Value = f.OrderCount;
-            p[3].Value = (object?)f.RecencyDays ?? DBNull.Value;
-            p[4].Value = f.MonetaryTotal.ToString(CultureInfo.InvariantCulture);
-            p[5].Value = f.Btyd.Frequency;
-            p[6].Value = f.Btyd.Recency;
-            p[7].Value = f.Btyd.Age;
-            cmd.ExecuteNonQuery();
+            if (!cmd.Parameters.Contains(m.Value))
+            {
+                cmd.Parameters.Add(new SqliteParameter { ParameterName = m.Value });
+            }
         }
 
-        tx.Commit();
-        return features.Count;
+        return cmd;
     }
 
-    private static SqliteParameter[] AddParameters(SqliteCommand cmd, params string[] names) =>
-        [.. names.Select(n => cmd.Parameters.Add(new SqliteParameter { ParameterName = n }))];
+    /// <summary>Sets the parameters in order (null → DBNull) and executes.</summary>
+    internal static int Run(SqliteCommand cmd, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+
+        return cmd.ExecuteNonQuery();
+    }
 }
 
-/// <summary>CemCore's <see cref="ITransactionSource"/> port implemented over the sample CRM's SQLite tables.</summary>
+/// <summary>CemCore's <see cref="ITransactionSource"/> port over the CRM's transactions table.</summary>
 public sealed class SqliteTransactionSource(SqliteCrm crm) : ITransactionSource
 {
+    /// <inheritdoc/>
     public async IAsyncEnumerable<Transaction> ReadTransactionsAsync(TimeWindow window, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var c = crm.Open();
@@ -141,42 +172,114 @@ public sealed class SqliteTransactionSource(SqliteCrm crm) : ITransactionSource
         await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
         {
-            var kind = (TransactionKind)r.GetInt32(5);
             yield return new Transaction(
                 r.GetString(0),
                 r.GetString(1),
                 new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero),
                 decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture),
                 new SalesChannel(r.IsDBNull(4) ? null : r.GetString(4)),
-                kind: kind,
+                kind: (TransactionKind)r.GetInt32(5),
                 originalOrderId: r.IsDBNull(6) ? null : r.GetString(6),
                 returnReason: (ReturnReason)r.GetInt32(7));
         }
     }
 }
 
-/// <summary>CemCore's <see cref="ICustomerSource"/> port implemented over the sample CRM's SQLite tables.</summary>
+/// <summary>CemCore's <see cref="ICustomerSource"/> port over the CRM's customers and consents tables.</summary>
 public sealed class SqliteCustomerSource(SqliteCrm crm) : ICustomerSource
 {
+    /// <inheritdoc/>
     public async IAsyncEnumerable<CustomerProfile> ReadCustomersAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var c = crm.Open();
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT customer_id, signed_up_utc_ticks, region, city, city_tier, gender, preferred_channel, language, time_zone FROM customers";
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
+        var consents = new Dictionary<string, List<ConsentRecord>>(StringComparer.Ordinal);
+        await using (var cmd = c.CreateCommand())
         {
-            yield return new CustomerProfile(
-                r.GetString(0),
-                r.IsDBNull(1) ? null : new DateTimeOffset(r.GetInt64(1), TimeSpan.Zero),
-                new Demographics(
-                    Gender: (Gender)r.GetInt32(5),
-                    Region: r.IsDBNull(2) ? null : r.GetString(2),
-                    City: r.IsDBNull(3) ? null : r.GetString(3),
-                    CityTier: r.IsDBNull(4) ? null : r.GetInt32(4)),
-                preferredChannel: new ContactChannel(r.IsDBNull(6) ? null : r.GetString(6)),
-                language: r.IsDBNull(7) ? null : r.GetString(7),
-                timeZoneId: r.IsDBNull(8) ? null : r.GetString(8));
+            cmd.CommandText = "SELECT customer_id, channel, purpose, status, at_utc_ticks FROM consents ORDER BY rowid";
+            await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await r.ReadAsync(cancellationToken))
+            {
+                var id = r.GetString(0);
+                if (!consents.TryGetValue(id, out var list))
+                {
+                    consents[id] = list = [];
+                }
+
+                list.Add(new ConsentRecord(new ContactChannel(r.GetString(1)), (ConsentPurpose)r.GetInt32(2), (ConsentStatus)r.GetInt32(3), new DateTimeOffset(r.GetInt64(4), TimeSpan.Zero)));
+            }
         }
+
+        await using var customers = c.CreateCommand();
+        customers.CommandText = "SELECT customer_id, signed_up_utc_ticks, region, city, city_tier, gender, preferred_channel, language, time_zone FROM customers";
+        await using var rows = await customers.ExecuteReaderAsync(cancellationToken);
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            var id = rows.GetString(0);
+            yield return new CustomerProfile(
+                id,
+                rows.IsDBNull(1) ? null : new DateTimeOffset(rows.GetInt64(1), TimeSpan.Zero),
+                new Demographics(
+                    Gender: (Gender)rows.GetInt32(5),
+                    Region: rows.IsDBNull(2) ? null : rows.GetString(2),
+                    City: rows.IsDBNull(3) ? null : rows.GetString(3),
+                    CityTier: rows.IsDBNull(4) ? null : rows.GetInt32(4)),
+                preferredChannel: new ContactChannel(rows.IsDBNull(6) ? null : rows.GetString(6)),
+                language: rows.IsDBNull(7) ? null : rows.GetString(7),
+                timeZoneId: rows.IsDBNull(8) ? null : rows.GetString(8),
+                consents: consents.GetValueOrDefault(id));
+        }
+    }
+}
+
+/// <summary>A channel that writes rendered messages to the CRM's outbox table (a sender process delivers them). Idempotent on the key: a
+/// second write of a key keeps the first row and reports it delivered again.</summary>
+/// <param name="crm">The CRM.</param>
+/// <param name="channel">The channel served.</param>
+/// <param name="time">The clock for the row's timestamp.</param>
+public sealed class OutboxChannel(SqliteCrm crm, ContactChannel channel, TimeProvider time) : IMessageChannel
+{
+    /// <inheritdoc/>
+    public ContactChannel Channel { get; } = channel;
+
+    /// <inheritdoc/>
+    public ChannelCapabilities Capabilities { get; } = channel == ContactChannel.Sms ? new(MaxLength: 70) : channel == ContactChannel.Email ? new(SupportsSubject: true) : new();
+
+    /// <inheritdoc/>
+    public ValueTask<SendResult> SendAsync(OutboundMessage message, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var c = crm.Open();
+        using var cmd = SqliteCrm.Command(c, null, "INSERT OR IGNORE INTO outbox VALUES ($key, $channel, $customer, $subject, $body, $locale, $at)");
+        SqliteCrm.Run(cmd, idempotencyKey, Channel.Value, message.CustomerId, message.Subject, message.Body, message.Locale, time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        return ValueTask.FromResult(SendResult.Delivered(idempotencyKey));
+    }
+}
+
+/// <summary>The CemCore <see cref="ISendLog"/> over the CRM's send_log table (durable across restarts: a re-run of the same day finds its sends).</summary>
+/// <param name="crm">The CRM.</param>
+public sealed class SqliteSendLog(SqliteCrm crm) : ISendLog
+{
+    /// <inheritdoc/>
+    public ValueTask<SendLogEntry?> FindAsync(string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        using var c = crm.Open();
+        using var cmd = SqliteCrm.Command(c, null, "SELECT campaign_id, run_key, channel, status, at_utc, attempts, provider_message_id, reason FROM send_log WHERE idempotency_key = $key");
+        cmd.Parameters[0].Value = idempotencyKey;
+        using var r = cmd.ExecuteReader();
+        return ValueTask.FromResult(r.Read()
+            ? new SendLogEntry(idempotencyKey, r.GetString(0), r.GetString(1), new ContactChannel(r.GetString(2)), (SendStatus)r.GetInt32(3),
+                DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture), r.GetInt32(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
+            : null);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask RecordAsync(SendLogEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        using var c = crm.Open();
+        using var cmd = SqliteCrm.Command(c, null, "INSERT OR REPLACE INTO send_log VALUES ($key, $campaign, $run, $channel, $status, $at, $attempts, $provider, $reason)");
+        SqliteCrm.Run(cmd, entry.IdempotencyKey, entry.CampaignId, entry.RunKey, entry.Channel.Value, (int)entry.Status,
+            entry.At.ToString("O", CultureInfo.InvariantCulture), entry.Attempts, entry.ProviderMessageId, entry.Reason);
+        return ValueTask.CompletedTask;
     }
 }

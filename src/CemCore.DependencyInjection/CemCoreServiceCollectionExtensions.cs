@@ -1,5 +1,13 @@
+using CemCore;
+using CemCore.Channels;
+using CemCore.Churn;
 using CemCore.DependencyInjection;
+using CemCore.Dispatch;
+using CemCore.Features;
 using CemCore.Jobs;
+using CemCore.Messaging;
+using CemCore.Personalization;
+using CemCore.Sources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -9,13 +17,19 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CemCoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers CemCore's options (validated at start), the <see cref="TimeProvider"/> (<see cref="TimeProvider.System"/> unless the host
-    /// registered its own), the <see cref="CemCore.Features.FeatureSettings"/> derived from the options, and the <see cref="FeatureSnapshotService"/>.
-    /// Calling it again only applies <paramref name="configure"/> again; nothing is registered twice.
+    /// Registers the whole CemCore pipeline with validated options (checked at start): features (<see cref="FeatureSnapshotService"/>),
+    /// segmentation, lifecycle (<see cref="ILifecycleStageClassifier"/>), churn (a model from <see cref="CemCoreOptions.ChurnModelPath"/>,
+    /// a host-registered <see cref="IChurnModel"/>, or one trained per run), CLV, offer decisions (<see cref="IOfferDecider"/>), the experiment
+    /// analyzer, the nightly <see cref="CemCorePipeline"/>, the hot-path <see cref="ICustomerScorer"/>, rendering and dispatch (a
+    /// <see cref="CampaignRunner"/> over every registered <see cref="IMessageChannel"/>, the <see cref="ISendLog"/> and the
+    /// <see cref="IContactHistory"/>).
     /// </summary>
+    /// <remarks>Every registration is a <c>TryAdd</c>: a service the host registered (before or after) wins. Calling it again only applies
+    /// <paramref name="configure"/> again; nothing is registered twice. The in-memory send log, contact history and coupon ledger are for
+    /// single-process hosts and tests: register durable ones for production.</remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the options, or <see langword="null"/>.</param>
-    /// <returns>A builder to add sources and channels.</returns>
+    /// <returns>A builder to add sources, channels and segmenters.</returns>
     public static ICemCoreBuilder AddCemCore(this IServiceCollection services, Action<CemCoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -34,10 +48,83 @@ public static class CemCoreServiceCollectionExtensions
         services.AddOptions<CemCoreOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CemCoreOptions>, CemCoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(static sp => sp.GetRequiredService<IOptions<CemCoreOptions>>().Value.ToFeatureSettings());
+        services.TryAddSingleton(static sp => Options(sp).ToFeatureSettings());
+        services.TryAddSingleton(static sp => Options(sp).ToPipelineSettings(sp.GetRequiredService<FeatureSettings>()));
         services.TryAddSingleton<FeatureSnapshotService>();
+        AddModels(services);
+        AddDecisions(services);
+        AddDispatch(services);
+        services.TryAddSingleton(static sp => new CemCorePipeline(
+            sp.GetServices<ITransactionSource>(),
+            sp.GetServices<ICustomerSource>(),
+            sp.GetServices<ICustomerSegmenter>(),
+            sp.GetRequiredService<ILifecycleStageClassifier>(),
+            sp.GetRequiredService<PipelineSettings>(),
+            sp.GetRequiredService<ScoringModelStore>(),
+            sp.GetRequiredService<IOfferDecider>(),
+            sp.GetService<IChurnModel>() ?? LoadChurnModel(Options(sp)),
+            sp.GetService<IClvModel>(),
+            () => sp.GetRequiredService<CampaignRunner>()));
         return builder;
     }
+
+    private static CemCoreOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<CemCoreOptions>>().Value;
+
+    /// <summary>Lifecycle, experiments, the model store and the hot-path scorer.</summary>
+    private static void AddModels(IServiceCollection services)
+    {
+        services.TryAddSingleton<ILifecycleStageClassifier>(static _ => new CemCore.Lifecycle.LifecycleClassifier());
+        services.TryAddSingleton<IExperimentAnalyzer>(static _ => new ExperimentAnalyzer());
+        services.TryAddSingleton<ScoringModelStore>();
+        services.TryAddSingleton<ICustomerScorer>(static sp => new CustomerScorer(sp.GetRequiredService<ScoringModelStore>()));
+    }
+
+    /// <summary>Rules and the preview decider (no budget reserved).</summary>
+    private static void AddDecisions(IServiceCollection services)
+    {
+        services.TryAddSingleton(static sp => Options(sp).PersonalizationRulesPath is { Length: > 0 } path
+            ? PersonalizationRuleJson.Load(File.ReadAllText(path))
+            : StandardCampaigns.Create());
+        services.TryAddSingleton<IContactHistory, InMemoryContactHistory>();
+        services.TryAddSingleton<IOfferDecider>(static sp => new OfferDecider(new OfferDecisionEngine(
+            sp.GetRequiredService<PersonalizationRuleSet>(),
+            Options(sp).ToDecisionSettings(sp.GetRequiredService<FeatureSettings>(), reserveBudget: false),
+            sp.GetRequiredService<IContactHistory>())));
+    }
+
+    /// <summary>
+    /// Rendering and dispatch, registered against the current <see cref="CampaignRunner"/> / <see cref="ISendLog"/> API. Kept in this one
+    /// method so that a change of the dispatch API (store ports for caps, budgets, coupons, consent, schedule) is one edit here.
+    /// </summary>
+    private static void AddDispatch(IServiceCollection services)
+    {
+        services.TryAddSingleton(static _ => new MessageRenderer(StandardTemplates.Create()));
+        services.TryAddSingleton<ISendLog, InMemorySendLog>();
+        services.TryAddSingleton<CouponLedger>();
+        services.TryAddSingleton(static sp => Options(sp).ToDispatchSettings());
+
+        // A new runner (and decision engine, whose budget counters belong to one campaign run) per resolution.
+        services.TryAddTransient(static sp =>
+        {
+            var history = sp.GetRequiredService<IContactHistory>();
+            var engine = new OfferDecisionEngine(
+                sp.GetRequiredService<PersonalizationRuleSet>(),
+                Options(sp).ToDecisionSettings(sp.GetRequiredService<FeatureSettings>(), reserveBudget: true),
+                history);
+            return new CampaignRunner(
+                engine,
+                sp.GetRequiredService<MessageRenderer>(),
+                sp.GetServices<IMessageChannel>(),
+                sp.GetRequiredService<ISendLog>(),
+                sp.GetRequiredService<CouponLedger>(),
+                history,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<DispatchSettings>());
+        });
+    }
+
+    private static LogisticRegressionModel? LoadChurnModel(CemCoreOptions options) =>
+        options.ChurnModelPath is { Length: > 0 } path ? LogisticRegressionModel.FromJson(File.ReadAllText(path)) : null;
 
     private sealed class CemCoreMarker;
 }

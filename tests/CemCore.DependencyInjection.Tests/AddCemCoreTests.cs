@@ -22,7 +22,7 @@ public sealed class AddCemCoreTests
         var count = services.Count;
         services.AddCemCore();
         Assert.Equal(count, services.Count);
-        services.AddCemCore(o => o.BatchSize = 10);
+        services.AddCemCore(o => o.RfmBins = 4);
         Assert.Equal(count + 1, services.Count); // only the IConfigureOptions of the new delegate
         Assert.IsAssignableFrom<IConfigureOptions<CemCoreOptions>>(services[^1].ImplementationInstance);
     }
@@ -42,16 +42,20 @@ public sealed class AddCemCoreTests
         var services = new ServiceCollection();
         services.AddCemCore(o =>
         {
-            o.BatchSize = 0;
+            o.RfmBins = 1;
             o.TimeZoneId = "Nowhere/Atlantis";
-            o.Currency = "yuan";
+            o.ChurnLabelWindowDays = -5;
+            o.ClvMargin = 0;
+            o.MaxSendAttempts = 0;
+            o.ChurnModelPath = "/nonexistent/model.json";
         });
         using var provider = services.BuildServiceProvider();
         var validator = provider.GetRequiredService<IStartupValidator>();
         var ex = Assert.Throws<OptionsValidationException>(validator.Validate);
-        Assert.Contains(nameof(CemCoreOptions.BatchSize), ex.Message, StringComparison.Ordinal);
-        Assert.Contains(nameof(CemCoreOptions.TimeZoneId), ex.Message, StringComparison.Ordinal);
-        Assert.Contains(nameof(CemCoreOptions.Currency), ex.Message, StringComparison.Ordinal);
+        foreach (var field in new[] { "RfmBins", "TimeZoneId", "ChurnLabelWindowDays", "ClvMargin", "MaxSendAttempts", "ChurnModelPath" })
+        {
+            Assert.Contains(field, ex.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace CemCore.Lifecycle;
 /// decides, and <see cref="LifecycleAssessment.Rule"/> names it.</para>
 /// <para>Single-customer classification (<see cref="Classify(in LifecycleInput)"/>) allocates nothing. Immutable and thread-safe.</para>
 /// </remarks>
-public sealed class LifecycleClassifier
+public sealed class LifecycleClassifier : ILifecycleStageClassifier
 {
     /// <summary>Creates a classifier.</summary>
     /// <param name="settings">The thresholds; <see langword="null"/> for <see cref="LifecycleSettings.Default"/>.</param>
