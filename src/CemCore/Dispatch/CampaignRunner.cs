@@ -111,10 +111,10 @@ public sealed record DispatchSettings(
 public sealed record DispatchStores(ISendLog SendLog, ICouponStore Coupons)
 {
     /// <summary>Gets the send log.</summary>
-    public ISendLog SendLog { get; } = SendLog ?? throw new ArgumentNullException(nameof(SendLog));
+    public ISendLog SendLog { get; init; } = SendLog ?? throw new ArgumentNullException(nameof(SendLog));
 
     /// <summary>Gets the coupon store.</summary>
-    public ICouponStore Coupons { get; } = Coupons ?? throw new ArgumentNullException(nameof(Coupons));
+    public ICouponStore Coupons { get; init; } = Coupons ?? throw new ArgumentNullException(nameof(Coupons));
 
     /// <summary>Gets the shared frequency-cap store (reserved before each send against the engine's caps), or <see langword="null"/>.</summary>
     public IFrequencyCapStore? Caps { get; init; }

@@ -65,14 +65,14 @@ public sealed record SendLogEntry(
 public sealed record SendClaimRequest(string IdempotencyKey, string CampaignId, string RunKey, ContactChannel Channel, string Owner, DateTimeOffset Now, TimeSpan Lease)
 {
     /// <summary>Gets the key.</summary>
-    public string IdempotencyKey { get; } = Check.NotBlank(IdempotencyKey);
+    public string IdempotencyKey { get; init; } = Check.NotBlank(IdempotencyKey);
 
     /// <summary>Gets the owner.</summary>
-    public string Owner { get; } = Check.NotBlank(Owner);
+    public string Owner { get; init; } = Check.NotBlank(Owner);
 
     /// <summary>Gets the lease.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
-    public TimeSpan Lease { get; } = Lease > TimeSpan.Zero ? Lease : throw new ArgumentOutOfRangeException(nameof(Lease), Lease, "Must be positive.");
+    public TimeSpan Lease { get; init; } = Lease > TimeSpan.Zero ? Lease : throw new ArgumentOutOfRangeException(nameof(Lease), Lease, "Must be positive.");
 }
 
 /// <summary>The result kind of <see cref="ISendLog.TryClaimAsync"/>.</summary>
