@@ -260,8 +260,9 @@ public sealed class CampaignRunResult
     private readonly long[] _byStatus;
     private readonly long[] _byReason;
 
-    internal CampaignRunResult(string campaignId, string runKey, long considered, long[] byStatus, long[] byReason, IReadOnlyList<DispatchOutcome> outcomes)
+    internal CampaignRunResult(string campaignId, string runKey, long considered, long decided, long[] byStatus, long[] byReason, IReadOnlyList<DispatchOutcome> outcomes)
     {
+        Decided = decided;
         CampaignId = campaignId;
         RunKey = runKey;
         Considered = considered;
@@ -282,8 +283,9 @@ public sealed class CampaignRunResult
     /// <summary>Gets the outcomes of customers in the audience in input order when <see cref="DispatchSettings.KeepOutcomes"/> is set; otherwise empty.</summary>
     public IReadOnlyList<DispatchOutcome> Outcomes { get; }
 
-    /// <summary>Gets the customers with a selected offer (every status but <see cref="DispatchStatus.NoOffer"/> and holdout).</summary>
-    public long Decided => _byStatus.Sum() - Count(DispatchStatus.NoOffer) - Count(SuppressionReason.Holdout);
+    /// <summary>Gets the customers the engine decided to contact (an offer was selected, not held out): each of them is sent, already sent,
+    /// suppressed at send time, deferred, failed, rejected or in flight elsewhere.</summary>
+    public long Decided { get; }
 
     /// <summary>Counts outcomes with a status.</summary>
     /// <param name="status">The status.</param>
@@ -828,8 +830,15 @@ public sealed class CampaignRunner
 
         public long Index { get; set; }
 
+        private long _decided;
+
         public void Add(long index, DispatchOutcome outcome)
         {
+            if (outcome.RuleId is not null && outcome.Reason != SuppressionReason.Holdout)
+            {
+                Interlocked.Increment(ref _decided);
+            }
+
             Interlocked.Increment(ref _byStatus[(int)outcome.Status]);
             Interlocked.Increment(ref _byReason[(int)outcome.Reason]);
             if (Keep)
@@ -844,7 +853,7 @@ public sealed class CampaignRunner
         public CampaignRunResult ToResult()
         {
             var outcomes = _kept.OrderBy(k => k.Index).Select(k => k.Outcome).ToList();
-            return new CampaignRunResult(CampaignId, RunKey, Considered, [.. _byStatus], [.. _byReason], outcomes.AsReadOnly());
+            return new CampaignRunResult(CampaignId, RunKey, Considered, Interlocked.Read(ref _decided), [.. _byStatus], [.. _byReason], outcomes.AsReadOnly());
         }
     }
 
