@@ -16,5 +16,6 @@ root.Add(AbCommands.Create());
 root.Add(OffersCommand.Create());
 
 // Commands on System.CommandLine options: add `root.Add(XCommand.Create());` here (see CommandLine/README.md).
+root.Add(CampaignCommand.Create());
 
 return await CliHost.RunAsync(root, args).ConfigureAwait(false);

@@ -67,7 +67,7 @@ internal static class OffersDemo
                 }
             }))
             .ToArray();
-        var runner = new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), channels, new InMemorySendLog(), new CouponLedger(), history, new FixedTimeProvider(sendAt));
+        var runner = new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), channels, new InMemorySendLog(), new CouponLedger(), history, new FixedTimeProvider(sendAt), new DispatchSettings(KeepOutcomes: true));
         var result = runner.RunAsync("demo-campaign", context.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), CampaignAudience.Everyone, contexts.ToAsyncEnumerable())
             .GetAwaiter().GetResult();
 

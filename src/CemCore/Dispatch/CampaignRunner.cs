@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using CemCore.Channels;
 using CemCore.Customers;
@@ -52,18 +53,34 @@ public sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan M
 }
 
 /// <summary>Settings of a <see cref="CampaignRunner"/>.</summary>
-/// <param name="Retry">Retry policy; <see langword="null"/> for <see cref="RetryPolicy.Default"/>.</param>
+/// <param name="Retry">Retry policy; <see langword="null"/> for <see cref="RetryPolicy.Default"/>. A provider's Retry-After longer than
+/// <see cref="RetryPolicy.MaxDelay"/> is not waited for: the send is deferred to the schedule instead.</param>
 /// <param name="RateLimits">Per-channel rate limits; channels not listed are not limited.</param>
 /// <param name="Jitter">Uniform [0, 1) source for retry jitter; <see langword="null"/> for <see cref="RandomNumberGenerator"/>. Tests pass a constant.</param>
 /// <param name="Personalize">Personalization fields for a profile (such as <c>name</c>); <see langword="null"/> uses the profile attribute
 /// <c>name</c> when present, otherwise a localized generic salutation.</param>
 /// <param name="ProgressInterval">Report progress every this many customers, at least 1 (default 1,000).</param>
+/// <param name="MaxParallelism">Customers dispatched at once, in [1, 1024] (default 1: input order).</param>
+/// <param name="MaxParallelPerChannel">Sends in flight at once per channel, in [1, 1024] (default 16).</param>
+/// <param name="Lease">How long a send-log claim is held before another runner may take it over (default 5 min); longer than one send with its retries.</param>
+/// <param name="ClaimWait">How long to wait for a send claimed by another runner to finish before reporting it as in flight elsewhere (default: the lease).</param>
+/// <param name="Owner">This runner's owner id in the send log; <see langword="null"/> for a new GUID per runner.</param>
+/// <param name="KeepOutcomes">Whether <see cref="CampaignRunResult.Outcomes"/> keeps every outcome with its rendered message (tests, small runs);
+/// default <see langword="false"/>: only counts are kept and outcomes are streamed to <paramref name="OutcomeSink"/>.</param>
+/// <param name="OutcomeSink">Receives every outcome as it is made (called concurrently when <paramref name="MaxParallelism"/> &gt; 1), or <see langword="null"/>.</param>
 public sealed record DispatchSettings(
     RetryPolicy? Retry = null,
     IReadOnlyDictionary<ContactChannel, RateLimit>? RateLimits = null,
     Func<double>? Jitter = null,
     Func<CustomerProfile, IReadOnlyDictionary<string, string>>? Personalize = null,
-    int ProgressInterval = 1_000)
+    int ProgressInterval = 1_000,
+    int MaxParallelism = 1,
+    int MaxParallelPerChannel = 16,
+    TimeSpan? Lease = null,
+    TimeSpan? ClaimWait = null,
+    string? Owner = null,
+    bool KeepOutcomes = false,
+    Action<DispatchOutcome>? OutcomeSink = null)
 {
     /// <summary>Gets the default settings.</summary>
     public static DispatchSettings Default { get; } = new();
@@ -71,6 +88,51 @@ public sealed record DispatchSettings(
     /// <summary>Gets the progress interval.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Below 1.</exception>
     public int ProgressInterval { get; } = ProgressInterval >= 1 ? ProgressInterval : throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "Must be at least 1.");
+
+    /// <summary>Gets the customers dispatched at once.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [1, 1024].</exception>
+    public int MaxParallelism { get; } = MaxParallelism is >= 1 and <= 1024 ? MaxParallelism : throw new ArgumentOutOfRangeException(nameof(MaxParallelism), MaxParallelism, "Must be in [1, 1024].");
+
+    /// <summary>Gets the sends in flight at once per channel.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [1, 1024].</exception>
+    public int MaxParallelPerChannel { get; } = MaxParallelPerChannel is >= 1 and <= 1024 ? MaxParallelPerChannel : throw new ArgumentOutOfRangeException(nameof(MaxParallelPerChannel), MaxParallelPerChannel, "Must be in [1, 1024].");
+
+    /// <summary>Gets the claim lease.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan? Lease { get; } = Lease is null || Lease > TimeSpan.Zero ? Lease : throw new ArgumentOutOfRangeException(nameof(Lease), Lease, "Must be positive.");
+
+    /// <summary>Gets the claim lease in effect.</summary>
+    public TimeSpan EffectiveLease => Lease ?? TimeSpan.FromMinutes(5);
+}
+
+/// <summary>The stores a <see cref="CampaignRunner"/> shares with other runners and processes.</summary>
+/// <param name="SendLog">The send log (claims and outcomes).</param>
+/// <param name="Coupons">Coupon codes, issued once per send key.</param>
+public sealed record DispatchStores(ISendLog SendLog, ICouponStore Coupons)
+{
+    /// <summary>Gets the send log.</summary>
+    public ISendLog SendLog { get; init; } = SendLog ?? throw new ArgumentNullException(nameof(SendLog));
+
+    /// <summary>Gets the coupon store.</summary>
+    public ICouponStore Coupons { get; init; } = Coupons ?? throw new ArgumentNullException(nameof(Coupons));
+
+    /// <summary>Gets the shared frequency-cap store (reserved before each send against the engine's caps), or <see langword="null"/>.</summary>
+    public IFrequencyCapStore? Caps { get; init; }
+
+    /// <summary>Gets the shared budget store (reserved before each send against the rule set's budgets), or <see langword="null"/> for the engine's in-memory budgets.</summary>
+    public IBudgetStore? Budgets { get; init; }
+
+    /// <summary>Gets the consent store read just before each send, or <see langword="null"/> for the profile's consents.</summary>
+    public IConsentStore? Consent { get; init; }
+
+    /// <summary>Gets the suppression list checked just before each send, or <see langword="null"/>.</summary>
+    public ISuppressionList? Suppression { get; init; }
+
+    /// <summary>Gets the schedule that receives deferred sends, or <see langword="null"/> (then a deferral is only reported).</summary>
+    public ISendSchedule? Schedule { get; init; }
+
+    /// <summary>Gets a contact history that receives a contact for every delivered message, or <see langword="null"/>.</summary>
+    public IContactHistory? ContactHistory { get; init; }
 }
 
 /// <summary>Who a campaign targets.</summary>
@@ -112,20 +174,26 @@ public enum DispatchStatus
     /// <summary>Delivered to the channel provider.</summary>
     Sent = 0,
 
-    /// <summary>The send log already records this send (a retried or restarted run): not sent again.</summary>
+    /// <summary>The send log records this send as delivered (a retried, restarted or concurrent run): not sent again.</summary>
     AlreadySent = 1,
 
-    /// <summary>Due in quiet hours: re-run with the same run key at or after <see cref="DispatchOutcome.NotBefore"/>.</summary>
+    /// <summary>Not allowed now (quiet hours, a long Retry-After): put on the schedule (when one is given) for <see cref="DispatchOutcome.NotBefore"/>.</summary>
     Deferred = 2,
 
     /// <summary>Not contacted on purpose; see <see cref="DispatchOutcome.Reason"/>.</summary>
     Suppressed = 3,
 
-    /// <summary>Rendering failed, the provider rejected the message, or transient failures exhausted the retries.</summary>
+    /// <summary>Rendering failed or transient failures exhausted the retries (a later run tries again).</summary>
     Failed = 4,
 
     /// <summary>No rule selected an offer for the customer.</summary>
     NoOffer = 5,
+
+    /// <summary>The provider rejected the message permanently (now or in an earlier run): never sent again.</summary>
+    Rejected = 6,
+
+    /// <summary>Another runner holds the send's claim and did not finish within <see cref="DispatchSettings.ClaimWait"/>.</summary>
+    InFlightElsewhere = 7,
 }
 
 /// <summary>Why a customer was suppressed (or had no offer).</summary>
@@ -137,10 +205,10 @@ public enum SuppressionReason
     /// <summary>No eligible rule.</summary>
     Ineligible = 1,
 
-    /// <summary>No Granted consent on any of the rule's channels for its purpose.</summary>
+    /// <summary>No Granted consent on any of the rule's channels for its purpose (at decision or at send time).</summary>
     NoConsent = 2,
 
-    /// <summary>Over a frequency cap on every consented channel.</summary>
+    /// <summary>Over a frequency cap on every consented channel (at decision or at send time).</summary>
     Capped = 3,
 
     /// <summary>The campaign budget is exhausted.</summary>
@@ -154,6 +222,9 @@ public enum SuppressionReason
 
     /// <summary>Every rule or offer was outside its validity window.</summary>
     OutsideValidityWindow = 7,
+
+    /// <summary>On a suppression list (global or for the channel) at send time.</summary>
+    SuppressionList = 8,
 }
 
 /// <summary>The outcome for one customer of a campaign run. Holds the customer id (the host's data); <see cref="Detail"/> holds no personal data.</summary>
@@ -162,13 +233,13 @@ public enum SuppressionReason
 /// <param name="Reason">Why it was suppressed or had no offer.</param>
 /// <param name="RuleId">The rule selected, or <see langword="null"/>.</param>
 /// <param name="OfferId">The offer, or <see langword="null"/>.</param>
-/// <param name="Channel">The channel, or unspecified.</param>
+/// <param name="Channel">The channel (for a send: the channel fixed by the send log), or unspecified.</param>
 /// <param name="IdempotencyKey">The send's key, or <see langword="null"/>.</param>
 /// <param name="CouponCode">The coupon code sent, or <see langword="null"/>.</param>
 /// <param name="NotBefore">For a deferral, the first allowed instant.</param>
 /// <param name="Attempts">Send attempts made.</param>
 /// <param name="Detail">Failure detail (no personal data), or <see langword="null"/>.</param>
-/// <param name="Message">The rendered message, or <see langword="null"/>.</param>
+/// <param name="Message">The rendered message when <see cref="DispatchSettings.KeepOutcomes"/> is set, or <see langword="null"/>.</param>
 public sealed record DispatchOutcome(
     string CustomerId,
     DispatchStatus Status,
@@ -183,52 +254,82 @@ public sealed record DispatchOutcome(
     string? Detail,
     OutboundMessage? Message);
 
-/// <summary>The result of a campaign run: one outcome per customer in the audience, and counts.</summary>
-/// <param name="CampaignId">The campaign.</param>
-/// <param name="RunKey">The run key.</param>
-/// <param name="Considered">Customers read.</param>
-/// <param name="Outcomes">Outcomes of customers in the audience, in input order.</param>
-public sealed record CampaignRunResult(string CampaignId, string RunKey, long Considered, IReadOnlyList<DispatchOutcome> Outcomes)
+/// <summary>The result of a campaign run: counts per status and reason, and (with <see cref="DispatchSettings.KeepOutcomes"/>) the outcomes.</summary>
+public sealed class CampaignRunResult
 {
+    private readonly long[] _byStatus;
+    private readonly long[] _byReason;
+
+    internal CampaignRunResult(string campaignId, string runKey, long considered, long decided, long[] byStatus, long[] byReason, IReadOnlyList<DispatchOutcome> outcomes)
+    {
+        Decided = decided;
+        CampaignId = campaignId;
+        RunKey = runKey;
+        Considered = considered;
+        _byStatus = byStatus;
+        _byReason = byReason;
+        Outcomes = outcomes;
+    }
+
+    /// <summary>Gets the campaign.</summary>
+    public string CampaignId { get; }
+
+    /// <summary>Gets the run key.</summary>
+    public string RunKey { get; }
+
+    /// <summary>Gets the customers read.</summary>
+    public long Considered { get; }
+
+    /// <summary>Gets the outcomes of customers in the audience in input order when <see cref="DispatchSettings.KeepOutcomes"/> is set; otherwise empty.</summary>
+    public IReadOnlyList<DispatchOutcome> Outcomes { get; }
+
+    /// <summary>Gets the customers the engine decided to contact (an offer was selected, not held out): each of them is sent, already sent,
+    /// suppressed at send time, deferred, failed, rejected or in flight elsewhere.</summary>
+    public long Decided { get; }
+
     /// <summary>Counts outcomes with a status.</summary>
     /// <param name="status">The status.</param>
     /// <returns>The count.</returns>
-    public int Count(DispatchStatus status) => Outcomes.Count(o => o.Status == status);
+    public long Count(DispatchStatus status) => (int)status < _byStatus.Length ? _byStatus[(int)status] : 0;
 
     /// <summary>Counts suppressed outcomes with a reason.</summary>
     /// <param name="reason">The reason.</param>
     /// <returns>The count.</returns>
-    public int Count(SuppressionReason reason) => Outcomes.Count(o => o.Reason == reason);
+    public long Count(SuppressionReason reason) => (int)reason < _byReason.Length ? _byReason[(int)reason] : 0;
 }
 
 /// <summary>
-/// Runs a campaign: for each customer of the audience, decide (<see cref="OfferDecisionEngine"/>), issue the coupon, render
-/// (<see cref="MessageRenderer"/>) and send through the host's <see cref="IMessageChannel"/>s with idempotency keys, bounded retry with
-/// backoff and jitter, per-channel rate limits, cancellation, progress reporting and an outcome per customer.
+/// Runs a campaign: for each customer of the audience, decide (<see cref="OfferDecisionEngine"/>), claim the send in the shared send log,
+/// check again just before the send (consent, quiet hours, suppression, caps, budget), issue the coupon, render
+/// (<see cref="MessageRenderer"/>) and send through the host's <see cref="IMessageChannel"/>s with bounded retry and rate limits, then record
+/// the outcome with a write that cannot be cancelled.
 /// </summary>
 /// <remarks>
-/// <para>Idempotency: the key of a send is <see cref="IdempotencyKey.Create"/>(campaign, run key, customer, channel). Before sending, the
-/// <see cref="ISendLog"/> is consulted; a key recorded as delivered or rejected is never sent again (<see cref="DispatchStatus.AlreadySent"/>),
-/// so re-running a run key after a crash or a failure sends only what is missing. Coupon codes are issued once per key
-/// (<see cref="CouponLedger.IssueOnce"/>), so a re-sent message shows the same code.</para>
-/// <para>Failures: a channel that throws counts as a transient failure (the exception type is recorded, never its message); transient failures
-/// are retried up to <see cref="RetryPolicy.MaxAttempts"/> with delays on the <see cref="TimeProvider"/>; a rejection is final. Neither stops
-/// the run. A budget reservation is given back when the message is not sent.</para>
-/// <para>Customers are processed one at a time in input order; the context of a customer is not used after the next one is read, so a host
-/// may reuse one <see cref="CustomerContext"/>. Not safe for concurrent runs on one instance.</para>
+/// <para>Exactly once: the logical send is keyed by (campaign, run, customer) (<see cref="IdempotencyKey.Create(string, string, string)"/>);
+/// the channel is fixed by the first claim. A key that is delivered is reported <see cref="DispatchStatus.AlreadySent"/>, a rejected one
+/// <see cref="DispatchStatus.Rejected"/>; neither is sent again. A key claimed by another live runner is waited for up to
+/// <see cref="DispatchSettings.ClaimWait"/>. Several runners (threads or processes) may run the same campaign and run at once on shared
+/// stores: each customer is sent at most once, and a run that completes has sent every decided customer once.</para>
+/// <para>Send-time instant: the customer's as-of plus the time elapsed since the run started (on the <see cref="TimeProvider"/>).</para>
+/// <para>Outcomes are streamed (<see cref="DispatchSettings.OutcomeSink"/>); the result keeps only counts unless
+/// <see cref="DispatchSettings.KeepOutcomes"/> is set. Up to <see cref="DispatchSettings.MaxParallelism"/> customers are dispatched at once,
+/// at most <see cref="DispatchSettings.MaxParallelPerChannel"/> sends per channel. Decisions are made one at a time in input order, so a host
+/// may reuse one <see cref="CustomerContext"/> (its profile object must not be mutated). Thread-safe: one runner may serve concurrent runs.</para>
 /// </remarks>
 public sealed class CampaignRunner
 {
     private readonly Dictionary<ContactChannel, IMessageChannel> _channels = [];
     private readonly Dictionary<ContactChannel, TokenBucket> _buckets = [];
+    private readonly Dictionary<ContactChannel, SemaphoreSlim> _gates = [];
     private readonly Func<double> _jitter;
+    private readonly TimeZoneInfoCache _zones = new();
 
-    /// <summary>Creates a runner.</summary>
+    /// <summary>Creates a runner on in-process stores (single-process hosts, tests).</summary>
     /// <param name="engine">The decision engine (its budgets are the campaign's).</param>
     /// <param name="renderer">The message renderer.</param>
     /// <param name="channels">The host's channels (one per channel).</param>
     /// <param name="sendLog">The send log.</param>
-    /// <param name="coupons">The coupon ledger.</param>
+    /// <param name="coupons">The coupon store.</param>
     /// <param name="contactHistory">Receives a contact for every delivered message (use the engine's history so caps see them), or <see langword="null"/>.</param>
     /// <param name="timeProvider">Time for delays and rate limits; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="settings">Settings; <see langword="null"/> for <see cref="DispatchSettings.Default"/>.</param>
@@ -238,18 +339,36 @@ public sealed class CampaignRunner
         MessageRenderer renderer,
         IEnumerable<IMessageChannel> channels,
         ISendLog sendLog,
-        CouponLedger coupons,
+        ICouponStore coupons,
         IContactHistory? contactHistory = null,
         TimeProvider? timeProvider = null,
         DispatchSettings? settings = null)
+        : this(engine, renderer, channels, new DispatchStores(sendLog, coupons) { ContactHistory = contactHistory }, timeProvider, settings)
+    {
+    }
+
+    /// <summary>Creates a runner on shared stores.</summary>
+    /// <param name="engine">The decision engine. With a budget store its in-memory reservations are given back at once.</param>
+    /// <param name="renderer">The message renderer.</param>
+    /// <param name="channels">The host's channels (one per channel).</param>
+    /// <param name="stores">The stores.</param>
+    /// <param name="timeProvider">Time for delays, leases and rate limits; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="settings">Settings; <see langword="null"/> for <see cref="DispatchSettings.Default"/>.</param>
+    /// <exception cref="ArgumentException">Two channels serve the same channel.</exception>
+    public CampaignRunner(
+        OfferDecisionEngine engine,
+        MessageRenderer renderer,
+        IEnumerable<IMessageChannel> channels,
+        DispatchStores stores,
+        TimeProvider? timeProvider,
+        DispatchSettings? settings)
     {
         Engine = engine ?? throw new ArgumentNullException(nameof(engine));
         Renderer = renderer ?? throw new ArgumentNullException(nameof(renderer));
-        SendLog = sendLog ?? throw new ArgumentNullException(nameof(sendLog));
-        Coupons = coupons ?? throw new ArgumentNullException(nameof(coupons));
-        ContactHistory = contactHistory;
+        Stores = stores ?? throw new ArgumentNullException(nameof(stores));
         Time = timeProvider ?? TimeProvider.System;
         Settings = settings ?? DispatchSettings.Default;
+        Owner = Settings.Owner ?? Guid.NewGuid().ToString("N", CultureInfo.InvariantCulture);
         ArgumentNullException.ThrowIfNull(channels);
         foreach (var c in channels)
         {
@@ -257,6 +376,8 @@ public sealed class CampaignRunner
             {
                 throw new ArgumentException($"Two senders serve channel '{c.Channel.Value}'.", nameof(channels));
             }
+
+            _gates[c.Channel] = new SemaphoreSlim(Settings.MaxParallelPerChannel, Settings.MaxParallelPerChannel);
         }
 
         foreach (var (ch, limit) in Settings.RateLimits ?? new Dictionary<ContactChannel, RateLimit>())
@@ -273,14 +394,11 @@ public sealed class CampaignRunner
     /// <summary>Gets the renderer.</summary>
     public MessageRenderer Renderer { get; }
 
-    /// <summary>Gets the send log.</summary>
-    public ISendLog SendLog { get; }
+    /// <summary>Gets the stores.</summary>
+    public DispatchStores Stores { get; }
 
-    /// <summary>Gets the coupon ledger.</summary>
-    public CouponLedger Coupons { get; }
-
-    /// <summary>Gets the contact history, or <see langword="null"/>.</summary>
-    public IContactHistory? ContactHistory { get; }
+    /// <summary>Gets this runner's owner id in the send log.</summary>
+    public string Owner { get; }
 
     /// <summary>Gets the time provider.</summary>
     public TimeProvider Time { get; }
@@ -294,8 +412,8 @@ public sealed class CampaignRunner
     /// <param name="audience">Who is targeted.</param>
     /// <param name="customers">The customers, each with its as-of instant (normally now).</param>
     /// <param name="progress">Receives progress (stage <c>"dispatch"</c>), or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Cancels the run between and during sends.</param>
-    /// <returns>The outcomes.</returns>
+    /// <param name="cancellationToken">Cancels the run between sends; a send the provider accepted is still recorded.</param>
+    /// <returns>The counts (and outcomes with <see cref="DispatchSettings.KeepOutcomes"/>).</returns>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     public async Task<CampaignRunResult> RunAsync(
         string campaignId,
@@ -309,15 +427,69 @@ public sealed class CampaignRunner
         Check.NotBlank(runKey);
         ArgumentNullException.ThrowIfNull(audience);
         ArgumentNullException.ThrowIfNull(customers);
-        var outcomes = new List<DispatchOutcome>();
-        long considered = 0;
-        await foreach (var context in customers.WithCancellation(cancellationToken).ConfigureAwait(false))
+        var run = new RunState(campaignId, runKey, Time.GetTimestamp(), Settings.KeepOutcomes);
+        await Parallel.ForEachAsync(
+            Produce(run, audience, customers, progress, cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = Settings.MaxParallelism, CancellationToken = cancellationToken },
+            async (item, ct) => Emit(run, item.Index, await ProcessAsync(run, item, ct).ConfigureAwait(false))).ConfigureAwait(false);
+        progress?.Report(new OperationProgress("dispatch", run.Considered, run.Considered));
+        return run.ToResult();
+    }
+
+    /// <summary>
+    /// Sends the deferred sends that are due: takes them from <see cref="DispatchStores.Schedule"/>, looks their customers up, decides and
+    /// dispatches them again under their own run key (the send log keeps them exactly-once), and removes the entries that are done.
+    /// </summary>
+    /// <param name="campaignId">The campaign whose entries are sent (entries of other campaigns are left for their runners).</param>
+    /// <param name="lookup">Returns the customer's context at the given instant, or <see langword="null"/> when the customer is gone.</param>
+    /// <param name="max">Most entries taken, at least 1.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The counts (run key <c>"schedule"</c>).</returns>
+    /// <exception cref="InvalidOperationException">No schedule store was given.</exception>
+    public async Task<CampaignRunResult> RunDueAsync(string campaignId, Func<string, DateTimeOffset, CancellationToken, ValueTask<CustomerContext?>> lookup, int max = 1_000, CancellationToken cancellationToken = default)
+    {
+        Check.NotBlank(campaignId);
+        ArgumentNullException.ThrowIfNull(lookup);
+        var schedule = Stores.Schedule ?? throw new InvalidOperationException("RunDueAsync needs a schedule store.");
+        var now = Time.GetUtcNow();
+        var run = new RunState(campaignId, "schedule", Time.GetTimestamp(), Settings.KeepOutcomes);
+        var due = await schedule.TakeDueAsync(now, max, Settings.EffectiveLease, cancellationToken).ConfigureAwait(false);
+        var index = 0;
+        foreach (var entry in due)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            considered++;
+            if (!string.Equals(entry.CampaignId, campaignId, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var context = await lookup(entry.CustomerId, now, cancellationToken).ConfigureAwait(false);
+            if (context is null)
+            {
+                await schedule.CompleteAsync(entry.IdempotencyKey).ConfigureAwait(false);
+                continue;
+            }
+
+            var item = Decide(context, index++, now);
+            var outcome = await ProcessAsync(run with { RunKey = entry.RunKey }, item, cancellationToken).ConfigureAwait(false);
+            Emit(run, item.Index, outcome);
+            if (outcome.Status is not (DispatchStatus.Deferred or DispatchStatus.Failed or DispatchStatus.InFlightElsewhere))
+            {
+                await schedule.CompleteAsync(entry.IdempotencyKey).ConfigureAwait(false);
+            }
+        }
+
+        return run.ToResult();
+    }
+
+    private async IAsyncEnumerable<WorkItem> Produce(RunState run, CampaignAudience audience, IAsyncEnumerable<CustomerContext> customers, IProgress<OperationProgress>? progress, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var context in customers.WithCancellation(ct).ConfigureAwait(false))
+        {
+            ct.ThrowIfCancellationRequested();
+            var considered = ++run.Considered;
             if (audience.Includes(context))
             {
-                outcomes.Add(await ProcessAsync(campaignId, runKey, context, cancellationToken).ConfigureAwait(false));
+                yield return Decide(context, run.Index++, context.AsOf);
             }
 
             if (considered % Settings.ProgressInterval == 0)
@@ -325,18 +497,32 @@ public sealed class CampaignRunner
                 progress?.Report(new OperationProgress("dispatch", considered, null));
             }
         }
-
-        progress?.Report(new OperationProgress("dispatch", considered, considered));
-        return new CampaignRunResult(campaignId, runKey, considered, outcomes.AsReadOnly());
     }
 
-    private async Task<DispatchOutcome> ProcessAsync(string campaignId, string runKey, CustomerContext context, CancellationToken ct)
+    private WorkItem Decide(CustomerContext context, long index, DateTimeOffset asOf)
     {
         var profile = context.Profile;
         var id = profile?.Id ?? context.Features?.CustomerId ?? "?";
-        var asOf = context.AsOf;
         var decision = Engine.Decide(context);
+        if (decision.Status == DecisionStatus.Offer && Stores.Budgets is not null)
+        {
+            Engine.Release(decision.Rule!); // the shared store is the budget; the engine's in-memory counters are not used
+        }
+
+        return new WorkItem(index, id, profile, decision, asOf);
+    }
+
+    private void Emit(RunState run, long index, DispatchOutcome outcome)
+    {
+        run.Add(index, outcome);
+        Settings.OutcomeSink?.Invoke(outcome);
+    }
+
+    private async Task<DispatchOutcome> ProcessAsync(RunState run, WorkItem item, CancellationToken ct)
+    {
+        var (_, id, profile, decision, asOf) = item;
         var rule = decision.Rule;
+        var channel = decision.Channel;
         switch (decision.Status)
         {
             case DecisionStatus.NoOffer:
@@ -346,70 +532,105 @@ public sealed class CampaignRunner
                 return Outcome(DispatchStatus.Suppressed, SuppressionReason.Holdout);
         }
 
-        var key = IdempotencyKey.Create(campaignId, runKey, id, decision.Channel);
-        if (await SendLog.FindAsync(key, ct).ConfigureAwait(false) is { Status: SendStatus.Delivered or SendStatus.Rejected } done)
+        var key = IdempotencyKey.Create(run.CampaignId, run.RunKey, id);
+        var claim = await ClaimAsync(run, key, channel, ct).ConfigureAwait(false);
+        switch (claim.Status)
         {
-            Engine.Release(rule!);
-            return Outcome(DispatchStatus.AlreadySent, SuppressionReason.None, key, attempts: done.Attempts);
+            case SendClaimStatus.Final:
+                ReleaseEngine();
+                channel = claim.Entry.Channel;
+                return claim.Entry.State == SendLogState.Delivered
+                    ? Outcome(DispatchStatus.AlreadySent, SuppressionReason.None, key, attempts: claim.Entry.Attempts)
+                    : Outcome(DispatchStatus.Rejected, SuppressionReason.None, key, attempts: claim.Entry.Attempts, detail: "rejected: " + (claim.Entry.Reason ?? "no reason given"));
+            case SendClaimStatus.HeldByOther:
+                ReleaseEngine();
+                return Outcome(DispatchStatus.InFlightElsewhere, SuppressionReason.None, key, detail: "claimed by another runner");
         }
 
-        if (decision.IsDeferred(asOf))
+        channel = claim.Entry.Channel; // fixed by the first claim: a re-run never adds a second channel
+        var purpose = rule!.Purpose;
+        var caps = Stores.Caps is not null ? Engine.Settings.Caps : [];
+        var budgetLimits = Stores.Budgets is not null && rule.CampaignId is { } cid && Engine.RuleSet.Budgets.TryGetValue(cid, out var limits) ? limits : null;
+        var capReserved = false;
+        var budgetReserved = false;
+        if (!_channels.TryGetValue(channel, out var sender))
         {
-            Engine.Release(rule!);
-            return Outcome(DispatchStatus.Deferred, SuppressionReason.None, key, notBefore: decision.SendAt);
+            return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.NoSender, detail: $"no sender for channel '{channel.Value}'").ConfigureAwait(false);
         }
 
-        if (!_channels.TryGetValue(decision.Channel, out var sender))
+        var now = SendInstant(run, asOf);
+        if (await CheckAsync(now, ct).ConfigureAwait(false) is { } blocked)
         {
-            Engine.Release(rule!);
-            return Outcome(DispatchStatus.Suppressed, SuppressionReason.NoSender, key, detail: $"no sender for channel '{decision.Channel.Value}'");
+            return blocked;
         }
 
-        var offer = rule!.Offer;
+        if (caps.Count > 0)
+        {
+            capReserved = await Stores.Caps!.TryReserveAsync(new ContactReservation(key, id, channel, purpose, now, run.CampaignId), caps, ct).ConfigureAwait(false);
+            if (!capReserved)
+            {
+                return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.Capped).ConfigureAwait(false);
+            }
+        }
+
+        if (budgetLimits is not null)
+        {
+            budgetReserved = await Stores.Budgets!.TryReserveAsync(rule.CampaignId!, budgetLimits, key, rule.Offer.BudgetCost, ct).ConfigureAwait(false);
+            if (!budgetReserved)
+            {
+                return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.BudgetExhausted).ConfigureAwait(false);
+            }
+        }
+
+        var offer = rule.Offer;
         Coupon? coupon = null;
         OutboundMessage message;
         try
         {
             if (offer.Coupon is not null)
             {
-                coupon = Coupons.IssueOnce(key, offer, id, asOf);
+                coupon = await Stores.Coupons.IssueOnceAsync(key, offer, id, asOf, ct).ConfigureAwait(false);
             }
 
-            var zone = profile?.TimeZoneId is { } tzId && TimeZoneInfo.TryFindSystemTimeZoneById(tzId, out var z) ? z : Engine.Settings.DefaultTimeZone;
+            var zone = Zone(profile);
             var neutral = new ChannelMessage(id, rule.TemplateKey, offer, coupon?.Code, coupon?.ValidUntil ?? offer.ValidUntil, profile!.Language, zone, Fields(profile));
-            message = Renderer.Render(neutral, decision.Channel, sender.Capabilities);
+            message = Renderer.Render(neutral, channel, sender.Capabilities);
         }
         catch (TemplateException ex)
         {
-            Engine.Release(rule);
-            return Outcome(DispatchStatus.Failed, SuppressionReason.None, key, coupon?.Code, detail: "render: " + ex.Message);
+            return await NotSentAsync(DispatchStatus.Failed, SuppressionReason.None, coupon?.Code, detail: "render: " + ex.Message).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
-            Engine.Release(rule);
-            return Outcome(DispatchStatus.Failed, SuppressionReason.None, key, detail: "coupon: " + ex.GetType().Name);
+            return await NotSentAsync(DispatchStatus.Failed, SuppressionReason.None, detail: "coupon: " + ex.GetType().Name).ConfigureAwait(false);
         }
 
         var policy = Settings.Retry ?? RetryPolicy.Default;
         var attempts = 0;
         SendResult result;
+        var gate = _gates[channel];
         while (true)
         {
-            await WaitForTokenAsync(decision.Channel, ct).ConfigureAwait(false);
+            await WaitForTokenAsync(channel, ct).ConfigureAwait(false);
             attempts++;
+            await gate.WaitAsync(ct).ConfigureAwait(false);
             try
             {
                 result = await sender.SendAsync(message, key, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                throw;
+                throw; // unknown whether the provider accepted: the claim stays until its lease ends, then a later run resends with the same key
             }
 #pragma warning disable CA1031 // A channel that throws is a transient failure by contract; the run must go on.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
                 result = SendResult.Transient("channel threw " + ex.GetType().Name);
+            }
+            finally
+            {
+                gate.Release();
             }
 
             if (result.Status != SendStatus.TransientFailure || attempts >= policy.MaxAttempts)
@@ -420,26 +641,146 @@ public sealed class CampaignRunner
             var delay = policy.DelayAfter(attempts, _jitter());
             if (result.RetryAfter is { } after && after > delay)
             {
+                if (after > policy.MaxDelay)
+                {
+                    // Not waited for without bound: deferred to the schedule, where every check runs again when it is due.
+                    return await NotSentAsync(DispatchStatus.Deferred, SuppressionReason.None, coupon?.Code, notBefore: SendInstant(run, asOf) + after, attempts: attempts, detail: "retry-after beyond the retry policy").ConfigureAwait(false);
+                }
+
                 delay = after;
             }
 
             await Task.Delay(delay, Time, ct).ConfigureAwait(false);
+            if (await CheckAsync(SendInstant(run, asOf), ct).ConfigureAwait(false) is { } blockedLater)
+            {
+                return blockedLater;
+            }
         }
 
-        await SendLog.RecordAsync(new SendLogEntry(key, campaignId, runKey, decision.Channel, result.Status, Time.GetUtcNow(), attempts, result.ProviderMessageId, result.Reason), ct).ConfigureAwait(false);
+        // The provider has answered: from here on nothing is cancellable.
+        var state = result.Status switch
+        {
+            SendStatus.Delivered => SendLogState.Delivered,
+            SendStatus.Rejected => SendLogState.Rejected,
+            _ => SendLogState.Failed,
+        };
+        await Stores.SendLog.CompleteAsync(key, Owner, state, Time.GetUtcNow(), attempts, result.ProviderMessageId, result.Reason).ConfigureAwait(false);
+        var kept = Settings.KeepOutcomes ? message : null;
         if (result.Status == SendStatus.Delivered)
         {
-            ContactHistory?.Record(new ContactRecord(id, decision.Channel, rule.Purpose, asOf, campaignId));
-            return Outcome(DispatchStatus.Sent, SuppressionReason.None, key, coupon?.Code, attempts: attempts, message: message);
+            if (capReserved)
+            {
+                await Stores.Caps!.CommitAsync(key).ConfigureAwait(false);
+            }
+
+            if (budgetReserved)
+            {
+                await Stores.Budgets!.CommitAsync(rule.CampaignId!, key).ConfigureAwait(false);
+            }
+
+            Stores.ContactHistory?.Record(new ContactRecord(id, channel, purpose, asOf, run.CampaignId));
+            return Outcome(DispatchStatus.Sent, SuppressionReason.None, key, coupon?.Code, attempts: attempts, message: kept);
         }
 
-        Engine.Release(rule);
-        var detail = (result.Status == SendStatus.Rejected ? "rejected: " : string.Create(CultureInfo.InvariantCulture, $"transient failure after {attempts} attempts: ")) + (result.Reason ?? "no reason given");
-        return Outcome(DispatchStatus.Failed, SuppressionReason.None, key, coupon?.Code, attempts: attempts, detail: detail, message: message);
+        await ReleaseReservationsAsync().ConfigureAwait(false);
+        ReleaseEngine();
+        if (result.Status == SendStatus.Rejected)
+        {
+            return Outcome(DispatchStatus.Rejected, SuppressionReason.None, key, coupon?.Code, attempts: attempts, detail: "rejected: " + (result.Reason ?? "no reason given"), message: kept);
+        }
+
+        var detail = string.Create(CultureInfo.InvariantCulture, $"transient failure after {attempts} attempts: ") + (result.Reason ?? "no reason given");
+        return Outcome(DispatchStatus.Failed, SuppressionReason.None, key, coupon?.Code, attempts: attempts, detail: detail, message: kept);
+
+        async ValueTask<DispatchOutcome?> CheckAsync(DateTimeOffset at, CancellationToken token)
+        {
+            var sendAt = decision.SendAt > at ? decision.SendAt : at;
+            if (Engine.Settings.QuietHours is { } quiet)
+            {
+                sendAt = quiet.NextAllowed(sendAt, Zone(profile));
+            }
+
+            if (sendAt > at)
+            {
+                return await NotSentAsync(DispatchStatus.Deferred, SuppressionReason.None, notBefore: sendAt, detail: "quiet hours").ConfigureAwait(false);
+            }
+
+            var consent = Stores.Consent is { } store ? await store.GetStatusAsync(id, channel, purpose, at, token).ConfigureAwait(false) : null;
+            if (!(consent == ConsentStatus.Granted || (consent is null && profile is not null && profile.MayContact(channel, purpose, at))))
+            {
+                return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.NoConsent, detail: "no consent at send time").ConfigureAwait(false);
+            }
+
+            if (Stores.Suppression is { } list && await list.IsSuppressedAsync(id, channel, at, token).ConfigureAwait(false))
+            {
+                return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.SuppressionList).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+
+        async ValueTask<DispatchOutcome> NotSentAsync(DispatchStatus status, SuppressionReason why, string? code = null, DateTimeOffset? notBefore = null, int attempts = 0, string? detail = null)
+        {
+            await ReleaseReservationsAsync().ConfigureAwait(false);
+            await Stores.SendLog.ReleaseAsync(key, Owner, Time.GetUtcNow()).ConfigureAwait(false);
+            ReleaseEngine();
+            if (status == DispatchStatus.Deferred && Stores.Schedule is { } schedule)
+            {
+                await schedule.ScheduleAsync(new ScheduledSend(key, run.CampaignId, run.RunKey, id, notBefore!.Value, detail ?? "deferred"), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return Outcome(status, why, key, code, notBefore, attempts, detail);
+        }
+
+        async ValueTask ReleaseReservationsAsync()
+        {
+            if (capReserved)
+            {
+                await Stores.Caps!.ReleaseAsync(key).ConfigureAwait(false);
+                capReserved = false;
+            }
+
+            if (budgetReserved)
+            {
+                await Stores.Budgets!.ReleaseAsync(rule!.CampaignId!, key).ConfigureAwait(false);
+                budgetReserved = false;
+            }
+        }
+
+        void ReleaseEngine()
+        {
+            if (Stores.Budgets is null && rule is not null)
+            {
+                Engine.Release(rule);
+            }
+        }
 
         DispatchOutcome Outcome(DispatchStatus status, SuppressionReason why, string? k = null, string? code = null, DateTimeOffset? notBefore = null, int attempts = 0, string? detail = null, OutboundMessage? message = null) =>
-            new(id, status, why, rule?.Id, rule?.Offer.Id, decision.Channel, k, code, notBefore, attempts, detail, message);
+            new(id, status, why, rule?.Id, rule?.Offer.Id, channel, k, code, notBefore, attempts, detail, message);
     }
+
+    private async ValueTask<SendClaim> ClaimAsync(RunState run, string key, ContactChannel channel, CancellationToken ct)
+    {
+        var wait = Settings.ClaimWait ?? Settings.EffectiveLease;
+        var started = Time.GetTimestamp();
+        while (true)
+        {
+            var claim = await Stores.SendLog.TryClaimAsync(new SendClaimRequest(key, run.CampaignId, run.RunKey, channel, Owner, Time.GetUtcNow(), Settings.EffectiveLease), ct).ConfigureAwait(false);
+            var waited = Time.GetElapsedTime(started);
+            if (claim.Status != SendClaimStatus.HeldByOther || waited >= wait)
+            {
+                return claim;
+            }
+
+            var untilLease = (claim.Entry.LeaseUntil ?? Time.GetUtcNow()) - Time.GetUtcNow();
+            var pause = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(untilLease.TotalMilliseconds, (wait - waited).TotalMilliseconds), 1, 250));
+            await Task.Delay(pause, Time, ct).ConfigureAwait(false);
+        }
+    }
+
+    private DateTimeOffset SendInstant(RunState run, DateTimeOffset asOf) => asOf + Time.GetElapsedTime(run.Started);
+
+    private TimeZoneInfo Zone(CustomerProfile? profile) => _zones.Get(profile?.TimeZoneId) ?? Engine.Settings.DefaultTimeZone;
 
     private async ValueTask WaitForTokenAsync(ContactChannel channel, CancellationToken ct)
     {
@@ -476,4 +817,52 @@ public sealed class CampaignRunner
         RuleOutcome.OutsideValidityWindow => SuppressionReason.OutsideValidityWindow,
         _ => SuppressionReason.Ineligible,
     };
+
+    private readonly record struct WorkItem(long Index, string Id, CustomerProfile? Profile, OfferDecision Decision, DateTimeOffset AsOf);
+
+    private sealed record RunState(string CampaignId, string RunKey, long Started, bool Keep)
+    {
+        private readonly long[] _byStatus = new long[Enum.GetValues<DispatchStatus>().Length];
+        private readonly long[] _byReason = new long[Enum.GetValues<SuppressionReason>().Length];
+        private readonly List<(long Index, DispatchOutcome Outcome)> _kept = [];
+
+        public long Considered { get; set; }
+
+        public long Index { get; set; }
+
+        private long _decided;
+
+        public void Add(long index, DispatchOutcome outcome)
+        {
+            if (outcome.RuleId is not null && outcome.Reason != SuppressionReason.Holdout)
+            {
+                Interlocked.Increment(ref _decided);
+            }
+
+            Interlocked.Increment(ref _byStatus[(int)outcome.Status]);
+            Interlocked.Increment(ref _byReason[(int)outcome.Reason]);
+            if (Keep)
+            {
+                lock (_kept)
+                {
+                    _kept.Add((index, outcome));
+                }
+            }
+        }
+
+        public CampaignRunResult ToResult()
+        {
+            var outcomes = _kept.OrderBy(k => k.Index).Select(k => k.Outcome).ToList();
+            return new CampaignRunResult(CampaignId, RunKey, Considered, Interlocked.Read(ref _decided), [.. _byStatus], [.. _byReason], outcomes.AsReadOnly());
+        }
+    }
+
+    /// <summary>Resolves time-zone ids once (unknown ids resolve to <see langword="null"/>). Thread-safe.</summary>
+    private sealed class TimeZoneInfoCache
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo?> _cache = new(StringComparer.Ordinal);
+
+        public TimeZoneInfo? Get(string? id) =>
+            id is null ? null : _cache.GetOrAdd(id, static i => TimeZoneInfo.TryFindSystemTimeZoneById(i, out var z) ? z : null);
+    }
 }

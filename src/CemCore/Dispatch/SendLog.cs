@@ -6,46 +6,196 @@ using CemCore.Primitives;
 
 namespace CemCore.Dispatch;
 
-/// <summary>One entry of the send log: what happened to one idempotency key.</summary>
-/// <param name="IdempotencyKey">The key (see <see cref="IdempotencyKey.Create"/>); contains no personal data.</param>
+/// <summary>The state of one logical send in an <see cref="ISendLog"/>.</summary>
+public enum SendLogState
+{
+    /// <summary>Claimed by a runner (<see cref="SendLogEntry.Owner"/>) until <see cref="SendLogEntry.LeaseUntil"/>; the send may be in flight.</summary>
+    Claimed = 0,
+
+    /// <summary>Delivered to the provider: never sent again.</summary>
+    Delivered = 1,
+
+    /// <summary>Permanently rejected by the provider: never sent again, reported as rejected.</summary>
+    Rejected = 2,
+
+    /// <summary>Transient failures exhausted the retries: a later run may claim and try again (on the same channel).</summary>
+    Failed = 3,
+
+    /// <summary>Claimed, then not sent (suppressed or deferred at send time): a later run may claim it again (on the same channel).</summary>
+    Released = 4,
+}
+
+/// <summary>One entry of the send log: the state of one logical send (campaign, run, customer). Holds no personal data.</summary>
+/// <param name="IdempotencyKey">The key (see <see cref="IdempotencyKey.Create(string, string, string)"/>).</param>
 /// <param name="CampaignId">The campaign.</param>
 /// <param name="RunKey">The run (such as <c>2026-03-10</c>).</param>
-/// <param name="Channel">The channel.</param>
-/// <param name="Status">The final status of the send.</param>
-/// <param name="At">When it was recorded.</param>
-/// <param name="Attempts">How many attempts were made.</param>
+/// <param name="Channel">The channel, fixed by the first claim: a re-run never adds a second channel.</param>
+/// <param name="State">The state.</param>
+/// <param name="At">When the state was last written.</param>
+/// <param name="Attempts">Send attempts made so far.</param>
+/// <param name="Owner">The runner that holds (or last held) the claim.</param>
+/// <param name="LeaseUntil">End of the claim's lease; after it another runner may take the claim over.</param>
 /// <param name="ProviderMessageId">The provider's message id, if delivered.</param>
-/// <param name="Reason">Why it failed (no personal data), if it did.</param>
-public sealed record SendLogEntry(string IdempotencyKey, string CampaignId, string RunKey, ContactChannel Channel, SendStatus Status, DateTimeOffset At, int Attempts, string? ProviderMessageId = null, string? Reason = null);
+/// <param name="Reason">Why it failed or was rejected (no personal data), if it did.</param>
+public sealed record SendLogEntry(
+    string IdempotencyKey,
+    string CampaignId,
+    string RunKey,
+    ContactChannel Channel,
+    SendLogState State,
+    DateTimeOffset At,
+    int Attempts,
+    string? Owner = null,
+    DateTimeOffset? LeaseUntil = null,
+    string? ProviderMessageId = null,
+    string? Reason = null)
+{
+    /// <summary>Gets whether the send is final (delivered or rejected): it is never attempted again.</summary>
+    public bool IsFinal => State is SendLogState.Delivered or SendLogState.Rejected;
+}
+
+/// <summary>A request to claim one logical send before sending it.</summary>
+/// <param name="IdempotencyKey">The key.</param>
+/// <param name="CampaignId">The campaign.</param>
+/// <param name="RunKey">The run.</param>
+/// <param name="Channel">The channel the runner wants; ignored when the key was claimed before (the first claim's channel is kept).</param>
+/// <param name="Owner">The claiming runner's id (unique per runner instance, such as a GUID).</param>
+/// <param name="Now">The current instant.</param>
+/// <param name="Lease">How long the claim is held, positive.</param>
+public sealed record SendClaimRequest(string IdempotencyKey, string CampaignId, string RunKey, ContactChannel Channel, string Owner, DateTimeOffset Now, TimeSpan Lease)
+{
+    /// <summary>Gets the key.</summary>
+    public string IdempotencyKey { get; init; } = Check.NotBlank(IdempotencyKey);
+
+    /// <summary>Gets the owner.</summary>
+    public string Owner { get; init; } = Check.NotBlank(Owner);
+
+    /// <summary>Gets the lease.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public TimeSpan Lease { get; init; } = Lease > TimeSpan.Zero ? Lease : throw new ArgumentOutOfRangeException(nameof(Lease), Lease, "Must be positive.");
+}
+
+/// <summary>The result kind of <see cref="ISendLog.TryClaimAsync"/>.</summary>
+public enum SendClaimStatus
+{
+    /// <summary>The key was absent (or already held by this owner) and is now claimed by the caller.</summary>
+    Claimed = 0,
+
+    /// <summary>An earlier claim expired, failed or was released; the caller now holds it. The earlier holder may have sent: resend on the
+    /// same channel with the same key (the provider's idempotency or the documented at-least-once choice applies).</summary>
+    TakenOver = 1,
+
+    /// <summary>The send is final (delivered or rejected); see <see cref="SendClaim.Entry"/>.</summary>
+    Final = 2,
+
+    /// <summary>Another runner holds an unexpired claim; see <see cref="SendClaim.Entry"/> for its lease.</summary>
+    HeldByOther = 3,
+}
+
+/// <summary>The result of <see cref="ISendLog.TryClaimAsync"/>.</summary>
+/// <param name="Status">What happened.</param>
+/// <param name="Entry">The entry as it is now (for a claim: the caller's claim with the channel to use).</param>
+public sealed record SendClaim(SendClaimStatus Status, SendLogEntry Entry)
+{
+    /// <summary>Gets whether the caller holds the claim and may send.</summary>
+    public bool IsOwned => Status is SendClaimStatus.Claimed or SendClaimStatus.TakenOver;
+}
 
 /// <summary>
-/// The host's durable record of sends, keyed by idempotency key: a retried or restarted run looks a key up before sending and never sends
-/// a key that is recorded as <see cref="SendStatus.Delivered"/> (or <see cref="SendStatus.Rejected"/>) again.
+/// The durable, shared record of logical sends, keyed by idempotency key: a runner claims a key before sending (insert-if-absent with a
+/// lease and an owner), records the outcome afterwards with a write that cannot be cancelled, and never sends a key that is final again.
 /// </summary>
 /// <remarks>
-/// Implementations must be safe for concurrent use and durable across restarts (a table with the key as primary key). A crash between a
-/// provider's acceptance and <see cref="RecordAsync"/> is covered by the channel's own idempotency on the same key
-/// (<see cref="IMessageChannel"/>).
+/// <para>Implementations must be atomic per key across threads and processes (a primary key plus a transaction, or a lock) and durable
+/// across restarts. A runner killed after its claim leaves a claim whose lease expires; a later runner takes it over on the same channel
+/// and sends again with the same key. For a provider with idempotency on that key this is exactly-once; for one without (SMTP) it is
+/// at-least-once for the window between the provider's acceptance and the record, which the host may shorten to at-most-once by
+/// treating a taken-over claim as sent (see docs/dispatch.md).</para>
 /// </remarks>
 public interface ISendLog
 {
     /// <summary>Finds the entry for a key.</summary>
     /// <param name="idempotencyKey">The key.</param>
     /// <param name="cancellationToken">Cancels the lookup.</param>
-    /// <returns>The entry, or <see langword="null"/> when the key was never recorded.</returns>
+    /// <returns>The entry, or <see langword="null"/> when the key was never claimed.</returns>
     ValueTask<SendLogEntry?> FindAsync(string idempotencyKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Records (inserts or replaces) the entry for a key.</summary>
-    /// <param name="entry">The entry.</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task that completes when the entry is durable.</returns>
-    ValueTask RecordAsync(SendLogEntry entry, CancellationToken cancellationToken = default);
+    /// <summary>Claims a key before sending: inserts it when absent, takes over an expired, failed or released claim, or reports why not.</summary>
+    /// <param name="request">The claim.</param>
+    /// <param name="cancellationToken">Cancels the claim (before it is written).</param>
+    /// <returns>The claim.</returns>
+    ValueTask<SendClaim> TryClaimAsync(SendClaimRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records the outcome of a claimed send: <see cref="SendLogState.Delivered"/>, <see cref="SendLogState.Rejected"/> or
+    /// <see cref="SendLogState.Failed"/>. Takes no cancellation token on purpose: once the provider has answered, the record must be written.
+    /// </summary>
+    /// <param name="idempotencyKey">The key.</param>
+    /// <param name="owner">The claim's owner.</param>
+    /// <param name="state">The outcome (not <see cref="SendLogState.Claimed"/> or <see cref="SendLogState.Released"/>).</param>
+    /// <param name="at">When.</param>
+    /// <param name="attempts">Attempts made by this owner.</param>
+    /// <param name="providerMessageId">The provider's id, if any.</param>
+    /// <param name="reason">Why it failed (no personal data), if it did.</param>
+    /// <returns><see langword="true"/> when written; <see langword="false"/> when the key is final already (another runner recorded it first).</returns>
+    ValueTask<bool> CompleteAsync(string idempotencyKey, string owner, SendLogState state, DateTimeOffset at, int attempts, string? providerMessageId = null, string? reason = null);
+
+    /// <summary>Gives a claim back without sending (suppressed or deferred at send time). The channel stays fixed for later claims.</summary>
+    /// <param name="idempotencyKey">The key.</param>
+    /// <param name="owner">The claim's owner (a claim held by another owner is left alone).</param>
+    /// <param name="at">When.</param>
+    /// <returns>A task that completes when written.</returns>
+    ValueTask ReleaseAsync(string idempotencyKey, string owner, DateTimeOffset at);
 }
 
-/// <summary>An in-memory <see cref="ISendLog"/> (tests, demos, single-process hosts). Thread-safe.</summary>
+/// <summary>The claim rules shared by every <see cref="ISendLog"/> implementation (a pure function of the current entry).</summary>
+public static class SendLogRules
+{
+    /// <summary>Decides a claim against the current entry.</summary>
+    /// <param name="current">The current entry, or <see langword="null"/> when the key is absent.</param>
+    /// <param name="request">The claim.</param>
+    /// <returns>The claim result; when owned, <see cref="SendClaim.Entry"/> is the entry to write.</returns>
+    public static SendClaim Decide(SendLogEntry? current, SendClaimRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var until = request.Now + request.Lease;
+        if (current is null)
+        {
+            return new SendClaim(SendClaimStatus.Claimed, new SendLogEntry(request.IdempotencyKey, request.CampaignId, request.RunKey, request.Channel, SendLogState.Claimed, request.Now, 0, request.Owner, until));
+        }
+
+        if (current.IsFinal)
+        {
+            return new SendClaim(SendClaimStatus.Final, current);
+        }
+
+        var mine = string.Equals(current.Owner, request.Owner, StringComparison.Ordinal);
+        if (current.State == SendLogState.Claimed && !mine && current.LeaseUntil is { } lease && lease > request.Now)
+        {
+            return new SendClaim(SendClaimStatus.HeldByOther, current);
+        }
+
+        var status = current.State == SendLogState.Claimed && mine ? SendClaimStatus.Claimed : SendClaimStatus.TakenOver;
+        return new SendClaim(status, current with { State = SendLogState.Claimed, Owner = request.Owner, LeaseUntil = until, At = request.Now });
+    }
+
+    /// <summary>Checks that a completion state is one of Delivered, Rejected or Failed.</summary>
+    /// <param name="state">The state.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Claimed or Released.</exception>
+    public static void CheckCompletion(SendLogState state)
+    {
+        if (state is not (SendLogState.Delivered or SendLogState.Rejected or SendLogState.Failed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), state, "A completion must be Delivered, Rejected or Failed.");
+        }
+    }
+}
+
+/// <summary>An in-memory <see cref="ISendLog"/> (tests, demos, single-process hosts). Thread-safe: each key is updated under a lock.</summary>
 public sealed class InMemorySendLog : ISendLog
 {
     private readonly ConcurrentDictionary<string, SendLogEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
 
     /// <summary>Gets every entry.</summary>
     public IReadOnlyCollection<SendLogEntry> Entries => [.. _entries.Values];
@@ -59,11 +209,51 @@ public sealed class InMemorySendLog : ISendLog
     }
 
     /// <inheritdoc/>
-    public ValueTask RecordAsync(SendLogEntry entry, CancellationToken cancellationToken = default)
+    public ValueTask<SendClaim> TryClaimAsync(SendClaimRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(request);
         cancellationToken.ThrowIfCancellationRequested();
-        _entries[entry.IdempotencyKey] = entry;
+        lock (_gate)
+        {
+            var claim = SendLogRules.Decide(_entries.TryGetValue(request.IdempotencyKey, out var e) ? e : null, request);
+            if (claim.IsOwned)
+            {
+                _entries[request.IdempotencyKey] = claim.Entry;
+            }
+
+            return ValueTask.FromResult(claim);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> CompleteAsync(string idempotencyKey, string owner, SendLogState state, DateTimeOffset at, int attempts, string? providerMessageId = null, string? reason = null)
+    {
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        SendLogRules.CheckCompletion(state);
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(idempotencyKey, out var e) || e.IsFinal)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _entries[idempotencyKey] = e with { State = state, At = at, Attempts = e.Attempts + attempts, Owner = owner, ProviderMessageId = providerMessageId, Reason = reason };
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask ReleaseAsync(string idempotencyKey, string owner, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(idempotencyKey, out var e) && e.State == SendLogState.Claimed && string.Equals(e.Owner, owner, StringComparison.Ordinal))
+            {
+                _entries[idempotencyKey] = e with { State = SendLogState.Released, At = at, LeaseUntil = null };
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
 }
@@ -72,22 +262,22 @@ public sealed class InMemorySendLog : ISendLog
 public static class IdempotencyKey
 {
     /// <summary>
-    /// The key for one logical send: <c>"cem1-" + lowercase hex of the first 16 bytes of SHA-256(UTF-8(campaignId ‖ LF ‖ runKey ‖ LF ‖
-    /// customerId ‖ LF ‖ upper-case channel))</c>. Stable across processes and restarts; the customer id cannot be read back from it, so the
-    /// key may be given to providers and written to logs.
+    /// The key for one logical send: <c>"cem2-" + lowercase hex of the first 16 bytes of SHA-256(UTF-8(campaignId ‖ LF ‖ runKey ‖ LF ‖
+    /// customerId))</c>. The channel is not part of the key (it is part of the outcome), so a re-run finds the send whatever channel it would
+    /// choose now. Stable across processes and restarts; the customer id cannot be read back from it, so the key may be given to providers
+    /// and written to logs.
     /// </summary>
     /// <param name="campaignId">The campaign id.</param>
     /// <param name="runKey">The run key (such as the run date).</param>
     /// <param name="customerId">The customer id.</param>
-    /// <param name="channel">The channel.</param>
     /// <returns>The key (37 characters).</returns>
-    public static string Create(string campaignId, string runKey, string customerId, ContactChannel channel)
+    public static string Create(string campaignId, string runKey, string customerId)
     {
         Check.NotBlank(campaignId);
         Check.NotBlank(runKey);
         Check.NotBlank(customerId);
-        var text = string.Join('\n', campaignId, runKey, customerId, channel.Value.ToUpperInvariant());
+        var text = string.Join('\n', campaignId, runKey, customerId);
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
-        return "cem1-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
+        return "cem2-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
 }

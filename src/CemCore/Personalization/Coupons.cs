@@ -83,7 +83,7 @@ public enum RedemptionStatus
 /// channel and item restrictions. An in-memory reference implementation; a host with a database keeps the same rules.
 /// </summary>
 /// <remarks>Safe for concurrent use: usage counts are updated with <see cref="Interlocked"/> and never exceed the limit.</remarks>
-public sealed class CouponLedger
+public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
 {
     private const int MaxCollisionRetries = 16;
     private readonly ConcurrentDictionary<string, Entry> _coupons = new(StringComparer.Ordinal);
@@ -150,6 +150,13 @@ public sealed class CouponLedger
         {
             return _byKey.TryGetValue(issueKey, out existing) ? existing : _byKey[issueKey] = Issue(offer, customerId, issuedAt);
         }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<Coupon> IssueOnceAsync(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(IssueOnce(issueKey, offer, customerId, issuedAt));
     }
 
     /// <summary>Looks a code up without redeeming it.</summary>

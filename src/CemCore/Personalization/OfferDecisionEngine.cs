@@ -321,7 +321,8 @@ public sealed class OfferDecisionEngine
                 continue;
             }
 
-            if (_history!.CountContacts(id, cap.Channel, purpose, asOf - cap.Window, asOf) >= cap.MaxContacts)
+            // The window is closed at as-of: a contact recorded at the same instant (another campaign of the same run) counts.
+            if (_history!.CountContacts(id, cap.Channel, purpose, asOf - cap.Window, asOf.AddTicks(1)) >= cap.MaxContacts)
             {
                 return true;
             }

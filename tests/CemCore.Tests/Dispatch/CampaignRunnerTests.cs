@@ -67,7 +67,7 @@ public sealed class CampaignRunnerTests
         var engine = new OfferDecisionEngine(StandardCampaigns.Create(budget), decisionSettings, history);
         var wechat = new FakeChannel(ContactChannel.WeChat, _time);
         var sendLog = log as InMemorySendLog ?? new InMemorySendLog();
-        var runner = new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), [wechat], log ?? sendLog, coupons ?? new CouponLedger(), history, _time, dispatch ?? new DispatchSettings(Jitter: () => 0.5));
+        var runner = new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), [wechat], log ?? sendLog, coupons ?? new CouponLedger(), history, _time, dispatch ?? new DispatchSettings(Jitter: () => 0.5, KeepOutcomes: true));
         return (runner, wechat, sendLog, history);
     }
 
@@ -119,7 +119,7 @@ public sealed class CampaignRunnerTests
     {
         var log = new InMemorySendLog();
         var coupons = new CouponLedger();
-        var (runner, wechat, _, _) = Create(log: log, coupons: coupons, dispatch: new DispatchSettings(new RetryPolicy(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Jitter: () => 0.5));
+        var (runner, wechat, _, _) = Create(log: log, coupons: coupons, dispatch: new DispatchSettings(new RetryPolicy(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Jitter: () => 0.5, KeepOutcomes: true));
         wechat.Script["W1"] = new Queue<Func<SendResult>>([() => SendResult.Transient("provider down")]);
         var first = await runner.RunAsync("spring", "run-1", CampaignAudience.Everyone, Customers(3));
         Assert.Equal(2, first.Count(DispatchStatus.Sent));
@@ -139,7 +139,7 @@ public sealed class CampaignRunnerTests
     [Fact]
     public async Task TransientFailures_RetriedWithExponentialBackoff_OnTimeProvider()
     {
-        var (runner, wechat, _, _) = Create(dispatch: new DispatchSettings(new RetryPolicy(4, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1)), Jitter: () => 0.5));
+        var (runner, wechat, _, _) = Create(dispatch: new DispatchSettings(new RetryPolicy(4, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1)), Jitter: () => 0.5, KeepOutcomes: true));
         wechat.Script["W0"] = new Queue<Func<SendResult>>([() => SendResult.Transient("busy"), () => throw new TimeoutException("W0 timed out"), () => SendResult.Delivered("ok")]);
         var run = runner.RunAsync("spring", "r", CampaignAudience.Everyone, Customers(1));
         Assert.True(await wechat.Attempted.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -156,7 +156,7 @@ public sealed class CampaignRunnerTests
     [Fact]
     public async Task ChannelThatAlwaysThrows_IsCountedAndReported_RunContinues_NoPersonalDataInDetail()
     {
-        var (runner, wechat, log, _) = Create(dispatch: new DispatchSettings(new RetryPolicy(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Jitter: () => 0.5));
+        var (runner, wechat, log, _) = Create(dispatch: new DispatchSettings(new RetryPolicy(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Jitter: () => 0.5, KeepOutcomes: true));
         wechat.Script["W0"] = new Queue<Func<SendResult>>([() => throw new InvalidOperationException("customer W0 phone 138..."), () => throw new InvalidOperationException("customer W0")]);
         var run = runner.RunAsync("spring", "r", CampaignAudience.Everyone, Customers(2));
         Assert.True(await wechat.Attempted.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -168,7 +168,7 @@ public sealed class CampaignRunnerTests
         Assert.DoesNotContain("W0", failed.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain("138", failed.Detail, StringComparison.Ordinal);
         Assert.Equal(DispatchStatus.Sent, result.Outcomes[1].Status);
-        Assert.Equal(SendStatus.TransientFailure, log.Entries.Single(e => e.IdempotencyKey == failed.IdempotencyKey).Status);
+        Assert.Equal(SendLogState.Failed, log.Entries.Single(e => e.IdempotencyKey == failed.IdempotencyKey).State);
         Assert.True(runner.Engine.TryGetBudget(StandardCampaigns.WinBackCampaign, out var budget));
         Assert.Equal(1, budget.Count); // the failed send's reservation was given back
     }
@@ -180,17 +180,18 @@ public sealed class CampaignRunnerTests
         wechat.Script["W0"] = new Queue<Func<SendResult>>([() => SendResult.Rejected("blocked")]);
         var result = await runner.RunAsync("spring", "r", CampaignAudience.Everyone, Customers(1));
         var o = Assert.Single(result.Outcomes);
-        Assert.Equal((DispatchStatus.Failed, 1), (o.Status, o.Attempts));
+        Assert.Equal((DispatchStatus.Rejected, 1), (o.Status, o.Attempts));
         Assert.StartsWith("rejected: blocked", o.Detail, StringComparison.Ordinal);
         var again = await runner.RunAsync("spring", "r", CampaignAudience.Everyone, Customers(1));
-        Assert.Equal(DispatchStatus.AlreadySent, again.Outcomes[0].Status);
+        Assert.Equal(DispatchStatus.Rejected, again.Outcomes[0].Status); // stays rejected, reported as rejected
+        Assert.StartsWith("rejected: blocked", again.Outcomes[0].Detail, StringComparison.Ordinal);
         Assert.Single(wechat.Calls);
     }
 
     [Fact]
     public async Task RateLimit_TokenBucketOnTimeProvider_SpacesSends()
     {
-        var (runner, wechat, _, _) = Create(dispatch: new DispatchSettings(RateLimits: new Dictionary<ContactChannel, RateLimit> { [ContactChannel.WeChat] = new(1.0, 1) }, Jitter: () => 0.5));
+        var (runner, wechat, _, _) = Create(dispatch: new DispatchSettings(RateLimits: new Dictionary<ContactChannel, RateLimit> { [ContactChannel.WeChat] = new(1.0, 1) }, Jitter: () => 0.5, KeepOutcomes: true));
         var run = runner.RunAsync("spring", "r", CampaignAudience.Everyone, Customers(3));
         Assert.True(await wechat.Attempted.WaitAsync(TimeSpan.FromSeconds(30)));
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -204,7 +205,7 @@ public sealed class CampaignRunnerTests
     [Fact]
     public async Task Cancellation_StopsTheRun()
     {
-        var (runner, wechat, _, _) = Create(dispatch: new DispatchSettings(RateLimits: new Dictionary<ContactChannel, RateLimit> { [ContactChannel.WeChat] = new(0.001, 1) }));
+        var (runner, wechat, _, _) = Create(dispatch: new DispatchSettings(RateLimits: new Dictionary<ContactChannel, RateLimit> { [ContactChannel.WeChat] = new(0.001, 1) }, KeepOutcomes: true));
         using var cts = new CancellationTokenSource();
         var run = runner.RunAsync("spring", "r", CampaignAudience.Everyone, Customers(3), cancellationToken: cts.Token);
         Assert.True(await wechat.Attempted.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -250,17 +251,16 @@ public sealed class CampaignRunnerTests
     }
 
     [Fact]
-    public void IdempotencyKey_IsStable_AndHidesCustomerId()
+    public void IdempotencyKey_IsStable_AndHidesCustomerId_ChannelNotPartOfIt()
     {
-        var k = IdempotencyKey.Create("spring", "2026-03-10", "C42", ContactChannel.WeChat);
-        Assert.Equal(k, IdempotencyKey.Create("spring", "2026-03-10", "C42", new ContactChannel("WECHAT")));
-        Assert.NotEqual(k, IdempotencyKey.Create("spring", "2026-03-10", "C42", ContactChannel.Sms));
-        Assert.NotEqual(k, IdempotencyKey.Create("spring", "2026-03-11", "C42", ContactChannel.WeChat));
+        var k = IdempotencyKey.Create("spring", "2026-03-10", "C42");
+        Assert.NotEqual(k, IdempotencyKey.Create("spring", "2026-03-11", "C42"));
+        Assert.NotEqual(k, IdempotencyKey.Create("spring", "2026-03-10", "C43"));
         Assert.DoesNotContain("C42", k, StringComparison.Ordinal);
         Assert.Equal(37, k.Length);
 
-        // SHA-256("spring\n2026-03-10\nC42\nWECHAT") computed independently with .NET's SHA256.HashData; first 16 bytes.
-        var expected = "cem1-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("spring\n2026-03-10\nC42\nWECHAT"u8)[..16]);
+        // SHA-256("spring\n2026-03-10\nC42") computed independently with .NET's SHA256.HashData; first 16 bytes.
+        var expected = "cem2-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("spring\n2026-03-10\nC42"u8)[..16]);
         Assert.Equal(expected, k);
     }
 

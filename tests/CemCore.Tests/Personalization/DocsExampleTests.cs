@@ -56,7 +56,7 @@ public sealed class DocsExampleTests
 
         // 5. Dispatch through the host's channels: idempotent, retried, rate-limited.
         var sms = new RecordingChannel(ContactChannel.Sms);
-        var runner = new CampaignRunner(engine, new MessageRenderer(templates), [sms], new InMemorySendLog(), new CouponLedger(), history, new FakeTimeProvider(asOf));
+        var runner = new CampaignRunner(engine, new MessageRenderer(templates), [sms], new InMemorySendLog(), new CouponLedger(), history, new FakeTimeProvider(asOf), new DispatchSettings(KeepOutcomes: true));
         var result = await runner.RunAsync("winback", "2026-03-10", CampaignAudience.Everyone, new[] { context }.ToAsyncEnumerable());
         // result.Outcomes[0].Status == DispatchStatus.Sent; sms.Sent[0].Body ends with "回复TD退订"
         // end-snippet

@@ -1,0 +1,367 @@
+using System.Collections.Concurrent;
+using CemCore.Channels;
+using CemCore.Customers;
+using CemCore.Dispatch;
+using CemCore.Messaging;
+using CemCore.Personalization;
+using CemCore.Primitives;
+using CemCore.Rules;
+using CemCore.Samples.Sqlite;
+using CemCore.Samples.Sqlite.Dispatch;
+using Microsoft.Extensions.Time.Testing;
+using static CemCore.Tests.Personalization.OfferTestData;
+
+namespace CemCore.Tests.Dispatch;
+
+/// <summary>
+/// Exactly-once dispatch on shared stores, run against both the in-memory stores of the library and the SQLite stores of the sample:
+/// concurrent runners, crash/restart at each step, caps and budgets that are never exceeded, send-time checks.
+/// </summary>
+public sealed class DispatchStoreTests : IDisposable
+{
+    private readonly List<string> _files = [];
+
+    public static TheoryData<string> Kinds => ["memory", "sqlite"];
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var f in _files)
+        {
+            foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
+            {
+                File.Delete(f + suffix);
+            }
+        }
+    }
+
+    /// <summary>A provider that is idempotent on the key (like WeChat's or an outbox with a unique key) and counts real messages.</summary>
+    internal sealed class CountingChannel(ContactChannel channel, Func<OutboundMessage, string, SendResult?>? script = null) : IMessageChannel
+    {
+        public ConcurrentDictionary<string, string> MessagesByKey { get; } = new(StringComparer.Ordinal);
+
+        public ConcurrentDictionary<string, int> MessagesByCustomer { get; } = new(StringComparer.Ordinal);
+
+        public int Calls => _calls;
+
+        private int _calls;
+
+        public ContactChannel Channel => channel;
+
+        public ChannelCapabilities Capabilities { get; } = new();
+
+        public ValueTask<SendResult> SendAsync(OutboundMessage message, string idempotencyKey, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _calls);
+            if (script?.Invoke(message, idempotencyKey) is { } scripted)
+            {
+                return ValueTask.FromResult(scripted);
+            }
+
+            if (MessagesByKey.TryAdd(idempotencyKey, message.CustomerId))
+            {
+                MessagesByCustomer.AddOrUpdate(message.CustomerId, 1, (_, n) => n + 1);
+            }
+
+            return ValueTask.FromResult(SendResult.Delivered("pm-" + idempotencyKey));
+        }
+    }
+
+    private sealed class CrashException : Exception
+    {
+        public CrashException()
+            : base("simulated kill")
+        {
+        }
+    }
+
+    /// <summary>Wraps a send log and "kills" the runner (throws an exception the runner does not catch) at one step, once.</summary>
+    private sealed class CrashingSendLog(ISendLog inner, string step, int onCall) : ISendLog
+    {
+        private int _claims;
+        private int _completes;
+
+        public ValueTask<SendLogEntry?> FindAsync(string idempotencyKey, CancellationToken cancellationToken = default) => inner.FindAsync(idempotencyKey, cancellationToken);
+
+        public async ValueTask<SendClaim> TryClaimAsync(SendClaimRequest request, CancellationToken cancellationToken = default)
+        {
+            var claim = await inner.TryClaimAsync(request, cancellationToken);
+            if (step == "after-claim" && Interlocked.Increment(ref _claims) == onCall)
+            {
+                throw new CrashException();
+            }
+
+            return claim;
+        }
+
+        public async ValueTask<bool> CompleteAsync(string idempotencyKey, string owner, SendLogState state, DateTimeOffset at, int attempts, string? providerMessageId = null, string? reason = null)
+        {
+            var n = Interlocked.Increment(ref _completes);
+            if (step == "after-acceptance" && n == onCall)
+            {
+                throw new CrashException(); // the provider accepted; the record is never written
+            }
+
+            var done = await inner.CompleteAsync(idempotencyKey, owner, state, at, attempts, providerMessageId, reason);
+            if (step == "after-record" && n == onCall)
+            {
+                throw new CrashException();
+            }
+
+            return done;
+        }
+
+        public ValueTask ReleaseAsync(string idempotencyKey, string owner, DateTimeOffset at) => inner.ReleaseAsync(idempotencyKey, owner, at);
+    }
+
+    private DispatchStores NewStores(string kind)
+    {
+        if (kind == "memory")
+        {
+            return new DispatchStores(new InMemorySendLog(), new CouponLedger())
+            {
+                Caps = new InMemoryFrequencyCapStore(),
+                Budgets = new InMemoryBudgetStore(),
+                Consent = new InMemoryConsentStore(),
+                Suppression = new InMemorySuppressionList(),
+                Schedule = new InMemorySendSchedule(),
+            };
+        }
+
+        var path = Path.Combine(Path.GetTempPath(), "cemcore-dispatch-" + Guid.NewGuid().ToString("N") + ".db");
+        _files.Add(path);
+        return new SqliteDispatchStores(new SqliteDatabase(path)).ToDispatchStores();
+    }
+
+    private static CampaignRunner Runner(DispatchStores stores, IMessageChannel[] channels, TimeProvider time, BudgetLimits? budget = null, DecisionSettings? decision = null, DispatchSettings? settings = null)
+    {
+        var engine = new OfferDecisionEngine(StandardCampaigns.Create(budget), decision ?? new DecisionSettings(reserveBudget: false), decision?.Caps.Count > 0 ? stores.Caps : null);
+        return new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), channels, stores, time, settings ?? new DispatchSettings(Jitter: () => 0.5, MaxParallelism: 4));
+    }
+
+    private static CustomerContext[] Customers(int n, string prefix = "W", DateTimeOffset? asOf = null) =>
+        [.. Enumerable.Range(0, n).Select(i => Context(Profile(prefix + i, ContactChannel.WeChat), asOf).SetChurnProbability(0.9))];
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task ConcurrentRunners_SameCampaignAndRun_EachCustomerExactlyOnce_BudgetNeverExceeded(string kind)
+    {
+        var stores = NewStores(kind);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var customers = Customers(60);
+        var budget = new BudgetLimits(MaxCount: 45);
+        var runs = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() =>
+            Runner(stores, [wechat], TimeProvider.System, budget).RunAsync("spring", "run-1", CampaignAudience.Everyone, customers.ToAsyncEnumerable()))));
+
+        // The budget admits 45 of 60: exactly 45 customers get exactly one message, never a second one, whichever runner sent it.
+        Assert.Equal(45, wechat.MessagesByKey.Count);
+        Assert.All(wechat.MessagesByCustomer.Values, n => Assert.Equal(1, n));
+        Assert.Equal(45, wechat.Calls); // claim-before-send: no runner even tried a key another one held
+        Assert.Equal(45, runs.Sum(r => r.Count(DispatchStatus.Sent)));
+        Assert.Equal(new BudgetUsage(45, 360m), await stores.Budgets!.GetUsageAsync(StandardCampaigns.WinBackCampaign)); // 45 × 8.00
+        Assert.All(runs, r => Assert.Equal(60, r.Decided));
+        Assert.All(runs, r => Assert.Equal(0, r.Count(DispatchStatus.InFlightElsewhere)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task ConcurrentCampaigns_SharedCap_NeverExceeded_SameInstantCounts(string kind)
+    {
+        var stores = NewStores(kind);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var customers = Customers(40);
+        var decision = new DecisionSettings(caps: [new FrequencyCap(1, TimeSpan.FromDays(7))], reserveBudget: false);
+
+        // Two campaigns at the same as-of instant, concurrently, with a 1-per-week cap: each customer is contacted once in all.
+        Task<CampaignRunResult> Run(string campaign) => Task.Run(() =>
+            Runner(stores, [wechat], TimeProvider.System, decision: decision).RunAsync(campaign, "2026-03-10", CampaignAudience.Everyone, customers.ToAsyncEnumerable()));
+        await Task.WhenAll(Run("spring"), Run("summer"));
+        Assert.Equal(40, wechat.MessagesByKey.Count);
+        Assert.All(wechat.MessagesByCustomer.Values, n => Assert.Equal(1, n));
+
+        // A third campaign at the same instant sees the contacts made at that instant (closed window): nobody is sent.
+        var third = await Runner(stores, [wechat], TimeProvider.System, decision: decision).RunAsync("autumn", "2026-03-10", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
+        Assert.Equal(0, third.Count(DispatchStatus.Sent));
+        Assert.Equal(40, third.Count(SuppressionReason.Capped));
+    }
+
+    [Theory]
+    [InlineData("memory", "after-claim")]
+    [InlineData("memory", "after-acceptance")]
+    [InlineData("memory", "after-record")]
+    [InlineData("sqlite", "after-claim")]
+    [InlineData("sqlite", "after-acceptance")]
+    [InlineData("sqlite", "after-record")]
+    public async Task RunnerKilledAtEachStep_Restarted_NothingTwice_NothingLost(string kind, string step)
+    {
+        var stores = NewStores(kind);
+        var time = new FakeTimeProvider(AsOf);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var customers = Customers(8);
+        var settings = new DispatchSettings(Jitter: () => 0.5, Lease: TimeSpan.FromMinutes(1));
+        var crashing = stores with { SendLog = new CrashingSendLog(stores.SendLog, step, onCall: 4) };
+        await Assert.ThrowsAsync<CrashException>(() => Runner(crashing, [wechat], time, settings: settings).RunAsync("spring", "run-1", CampaignAudience.Everyone, customers.ToAsyncEnumerable()));
+        Assert.Equal(step == "after-claim" ? 3 : 4, wechat.MessagesByKey.Count);
+
+        // Restart after the dead runner's lease has ended: a new runner (new owner) completes the run.
+        time.Advance(TimeSpan.FromMinutes(2));
+        var restarted = await Runner(stores, [wechat], time, settings: settings).RunAsync("spring", "run-1", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
+        Assert.Equal(8, wechat.MessagesByKey.Count);
+        Assert.All(wechat.MessagesByCustomer.Values, n => Assert.Equal(1, n));
+        Assert.Equal(8, restarted.Count(DispatchStatus.Sent) + restarted.Count(DispatchStatus.AlreadySent));
+        Assert.Equal(step == "after-record" ? 4 : 3, restarted.Count(DispatchStatus.AlreadySent));
+        foreach (var c in customers)
+        {
+            var entry = await stores.SendLog.FindAsync(IdempotencyKey.Create("spring", "run-1", c.Profile!.Id));
+            Assert.Equal(SendLogState.Delivered, entry!.State);
+        }
+
+        // And a third run changes nothing.
+        var again = await Runner(stores, [wechat], time, settings: settings).RunAsync("spring", "run-1", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
+        Assert.Equal(8, again.Count(DispatchStatus.AlreadySent));
+        Assert.Equal(8, wechat.MessagesByKey.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Rerun_WhoseCapWouldPickAnotherChannel_NeverAddsASecondChannel(string kind)
+    {
+        var stores = NewStores(kind);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var sms = new CountingChannel(ContactChannel.Sms);
+        var decision = new DecisionSettings(caps: [new FrequencyCap(1, TimeSpan.FromDays(7), ContactChannel.WeChat)], reserveBudget: false);
+        CustomerContext[] Make() => [.. Enumerable.Range(0, 3).Select(i => Context(Profile("X" + i, ContactChannel.WeChat)).SetChurnProbability(0.9))];
+        var first = await Runner(stores, [wechat, sms], TimeProvider.System, decision: decision).RunAsync("spring", "run-1", CampaignAudience.Everyone, Make().ToAsyncEnumerable());
+        Assert.Equal(3, first.Count(DispatchStatus.Sent));
+
+        // The re-run's engine sees the WeChat contacts and would choose SMS; the key has no channel, so the send is found and not repeated.
+        var again = await Runner(stores, [wechat, sms], TimeProvider.System, decision: decision, settings: new DispatchSettings(KeepOutcomes: true)).RunAsync("spring", "run-1", CampaignAudience.Everyone, Make().ToAsyncEnumerable());
+        Assert.Equal(3, again.Count(DispatchStatus.AlreadySent));
+        Assert.All(again.Outcomes, o => Assert.Equal(ContactChannel.WeChat, o.Channel));
+        Assert.Empty(sms.MessagesByKey);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Budget_RerunAndNextDay_SpendTheSharedBudgetOnce(string kind)
+    {
+        var stores = NewStores(kind);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var budget = new BudgetLimits(MaxCount: 3);
+        var customers = Customers(5);
+        var day1 = await Runner(stores, [wechat], TimeProvider.System, budget).RunAsync("spring", "2026-03-10", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
+        var rerun = await Runner(stores, [wechat], TimeProvider.System, budget).RunAsync("spring", "2026-03-10", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
+        var day2 = await Runner(stores, [wechat], TimeProvider.System, budget).RunAsync("spring", "2026-03-11", CampaignAudience.Everyone, Customers(5, asOf: AsOf.AddDays(1)).ToAsyncEnumerable());
+        Assert.Equal((3, 2), (day1.Count(DispatchStatus.Sent), day1.Count(SuppressionReason.BudgetExhausted)));
+        Assert.Equal((3, 2), (rerun.Count(DispatchStatus.AlreadySent), rerun.Count(SuppressionReason.BudgetExhausted)));
+        Assert.Equal((0, 5), (day2.Count(DispatchStatus.Sent), day2.Count(SuppressionReason.BudgetExhausted)));
+        Assert.Equal(3, wechat.MessagesByKey.Count);
+        Assert.Equal(3, (await stores.Budgets!.GetUsageAsync(StandardCampaigns.WinBackCampaign)).Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task CancelledAfterProviderAcceptance_OutcomeStillRecorded(string kind)
+    {
+        var stores = NewStores(kind);
+        using var cts = new CancellationTokenSource();
+        var wechat = new CountingChannel(ContactChannel.WeChat, (_, _) =>
+        {
+            cts.Cancel(); // the host shuts down while the provider is accepting the first message
+            return null;
+        });
+        var run = Runner(stores, [wechat], TimeProvider.System, settings: new DispatchSettings(Jitter: () => 0.5)).RunAsync("spring", "r", CampaignAudience.Everyone, Customers(3).ToAsyncEnumerable(), cancellationToken: cts.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var key = Assert.Single(wechat.MessagesByKey.Keys);
+        Assert.Equal(SendLogState.Delivered, (await stores.SendLog.FindAsync(key))!.State);
+
+        var restart = await Runner(stores, [wechat], TimeProvider.System).RunAsync("spring", "r", CampaignAudience.Everyone, Customers(3).ToAsyncEnumerable());
+        Assert.Equal((1, 2), (restart.Count(DispatchStatus.AlreadySent), restart.Count(DispatchStatus.Sent)));
+        Assert.Equal(3, wechat.MessagesByKey.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task LongRetryAfter_IsDeferredToTheSchedule_AndRecheckedWhenDue(string kind)
+    {
+        var stores = NewStores(kind);
+        var time = new FakeTimeProvider(AsOf);
+        var throttled = true;
+        var wechat = new CountingChannel(ContactChannel.WeChat, (_, _) => throttled ? SendResult.Transient("throttled", TimeSpan.FromHours(2)) : null);
+        var settings = new DispatchSettings(new RetryPolicy(4, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)), Jitter: () => 0.5, KeepOutcomes: true);
+        var quiet = new DecisionSettings(quietHours: new QuietHours(new TimeOnly(21, 0), new TimeOnly(9, 0)), reserveBudget: false);
+        var customers = Customers(2);
+        var first = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunAsync("spring", "r", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
+
+        // A 2 h Retry-After is beyond the policy's 1 min cap: not waited for, deferred to the schedule.
+        Assert.Equal(2, first.Count(DispatchStatus.Deferred));
+        Assert.Equal(AsOf.AddHours(2), first.Outcomes[0].NotBefore);
+
+        // W0 revokes marketing consent on WeChat meanwhile (an inbound "TD").
+        await stores.Consent!.RecordAsync("W0", new ConsentRecord(ContactChannel.WeChat, ConsentPurpose.Marketing, ConsentStatus.Revoked, AsOf.AddHours(1)));
+        throttled = false;
+        var byId = customers.ToDictionary(c => c.Profile!.Id);
+        ValueTask<CustomerContext?> Lookup(string id, DateTimeOffset now, CancellationToken _) =>
+            ValueTask.FromResult<CustomerContext?>(Context(byId[id].Profile!, now).SetChurnProbability(0.9));
+
+        // Not due yet at +1 h: nothing is taken.
+        time.Advance(TimeSpan.FromHours(1));
+        var early = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup);
+        Assert.Empty(early.Outcomes);
+
+        // Due at +2 h (12:00 in Shanghai, outside quiet hours): W0 is suppressed by the revocation, W1 is sent, the schedule is empty.
+        time.Advance(TimeSpan.FromHours(1));
+        var due = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup);
+        var w0 = Assert.Single(due.Outcomes, o => o.CustomerId == "W0");
+        Assert.Equal((DispatchStatus.Suppressed, SuppressionReason.NoConsent), (w0.Status, w0.Reason));
+        Assert.Equal(DispatchStatus.Sent, Assert.Single(due.Outcomes, o => o.CustomerId == "W1").Status);
+        Assert.Empty(await stores.Schedule!.TakeDueAsync(AsOf.AddDays(30), 10, TimeSpan.FromMinutes(1)));
+        Assert.Equal("W1", Assert.Single(wechat.MessagesByKey.Values));
+        Assert.Equal(SendLogState.Delivered, (await stores.SendLog.FindAsync(IdempotencyKey.Create("spring", "r", "W1")))!.State);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task SuppressionList_CheckedAtSendTime_GlobalAndPerChannel(string kind)
+    {
+        var stores = NewStores(kind);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        await stores.Suppression!.AddAsync(new SuppressionEntry("W0", null, AsOf.AddDays(-1), "complaint"));
+        await stores.Suppression.AddAsync(new SuppressionEntry("W1", ContactChannel.WeChat, AsOf.AddDays(-1), "hard-bounce"));
+        await stores.Suppression.AddAsync(new SuppressionEntry("W2", ContactChannel.Sms, AsOf.AddDays(-1), "hard-bounce"));
+        await stores.Suppression.AddAsync(new SuppressionEntry("W3", null, AsOf.AddDays(1), "legal")); // not yet in effect
+        var result = await Runner(stores, [wechat], TimeProvider.System).RunAsync("spring", "r", CampaignAudience.Everyone, Customers(4).ToAsyncEnumerable());
+        Assert.Equal(2, result.Count(SuppressionReason.SuppressionList));
+        Assert.Equal(["W2", "W3"], wechat.MessagesByKey.Values.Order(StringComparer.Ordinal));
+
+        // A suppressed send was released, not recorded: lifting the suppression is not needed for the others, and nothing is final for W0.
+        Assert.Equal(SendLogState.Released, (await stores.SendLog.FindAsync(IdempotencyKey.Create("spring", "r", "W0")))!.State);
+    }
+
+    [Fact]
+    public void SendLogRules_ClaimTransitions()
+    {
+        var now = AsOf;
+        var request = new SendClaimRequest("k", "c", "r", ContactChannel.Sms, "A", now, TimeSpan.FromMinutes(1));
+        var fresh = SendLogRules.Decide(null, request);
+        Assert.Equal((SendClaimStatus.Claimed, SendLogState.Claimed, "A", now.AddMinutes(1)), (fresh.Status, fresh.Entry.State, fresh.Entry.Owner, fresh.Entry.LeaseUntil));
+        var other = request with { Owner = "B", Channel = ContactChannel.WeChat };
+        Assert.Equal(SendClaimStatus.HeldByOther, SendLogRules.Decide(fresh.Entry, other).Status);
+        var expired = SendLogRules.Decide(fresh.Entry, other with { Now = now.AddMinutes(1) });
+        Assert.Equal((SendClaimStatus.TakenOver, "B"), (expired.Status, expired.Entry.Owner));
+        Assert.Equal(ContactChannel.Sms, expired.Entry.Channel); // the first claim's channel is kept
+        Assert.Equal(SendClaimStatus.Claimed, SendLogRules.Decide(fresh.Entry, request with { Now = now.AddSeconds(5) }).Status);
+        foreach (var final in new[] { SendLogState.Delivered, SendLogState.Rejected })
+        {
+            Assert.Equal(SendClaimStatus.Final, SendLogRules.Decide(fresh.Entry with { State = final }, other with { Now = now.AddDays(1) }).Status);
+        }
+
+        foreach (var open in new[] { SendLogState.Failed, SendLogState.Released })
+        {
+            Assert.Equal(SendClaimStatus.TakenOver, SendLogRules.Decide(fresh.Entry with { State = open }, other).Status);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => SendLogRules.CheckCompletion(SendLogState.Claimed));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SendClaimRequest("k", "c", "r", ContactChannel.Sms, "A", now, TimeSpan.Zero));
+    }
+}
