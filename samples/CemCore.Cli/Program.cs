@@ -17,5 +17,9 @@ root.Add(OffersCommand.Create());
 
 // Commands on System.CommandLine options: add `root.Add(XCommand.Create());` here (see CommandLine/README.md).
 root.Add(CampaignCommand.Create());
+root.Add(KpiCommands.CreateCohorts());
+root.Add(KpiCommands.CreateKpis());
+root.Add(KpiCommands.CreateAttribution());
+root.Add(ReportCommand.Create());
 
 return await CliHost.RunAsync(root, args).ConfigureAwait(false);

@@ -1,0 +1,194 @@
+using System.Numerics;
+using CemCore.Primitives;
+using CemCore.Transactions;
+
+namespace CemCore.Kpis;
+
+/// <summary>One acquisition cohort.</summary>
+/// <param name="Year">The UTC year of the cohort's first purchases.</param>
+/// <param name="Month">The UTC month (1–12).</param>
+/// <param name="Customers">The customers whose first purchase falls in this month.</param>
+/// <param name="Active"><c>Active[k]</c> = the cohort's customers with ≥ 1 purchase in calendar month cohort + k; k runs to the last month of the data.</param>
+public sealed record CohortRow(int Year, int Month, int Customers, IReadOnlyList<int> Active)
+{
+    /// <summary>Gets the cohort label <c>yyyy-MM</c>.</summary>
+    public string Label => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Year:0000}-{Month:00}");
+
+    /// <summary>Returns the retention share of month k (Active[k]/Customers).</summary>
+    /// <param name="k">Months since acquisition.</param>
+    /// <returns>The share in [0, 1].</returns>
+    public double Retention(int k) => Customers == 0 ? 0 : (double)Active[k] / Customers;
+}
+
+/// <summary>The cohort retention matrix: cohorts in ascending month order (months without new customers are absent).</summary>
+/// <param name="Cohorts">The cohorts.</param>
+public sealed record CohortMatrix(IReadOnlyList<CohortRow> Cohorts);
+
+/// <summary>
+/// Cohort retention by acquisition month. The cohort of a customer is the UTC calendar month of the first purchase before as-of;
+/// <c>active[k]</c> counts the cohort's customers with ≥ 1 purchase in calendar month cohort + k, for k from 0 to the month of the
+/// latest purchase before as-of (the same end month for every cohort), so <c>active[0]</c> = customers. Returns are ignored.
+/// </summary>
+public static class CohortRetention
+{
+    /// <summary>Computes the matrix over the purchases of <paramref name="table"/> strictly before <paramref name="asOf"/>.</summary>
+    /// <param name="table">The transactions.</param>
+    /// <param name="asOf">The exclusive end instant.</param>
+    /// <returns>The matrix (no cohorts when there is no purchase before as-of).</returns>
+    /// <remarks>One pass building a per-customer bit set of active months, then one pass over the customers: O(rows + customers·months/64).</remarks>
+    public static CohortMatrix Compute(TransactionTable table, DateTimeOffset asOf)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var end = asOf.UtcTicks;
+        var ticks = table.UtcTicks;
+        var kinds = table.Kinds;
+        var customer = table.CustomerIndex;
+        int min = int.MaxValue, max = int.MinValue;
+        for (var i = 0; i < table.Count; i++)
+        {
+            if (ticks[i] < end && kinds[i] == TransactionKind.Purchase)
+            {
+                var m = MonthIndex(ticks[i]);
+                min = Math.Min(min, m);
+                max = Math.Max(max, m);
+            }
+        }
+
+        if (min > max)
+        {
+            return new CohortMatrix([]);
+        }
+
+        var span = max - min + 1;
+        var words = (span + 63) / 64;
+        var customers = table.CustomerIds.Count;
+        var masks = new ulong[checked(customers * words)];
+        for (var i = 0; i < table.Count; i++)
+        {
+            if (ticks[i] < end && kinds[i] == TransactionKind.Purchase)
+            {
+                var m = MonthIndex(ticks[i]) - min;
+                masks[(customer[i] * words) + (m >> 6)] |= 1UL << (m & 63);
+            }
+        }
+
+        var counts = new int[checked(span * span)];
+        for (var c = 0; c < customers; c++)
+        {
+            var first = -1;
+            for (var w = 0; w < words; w++)
+            {
+                var bits = masks[(c * words) + w];
+                while (bits != 0)
+                {
+                    var m = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    if (first < 0)
+                    {
+                        first = m;
+                    }
+
+                    counts[(first * span) + (m - first)]++;
+                }
+            }
+        }
+
+        return Build(min, span, counts);
+    }
+
+    /// <summary>Returns the UTC month number (year·12 + month − 1) of an instant in ticks.</summary>
+    /// <param name="utcTicks">UTC ticks.</param>
+    /// <returns>The month number.</returns>
+    internal static int MonthIndex(long utcTicks)
+    {
+        var d = new DateTime(utcTicks, DateTimeKind.Utc);
+        return (d.Year * 12) + d.Month - 1;
+    }
+
+    internal static CohortMatrix Build(int min, int span, int[] counts)
+    {
+        var rows = new List<CohortRow>();
+        for (var c = 0; c < span; c++)
+        {
+            var n = counts[c * span];
+            if (n == 0)
+            {
+                continue;
+            }
+
+            var active = new int[span - c];
+            Array.Copy(counts, c * span, active, 0, active.Length);
+            var month = min + c;
+            rows.Add(new CohortRow(month / 12, (month % 12) + 1, n, active));
+        }
+
+        return new CohortMatrix(rows);
+    }
+}
+
+/// <summary>
+/// A mergeable cohort accumulator: per customer the set of its active UTC months. Rows may be split over partitions in any way; merging
+/// unions the sets, so <see cref="Finish"/> equals <see cref="CohortRetention.Compute"/> on all rows.
+/// </summary>
+/// <remarks>Not thread-safe; one accumulator per thread, then merge.</remarks>
+public sealed class CohortAccumulator
+{
+    private readonly Dictionary<string, HashSet<int>> _months = new(StringComparer.Ordinal);
+
+    /// <summary>Adds one purchase (the caller applies the as-of filter).</summary>
+    /// <param name="customerId">The customer; not blank.</param>
+    /// <param name="timestamp">The purchase instant.</param>
+    public void Add(string customerId, DateTimeOffset timestamp)
+    {
+        Check.NotBlank(customerId);
+        if (!_months.TryGetValue(customerId, out var set))
+        {
+            set = [];
+            _months.Add(customerId, set);
+        }
+
+        set.Add(CohortRetention.MonthIndex(timestamp.UtcTicks));
+    }
+
+    /// <summary>Adds another partition.</summary>
+    /// <param name="other">The other accumulator.</param>
+    public void Merge(CohortAccumulator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        foreach (var (customer, months) in other._months)
+        {
+            if (!_months.TryGetValue(customer, out var set))
+            {
+                set = [];
+                _months.Add(customer, set);
+            }
+
+            set.UnionWith(months);
+        }
+    }
+
+    /// <summary>Computes the matrix.</summary>
+    /// <returns>The matrix.</returns>
+    public CohortMatrix Finish()
+    {
+        if (_months.Count == 0)
+        {
+            return new CohortMatrix([]);
+        }
+
+        var min = _months.Values.Min(s => s.Min());
+        var max = _months.Values.Max(s => s.Max());
+        var span = max - min + 1;
+        var counts = new int[checked(span * span)];
+        foreach (var set in _months.Values)
+        {
+            var first = set.Min() - min;
+            foreach (var m in set)
+            {
+                counts[(first * span) + (m - min - first)]++;
+            }
+        }
+
+        return CohortRetention.Build(min, span, counts);
+    }
+}
