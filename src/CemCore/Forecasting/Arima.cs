@@ -141,15 +141,47 @@ public static class Arima
         {
             throw new ArgumentException(error, nameof(options));
         }
-        var objective = new NumericGradientObjective(problem.Objective, k);
+        var method = options.Method;
         BfgsResult result;
+        if (method != ArimaMethod.MaximumLikelihood && k > 0)
+        {
+            // Conditional sum of squares (R's armaCSS: no parameter transformation), then ML from there for CssMaximumLikelihood.
+            var cssStart = problem.FromRaw(start);
+            problem.ScaleRegression(cssStart);
+            var css = Bfgs.Minimize(new NumericGradientObjective(problem.CssObjectiveScaled, k), cssStart, options.MaxIterations, GradientTolerance);
+            cancellationToken.ThrowIfCancellationRequested();
+            var cssCoefficients = (double[])css.X.Clone();
+            problem.UnscaleRegression(cssCoefficients);
+            if (method == ArimaMethod.ConditionalSumOfSquares)
+            {
+                var cssValue = problem.CssObjective(cssCoefficients);
+                if (!double.IsFinite(cssValue))
+                {
+                    throw new ArgumentException("The conditional-sum-of-squares fit failed (non-finite residuals).", nameof(series));
+                }
+
+                var cssSe = problem.StandardErrors(cssCoefficients, cssValue, problem.CssObjective);
+                return Finish(spec, options, problem, names, cssCoefficients, cssSe, Math.Exp(2.0 * cssValue), cssValue, nUsed, css);
+            }
+
+            if (!ArimaPolynomials.IsStationary(cssCoefficients.AsSpan(0, spec.Ar)) || !ArimaPolynomials.IsStationary(cssCoefficients.AsSpan(spec.Ar + spec.Ma, spec.SeasonalAr)))
+            {
+                throw new ArgumentException("Non-stationary AR part from CSS (as R's arima with method = \"CSS-ML\").", nameof(series));
+            }
+
+            problem.InvertMa(cssCoefficients);
+            problem.ToRaw(cssCoefficients, start);
+            problem.ScaleRegression(cssCoefficients);
+            Array.Copy(cssCoefficients, problem.Narma, start, problem.Narma, k - problem.Narma);
+        }
+
         if (k == 0)
         {
             result = new BfgsResult([], problem.Objective([]), [], 0, 1, true, "No coefficients to estimate.");
         }
         else
         {
-            result = Bfgs.Minimize(objective, start, options.MaxIterations, GradientTolerance);
+            result = Bfgs.Minimize(new NumericGradientObjective(problem.Objective, k), start, options.MaxIterations, GradientTolerance);
             cancellationToken.ThrowIfCancellationRequested();
         }
 
@@ -164,9 +196,16 @@ public static class Arima
             result = result with { Converged = false, Message = "The optimizer left the admissible region; figures are at the starting values." };
         }
 
-        var se = problem.StandardErrors(coefficients, eval.Objective);
-        var sigma2 = eval.Ssq / nUsed;
-        var logLik = -0.5 * ((2.0 * nUsed * eval.Objective) + nUsed + (nUsed * Math.Log(2.0 * Math.PI)));
+        var se = problem.StandardErrors(coefficients, eval.Objective, c => problem.Evaluate(c) is { Ok: true } e ? e.Objective : double.NaN);
+        return Finish(spec, options, problem, names, coefficients, se, eval.Ssq / nUsed, eval.Objective, nUsed, result);
+    }
+
+    private static ArimaFit Finish(
+        ArimaSpecification spec, ArimaFitOptions options, ArimaProblem problem, List<string> names, double[] coefficients, double[]? se,
+        double sigma2, double objective, int nUsed, BfgsResult result)
+    {
+        var k = coefficients.Length;
+        var logLik = -0.5 * ((2.0 * nUsed * objective) + nUsed + (nUsed * Math.Log(2.0 * Math.PI)));
         var npar = k + 1;
         var aic = (-2.0 * logLik) + (2.0 * npar);
         double? aicc = nUsed - npar - 1 > 0 ? aic + (2.0 * npar * (npar + 1) / (nUsed - npar - 1)) : null;
@@ -174,7 +213,7 @@ public static class Arima
         var coefs = new ArimaCoefficient[k];
         for (var j = 0; j < k; j++)
         {
-            coefs[j] = new ArimaCoefficient(names[j], coefficients[j], se?[j]);
+            coefs[j] = new ArimaCoefficient(names[j], coefficients[j], se is not null && double.IsFinite(se[j]) ? se[j] : null);
         }
 
         return new ArimaFit(spec, options.LogTransform, problem, coefs, coefficients, sigma2, logLik, aic, aicc, bic, nUsed, result.Converged, result.Message, result.Iterations);
@@ -302,6 +341,79 @@ internal sealed class ArimaProblem
 
     public double Objective(double[] raw) => Evaluate(FromRaw(raw)).Objective;
 
+    public void ScaleRegression(double[] c)
+    {
+        for (var j = 0; j < _columns.Length; j++)
+        {
+            c[Narma + j] /= _scale[j];
+        }
+    }
+
+    public void UnscaleRegression(double[] c)
+    {
+        for (var j = 0; j < _columns.Length; j++)
+        {
+            c[Narma + j] *= _scale[j];
+        }
+    }
+
+    public double CssObjectiveScaled(double[] scaled)
+    {
+        var c = (double[])scaled.Clone();
+        UnscaleRegression(c);
+        return CssObjective(c);
+    }
+
+    /// <summary>R's <c>ARIMA_CSS</c>: ½ log(mean squared conditional residual), conditioning on the first d + D·s + p + P·s values.</summary>
+    public double CssObjective(double[] c)
+    {
+        var s = _spec;
+        var phi = ArimaPolynomials.Expand(c.AsSpan(0, s.Ar), c.AsSpan(s.Ar + s.Ma, s.SeasonalAr), s.Period, plus: false);
+        var theta = ArimaPolynomials.Expand(c.AsSpan(s.Ar, s.Ma), c.AsSpan(s.Ar + s.Ma + s.SeasonalAr, s.SeasonalMa), s.Period, plus: true);
+        var w = Adjusted(c);
+        var n = w.Length;
+        for (var i = 0; i < s.Differences; i++)
+        {
+            for (var l = n - 1; l > 0; l--)
+            {
+                w[l] -= w[l - 1];
+            }
+        }
+
+        for (var i = 0; i < s.SeasonalDifferences; i++)
+        {
+            for (var l = n - 1; l >= s.Period; l--)
+            {
+                w[l] -= w[l - s.Period];
+            }
+        }
+
+        var ncond = s.DifferencingLength + phi.Length;
+        var resid = new double[n];
+        double ssq = 0.0;
+        var nu = 0;
+        for (var l = ncond; l < n; l++)
+        {
+            var t = w[l];
+            for (var j = 0; j < phi.Length; j++)
+            {
+                t -= phi[j] * w[l - j - 1];
+            }
+
+            var jm = Math.Min(l - ncond, theta.Length);
+            for (var j = 0; j < jm; j++)
+            {
+                t -= theta[j] * resid[l - j - 1];
+            }
+
+            resid[l] = t;
+            nu++;
+            ssq += t * t;
+        }
+
+        return nu > 0 && ssq > 0.0 ? 0.5 * Math.Log(ssq / nu) : double.NaN;
+    }
+
     public ArimaKalman NewKalman() => new(P, Q, _delta);
 
     /// <summary>Runs the filter at coefficients <paramref name="c"/> on a thread-local filter.</summary>
@@ -352,7 +464,7 @@ internal sealed class ArimaProblem
     }
 
     /// <summary>Standard errors from the central-difference Hessian of n*·objective (= −log L + const, σ² profiled out).</summary>
-    public double[]? StandardErrors(double[] c, double f0)
+    public double[]? StandardErrors(double[] c, double f0, Func<double[], double> objective)
     {
         var k = c.Length;
         if (k == 0)
@@ -372,10 +484,10 @@ internal sealed class ArimaProblem
         {
             work[i] += di;
             work[j] += dj;
-            var e = Evaluate(work);
+            var e = objective(work);
             work[i] = c[i];
             work[j] = c[j];
-            return e.Ok ? nUsed * e.Objective : double.NaN;
+            return nUsed * e;
         }
 
         var hess = Matrix<double>.Build.Dense(k, k);
@@ -403,24 +515,18 @@ internal sealed class ArimaProblem
             }
         }
 
-        Matrix<double> inv;
-        try
+        // As R: var = solve(H); a coefficient whose variance is not positive has no standard error (R's NaN).
+        var lu = hess.LU();
+        if (!(Math.Abs(lu.Determinant) > 0.0) || !double.IsFinite(lu.Determinant))
         {
-            inv = hess.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(k));
-        }
-        catch (ArgumentException)
-        {
-            return null; // not positive definite
+            return null;
         }
 
+        var inv = lu.Inverse();
         var se = new double[k];
         for (var j = 0; j < k; j++)
         {
-            se[j] = Math.Sqrt(inv[j, j]);
-            if (!double.IsFinite(se[j]))
-            {
-                return null;
-            }
+            se[j] = inv[j, j] > 0.0 ? Math.Sqrt(inv[j, j]) : double.NaN;
         }
 
         return se;

@@ -50,9 +50,11 @@ public sealed class ArimaFitOptions
     /// <param name="initialArma">Starting values of the ARMA coefficients in R's order (ar, ma, sar, sma); null = zeros as R's <c>method = "ML"</c>.
     /// A non-stationary AR start is rejected; a non-invertible MA start is inverted first (R's <c>maInvert</c>).</param>
     /// <param name="maxIterations">BFGS iteration limit (1..10,000; default 200).</param>
+    /// <param name="method">The estimation method (R's <c>method</c>); default exact maximum likelihood.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxIterations"/> out of range.</exception>
-    public ArimaFitOptions(bool logTransform = false, IReadOnlyList<ArimaRegressor>? regressors = null, IReadOnlyList<double>? initialArma = null, int maxIterations = 200)
+    public ArimaFitOptions(bool logTransform = false, IReadOnlyList<ArimaRegressor>? regressors = null, IReadOnlyList<double>? initialArma = null, int maxIterations = 200, ArimaMethod method = ArimaMethod.MaximumLikelihood)
     {
+        Method = method;
         if (maxIterations is < 1 or > 10_000)
         {
             throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "maxIterations must be in [1, 10000].");
@@ -73,6 +75,9 @@ public sealed class ArimaFitOptions
     /// <summary>Starting ARMA coefficients, or null.</summary>
     public IReadOnlyList<double>? InitialArma { get; }
 
+    /// <summary>The estimation method.</summary>
+    public ArimaMethod Method { get; }
+
     /// <summary>The BFGS iteration limit.</summary>
     public int MaxIterations { get; }
 }
@@ -90,3 +95,17 @@ public sealed record ArimaCoefficient(string Name, double Estimate, double? Stan
 /// <param name="Lower">Lower prediction-interval bound.</param>
 /// <param name="Upper">Upper prediction-interval bound.</param>
 public sealed record ArimaForecastPoint(int Step, double Mean, double StandardError, double Lower, double Upper);
+
+/// <summary>Estimation method, as R <c>stats::arima</c>'s <c>method</c> argument.</summary>
+public enum ArimaMethod
+{
+    /// <summary>Exact Gaussian maximum likelihood from zero ARMA starting values (R <c>"ML"</c>).</summary>
+    MaximumLikelihood,
+
+    /// <summary>Conditional sum of squares, then exact maximum likelihood from there (R <c>"CSS-ML"</c>, R's default).</summary>
+    CssMaximumLikelihood,
+
+    /// <summary>Conditional sum of squares only (R <c>"CSS"</c>): σ² is the mean squared conditional residual and the likelihood figures
+    /// are R's CSS ones (−½ n*[log σ² + 1 + log 2π]).</summary>
+    ConditionalSumOfSquares,
+}

@@ -48,6 +48,9 @@ write_series("usaccdeaths", USAccDeaths)
 # WWWusage is indexed 1..100 (minutes): written with made-up consecutive monthly periods from 2000-01.
 www <- ts(as.numeric(WWWusage), start = c(2000, 1), frequency = 12)
 write_series("wwwusage", www)
+# Long series (R's approximation rule n > 150 applies in auto.arima): nottem (monthly, n = 240), sunspot.year (annual, n = 289).
+write_series("nottem", nottem)
+write_series("sunspots", sunspot.year)
 
 cases <- data.frame(
   case    = c("airline_log", "air_211_010", "lakehuron_ar2", "nile_111", "usacc_011_011", "www_310", "www_111",
@@ -113,7 +116,8 @@ write.csv(do.call(rbind, rows), "arima_reference.csv", row.names = FALSE, quote 
 
 # auto.arima with its defaults (forecast package version recorded).
 autos <- list(list("air", AirPassengers, 12), list("usaccdeaths", USAccDeaths, 12), list("wwwusage", www, 1),
-              list("lakehuron", LakeHuron, 1), list("nile", Nile, 1), list("trend", syn2, 1), list("store", syn, 1))
+              list("lakehuron", LakeHuron, 1), list("nile", Nile, 1), list("trend", syn2, 1), list("store", syn, 1),
+              list("nottem", nottem, 12), list("sunspots", sunspot.year, 1))
 arows <- list()
 for (a in autos) {
   x <- ts(as.numeric(a[[2]]), frequency = a[[3]])
