@@ -21,5 +21,6 @@ root.Add(KpiCommands.CreateCohorts());
 root.Add(KpiCommands.CreateKpis());
 root.Add(KpiCommands.CreateAttribution());
 root.Add(ReportCommand.Create());
+root.Add(ForecastCommand.Create());
 
 return await CliHost.RunAsync(root, args).ConfigureAwait(false);
