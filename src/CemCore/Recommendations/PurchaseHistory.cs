@@ -46,6 +46,9 @@ public sealed class PurchaseHistory
     /// <summary>Gets the basket (order) ids in ordinal order, empty baskets included.</summary>
     public IReadOnlyList<string> Baskets { get; }
 
+    /// <summary>Gets the latest event timestamp (UTC), or <see langword="null"/> when there are no events.</summary>
+    public DateTimeOffset? LatestTimestamp => Events.Count == 0 ? null : new DateTimeOffset(Events.Ticks.Max(), TimeSpan.Zero);
+
     /// <summary>Gets the number of purchase events with an item.</summary>
     public int EventCount => Events.Count;
 
