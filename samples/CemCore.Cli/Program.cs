@@ -22,5 +22,7 @@ root.Add(KpiCommands.CreateKpis());
 root.Add(KpiCommands.CreateAttribution());
 root.Add(ReportCommand.Create());
 root.Add(ForecastCommand.Create());
+root.Add(AssocRulesCommand.Create());
+root.Add(RecommendCommand.Create());
 
 return await CliHost.RunAsync(root, args).ConfigureAwait(false);

@@ -1,0 +1,510 @@
+using System.Globalization;
+
+namespace CemCore.Recommendations;
+
+/// <summary>A frequent itemset.</summary>
+/// <param name="Items">The items, in ordinal order.</param>
+/// <param name="Count">Baskets containing every item.</param>
+/// <param name="Support">Count / baskets.</param>
+public sealed record FrequentItemset(IReadOnlyList<string> Items, long Count, double Support);
+
+/// <summary>An association rule A → C ("frequently bought together").</summary>
+/// <param name="Antecedent">A, in ordinal order.</param>
+/// <param name="Consequent">C, in ordinal order, disjoint from A.</param>
+/// <param name="Support">supp(A ∪ C).</param>
+/// <param name="Confidence">supp(A ∪ C) / supp(A).</param>
+/// <param name="Lift">confidence / supp(C).</param>
+/// <param name="Leverage">supp(A ∪ C) − supp(A) supp(C).</param>
+/// <param name="Conviction">(1 − supp(C)) / (1 − confidence); <see cref="double.PositiveInfinity"/> when confidence is 1.</param>
+public sealed record AssociationRule(IReadOnlyList<string> Antecedent, IReadOnlyList<string> Consequent, double Support, double Confidence, double Lift, double Leverage, double Conviction);
+
+/// <summary>Frequent itemsets and rules of a set of baskets.</summary>
+/// <param name="Baskets">The number of baskets N (empty baskets included).</param>
+/// <param name="Itemsets">Every itemset with support ≥ the minimum, by size then items (ordinal, element by element).</param>
+/// <param name="Rules">Every rule with confidence ≥ the minimum, by antecedent then consequent (size, then items).</param>
+public sealed record AssociationRuleSet(long Baskets, IReadOnlyList<FrequentItemset> Itemsets, IReadOnlyList<AssociationRule> Rules);
+
+/// <summary>
+/// Association-rule mining with FP-growth (Han, Pei and Yin 2000): frequent itemsets without candidate generation, then every rule
+/// A → C with A, C non-empty and disjoint and A ∪ C frequent.
+/// </summary>
+/// <remarks>
+/// <para>support(X) = baskets containing X / N, and X is frequent when support(X) ≥ minSupport (compared as that double quotient).
+/// confidence = count(A ∪ C) / count(A); lift = confidence / support(C); leverage and conviction as in Piatetsky-Shapiro (1991) and
+/// Brin et al. (1997).</para>
+/// <para>Stateless and thread-safe.</para>
+/// </remarks>
+public static class AssociationRules
+{
+    /// <summary>Mines the baskets of a history.</summary>
+    /// <param name="history">The history; its baskets are the transactions.</param>
+    /// <param name="minSupport">Minimum support in (0, 1].</param>
+    /// <param name="minConfidence">Minimum confidence in [0, 1].</param>
+    /// <param name="maxLength">Longest itemset, at least 1 (rules enumerate 2^n − 2 splits of each itemset of n items).</param>
+    /// <returns>The itemsets and rules.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold is outside its range.</exception>
+    public static AssociationRuleSet Mine(PurchaseHistory history, double minSupport, double minConfidence, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var baskets = new int[history.Baskets.Count][];
+        for (var b = 0; b < baskets.Length; b++)
+        {
+            baskets[b] = history.BasketItems[history.BasketStart[b]..history.BasketStart[b + 1]];
+        }
+
+        return Mine(baskets, history.Items, minSupport, minConfidence, maxLength);
+    }
+
+    /// <summary>Mines baskets given as item lists (duplicates within a basket count once).</summary>
+    /// <param name="baskets">The baskets.</param>
+    /// <param name="minSupport">Minimum support in (0, 1].</param>
+    /// <param name="minConfidence">Minimum confidence in [0, 1].</param>
+    /// <param name="maxLength">Longest itemset, at least 1.</param>
+    /// <returns>The itemsets and rules.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold is outside its range.</exception>
+    public static AssociationRuleSet Mine(IEnumerable<IEnumerable<string>> baskets, double minSupport, double minConfidence, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(baskets);
+        var lists = baskets.Select(b => (b ?? throw new ArgumentException("A basket is null.", nameof(baskets))).Distinct(StringComparer.Ordinal).ToArray()).ToArray();
+        var names = lists.SelectMany(b => b).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            index[names[i]] = i;
+        }
+
+        var ints = lists.Select(b => b.Select(s => index[s]).Order().ToArray()).ToArray();
+        return Mine(ints, names, minSupport, minConfidence, maxLength);
+    }
+
+    internal static AssociationRuleSet Mine(int[][] baskets, IReadOnlyList<string> names, double minSupport, double minConfidence, int maxLength)
+    {
+        Validate(minSupport, minConfidence, maxLength);
+        var n = baskets.LongLength;
+        var sets = FpGrowth(baskets, names.Count, MinCount(minSupport, n), maxLength);
+        return Build(sets, names, n, minConfidence);
+    }
+
+    /// <summary>The smallest count c with c / n ≥ minSupport (as doubles), so the threshold is exactly the contract's quotient test.</summary>
+    internal static long MinCount(double minSupport, long n)
+    {
+        var c = Math.Max(1L, (long)Math.Floor(minSupport * n) - 1);
+        while (c <= n && c / (double)n < minSupport)
+        {
+            c++;
+        }
+
+        return c;
+    }
+
+    internal static void Validate(double minSupport, double minConfidence, int maxLength)
+    {
+        if (!(minSupport > 0 && minSupport <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minSupport), minSupport, string.Create(CultureInfo.InvariantCulture, $"minSupport must be in (0, 1], not {minSupport}."));
+        }
+
+        if (!(minConfidence >= 0 && minConfidence <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minConfidence), minConfidence, string.Create(CultureInfo.InvariantCulture, $"minConfidence must be in [0, 1], not {minConfidence}."));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
+    }
+
+    internal static AssociationRuleSet Build(Dictionary<int[], long> sets, IReadOnlyList<string> names, long n, double minConfidence)
+    {
+        var itemsets = sets.OrderBy(kv => kv.Key, SetOrder.Instance)
+            .Select(kv => new FrequentItemset(Names(kv.Key, names), kv.Value, kv.Value / (double)n))
+            .ToArray();
+        var rules = new List<(int[] A, int[] C, AssociationRule Rule)>();
+        foreach (var (set, count) in sets)
+        {
+            if (set.Length < 2)
+            {
+                continue;
+            }
+
+            var full = (1 << set.Length) - 1;
+            for (var mask = 1; mask < full; mask++)
+            {
+                var a = Pick(set, mask);
+                var c = Pick(set, full & ~mask);
+                var countA = sets[a];
+                var countC = sets[c];
+                var confidence = count / (double)countA;
+                if (confidence < minConfidence)
+                {
+                    continue;
+                }
+
+                var support = count / (double)n;
+                var suppA = countA / (double)n;
+                var suppC = countC / (double)n;
+                var lift = count * (double)n / ((double)countA * countC);
+                var conviction = count == countA ? double.PositiveInfinity : (1 - suppC) / (1 - confidence);
+                rules.Add((a, c, new AssociationRule(Names(a, names), Names(c, names), support, confidence, lift, support - (suppA * suppC), conviction)));
+            }
+        }
+
+        rules.Sort((x, y) =>
+        {
+            var d = SetOrder.Instance.Compare(x.A, y.A);
+            return d != 0 ? d : SetOrder.Instance.Compare(x.C, y.C);
+        });
+        return new AssociationRuleSet(n, itemsets, rules.Select(r => r.Rule).ToArray());
+    }
+
+    /// <summary>FP-growth over baskets of item indices; returns every frequent itemset (sorted indices) with its count.</summary>
+    internal static Dictionary<int[], long> FpGrowth(int[][] baskets, int items, long minCount, int maxLength)
+    {
+        var counts = new long[items];
+        foreach (var b in baskets)
+        {
+            foreach (var i in b)
+            {
+                counts[i]++;
+            }
+        }
+
+        // Rank frequent items by count descending, then index (the FP-tree insertion order).
+        var frequent = Enumerable.Range(0, items).Where(i => counts[i] >= minCount).OrderByDescending(i => counts[i]).ThenBy(i => i).ToArray();
+        var rank = new int[items];
+        Array.Fill(rank, -1);
+        for (var r = 0; r < frequent.Length; r++)
+        {
+            rank[frequent[r]] = r;
+        }
+
+        var tree = new FpTree(frequent.Length);
+        var path = new List<int>();
+        foreach (var b in baskets)
+        {
+            path.Clear();
+            foreach (var i in b)
+            {
+                if (rank[i] >= 0)
+                {
+                    path.Add(rank[i]);
+                }
+            }
+
+            path.Sort();
+            tree.Insert(path, 1);
+        }
+
+        var result = new Dictionary<int[], long>(SetEquality.Instance);
+        var suffix = new List<int>();
+        Grow(tree, frequent, minCount, maxLength, suffix, result);
+        return result;
+    }
+
+    private static void Grow(FpTree tree, int[] labels, long minCount, int maxLength, List<int> suffix, Dictionary<int[], long> result)
+    {
+        for (var r = tree.Labels - 1; r >= 0; r--)
+        {
+            var support = tree.Support(r);
+            if (support < minCount)
+            {
+                continue;
+            }
+
+            suffix.Add(labels[r]);
+            var set = suffix.ToArray();
+            Array.Sort(set);
+            result[set] = support;
+            if (suffix.Count < maxLength)
+            {
+                // Conditional pattern base of label r: prefix paths (labels < r) weighted by the node counts.
+                var condCounts = new long[r];
+                foreach (var (node, count) in tree.Nodes(r))
+                {
+                    for (var p = tree.Parent[node]; p > 0; p = tree.Parent[p])
+                    {
+                        condCounts[tree.Label[p]] += count;
+                    }
+                }
+
+                var keep = Enumerable.Range(0, r).Where(l => condCounts[l] >= minCount).ToArray();
+                if (keep.Length > 0)
+                {
+                    var newRank = new int[r];
+                    Array.Fill(newRank, -1);
+                    for (var q = 0; q < keep.Length; q++)
+                    {
+                        newRank[keep[q]] = q;
+                    }
+
+                    var cond = new FpTree(keep.Length);
+                    var prefix = new List<int>();
+                    foreach (var (node, count) in tree.Nodes(r))
+                    {
+                        prefix.Clear();
+                        for (var p = tree.Parent[node]; p > 0; p = tree.Parent[p])
+                        {
+                            if (newRank[tree.Label[p]] >= 0)
+                            {
+                                prefix.Add(newRank[tree.Label[p]]);
+                            }
+                        }
+
+                        prefix.Reverse();
+                        cond.Insert(prefix, count);
+                    }
+
+                    var condLabels = keep.Select(l => labels[l]).ToArray();
+                    Grow(cond, condLabels, minCount, maxLength, suffix, result);
+                }
+            }
+
+            suffix.RemoveAt(suffix.Count - 1);
+        }
+    }
+
+    private static int[] Pick(int[] set, int mask)
+    {
+        var list = new int[int.PopCount(mask)];
+        var k = 0;
+        for (var b = 0; b < set.Length; b++)
+        {
+            if ((mask & (1 << b)) != 0)
+            {
+                list[k++] = set[b];
+            }
+        }
+
+        return list;
+    }
+
+    private static string[] Names(int[] set, IReadOnlyList<string> names)
+    {
+        var s = new string[set.Length];
+        for (var k = 0; k < s.Length; k++)
+        {
+            s[k] = names[set[k]];
+        }
+
+        return s;
+    }
+
+    /// <summary>An FP-tree: node 0 is the root; labels are ranks (0 = most frequent); children found through a per-node dictionary.</summary>
+    private sealed class FpTree
+    {
+        private readonly List<int> _next = [0];
+        private readonly List<long> _count = [0];
+        private readonly List<Dictionary<int, int>?> _children = [null];
+        private readonly int[] _head;
+        private readonly long[] _support;
+
+        public FpTree(int labels)
+        {
+            Labels = labels;
+            _head = new int[labels];
+            _support = new long[labels];
+            Label.Add(-1);
+            Parent.Add(-1);
+        }
+
+        public int Labels { get; }
+
+        public List<int> Label { get; } = [];
+
+        public List<int> Parent { get; } = [];
+
+        public long Support(int label) => _support[label];
+
+        public void Insert(List<int> path, long count)
+        {
+            var node = 0;
+            foreach (var label in path)
+            {
+                var children = _children[node] ??= [];
+                if (!children.TryGetValue(label, out var child))
+                {
+                    child = Label.Count;
+                    Label.Add(label);
+                    Parent.Add(node);
+                    _count.Add(0);
+                    _children.Add(null);
+                    _next.Add(_head[label]);
+                    _head[label] = child;
+                    children.Add(label, child);
+                }
+
+                _count[child] += count;
+                _support[label] += count;
+                node = child;
+            }
+        }
+
+        public IEnumerable<(int Node, long Count)> Nodes(int label)
+        {
+            for (var n = _head[label]; n > 0; n = _next[n])
+            {
+                yield return (n, _count[n]);
+            }
+        }
+    }
+
+    /// <summary>Orders sets by size, then element by element.</summary>
+    internal sealed class SetOrder : IComparer<int[]>
+    {
+        public static readonly SetOrder Instance = new();
+
+        public int Compare(int[]? x, int[]? y)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            ArgumentNullException.ThrowIfNull(y);
+            if (x.Length != y.Length)
+            {
+                return x.Length.CompareTo(y.Length);
+            }
+
+            for (var k = 0; k < x.Length; k++)
+            {
+                if (x[k] != y[k])
+                {
+                    return x[k].CompareTo(y[k]);
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    /// <summary>Equality of sorted index sets.</summary>
+    internal sealed class SetEquality : IEqualityComparer<int[]>
+    {
+        public static readonly SetEquality Instance = new();
+
+        public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(int[] obj)
+        {
+            var h = default(HashCode);
+            foreach (var v in obj)
+            {
+                h.Add(v);
+            }
+
+            return h.ToHashCode();
+        }
+    }
+}
+
+/// <summary>A naive level-wise Apriori (Agrawal and Srikant 1994) counting candidates by scanning every basket: the baseline of the benchmark and an oracle for tests.</summary>
+internal static class NaiveApriori
+{
+    public static Dictionary<int[], long> Frequent(int[][] baskets, int items, long minCount, int maxLength)
+    {
+        var result = new Dictionary<int[], long>(AssociationRules.SetEquality.Instance);
+        var level = new List<int[]>();
+        var counts = new long[items];
+        foreach (var b in baskets)
+        {
+            foreach (var i in b)
+            {
+                counts[i]++;
+            }
+        }
+
+        for (var i = 0; i < items; i++)
+        {
+            if (counts[i] >= minCount)
+            {
+                level.Add([i]);
+                result[[i]] = counts[i];
+            }
+        }
+
+        for (var size = 2; size <= maxLength && level.Count > 1; size++)
+        {
+            // Join sets sharing the first size-2 items; prune candidates with an infrequent subset.
+            var candidates = new List<int[]>();
+            for (var a = 0; a < level.Count; a++)
+            {
+                for (var b = a + 1; b < level.Count; b++)
+                {
+                    if (!level[a].AsSpan(0, size - 2).SequenceEqual(level[b].AsSpan(0, size - 2)))
+                    {
+                        break;
+                    }
+
+                    var c = new int[size];
+                    level[a].CopyTo(c, 0);
+                    c[size - 1] = level[b][size - 2];
+                    if (AllSubsetsFrequent(c, result))
+                    {
+                        candidates.Add(c);
+                    }
+                }
+            }
+
+            var found = new long[candidates.Count];
+            foreach (var basket in baskets)
+            {
+                for (var k = 0; k < candidates.Count; k++)
+                {
+                    if (IsSubset(candidates[k], basket))
+                    {
+                        found[k]++;
+                    }
+                }
+            }
+
+            level = [];
+            for (var k = 0; k < candidates.Count; k++)
+            {
+                if (found[k] >= minCount)
+                {
+                    level.Add(candidates[k]);
+                    result[candidates[k]] = found[k];
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static bool AllSubsetsFrequent(int[] c, Dictionary<int[], long> frequent)
+    {
+        var sub = new int[c.Length - 1];
+        for (var skip = 0; skip < c.Length; skip++)
+        {
+            var k = 0;
+            for (var q = 0; q < c.Length; q++)
+            {
+                if (q != skip)
+                {
+                    sub[k++] = c[q];
+                }
+            }
+
+            if (!frequent.ContainsKey(sub))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Both sorted ascending.
+    private static bool IsSubset(int[] set, int[] basket)
+    {
+        var p = 0;
+        foreach (var v in basket)
+        {
+            if (p < set.Length && v == set[p])
+            {
+                p++;
+            }
+            else if (p < set.Length && v > set[p])
+            {
+                return false;
+            }
+        }
+
+        return p == set.Length;
+    }
+}

@@ -1,0 +1,227 @@
+namespace CemCore.Recommendations;
+
+/// <summary>
+/// Item co-occurrence counts of a binary customer × item incidence: customers per item n(i) and customers who bought both items n(i, j).
+/// Counts of disjoint customer partitions merge exactly with <see cref="Merge"/>, so they can be computed per shard or per day.
+/// </summary>
+/// <remarks>Immutable and thread-safe. Items are kept in ordinal order. Rows are the full symmetric sparse matrix (CSR, no diagonal).</remarks>
+public sealed class CooccurrenceCounts
+{
+    private readonly Dictionary<string, int> _index;
+
+    private CooccurrenceCounts(string[] items, long customers, long[] itemCounts, long[] rowStart, int[] columns, long[] counts)
+    {
+        ItemIds = items;
+        Items = Array.AsReadOnly(items);
+        Customers = customers;
+        ItemCounts = itemCounts;
+        RowStart = rowStart;
+        Columns = columns;
+        PairCounts = counts;
+        _index = new Dictionary<string, int>(items.Length, StringComparer.Ordinal);
+        for (var i = 0; i < items.Length; i++)
+        {
+            _index[items[i]] = i;
+        }
+    }
+
+    /// <summary>Gets the number of customers counted (the rows of the incidence, those without items included).</summary>
+    public long Customers { get; }
+
+    /// <summary>Gets the items in ordinal order.</summary>
+    public IReadOnlyList<string> Items { get; }
+
+    /// <summary>Gets the number of non-zero pairs (each unordered pair counted twice).</summary>
+    public long NonZeroCount => Columns.LongLength;
+
+    internal string[] ItemIds { get; }
+
+    internal long[] ItemCounts { get; }
+
+    internal long[] RowStart { get; }
+
+    internal int[] Columns { get; }
+
+    internal long[] PairCounts { get; }
+
+    /// <summary>Counts a history: X^T X of its binary incidence X (customers × items), computed row by row in parallel.</summary>
+    /// <param name="history">The history.</param>
+    /// <returns>The counts.</returns>
+    public static CooccurrenceCounts FromHistory(PurchaseHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var nItems = history.Items.Count;
+        var itemStart = history.ItemStart;
+        var itemCustomers = history.ItemCustomers;
+        var custStart = history.CustomerStart;
+        var custItems = history.CustomerItems;
+        var rowCols = new int[nItems][];
+        var rowVals = new long[nItems][];
+        Parallel.For(
+            0,
+            nItems,
+            () => (Acc: new int[nItems], Touched: new List<int>()),
+            (i, _, local) =>
+            {
+                var acc = local.Acc;
+                var touched = local.Touched;
+                touched.Clear();
+                for (var p = itemStart[i]; p < itemStart[i + 1]; p++)
+                {
+                    var c = itemCustomers[p];
+                    for (var q = custStart[c]; q < custStart[c + 1]; q++)
+                    {
+                        var j = custItems[q];
+                        if (j != i && acc[j]++ == 0)
+                        {
+                            touched.Add(j);
+                        }
+                    }
+                }
+
+                touched.Sort();
+                var cols = new int[touched.Count];
+                var vals = new long[touched.Count];
+                for (var k = 0; k < cols.Length; k++)
+                {
+                    cols[k] = touched[k];
+                    vals[k] = acc[touched[k]];
+                    acc[touched[k]] = 0;
+                }
+
+                rowCols[i] = cols;
+                rowVals[i] = vals;
+                return local;
+            },
+            _ => { });
+        var counts = new long[nItems];
+        for (var i = 0; i < nItems; i++)
+        {
+            counts[i] = itemStart[i + 1] - itemStart[i];
+        }
+
+        return Pack([.. history.Items], history.Customers.Count, counts, rowCols, rowVals);
+    }
+
+    /// <summary>Returns the number of customers who bought the item (0 when unknown).</summary>
+    /// <param name="item">The item.</param>
+    /// <returns>n(i).</returns>
+    public long ItemCount(string item) => _index.TryGetValue(item, out var i) ? ItemCounts[i] : 0;
+
+    /// <summary>Returns the number of customers who bought both items (0 when either is unknown or they are the same item).</summary>
+    /// <param name="first">One item.</param>
+    /// <param name="second">The other item.</param>
+    /// <returns>n(i, j).</returns>
+    public long PairCount(string first, string second)
+    {
+        if (!_index.TryGetValue(first, out var i) || !_index.TryGetValue(second, out var j))
+        {
+            return 0;
+        }
+
+        var lo = RowStart[i];
+        var k = Array.BinarySearch(Columns, (int)lo, (int)(RowStart[i + 1] - lo), j);
+        return k >= 0 ? PairCounts[k] : 0;
+    }
+
+    /// <summary>
+    /// Adds the counts of another partition of customers (no customer in both): the result equals the counts of the union.
+    /// </summary>
+    /// <param name="other">The other partition's counts.</param>
+    /// <returns>The merged counts.</returns>
+    public CooccurrenceCounts Merge(CooccurrenceCounts other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var names = ItemIds.Union(other.ItemIds, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var index = new Dictionary<string, int>(names.Length, StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            index[names[i]] = i;
+        }
+
+        var mapA = ItemIds.Select(n => index[n]).ToArray();
+        var mapB = other.ItemIds.Select(n => index[n]).ToArray();
+        var rowsA = new int[names.Length];
+        var rowsB = new int[names.Length];
+        Array.Fill(rowsA, -1);
+        Array.Fill(rowsB, -1);
+        for (var i = 0; i < mapA.Length; i++)
+        {
+            rowsA[mapA[i]] = i;
+        }
+
+        for (var i = 0; i < mapB.Length; i++)
+        {
+            rowsB[mapB[i]] = i;
+        }
+
+        var counts = new long[names.Length];
+        var rowCols = new int[names.Length][];
+        var rowVals = new long[names.Length][];
+        for (var r = 0; r < names.Length; r++)
+        {
+            var cols = new List<int>();
+            var vals = new List<long>();
+            int pa = 0, ea = 0, pb = 0, eb = 0;
+            if (rowsA[r] >= 0)
+            {
+                counts[r] += ItemCounts[rowsA[r]];
+                (pa, ea) = ((int)RowStart[rowsA[r]], (int)RowStart[rowsA[r] + 1]);
+            }
+
+            if (rowsB[r] >= 0)
+            {
+                counts[r] += other.ItemCounts[rowsB[r]];
+                (pb, eb) = ((int)other.RowStart[rowsB[r]], (int)other.RowStart[rowsB[r] + 1]);
+            }
+
+            // The maps are monotone (both sides are in ordinal order), so the rows stay sorted: a two-way merge.
+            while (pa < ea || pb < eb)
+            {
+                var ca = pa < ea ? mapA[Columns[pa]] : int.MaxValue;
+                var cb = pb < eb ? mapB[other.Columns[pb]] : int.MaxValue;
+                if (ca == cb)
+                {
+                    cols.Add(ca);
+                    vals.Add(checked(PairCounts[pa++] + other.PairCounts[pb++]));
+                }
+                else if (ca < cb)
+                {
+                    cols.Add(ca);
+                    vals.Add(PairCounts[pa++]);
+                }
+                else
+                {
+                    cols.Add(cb);
+                    vals.Add(other.PairCounts[pb++]);
+                }
+            }
+
+            rowCols[r] = [.. cols];
+            rowVals[r] = [.. vals];
+        }
+
+        return Pack(names, checked(Customers + other.Customers), counts, rowCols, rowVals);
+    }
+
+    internal int IndexOf(string item) => _index.TryGetValue(item, out var i) ? i : -1;
+
+    private static CooccurrenceCounts Pack(string[] items, long customers, long[] itemCounts, int[][] rowCols, long[][] rowVals)
+    {
+        var start = new long[items.Length + 1];
+        for (var i = 0; i < items.Length; i++)
+        {
+            start[i + 1] = start[i] + rowCols[i].Length;
+        }
+
+        var cols = new int[start[^1]];
+        var vals = new long[start[^1]];
+        for (var i = 0; i < items.Length; i++)
+        {
+            rowCols[i].CopyTo(cols, start[i]);
+            rowVals[i].CopyTo(vals, start[i]);
+        }
+
+        return new CooccurrenceCounts(items, customers, itemCounts, start, cols, vals);
+    }
+}

@@ -1,0 +1,348 @@
+#pragma warning disable CA5394 // Random seeds the initial factors, not security.
+
+using System.Globalization;
+
+namespace CemCore.Recommendations;
+
+/// <summary>Settings of <see cref="ImplicitAls"/>.</summary>
+/// <param name="Factors">Latent factors f, at least 1.</param>
+/// <param name="Regularization">λ ≥ 0.</param>
+/// <param name="Alpha">Confidence slope α ≥ 0: c(u, i) = 1 + α r(u, i), r = purchase count.</param>
+/// <param name="Iterations">Alternating sweeps (users then items), at least 1.</param>
+/// <param name="CgSteps">Conjugate-gradient steps per row, at least 1.</param>
+/// <param name="Seed">Seed of the initial factors (uniform in [0, 0.01)).</param>
+public sealed record ImplicitAlsSettings(int Factors = 32, double Regularization = 0.01, double Alpha = 40, int Iterations = 15, int CgSteps = 3, int Seed = 42)
+{
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Factors, 1, nameof(Factors));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Iterations, 1, nameof(Iterations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CgSteps, 1, nameof(CgSteps));
+        if (!(Regularization >= 0 && double.IsFinite(Regularization)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, string.Create(CultureInfo.InvariantCulture, $"Regularization must be finite and ≥ 0, not {Regularization}."));
+        }
+
+        if (!(Alpha >= 0 && double.IsFinite(Alpha)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, string.Create(CultureInfo.InvariantCulture, $"Alpha must be finite and ≥ 0, not {Alpha}."));
+        }
+    }
+}
+
+/// <summary>
+/// Matrix factorization for implicit feedback (Hu, Koren and Volinsky 2008, "Collaborative Filtering for Implicit Feedback Datasets"):
+/// minimizes Σ c(u,i) (p(u,i) − xᵤ·yᵢ)² + λ(Σ‖xᵤ‖² + Σ‖yᵢ‖²) with p = 1 for bought items, by alternating least squares where each row's
+/// system (YᵀY + Yᵀ(Cᵤ − I)Y + λI) xᵤ = Yᵀ Cᵤ p(u) is solved by a few warm-started conjugate-gradient steps (Takács, Pilászy and Tikk 2011),
+/// never forming the f × f matrix of a row.
+/// </summary>
+/// <remarks>Deterministic: seeded initial factors; rows are independent within a half-sweep, so the parallel result equals the serial one.</remarks>
+public static class ImplicitAls
+{
+    /// <summary>Fits the model to a history (r(u, i) = number of purchase events of the item by the customer).</summary>
+    /// <param name="history">The history.</param>
+    /// <param name="settings">The settings, or <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Checked between half-sweeps.</param>
+    /// <returns>The model.</returns>
+    public static ImplicitAlsModel Fit(PurchaseHistory history, ImplicitAlsSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        settings ??= new ImplicitAlsSettings();
+        settings.Validate();
+        var f = settings.Factors;
+        var users = history.Customers.Count;
+        var items = history.Items.Count;
+        var random = new Random(settings.Seed);
+        var x = new double[users * f];
+        var y = new double[items * f];
+        for (var k = 0; k < x.Length; k++)
+        {
+            x[k] = random.NextDouble() * 0.01;
+        }
+
+        for (var k = 0; k < y.Length; k++)
+        {
+            y[k] = random.NextDouble() * 0.01;
+        }
+
+        var userRows = new SparseRows(history.CustomerStart, history.CustomerItems, history.CustomerCounts.Select(r => (double)r).ToArray());
+        var itemRows = userRows.Transpose(items);
+        Run(userRows, itemRows, x, y, settings, cancellationToken);
+        return new ImplicitAlsModel(history, f, x, y);
+    }
+
+    /// <summary>The alternating sweeps on explicit rows and initial factors (tests use it with a reference's initial factors).</summary>
+    internal static void Run(SparseRows userRows, SparseRows itemRows, double[] x, double[] y, ImplicitAlsSettings settings, CancellationToken cancellationToken)
+    {
+        for (var it = 0; it < settings.Iterations; it++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            HalfSweep(userRows, x, y, settings);
+            cancellationToken.ThrowIfCancellationRequested();
+            HalfSweep(itemRows, y, x, settings);
+        }
+    }
+
+    // Updates every row of `solve` (n × f) given the fixed factors `fixedF`.
+    private static void HalfSweep(SparseRows rows, double[] solve, double[] fixedF, ImplicitAlsSettings s)
+    {
+        var f = s.Factors;
+        var m = fixedF.Length / f;
+        var gram = new double[f * f];
+        for (var i = 0; i < m; i++)
+        {
+            var yi = fixedF.AsSpan(i * f, f);
+            for (var a = 0; a < f; a++)
+            {
+                var ya = yi[a];
+                if (ya == 0)
+                {
+                    continue;
+                }
+
+                var row = gram.AsSpan(a * f, f);
+                for (var b = 0; b < f; b++)
+                {
+                    row[b] += ya * yi[b];
+                }
+            }
+        }
+
+        for (var a = 0; a < f; a++)
+        {
+            gram[(a * f) + a] += s.Regularization;
+        }
+
+        var n = rows.Start.Length - 1;
+        Parallel.For(
+            0,
+            n,
+            () => new double[3 * f],
+            (u, _, buf) =>
+            {
+                Solve(rows, u, solve.AsSpan(u * f, f), fixedF, gram, s, buf);
+                return buf;
+            },
+            _ => { });
+    }
+
+    private static void Solve(SparseRows rows, int u, Span<double> x, double[] fixedF, double[] gram, ImplicitAlsSettings s, double[] buf)
+    {
+        var f = x.Length;
+        var r = buf.AsSpan(0, f);
+        var p = buf.AsSpan(f, f);
+        var ap = buf.AsSpan(2 * f, f);
+
+        // r = b − A x with A = YᵀY + λI + Σ (c − 1) yᵢyᵢᵀ and b = Σ c yᵢ.
+        MulGram(gram, x, r);
+        for (var k = 0; k < f; k++)
+        {
+            r[k] = -r[k];
+        }
+
+        for (var q = rows.Start[u]; q < rows.Start[u + 1]; q++)
+        {
+            var yi = fixedF.AsSpan(rows.Columns[q] * f, f);
+            var c = 1 + (s.Alpha * rows.Values[q]);
+            Axpy(c - ((c - 1) * Dot(yi, x)), yi, r);
+        }
+
+        r.CopyTo(p);
+        var rsOld = Dot(r, r);
+        for (var step = 0; step < s.CgSteps; step++)
+        {
+            if (rsOld < 1e-20)
+            {
+                break;
+            }
+
+            MulGram(gram, p, ap);
+            for (var q = rows.Start[u]; q < rows.Start[u + 1]; q++)
+            {
+                var yi = fixedF.AsSpan(rows.Columns[q] * f, f);
+                var c = 1 + (s.Alpha * rows.Values[q]);
+                Axpy((c - 1) * Dot(yi, p), yi, ap);
+            }
+
+            var alpha = rsOld / Dot(p, ap);
+            Axpy(alpha, p, x);
+            Axpy(-alpha, ap, r);
+            var rsNew = Dot(r, r);
+            if (rsNew < 1e-20)
+            {
+                break;
+            }
+
+            var beta = rsNew / rsOld;
+            for (var k = 0; k < f; k++)
+            {
+                p[k] = r[k] + (beta * p[k]);
+            }
+
+            rsOld = rsNew;
+        }
+    }
+
+    private static void MulGram(double[] gram, ReadOnlySpan<double> v, Span<double> result)
+    {
+        var f = v.Length;
+        for (var a = 0; a < f; a++)
+        {
+            result[a] = Dot(gram.AsSpan(a * f, f), v);
+        }
+    }
+
+    internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        var sum = 0.0;
+        for (var k = 0; k < a.Length; k++)
+        {
+            sum += a[k] * b[k];
+        }
+
+        return sum;
+    }
+
+    private static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (var k = 0; k < x.Length; k++)
+        {
+            y[k] += a * x[k];
+        }
+    }
+
+    /// <summary>CSR rows with values.</summary>
+    internal sealed class SparseRows(int[] start, int[] columns, double[] values)
+    {
+        public int[] Start { get; } = start;
+
+        public int[] Columns { get; } = columns;
+
+        public double[] Values { get; } = values;
+
+        public SparseRows Transpose(int columnCount)
+        {
+            var t = new int[columnCount + 1];
+            foreach (var c in Columns)
+            {
+                t[c + 1]++;
+            }
+
+            for (var j = 0; j < columnCount; j++)
+            {
+                t[j + 1] += t[j];
+            }
+
+            var fill = t[..^1].ToArray();
+            var cols = new int[Columns.Length];
+            var vals = new double[Columns.Length];
+            for (var r = 0; r < Start.Length - 1; r++)
+            {
+                for (var q = Start[r]; q < Start[r + 1]; q++)
+                {
+                    var at = fill[Columns[q]]++;
+                    cols[at] = r;
+                    vals[at] = Values[q];
+                }
+            }
+
+            return new SparseRows(t, cols, vals);
+        }
+    }
+}
+
+/// <summary>
+/// A fitted implicit-feedback factor model: score(u, i) = xᵤ · yᵢ. Recommends the best unbought items; the reason names the purchase whose
+/// factors are closest (largest yᵢ · yⱼ) to the recommended item. Unknown customers get popular items.
+/// </summary>
+/// <remarks>Immutable and thread-safe.</remarks>
+public sealed class ImplicitAlsModel : IRecommender
+{
+    private readonly PurchaseHistory _history;
+    private readonly double[] _x;
+    private readonly double[] _y;
+    private readonly int[] _popular;
+
+    internal ImplicitAlsModel(PurchaseHistory history, int factors, double[] x, double[] y)
+    {
+        _history = history;
+        Factors = factors;
+        _x = x;
+        _y = y;
+        _popular = PopularityRecommender.Ranking(history);
+    }
+
+    /// <summary>Gets the number of latent factors.</summary>
+    public int Factors { get; }
+
+    internal double[] UserFactors => _x;
+
+    internal double[] ItemFactors => _y;
+
+    /// <summary>Returns the model's score of a customer and an item, or <see langword="null"/> when either is unknown.</summary>
+    /// <param name="customerId">The customer.</param>
+    /// <param name="item">The item.</param>
+    /// <returns>xᵤ · yᵢ or null.</returns>
+    public double? Score(string customerId, string item)
+    {
+        var u = _history.IndexOfCustomer(customerId);
+        var i = _history.IndexOfItem(item);
+        return u < 0 || i < 0 ? null : ImplicitAls.Dot(_x.AsSpan(u * Factors, Factors), _y.AsSpan(i * Factors, Factors));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ItemRecommendation> Recommend(string customerId, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var u = _history.IndexOfCustomer(customerId);
+        var owned = u < 0 ? [] : _history.ItemsOfIndex(u);
+        if (u < 0 || owned.IsEmpty)
+        {
+            var popular = new List<ItemRecommendation>(count);
+            foreach (var j in _popular)
+            {
+                if (popular.Count == count)
+                {
+                    break;
+                }
+
+                popular.Add(new ItemRecommendation(_history.Items[j], 0, new RecommendationReason(RecommendationReasonKind.Popular, null)));
+            }
+
+            return popular;
+        }
+
+        var f = Factors;
+        var xu = _x.AsSpan(u * f, f);
+        var scratch = new ItemCfRecommender.Scratch(0, count);
+        var n = 0;
+        var items = _history.Items.Count;
+        for (var j = 0; j < items; j++)
+        {
+            if (owned.BinarySearch(j) < 0)
+            {
+                n = ItemCfRecommender.Insert(scratch, n, count, j, ImplicitAls.Dot(xu, _y.AsSpan(j * f, f)));
+            }
+        }
+
+        var list = new ItemRecommendation[n];
+        for (var q = 0; q < n; q++)
+        {
+            var j = scratch.Slots[q];
+            var best = -1;
+            var bestScore = double.NegativeInfinity;
+            foreach (var i in owned)
+            {
+                var s = ImplicitAls.Dot(_y.AsSpan(i * f, f), _y.AsSpan(j * f, f));
+                if (s > bestScore)
+                {
+                    (best, bestScore) = (i, s);
+                }
+            }
+
+            list[q] = new ItemRecommendation(_history.Items[j], scratch.SlotScores[q], new RecommendationReason(RecommendationReasonKind.Model, best < 0 ? null : _history.Items[best]));
+        }
+
+        return list;
+    }
+}
