@@ -18,5 +18,6 @@ root.Add(LegacyCommand.Create("ab", "A/B statistics (proportions|means|sample-si
 root.Add(LegacyCommand.Create("offers", "Personalized offers with previews and reasons.", OffersCommand.RunAsync));
 
 // Commands on System.CommandLine options: add `root.Add(XCommand.Create());` here (see CommandLine/README.md).
+root.Add(LoyaltyCommands.Create());
 
 return await CliHost.RunAsync(root, args).ConfigureAwait(false);
