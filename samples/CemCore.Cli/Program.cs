@@ -24,5 +24,6 @@ root.Add(ReportCommand.Create());
 root.Add(ForecastCommand.Create());
 root.Add(AssocRulesCommand.Create());
 root.Add(RecommendCommand.Create());
+root.Add(LoyaltyCommands.Create());
 
 return await CliHost.RunAsync(root, args).ConfigureAwait(false);

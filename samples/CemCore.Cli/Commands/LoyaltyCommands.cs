@@ -1,0 +1,306 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CemCore.Cli.CommandLine;
+using CemCore.Loyalty;
+using CemCore.Sources;
+using CemCore.Sources.Csv;
+
+namespace CemCore.Cli.Commands;
+
+/// <summary><c>cemcore loyalty replay|tiers</c> (issue 9, docs/loyalty.md).</summary>
+internal static class LoyaltyCommands
+{
+    private static readonly string[] Columns = ["key", "customer_id", "timestamp", "kind", "points", "order_id", "reason"];
+
+    public static Command Create()
+    {
+        var loyalty = new Command("loyalty", "Membership tiers and the points ledger (replay|tiers).");
+        loyalty.Subcommands.Add(CreateReplay());
+        loyalty.Subcommands.Add(CreateTiers());
+        return loyalty;
+    }
+
+    private static Command CreateReplay()
+    {
+        var postings = CliOptions.RequiredPath("--postings", "Postings CSV: key,customer_id,timestamp,kind,points,order_id,reason (kind earn|redeem|adjust|reverse|expire).");
+        var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE; postings before it count (exclusive).", required: true);
+        var ladder = CliOptions.OptionalPath("--ladder", "Tier ladder JSON (default: standard/silver/gold, see docs/loyalty.md); tiers by points earned in the window.");
+        var pendingDays = CliOptions.Integer("--pending-days", "Days an earn stays pending before it can be spent.", 0, min: 0, max: 3650);
+        var expiryDays = CliOptions.Integer("--expiry-days", "Days after which an earned lot expires (0: never).", 0, min: 0, max: 36500);
+        var format = CliOptions.Format();
+        var command = new Command("replay", "Replay a postings file through the ledger: balances, pending points, tiers and rejected postings.")
+        {
+            postings, asOf, ladder, pendingDays, expiryDays, format,
+        };
+        command.SetAction(parse =>
+        {
+            var policy = new LedgerPolicy
+            {
+                PendingDays = parse.GetValue(pendingDays),
+                Expiry = parse.GetValue(expiryDays) > 0 ? ExpiryRule.AfterDays : ExpiryRule.Never,
+                ExpiryDays = Math.Max(1, parse.GetValue(expiryDays)),
+            };
+            return Replay(parse.GetValue(postings)!, CliOptions.StartOfDayUtc(parse.GetValue(asOf)!.Value), LoadLadder(parse.GetValue(ladder)), policy, parse.IsJson(format));
+        });
+        return command;
+    }
+
+    private static Command CreateTiers()
+    {
+        var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
+        var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE; transactions before it count (exclusive).", required: true);
+        var ladder = CliOptions.OptionalPath("--ladder", "Tier ladder JSON (default: standard/silver/gold, see docs/loyalty.md).");
+        var format = CliOptions.Format();
+        var command = new Command("tiers", "Members per tier at the as-of date and the tier changes in the ladder's window before it.") { transactions, asOf, ladder, format };
+        command.SetAction(parse => Tiers(parse.GetValue(transactions)!, CliOptions.StartOfDayUtc(parse.GetValue(asOf)!.Value), LoadLadder(parse.GetValue(ladder)), parse.IsJson(format)));
+        return command;
+    }
+
+    private static TierLadder LoadLadder(string? path) =>
+        path is null ? TierLadder.Default : TierLadder.FromJson(File.ReadAllText(path), Path.GetFileName(path));
+
+    private static int Replay(string path, DateTimeOffset asOf, TierLadder ladder, LedgerPolicy policy, bool json)
+    {
+        var file = Path.GetFileName(path);
+        var store = new InMemoryLoyaltyStore(policy);
+        var tiers = new TierTracker(ladder);
+        var rejected = new JsonArray();
+        var earned = new List<LoyaltyPosting>();
+        foreach (var row in ReadPostings(path, file))
+        {
+            if (row.Posting.Timestamp >= asOf)
+            {
+                continue;
+            }
+
+            var posting = row.Posting;
+            if (posting.Kind == PostingKind.Reverse && posting.Points == 0)
+            {
+                // Points left empty: the whole unreversed earn of the order.
+                posting = posting with { Points = posting.OrderId is not null && store.TryGetOrderEarn(posting.AccountId, posting.OrderId, out var rest) ? rest : 0 };
+                if (posting.Points == 0)
+                {
+                    rejected.Add(Rejected(posting.Key, LedgerReasons.UnknownEarn));
+                    continue;
+                }
+            }
+
+            var result = store.Append(posting);
+            if (result.Outcome == PostingOutcome.Duplicate)
+            {
+                rejected.Add(Rejected(posting.Key, "duplicate"));
+            }
+            else if (!result.IsAccepted)
+            {
+                rejected.Add(Rejected(posting.Key, result.Reason!));
+            }
+            else if (posting.Kind is PostingKind.Earn or PostingKind.Reverse)
+            {
+                earned.Add(posting);
+            }
+        }
+
+        // Tiers qualify on points earned in the window (reversals subtract), in time order; never on the balance.
+        foreach (var p in earned.OrderBy(p => p.Timestamp.UtcTicks))
+        {
+            tiers.Record(p.AccountId, p.Timestamp, 0m, 0, p.SignedPoints);
+        }
+
+        store.ExpireDue(asOf);
+        tiers.Advance(asOf.AddTicks(-1));
+        var accounts = new JsonObject();
+        foreach (var id in store.GetAccountIds())
+        {
+            _ = store.TryGetBalance(id, out var available, out var pending, out _);
+            _ = tiers.TryGetTier(id, out var tier);
+            accounts[id] = new JsonObject { ["balance"] = available, ["pending"] = pending, ["tier"] = tier.Id };
+        }
+
+        if (json)
+        {
+            CliJson.Write(new JsonObject { ["accounts"] = accounts, ["rejected"] = rejected });
+            return 0;
+        }
+
+        foreach (var (id, node) in accounts)
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{id}: balance {node!["balance"]}, pending {node["pending"]}, tier {node["tier"]}"));
+        }
+
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rejected.Count} rejected or duplicate postings."));
+        return 0;
+    }
+
+    private static JsonObject Rejected(string key, string reason) => new() { ["key"] = key, ["reason"] = reason };
+
+    private static int Tiers(string path, DateTimeOffset asOf, TierLadder ladder, bool json)
+    {
+        var table = CsvTransactionReader.ReadTable(path);
+        var tracker = TierTracker.Replay(ladder, table, asOf);
+        var from = asOf.AddDays(-ladder.WindowDays);
+        var counts = new JsonObject();
+        var members = 0;
+        foreach (var (id, n) in tracker.CountByTier())
+        {
+            counts[id] = n;
+            members += n;
+        }
+
+        var changes = new JsonArray();
+        foreach (var c in tracker.Changes)
+        {
+            if (c.FromTier is not null && c.At >= from && c.At < asOf)
+            {
+                changes.Add(new JsonObject
+                {
+                    ["customer_id"] = c.MemberId,
+                    ["from"] = c.FromTier,
+                    ["to"] = c.ToTier,
+                    ["at"] = c.At.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    ["reason"] = c.Reason,
+                });
+            }
+        }
+
+        if (json)
+        {
+            CliJson.Write(new JsonObject
+            {
+                ["as_of"] = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["members"] = members,
+                ["tiers"] = counts,
+                ["window_start"] = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["changes"] = changes,
+            });
+            return 0;
+        }
+
+        foreach (var (id, n) in counts)
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{id}: {n}"));
+        }
+
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{changes.Count} tier changes since {from:yyyy-MM-dd}."));
+        return 0;
+    }
+
+    private static IEnumerable<(long Line, LoyaltyPosting Posting)> ReadPostings(string path, string file)
+    {
+        using var reader = new StreamReader(path);
+        var header = reader.ReadLine() ?? throw new DataFormatException("the file is empty (expected a header)", file, 1, null);
+        var names = SplitCsv(header, file, 1);
+        var index = new int[Columns.Length];
+        for (var c = 0; c < Columns.Length; c++)
+        {
+            index[c] = names.FindIndex(n => string.Equals(n.Trim(), Columns[c], StringComparison.OrdinalIgnoreCase));
+            if (index[c] < 0)
+            {
+                throw new DataFormatException($"missing column '{Columns[c]}' (expected {string.Join(",", Columns)})", file, 1, Columns[c]);
+            }
+        }
+
+        long line = 1;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            var f = SplitCsv(text, file, line);
+            if (f.Count != names.Count)
+            {
+                throw new DataFormatException(string.Create(CultureInfo.InvariantCulture, $"expected {names.Count} fields, found {f.Count}"), file, line, null);
+            }
+
+            string Field(int c) => f[index[c]].Trim();
+            var key = Field(0);
+            var customer = Field(1);
+            if (key.Length == 0)
+            {
+                throw new DataFormatException("the key is empty", file, line, "key");
+            }
+
+            if (customer.Length == 0)
+            {
+                throw new DataFormatException("the customer id is empty", file, line, "customer_id");
+            }
+
+            if (!DateTimeOffset.TryParse(Field(2), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            {
+                throw new DataFormatException("not a date/time", file, line, "timestamp");
+            }
+
+            var kind = Field(3).ToUpperInvariant() switch
+            {
+                "EARN" => PostingKind.Earn,
+                "REDEEM" => PostingKind.Redeem,
+                "ADJUST" => PostingKind.Adjust,
+                "REVERSE" => PostingKind.Reverse,
+                "EXPIRE" => PostingKind.Expire,
+                _ => throw new DataFormatException("kind must be earn, redeem, adjust, reverse or expire", file, line, "kind"),
+            };
+            long points = 0;
+            var pointsText = Field(4);
+            if (pointsText.Length == 0 ? kind != PostingKind.Reverse : !long.TryParse(pointsText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out points))
+            {
+                throw new DataFormatException("points must be a whole number (empty only for a reverse: the whole earn)", file, line, "points");
+            }
+
+            var order = Field(5);
+            var reason = Field(6);
+            yield return (line, new LoyaltyPosting(key, customer, at, kind, points, order.Length == 0 ? null : order, null, reason.Length == 0 ? null : reason));
+        }
+    }
+
+    // RFC 4180 fields on one line: quoted fields may contain commas and doubled quotes.
+    private static List<string> SplitCsv(string text, string file, long line)
+    {
+        var fields = new List<string>();
+        var sb = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var ch = text[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    sb.Append('"');
+                    i++;
+                }
+                else if (ch == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    sb.Append(ch);
+                }
+            }
+            else if (ch == '"' && sb.Length == 0)
+            {
+                quoted = true;
+            }
+            else if (ch == ',')
+            {
+                fields.Add(sb.ToString());
+                sb.Clear();
+            }
+            else
+            {
+                sb.Append(ch);
+            }
+        }
+
+        if (quoted)
+        {
+            throw new DataFormatException("unterminated quoted field", file, line, null);
+        }
+
+        fields.Add(sb.ToString());
+        return fields;
+    }
+}

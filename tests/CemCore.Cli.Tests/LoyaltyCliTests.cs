@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using CemCore.Cli.Tests.TestSupport;
+
+namespace CemCore.Cli.Tests;
+
+/// <summary><c>cemcore loyalty replay|tiers</c> (issue 9, docs/loyalty.md); expected values computed by hand in the comments.</summary>
+public sealed class LoyaltyCliTests
+{
+    [Fact]
+    public void Replay_Json_BalancesTiersAndRejections()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write(
+            "postings.csv",
+            "key,customer_id,timestamp,kind,points,order_id,reason",
+            "k1,a,2025-01-01T10:00:00,earn,500,o1,",          // a 500
+            "k2,a,2025-01-02,redeem,200,,",                    // a 300
+            "k1,a,2025-01-01T10:00:00,earn,500,o1,",          // duplicate: nothing changes
+            "k3,a,2025-01-03,redeem,400,,",                    // 400 > 300: insufficient_balance
+            "k4,b,2025-01-01,earn,3000,o2,",                   // b 3000
+            "k5,b,2025-01-05,reverse,,o2,",                    // the whole earn of o2: b 0
+            "k6,a,2025-01-03,reverse,10,o9,",                  // o9 never earned: unknown_earn
+            "k7,a,2025-01-04,adjust,-50,,\"goodwill, fixed\"", // a 250
+            "k8,c,2025-01-03,earn,2500,o3,",                   // c 2500, silver (≥ 2000 points in 365 days)
+            "k9,a,2025-02-01,earn,100,o4,",                    // on the as-of date: not counted
+            "k2,a,2025-01-02,redeem,201,,",                    // same key, other content: key_conflict
+            "k10,d,2025-01-06,redeem,5,,");                    // d never posted: unknown_account
+        var o = CliAssert.JsonOk(CliRunner.Run("loyalty", "replay", "--postings", input, "--as-of", "2025-02-01", "--format", "json"));
+        var accounts = o["accounts"]!.AsObject();
+        Assert.Equal(["a", "b", "c"], accounts.Select(kv => kv.Key));
+        Assert.Equal((250, 0, "standard"), Account(accounts, "a"));
+        Assert.Equal((0, 0, "standard"), Account(accounts, "b")); // 3000 earned then reversed: net 0 in the window
+        Assert.Equal((2500, 0, "silver"), Account(accounts, "c"));
+        var rejected = o["rejected"]!.AsArray().Select(r => ((string)r!["key"]!, (string)r["reason"]!)).ToList();
+        Assert.Equal(
+            [("k1", "duplicate"), ("k3", "insufficient_balance"), ("k6", "unknown_earn"), ("k2", "key_conflict"), ("k10", "unknown_account")],
+            rejected);
+    }
+
+    [Fact]
+    public void Replay_PendingDays_KeepEarnsPending()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write(
+            "postings.csv",
+            "key,customer_id,timestamp,kind,points,order_id,reason",
+            "e1,z,2025-01-10,earn,100,o1,", // matures 2025-01-24: available
+            "e2,z,2025-01-25,earn,40,o2,",  // matures 2025-02-08: pending at 2025-02-01
+            "r1,z,2025-01-26,redeem,120,,"); // only 100 available: rejected
+        var o = CliAssert.JsonOk(CliRunner.Run("loyalty", "replay", "--postings", input, "--as-of", "2025-02-01", "--pending-days", "14", "--format", "json"));
+        Assert.Equal((100, 40, "standard"), Account(o["accounts"]!.AsObject(), "z"));
+        Assert.Equal("insufficient_balance", (string)o["rejected"]![0]!["reason"]!);
+    }
+
+    [Fact]
+    public void Replay_BadRow_Exit2NamingLine()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write(
+            "postings.csv",
+            "key,customer_id,timestamp,kind,points,order_id,reason",
+            "e1,z,2025-01-10,earn,100,o1,",
+            "e2,z,2025-01-11,bogus,100,o2,");
+        var message = CliAssert.UsageError(CliRunner.Run("loyalty", "replay", "--postings", input, "--as-of", "2025-02-01", "--format", "json"));
+        Assert.Contains("line 3", message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("kind", message, StringComparison.Ordinal);
+
+        var notNumber = dir.Write("p2.csv", "key,customer_id,timestamp,kind,points,order_id,reason", "e1,z,2025-01-10,earn,ten,o1,");
+        Assert.Contains("points", CliAssert.UsageError(CliRunner.Run("loyalty", "replay", "--postings", notNumber, "--as-of", "2025-02-01")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tiers_Json_MembersPerTierAndChangesInWindow()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write(
+            "tx.csv",
+            "customer_id,timestamp,amount,order_id",
+            "a,2024-01-10,2500,o1", // silver at once; still qualifies at the 2025-01-01 review; demoted at the 2025-04-01 review
+            "b,2025-03-01,9000,o2", // gold at once
+            "c,2025-05-01,100,o3"); // standard
+        var o = CliAssert.JsonOk(CliRunner.Run("loyalty", "tiers", "--transactions", input, "--as-of", "2025-06-01", "--format", "json"));
+        Assert.Equal(3, (int)o["members"]!);
+        var tiers = o["tiers"]!.AsObject();
+        Assert.Equal([("standard", 2), ("silver", 0), ("gold", 1)], tiers.Select(kv => (kv.Key, (int)kv.Value!)));
+        var changes = o["changes"]!.AsArray().Select(c => ((string)c!["customer_id"]!, (string)c["from"]!, (string)c["to"]!, (string)c["at"]!)).ToList();
+        Assert.Equal([("b", "standard", "gold", "2025-03-01T00:00:00Z"), ("a", "silver", "standard", "2025-04-01T00:00:00Z")], changes);
+    }
+
+    [Fact]
+    public void Tiers_MalformedLadder_Exit2()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write("tx.csv", "customer_id,timestamp,amount", "a,2024-01-10,2500");
+        var ladder = dir.Write("ladder.json", "{\"tiers\":[{\"id\":\"standard\"},{\"id\":\"gold\",\"minSpnd\":5}]}");
+        var message = CliAssert.UsageError(CliRunner.Run("loyalty", "tiers", "--transactions", input, "--as-of", "2025-06-01", "--ladder", ladder));
+        Assert.Contains("minSpnd", message, StringComparison.Ordinal);
+    }
+
+    private static (int Balance, int Pending, string Tier) Account(JsonObject accounts, string id)
+    {
+        var a = accounts[id]!;
+        return ((int)a["balance"]!, (int)a["pending"]!, (string)a["tier"]!);
+    }
+}
