@@ -115,7 +115,16 @@ internal static class AbCommands
                 _ => ProportionSampleSizeMethod.PooledNullUnpooledAlternative,
             };
             var effect = parse.GetValue(relative) ? b * parse.GetValue(mde) : parse.GetValue(mde);
-            var n = PowerAnalysis.SampleSizeForProportions(b, effect, a, pw, m);
+            SampleSize n;
+            try
+            {
+                n = PowerAnalysis.SampleSizeForProportions(b, effect, a, pw, m);
+            }
+            catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "minimumDetectableEffect" && ex.ActualValue is double x && Math.Abs(x) > 0 && ex.Message.Contains("too small", StringComparison.Ordinal))
+            {
+                throw new UsageException(F($"--mde {parse.GetValue(mde)} is too small to detect: more than 1e12 users per group would be needed."));
+            }
+
             var result = new JsonObject { ["perGroup"] = n.PerGroup };
             var text = F($"{n.PerGroup:N0} per group (exact {n.ExactPerGroup:F2}, rounded up) to detect {b * 100:0.###}% -> {(b + effect) * 100:0.###}% with alpha {a} (two-sided) and power {pw}");
             return Output(parse.IsJson(format), result, text);
