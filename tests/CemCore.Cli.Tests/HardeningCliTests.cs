@@ -162,4 +162,43 @@ public sealed class HardeningCliTests
         Assert.Contains("nested deeper than 64 levels", err, StringComparison.Ordinal);
         Assert.DoesNotContain("Malformed", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ClvPredict_NoRepeatBuyers_SaysNotIdentifiable_AndWritesNoInfinity()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write("tx.csv", "customer_id,timestamp,amount", "a,2024-01-01,5", "b,2024-01-05,5", "c,2024-01-09,7", "d,2024-01-12,7", "e,2024-01-15,7");
+        var output = dir.File("p.csv");
+        var r = CliRunner.Run("clv", "predict", "--transactions", input, "--calibration-end", "2024-01-31", "--horizon", "10", "--out", output, "--format", "json");
+        var o = CliAssert.JsonOk(r);
+        Assert.False((bool)o["converged"]!);
+        Assert.False((bool)o["identifiable"]!);
+        Assert.Contains("no customer made a repeat purchase", (string)o["reason"]!, StringComparison.Ordinal);
+        CliAssert.AllNumbersFinite(o);
+        var text = File.ReadAllText(output);
+        Assert.DoesNotContain("Infinity", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("∞", text, StringComparison.Ordinal);
+        Assert.Contains("not identifiable", r.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClvFit_GammaGammaOnIdenticalSpends_IsNotIdentifiable()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write("tx.csv", "customer_id,timestamp,amount", "a,2024-01-01,5", "a,2024-01-05,5", "b,2024-01-09,5", "b,2024-01-19,5");
+        var o = CliAssert.JsonOk(CliRunner.Run("clv", "fit", "--model", "gammagamma", "--transactions", input, "--calibration-end", "2024-01-31", "--format", "json"));
+        Assert.False((bool)o["converged"]!);
+        Assert.Contains("same mean spend", (string)o["reason"]!, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("60000000/100000000", "60010000/100000000", 0.9255)] // Φ(1e-4 / sqrt(2 * 0.24 / 1e8)) = Φ(1.443) by hand
+    [InlineData("4000000000000000000/9000000000000000000", "4000000000000000000/9000000000000000000", 0.5)]
+    public void AbBayes_HugeCounts_AnswersInBoundedTime_LabelledApproximation(string control, string treatment, double expected)
+    {
+        var o = CliAssert.JsonOk(CliRunner.Run("ab", "bayes", "--control", control, "--treatment", treatment, "--format", "json"));
+        Assert.Equal("normal-approximation", (string)o["method"]!);
+        Assert.Equal(expected, (double)o["probabilityTreatmentBetter"]!, 4);
+    }
 }

@@ -99,17 +99,18 @@ internal static class ClvCommands
             var p = new JsonObject();
             foreach (var parameter in parameters)
             {
-                p[parameter.Name] = parameter.Value;
+                p[parameter.Name] = CliJson.Number(parameter.Value);
             }
 
             var o = new JsonObject
             {
                 ["model"] = modelName,
                 ["parameters"] = p,
-                ["logLikelihood"] = diagnostics.LogLikelihood,
+                ["logLikelihood"] = CliJson.Number(diagnostics.LogLikelihood),
                 ["customers"] = diagnostics.Customers,
                 ["converged"] = diagnostics.Converged,
             };
+            AddFitProblem(o, diagnostics);
             CliJson.Write(o);
         }
         else
@@ -137,6 +138,12 @@ internal static class ClvCommands
         var expected = new double[split.Count];
         model.ProbabilityAlive(split.Frequency, split.Recency, split.Age, pAlive);
         model.ConditionalExpectedPurchases(horizon, split.Frequency, split.Recency, split.Age, expected);
+        var undefined = 0;
+        for (var i = 0; i < split.Count; i++)
+        {
+            undefined += double.IsFinite(pAlive[i]) && double.IsFinite(expected[i]) ? 0 : 1;
+        }
+
         using (var w = new StreamWriter(outPath, false, new UTF8Encoding(false)))
         {
             w.NewLine = "\n";
@@ -144,7 +151,7 @@ internal static class ClvCommands
             for (var i = 0; i < split.Count; i++)
             {
                 w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Csv(split.CustomerIds[i])},{split.Frequency[i]},{split.Recency[i]:R},{split.Age[i]:R},{pAlive[i]:R},{expected[i]:R}"));
+                    $"{Csv(split.CustomerIds[i])},{split.Frequency[i]},{split.Recency[i]:R},{split.Age[i]:R},{Cell(pAlive[i])},{Cell(expected[i])}"));
             }
         }
 
@@ -153,20 +160,27 @@ internal static class ClvCommands
             var p = new JsonObject();
             foreach (var parameter in model.Parameters)
             {
-                p[parameter.Name] = parameter.Value;
+                p[parameter.Name] = CliJson.Number(parameter.Value);
             }
 
-            CliJson.Write(new JsonObject
+            var o = new JsonObject
             {
                 ["model"] = modelName,
                 ["parameters"] = p,
-                ["logLikelihood"] = diagnostics.LogLikelihood,
+                ["logLikelihood"] = CliJson.Number(diagnostics.LogLikelihood),
                 ["customers"] = split.Count,
                 ["converged"] = diagnostics.Converged,
                 ["horizon"] = horizon,
                 ["timeUnit"] = unit.ToString().ToLowerInvariant(),
                 ["out"] = outPath,
-            });
+            };
+            AddFitProblem(o, diagnostics);
+            if (undefined > 0)
+            {
+                o["undefinedPredictions"] = undefined;
+            }
+
+            CliJson.Write(o);
         }
         else
         {
@@ -175,8 +189,29 @@ internal static class ClvCommands
         }
 
         WarnIfNotConverged(diagnostics);
+        if (undefined > 0)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cemcore clv predict: warning: {undefined} customers have no finite prediction (empty cells in {Path.GetFileName(outPath)})."));
+        }
+
         return 0;
     }
+
+    /// <summary>
+    /// A fit that did not converge adds <c>"identifiable"</c> and <c>"reason"</c> to the JSON (a converged fit keeps the documented shape).
+    /// </summary>
+    private static void AddFitProblem(JsonObject o, FitDiagnostics diagnostics)
+    {
+        if (!diagnostics.Converged)
+        {
+            o["identifiable"] = diagnostics.Identifiable;
+            o["reason"] = diagnostics.Message;
+        }
+    }
+
+    /// <summary>A CSV cell: the round-trip number, or empty when it is NaN or infinite (never written as a number).</summary>
+    private static string Cell(double value) => double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
 
     private static (IBtydModel Model, FitDiagnostics Diagnostics) FitCount(string name, BtydData data, BtydFitSettings settings)
     {
@@ -204,7 +239,9 @@ internal static class ClvCommands
     {
         if (!diagnostics.Converged)
         {
-            Console.Error.WriteLine($"cemcore clv: warning: the fit did not converge ({diagnostics.Message}); the parameters are the last iterate.");
+            Console.Error.WriteLine(diagnostics.Identifiable
+                ? $"cemcore clv: warning: the fit did not converge ({diagnostics.Message}); the parameters are the last iterate."
+                : $"cemcore clv: warning: the model is {diagnostics.Message}; the parameters and predictions are not meaningful.");
         }
     }
 
