@@ -56,7 +56,7 @@ internal static class CliHost
         }
         catch (ArgumentException ex)
         {
-            return Fail(name, ex.Message);
+            return Fail(name, WithoutParameter(ex));
         }
         catch (DirectoryNotFoundException ex)
         {
@@ -69,6 +69,11 @@ internal static class CliHost
         catch (FileNotFoundException ex)
         {
             return Fail(name, "file not found: " + ex.FileName);
+        }
+        catch (IOException ex)
+        {
+            // A read or write failure (a full disk, a read-only or special file such as /proc/version, a file locked by another program).
+            return Fail(name, "cannot read or write a file: " + ex.Message);
         }
         catch (OperationCanceledException)
         {
@@ -98,6 +103,27 @@ internal static class CliHost
 
         parts.Reverse();
         return string.Join(' ', parts);
+    }
+
+    /// <summary>
+    /// The message of an argument error without .NET's decorations (" (Parameter 'x')", "Actual value was ..."), which mean nothing
+    /// to a CLI user.
+    /// </summary>
+    private static string WithoutParameter(ArgumentException ex)
+    {
+        var message = ex.Message;
+        if (ex.ParamName is { } p)
+        {
+            message = message.Replace($" (Parameter '{p}')", string.Empty, StringComparison.Ordinal);
+        }
+
+        if (ex is ArgumentOutOfRangeException { ActualValue: { } actual })
+        {
+            var tail = "Actual value was " + Convert.ToString(actual, System.Globalization.CultureInfo.CurrentCulture) + ".";
+            message = message.Replace(tail, string.Empty, StringComparison.Ordinal);
+        }
+
+        return message.Trim();
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -173,6 +173,12 @@ internal static class CliOptions
     private static string Words(string[] values) =>
         values.Length == 1 ? values[0] : string.Join(", ", values[..^1]) + " or " + values[^1];
 
+    /// <summary>The first year a date option accepts (as the CSV readers' timestamps).</summary>
+    public const int MinYear = 1900;
+
+    /// <summary>The last year a date option accepts.</summary>
+    public const int MaxYear = 2199;
+
     /// <summary>00:00 UTC at the start of <paramref name="date"/>: the CLI's as-of instant (exclusive).</summary>
     public static DateTimeOffset StartOfDayUtc(DateOnly date) => new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
@@ -181,6 +187,12 @@ internal static class CliOptions
         var text = r.Tokens.Count == 0 ? string.Empty : r.Tokens[^1].Value;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
         {
+            if (d.Year is < MinYear or > MaxYear)
+            {
+                // Year 0001 or 9999 is a typo or a placeholder, and date arithmetic near the ends of DateTime overflows.
+                r.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be between {MinYear}-01-01 and {MaxYear}-12-31, not '{text}'."));
+            }
+
             return d;
         }
 

@@ -115,7 +115,16 @@ internal static class AbCommands
                 _ => ProportionSampleSizeMethod.PooledNullUnpooledAlternative,
             };
             var effect = parse.GetValue(relative) ? b * parse.GetValue(mde) : parse.GetValue(mde);
-            var n = PowerAnalysis.SampleSizeForProportions(b, effect, a, pw, m);
+            SampleSize n;
+            try
+            {
+                n = PowerAnalysis.SampleSizeForProportions(b, effect, a, pw, m);
+            }
+            catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "minimumDetectableEffect" && ex.ActualValue is double x && Math.Abs(x) > 0 && ex.Message.Contains("too small", StringComparison.Ordinal))
+            {
+                throw new UsageException(F($"--mde {parse.GetValue(mde)} is too small to detect: more than 1e12 users per group would be needed."));
+            }
+
             var result = new JsonObject { ["perGroup"] = n.PerGroup };
             var text = F($"{n.PerGroup:N0} per group (exact {n.ExactPerGroup:F2}, rounded up) to detect {b * 100:0.###}% -> {(b + effect) * 100:0.###}% with alpha {a} (two-sided) and power {pw}");
             return Output(parse.IsJson(format), result, text);
@@ -128,7 +137,7 @@ internal static class AbCommands
         var control = CountsOption("--control", "control");
         var treatment = CountsOption("--treatment", "treatment");
         var format = CliOptions.Format();
-        var command = new Command("bayes", "Beta-binomial comparison with a uniform Beta(1,1) prior: P(treatment > control) and the expected loss.") { control, treatment, format };
+        var command = new Command("bayes", "Beta-binomial comparison with a uniform Beta(1,1) prior: P(treatment > control) and the expected loss; exact (Miller's sum) up to 1e7 terms, a normal approximation when every posterior parameter is at least 1e7 (the method is printed).") { control, treatment, format };
         CliHelp.Examples(
             command,
             "cemcore ab bayes --control 50/1000 --treatment 75/1000 --format json");
@@ -137,8 +146,14 @@ internal static class AbCommands
             var (cs, cn) = Counts(parse.GetValue(control)!, "control");
             var (ts, tn) = Counts(parse.GetValue(treatment)!, "treatment");
             var b = BetaBinomial.Compare(cs, cn, ts, tn);
-            var result = new JsonObject { ["probabilityTreatmentBetter"] = b.ProbabilityTreatmentBetter };
-            var text = F($"P(treatment > control) = {b.ProbabilityTreatmentBetter:0.0000} (Beta(1,1) prior, exact); expected loss if shipping treatment = {b.ExpectedLossTreatment:G4}");
+            var result = new JsonObject { ["probabilityTreatmentBetter"] = CliJson.Number(b.ProbabilityTreatmentBetter) };
+            if (b.Method != BetaBinomial.ExactMethod)
+            {
+                // The documented contract is {"probabilityTreatmentBetter": p} for the exact method; other methods are labelled.
+                result["method"] = b.Method;
+            }
+
+            var text = F($"P(treatment > control) = {b.ProbabilityTreatmentBetter:0.0000} (Beta(1,1) prior, {b.Method}); expected loss if shipping treatment = {b.ExpectedLossTreatment:G4}");
             return Output(parse.IsJson(format), result, text);
         });
         return command;

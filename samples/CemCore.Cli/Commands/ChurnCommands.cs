@@ -58,6 +58,7 @@ internal static class ChurnCommands
 
     private static int Train(string dataPath, string label, double c, double holdoutFraction, string missing, string? modelOut, bool json, CancellationToken cancellationToken)
     {
+        CliInput.EnsureNotAnInput("--model-out", modelOut, ("--data", dataPath));
         if (c <= 0)
         {
             throw new UsageException($"--c must be > 0, not {c.ToString(CultureInfo.InvariantCulture)}.");
@@ -177,6 +178,7 @@ internal static class ChurnCommands
 
     private static int Score(string modelPath, string dataPath, string outPath, bool json)
     {
+        CliInput.EnsureNotAnInput("--out", outPath, ("--model", modelPath), ("--data", dataPath));
         var model = LogisticRegressionModel.FromJson(File.ReadAllText(modelPath));
         var table = ReadTable(dataPath);
         if (table.CustomerIds is null)

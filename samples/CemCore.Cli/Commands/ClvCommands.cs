@@ -30,6 +30,8 @@ internal static class ClvCommands
     private static Option<DateOnly?> CalibrationEndOption() =>
         CliOptions.Date("--calibration-end", "Last day of the calibration period (inclusive); later transactions are ignored.", required: true);
 
+    private static Option<string> EncodingOption() => CliInput.EncodingOption();
+
     private static Option<string> TimeUnitOption() =>
         CliOptions.Choice("--time-unit", "Time unit of recency, age and the horizon.", "week", "week", "day");
 
@@ -40,15 +42,16 @@ internal static class ClvCommands
         model.Required = true;
         var calibrationEnd = CalibrationEndOption();
         var unit = TimeUnitOption();
+        var encoding = EncodingOption();
         var penalizer = CliOptions.Number("--penalizer", "L2 penalty on the log-parameters (0 = maximum likelihood).", 0.0, min: 0);
         var format = CliOptions.Format();
-        var command = new Command("fit", "Fit a BTYD model by maximum likelihood and print its parameters and diagnostics.") { transactions, model, calibrationEnd, unit, penalizer, format };
+        var command = new Command("fit", "Fit a BTYD model by maximum likelihood and print its parameters and diagnostics.") { transactions, model, calibrationEnd, unit, penalizer, encoding, format };
         CliHelp.Examples(
             command,
             "cemcore clv fit --transactions tx.csv --model bgnbd --calibration-end 2024-06-30",
             "cemcore clv fit --transactions tx.csv --model gammagamma --calibration-end 2024-06-30 --format json");
         command.SetAction((parse, ct) => Task.FromResult(Fit(
-            parse.GetValue(transactions)!, parse.GetValue(model)!, parse.GetValue(calibrationEnd)!.Value, Unit(parse.GetValue(unit)), parse.GetValue(penalizer), parse.IsJson(format), ct)));
+            parse.GetValue(transactions)!, parse.GetValue(model)!, parse.GetValue(calibrationEnd)!.Value, Unit(parse.GetValue(unit)), parse.GetValue(penalizer), parse.GetValue(encoding)!, parse.IsJson(format), ct)));
         return command;
     }
 
@@ -56,26 +59,27 @@ internal static class ClvCommands
     {
         var transactions = TransactionsOption();
         var calibrationEnd = CalibrationEndOption();
+        var encoding = EncodingOption();
         var horizon = CliOptions.RequiredNumber("--horizon", "Prediction horizon H in time units (>= 0).", min: 0);
         var unit = TimeUnitOption();
         var model = CliOptions.Choice("--model", "Purchase-count model.", "bgnbd", "bgnbd", "paretonbd", "mbgnbd");
         var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,frequency,recency,T,p_alive,expected_purchases.");
         outPath.Required = true;
         var format = CliOptions.Format();
-        var command = new Command("predict", "P(alive) and expected purchases over the horizon for every customer.") { transactions, calibrationEnd, horizon, unit, model, outPath, format };
+        var command = new Command("predict", "P(alive) and expected purchases over the horizon for every customer.") { transactions, calibrationEnd, horizon, unit, model, outPath, encoding, format };
         CliHelp.Examples(
             command,
             "cemcore clv predict --transactions tx.csv --calibration-end 2024-06-30 --horizon 26 --out clv.csv",
             "cemcore clv predict --transactions tx.csv --calibration-end 2024-06-30 --horizon 90 --time-unit day --model mbgnbd --out clv.csv --format json");
         command.SetAction((parse, ct) => Task.FromResult(Predict(
             parse.GetValue(transactions)!, parse.GetValue(calibrationEnd)!.Value, parse.GetValue(horizon), Unit(parse.GetValue(unit)), parse.GetValue(model)!,
-            parse.GetValue(outPath)!, parse.IsJson(format), ct)));
+            parse.GetValue(outPath)!, parse.GetValue(encoding)!, parse.IsJson(format), ct)));
         return command;
     }
 
-    private static int Fit(string path, string modelName, DateOnly calibrationEnd, TimeUnit unit, double penalizer, bool json, CancellationToken cancellationToken)
+    private static int Fit(string path, string modelName, DateOnly calibrationEnd, TimeUnit unit, double penalizer, string encoding, bool json, CancellationToken cancellationToken)
     {
-        var split = Load(path, calibrationEnd, unit, cancellationToken);
+        var split = Load(path, encoding, calibrationEnd, unit, cancellationToken);
         var settings = new BtydFitSettings(penalizer);
         IReadOnlyList<ModelParameter> parameters;
         FitDiagnostics diagnostics;
@@ -95,17 +99,18 @@ internal static class ClvCommands
             var p = new JsonObject();
             foreach (var parameter in parameters)
             {
-                p[parameter.Name] = parameter.Value;
+                p[parameter.Name] = CliJson.Number(parameter.Value);
             }
 
             var o = new JsonObject
             {
                 ["model"] = modelName,
                 ["parameters"] = p,
-                ["logLikelihood"] = diagnostics.LogLikelihood,
+                ["logLikelihood"] = CliJson.Number(diagnostics.LogLikelihood),
                 ["customers"] = diagnostics.Customers,
                 ["converged"] = diagnostics.Converged,
             };
+            AddFitProblem(o, diagnostics);
             CliJson.Write(o);
         }
         else
@@ -124,14 +129,21 @@ internal static class ClvCommands
         return 0;
     }
 
-    private static int Predict(string path, DateOnly calibrationEnd, double horizon, TimeUnit unit, string modelName, string outPath, bool json, CancellationToken cancellationToken)
+    private static int Predict(string path, DateOnly calibrationEnd, double horizon, TimeUnit unit, string modelName, string outPath, string encoding, bool json, CancellationToken cancellationToken)
     {
-        var split = Load(path, calibrationEnd, unit, cancellationToken);
+        CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", path));
+        var split = Load(path, encoding, calibrationEnd, unit, cancellationToken);
         var (model, diagnostics) = FitCount(modelName, split.ToBtydData(), BtydFitSettings.Default);
         var pAlive = new double[split.Count];
         var expected = new double[split.Count];
         model.ProbabilityAlive(split.Frequency, split.Recency, split.Age, pAlive);
         model.ConditionalExpectedPurchases(horizon, split.Frequency, split.Recency, split.Age, expected);
+        var undefined = 0;
+        for (var i = 0; i < split.Count; i++)
+        {
+            undefined += double.IsFinite(pAlive[i]) && double.IsFinite(expected[i]) ? 0 : 1;
+        }
+
         using (var w = new StreamWriter(outPath, false, new UTF8Encoding(false)))
         {
             w.NewLine = "\n";
@@ -139,7 +151,7 @@ internal static class ClvCommands
             for (var i = 0; i < split.Count; i++)
             {
                 w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Csv(split.CustomerIds[i])},{split.Frequency[i]},{split.Recency[i]:R},{split.Age[i]:R},{pAlive[i]:R},{expected[i]:R}"));
+                    $"{Csv(split.CustomerIds[i])},{split.Frequency[i]},{split.Recency[i]:R},{split.Age[i]:R},{Cell(pAlive[i])},{Cell(expected[i])}"));
             }
         }
 
@@ -148,20 +160,27 @@ internal static class ClvCommands
             var p = new JsonObject();
             foreach (var parameter in model.Parameters)
             {
-                p[parameter.Name] = parameter.Value;
+                p[parameter.Name] = CliJson.Number(parameter.Value);
             }
 
-            CliJson.Write(new JsonObject
+            var o = new JsonObject
             {
                 ["model"] = modelName,
                 ["parameters"] = p,
-                ["logLikelihood"] = diagnostics.LogLikelihood,
+                ["logLikelihood"] = CliJson.Number(diagnostics.LogLikelihood),
                 ["customers"] = split.Count,
                 ["converged"] = diagnostics.Converged,
                 ["horizon"] = horizon,
                 ["timeUnit"] = unit.ToString().ToLowerInvariant(),
                 ["out"] = outPath,
-            });
+            };
+            AddFitProblem(o, diagnostics);
+            if (undefined > 0)
+            {
+                o["undefinedPredictions"] = undefined;
+            }
+
+            CliJson.Write(o);
         }
         else
         {
@@ -170,8 +189,29 @@ internal static class ClvCommands
         }
 
         WarnIfNotConverged(diagnostics);
+        if (undefined > 0)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cemcore clv predict: warning: {undefined} customers have no finite prediction (empty cells in {Path.GetFileName(outPath)})."));
+        }
+
         return 0;
     }
+
+    /// <summary>
+    /// A fit that did not converge adds <c>"identifiable"</c> and <c>"reason"</c> to the JSON (a converged fit keeps the documented shape).
+    /// </summary>
+    private static void AddFitProblem(JsonObject o, FitDiagnostics diagnostics)
+    {
+        if (!diagnostics.Converged)
+        {
+            o["identifiable"] = diagnostics.Identifiable;
+            o["reason"] = diagnostics.Message;
+        }
+    }
+
+    /// <summary>A CSV cell: the round-trip number, or empty when it is NaN or infinite (never written as a number).</summary>
+    private static string Cell(double value) => double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
 
     private static (IBtydModel Model, FitDiagnostics Diagnostics) FitCount(string name, BtydData data, BtydFitSettings settings)
     {
@@ -189,9 +229,9 @@ internal static class ClvCommands
         }
     }
 
-    private static CalibrationHoldoutSplit Load(string path, DateOnly calibrationEnd, TimeUnit unit, CancellationToken cancellationToken)
+    private static CalibrationHoldoutSplit Load(string path, string encoding, DateOnly calibrationEnd, TimeUnit unit, CancellationToken cancellationToken)
     {
-        var table = CsvTransactionReader.ReadTable(path, cancellationToken: cancellationToken);
+        var table = CliInput.ReadTransactions(path, encoding, null, cancellationToken);
         return CalibrationHoldoutSplit.Create(table, calibrationEnd, calibrationEnd, new FeatureSettings(unit));
     }
 
@@ -199,7 +239,9 @@ internal static class ClvCommands
     {
         if (!diagnostics.Converged)
         {
-            Console.Error.WriteLine($"cemcore clv: warning: the fit did not converge ({diagnostics.Message}); the parameters are the last iterate.");
+            Console.Error.WriteLine(diagnostics.Identifiable
+                ? $"cemcore clv: warning: the fit did not converge ({diagnostics.Message}); the parameters are the last iterate."
+                : $"cemcore clv: warning: the model is {diagnostics.Message}; the parameters and predictions are not meaningful.");
         }
     }
 

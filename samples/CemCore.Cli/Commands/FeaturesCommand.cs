@@ -32,20 +32,22 @@ internal static class FeaturesCommand
         var outPath = CliOptions.OutputFile("--out", "Output CSV, one row per customer (columns in docs/data.md).");
         outPath.Required = true;
         var unit = CliOptions.Choice("--time-unit", "Unit of the BTYD columns (btyd_recency, btyd_T).", "day", "day", "week");
+        var encoding = CliInput.EncodingOption();
         var zone = CliOptions.Text("--time-zone", "IANA time zone of DATE and of calendar days (default UTC), e.g. Asia/Shanghai.", "ID");
         var format = CliOptions.Format();
-        var command = new Command("features", "Per-customer features (counts, spend, returns, intervals, BTYD summary) from a transactions CSV.") { transactions, asOf, outPath, unit, zone, format };
+        var command = new Command("features", "Per-customer features (counts, spend, returns, intervals, BTYD summary) from a transactions CSV.") { transactions, asOf, outPath, unit, zone, encoding, format };
         CliHelp.Examples(
             command,
             "cemcore features --transactions tx.csv --as-of 2024-07-01 --out features.csv",
             "cemcore features --transactions tx.csv --as-of 2024-07-01 --time-zone Asia/Shanghai --time-unit week --out features.csv --format json");
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(outPath)!, parse.GetValue(unit)!, parse.GetValue(zone), parse.IsJson(format), ct));
+            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(outPath)!, parse.GetValue(unit)!, parse.GetValue(zone), parse.GetValue(encoding)!, parse.IsJson(format), ct));
         return command;
     }
 
-    private static Task<int> RunAsync(string path, DateOnly date, string outPath, string unitText, string? zoneId, bool json, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(string path, DateOnly date, string outPath, string unitText, string? zoneId, string encoding, bool json, CancellationToken cancellationToken)
     {
+        CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", path));
         var unit = unitText == "week" ? TimeUnit.Week : TimeUnit.Day;
 
         TimeZoneInfo zone;
@@ -63,10 +65,11 @@ internal static class FeaturesCommand
         var settings = new FeatureSettings(unit, zone);
         var (table, features) = CliProgress.Run(progress =>
         {
-            var t = CsvTransactionReader.ReadTable(path, progress, cancellationToken);
+            var t = CliInput.ReadTransactions(path, encoding, progress, cancellationToken);
             return (t, FeatureExtractor.Compute(t, asOf, settings, progress, cancellationToken));
         });
 
+        CliInput.WarnIfAsOfBeforeAllData("features", table, asOf);
         Write(features, outPath);
         var full = Path.GetFullPath(outPath);
         if (json)

@@ -27,21 +27,24 @@ internal static class LifecycleCommand
         var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
         var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE (exclusive): purchases on DATE or later are not counted.", required: true);
         var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,stage,days_since_last_purchase,expected_interval_days,reason.");
+        var encoding = CliInput.EncodingOption();
         var format = CliOptions.Format();
-        var command = new Command("lifecycle", "Lifecycle stage (prospect, new, growth, maturity, decline, dormant, revived) of every customer, with the playbook action.") { transactions, asOf, outPath, format };
+        var command = new Command("lifecycle", "Lifecycle stage (prospect, new, growth, maturity, decline, dormant, revived) of every customer, with the playbook action.") { transactions, asOf, outPath, encoding, format };
         CliHelp.Examples(
             command,
             "cemcore lifecycle --transactions tx.csv --as-of 2024-07-01",
             "cemcore lifecycle --transactions tx.csv --as-of 2024-07-01 --out stages.csv --format json");
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(outPath), parse.IsJson(format), ct));
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(outPath), parse.GetValue(encoding)!, parse.IsJson(format), ct));
         return command;
     }
 
-    private static Task<int> RunAsync(string path, DateOnly date, string? outPath, bool json, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(string path, DateOnly date, string? outPath, string encoding, bool json, CancellationToken cancellationToken)
     {
+        CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", path));
 
         var asOf = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var table = CsvTransactionReader.ReadTable(path, cancellationToken: cancellationToken);
+        var table = CliInput.ReadTransactions(path, encoding, null, cancellationToken);
+        CliInput.WarnIfAsOfBeforeAllData("lifecycle", table, asOf);
         var features = FeatureExtractor.Compute(table, asOf, cancellationToken: cancellationToken);
         var settings = LifecycleClassifier.EstimatePopulationIntervalDays(features) is { } prior
             ? LifecycleSettings.Default.WithPopulationIntervalDays(prior)

@@ -35,19 +35,21 @@ internal static class OffersCommand
         var rules = CliOptions.OptionalPath("--rules", "Personalization rules JSON (default: the built-in standard campaigns).");
         var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,offer_id,channel,preview,reason.");
         outPath.Required = true;
+        var encoding = CliInput.EncodingOption();
         var format = CliOptions.Format();
-        var command = new Command("offers", "Decide the offer of every customer (a plan: nothing is sent), with a rendered preview and the reason.") { transactions, asOf, customers, rules, outPath, format };
+        var command = new Command("offers", "Decide the offer of every customer (a plan: nothing is sent), with a rendered preview and the reason.") { transactions, asOf, customers, rules, outPath, encoding, format };
         CliHelp.Examples(
             command,
             "cemcore offers --transactions tx.csv --as-of 2024-07-01 --customers customers.csv --out offers.csv",
             "cemcore offers --transactions tx.csv --as-of 2024-07-01 --rules rules.json --customers customers.csv --out offers.csv --format json");
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(customers), parse.GetValue(rules), parse.GetValue(outPath)!, parse.IsJson(format), ct));
+            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(customers), parse.GetValue(rules), parse.GetValue(outPath)!, parse.GetValue(encoding)!, parse.IsJson(format), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string transactionsPath, DateOnly asOfDate, string? customersPath, string? rulesPath, string outPath, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string transactionsPath, DateOnly asOfDate, string? customersPath, string? rulesPath, string outPath, string encoding, bool json, CancellationToken cancellationToken)
     {
+        CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", transactionsPath), ("--customers", customersPath), ("--rules", rulesPath));
 
         var asOf = new DateTimeOffset(asOfDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var templates = StandardTemplates.Create();
@@ -63,17 +65,12 @@ internal static class OffersCommand
             throw new UsageException($"{Path.GetFileName(rulesPath)}: {ex.Message}");
         }
 
-        var table = CsvTransactionReader.ReadTable(transactionsPath, cancellationToken: cancellationToken);
+        var table = CliInput.ReadTransactions(transactionsPath, encoding, null, cancellationToken);
+        CliInput.WarnIfAsOfBeforeAllData("offers", table, asOf);
         IReadOnlyList<CustomerProfile>? profiles = null;
         if (customersPath is not null)
         {
-            var list = new List<CustomerProfile>();
-            await foreach (var p in new CsvCustomerSource(customersPath).ReadCustomersAsync(cancellationToken).ConfigureAwait(false))
-            {
-                list.Add(p);
-            }
-
-            profiles = list;
+            profiles = await CliInput.ReadCustomersAsync(customersPath, encoding, cancellationToken).ConfigureAwait(false);
         }
 
         var plan = OfferPlanner.Plan(table, asOf, profiles, rules, templates, cancellationToken);

@@ -27,19 +27,21 @@ internal static class RfmCommand
         var bins = CliOptions.Integer("--bins", "Score levels per dimension (quantile bins).", RfmSettings.DefaultBins, min: RfmSettings.MinBins, max: RfmSettings.MaxBins);
         var map = CliOptions.Text("--map", "Segment map: rf10 (default), rfm11 or a JSON map file.", "rf10|rfm11|MAP.json");
         var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment.");
+        var encoding = CliInput.EncodingOption();
         var format = CliOptions.Format();
-        var command = new Command("rfm", "RFM scores (recency, frequency, monetary quantile bins) and segments of every customer.") { transactions, asOf, bins, map, outPath, format };
+        var command = new Command("rfm", "RFM scores (recency, frequency, monetary quantile bins) and segments of every customer.") { transactions, asOf, bins, map, outPath, encoding, format };
         CliHelp.Examples(
             command,
             "cemcore rfm --transactions tx.csv",
             "cemcore rfm --transactions tx.csv --as-of 2024-07-01 --map rfm11 --out rfm.csv --format json");
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(transactions)!, parse.GetValue(asOf), parse.GetValue(bins), parse.GetValue(map) ?? "rf10", parse.GetValue(outPath), parse.IsJson(format), ct));
+            parse.GetValue(transactions)!, parse.GetValue(asOf), parse.GetValue(bins), parse.GetValue(map) ?? "rf10", parse.GetValue(outPath), parse.GetValue(encoding)!, parse.IsJson(format), ct));
         return command;
     }
 
-    private static Task<int> RunAsync(string path, DateOnly? asOfDate, int bins, string mapName, string? outPath, bool json, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(string path, DateOnly? asOfDate, int bins, string mapName, string? outPath, string encoding, bool json, CancellationToken cancellationToken)
     {
+        CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", path), ("--map", mapName));
 
         var map = mapName switch
         {
@@ -53,10 +55,11 @@ internal static class RfmCommand
             map = map.Bins == RfmSettings.DefaultBins ? map.Rescale(bins) : throw new UsageException($"The map has {map.Bins} bins but --bins is {bins}.");
         }
 
-        var table = CsvTransactionReader.ReadTable(path, null, cancellationToken);
+        var table = CliInput.ReadTransactions(path, encoding, null, cancellationToken);
         var asOf = asOfDate is { } d
             ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
             : RfmValues.DefaultAsOf(table);
+        CliInput.WarnIfAsOfBeforeAllData("rfm", table, asOf);
         var values = RfmValues.FromTransactions(table, asOf);
         var result = RfmScorer.Score(values, new RfmSettings(bins, segmentMap: map));
         var counts = result.CountBySegment();

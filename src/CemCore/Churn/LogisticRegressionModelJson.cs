@@ -88,7 +88,7 @@ internal static class LogisticRegressionModelJson
         }
         catch (JsonException ex)
         {
-            throw new DataFormatException($"The model document is not valid JSON: {ex.Message}", ex);
+            throw new DataFormatException(Primitives.JsonDepth.Reason(json, $"The model document is not valid JSON: {ex.Message}"), ex);
         }
 
         using (doc)

@@ -61,7 +61,8 @@ public sealed record BgNbdModel : IBtydModel
         ArgumentNullException.ThrowIfNull(data);
         settings ??= BtydFitSettings.Default;
         var objective = new BgFamilyObjective(data, modified: false, settings.Penalizer);
-        var (p, diagnostics) = FitRunner.Run(objective, BgFamilyObjective.StartingValues(data), settings, data.CustomerCount, p => objective.TotalLogLikelihood(p));
+        var (p, diagnostics) = FitRunner.Run(
+            objective, BgFamilyObjective.StartingValues(data), settings, data.CustomerCount, p => objective.TotalLogLikelihood(p), FitRunner.CountDataReason(data), ["r", "alpha", "a", "b"]);
         return new BtydFitResult<BgNbdModel>(Safe(p, data.Unit), diagnostics);
     }
 

@@ -66,7 +66,19 @@ public sealed record BtydFitSettings
 /// <param name="LogLikelihood">Total log-likelihood Σ ℓᵢ at the result (natural log, without the penalty).</param>
 /// <param name="Customers">Number of customers that entered the fit.</param>
 /// <param name="Message">A short description of why the optimizer stopped.</param>
-public readonly record struct FitDiagnostics(bool Converged, int Iterations, int Evaluations, double GradientNorm, double LogLikelihood, int Customers, string Message);
+public readonly record struct FitDiagnostics(bool Converged, int Iterations, int Evaluations, double GradientNorm, double LogLikelihood, int Customers, string Message)
+{
+    /// <summary>
+    /// Gets why the parameters are not identifiable from the data (<see langword="null"/> when they are): the data carry no
+    /// information on some parameter (no repeat purchase; every repeat customer with the same mean spend), or the optimum lies on
+    /// the boundary of the parameter space (a shape or rate beyond 1e7 or below 1e-7, e.g. r = 1.4e14 from one customer). Such a fit
+    /// is reported with <see cref="Converged"/> = false and this reason in <see cref="Message"/>.
+    /// </summary>
+    public string? NotIdentifiableReason { get; init; }
+
+    /// <summary>Gets whether the parameters are identifiable (<see cref="NotIdentifiableReason"/> is null).</summary>
+    public bool Identifiable => NotIdentifiableReason is null;
+}
 
 /// <summary>A fitted model and its convergence report.</summary>
 /// <typeparam name="TModel">The model type.</typeparam>
@@ -157,8 +169,12 @@ public interface IBtydModel
 /// <summary>Shared plumbing of the fits.</summary>
 internal static class FitRunner
 {
+    /// <summary>Shape and rate parameters beyond [1e-7, 1e7] are taken as an optimum on the boundary of the parameter space.</summary>
+    private const double BoundaryLog = 16.11809565095832; // ln(1e7)
+
     public static (double[] Parameters, FitDiagnostics Diagnostics) Run(
-        IObjective objective, double[] startNatural, BtydFitSettings settings, int customers, Func<double[], double> totalLogLikelihood)
+        IObjective objective, double[] startNatural, BtydFitSettings settings, int customers, Func<double[], double> totalLogLikelihood,
+        string? dataReason = null, IReadOnlyList<string>? names = null, int scaleIndex = -1)
     {
         var start = new double[startNatural.Length];
         for (var i = 0; i < start.Length; i++)
@@ -180,8 +196,29 @@ internal static class FitRunner
             converged &= double.IsFinite(v) && v > 0.0;
         }
 
-        return (p, new FitDiagnostics(converged, result.Iterations, result.Evaluations, Bfgs.NormInf(result.Gradient), ll, customers, result.Message));
+        var reason = dataReason;
+        for (var i = 0; reason is null && i < p.Length; i++)
+        {
+            // The scale parameter of Gamma-Gamma follows the currency unit, so only shapes and rates are checked.
+            if (i != scaleIndex && !(Math.Abs(result.X[i]) <= BoundaryLog))
+            {
+                var name = names is not null && i < names.Count ? names[i] : "parameter " + (i + 1).ToString(CultureInfo.InvariantCulture);
+                reason = $"the optimum is on the boundary of the parameter space ({name} = {p[i].ToString("G3", CultureInfo.InvariantCulture)}): the data do not identify the model";
+            }
+        }
+
+        var message = reason is null ? result.Message : "not identifiable: " + reason;
+        return (p, new FitDiagnostics(converged && reason is null, result.Iterations, result.Evaluations, Bfgs.NormInf(result.Gradient), ll, customers, message)
+        {
+            NotIdentifiableReason = reason,
+        });
     }
+
+    /// <summary>Why count data cannot identify a BTYD model, or null: without any repeat purchase, purchase rate and dropout are confounded.</summary>
+    public static string? CountDataReason(BtydData data) =>
+        data.RepeatCustomerCount == 0 ? "no customer made a repeat purchase in the calibration period: purchase rate and dropout cannot be told apart"
+        : data.CustomerCount < 4 ? $"only {data.CustomerCount.ToString(CultureInfo.InvariantCulture)} customers for 4 parameters"
+        : null;
 
     public static void CheckPositive(double value, string name)
     {

@@ -89,7 +89,15 @@ public sealed record GammaGammaModel
         }
 
         var objective = new Objective(x, m, settings.Penalizer);
-        var (p, diagnostics) = FitRunner.Run(objective, [1.0, 2.0, Math.Max(sum / n, 1e-6)], settings, n, objective.Total);
+        string? reason = null;
+        if (n < 2 || m.AsSpan().IndexOfAnyExcept(m[0]) < 0)
+        {
+            reason = n < 2
+                ? "only one repeat customer: the spread of mean spends between customers (p, q) cannot be estimated"
+                : "every repeat customer has the same mean spend: with no spread between customers, p and q are not identifiable";
+        }
+
+        var (p, diagnostics) = FitRunner.Run(objective, [1.0, 2.0, Math.Max(sum / n, 1e-6)], settings, n, objective.Total, reason, ["p", "q", "gamma"], scaleIndex: 2);
         for (var i = 0; i < p.Length; i++)
         {
             p[i] = double.IsFinite(p[i]) && p[i] > 0.0 ? Math.Clamp(p[i], 1e-300, 1e300) : 1.0;

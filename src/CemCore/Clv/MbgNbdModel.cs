@@ -61,7 +61,8 @@ public sealed record MbgNbdModel : IBtydModel
         ArgumentNullException.ThrowIfNull(data);
         settings ??= BtydFitSettings.Default;
         var objective = new BgFamilyObjective(data, modified: true, settings.Penalizer);
-        var (p, diagnostics) = FitRunner.Run(objective, BgFamilyObjective.StartingValues(data), settings, data.CustomerCount, p => objective.TotalLogLikelihood(p));
+        var (p, diagnostics) = FitRunner.Run(
+            objective, BgFamilyObjective.StartingValues(data), settings, data.CustomerCount, p => objective.TotalLogLikelihood(p), FitRunner.CountDataReason(data), ["r", "alpha", "a", "b"]);
         return new BtydFitResult<MbgNbdModel>(Safe(p, data.Unit), diagnostics);
     }
 

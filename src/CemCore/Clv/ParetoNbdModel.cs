@@ -88,7 +88,7 @@ public sealed record ParetoNbdModel : IBtydModel
         var alpha0 = sumX > 0 ? Math.Clamp(sumT / sumX, 1e-3, 1e6) : 1.0;
         var (p, diagnostics) = FitRunner.Run(
             new NumericGradientObjective(Objective, 4), [1.0, alpha0, 1.0, meanT], settings, data.CustomerCount,
-            q => Total(data, q[0], q[1], q[2], q[3]));
+            q => Total(data, q[0], q[1], q[2], q[3]), FitRunner.CountDataReason(data), ["r", "alpha", "s", "beta"]);
         for (var i = 0; i < p.Length; i++)
         {
             p[i] = double.IsFinite(p[i]) && p[i] > 0.0 ? Math.Clamp(p[i], 1e-300, 1e300) : 1.0;

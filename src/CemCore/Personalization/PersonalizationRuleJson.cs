@@ -49,7 +49,7 @@ public static class PersonalizationRuleJson
         }
         catch (JsonException ex)
         {
-            throw new RuleDefinitionException(new List<RuleDefinitionError> { new("$", string.Create(CultureInfo.InvariantCulture, $"Malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}.")) });
+            throw new RuleDefinitionException(new List<RuleDefinitionError> { new("$", Primitives.JsonDepth.Reason(json, string.Create(CultureInfo.InvariantCulture, $"Malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}."))) });
         }
 
         using (doc)

@@ -165,7 +165,7 @@ public static class ConditionJson
         catch (JsonException ex)
         {
             var where = string.Create(CultureInfo.InvariantCulture, $"line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}");
-            RuleDefinitionError[] errors = [new RuleDefinitionError("$", "Malformed JSON at " + where + ".")];
+            RuleDefinitionError[] errors = [new RuleDefinitionError("$", Primitives.JsonDepth.Reason(json, "Malformed JSON at " + where + "."))];
             throw new RuleDefinitionException(errors, ex);
         }
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MathNet.Numerics.RootFinding;
 
 namespace CemCore.Experiments.Statistics;
@@ -45,7 +46,7 @@ public static class PowerAnalysis
     {
         CheckProportions(baseline, minimumDetectableEffect, alpha, power);
         var n = ProportionN(baseline, minimumDetectableEffect, alpha, power, method);
-        return new SampleSize(n, Ceil(n));
+        return new SampleSize(n, Ceil(n, minimumDetectableEffect));
     }
 
     /// <summary>Power (both tails) of the two-sided test with <paramref name="perGroup"/> units per group.</summary>
@@ -151,7 +152,7 @@ public static class PowerAnalysis
         var z = StatMath.NormalUpperQuantile(alpha / 2) + StatMath.NormalQuantile(power);
         var ratio = z * StatMath.Sqrt2 * standardDeviation / minimumDetectableEffect;
         var n = ratio * ratio;
-        return new SampleSize(n, Ceil(n));
+        return new SampleSize(n, Ceil(n, minimumDetectableEffect));
     }
 
     /// <summary>Power (both tails) for a difference in means, z-approximation (statsmodels <c>NormalIndPower().power(δ/σ, n, α, ratio=1)</c>).</summary>
@@ -237,5 +238,19 @@ public static class PowerAnalysis
         Guard.OpenProbability(power);
     }
 
-    private static long Ceil(double n) => n >= long.MaxValue ? long.MaxValue : (long)Math.Ceiling(n - (1e-9 * n));
+    /// <summary>The largest sample size per group reported (10^12, far beyond any population): a larger one is an error, not a saturated count.</summary>
+    private const double MaxPerGroup = 1e12;
+
+    private static long Ceil(double n, double minimumDetectableEffect)
+    {
+        if (!(n <= MaxPerGroup))
+        {
+            Guard.Throw(
+                nameof(minimumDetectableEffect),
+                minimumDetectableEffect,
+                string.Create(CultureInfo.InvariantCulture, $"is too small to detect: the sample size per group would be {n:G3}, above the limit of 1e12"));
+        }
+
+        return (long)Math.Ceiling(n - (1e-9 * n));
+    }
 }

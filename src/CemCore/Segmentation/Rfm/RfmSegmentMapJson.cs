@@ -18,7 +18,7 @@ internal static class RfmSegmentMapJson
         }
         catch (JsonException ex)
         {
-            throw new DataFormatException("The segment map is not valid JSON.", sourceName, ex.LineNumber + 1, null, ex);
+            throw new DataFormatException(Primitives.JsonDepth.Reason(json, "The segment map is not valid JSON."), sourceName, ex.LineNumber + 1, null, ex);
         }
 
         using (doc)

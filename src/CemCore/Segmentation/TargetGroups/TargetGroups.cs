@@ -218,7 +218,7 @@ public sealed class TargetGroupSet
         }
         catch (JsonException ex)
         {
-            throw new DataFormatException("The target groups are not valid JSON.", sourceName, ex.LineNumber + 1, null, ex);
+            throw new DataFormatException(Primitives.JsonDepth.Reason(json, "The target groups are not valid JSON."), sourceName, ex.LineNumber + 1, null, ex);
         }
 
         using (doc)

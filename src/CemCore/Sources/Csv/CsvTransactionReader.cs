@@ -465,6 +465,12 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
             Throw("The timestamp is not an ISO-8601 date (yyyy-MM-dd) or date-time (yyyy-MM-ddTHH:mm[:ss[.fffffff]][Z|±HH:mm]).", columns.Timestamp);
         }
 
+        if (ticks < MinTicks || ticks >= MaxTicks)
+        {
+            // Year 0001 or 9999 is a placeholder or a typo, and date arithmetic (as-of + 1 day, horizons) would overflow near the ends.
+            Throw("The timestamp is outside the supported range 1900-01-01 to 2199-12-31 (UTC).", columns.Timestamp);
+        }
+
         UtcTicks = ticks;
         Amount = ParseMoney(columns.Amount, "amount");
         Discount = columns.Discount < 0 || Utf8Parsing.Trim(tok.Field(columns.Discount)).IsEmpty ? 0m : ParseMoney(columns.Discount, "discount");
@@ -508,6 +514,15 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
         return Encoding.UTF8.GetChars(bytes, buffer);
     }
 
+    /// <summary>The first instant accepted in a timestamp: 1900-01-01 00:00 UTC.</summary>
+    private static readonly long MinTicks = new DateTime(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+    /// <summary>The first instant rejected in a timestamp: 2200-01-01 00:00 UTC.</summary>
+    private static readonly long MaxTicks = new DateTime(2200, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+    /// <summary>The largest amount or discount accepted: 1e18, so that 2^31 rows sum to less than decimal's 7.9e28.</summary>
+    private const decimal MaxMoney = 1_000_000_000_000_000_000m;
+
     private decimal ParseMoney(int column, string name)
     {
         if (!Utf8Parsing.TryParseDecimal(tok.Field(column), out var value))
@@ -518,6 +533,12 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
         if (value < 0m)
         {
             Throw($"The {name} is negative; record a refund as kind=return with a positive amount.", column);
+        }
+
+        if (value > MaxMoney)
+        {
+            // Bounded so that no sum over a file (up to 2^31 rows) can overflow decimal (7.9e28) in features, RFM or CLV.
+            Throw($"The {name} exceeds 1e18, the largest amount accepted (so that sums over the file cannot overflow).", column);
         }
 
         return value;

@@ -180,6 +180,7 @@ internal sealed class Utf8CsvTokenizer : IDisposable
                 SplitSimple(line);
                 _recordStart = _start;
                 Line = _nextLine;
+                EnsureUtf8(line);
                 Advance(consumed, 1);
                 return CsvReadStatus.Record;
             }
@@ -206,6 +207,27 @@ internal sealed class Utf8CsvTokenizer : IDisposable
     /// <summary>The display name of a field position: the column name, or <c>(field N)</c> (1-based) past the header.</summary>
     public string NameOf(int index) =>
         ColumnNames is { } names && index < names.Count ? names[index] : $"(field {index + 1})";
+
+    /// <summary>
+    /// Rejects a record that is not valid UTF-8 (a GBK or Latin-1 export read as UTF-8 would otherwise decode to U+FFFD and merge
+    /// distinct customer ids): the error names the file, the line and the first field with invalid bytes.
+    /// </summary>
+    private void EnsureUtf8(ReadOnlySpan<byte> record)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(record))
+        {
+            return;
+        }
+
+        var field = 0;
+        while (field < FieldCount - 1 && System.Text.Unicode.Utf8.IsValid(Field(field)))
+        {
+            field++;
+        }
+
+        throw new DataFormatException(
+            "The text is not valid UTF-8 (save the file as UTF-8, or read it with its encoding, e.g. GBK, GB18030 or Latin-1).", FileName, Line, NameOf(field));
+    }
 
     private static bool IsBlank(ReadOnlySpan<byte> line)
     {
@@ -395,6 +417,7 @@ internal sealed class Utf8CsvTokenizer : IDisposable
         FieldCount = count;
         _recordStart = _start;
         Line = _nextLine;
+        EnsureUtf8(_buffer.AsSpan(_start, consumed));
         if (anyEscaped)
         {
             for (var f = 0; f < count; f++)
