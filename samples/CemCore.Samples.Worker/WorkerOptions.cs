@@ -15,7 +15,8 @@ public sealed class WorkerOptions
     [Range(0, 1_000_000)]
     public int SeedCustomers { get; set; } = 2_000;
 
-    /// <summary>Gets or sets the as-of date (start of that day in <c>CemCore:TimeZoneId</c>); empty for the end of the seeded period.</summary>
+    /// <summary>Gets or sets the as-of date: the run is as of the start of that day in <c>CemCore:TimeZoneId</c> (exclusive), so its results are
+    /// keyed by the day before, the last complete day. Empty for the end of the seeded period.</summary>
     public DateOnly? AsOf { get; set; }
 
     /// <summary>Gets or sets the campaign sent by the nightly run. Default <c>nightly</c>.</summary>
