@@ -101,6 +101,12 @@ public static class FeatureTableCsv
                 }
                 else if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
                 {
+                    if (!double.IsFinite(v))
+                    {
+                        // "1e309" parses to infinity, and "Infinity" too: neither is a usable feature value.
+                        throw new DataFormatException("the number is outside the range of double (±1.8e308) or infinite.", fileName, startLine, header[j]);
+                    }
+
                     values.Add(v);
                     numericCount[j]++;
                     if (firstNumber[j] == 0)

@@ -95,24 +95,47 @@ public static class LogisticRegression
                 continue;
             }
 
-            var mean = TensorPrimitives.Sum<double>(col) / n;
-            double ss = 0;
+            // Standardize in units of the column's largest magnitude: sums of squares of values near 1e308 overflowed to infinity, the
+            // scale became infinite and the column (however predictive) was silently zeroed.
             var min = double.PositiveInfinity;
             var max = double.NegativeInfinity;
             foreach (var v in col)
             {
-                var d = v - mean;
-                ss += d * d;
                 min = Math.Min(min, v);
                 max = Math.Max(max, v);
             }
 
-            means[j] = mean;
-            scales[j] = min == max ? 1.0 : Math.Sqrt(ss / n);
-            var inv = 1.0 / scales[j];
+            var unit = Math.Max(Math.Abs(min), Math.Abs(max));
+            if (min == max || unit == 0)
+            {
+                means[j] = min;
+                scales[j] = 1.0;
+                col.Clear();
+                continue;
+            }
+
+            var invUnit = 1.0 / unit;
+            double meanUnits = 0;
+            foreach (var v in col)
+            {
+                meanUnits += v * invUnit;
+            }
+
+            meanUnits /= n;
+            double ss = 0;
+            foreach (var v in col)
+            {
+                var d = (v * invUnit) - meanUnits;
+                ss += d * d;
+            }
+
+            var sdUnits = Math.Sqrt(ss / n);
+            means[j] = meanUnits * unit;
+            scales[j] = sdUnits * unit;
+            var inv = 1.0 / sdUnits;
             for (var i = 0; i < col.Length; i++)
             {
-                col[i] = (col[i] - mean) * inv;
+                col[i] = ((col[i] * invUnit) - meanUnits) * inv;
             }
         }
 
