@@ -131,10 +131,11 @@ public static class KpiReport
             plot.Axes.Bottom.SetTicks(positions, labels);
         }
 
-        if (!horizontal && labels.Length > 6)
+        if (!horizontal && (labels.Length > 6 || labels.Any(l => l.Length > 8)))
         {
             plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            plot.Axes.Bottom.MinimumSize = 20 + (7 * labels.Max(l => l.Length));
         }
     }
 

@@ -40,6 +40,7 @@ internal static class DemoCommand
         ClvDemo.Run(context);
         AbDemo.Run(context);
         OffersDemo.Run(context);
+        KpiDemo.Run(context);
         if (json)
         {
             CliJson.Write(context.Json);

@@ -87,4 +87,40 @@ public sealed class KpiTests
         Assert.Equal("touchpoint", Assert.Throws<DataFormatException>(() => KpiCsvReaders.ReadEvents(s2, "e.csv")).Field);
         Assert.ThrowsAny<ArgumentException>(() => JourneyEvent.Conversion("a", default, -1m));
     }
+    [Fact]
+    public void PromotionRoi_DeltaMethod_HandComputed_AndMergeable()
+    {
+        // Treated margins 10, 20, 30 with costs 2, 4, 6 (revenues ×10); holdout margins 5, 15. a = 20, b = 10, c = 4: ROI = 10/4 − 1 = 1.5.
+        // s²_m = 100, s²_h = 50, s²_c = 4, s_mc = 20: Var = (100/3 + 25)/16 + 100·(4/3)/256 − 2·10·(20/3)/64 = 2.0833333;
+        // CI = 1.5 ± 1.959964·1.4433757 = [−1.3289643351904297, 4.328964335190429].
+        var one = new PromotionRoiAccumulator();
+        var p1 = new PromotionRoiAccumulator();
+        var p2 = new PromotionRoiAccumulator();
+        (double M, double C, bool R)[] treated = [(10, 2, false), (20, 4, true), (30, 6, true)];
+        foreach (var (t, i) in treated.Select((t, i) => (t, i)))
+        {
+            one.AddTreated(t.M * 10, t.M, t.C, t.R);
+            (i == 1 ? p1 : p2).AddTreated(t.M * 10, t.M, t.C, t.R);
+        }
+
+        foreach (var h in new[] { 5.0, 15.0 })
+        {
+            one.AddHoldout(h * 10, h);
+            (h < 10 ? p1 : p2).AddHoldout(h * 10, h);
+        }
+
+        var r = one.Finish();
+        Assert.Equal(1.5, r.Roi!.Value, 12);
+        Assert.Equal(-1.3289643351904297, r.RoiCiLow!.Value, 9);
+        Assert.Equal(4.328964335190429, r.RoiCiHigh!.Value, 9);
+        Assert.Equal(300, r.IncrementalRevenue, 9);
+        Assert.Equal(30, r.IncrementalMargin, 9);
+        Assert.Equal(12, r.Cost, 12);
+        Assert.Equal(2.0 / 3, r.RedemptionRate!.Value, 12);
+        p1.Merge(p2);
+        var m = p1.Finish();
+        Assert.Equal(r.Roi.Value, m.Roi!.Value, 9);
+        Assert.Equal(r.RoiCiHigh.Value, m.RoiCiHigh!.Value, 9);
+        Assert.Null(new PromotionRoiAccumulator().Finish().Roi);
+    }
 }
