@@ -147,7 +147,7 @@ public sealed class MessageRenderer
                 {
                     var body = t.Body.Render(values, s_plain, t.Where("body"));
                     var suffix = RenderSettings.SmsOptOutSuffix(t.Locale);
-                    if (!body.EndsWith(suffix, StringComparison.Ordinal))
+                    if (!HasOptOut(body, t.Locale, suffix))
                     {
                         body = OfferText.IsChinese(t.Locale) ? body + suffix : body + " " + suffix;
                     }
@@ -196,6 +196,14 @@ public sealed class MessageRenderer
                 return new OutboundMessage(message.CustomerId, channel, t.Subject?.Render(values, s_plain, t.Where("subject")), t.Body.Render(values, s_plain, t.Where("body")), Locale: t.Locale);
         }
     }
+
+    /// <summary>
+    /// Returns whether an SMS body already carries an opt-out instruction anywhere (not only at the end): the locale's suffix, or for Chinese
+    /// the keyword <c>退订</c>, otherwise the word <c>STOP</c> — so a template that writes its own instruction does not get a second one.
+    /// </summary>
+    private static bool HasOptOut(string body, string? locale, string suffix) =>
+        body.Contains(suffix, StringComparison.Ordinal)
+        || (OfferText.IsChinese(locale) ? body.Contains("退订", StringComparison.Ordinal) : body.Contains("STOP", StringComparison.Ordinal));
 
     /// <summary>A one-line plain-text preview of a rendered message (subject and body, tags removed, whitespace collapsed).</summary>
     /// <param name="message">The rendered message.</param>

@@ -119,7 +119,8 @@ public sealed record QuietHours(TimeOnly Start, TimeOnly End)
     /// <summary>
     /// Returns the first allowed instant at or after <paramref name="instant"/>: the instant itself outside quiet hours, else the local
     /// <see cref="End"/> time (on the next day when the window wraps past midnight). When that local time does not exist (a daylight-saving
-    /// gap) the first existing local time after it is used; when it is ambiguous, the earlier instant.
+    /// gap) the first existing local time after it is used (the gap moves forward); when it is ambiguous (clocks going back), the first of its
+    /// two instants that is not before <paramref name="instant"/> (the later one when the input is in the second occurrence).
     /// </summary>
     /// <param name="instant">The wanted instant.</param>
     /// <param name="timeZone">The customer's time zone.</param>
@@ -145,8 +146,24 @@ public sealed record QuietHours(TimeOnly Start, TimeOnly End)
             end = end.AddMinutes(1);
         }
 
-        var offset = timeZone.IsAmbiguousTime(end) ? timeZone.GetAmbiguousTimeOffsets(end).Max() : timeZone.GetUtcOffset(end);
-        return new DateTimeOffset(end, offset);
+        if (!timeZone.IsAmbiguousTime(end))
+        {
+            return new DateTimeOffset(end, timeZone.GetUtcOffset(end));
+        }
+
+        // An ambiguous end (the repeated hour when clocks go back): the first of its two instants that is not before the input, so an input
+        // in the second occurrence resolves to the later instant and is never sent inside quiet hours.
+        DateTimeOffset? best = null;
+        foreach (var offset in timeZone.GetAmbiguousTimeOffsets(end))
+        {
+            var candidate = new DateTimeOffset(end, offset);
+            if (candidate >= instant && (best is null || candidate < best))
+            {
+                best = candidate;
+            }
+        }
+
+        return best ?? new DateTimeOffset(end, timeZone.GetAmbiguousTimeOffsets(end).Min());
     }
 }
 

@@ -207,6 +207,13 @@ public sealed class CsvCustomerSource : ICustomerSource
                 (records ??= []).Add(new ConsentRecord(channel, purpose, status, when));
             }
 
+            var zone = Text(cZone);
+            if (zone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+            {
+                // An unknown zone is an error at load, never silently UTC: quiet hours would be applied at the wrong local time.
+                throw new DataFormatException("Unknown time-zone id (expected an IANA id such as Asia/Shanghai, or a Windows id).", tok.FileName, tok.Line, "time_zone");
+            }
+
             yield return new CustomerProfile(
                 id,
                 signup,
@@ -214,7 +221,7 @@ public sealed class CsvCustomerSource : ICustomerSource
                 tags,
                 preferredChannel: new ContactChannel(Text(cChannel)),
                 language: Text(cLanguage),
-                timeZoneId: Text(cZone),
+                timeZoneId: zone,
                 consents: records,
                 membershipId: Text(cMember));
         }
