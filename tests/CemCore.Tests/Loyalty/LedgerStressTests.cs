@@ -94,8 +94,8 @@ public sealed class LedgerStressTests
     {
         var outcomes = new ConcurrentBag<(string Key, PostingOutcome Outcome)>();
 
-        // Postings every thread sends (the same content): each must be accepted exactly once.
-        var shared = Enumerable.Range(0, 40).Select(i => new LoyaltyPosting("shared-" + i, "hot", T0, PostingKind.Earn, 10 + i, "shared-order-" + i)).ToArray();
+        // Postings every thread sends (the same content, each on its own account): each must be accepted exactly once.
+        var shared = Enumerable.Range(0, 40).Select(i => new LoyaltyPosting("shared-" + i, "shared-acc-" + i, T0, PostingKind.Earn, 10 + i, "shared-order-" + i)).ToArray();
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             var rng = new Random(1000 + t);
