@@ -214,7 +214,8 @@ public sealed class SqliteLoyaltyStore : ILoyaltyStore
                     Insert(connection, tx, e);
                 }
 
-                if (generated.Count > 0 && !SaveAccount(connection, tx, state, expected))
+                // Saves the matured balances too (the version only moves with the generated postings).
+                if (!SaveAccount(connection, tx, state, expected))
                 {
                     tx.Rollback();
                     _cache.TryRemove(id, out _);

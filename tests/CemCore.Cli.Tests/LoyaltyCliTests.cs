@@ -18,7 +18,7 @@ public sealed class LoyaltyCliTests
             "k1,a,2025-01-01T10:00:00,earn,500,o1,",          // duplicate: nothing changes
             "k3,a,2025-01-03,redeem,400,,",                    // 400 > 300: insufficient_balance
             "k4,b,2025-01-01,earn,3000,o2,",                   // b 3000
-            "k5,b,2025-01-05,reverse,,o2,",                    // the whole earn of o2: b 0
+            "k5,b,2025-01-05,reverse,,o2,",                    // the whole earn of o2: b 0 (b stays silver until the 2025-04-01 review)
             "k6,a,2025-01-03,reverse,10,o9,",                  // o9 never earned: unknown_earn
             "k7,a,2025-01-04,adjust,-50,,\"goodwill, fixed\"", // a 250
             "k8,c,2025-01-03,earn,2500,o3,",                   // c 2500, silver (≥ 2000 points in 365 days)
@@ -29,7 +29,7 @@ public sealed class LoyaltyCliTests
         var accounts = o["accounts"]!.AsObject();
         Assert.Equal(["a", "b", "c"], accounts.Select(kv => kv.Key));
         Assert.Equal((250, 0, "standard"), Account(accounts, "a"));
-        Assert.Equal((0, 0, "standard"), Account(accounts, "b")); // 3000 earned then reversed: net 0 in the window
+        Assert.Equal((0, 0, "silver"), Account(accounts, "b")); // promoted at once by 3000 points; demotion waits for the review
         Assert.Equal((2500, 0, "silver"), Account(accounts, "c"));
         var rejected = o["rejected"]!.AsArray().Select(r => ((string)r!["key"]!, (string)r["reason"]!)).ToList();
         Assert.Equal(
@@ -95,6 +95,20 @@ public sealed class LoyaltyCliTests
         var ladder = dir.Write("ladder.json", "{\"tiers\":[{\"id\":\"standard\"},{\"id\":\"gold\",\"minSpnd\":5}]}");
         var message = CliAssert.UsageError(CliRunner.Run("loyalty", "tiers", "--transactions", input, "--as-of", "2025-06-01", "--ladder", ladder));
         Assert.Contains("minSpnd", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Demo_ShowsTiersReferralsAndBothGroupBuyOutcomes()
+    {
+        var o = CliAssert.JsonOk(CliRunner.Run("demo", "--customers", "200", "--format", "json"));
+        var loyalty = o["loyalty"]!;
+        Assert.True(loyalty["tiers"]!.AsObject().Sum(kv => (int)kv.Value!) > 0);
+        Assert.Equal(["Succeeded", "Failed"], loyalty["group_buys"]!.AsArray().Select(g => (string)g!["status"]!));
+        Assert.Equal(3, (int)loyalty["group_buys"]![0]!["members"]!);
+        // Chain a → b → c → d and a → e, two invitations per referral. Cohort 2025-01 = {a}: 4 invitations, 2 conversions (b, e):
+        // K = 4/1 × 2/4 = 2. Cohort 2025-02 = {b, c, d, e}: 4 invitations (b, c), 2 conversions (c, d): K = 4/4 × 2/4 = 0.5.
+        var k = loyalty["referrals"]!.AsArray().Select(r => ((string)r!["cohort"]!, (double)r["k_factor"]!)).ToList();
+        Assert.Equal([("2025-01", 2.0), ("2025-02", 0.5)], k);
     }
 
     private static (int Balance, int Pending, string Tier) Account(JsonObject accounts, string id)

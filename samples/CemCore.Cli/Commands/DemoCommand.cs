@@ -41,6 +41,7 @@ internal static class DemoCommand
         AbDemo.Run(context);
         OffersDemo.Run(context);
         KpiDemo.Run(context);
+        LoyaltyDemo.Run(context);
         if (json)
         {
             CliJson.Write(context.Json);

@@ -157,7 +157,7 @@ internal static class LoyaltyCommands
                     ["customer_id"] = c.MemberId,
                     ["from"] = c.FromTier,
                     ["to"] = c.ToTier,
-                    ["at"] = c.At.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    ["at"] = c.At.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                     ["reason"] = c.Reason,
                 });
             }

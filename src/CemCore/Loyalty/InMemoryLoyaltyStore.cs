@@ -42,7 +42,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
     public PostingResult Append(LoyaltyPosting posting)
     {
         ArgumentNullException.ThrowIfNull(posting);
-        var stripe = _stripes[(uint)StringComparer.Ordinal.GetHashCode(posting.Key) % StripeCount];
+        var stripe = _stripes[unchecked((uint)StringComparer.Ordinal.GetHashCode(posting.Key)) % StripeCount];
         lock (stripe.Gate)
         {
             if (stripe.Keys.TryGetValue(posting.Key, out var existing))
