@@ -44,6 +44,13 @@ public static class CemCoreBuilderExtensions
     public static ICemCoreBuilder AddChannel<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TChannel>(this ICemCoreBuilder builder)
         where TChannel : class, IMessageChannel => Add<IMessageChannel, TChannel>(builder);
 
+    /// <summary>Adds a recommender (singleton): the host's own model behind <see cref="CemCore.Recommendations.IRecommender"/>.</summary>
+    /// <typeparam name="TRecommender">The host's implementation.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static ICemCoreBuilder AddRecommender<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TRecommender>(this ICemCoreBuilder builder)
+        where TRecommender : class, CemCore.Recommendations.IRecommender => Add<CemCore.Recommendations.IRecommender, TRecommender>(builder);
+
     private static ICemCoreBuilder Add<TService, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TImplementation>(ICemCoreBuilder builder)
         where TService : class
         where TImplementation : class, TService

@@ -33,6 +33,7 @@ internal static class DemoCommand
         ClvDemo.Run(context);
         AbDemo.Run(context);
         OffersDemo.Run(context);
+        RecommendationsDemo.Run(context);
         if (json)
         {
             Console.Out.WriteLine(context.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
