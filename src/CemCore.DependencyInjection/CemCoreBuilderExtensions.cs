@@ -132,6 +132,12 @@ public static class CemCoreBuilderExtensions
             _ => new ClusterSegmenter(new KMeansSettings(clusterCount, seed: seed))));
         return builder;
     }
+    /// <summary>Adds a recommender (singleton): the host's own model behind <see cref="CemCore.Recommendations.IRecommender"/>.</summary>
+    /// <typeparam name="TRecommender">The host's implementation.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static ICemCoreBuilder AddRecommender<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TRecommender>(this ICemCoreBuilder builder)
+        where TRecommender : class, CemCore.Recommendations.IRecommender => Add<CemCore.Recommendations.IRecommender, TRecommender>(builder);
 
     private static ICemCoreBuilder Add<TService, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TImplementation>(ICemCoreBuilder builder)
         where TService : class

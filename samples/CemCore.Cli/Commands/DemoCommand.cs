@@ -42,6 +42,7 @@ internal static class DemoCommand
         OffersDemo.Run(context);
         KpiDemo.Run(context);
         LoyaltyDemo.Run(context);
+        RecommendationsDemo.Run(context);
         if (json)
         {
             CliJson.Write(context.Json);

@@ -440,14 +440,29 @@ internal static class NaiveApriori
                 }
             }
 
+            // Count: every size-k combination of each basket, looked up among the candidates.
+            var index = new Dictionary<int[], int>(candidates.Count, AssociationRules.SetEquality.Instance);
+            for (var k = 0; k < candidates.Count; k++)
+            {
+                index[candidates[k]] = k;
+            }
+
             var found = new long[candidates.Count];
+            var combo = new int[size];
             foreach (var basket in baskets)
             {
-                for (var k = 0; k < candidates.Count; k++)
+                if (basket.Length >= size && basket.Length <= 24)
                 {
-                    if (IsSubset(candidates[k], basket))
+                    CountCombinations(basket, combo, 0, 0, index, found);
+                }
+                else if (basket.Length > 24)
+                {
+                    for (var k = 0; k < candidates.Count; k++)
                     {
-                        found[k]++;
+                        if (IsSubset(candidates[k], basket))
+                        {
+                            found[k]++;
+                        }
                     }
                 }
             }
@@ -464,6 +479,25 @@ internal static class NaiveApriori
         }
 
         return result;
+    }
+
+    private static void CountCombinations(int[] basket, int[] combo, int depth, int from, Dictionary<int[], int> index, long[] found)
+    {
+        if (depth == combo.Length)
+        {
+            if (index.TryGetValue(combo, out var k))
+            {
+                found[k]++;
+            }
+
+            return;
+        }
+
+        for (var p = from; p <= basket.Length - (combo.Length - depth); p++)
+        {
+            combo[depth] = basket[p];
+            CountCombinations(basket, combo, depth + 1, p + 1, index, found);
+        }
     }
 
     private static bool AllSubsetsFrequent(int[] c, Dictionary<int[], long> frequent)
