@@ -132,6 +132,7 @@ public static class CemCoreBuilderExtensions
             _ => new ClusterSegmenter(new KMeansSettings(clusterCount, seed: seed))));
         return builder;
     }
+
     /// <summary>Adds a recommender (singleton): the host's own model behind <see cref="CemCore.Recommendations.IRecommender"/>.</summary>
     /// <typeparam name="TRecommender">The host's implementation.</typeparam>
     /// <param name="builder">The builder.</param>
