@@ -322,7 +322,7 @@ public sealed class CampaignRunner
     private readonly Dictionary<ContactChannel, TokenBucket> _buckets = [];
     private readonly Dictionary<ContactChannel, SemaphoreSlim> _gates = [];
     private readonly Func<double> _jitter;
-    private readonly TimeZoneInfoCache _zones = new();
+    private readonly TimeZoneCache _zones = new();
 
     /// <summary>Creates a runner on in-process stores (single-process hosts, tests).</summary>
     /// <param name="engine">The decision engine (its budgets are the campaign's).</param>
@@ -855,14 +855,5 @@ public sealed class CampaignRunner
             var outcomes = _kept.OrderBy(k => k.Index).Select(k => k.Outcome).ToList();
             return new CampaignRunResult(CampaignId, RunKey, Considered, Interlocked.Read(ref _decided), [.. _byStatus], [.. _byReason], outcomes.AsReadOnly());
         }
-    }
-
-    /// <summary>Resolves time-zone ids once (unknown ids resolve to <see langword="null"/>). Thread-safe.</summary>
-    private sealed class TimeZoneInfoCache
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo?> _cache = new(StringComparer.Ordinal);
-
-        public TimeZoneInfo? Get(string? id) =>
-            id is null ? null : _cache.GetOrAdd(id, static i => TimeZoneInfo.TryFindSystemTimeZoneById(i, out var z) ? z : null);
     }
 }
