@@ -61,20 +61,15 @@ public class LoyaltyBenchmarks
     [IterationSetup(Targets = [nameof(SqliteOneTransactionPerPosting), nameof(SqliteBatchedWal)])]
     public void NewSqlite()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (_dbPath is not null)
-        {
-            File.Delete(_dbPath);
-            File.Delete(_dbPath + "-wal");
-            File.Delete(_dbPath + "-shm");
-        }
-
+        DeleteDatabase();
         _dbPath = Path.Combine(Path.GetTempPath(), $"cemcore-loyalty-bench-{Guid.NewGuid():N}.db");
         _sqlite = new SqliteLoyaltyStore(new SqliteDatabase(_dbPath));
     }
 
     [GlobalCleanup]
-    public void Cleanup()
+    public void Cleanup() => DeleteDatabase();
+
+    private void DeleteDatabase()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (_dbPath is not null)

@@ -46,10 +46,7 @@ public sealed class LedgerStressTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            File.Delete(path);
-            File.Delete(path + "-wal");
-            File.Delete(path + "-shm");
+            DeleteDatabase(path);
         }
     }
 
@@ -83,11 +80,16 @@ public sealed class LedgerStressTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            File.Delete(path);
-            File.Delete(path + "-wal");
-            File.Delete(path + "-shm");
+            DeleteDatabase(path);
         }
+    }
+
+    private static void DeleteDatabase(string path)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(path);
+        File.Delete(path + "-wal");
+        File.Delete(path + "-shm");
     }
 
     private static void Hammer(ILoyaltyStore[] stores, int threads, int opsPerThread, int accounts)
