@@ -61,9 +61,6 @@ public sealed class SqliteCrm
         CREATE TABLE IF NOT EXISTS outbox (
           idempotency_key TEXT PRIMARY KEY, channel TEXT NOT NULL, customer_id TEXT NOT NULL, subject TEXT, body TEXT NOT NULL,
           locale TEXT NOT NULL, created_utc TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS send_log (
-          idempotency_key TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, run_key TEXT NOT NULL, channel TEXT NOT NULL, status INTEGER NOT NULL,
-          at_utc TEXT NOT NULL, attempts INTEGER NOT NULL, provider_message_id TEXT, reason TEXT);
         """;
 
     /// <summary>The result tables, each keyed by <c>as_of</c>: a run replaces its as-of's rows (idempotent per as-of date).</summary>
@@ -252,34 +249,5 @@ public sealed class OutboxChannel(SqliteCrm crm, ContactChannel channel, TimePro
         using var cmd = SqliteCrm.Command(c, null, "INSERT OR IGNORE INTO outbox VALUES ($key, $channel, $customer, $subject, $body, $locale, $at)");
         SqliteCrm.Run(cmd, idempotencyKey, Channel.Value, message.CustomerId, message.Subject, message.Body, message.Locale, time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
         return ValueTask.FromResult(SendResult.Delivered(idempotencyKey));
-    }
-}
-
-/// <summary>The CemCore <see cref="ISendLog"/> over the CRM's send_log table (durable across restarts: a re-run of the same day finds its sends).</summary>
-/// <param name="crm">The CRM.</param>
-public sealed class SqliteSendLog(SqliteCrm crm) : ISendLog
-{
-    /// <inheritdoc/>
-    public ValueTask<SendLogEntry?> FindAsync(string idempotencyKey, CancellationToken cancellationToken = default)
-    {
-        using var c = crm.Open();
-        using var cmd = SqliteCrm.Command(c, null, "SELECT campaign_id, run_key, channel, status, at_utc, attempts, provider_message_id, reason FROM send_log WHERE idempotency_key = $key");
-        cmd.Parameters[0].Value = idempotencyKey;
-        using var r = cmd.ExecuteReader();
-        return ValueTask.FromResult(r.Read()
-            ? new SendLogEntry(idempotencyKey, r.GetString(0), r.GetString(1), new ContactChannel(r.GetString(2)), (SendStatus)r.GetInt32(3),
-                DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture), r.GetInt32(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
-            : null);
-    }
-
-    /// <inheritdoc/>
-    public ValueTask RecordAsync(SendLogEntry entry, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        using var c = crm.Open();
-        using var cmd = SqliteCrm.Command(c, null, "INSERT OR REPLACE INTO send_log VALUES ($key, $campaign, $run, $channel, $status, $at, $attempts, $provider, $reason)");
-        SqliteCrm.Run(cmd, entry.IdempotencyKey, entry.CampaignId, entry.RunKey, entry.Channel.Value, (int)entry.Status,
-            entry.At.ToString("O", CultureInfo.InvariantCulture), entry.Attempts, entry.ProviderMessageId, entry.Reason);
-        return ValueTask.CompletedTask;
     }
 }

@@ -1,6 +1,8 @@
 using CemCore.Channels;
 using CemCore.Dispatch;
 using CemCore.Primitives;
+using CemCore.Samples.Sqlite;
+using CemCore.Samples.Sqlite.Dispatch;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +31,10 @@ public static class WorkerServices
     public static IServiceCollection Add(IServiceCollection services)
     {
         services.AddSingleton(sp => new SqliteCrm(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Database));
-        services.AddSingleton<ISendLog, SqliteSendLog>(); // the host's durable send log wins over CemCore's in-memory default
+        // The durable, claim-before-send send log of samples/CemCore.Samples.Sqlite (table dispatch_send_log in the same database):
+        // the host's registration wins over CemCore's in-memory default.
+        services.AddSingleton(sp => new SqliteDispatchStores(new SqliteDatabase(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Database)));
+        services.AddSingleton<ISendLog>(sp => sp.GetRequiredService<SqliteDispatchStores>().SendLog);
         foreach (var channel in new[] { ContactChannel.WeChat, ContactChannel.AppPush, ContactChannel.Sms, ContactChannel.Email })
         {
             services.AddSingleton<IMessageChannel>(sp => new OutboxChannel(sp.GetRequiredService<SqliteCrm>(), channel, sp.GetRequiredService<TimeProvider>()));

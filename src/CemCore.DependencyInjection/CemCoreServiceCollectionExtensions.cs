@@ -111,13 +111,22 @@ public static class CemCoreServiceCollectionExtensions
                 sp.GetRequiredService<PersonalizationRuleSet>(),
                 Options(sp).ToDecisionSettings(sp.GetRequiredService<FeatureSettings>(), reserveBudget: true),
                 history);
+            // The shared store ports: a host that registers them (e.g. the SQLite stores of samples/CemCore.Samples.Sqlite) gets caps,
+            // budgets, consent, suppression and the deferred-send schedule checked across runners and processes at send time.
+            var stores = new DispatchStores(sp.GetRequiredService<ISendLog>(), sp.GetService<ICouponStore>() ?? sp.GetRequiredService<CouponLedger>())
+            {
+                ContactHistory = history,
+                Caps = sp.GetService<IFrequencyCapStore>(),
+                Budgets = sp.GetService<IBudgetStore>(),
+                Consent = sp.GetService<IConsentStore>(),
+                Suppression = sp.GetService<ISuppressionList>(),
+                Schedule = sp.GetService<ISendSchedule>(),
+            };
             return new CampaignRunner(
                 engine,
                 sp.GetRequiredService<MessageRenderer>(),
                 sp.GetServices<IMessageChannel>(),
-                sp.GetRequiredService<ISendLog>(),
-                sp.GetRequiredService<CouponLedger>(),
-                history,
+                stores,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<DispatchSettings>());
         });

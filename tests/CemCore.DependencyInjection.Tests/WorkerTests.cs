@@ -63,7 +63,7 @@ public sealed class WorkerTests : IDisposable
         Assert.True(first.Sent > 0);
         Assert.Equal(first.Sent, crm.Scalar<long>("SELECT COUNT(*) FROM outbox"));
         Assert.Equal(first.Sent, crm.Scalar<long>("SELECT COUNT(*) FROM dispatch_outcomes WHERE status = 'Sent'"));
-        Assert.Equal(first.Sent, crm.Scalar<long>("SELECT COUNT(*) FROM send_log WHERE status = 0"));
+        Assert.Equal(first.Sent, crm.Scalar<long>("SELECT COUNT(*) FROM dispatch_send_log WHERE state = 1"));
 
         // Same as-of again (a new process would be the same: the send log and the outbox are in the database): nothing new.
         using var again = Services();
