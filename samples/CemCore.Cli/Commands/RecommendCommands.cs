@@ -252,26 +252,22 @@ internal static class RecommendOptions
         HelpName = "item-cf|content|als|popular",
     }.AcceptOnlyFromAmong("item-cf", "content", "als", "popular");
 
-    public static Option<double> Fraction(string name, string description, bool openAtZero) => new(name)
+    public static Option<double> Fraction(string name, string description, bool openAtZero)
     {
-        Description = description,
-        Required = true,
-        HelpName = "X",
-        CustomParser = r =>
+        var option = CliOptions.Number(name, description, 0, min: 0, max: 1);
+        option.DefaultValueFactory = null;
+        option.Required = true;
+        if (openAtZero)
         {
-            var text = r.Tokens.Count == 0 ? string.Empty : r.Tokens[^1].Value;
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
+            option.Validators.Add(r =>
             {
-                r.AddError($"{name} must be a finite number, not '{text}'.");
-                return default;
-            }
+                if (r.Tokens.Count > 0 && double.TryParse(r.Tokens[^1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == 0)
+                {
+                    r.AddError($"{name} must be in (0, 1], not {r.Tokens[^1].Value}.");
+                }
+            });
+        }
 
-            if (d > 1 || d < 0 || (openAtZero && d == 0))
-            {
-                r.AddError($"{name} must be in {(openAtZero ? "(" : "[")}0, 1], not {text}.");
-            }
-
-            return d;
-        },
-    };
+        return option;
+    }
 }
