@@ -77,7 +77,7 @@ public sealed partial class NightlyJob(
             var dispatch = await pipeline.DispatchAsync(run, worker.Value.Campaign, null, null, cancellationToken);
             ResultStore.Save(crm, run, dispatch, settings);
             var summary = new JobSummary(run.RunKey, run.Features.Count, run.Transitions.Count, run.ChurnModelOrigin,
-                dispatch.Count(DispatchStatus.Sent), dispatch.Count(DispatchStatus.AlreadySent));
+                checked((int)dispatch.Count(DispatchStatus.Sent)), checked((int)dispatch.Count(DispatchStatus.AlreadySent)));
             ResultStore.FinishRun(crm, runId, "succeeded", JsonSerializer.Serialize(summary), time.GetUtcNow());
             LogRun(logger, summary.AsOfDate, summary.Customers, summary.Transitions, run.ChurnNote, summary.Sent, summary.AlreadySent, watch.ElapsedMilliseconds);
             return summary;

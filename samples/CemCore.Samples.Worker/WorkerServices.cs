@@ -1,4 +1,5 @@
 using CemCore.Channels;
+using CemCore.DependencyInjection;
 using CemCore.Dispatch;
 using CemCore.Primitives;
 using CemCore.Samples.Sqlite;
@@ -35,6 +36,11 @@ public static class WorkerServices
         // the host's registration wins over CemCore's in-memory default.
         services.AddSingleton(sp => new SqliteDispatchStores(new SqliteDatabase(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Database)));
         services.AddSingleton<ISendLog>(sp => sp.GetRequiredService<SqliteDispatchStores>().SendLog);
+
+        // The worker writes every customer's dispatch outcome back (table dispatch_outcomes), so it keeps the outcomes in the result.
+        services.AddSingleton(sp => new DispatchSettings(
+            Retry: new RetryPolicy(sp.GetRequiredService<IOptions<CemCoreOptions>>().Value.MaxSendAttempts, RetryPolicy.Default.BaseDelay, RetryPolicy.Default.MaxDelay),
+            KeepOutcomes: true));
         foreach (var channel in new[] { ContactChannel.WeChat, ContactChannel.AppPush, ContactChannel.Sms, ContactChannel.Email })
         {
             services.AddSingleton<IMessageChannel>(sp => new OutboxChannel(sp.GetRequiredService<SqliteCrm>(), channel, sp.GetRequiredService<TimeProvider>()));
