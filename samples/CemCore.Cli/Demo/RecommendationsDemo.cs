@@ -34,8 +34,12 @@ internal static class RecommendationsDemo
         var history = PurchaseHistory.Create(events);
         var cf = ItemCfRecommender.Fit(history, SimilarityMetric.Cosine, 20);
 
-        // The customer with the most distinct categories (ties: id) makes the example readable.
-        var customer = history.Customers.OrderByDescending(c => history.ItemsOf(c).Count).ThenBy(c => c, StringComparer.Ordinal).First();
+        // A customer with a few categories bought and recommendations left to make (fewest categories first, then id), so the example
+        // shows both history and reasons; a customer who bought everything has nothing left to recommend.
+        var customer = history.Customers
+            .Where(c => history.ItemsOf(c).Count >= 2 && history.ItemsOf(c).Count <= history.Items.Count - 3)
+            .OrderBy(c => history.ItemsOf(c).Count).ThenBy(c => c, StringComparer.Ordinal)
+            .FirstOrDefault() ?? history.Customers.OrderBy(c => c, StringComparer.Ordinal).First();
         var recs = cf.Recommend(customer, 3);
         context.Line(string.Create(CultureInfo.InvariantCulture, $"{history.Items.Count} categories, {history.Customers.Count} customers; item-to-item cosine CF"));
         context.Line($"customer {customer} bought: {string.Join(", ", history.ItemsOf(customer))}");
@@ -50,7 +54,7 @@ internal static class RecommendationsDemo
         var best = rules.OrderByDescending(r => r.Lift).ThenBy(r => string.Join(',', r.Antecedent), StringComparer.Ordinal).FirstOrDefault();
         if (best is not null)
         {
-            context.Line(string.Create(CultureInfo.InvariantCulture, $"strongest rule: {{{string.Join(", ", best.Antecedent)}}} => {{{string.Join(", ", best.Consequent)}}} (confidence {best.Confidence:0.###}, lift {best.Lift:0.##})"));
+            context.Line(string.Create(CultureInfo.InvariantCulture, $"highest-lift rule (min support 1 %, confidence 10 %): {{{string.Join(", ", best.Antecedent)}}} => {{{string.Join(", ", best.Consequent)}}} (confidence {best.Confidence:0.###}, lift {best.Lift:0.##})"));
         }
 
         context.Json["recommendations"] = new JsonObject
