@@ -21,15 +21,19 @@ public class ClusteringBenchmarks
     public int Rows { get; set; }
 
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => _data = UniformData(Rows, Features);
+
+    /// <summary>Uniform rows, feature f scaled (f + 1) · 10 (features on different scales: recency days, frequency, spend, ...), seed 42.</summary>
+    internal static double[] UniformData(int rows, int features)
     {
         var random = new Random(42);
-        _data = new double[Rows * Features];
-        for (var i = 0; i < _data.Length; i++)
+        var data = new double[rows * features];
+        for (var i = 0; i < data.Length; i++)
         {
-            // Five features on different scales (recency days, frequency, spend, ...), uniform.
-            _data[i] = random.NextDouble() * ((i % Features) + 1) * 10.0;
+            data[i] = random.NextDouble() * ((i % features) + 1) * 10.0;
         }
+
+        return data;
     }
 
     [Benchmark(Baseline = true)]
@@ -163,15 +167,7 @@ public class KMeansScaleBenchmarks
     public int K { get; set; }
 
     [GlobalSetup]
-    public void Setup()
-    {
-        var random = new Random(42);
-        _data = new double[Rows * Features];
-        for (var i = 0; i < _data.Length; i++)
-        {
-            _data[i] = random.NextDouble() * ((i % Features) + 1) * 10.0;
-        }
-    }
+    public void Setup() => _data = ClusteringBenchmarks.UniformData(Rows, Features);
 
     private KMeansSettings Settings => new(K, restartCount: 10, maxIterations: 10, tolerance: 0, seed: 1);
 
