@@ -133,6 +133,18 @@ public static class CemCoreBuilderExtensions
         return builder;
     }
 
+    /// <summary>Adds the host's points-ledger store (singleton), replacing the in-memory default of <see cref="CemCore.Loyalty.ILoyaltyStore"/>.</summary>
+    /// <typeparam name="TStore">The host's implementation (for example a SQL store with a unique index on the idempotency key).</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static ICemCoreBuilder AddLoyaltyStore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStore>(this ICemCoreBuilder builder)
+        where TStore : class, CemCore.Loyalty.ILoyaltyStore
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(ServiceDescriptor.Singleton<CemCore.Loyalty.ILoyaltyStore, TStore>());
+        return builder;
+    }
+
     /// <summary>Adds a recommender (singleton): the host's own model behind <see cref="CemCore.Recommendations.IRecommender"/>.</summary>
     /// <typeparam name="TRecommender">The host's implementation.</typeparam>
     /// <param name="builder">The builder.</param>

@@ -77,6 +77,9 @@ public static class CemCoreServiceCollectionExtensions
         services.TryAddSingleton<IExperimentAnalyzer>(static _ => new ExperimentAnalyzer());
         services.TryAddSingleton<ScoringModelStore>();
         services.TryAddSingleton<ICustomerScorer>(static sp => new CustomerScorer(sp.GetRequiredService<ScoringModelStore>()));
+        // The points ledger: thread-safe in-memory by default (tests, single process); a host registers its durable store
+        // (e.g. SqliteLoyaltyStore of samples/CemCore.Samples.Sqlite) with AddLoyaltyStore<T>() and it wins.
+        services.TryAddSingleton<CemCore.Loyalty.ILoyaltyStore>(static sp => new CemCore.Loyalty.InMemoryLoyaltyStore(sp.GetService<CemCore.Loyalty.LedgerPolicy>()));
     }
 
     /// <summary>Rules and the preview decider (no budget reserved).</summary>
