@@ -174,6 +174,8 @@ public sealed class RecommendationsCliTests
     [InlineData("assoc-rules", "--item", "price", "--min-support", "0.5", "--min-confidence", "0.5")]
     [InlineData("assoc-rules", "--item", "sku", "--min-support", "0.5")]
     [InlineData("recommend", "similar", "--item", "sku", "--k", "0")]
+    [InlineData("recommend", "similar", "--item", "sku")] // --k is required by the contract
+    [InlineData("recommend", "evaluate", "--split", "2024-06-01")]
     [InlineData("recommend", "similar", "--item", "sku", "--k", "-3")]
     [InlineData("recommend", "customers", "--method", "magic", "--k", "3", "--out", "x.csv")]
     [InlineData("recommend", "evaluate", "--split", "2024-13-01", "--k", "3")]

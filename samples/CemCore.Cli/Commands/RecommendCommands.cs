@@ -240,7 +240,9 @@ internal static class RecommendOptions
 
     public static Option<int> K()
     {
+        // Required by the contract (`--k K`): no default, so a missing --k is a usage error rather than a silent 10.
         var option = CliOptions.Integer("--k", "How many items per list, at least 1.", 10, min: 1, max: 10_000);
+        option.DefaultValueFactory = null;
         option.Required = true;
         return option;
     }
