@@ -77,6 +77,11 @@ public sealed class CemCoreOptions : IValidatableObject
     [Range(0.0, HoldoutGroup.MaxFraction)]
     public double HoldoutFraction { get; set; }
 
+    /// <summary>Gets or sets whether customers of the customer sources without any transaction (prospects) are scored by the pipeline
+    /// (lifecycle stage <c>Prospect</c>, an offer decision such as a first-purchase incentive; no churn probability and no CLV).</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool IncludeProspects { get; set; } = true;
+
     /// <summary>Gets or sets the attempts per message on transient channel failures (retry with backoff), in [1, 20].</summary>
     /// <value>The default is 4.</value>
     [Range(1, 20)]
@@ -125,7 +130,7 @@ public sealed class CemCoreOptions : IValidatableObject
             clv = new ClvSettings(features.TimeUnit, periods, rate, ClvMargin);
         }
 
-        return new PipelineSettings(features, new RfmSettings(RfmBins), clv, ChurnLabelWindowDays, LifecycleComparisonDays, trainChurnModel: true);
+        return new PipelineSettings(features, new RfmSettings(RfmBins), clv, ChurnLabelWindowDays, LifecycleComparisonDays, trainChurnModel: true, includeProspects: IncludeProspects);
     }
 
     /// <summary>Maps the options to decision settings.</summary>

@@ -70,7 +70,7 @@ public static class CemCoreServiceCollectionExtensions
 
     private static CemCoreOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<CemCoreOptions>>().Value;
 
-    /// <summary>Lifecycle, experiments, the model store and the hot-path scorer.</summary>
+    /// <summary>Lifecycle, experiments, the model store, the hot-path scorer, the points ledger, KPIs and forecasting.</summary>
     private static void AddModels(IServiceCollection services)
     {
         services.TryAddSingleton<ILifecycleStageClassifier>(static _ => new CemCore.Lifecycle.LifecycleClassifier());
@@ -80,6 +80,9 @@ public static class CemCoreServiceCollectionExtensions
         // The points ledger: thread-safe in-memory by default (tests, single process); a host registers its durable store
         // (e.g. SqliteLoyaltyStore of samples/CemCore.Samples.Sqlite) with AddLoyaltyStore<T>() and it wins.
         services.TryAddSingleton<CemCore.Loyalty.ILoyaltyStore>(static sp => new CemCore.Loyalty.InMemoryLoyaltyStore(sp.GetService<CemCore.Loyalty.LedgerPolicy>()));
+        // KPIs over the registered transaction and feedback sources, and sales forecasting (auto.arima); both replaceable.
+        services.TryAddSingleton<IKpiCalculator>(static sp => new KpiCalculator(sp.GetServices<ITransactionSource>(), sp.GetServices<IFeedbackSource>()));
+        services.TryAddSingleton<ISalesForecaster, AutoArimaForecaster>();
     }
 
     /// <summary>Rules and the preview decider (no budget reserved).</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CemCore.Channels;
 using CemCore.Churn;
 using CemCore.Clv;
+using CemCore.Customers;
 using CemCore.Dispatch;
 using CemCore.Features;
 using CemCore.Lifecycle;
@@ -9,6 +10,7 @@ using CemCore.Primitives;
 using CemCore.Segmentation.Rfm;
 using CemCore.Sources;
 using CemCore.Synthetic;
+using CemCore.Transactions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CemCore.DependencyInjection.Tests;
@@ -49,10 +51,23 @@ public sealed class PipelineTests
         using var provider = Build();
         var run = await provider.GetRequiredService<CemCorePipeline>().RunAsync(AsOf);
 
-        var table = RetailDataGenerator.GenerateTable(Data);
+        // The customers with transactions, then the profiles that have none (prospects), as the pipeline documents.
+        var builder = new TransactionTableBuilder();
+        foreach (var t in RetailDataGenerator.GenerateTransactions(Data))
+        {
+            builder.Add(t);
+        }
+
+        foreach (var c in RetailDataGenerator.GenerateCustomers(Data))
+        {
+            builder.AddCustomer(c.Id);
+        }
+
+        var table = builder.Build();
         var settings = new FeatureSettings(TimeUnit.Week);
         var features = FeatureExtractor.Compute(table, AsOf, settings);
         Assert.Equal(features.Count, run.Features.Count);
+        Assert.Contains(features, f => !f.HasPurchased);
         var index = Enumerable.Range(0, run.Features.Count).ToDictionary(i => run.Features[i].CustomerId, StringComparer.Ordinal);
 
         // RFM: 5 rank-quantile bins (pandas-compatible), R×F 10-segment map.
@@ -107,6 +122,39 @@ public sealed class PipelineTests
         // Offers: one decision per customer.
         Assert.Equal(run.Features.Count, run.Decisions.Count);
         Assert.Contains(run.Decisions, d => d.Rule is not null);
+    }
+
+    [Fact]
+    public async Task Prospects_ProfilesWithoutTransactions_AreClassifiedAndDecided_NotScoredForChurnOrClv()
+    {
+        // Two known contacts who never bought (a new sign-up, an imported lead), next to the synthetic customers.
+        string[] leads = ["lead-signed-up-yesterday", "lead-imported"];
+        void AddLeads(IServiceCollection services) =>
+            services.AddSingleton<ICustomerSource>(new InMemoryCustomerSource(leads.Select(id => new CustomerProfile(id, signedUpAt: AsOf.AddDays(-1)))));
+
+        using var provider = Build(AddLeads);
+        var run = await provider.GetRequiredService<CemCorePipeline>().RunAsync(AsOf);
+        var buyers = FeatureExtractor.Compute(RetailDataGenerator.GenerateTable(Data), AsOf, new FeatureSettings(TimeUnit.Week)).Count;
+        var profilesWithoutPurchase = run.Profiles.Keys.Count(id => !RetailDataGenerator.GenerateTransactions(Data).Any(t => t.CustomerId == id && t.Timestamp < AsOf));
+        Assert.True(profilesWithoutPurchase >= leads.Length);
+        Assert.Equal(buyers + profilesWithoutPurchase, run.Features.Count);
+        Assert.Equal(run.Features.Count, run.Decisions.Count);
+        foreach (var id in leads)
+        {
+            var i = Enumerable.Range(0, run.Features.Count).Single(k => run.Features[k].CustomerId == id);
+            Assert.False(run.Features[i].HasPurchased);
+            Assert.Equal(LifecycleStage.Prospect, run.Lifecycle.Assessments[i].Stage);
+            Assert.True(run.Rfm.Scores[i].IsProspect);
+            Assert.Null(run.ChurnProbabilities[i]);
+            Assert.Null(run.ClvEstimates[i]);
+            Assert.Same(run.Profiles[id], run.Contexts[i].Profile);
+        }
+
+        // Off: only customers with a transaction, exactly as the library computes them.
+        using var without = Build(AddLeads, o => o.IncludeProspects = false);
+        var buyersOnly = await without.GetRequiredService<CemCorePipeline>().RunAsync(AsOf);
+        Assert.Equal(buyers, buyersOnly.Features.Count);
+        Assert.DoesNotContain(buyersOnly.Features, f => leads.Contains(f.CustomerId));
     }
 
     [Fact]

@@ -31,6 +31,9 @@ public sealed record PipelineSettings
     /// <param name="lifecycleComparisonDays">Lifecycle transitions are computed against the stages this many days before the as-of instant.
     /// In [1, <see cref="MaxLookbackDays"/>], default 30.</param>
     /// <param name="trainChurnModel">Whether to train a churn model when none is given (default true).</param>
+    /// <param name="includeProspects">Whether customers of the customer sources without a transaction before the as-of instant (prospects) are
+    /// part of the run (default true): they get features with no orders, the <see cref="Lifecycle.LifecycleStage.Prospect"/> stage, the RFM
+    /// prospect score, no churn probability and no CLV, and an offer decision (for example a first-purchase incentive).</param>
     /// <exception cref="ArgumentOutOfRangeException">A count is out of range.</exception>
     /// <exception cref="ArgumentException">The CLV unit differs from the features' unit.</exception>
     public PipelineSettings(
@@ -39,7 +42,8 @@ public sealed record PipelineSettings
         ClvSettings? clv = null,
         int churnLabelWindowDays = 90,
         int lifecycleComparisonDays = 30,
-        bool trainChurnModel = true)
+        bool trainChurnModel = true,
+        bool includeProspects = true)
     {
         Features = features ?? FeatureSettings.Default;
         Rfm = rfm ?? RfmSettings.Default;
@@ -54,6 +58,7 @@ public sealed record PipelineSettings
         LifecycleComparisonDays = lifecycleComparisonDays is >= 1 and <= MaxLookbackDays ? lifecycleComparisonDays
             : throw new ArgumentOutOfRangeException(nameof(lifecycleComparisonDays), lifecycleComparisonDays, $"Must be in [1, {MaxLookbackDays}].");
         TrainChurnModel = trainChurnModel;
+        IncludeProspects = includeProspects;
     }
 
     /// <summary>Gets the feature settings.</summary>
@@ -73,6 +78,9 @@ public sealed record PipelineSettings
 
     /// <summary>Gets whether a churn model is trained when none is given.</summary>
     public bool TrainChurnModel { get; }
+
+    /// <summary>Gets whether profiles without transactions (prospects) are part of a run.</summary>
+    public bool IncludeProspects { get; }
 
     /// <summary>Returns the run key of an as-of instant: the calendar day (<c>yyyy-MM-dd</c>, in <see cref="FeatureSettings.TimeZone"/>) of the
     /// last instant before it, so an as-of at midnight names the day whose data is complete.</summary>
@@ -115,7 +123,8 @@ public sealed class PipelineRun
     /// <summary>Gets the run key (<see cref="PipelineSettings.RunKeyOf"/>). Dispatch uses it, so a re-run of the same day sends nothing twice.</summary>
     public string RunKey => Settings.RunKeyOf(AsOf);
 
-    /// <summary>Gets the features of every customer with transactions before the as-of instant.</summary>
+    /// <summary>Gets the features of every customer with transactions before the as-of instant, then (with
+    /// <see cref="PipelineSettings.IncludeProspects"/>) of every profile without one, in the order the sources gave them.</summary>
     public CustomerFeatureSet Features { get; }
 
     /// <summary>Gets the profiles read from the customer sources, by id.</summary>
@@ -172,7 +181,8 @@ public sealed class PipelineRun
 /// <remarks>
 /// <para>Order: features → CLV (fitted on today's features) → lifecycle with P(alive) now and <see cref="PipelineSettings.LifecycleComparisonDays"/>
 /// earlier → RFM → churn → contexts → segmenters (rule segments see RFM, lifecycle, churn and CLV) → decisions.</para>
-/// <para>Customers appear when they have a transaction before the as-of instant; profiles without transactions are not scored.</para>
+/// <para>Customers appear when they have a transaction before the as-of instant or (with <see cref="PipelineSettings.IncludeProspects"/>, the
+/// default) a profile in a customer source: prospects are classified, segmented and decided on, but have no churn probability and no CLV.</para>
 /// <para>Thread-safe for sequential runs; one run at a time per instance is the intended use.</para>
 /// </remarks>
 public sealed class CemCorePipeline
@@ -287,6 +297,14 @@ public sealed class CemCorePipeline
             await foreach (var p in source.ReadCustomersAsync(cancellationToken).ConfigureAwait(false))
             {
                 profiles[p.Id] = p;
+            }
+        }
+
+        if (Settings.IncludeProspects)
+        {
+            foreach (var id in profiles.Keys)
+            {
+                builder.AddCustomer(id);
             }
         }
 

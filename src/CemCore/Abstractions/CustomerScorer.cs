@@ -15,7 +15,7 @@ namespace CemCore;
 /// <param name="Segment">The RFM segment name (<see cref="RfmSegmentMap.Prospects"/> without purchases), or <see langword="null"/> without RFM cut-points.</param>
 /// <param name="Rfm">The RFM scores (default without cut-points or for prospects).</param>
 /// <param name="Lifecycle">The lifecycle stage with the rule that decided it.</param>
-/// <param name="ChurnProbability">The churn probability, or <see langword="null"/> without a churn model or when a feature the model cannot impute is missing.</param>
+/// <param name="ChurnProbability">The churn probability, or <see langword="null"/> without a churn model, for a prospect (no purchase: nothing to churn from), or when a feature the model cannot impute is missing.</param>
 /// <param name="Clv">P(alive), expected purchases and value over the horizon, or <see langword="null"/> without a CLV model.</param>
 /// <param name="Offer">The next offer decision (a preview: budgets are not reserved); default without decision rules.</param>
 public readonly record struct CustomerScore(
@@ -260,7 +260,7 @@ public sealed class CustomerScorer : ICustomerScorer
             }
         }
 
-        var churn = m.Churn is { } model ? ScoreChurn(model, m.ChurnFeatures, features) : null;
+        var churn = m.Churn is { } model && features.HasPurchased ? ScoreChurn(model, m.ChurnFeatures, features) : null;
         OfferDecision offer = default;
         if (m.Offers is { } offers)
         {

@@ -133,6 +133,36 @@ public sealed class TransactionTableBuilder
         return this;
     }
 
+    /// <summary>Registers a customer who may have no transaction (a prospect: a known contact who has not bought yet), so that per-customer
+    /// results (features, RFM, lifecycle) include them. A customer already added, by a row or by this method, is left as is.</summary>
+    /// <param name="customerId">The customer's CRM id; not blank (trimmed like the ids of rows).</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="customerId"/> is blank.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="Build"/> was already called.</exception>
+    public TransactionTableBuilder AddCustomer(string customerId)
+    {
+        ArgumentNullException.ThrowIfNull(customerId);
+        if (_built)
+        {
+            throw new InvalidOperationException("Build() was already called; a TransactionTableBuilder is single-use.");
+        }
+
+        var id = customerId.AsSpan().Trim();
+        if (id.IsEmpty)
+        {
+            throw new ArgumentException("The customer id is blank.", nameof(customerId));
+        }
+
+        if (!_customerLookup.ContainsKey(id))
+        {
+            var text = id.ToString();
+            _customers.Add(text, _customerIds.Count);
+            _customerIds.Add(text);
+        }
+
+        return this;
+    }
+
     /// <summary>Adds one row from spans (no allocation for customers, orders and categories already seen). This is the fast path for parsers.</summary>
     /// <param name="customerId">The customer's CRM id; not blank.</param>
     /// <param name="utcTicks">The instant as UTC ticks.</param>
