@@ -41,6 +41,13 @@ public sealed record OutboundMessage(
 
     /// <summary>Gets the template fields.</summary>
     public IReadOnlyDictionary<string, string> Fields { get; } = Fields ?? new Dictionary<string, string>();
+
+    /// <summary>Gets the headers the channel must send with the message (e-mail: <c>List-Unsubscribe</c>, <c>List-Unsubscribe-Post</c>);
+    /// empty when none.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the plain-text alternative of an HTML body (e-mail: send both as <c>multipart/alternative</c>), or <see langword="null"/>.</summary>
+    public string? TextBody { get; init; }
 }
 
 /// <summary>The outcome of one send.</summary>

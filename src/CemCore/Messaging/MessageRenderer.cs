@@ -85,6 +85,24 @@ public sealed record RenderSettings(int MaxSmsSegments = 3, int MaxPushTitleLeng
     /// <param name="locale">The locale.</param>
     /// <returns>The suffix.</returns>
     public static string SmsOptOutSuffix(string? locale) => OfferText.IsChinese(locale) ? "回复TD退订" : "Reply STOP to opt out";
+
+    /// <summary>Gets the signed unsubscribe links of e-mail, or <see langword="null"/> for none. When set, every e-mail gets the
+    /// <c>List-Unsubscribe</c> and <c>List-Unsubscribe-Post</c> headers, the variable <c>{unsubscribe_url}</c>, and a footer link when the
+    /// body does not already show the link.</summary>
+    public UnsubscribeLinks? Unsubscribe { get; init; }
+
+    /// <summary>Gets the URL schemes e-mail links may use (<see cref="UrlSchemes.Default"/>): a rendered e-mail with any other scheme
+    /// (<c>javascript:</c>, <c>data:</c>, <c>vbscript:</c>) is a <see cref="TemplateException"/>.</summary>
+    public IReadOnlySet<string> AllowedUrlSchemes { get; init; } = UrlSchemes.Default;
+
+    /// <summary>Gets the longest WeChat field value, in characters, for keys without a typed prefix (see <see cref="WeChatFieldLimits"/>),
+    /// in [1, 10000] (default 200).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [1, 10000].</exception>
+    public int MaxWeChatFieldLength
+    {
+        get;
+        init => field = value is >= 1 and <= 10_000 ? value : throw new ArgumentOutOfRangeException(nameof(MaxWeChatFieldLength), value, "Must be in [1, 10000].");
+    } = 200;
 }
 
 /// <summary>
@@ -137,12 +155,7 @@ public sealed class MessageRenderer
         switch (kind)
         {
             case ContactChannelKind.Email:
-                return new OutboundMessage(
-                    message.CustomerId,
-                    channel,
-                    t.Subject?.Render(values, s_plain, t.Where("subject")),
-                    t.Body.Render(values, s_html, t.Where("body")),
-                    Locale: t.Locale);
+                return RenderEmail(message, channel, t, values);
             case ContactChannelKind.Sms:
                 {
                     var body = t.Body.Render(values, s_plain, t.Where("body"));
@@ -180,6 +193,12 @@ public sealed class MessageRenderer
                     foreach (var f in t.Fields)
                     {
                         var v = f.Value.Render(values, s_plain, t.Where($"field '{f.Key}'"));
+                        var limit = WeChatFieldLimits.For(f.Key, Settings.MaxWeChatFieldLength);
+                        if (v.Length > limit)
+                        {
+                            throw new TemplateException(string.Create(CultureInfo.InvariantCulture, $"{t.Where($"field '{f.Key}'")}: {v.Length} characters, more than the WeChat limit of {limit} for this field."));
+                        }
+
                         fields[f.Key] = v;
                         if (preview.Length > 0)
                         {
@@ -195,6 +214,38 @@ public sealed class MessageRenderer
             default:
                 return new OutboundMessage(message.CustomerId, channel, t.Subject?.Render(values, s_plain, t.Where("subject")), t.Body.Render(values, s_plain, t.Where("body")), Locale: t.Locale);
         }
+    }
+
+    private OutboundMessage RenderEmail(ChannelMessage message, ContactChannel channel, MessageTemplate t, Dictionary<string, string> values)
+    {
+        string? unsubscribe = null;
+        if (Settings.Unsubscribe is { } links)
+        {
+            unsubscribe = links.UrlFor(message.CustomerId, channel).AbsoluteUri;
+            values["unsubscribe_url"] = unsubscribe;
+        }
+
+        var subject = t.Subject?.Render(values, s_plain, t.Where("subject"));
+        var html = t.Body.Render(values, s_html, t.Where("body"));
+        if (unsubscribe is not null && !html.Contains(WebUtility.HtmlEncode(unsubscribe), StringComparison.Ordinal) && !html.Contains(unsubscribe, StringComparison.Ordinal))
+        {
+            var label = OfferText.IsChinese(t.Locale) ? "退订" : "Unsubscribe";
+            html += "\n<p style=\"font-size:12px;color:#666\"><a href=\"" + WebUtility.HtmlEncode(unsubscribe) + "\">" + label + "</a></p>";
+        }
+
+        if (UrlSchemes.FindDisallowed(html, Settings.AllowedUrlSchemes) is { } scheme)
+        {
+            throw new TemplateException($"{t.Where("body")}: a link uses the URL scheme '{scheme}:', which is not allowed (allowed: {string.Join(", ", Settings.AllowedUrlSchemes.Order(StringComparer.Ordinal))}).");
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (Settings.Unsubscribe is { } l)
+        {
+            headers["List-Unsubscribe"] = l.HeaderFor(message.CustomerId, channel);
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
+        }
+
+        return new OutboundMessage(message.CustomerId, channel, subject, html, Locale: t.Locale) { TextBody = HtmlText.ToText(html), Headers = headers };
     }
 
     /// <summary>

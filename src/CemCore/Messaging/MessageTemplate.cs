@@ -140,9 +140,10 @@ public sealed class TemplateCatalog
     /// <summary>
     /// Gets the variables every message provides: <c>offer_id</c>, <c>offer</c> (the localized benefit, such as <c>15% off</c> or
     /// <c>8.5折</c>), <c>code</c> (the coupon code; rendering fails when a template uses it and the message has none),
-    /// <c>valid_until</c> (the last valid day, <c>yyyy-MM-dd</c>, in the customer's time zone) and <c>name</c>.
+    /// <c>valid_until</c> (the last valid day, <c>yyyy-MM-dd</c>, in the customer's time zone), <c>name</c>, and in e-mail
+    /// <c>unsubscribe_url</c> (the signed link, when <see cref="RenderSettings.Unsubscribe"/> is set; rendering fails otherwise).
     /// </summary>
-    public static IReadOnlySet<string> StandardVariables { get; } = new HashSet<string>(StringComparer.Ordinal) { "offer_id", "offer", "code", "valid_until", "name" };
+    public static IReadOnlySet<string> StandardVariables { get; } = new HashSet<string>(StringComparer.Ordinal) { "offer_id", "offer", "code", "valid_until", "name", "unsubscribe_url" };
 
     /// <summary>Gets every variable templates may use.</summary>
     public IReadOnlySet<string> Variables { get; }

@@ -13,8 +13,8 @@ namespace CemCore.Personalization;
 /// </summary>
 /// <remarks>
 /// <para>Rules (priority; group): <c>aftersales-quality</c> 20% + free exchange (100), <c>aftersales-size</c> 15% on apparel (99),
-/// <c>aftersales-other</c> 10% (98) — all within 30 days of a return (group aftersales; service purpose); <c>csat-makegood</c> 30 off after a CSAT
-/// ≤ 2 within 14 days (90; service); <c>cart-abandon</c> free shipping within 2 days of an abandoned cart (80; engagement); <c>winback</c>
+/// <c>aftersales-other</c> 10% (98) — all within 30 days of a return (group aftersales; marketing purpose unless the host passes another); <c>csat-makegood</c> 30 off after a CSAT
+/// ≤ 2 within 14 days (90; service group, same purpose); <c>cart-abandon</c> free shipping within 2 days of an abandoned cart (80; engagement); <c>winback</c>
 /// 20% coupon when churn probability ≥ 0.6 (70; retention); <c>reactivation</c> 25% for dormant customers (65; retention); <c>welcome-back</c>
 /// free shipping for revived customers (60; retention); <c>birthday</c> 20 off within 7 days of the birthday (55; celebration);
 /// <c>welcome</c> 10% for new customers (50; onboarding); <c>cross-sportswear</c> 15% on sportswear for sneaker buyers without sportswear
@@ -58,8 +58,11 @@ public static class StandardCampaigns
     /// <summary>Adds the standard offers, the win-back budget and the standard rules to a builder.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="winBackBudget">The win-back campaign budget; <see langword="null"/> for 100,000 offers and 500,000 in money.</param>
+    /// <param name="compensationPurpose">The consent purpose of the after-sales and CSAT make-good coupons. A coupon is marketing (the default):
+    /// it needs marketing consent and counts against marketing caps. A host whose legal review classes compensation for a failed order as
+    /// a service message passes <see cref="ConsentPurpose.Service"/>.</param>
     /// <returns>The builder.</returns>
-    public static PersonalizationRuleSetBuilder AddStandardCampaigns(this PersonalizationRuleSetBuilder builder, BudgetLimits? winBackBudget = null)
+    public static PersonalizationRuleSetBuilder AddStandardCampaigns(this PersonalizationRuleSetBuilder builder, BudgetLimits? winBackBudget = null, ConsentPurpose compensationPurpose = ConsentPurpose.Marketing)
     {
         ArgumentNullException.ThrowIfNull(builder);
         foreach (var o in Offers())
@@ -71,13 +74,13 @@ public static class StandardCampaigns
         var recentReturn = Condition.Field("event.lastReturn.at").WithinLastDays(30);
         return builder
             .AddRule("aftersales-quality", r => r.When(Condition.All(recentReturn, Condition.Field("event.lastReturn.reason").Equal("Quality")))
-                .Grant("aftersales-quality20").WithPriority(100).InGroup("aftersales").ForPurpose(ConsentPurpose.Service).Describe("Quality return: 20% plus free exchange"))
+                .Grant("aftersales-quality20").WithPriority(100).InGroup("aftersales").ForPurpose(compensationPurpose).Describe("Quality return: 20% plus free exchange"))
             .AddRule("aftersales-size", r => r.When(Condition.All(recentReturn, Condition.Field("event.lastReturn.reason").Equal("Size")))
-                .Grant("aftersales-size15").WithPriority(99).InGroup("aftersales").ForPurpose(ConsentPurpose.Service).Describe("Size return: 15% on apparel"))
+                .Grant("aftersales-size15").WithPriority(99).InGroup("aftersales").ForPurpose(compensationPurpose).Describe("Size return: 15% on apparel"))
             .AddRule("aftersales-other", r => r.When(Condition.All(recentReturn, Condition.Field("event.lastReturn.reason").NotIn("Quality", "Size")))
-                .Grant("aftersales-other10").WithPriority(98).InGroup("aftersales").ForPurpose(ConsentPurpose.Service).Describe("Other return reasons: 10%"))
+                .Grant("aftersales-other10").WithPriority(98).InGroup("aftersales").ForPurpose(compensationPurpose).Describe("Other return reasons: 10%"))
             .AddRule("csat-makegood", r => r.When(Condition.All(Condition.Field("survey.lastCsat").AtMost(2), Condition.Field("survey.lastAt").WithinLastDays(14)))
-                .Grant("csat-makegood30").WithPriority(90).InGroup("service").ForPurpose(ConsentPurpose.Service).Describe("Low CSAT make-good"))
+                .Grant("csat-makegood30").WithPriority(90).InGroup("service").ForPurpose(compensationPurpose).Describe("Low CSAT make-good"))
             .AddRule("cart-abandon", r => r.When(Condition.Field("event.cartAbandonedAt").WithinLastDays(2))
                 .Grant("cart-freeship").WithPriority(80).InGroup("engagement").Describe("Cart abandonment: free shipping"))
             .AddRule("winback", r => r.When(Condition.Field("churn.probability").AtLeast(0.6))
@@ -104,7 +107,8 @@ public static class StandardCampaigns
 
     /// <summary>Builds the standard rule set, checked against <see cref="StandardTemplates.Create"/>.</summary>
     /// <param name="winBackBudget">The win-back budget, or <see langword="null"/> for the default.</param>
+    /// <param name="compensationPurpose">The consent purpose of the after-sales and make-good coupons (marketing unless the host says otherwise).</param>
     /// <returns>The rule set.</returns>
-    public static PersonalizationRuleSet Create(BudgetLimits? winBackBudget = null) =>
-        new PersonalizationRuleSetBuilder().AddStandardCampaigns(winBackBudget).WithTemplates(StandardTemplates.Create()).Build();
+    public static PersonalizationRuleSet Create(BudgetLimits? winBackBudget = null, ConsentPurpose compensationPurpose = ConsentPurpose.Marketing) =>
+        new PersonalizationRuleSetBuilder().AddStandardCampaigns(winBackBudget, compensationPurpose).WithTemplates(StandardTemplates.Create()).Build();
 }

@@ -322,6 +322,34 @@ public sealed class DispatchStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task InboundOptOut_ReplyTD_AndWeChatUnsubscribe_AreHonouredByTheNextSend(string kind)
+    {
+        var stores = NewStores(kind);
+        var time = new FakeTimeProvider(AsOf);
+        var handler = new InboundOptOutHandler(stores.Consent!, stores.Suppression);
+
+        // W0 replies "TD" to an earlier message; W1 leaves the official account (WeChat unsubscribe event); W2 replies something else.
+        var td = await handler.HandleAsync(new InboundMessage("W0", ContactChannel.WeChat, InboundKind.Text, " TD ", AsOf.AddMinutes(-5)));
+        var left = await handler.HandleAsync(new InboundMessage("W1", ContactChannel.WeChat, InboundKind.UnsubscribeEvent, null, AsOf.AddMinutes(-5)));
+        var chat = await handler.HandleAsync(new InboundMessage("W2", ContactChannel.WeChat, InboundKind.Text, "Stop sending the wrong size?", AsOf.AddMinutes(-5)));
+        Assert.Equal((true, "TD"), (td.OptedOut, td.Keyword));
+        Assert.Equal([ConsentPurpose.Marketing, ConsentPurpose.Survey], td.Purposes);
+        Assert.Equal((true, 3), (left.OptedOut, left.Purposes.Count));
+        Assert.False(chat.OptedOut);
+        Assert.Equal(ConsentStatus.Revoked, await stores.Consent!.GetStatusAsync("W0", ContactChannel.WeChat, ConsentPurpose.Marketing, AsOf));
+        Assert.Null(await stores.Consent!.GetStatusAsync("W0", ContactChannel.WeChat, ConsentPurpose.Service, AsOf)); // service stays allowed
+        Assert.True(await stores.Suppression!.IsSuppressedAsync("W1", ContactChannel.WeChat, AsOf));
+
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var result = await Runner(stores, [wechat], time, settings: new DispatchSettings(Jitter: () => 0.5, KeepOutcomes: true))
+            .RunAsync("spring", "r", CampaignAudience.Everyone, Customers(3).ToAsyncEnumerable());
+        Assert.Equal((DispatchStatus.Suppressed, SuppressionReason.NoConsent), (result.Outcomes.Single(o => o.CustomerId == "W0").Status, result.Outcomes.Single(o => o.CustomerId == "W0").Reason));
+        Assert.Equal(DispatchStatus.Suppressed, result.Outcomes.Single(o => o.CustomerId == "W1").Status);
+        Assert.Equal("W2", Assert.Single(wechat.MessagesByKey.Values));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task SuppressionList_CheckedAtSendTime_GlobalAndPerChannel(string kind)
     {
         var stores = NewStores(kind);

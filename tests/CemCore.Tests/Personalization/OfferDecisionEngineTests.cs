@@ -12,6 +12,9 @@ public sealed class OfferDecisionEngineTests
 {
     private static readonly PersonalizationRuleSet Standard = StandardCampaigns.Create();
 
+    // A host that classes compensation coupons as service messages (the standard default is marketing).
+    private static readonly PersonalizationRuleSet ServiceCompensation = StandardCampaigns.Create(compensationPurpose: ConsentPurpose.Service);
+
     public static TheoryData<string> SourceCaseRules() => [.. SourceCases().Select(c => c.ExpectedRule)];
 
     [Theory]
@@ -38,7 +41,7 @@ public sealed class OfferDecisionEngineTests
         Assert.Equal((20m, OfferPerks.FreeExchange), (quality.Value, quality.Perks));
         var other = engine.Decide(Context("C").SetLastReturn(new ReturnFact(ReturnReason.Other, AsOf.AddDays(-1)))).Rule!.Offer;
         Assert.Equal(10m, other.Value);
-        Assert.Equal(ConsentPurpose.Service, Standard.Rules.Single(r => r.Id == "aftersales-size").Purpose);
+        Assert.Equal(ConsentPurpose.Marketing, Standard.Rules.Single(r => r.Id == "aftersales-size").Purpose); // a coupon is marketing by default
 
         // A return older than 30 days no longer triggers compensation.
         Assert.Equal(DecisionStatus.NoOffer, engine.Decide(Context("D").SetLastReturn(new ReturnFact(ReturnReason.Size, AsOf.AddDays(-31)))).Status);
@@ -126,9 +129,12 @@ public sealed class OfferDecisionEngineTests
     {
         var marketingOnly = Profile("P1", consents: AllConsents(ConsentPurpose.Marketing));
         var trace = new DecisionTrace();
-        var d = new OfferDecisionEngine(Standard).Decide(Context(marketingOnly).SetLastReturn(new ReturnFact(ReturnReason.Size, AsOf.AddDays(-1))).SetChurnProbability(0.9), trace);
+        var d = new OfferDecisionEngine(ServiceCompensation).Decide(Context(marketingOnly).SetLastReturn(new ReturnFact(ReturnReason.Size, AsOf.AddDays(-1))).SetChurnProbability(0.9), trace);
         Assert.Equal(RuleOutcome.NoConsent, trace["aftersales-size"].Outcome);
         Assert.Equal("winback", d.Rule!.Id);
+
+        // By default the after-sales coupon is marketing: marketing consent is what it needs.
+        Assert.Equal("aftersales-size", new OfferDecisionEngine(Standard).Decide(Context(marketingOnly).SetLastReturn(new ReturnFact(ReturnReason.Size, AsOf.AddDays(-1))).SetChurnProbability(0.9)).Rule!.Id);
     }
 
     [Fact]
@@ -148,10 +154,14 @@ public sealed class OfferDecisionEngineTests
         history.Record(new ContactRecord("F1", ContactChannel.Sms, ConsentPurpose.Marketing, AsOf.AddDays(-6)));
         history.Record(new ContactRecord("F1", ContactChannel.Email, ConsentPurpose.Marketing, AsOf.AddDays(-1)));
         history.Record(new ContactRecord("F1", ContactChannel.Email, ConsentPurpose.Marketing, AsOf.AddDays(-8))); // outside the week
-        var engine = new OfferDecisionEngine(Standard, new DecisionSettings(caps: [new FrequencyCap(2, TimeSpan.FromDays(7))]), history);
+        var engine = new OfferDecisionEngine(ServiceCompensation, new DecisionSettings(caps: [new FrequencyCap(2, TimeSpan.FromDays(7))]), history);
         var d = engine.Decide(Context("F1").SetChurnProbability(0.9));
         Assert.Equal((DecisionStatus.NoOffer, RuleOutcome.Capped), (d.Status, d.Reason));
         Assert.Equal("aftersales-other", engine.Decide(Context("F1").SetChurnProbability(0.9).SetLastReturn(new ReturnFact(ReturnReason.Other, AsOf.AddDays(-1)))).Rule!.Id);
+
+        // With the default (marketing) purpose, the after-sales coupon counts against the marketing cap like any promotion.
+        var marketing = new OfferDecisionEngine(Standard, new DecisionSettings(caps: [new FrequencyCap(2, TimeSpan.FromDays(7))]), history);
+        Assert.Equal(DecisionStatus.NoOffer, marketing.Decide(Context("F1").SetChurnProbability(0.9).SetLastReturn(new ReturnFact(ReturnReason.Other, AsOf.AddDays(-1)))).Status);
         Assert.Equal(DecisionStatus.Offer, engine.Decide(Context("F2").SetChurnProbability(0.9)).Status);
     }
 
