@@ -5,6 +5,7 @@ using CemCore.Samples.Orleans.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime.Hosting;
 using Orleans.TestingHost;
 
 namespace CemCore.Orleans.Tests;
@@ -142,7 +143,7 @@ public sealed class PostgresFactAttribute : FactAttribute
 
 /// <summary>Serializes the Orleans tests (they share process-wide doubles and ports).</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class OrleansCollection
+public sealed class OrleansTestGroup
 {
     /// <summary>The collection name.</summary>
     public const string Name = "orleans";

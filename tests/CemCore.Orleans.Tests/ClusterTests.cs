@@ -14,7 +14,7 @@ namespace CemCore.Orleans.Tests;
 /// ledger, lifecycle, churn model and decision engine, no Orleans), plus the library's <see cref="InMemoryLoyaltyStore"/> as an independent
 /// check that every stored posting is accepted exactly once.
 /// </summary>
-[Collection(OrleansCollection.Name)]
+[Collection(OrleansTestGroup.Name)]
 public sealed class ClusterTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset NightlyAsOf = new(2026, 12, 31, 0, 0, 0, TimeSpan.Zero);

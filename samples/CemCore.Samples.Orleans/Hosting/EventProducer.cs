@@ -58,7 +58,8 @@ public sealed class EventProducer(IGrainFactory grains, int parallelism = 32, in
                             decisions.Add(ack.DecisionMicroseconds);
                         }
 
-                        AfterAck?.Invoke(Interlocked.Increment(ref acked));
+                        var n = Interlocked.Increment(ref acked);
+                        AfterAck?.Invoke(n);
                         break;
                     }
                     catch (Exception ex) when (ex is not ArgumentException && attempt < maxAttempts && !ct.IsCancellationRequested)
