@@ -95,4 +95,19 @@ public sealed class MemberModelTests
         Assert.Throws<ArgumentException>(() => model.Apply(new MemberEvent("x", "m2", MemberEventKind.Survey, T0, Nps: 9)));
         Assert.Empty(model.State.ProcessedEventIds);
     }
+
+    [Theory]
+    [InlineData(MemberEventKind.Purchase, -1.0, "o1", null)]
+    [InlineData(MemberEventKind.Return, 5.0, null, null)]
+    [InlineData(MemberEventKind.Survey, 0.0, null, 11)]
+    public void BadEvent_IsRejectedBeforeAnythingChanges(MemberEventKind kind, double amount, string? orderId, int? nps)
+    {
+        var model = NewModel();
+        model.Apply(Purchase("e1", T0, 10m));
+        var before = MemberModel.Describe(model.State);
+        var bad = new MemberEvent("bad", Id, kind, T0.AddHours(1), (decimal)amount, orderId, Nps: nps);
+        var ex = Assert.Throws<ArgumentException>(() => model.Apply(bad));
+        Assert.Contains("Event bad:", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, MemberModel.Describe(model.State));
+    }
 }

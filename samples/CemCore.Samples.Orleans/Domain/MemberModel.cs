@@ -88,6 +88,7 @@ public sealed class MemberModel
             throw new ArgumentException($"Event {e.EventId} belongs to another member.", nameof(e));
         }
 
+        Validate(e);
         if (_processed.Contains(e.EventId))
         {
             return new EventAck(true, _account.Available, State.Stage.ToString(), null, null);
@@ -143,6 +144,34 @@ public sealed class MemberModel
         s.Sends.Add(new SendEntry(key, e.EventId, rule.Id, rule.Offer.Id, decision.Channel.Value, decision.SendAt, SendStatus.Claimed));
         s.Contacts.Add(new ContactEntry(decision.Channel.Value, rule.Purpose, e.At, rule.CampaignId ?? rule.Id));
         return new EventAck(false, _account.Available, s.Stage.ToString(), rule.Id, key, micros);
+    }
+
+    /// <summary>Checks an event before anything changes (bad input never leaves a half-applied state).</summary>
+    /// <param name="e">The event.</param>
+    /// <exception cref="ArgumentException">A field is missing or out of range (the message names the field and the event id).</exception>
+    public static void Validate(MemberEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (string.IsNullOrWhiteSpace(e.EventId))
+        {
+            throw new ArgumentException("The event id must not be blank.", nameof(e));
+        }
+
+        string? problem = e.Kind switch
+        {
+            _ when e.Amount < 0m => "amount must not be negative",
+            MemberEventKind.Return when string.IsNullOrWhiteSpace(e.OrderId) => "a return needs the order id it refunds",
+            MemberEventKind.Survey when e.Nps is < 0 or > 10 => "nps must be in [0, 10]",
+            MemberEventKind.Survey when e.Csat is < 1 or > 5 => "csat must be in [1, 5]",
+            MemberEventKind.Consent when new ContactChannel(e.Channel).Kind is ContactChannelKind.Unspecified => "a consent event needs a channel",
+            MemberEventKind.Consent when !Enum.IsDefined(e.ConsentStatus) => "unknown consent status",
+            _ when !Enum.IsDefined(e.Kind) => "unknown event kind",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Event {e.EventId}: {problem}."), nameof(e));
+        }
     }
 
     /// <summary>Returns the R/F/M values of the member as of an instant (frequency = purchase days; 0 for prospects).</summary>

@@ -35,11 +35,19 @@ public sealed class CustomerGrain(
             await DeliverClaimedAsync(CancellationToken.None);
             return ack;
         }
-        catch (Exception ex) when (ex is not ArgumentException)
+        catch (Exception)
         {
-            // The in-memory state may hold an unsaved change: let the next call start from storage.
+            // The in-memory state may hold an unsaved change: start again from what is stored (or from a new activation).
             _model = null;
-            DeactivateOnIdle();
+            try
+            {
+                await state.ReadStateAsync(CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                DeactivateOnIdle();
+            }
+
             throw;
         }
     }
