@@ -80,11 +80,16 @@ public sealed class LoyaltyCliTests
             "b,2025-03-01,9000,o2", // gold at once
             "c,2025-05-01,100,o3"); // standard
         var o = CliAssert.JsonOk(CliRunner.Run("loyalty", "tiers", "--transactions", input, "--as-of", "2025-06-01", "--format", "json"));
+        // camelCase like every other command's JSON (docs/loyalty.md).
+        Assert.Equal(["asOf", "members", "tiers", "windowStart", "changes"], o.Select(kv => kv.Key));
+        Assert.Equal("2025-06-01", (string)o["asOf"]!);
+        Assert.Equal("2024-06-01", (string)o["windowStart"]!); // 365-day window of the default ladder
         Assert.Equal(3, (int)o["members"]!);
         var tiers = o["tiers"]!.AsObject();
         Assert.Equal([("standard", 2), ("silver", 0), ("gold", 1)], tiers.Select(kv => (kv.Key, (int)kv.Value!)));
-        var changes = o["changes"]!.AsArray().Select(c => ((string)c!["customer_id"]!, (string)c["from"]!, (string)c["to"]!, (string)c["at"]!)).ToList();
+        var changes = o["changes"]!.AsArray().Select(c => ((string)c!["customerId"]!, (string)c["from"]!, (string)c["to"]!, (string)c["at"]!)).ToList();
         Assert.Equal([("b", "standard", "gold", "2025-03-01T00:00:00Z"), ("a", "silver", "standard", "2025-04-01T00:00:00Z")], changes);
+        Assert.All(o["changes"]!.AsArray(), c => Assert.Equal(["customerId", "from", "to", "at", "reason"], c!.AsObject().Select(kv => kv.Key)));
     }
 
     [Fact]

@@ -154,7 +154,7 @@ internal static class LoyaltyCommands
             {
                 changes.Add(new JsonObject
                 {
-                    ["customer_id"] = c.MemberId,
+                    ["customerId"] = c.MemberId,
                     ["from"] = c.FromTier,
                     ["to"] = c.ToTier,
                     ["at"] = c.At.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
@@ -167,10 +167,10 @@ internal static class LoyaltyCommands
         {
             CliJson.Write(new JsonObject
             {
-                ["as_of"] = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["asOf"] = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 ["members"] = members,
                 ["tiers"] = counts,
-                ["window_start"] = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["windowStart"] = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 ["changes"] = changes,
             });
             return 0;
