@@ -6,6 +6,7 @@ using CemCore.DependencyInjection;
 using CemCore.Loyalty;
 using CemCore.Transactions;
 using CemCore.Primitives;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,7 @@ public sealed partial class NightlyJob(
     IOptions<WorkerOptions> worker,
     IOptions<CemCoreOptions> cemcore,
     TimeProvider time,
-    ILoyaltyStore loyalty,
+    IServiceProvider services,
     ILogger<NightlyJob> logger)
 {
     /// <summary>Gets the as-of instant configured (<see cref="WorkerOptions.AsOf"/> at the start of the day in the CemCore time zone), or the end of
@@ -79,8 +80,8 @@ public sealed partial class NightlyJob(
             var run = await pipeline.RunAsync(asOf, null, cancellationToken);
             var dispatch = await pipeline.DispatchAsync(run, worker.Value.Campaign, null, null, cancellationToken);
             ResultStore.Save(crm, run, dispatch, settings);
-            var (posted, alreadyPosted, rejected) = EarnPoints(asOf);
-            LogLoyalty(logger, posted, alreadyPosted, rejected, loyalty.GetAccountIds().Count);
+            var (posted, alreadyPosted, rejected, members) = EarnPoints(asOf);
+            LogLoyalty(logger, posted, alreadyPosted, rejected, members);
             var summary = new JobSummary(run.RunKey, run.Features.Count, run.Transitions.Count, run.ChurnModelOrigin,
                 checked((int)dispatch.Count(DispatchStatus.Sent)), checked((int)dispatch.Count(DispatchStatus.AlreadySent)), posted, alreadyPosted);
             ResultStore.FinishRun(crm, runId, "succeeded", JsonSerializer.Serialize(summary), time.GetUtcNow());
@@ -98,8 +99,10 @@ public sealed partial class NightlyJob(
     /// Earns the points of every purchase before <paramref name="asOf"/> through the ledger (1 point per currency unit, floored per order;
     /// key <c>earn:&lt;order id&gt;</c>), 500 postings per transaction. Idempotent: a re-run finds every key and posts nothing twice.
     /// </summary>
-    private (int Posted, int AlreadyPosted, int Rejected) EarnPoints(DateTimeOffset asOf)
+    private (int Posted, int AlreadyPosted, int Rejected, int Members) EarnPoints(DateTimeOffset asOf)
     {
+        // Resolved here, inside the run: opening the ledger touches the database, so a bad database fails the job (exit 1), not the host.
+        var loyalty = services.GetRequiredService<ILoyaltyStore>();
         var rules = new EarningRules(1m);
         var batch = new List<LoyaltyPosting>(500);
         int posted = 0, already = 0, rejected = 0;
@@ -141,7 +144,7 @@ public sealed partial class NightlyJob(
         }
 
         Flush();
-        return (posted, already, rejected);
+        return (posted, already, rejected, loyalty.GetAccountIds().Count);
     }
 
     /// <summary>The settings that shape the results (stored with every run; a re-run with other settings is logged and visible in job_runs).</summary>

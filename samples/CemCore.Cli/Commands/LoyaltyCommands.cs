@@ -214,20 +214,8 @@ internal static class LoyaltyCommands
 
         var (idCol, atCol, eventCol, channelCol) = (Column("customer_id", true), Column("timestamp", true), Column("event", true), Column("channel", false));
         var events = new List<MemberEvent>();
-        long line = 1;
-        while (reader.ReadLine() is { } text)
+        foreach (var (line, f) in DataRows(reader, file, names.Count))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            var f = SplitCsv(text, file, line);
-            if (f.Count != names.Count)
-            {
-                throw new DataFormatException(string.Create(CultureInfo.InvariantCulture, $"expected {names.Count} fields, found {f.Count}"), file, line, null);
-            }
 
             var id = f[idCol].Trim();
             if (id.Length == 0)
@@ -397,20 +385,8 @@ internal static class LoyaltyCommands
             }
         }
 
-        long line = 1;
-        while (reader.ReadLine() is { } text)
+        foreach (var (line, f) in DataRows(reader, file, names.Count))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            var f = SplitCsv(text, file, line);
-            if (f.Count != names.Count)
-            {
-                throw new DataFormatException(string.Create(CultureInfo.InvariantCulture, $"expected {names.Count} fields, found {f.Count}"), file, line, null);
-            }
 
             string Field(int c) => f[index[c]].Trim();
             var key = Field(0);
@@ -449,6 +425,28 @@ internal static class LoyaltyCommands
             var order = Field(5);
             var reason = Field(6);
             yield return (line, new LoyaltyPosting(key, customer, at, kind, points, order.Length == 0 ? null : order, null, reason.Length == 0 ? null : reason));
+        }
+    }
+
+    // The data rows after the header (line numbers from 2; blank lines skipped), each with exactly the header's field count.
+    private static IEnumerable<(long Line, List<string> Fields)> DataRows(StreamReader reader, string file, int fieldCount)
+    {
+        long line = 1;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            var f = SplitCsv(text, file, line);
+            if (f.Count != fieldCount)
+            {
+                throw new DataFormatException(string.Create(CultureInfo.InvariantCulture, $"expected {fieldCount} fields, found {f.Count}"), file, line, null);
+            }
+
+            yield return (line, f);
         }
     }
 
