@@ -19,6 +19,7 @@ public class LoyaltyBenchmarks
     private const int Accounts = 1_000;
     private const int InMemoryPostings = 400_000;
     private const int SqlitePostings = 1_000;
+    private const int SqliteBatch = 250;
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private LoyaltyPosting[] _open = null!;
@@ -82,16 +83,7 @@ public class LoyaltyBenchmarks
 
     [Benchmark(OperationsPerInvoke = InMemoryPostings, Baseline = true)]
     [BenchmarkCategory("InMemory")]
-    public long InMemorySingleThread()
-    {
-        long accepted = 0;
-        foreach (var p in _postings)
-        {
-            accepted += _store.Append(p).IsAccepted ? 1 : 0;
-        }
-
-        return accepted;
-    }
+    public long InMemorySingleThread() => AppendAll(_store, _postings);
 
     [Benchmark(OperationsPerInvoke = InMemoryPostings)]
     [BenchmarkCategory("InMemory")]
@@ -105,13 +97,11 @@ public class LoyaltyBenchmarks
             long local = 0;
             for (var pair = 0; pair < InMemoryPostings / 2; pair++)
             {
-                if ((pair / Accounts) % 2 != t)
+                if ((pair / Accounts) % 2 == t)
                 {
-                    continue;
+                    local += _store.Append(_postings[2 * pair]).IsAccepted ? 1 : 0;
+                    local += _store.Append(_postings[(2 * pair) + 1]).IsAccepted ? 1 : 0;
                 }
-
-                local += _store.Append(_postings[2 * pair]).IsAccepted ? 1 : 0;
-                local += _store.Append(_postings[(2 * pair) + 1]).IsAccepted ? 1 : 0;
             }
 
             Interlocked.Add(ref accepted, local);
@@ -136,28 +126,30 @@ public class LoyaltyBenchmarks
 
     [Benchmark(OperationsPerInvoke = SqlitePostings, Baseline = true)]
     [BenchmarkCategory("Sqlite")]
-    public long SqliteOneTransactionPerPosting()
-    {
-        long accepted = 0;
-        foreach (var p in _sqlitePostings)
-        {
-            accepted += _sqlite.Append(p).IsAccepted ? 1 : 0;
-        }
-
-        return accepted;
-    }
+    public long SqliteOneTransactionPerPosting() => AppendAll(_sqlite, _sqlitePostings);
 
     [Benchmark(OperationsPerInvoke = SqlitePostings)]
     [BenchmarkCategory("Sqlite")]
     public long SqliteBatchedWal()
     {
         long accepted = 0;
-        for (var i = 0; i < SqlitePostings; i += 250)
+        for (var i = 0; i < SqlitePostings; i += SqliteBatch)
         {
-            foreach (var r in _sqlite.AppendBatch(new ArraySegment<LoyaltyPosting>(_sqlitePostings, i, 250)))
+            foreach (var r in _sqlite.AppendBatch(new ArraySegment<LoyaltyPosting>(_sqlitePostings, i, SqliteBatch)))
             {
                 accepted += r.IsAccepted ? 1 : 0;
             }
+        }
+
+        return accepted;
+    }
+
+    private static long AppendAll(ILoyaltyStore store, LoyaltyPosting[] postings)
+    {
+        long accepted = 0;
+        foreach (var p in postings)
+        {
+            accepted += store.Append(p).IsAccepted ? 1 : 0;
         }
 
         return accepted;

@@ -57,6 +57,14 @@ public sealed class SqliteLoyaltyStore : ILoyaltyStore
     /// <inheritdoc/>
     public LedgerPolicy Policy { get; }
 
+    /// <summary>
+    /// Gets or sets a hook called at each step of an append, for crash tests: <c>"after-insert"</c> (a posting's rows were written inside
+    /// the open transaction: mid-batch), <c>"before-commit"</c> (every row written, not committed) and <c>"after-commit"</c> (committed, the
+    /// results not yet returned to the caller: the crash between "append" and "acknowledge"). <c>cemcore loyalty post</c> uses it to kill
+    /// itself at step k (<c>CEMCORE_LOYALTY_KILL_AT</c>); null in production.
+    /// </summary>
+    public Action<string>? StepHook { get; set; }
+
     /// <summary>Gets the number of appends retried after a version conflict (for tests and monitoring).</summary>
     public long ConflictRetries => Interlocked.Read(ref _conflictRetries);
 
@@ -106,12 +114,14 @@ public sealed class SqliteLoyaltyStore : ILoyaltyStore
 
                     if (ok)
                     {
+                        StepHook?.Invoke("before-commit");
                         tx.Commit();
                         foreach (var (id, (state, _)) in touched)
                         {
                             _cache[id] = state;
                         }
 
+                        StepHook?.Invoke("after-commit");
                         return results;
                     }
                 }
@@ -264,6 +274,7 @@ public sealed class SqliteLoyaltyStore : ILoyaltyStore
             try
             {
                 Insert(c, tx, posting);
+                StepHook?.Invoke("after-insert");
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
             {

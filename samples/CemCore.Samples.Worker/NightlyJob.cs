@@ -3,7 +3,10 @@ using System.Globalization;
 using System.Text.Json;
 using CemCore.Dispatch;
 using CemCore.DependencyInjection;
+using CemCore.Loyalty;
+using CemCore.Transactions;
 using CemCore.Primitives;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,7 +20,7 @@ namespace CemCore.Samples.Worker;
 /// <param name="ChurnModel">Where the churn model came from.</param>
 /// <param name="Sent">Messages written to the outbox by this run.</param>
 /// <param name="AlreadySent">Messages a previous run of the same day had sent.</param>
-public sealed record JobSummary(string AsOfDate, int Customers, int Transitions, ChurnModelOrigin ChurnModel, int Sent, int AlreadySent);
+public sealed record JobSummary(string AsOfDate, int Customers, int Transitions, ChurnModelOrigin ChurnModel, int Sent, int AlreadySent, int PointsPostings = 0, int PointsAlreadyPosted = 0);
 
 /// <summary>
 /// The nightly job, callable without the host: seed the CRM when empty, run the CemCore pipeline through DI and the ports (features, RFM, rule
@@ -31,6 +34,7 @@ public sealed partial class NightlyJob(
     IOptions<WorkerOptions> worker,
     IOptions<CemCoreOptions> cemcore,
     TimeProvider time,
+    IServiceProvider services,
     ILogger<NightlyJob> logger)
 {
     /// <summary>Gets the as-of instant configured (<see cref="WorkerOptions.AsOf"/> at the start of the day in the CemCore time zone), or the end of
@@ -76,8 +80,10 @@ public sealed partial class NightlyJob(
             var run = await pipeline.RunAsync(asOf, null, cancellationToken);
             var dispatch = await pipeline.DispatchAsync(run, worker.Value.Campaign, null, null, cancellationToken);
             ResultStore.Save(crm, run, dispatch, settings);
+            var (posted, alreadyPosted, rejected, members) = EarnPoints(asOf);
+            LogLoyalty(logger, posted, alreadyPosted, rejected, members);
             var summary = new JobSummary(run.RunKey, run.Features.Count, run.Transitions.Count, run.ChurnModelOrigin,
-                checked((int)dispatch.Count(DispatchStatus.Sent)), checked((int)dispatch.Count(DispatchStatus.AlreadySent)));
+                checked((int)dispatch.Count(DispatchStatus.Sent)), checked((int)dispatch.Count(DispatchStatus.AlreadySent)), posted, alreadyPosted);
             ResultStore.FinishRun(crm, runId, "succeeded", JsonSerializer.Serialize(summary), time.GetUtcNow());
             LogRun(logger, summary.AsOfDate, summary.Customers, summary.Transitions, run.ChurnNote, summary.Sent, summary.AlreadySent, watch.ElapsedMilliseconds);
             return summary;
@@ -87,6 +93,58 @@ public sealed partial class NightlyJob(
             ResultStore.FinishRun(crm, runId, "failed", ex.GetType().Name, time.GetUtcNow());
             throw;
         }
+    }
+
+    /// <summary>
+    /// Earns the points of every purchase before <paramref name="asOf"/> through the ledger (1 point per currency unit, floored per order;
+    /// key <c>earn:&lt;order id&gt;</c>), 500 postings per transaction. Idempotent: a re-run finds every key and posts nothing twice.
+    /// </summary>
+    private (int Posted, int AlreadyPosted, int Rejected, int Members) EarnPoints(DateTimeOffset asOf)
+    {
+        // Resolved here, inside the run: opening the ledger touches the database, so a bad database fails the job (exit 1), not the host.
+        var loyalty = services.GetRequiredService<ILoyaltyStore>();
+        var rules = new EarningRules(1m);
+        var batch = new List<LoyaltyPosting>(500);
+        int posted = 0, already = 0, rejected = 0;
+        void Flush()
+        {
+            foreach (var r in loyalty.AppendBatch(batch))
+            {
+                _ = r.Outcome switch
+                {
+                    PostingOutcome.Accepted => posted++,
+                    PostingOutcome.Duplicate => already++,
+                    _ => rejected++,
+                };
+            }
+
+            batch.Clear();
+        }
+
+        using (var c = crm.Open())
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT order_id, customer_id, utc_ticks, amount FROM transactions WHERE kind = 0 AND utc_ticks < $end ORDER BY utc_ticks, order_id";
+            cmd.Parameters.AddWithValue("$end", asOf.UtcTicks);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                var order = new Transaction(r.GetString(0), r.GetString(1), new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero), decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture));
+                var points = rules.Quote(order).Points;
+                if (points > 0)
+                {
+                    batch.Add(new LoyaltyPosting("earn:" + order.OrderId, order.CustomerId, order.Timestamp, PostingKind.Earn, points, order.OrderId));
+                }
+
+                if (batch.Count == 500)
+                {
+                    Flush();
+                }
+            }
+        }
+
+        Flush();
+        return (posted, already, rejected, loyalty.GetAccountIds().Count);
     }
 
     /// <summary>The settings that shape the results (stored with every run; a re-run with other settings is logged and visible in job_runs).</summary>
@@ -110,6 +168,9 @@ public sealed partial class NightlyJob(
             campaign = worker.Value.Campaign,
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loyalty ledger: {Posted} earn postings for the orders ({AlreadyPosted} already posted, {Rejected} rejected), {Accounts} member accounts")]
+    private static partial void LogLoyalty(ILogger logger, int posted, int alreadyPosted, int rejected, int accounts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "CRM database: {Path}")]
     private static partial void LogDatabase(ILogger logger, string path);

@@ -46,7 +46,11 @@ public static class WorkerServices
             services.AddSingleton<IMessageChannel>(sp => new OutboxChannel(sp.GetRequiredService<SqliteCrm>(), channel, sp.GetRequiredService<TimeProvider>()));
         }
 
+        // The points ledger on the same database (tables loyalty_postings and loyalty_accounts): AddLoyaltyStore<T>() replaces CemCore's
+        // in-memory default; the store is built by DI from the registered SqliteDatabase.
+        services.AddSingleton(sp => sp.GetRequiredService<SqliteCrm>().Database);
         services.AddCemCore()
+            .AddLoyaltyStore<SqliteLoyaltyStore>()
             .AddTransactionSource<SqliteTransactionSource>()
             .AddCustomerSource<SqliteCustomerSource>()
             .AddRuleSegments(RuleSegments)

@@ -7,7 +7,10 @@ internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWithEnvironment(null, args);
+
+    /// <summary>Runs the CLI with extra environment variables (e.g. the crash-test hooks).</summary>
+    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "CemCore.Cli.dll");
         if (!File.Exists(dll))
@@ -23,6 +26,11 @@ internal static class CliRunner
         }
 
         psi.Environment["CI"] = "true"; // no live progress bar
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -80,11 +80,16 @@ public sealed class LoyaltyCliTests
             "b,2025-03-01,9000,o2", // gold at once
             "c,2025-05-01,100,o3"); // standard
         var o = CliAssert.JsonOk(CliRunner.Run("loyalty", "tiers", "--transactions", input, "--as-of", "2025-06-01", "--format", "json"));
+        // camelCase like every other command's JSON (docs/loyalty.md).
+        Assert.Equal(["asOf", "members", "tiers", "windowStart", "changes"], o.Select(kv => kv.Key));
+        Assert.Equal("2025-06-01", (string)o["asOf"]!);
+        Assert.Equal("2024-06-01", (string)o["windowStart"]!); // 365-day window of the default ladder
         Assert.Equal(3, (int)o["members"]!);
         var tiers = o["tiers"]!.AsObject();
         Assert.Equal([("standard", 2), ("silver", 0), ("gold", 1)], tiers.Select(kv => (kv.Key, (int)kv.Value!)));
-        var changes = o["changes"]!.AsArray().Select(c => ((string)c!["customer_id"]!, (string)c["from"]!, (string)c["to"]!, (string)c["at"]!)).ToList();
+        var changes = o["changes"]!.AsArray().Select(c => ((string)c!["customerId"]!, (string)c["from"]!, (string)c["to"]!, (string)c["at"]!)).ToList();
         Assert.Equal([("b", "standard", "gold", "2025-03-01T00:00:00Z"), ("a", "silver", "standard", "2025-04-01T00:00:00Z")], changes);
+        Assert.All(o["changes"]!.AsArray(), c => Assert.Equal(["customerId", "from", "to", "at", "reason"], c!.AsObject().Select(kv => kv.Key)));
     }
 
     [Fact]
@@ -115,5 +120,61 @@ public sealed class LoyaltyCliTests
     {
         var a = accounts[id]!;
         return ((int)a["balance"]!, (int)a["pending"]!, (string)a["tier"]!);
+    }
+
+    [Fact]
+    public void Funnel_Json_HandComputed()
+    {
+        // a: visit store 01-01, sign-up 01-05, purchase 01-07 (4 d, 2 d); b: visit wechat 01-10, sign-up 01-20 (10 d);
+        // c: guest purchase store 01-15, sign-up 02-01T12:00, purchase 02-02 (17.5 d, 0.5 d); d: visits wechat (non-member);
+        // e: sign-up app 02-05, purchase 02-06 (0 d, 1 d); f: visit without channel 02-25, sign-up 03-02 (after as-of); g: after as-of.
+        using var dir = new TempDir();
+        var input = dir.Write(
+            "events.csv",
+            "customer_id,timestamp,event,channel",
+            "a,2025-01-01,visit,store",
+            "a,2025-01-05,sign_up,store",
+            "a,2025-01-07,purchase,store",
+            "b,2025-01-10,visit,wechat",
+            "b,2025-01-20,sign_up,wechat",
+            "c,2025-01-15,purchase,store",
+            "c,2025-02-01T12:00:00Z,sign_up,app",
+            "c,2025-02-02,purchase,app",
+            "d,2025-02-03,visit,wechat",
+            "d,2025-02-10,visit,wechat",
+            "e,2025-02-05,sign_up,app",
+            "e,2025-02-06,purchase,app",
+            "f,2025-02-25,visit,",
+            "f,2025-03-02,sign_up,app",
+            "g,2025-03-05,visit,store");
+        var o = CliAssert.JsonOk(CliRunner.Run("loyalty", "funnel", "--events", input, "--as-of", "2025-03-01", "--format", "json"));
+        Assert.Equal(["asOf", "total", "byChannel", "byCohort"], o.Select(kv => kv.Key));
+
+        // 6 visitors, 4 members, 3 member purchasers; median days to sign up of {4, 10, 17.5, 0} = 7; to buy of {2, 0.5, 1} = 1.
+        var t = o["total"]!;
+        Assert.Equal((6, 4, 3), ((int)t["visitors"]!, (int)t["members"]!, (int)t["memberPurchasers"]!));
+        Assert.Equal((4.0 / 6, 0.75, 0.5), ((double)t["signUpRate"]!, (double)t["firstPurchaseRate"]!, (double)t["overallRate"]!));
+        Assert.Equal((7.0, 1.0), ((double)t["medianDaysToSignUp"]!, (double)t["medianDaysToFirstPurchase"]!));
+
+        var channels = o["byChannel"]!.AsObject();
+        Assert.Equal(["app", "store", "unknown", "wechat"], channels.Select(kv => kv.Key));
+        Assert.Equal((10.75, 1.25), ((double)channels["store"]!["medianDaysToSignUp"]!, (double)channels["store"]!["medianDaysToFirstPurchase"]!));
+        Assert.Equal(0.0, (double)channels["wechat"]!["firstPurchaseRate"]!);
+        Assert.Null(channels["wechat"]!["medianDaysToFirstPurchase"]);
+        Assert.Null(channels["unknown"]!["firstPurchaseRate"]); // no members: undefined, never NaN
+        var cohorts = o["byCohort"]!.AsObject();
+        Assert.Equal(["2025-01", "2025-02"], cohorts.Select(kv => kv.Key));
+        Assert.Equal((3, 3, 2), ((int)cohorts["2025-01"]!["visitors"]!, (int)cohorts["2025-01"]!["members"]!, (int)cohorts["2025-01"]!["memberPurchasers"]!));
+        Assert.Equal((3, 1, 1), ((int)cohorts["2025-02"]!["visitors"]!, (int)cohorts["2025-02"]!["members"]!, (int)cohorts["2025-02"]!["memberPurchasers"]!));
+    }
+
+    [Fact]
+    public void Funnel_BadEvent_Exit2NamingLine()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write("events.csv", "customer_id,timestamp,event", "a,2025-01-01,visit", "a,2025-01-02,join");
+        var message = CliAssert.UsageError(CliRunner.Run("loyalty", "funnel", "--events", input, "--as-of", "2025-03-01", "--format", "json"));
+        Assert.Contains("line 3", message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("event", message, StringComparison.Ordinal);
     }
 }

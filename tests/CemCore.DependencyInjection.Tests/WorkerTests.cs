@@ -65,11 +65,23 @@ public sealed class WorkerTests : IDisposable
         Assert.Equal(first.Sent, crm.Scalar<long>("SELECT COUNT(*) FROM dispatch_outcomes WHERE status = 'Sent'"));
         Assert.Equal(first.Sent, crm.Scalar<long>("SELECT COUNT(*) FROM dispatch_send_log WHERE state = 1"));
 
+        // Loyalty (SqliteLoyaltyStore through AddLoyaltyStore<T>): one earn per purchase with amount >= 1 before as-of, floor(amount) points,
+        // against an independent SQL sum; the accounts' balances add up to it.
+        var purchases = crm.Scalar<long>($"SELECT COUNT(*) FROM transactions WHERE kind = 0 AND utc_ticks < {asOf.UtcTicks} AND CAST(amount AS REAL) >= 1");
+        Assert.True(purchases > 0);
+        Assert.Equal(purchases, first.PointsPostings);
+        Assert.Equal(purchases, crm.Scalar<long>("SELECT COUNT(*) FROM loyalty_postings"));
+        var expectedPoints = crm.Scalar<long>($"SELECT SUM(CAST(amount AS INTEGER)) FROM transactions WHERE kind = 0 AND utc_ticks < {asOf.UtcTicks} AND CAST(amount AS REAL) >= 1");
+        Assert.Equal(expectedPoints, crm.Scalar<long>("SELECT SUM(available + pending) FROM loyalty_accounts"));
+        Assert.IsType<CemCore.Samples.Sqlite.SqliteLoyaltyStore>(provider.GetRequiredService<CemCore.Loyalty.ILoyaltyStore>());
+
         // Same as-of again (a new process would be the same: the send log and the outbox are in the database): nothing new.
         using var again = Services();
         var second = await again.GetRequiredService<NightlyJob>().RunAsync(asOf);
         Assert.Equal(0, second.Sent);
         Assert.Equal(first.Sent, second.AlreadySent);
+        Assert.Equal((0, first.PointsPostings), (second.PointsPostings, second.PointsAlreadyPosted)); // the ledger is idempotent too
+        Assert.Equal(purchases, crm.Scalar<long>("SELECT COUNT(*) FROM loyalty_postings"));
         Assert.Equal(first.Sent, crm.Scalar<long>("SELECT COUNT(*) FROM outbox"));
         Assert.Equal(first.Customers, crm.Scalar<long>("SELECT COUNT(*) FROM customer_features"));
         Assert.Equal(2, crm.Scalar<long>("SELECT COUNT(*) FROM job_runs WHERE status = 'succeeded'"));

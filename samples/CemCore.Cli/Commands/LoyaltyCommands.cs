@@ -3,21 +3,24 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using CemCore.Cli.CommandLine;
 using CemCore.Loyalty;
+using CemCore.Samples.Sqlite;
 using CemCore.Sources;
 using CemCore.Sources.Csv;
 
 namespace CemCore.Cli.Commands;
 
-/// <summary><c>cemcore loyalty replay|tiers</c> (issue 9, docs/loyalty.md).</summary>
+/// <summary><c>cemcore loyalty replay|tiers|post|funnel</c> (issue 9, docs/loyalty.md).</summary>
 internal static class LoyaltyCommands
 {
     private static readonly string[] Columns = ["key", "customer_id", "timestamp", "kind", "points", "order_id", "reason"];
 
     public static Command Create()
     {
-        var loyalty = new Command("loyalty", "Membership tiers and the points ledger (replay|tiers).");
+        var loyalty = new Command("loyalty", "Membership tiers, the points ledger and member recruitment (replay|tiers|post|funnel).");
         loyalty.Subcommands.Add(CreateReplay());
         loyalty.Subcommands.Add(CreateTiers());
+        loyalty.Subcommands.Add(CreatePost());
+        loyalty.Subcommands.Add(CreateFunnel());
         return loyalty;
     }
 
@@ -55,6 +58,188 @@ internal static class LoyaltyCommands
         var command = new Command("tiers", "Members per tier at the as-of date and the tier changes in the ladder's window before it.") { transactions, asOf, ladder, format };
         command.SetAction(parse => Tiers(parse.GetValue(transactions)!, CliOptions.StartOfDayUtc(parse.GetValue(asOf)!.Value), LoadLadder(parse.GetValue(ladder)), parse.IsJson(format)));
         return command;
+    }
+
+    private static Command CreatePost()
+    {
+        var postings = CliOptions.RequiredPath("--postings", "Postings CSV (same columns as replay); every row is appended in file order.");
+        var db = CliOptions.RequiredPath("--db", "SQLite database (created when absent) holding the ledger (loyalty_postings, loyalty_accounts).");
+        var batch = CliOptions.Integer("--batch", "Postings per transaction (1: one transaction per posting).", 100, min: 1, max: 100_000);
+        var format = CliOptions.Format();
+        var command = new Command("post", "Append a postings file to the SQLite ledger (idempotent: run it again after a crash; nothing is lost or doubled).")
+        {
+            postings, db, batch, format,
+        };
+        command.SetAction(parse => Post(parse.GetValue(postings)!, parse.GetValue(db)!, parse.GetValue(batch), parse.IsJson(format)));
+        return command;
+    }
+
+    private static Command CreateFunnel()
+    {
+        var events = CliOptions.RequiredPath("--events", "Events CSV: customer_id,timestamp,event[,channel] (event visit|sign_up|purchase).");
+        var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE; events before it count (exclusive).", required: true);
+        var format = CliOptions.Format();
+        var command = new Command("funnel", "The non-member → member funnel: visitors, sign-ups, first member purchases, rates and median days, per channel and cohort.")
+        {
+            events, asOf, format,
+        };
+        command.SetAction(parse => Funnel(parse.GetValue(events)!, CliOptions.StartOfDayUtc(parse.GetValue(asOf)!.Value), parse.IsJson(format)));
+        return command;
+    }
+
+    private static int Post(string path, string dbPath, int batchSize, bool json)
+    {
+        var file = Path.GetFileName(path);
+        var rows = ReadPostings(path, file).Select(r => r.Posting).ToList(); // bad rows exit 2 before anything is written
+        var store = new SqliteLoyaltyStore(new SqliteDatabase(dbPath)) { StepHook = KillHook() };
+        long accepted = 0, duplicates = 0;
+        var rejected = new JsonArray();
+        for (var i = 0; i < rows.Count; i += batchSize)
+        {
+            var chunk = rows.GetRange(i, Math.Min(batchSize, rows.Count - i));
+            var results = store.AppendBatch(chunk);
+            for (var j = 0; j < chunk.Count; j++)
+            {
+                switch (results[j].Outcome)
+                {
+                    case PostingOutcome.Accepted:
+                        accepted++;
+                        break;
+                    case PostingOutcome.Duplicate:
+                        duplicates++;
+                        break;
+                    default:
+                        rejected.Add(Rejected(chunk[j].Key, results[j].Reason!));
+                        break;
+                }
+            }
+        }
+
+        var accounts = new JsonObject();
+        foreach (var id in store.GetAccountIds())
+        {
+            _ = store.TryGetBalance(id, out var available, out var pending, out var version);
+            accounts[id] = new JsonObject { ["balance"] = available, ["pending"] = pending, ["version"] = version };
+        }
+
+        if (json)
+        {
+            CliJson.Write(new JsonObject { ["accepted"] = accepted, ["duplicates"] = duplicates, ["rejected"] = rejected, ["accounts"] = accounts });
+            return 0;
+        }
+
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{accepted} accepted, {duplicates} already posted, {rejected.Count} rejected; {accounts.Count} accounts."));
+        return 0;
+    }
+
+    // Crash tests: CEMCORE_LOYALTY_KILL_AT=<step>:<k> kills this process (SIGKILL, no clean-up) at the k-th occurrence of the store's step.
+    private static Action<string>? KillHook()
+    {
+        var spec = Environment.GetEnvironmentVariable("CEMCORE_LOYALTY_KILL_AT");
+        if (string.IsNullOrWhiteSpace(spec))
+        {
+            return null;
+        }
+
+        var parts = spec.Split(':');
+        if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var k) || k < 1)
+        {
+            throw new UsageException("CEMCORE_LOYALTY_KILL_AT must be <step>:<k> (k >= 1).");
+        }
+
+        var seen = 0;
+        return step =>
+        {
+            if (string.Equals(step, parts[0], StringComparison.Ordinal) && ++seen == k)
+            {
+                using var self = System.Diagnostics.Process.GetCurrentProcess();
+                self.Kill();
+            }
+        };
+    }
+
+    private static int Funnel(string path, DateTimeOffset asOf, bool json)
+    {
+        var report = MemberFunnel.Compute(ReadEvents(path, Path.GetFileName(path)), asOf);
+        static JsonObject Row(MemberFunnelRow r) => new()
+        {
+            ["visitors"] = r.Visitors,
+            ["members"] = r.Members,
+            ["memberPurchasers"] = r.MemberPurchasers,
+            ["signUpRate"] = r.SignUpRate,
+            ["firstPurchaseRate"] = r.FirstPurchaseRate,
+            ["overallRate"] = r.OverallRate,
+            ["medianDaysToSignUp"] = r.MedianDaysToSignUp,
+            ["medianDaysToFirstPurchase"] = r.MedianDaysToFirstPurchase,
+        };
+        var byChannel = new JsonObject();
+        foreach (var r in report.ByChannel)
+        {
+            byChannel[r.Group] = Row(r);
+        }
+
+        var byCohort = new JsonObject();
+        foreach (var r in report.ByCohort)
+        {
+            byCohort[r.Group] = Row(r);
+        }
+
+        if (json)
+        {
+            CliJson.Write(new JsonObject
+            {
+                ["asOf"] = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["total"] = Row(report.Total),
+                ["byChannel"] = byChannel,
+                ["byCohort"] = byCohort,
+            });
+            return 0;
+        }
+
+        var t = report.Total;
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{t.Visitors} visitors -> {t.Members} members -> {t.MemberPurchasers} member purchasers"));
+        return 0;
+    }
+
+    private static List<MemberEvent> ReadEvents(string path, string file)
+    {
+        using var reader = new StreamReader(path);
+        var header = reader.ReadLine() ?? throw new DataFormatException("the file is empty (expected a header)", file, 1, null);
+        var names = SplitCsv(header, file, 1).Select(n => n.Trim()).ToList();
+        int Column(string name, bool required)
+        {
+            var i = names.FindIndex(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+            return i >= 0 || !required ? i : throw new DataFormatException($"missing column '{name}' (expected customer_id,timestamp,event[,channel])", file, 1, name);
+        }
+
+        var (idCol, atCol, eventCol, channelCol) = (Column("customer_id", true), Column("timestamp", true), Column("event", true), Column("channel", false));
+        var events = new List<MemberEvent>();
+        foreach (var (line, f) in DataRows(reader, file, names.Count))
+        {
+
+            var id = f[idCol].Trim();
+            if (id.Length == 0)
+            {
+                throw new DataFormatException("the customer id is empty", file, line, "customer_id");
+            }
+
+            if (!DateTimeOffset.TryParse(f[atCol].Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            {
+                throw new DataFormatException("not a date/time", file, line, "timestamp");
+            }
+
+            var kind = f[eventCol].Trim().ToUpperInvariant() switch
+            {
+                "VISIT" => MemberEventKind.Visit,
+                "SIGN_UP" or "SIGNUP" => MemberEventKind.SignUp,
+                "PURCHASE" => MemberEventKind.Purchase,
+                _ => throw new DataFormatException("event must be visit, sign_up or purchase", file, line, "event"),
+            };
+            var channel = channelCol >= 0 ? f[channelCol].Trim() : null;
+            events.Add(new MemberEvent(id, at, kind, string.IsNullOrEmpty(channel) ? null : channel));
+        }
+
+        return events;
     }
 
     private static TierLadder LoadLadder(string? path) =>
@@ -154,7 +339,7 @@ internal static class LoyaltyCommands
             {
                 changes.Add(new JsonObject
                 {
-                    ["customer_id"] = c.MemberId,
+                    ["customerId"] = c.MemberId,
                     ["from"] = c.FromTier,
                     ["to"] = c.ToTier,
                     ["at"] = c.At.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
@@ -167,10 +352,10 @@ internal static class LoyaltyCommands
         {
             CliJson.Write(new JsonObject
             {
-                ["as_of"] = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["asOf"] = asOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 ["members"] = members,
                 ["tiers"] = counts,
-                ["window_start"] = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["windowStart"] = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 ["changes"] = changes,
             });
             return 0;
@@ -200,20 +385,8 @@ internal static class LoyaltyCommands
             }
         }
 
-        long line = 1;
-        while (reader.ReadLine() is { } text)
+        foreach (var (line, f) in DataRows(reader, file, names.Count))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            var f = SplitCsv(text, file, line);
-            if (f.Count != names.Count)
-            {
-                throw new DataFormatException(string.Create(CultureInfo.InvariantCulture, $"expected {names.Count} fields, found {f.Count}"), file, line, null);
-            }
 
             string Field(int c) => f[index[c]].Trim();
             var key = Field(0);
@@ -252,6 +425,28 @@ internal static class LoyaltyCommands
             var order = Field(5);
             var reason = Field(6);
             yield return (line, new LoyaltyPosting(key, customer, at, kind, points, order.Length == 0 ? null : order, null, reason.Length == 0 ? null : reason));
+        }
+    }
+
+    // The data rows after the header (line numbers from 2; blank lines skipped), each with exactly the header's field count.
+    private static IEnumerable<(long Line, List<string> Fields)> DataRows(StreamReader reader, string file, int fieldCount)
+    {
+        long line = 1;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            var f = SplitCsv(text, file, line);
+            if (f.Count != fieldCount)
+            {
+                throw new DataFormatException(string.Create(CultureInfo.InvariantCulture, $"expected {fieldCount} fields, found {f.Count}"), file, line, null);
+            }
+
+            yield return (line, f);
         }
     }
 

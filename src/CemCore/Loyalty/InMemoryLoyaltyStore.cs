@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace CemCore.Loyalty;
 
 /// <summary>
 /// A thread-safe in-memory <see cref="ILoyaltyStore"/>: idempotency keys in 64 lock-striped dictionaries, one lock per account
 /// (always taken after the key's stripe, so there is no lock-order deadlock). Appends to different accounts run in parallel.
+/// The key is checked and reserved with one hash lookup and released again if the posting is rejected, all under the stripe lock,
+/// so the key check and the account's state change are one atomic step.
 /// </summary>
 /// <remarks>
 /// <para>Keys ending in <c>#expire</c> are reserved for automatic expiries and rejected from callers
@@ -45,36 +48,65 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
         var stripe = _stripes[unchecked((uint)StringComparer.Ordinal.GetHashCode(posting.Key)) % StripeCount];
         lock (stripe.Gate)
         {
-            if (stripe.Keys.TryGetValue(posting.Key, out var existing))
+            // One hash lookup both checks and reserves the key; the reservation is removed again if the posting is not accepted
+            // (the stripe lock is held throughout, so nobody sees it).
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(stripe.Keys, posting.Key, out var exists);
+            if (exists)
             {
+                var existing = slot!;
                 var outcome = existing.Equals(posting) ? PostingOutcome.Duplicate : PostingOutcome.Rejected;
                 var (a, p, v) = Balance(existing.AccountId);
                 return new PostingResult(outcome, outcome == PostingOutcome.Rejected ? LedgerReasons.KeyConflict : null, a, p, v);
             }
 
-            var entry = _accounts.GetOrAdd(posting.AccountId, static (id, s) => new Entry(new LoyaltyAccountState(id, s.Policy), s._capacityPerAccount), this);
-            lock (entry)
+            slot = posting;
+            PostingResult result;
+            try
             {
-                if (posting.Key.EndsWith(ExpireSuffix, StringComparison.Ordinal))
-                {
-                    return new PostingResult(PostingOutcome.Rejected, LedgerReasons.KeyConflict, entry.State.Available, entry.State.Pending, entry.State.Version);
-                }
-
-                entry.Scratch.Clear();
-                var result = entry.State.Apply(posting, entry.Scratch);
-                foreach (var e in entry.Scratch)
-                {
-                    entry.Log.Add(e);
-                }
-
-                if (result.IsAccepted)
-                {
-                    entry.Log.Add(posting);
-                    stripe.Keys.Add(posting.Key, posting);
-                }
-
-                return result;
+                result = AppendNew(posting);
             }
+            catch
+            {
+                stripe.Keys.Remove(posting.Key);
+                throw;
+            }
+
+            if (!result.IsAccepted)
+            {
+                stripe.Keys.Remove(posting.Key);
+            }
+
+            return result;
+        }
+    }
+
+    private PostingResult AppendNew(LoyaltyPosting posting)
+    {
+        if (!_accounts.TryGetValue(posting.AccountId, out var entry))
+        {
+            entry = _accounts.GetOrAdd(posting.AccountId, static (id, s) => new Entry(new LoyaltyAccountState(id, s.Policy), s._capacityPerAccount), this);
+        }
+
+        lock (entry.Gate)
+        {
+            if (posting.Key.EndsWith(ExpireSuffix, StringComparison.Ordinal))
+            {
+                return new PostingResult(PostingOutcome.Rejected, LedgerReasons.KeyConflict, entry.State.Available, entry.State.Pending, entry.State.Version);
+            }
+
+            entry.Scratch.Clear();
+            var result = entry.State.Apply(posting, entry.Scratch);
+            for (var i = 0; i < entry.Scratch.Count; i++)
+            {
+                entry.Log.Add(entry.Scratch[i]);
+            }
+
+            if (result.IsAccepted)
+            {
+                entry.Log.Add(posting);
+            }
+
+            return result;
         }
     }
 
@@ -108,7 +140,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
             return null;
         }
 
-        lock (entry)
+        lock (entry.Gate)
         {
             var s = entry.State;
             return s.Exists ? new LoyaltyAccountView(s.AccountId, s.Available, s.Pending, s.Version, s.LastTimestamp, s.Lots) : null;
@@ -124,7 +156,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
             return [];
         }
 
-        lock (entry)
+        lock (entry.Gate)
         {
             return [.. entry.Log];
         }
@@ -136,7 +168,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
         var ids = new List<string>();
         foreach (var kv in _accounts)
         {
-            lock (kv.Value)
+            lock (kv.Value.Gate)
             {
                 if (kv.Value.State.Exists)
                 {
@@ -156,7 +188,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
         foreach (var id in GetAccountIds())
         {
             var entry = _accounts[id];
-            lock (entry)
+            lock (entry.Gate)
             {
                 entry.Scratch.Clear();
                 entry.State.ExpireDue(asOf, entry.Scratch);
@@ -181,7 +213,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
             return false;
         }
 
-        lock (entry)
+        lock (entry.Gate)
         {
             return entry.State.TryGetOrderEarn(orderId, out unreversed);
         }
@@ -194,7 +226,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
             return (0, 0, 0);
         }
 
-        lock (entry)
+        lock (entry.Gate)
         {
             return (entry.State.Available, entry.State.Pending, entry.State.Version);
         }
@@ -202,7 +234,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
 
     private sealed class Stripe(int capacity)
     {
-        public object Gate { get; } = new();
+        public Lock Gate { get; } = new();
 
         public Dictionary<string, LoyaltyPosting> Keys { get; } = new(capacity, StringComparer.Ordinal);
     }
@@ -219,6 +251,8 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
 
             Log = new List<LoyaltyPosting>(capacity);
         }
+
+        public Lock Gate { get; } = new();
 
         public LoyaltyAccountState State { get; }
 

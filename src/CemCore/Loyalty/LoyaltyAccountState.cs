@@ -24,21 +24,24 @@ public readonly record struct PointsLot(string SourceKey, string? OrderId, long 
 /// </summary>
 /// <remarks>
 /// <para>Not thread-safe: the store serializes access per account. <see cref="Apply"/> is allocation-free for earn, redeem and
-/// adjust postings in steady state (lots are kept in a list whose consumed prefix is compacted; earns are indexed by key).</para>
+/// adjust postings in steady state once <see cref="EnsureCapacity"/> has pre-sized it (lots are kept in a list whose consumed prefix
+/// is compacted in place; every earn keeps a 16-byte (points, reversed) record indexed by its lot id so a later reversal finds it).</para>
+/// <para>Maturity (<c>t + PendingDays</c>) and expiry (every <see cref="ExpiryRule"/>) are non-decreasing functions of the earn time,
+/// and an account's timestamps never go backwards, so the lots are appended in maturity order and in expiry order: the matured lots
+/// are a prefix of the live ones, "soonest to expire first (ties: oldest first)" is simply the first live lot, and redeem, expire and
+/// maturity are amortized O(1) (no scan of the live lots).</para>
 /// <para>Points are <see cref="long"/> with checked arithmetic. Invariant: <see cref="Available"/> + <see cref="Pending"/> equals the
 /// sum of the signed points of every accepted posting.</para>
 /// </remarks>
 public sealed class LoyaltyAccountState
 {
     private readonly List<Lot> _lots = [];
+    private readonly List<EarnRecord> _earns = []; // by lot id: (points, reversed) of every lot ever created
     private readonly Dictionary<string, long> _earnByKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _earnByOrder = new(StringComparer.Ordinal);
     private long _lotBase; // id of _lots[0]
     private int _firstLive; // index of the first lot with Remaining > 0 (all before it are empty)
-    private int _pendingLots;
-    private long _nextMaturityTicks = long.MaxValue;
-    private long _nextExpiryTicks = long.MaxValue;
-    private Dictionary<long, EarnRecord>? _compactedEarns;
+    private int _matureEnd; // lots before this index are matured (or settled); the ones from it on mature in order
 
     /// <summary>Creates the empty state of an account.</summary>
     /// <param name="accountId">The account id; not blank.</param>
@@ -266,26 +269,11 @@ public sealed class LoyaltyAccountState
             return;
         }
 
-        while (_nextExpiryTicks <= ticks)
+        // The first live lot is the soonest to expire (lots are in expiry order): expire due lots one by one, each at its own instant,
+        // maturing what is due before it.
+        while (_firstLive < _lots.Count && _lots[_firstLive].ExpiresTicks <= ticks)
         {
-            // Expire the due lots in expiry order (ties by lot order), each at its own instant, maturing what is due before it.
-            var best = -1;
-            for (var i = _firstLive; i < _lots.Count; i++)
-            {
-                var l = _lots[i];
-                if (l.Remaining > 0 && l.ExpiresTicks <= ticks && (best < 0 || l.ExpiresTicks < _lots[best].ExpiresTicks))
-                {
-                    best = i;
-                }
-            }
-
-            if (best < 0)
-            {
-                RecomputeNextExpiry();
-                break;
-            }
-
-            var lot = _lots[best];
+            var lot = _lots[_firstLive];
             var at = new DateTimeOffset(Math.Max(lot.ExpiresTicks, LastTimestamp.UtcTicks), TimeSpan.Zero);
             Mature(at.UtcTicks);
             var expire = new LoyaltyPosting(lot.SourceKey + "#expire", AccountId, at, PostingKind.Expire, lot.Remaining, lot.OrderId, lot.SourceKey, "expired");
@@ -329,6 +317,7 @@ public sealed class LoyaltyAccountState
     {
         ArgumentOutOfRangeException.ThrowIfNegative(lots);
         _lots.Capacity = Math.Max(_lots.Capacity, lots);
+        _earns.Capacity = Math.Max(_earns.Capacity, lots);
         _earnByKey.EnsureCapacity(lots);
     }
 
@@ -403,30 +392,9 @@ public sealed class LoyaltyAccountState
         return false;
     }
 
-    private EarnRecord Earn(long id)
-    {
-        var idx = LotIndex(id);
-        if (idx >= 0)
-        {
-            var l = _lots[idx];
-            return new EarnRecord(l.Points, l.Reversed);
-        }
+    private EarnRecord Earn(long id) => _earns[checked((int)id)];
 
-        return _compactedEarns is not null && _compactedEarns.TryGetValue(id, out var r) ? r : default;
-    }
-
-    private void SetEarn(long id, EarnRecord record)
-    {
-        var idx = LotIndex(id);
-        if (idx >= 0)
-        {
-            CollectionsMarshal.AsSpan(_lots)[idx].Reversed = record.Reversed;
-        }
-        else
-        {
-            (_compactedEarns ??= [])[id] = record;
-        }
-    }
+    private void SetEarn(long id, EarnRecord record) => CollectionsMarshal.AsSpan(_earns)[checked((int)id)] = record;
 
     private int LotIndex(long id)
     {
@@ -447,9 +415,11 @@ public sealed class LoyaltyAccountState
 
     private void AddLot(LoyaltyPosting posting)
     {
-        var matures = Policy.MaturesAt(posting.Timestamp).UtcTicks;
-        var expires = Policy.ExpiresAt(posting.Timestamp).UtcTicks;
+        var ticks = posting.Timestamp.UtcTicks;
+        var matures = Policy.PendingDays == 0 ? ticks : Policy.MaturesAt(posting.Timestamp).UtcTicks;
+        var expires = Policy.Expiry == ExpiryRule.Never ? DateTimeOffset.MaxValue.UtcTicks : Policy.ExpiresAt(posting.Timestamp).UtcTicks;
         var id = _lotBase + _lots.Count;
+        var matured = matures <= ticks && _matureEnd == _lots.Count;
         _lots.Add(new Lot
         {
             SourceKey = posting.Key,
@@ -458,40 +428,41 @@ public sealed class LoyaltyAccountState
             Remaining = posting.Points,
             MaturesTicks = matures,
             ExpiresTicks = expires,
+            Matured = matured,
         });
+        _earns.Add(new EarnRecord(posting.Points, 0));
         _earnByKey[posting.Key] = id;
         if (posting.OrderId is not null && posting.Kind == PostingKind.Earn)
         {
             _earnByOrder[posting.OrderId] = id;
         }
 
-        if (matures > posting.Timestamp.UtcTicks)
+        if (matured)
         {
-            Pending = checked(Pending + posting.Points);
-            _pendingLots++;
-            _nextMaturityTicks = Math.Min(_nextMaturityTicks, matures);
+            _matureEnd++;
+            Available = checked(Available + posting.Points);
         }
         else
         {
-            CollectionsMarshal.AsSpan(_lots)[^1].Matured = true;
-            Available = checked(Available + posting.Points);
+            Pending = checked(Pending + posting.Points);
+            Mature(ticks); // a lot that matures at once behind still pending ones (cannot happen with a fixed policy; kept safe)
         }
-
-        _nextExpiryTicks = Math.Min(_nextExpiryTicks, expires);
     }
+
+    private long NextMaturityTicks => _matureEnd < _lots.Count ? _lots[_matureEnd].MaturesTicks : long.MaxValue;
 
     private long SpendableAt(long ticks)
     {
-        if (_pendingLots == 0 || _nextMaturityTicks > ticks)
+        if (NextMaturityTicks > ticks)
         {
             return Available;
         }
 
         long extra = 0;
-        for (var i = _firstLive; i < _lots.Count; i++)
+        for (var i = _matureEnd; i < _lots.Count && _lots[i].MaturesTicks <= ticks; i++)
         {
             var l = _lots[i];
-            if (!l.Matured && l.Remaining > 0 && l.MaturesTicks <= ticks)
+            if (!l.Matured)
             {
                 extra += l.Remaining;
             }
@@ -500,63 +471,44 @@ public sealed class LoyaltyAccountState
         return checked(Available + extra);
     }
 
+    // Lots mature in list order: move the due ones from pending to available (a fully reversed pending lot is already settled).
     private void Mature(long ticks)
     {
-        if (_pendingLots == 0 || _nextMaturityTicks > ticks)
-        {
-            return;
-        }
-
         var lots = CollectionsMarshal.AsSpan(_lots);
-        var next = long.MaxValue;
-        for (var i = _firstLive; i < lots.Length; i++)
+        while (_matureEnd < lots.Length && lots[_matureEnd].MaturesTicks <= ticks)
         {
-            ref var l = ref lots[i];
-            if (l.Matured)
-            {
-                continue;
-            }
-
-            if (l.MaturesTicks <= ticks)
+            ref var l = ref lots[_matureEnd];
+            if (!l.Matured)
             {
                 l.Matured = true;
-                _pendingLots--;
                 Pending -= l.Remaining;
                 Available = checked(Available + l.Remaining);
             }
-            else
-            {
-                next = Math.Min(next, l.MaturesTicks);
-            }
-        }
 
-        _nextMaturityTicks = next;
+            _matureEnd++;
+        }
     }
 
-    // Takes points from matured lots, soonest to expire first (ties: oldest lot first).
+    // Takes points from matured lots, soonest to expire first (ties: oldest lot first) = in list order from the first live lot.
     private void Consume(long points, long ticks)
     {
         Mature(ticks);
         var rest = points;
         while (rest > 0)
         {
-            var best = -1;
-            for (var i = _firstLive; i < _lots.Count; i++)
+            var i = _firstLive;
+            while (i < _matureEnd && _lots[i].Remaining == 0)
             {
-                var l = _lots[i];
-                if (l.Matured && l.Remaining > 0 && (best < 0 || l.ExpiresTicks < _lots[best].ExpiresTicks))
-                {
-                    best = i;
-                }
+                i++;
             }
 
-            if (best < 0)
+            if (i >= _matureEnd)
             {
                 throw new InvalidOperationException("Ledger invariant broken: not enough matured lots for a validated posting.");
             }
 
-            var take = Math.Min(rest, _lots[best].Remaining);
-            TakeFromLot(best, take);
+            var take = Math.Min(rest, _lots[i].Remaining);
+            TakeFromLot(i, take);
             rest -= take;
         }
     }
@@ -579,14 +531,8 @@ public sealed class LoyaltyAccountState
             Pending -= points;
             if (l.Remaining == 0)
             {
-                _pendingLots--;
                 l.Matured = true; // settled: no longer counted as pending
             }
-        }
-
-        if (l.Remaining == 0 && l.ExpiresTicks == _nextExpiryTicks)
-        {
-            RecomputeNextExpiry();
         }
 
         while (_firstLive < _lots.Count && _lots[_firstLive].Remaining == 0)
@@ -597,22 +543,7 @@ public sealed class LoyaltyAccountState
         Compact();
     }
 
-    private void RecomputeNextExpiry()
-    {
-        var next = long.MaxValue;
-        for (var i = _firstLive; i < _lots.Count; i++)
-        {
-            var l = _lots[i];
-            if (l.Remaining > 0 && l.ExpiresTicks < next)
-            {
-                next = l.ExpiresTicks;
-            }
-        }
-
-        _nextExpiryTicks = next;
-    }
-
-    // Drops the consumed prefix once it is at least half the list; earns in it keep their (points, reversed) record.
+    // Drops the consumed prefix in place once it is at least half the list (no allocation; the earn records stay in _earns).
     private void Compact()
     {
         if (_firstLive < 32 || _firstLive * 2 < _lots.Count)
@@ -620,17 +551,9 @@ public sealed class LoyaltyAccountState
             return;
         }
 
-        for (var i = 0; i < _firstLive; i++)
-        {
-            var l = _lots[i];
-            if (l.Reversed < l.Points)
-            {
-                (_compactedEarns ??= [])[_lotBase + i] = new EarnRecord(l.Points, l.Reversed);
-            }
-        }
-
         _lots.RemoveRange(0, _firstLive);
         _lotBase += _firstLive;
+        _matureEnd = Math.Max(0, _matureEnd - _firstLive); // every lot before _firstLive is empty, hence matured or settled
         _firstLive = 0;
     }
 
@@ -642,7 +565,6 @@ public sealed class LoyaltyAccountState
         public string? OrderId;
         public long Points;
         public long Remaining;
-        public long Reversed;
         public long MaturesTicks;
         public long ExpiresTicks;
         public bool Matured;
