@@ -84,10 +84,13 @@ public sealed class UpliftMetricsTests
         bool[] t = [true, false, true, false];
         bool[] y = [true, false, false, true];
         var qini = UpliftMetrics.QiniCurve(s, t, y);
-        Assert.Equal(new[] { 0, 1, 3, 4 }, qini.Counts);
-        Assert.Equal(new[] { 0.0, 1.0, 1.0, 0.0 }, qini.Values); // after 3: R_T=1, R_C=0; after 4: 1 - 1·2/2
+        int[] counts = [0, 1, 3, 4];
+        double[] qiniValues = [0.0, 1.0, 1.0, 0.0];
+        double[] upliftValues = [0.0, 1.0, 1.5, 0.0];
+        Assert.Equal(counts, qini.Counts);
+        Assert.Equal(qiniValues, qini.Values); // after 3: R_T=1, R_C=0; after 4: 1 - 1·2/2
         var uplift = UpliftMetrics.UpliftCurve(s, t, y);
-        Assert.Equal(new[] { 0.0, 1.0, 1.5, 0.0 }, uplift.Values); // (1/2 - 0/1)·3 and (1/2 - 1/2)·4
+        Assert.Equal(upliftValues, uplift.Values); // (1/2 - 0/1)·3 and (1/2 - 1/2)·4
         var e = UpliftMetrics.Evaluate(s, t, y);
         // Qini area: [1/4·(0+1/4)/2] + [2/4·(1/4+1/4)/2] + [1/4·(1/4+0)/2] = 1/32 + 1/8 + 1/32 = 0.1875.
         Assert.Equal(0.1875, e.QiniArea, 1e-15);

@@ -26,9 +26,11 @@ public sealed class UpliftTargetingTests
         double[] scores = [0.4, 0.5, 0.4, -0.2, 0.4, 0.1, 0.0];
         var deciles = UpliftTargeting.AssignDeciles(scores);
         // ⌊10·r/7⌋ + 1: r 0 → 1, r 1 → 2, r 4 → 6, r 5 → 8, r 6 → 9.
-        Assert.Equal(new[] { 2, 1, 2, 9, 2, 6, 8 }, deciles);
+        int[] expected = [2, 1, 2, 9, 2, 6, 8];
+        int[] tied = [1, 1];
+        Assert.Equal(expected, deciles);
         Assert.Empty(UpliftTargeting.AssignDeciles([]));
-        Assert.Equal(new[] { 1, 1 }, UpliftTargeting.AssignDeciles([0.3, 0.3]));
+        Assert.Equal(tied, UpliftTargeting.AssignDeciles([0.3, 0.3]));
     }
 
     [Fact]
