@@ -66,7 +66,7 @@ public sealed class UpliftCliTests
         // Uplift of every customer from the model file's standardized coefficients.
         var model = JsonNode.Parse(File.ReadAllText(modelPath))!.AsObject();
         var models = model["models"]!.AsObject();
-        double[] Uplift(double[] row) => method == "two-model"
+        double Uplift(double[] row) => method == "two-model"
             ? Probability(models["treated"]!, row) - Probability(models["control"]!, row)
             : (2 * Probability(models["transformed"]!, row)) - 1;
 

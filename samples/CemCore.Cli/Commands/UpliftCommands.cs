@@ -91,7 +91,7 @@ internal static class UpliftCommands
         }
 
         var file = Path.GetFileName(o.Data);
-        var table = ReadTable(o.Data);
+        var table = ChurnCommands.ReadTable(o.Data);
         var matrix = table.Matrix;
         var treatment = Flags(o.Data, table, o.Treatment, "treatment");
         var outcome = Flags(o.Data, table, o.Outcome, "outcome");
@@ -203,7 +203,7 @@ internal static class UpliftCommands
             throw new DataFormatException(ex.Reason, Path.GetFileName(modelPath), null, ex.Field, ex);
         }
 
-        var table = ReadTable(dataPath);
+        var table = ChurnCommands.ReadTable(dataPath);
         if (table.CustomerIds is null)
         {
             throw new DataFormatException($"the header has no '{FeatureTableCsv.DefaultIdColumn}' column.", Path.GetFileName(dataPath), 1, FeatureTableCsv.DefaultIdColumn);
@@ -233,7 +233,7 @@ internal static class UpliftCommands
             w.WriteLine("customer_id,uplift,decile");
             for (var i = 0; i < uplift.Length; i++)
             {
-                w.Write(Csv(table.CustomerIds[i]));
+                w.Write(ChurnCommands.Csv(table.CustomerIds[i]));
                 w.Write(',');
                 w.Write(uplift[i].ToString("R", CultureInfo.InvariantCulture));
                 w.Write(',');
@@ -320,13 +320,4 @@ internal static class UpliftCommands
     private static JsonNode? Number(double? value) => value is { } v ? CliJson.Number(v) : null;
 
     private static string Text(double value) => double.IsNaN(value) ? "undefined" : value.ToString("F4", CultureInfo.InvariantCulture);
-
-    private static FeatureTable ReadTable(string path)
-    {
-        using var reader = new StreamReader(path);
-        return FeatureTableCsv.Read(reader, Path.GetFileName(path));
-    }
-
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }
