@@ -22,6 +22,7 @@ root.Add(KpiCommands.CreateKpis());
 root.Add(KpiCommands.CreateAttribution());
 root.Add(ReportCommand.Create());
 root.Add(ForecastCommand.Create());
+root.Add(UpliftCommands.Create());
 root.Add(AssocRulesCommand.Create());
 root.Add(RecommendCommand.Create());
 root.Add(LoyaltyCommands.Create());

@@ -220,12 +220,12 @@ internal static class ChurnCommands
         return 0;
     }
 
-    private static FeatureTable ReadTable(string path)
+    internal static FeatureTable ReadTable(string path)
     {
         using var reader = new StreamReader(path);
         return FeatureTableCsv.Read(reader, Path.GetFileName(path));
     }
 
-    private static string Csv(string value) =>
+    internal static string Csv(string value) =>
         value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

@@ -43,6 +43,7 @@ internal static class DemoCommand
         KpiDemo.Run(context);
         LoyaltyDemo.Run(context);
         RecommendationsDemo.Run(context);
+        UpliftDemo.Run(context);
         if (json)
         {
             CliJson.Write(context.Json);

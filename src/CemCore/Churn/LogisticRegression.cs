@@ -39,7 +39,16 @@ public static class LogisticRegression
         FeatureMatrix features,
         ReadOnlySpan<bool> labels,
         LogisticRegressionSettings? settings = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) => FitWeighted(features, labels, [], settings, cancellationToken);
+
+    /// <summary>Fits a model with a weight per row (scikit-learn <c>sample_weight</c>): row <c>i</c>'s loss is multiplied by
+    /// <c>sampleWeights[i]</c> times its class weight. An empty span means every row has weight 1.</summary>
+    internal static LogisticRegressionModel FitWeighted(
+        FeatureMatrix features,
+        ReadOnlySpan<bool> labels,
+        ReadOnlySpan<double> sampleWeights,
+        LogisticRegressionSettings? settings,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(features);
         settings ??= LogisticRegressionSettings.Default;
@@ -139,20 +148,33 @@ public static class LogisticRegression
             }
         }
 
+        if (!sampleWeights.IsEmpty && sampleWeights.Length != n)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Expected {n} sample weights (one per row) but got {sampleWeights.Length}."), nameof(sampleWeights));
+        }
+
         var (wNeg, wPos) = settings.ClassWeights.Resolve(n - positives, positives);
         var y = new double[n];
         var sw = new double[n];
         var totalWeight = 0.0;
+        var positiveWeight = 0.0;
         for (var i = 0; i < n; i++)
         {
+            var rowWeight = sampleWeights.IsEmpty ? 1.0 : sampleWeights[i];
+            if (!(double.IsFinite(rowWeight) && rowWeight > 0))
+            {
+                throw new ArgumentOutOfRangeException(nameof(sampleWeights), rowWeight, string.Create(CultureInfo.InvariantCulture, $"Sample weight {i} must be finite and > 0."));
+            }
+
             y[i] = labels[i] ? 1.0 : 0.0;
-            sw[i] = labels[i] ? wPos : wNeg;
+            sw[i] = (labels[i] ? wPos : wNeg) * rowWeight;
             totalWeight += sw[i];
+            positiveWeight += labels[i] ? sw[i] : 0.0;
         }
 
         var solver = new NewtonSolver(z, y, sw, n, k, settings.C * totalWeight, cancellationToken);
         var theta = new double[k + 1];
-        theta[k] = Math.Log(wPos * positives / (wNeg * (n - positives)));
+        theta[k] = Math.Log(positiveWeight / (totalWeight - positiveWeight));
         var diagnostics = solver.Solve(theta, settings.Tolerance, settings.MaxIterations);
         var scale = settings.C * totalWeight;
         var objective = diagnostics.Objective * scale;

@@ -70,6 +70,12 @@ public sealed class CustomerContext
     /// <summary>Gets the churn probability in [0, 1] (<c>churn.probability</c>), or <see langword="null"/>.</summary>
     public double? ChurnProbability { get; private set; }
 
+    /// <summary>Gets the predicted uplift in [−1, 1] (<c>uplift.score</c>), or <see langword="null"/>.</summary>
+    public double? UpliftScore { get; private set; }
+
+    /// <summary>Gets the uplift decile, 1 (highest uplift) to 10 (<c>uplift.decile</c>), or <see langword="null"/>.</summary>
+    public int? UpliftDecile { get; private set; }
+
     /// <summary>Gets the probability that the customer is still alive in [0, 1] (<c>clv.pAlive</c>), or <see langword="null"/>.</summary>
     public double? ProbabilityAlive { get; private set; }
 
@@ -98,6 +104,8 @@ public sealed class CustomerContext
         RfmSegment = null;
         LifecycleStage = null;
         ChurnProbability = null;
+        UpliftScore = null;
+        UpliftDecile = null;
         ProbabilityAlive = null;
         PredictedClv = null;
         LastReturn = null;
@@ -147,6 +155,28 @@ public sealed class CustomerContext
     public CustomerContext SetChurnProbability(double? probability)
     {
         ChurnProbability = probability is { } p ? Check.Probability(p, nameof(probability)) : null;
+        return this;
+    }
+
+    /// <summary>Sets the predicted uplift of a promotion and its decile (see <c>CemCore.Uplift.UpliftTargeting</c>); <see langword="null"/> clears either.</summary>
+    /// <param name="score">The uplift <c>P(buy | promoted) − P(buy | not promoted)</c> in [−1, 1].</param>
+    /// <param name="decile">The uplift decile in [1, 10], 1 = the highest uplift.</param>
+    /// <returns>This context.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The score is NaN or outside [−1, 1], or the decile is outside [1, 10].</exception>
+    public CustomerContext SetUplift(double? score, int? decile)
+    {
+        if (score is { } s && s is not (>= -1 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(score), s, "The uplift must be in [-1, 1].");
+        }
+
+        if (decile is { } d && d is not (>= 1 and <= 10))
+        {
+            throw new ArgumentOutOfRangeException(nameof(decile), d, "The uplift decile must be in [1, 10].");
+        }
+
+        UpliftScore = score;
+        UpliftDecile = decile;
         return this;
     }
 

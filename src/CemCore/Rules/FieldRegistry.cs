@@ -531,6 +531,9 @@ public sealed class FieldRegistry
             return c.LifecycleStage.HasValue;
         }, EnumNames<LifecycleStage>.Names, EnumNames<LifecycleStage>.Allowed);
         Number("churn.probability", "Churn probability in [0, 1]; missing when not set.", static (CustomerContext c, out double v) => Num(c.ChurnProbability, out v));
+        Number("uplift.score", "Predicted uplift of a promotion (response probability if promoted minus if not) in [-1, 1]; missing when not set.", static (CustomerContext c, out double v) =>
+            Num(c.UpliftScore, out v));
+        Number("uplift.decile", "Uplift decile 1-10 (1 = the 10% with the highest uplift); missing when not set.", static (CustomerContext c, out double v) => Num(c.UpliftDecile, out v));
         Number("clv.pAlive", "P(alive) in [0, 1]; missing when not set.", static (CustomerContext c, out double v) => Num(c.ProbabilityAlive, out v));
         Number("clv.predicted", "Predicted customer lifetime value; missing when not set.", static (CustomerContext c, out double v) => Num(c.PredictedClv, out v));
 
