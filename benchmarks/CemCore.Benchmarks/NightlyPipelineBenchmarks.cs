@@ -1,14 +1,11 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
-using CemCore.Clv;
 using CemCore.Customers;
 using CemCore.Features;
-using CemCore.Lifecycle;
 using CemCore.Merging;
 using CemCore.Personalization;
 using CemCore.Primitives;
 using CemCore.Segmentation.Rfm;
-using CemCore.Sources;
 using CemCore.Synthetic;
 using CemCore.Transactions;
 
@@ -40,17 +37,7 @@ public class NightlyPipelineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var sample = new RetailDataSettings(customers: 5_000, seed: 42);
-        var settings = new PipelineSettings(new FeatureSettings(TimeUnit.Week), clv: new ClvSettings(TimeUnit.Week, 52, 0.0019, 1.0));
-        var offers = new OfferDecider(new OfferDecisionEngine(StandardCampaigns.Create(), new DecisionSettings(reserveBudget: false)));
-        var pipeline = new CemCorePipeline(
-            [new InMemoryTransactionSource(RetailDataGenerator.GenerateTransactions(sample))],
-            [new InMemoryCustomerSource(RetailDataGenerator.GenerateCustomers(sample))],
-            [],
-            new LifecycleClassifier(),
-            settings,
-            offers: offers);
-        var models = pipeline.RunAsync(sample.EndInstant).GetAwaiter().GetResult().Models;
+        var models = SamplePipeline.Run(new RetailDataSettings(customers: 5_000, seed: 42)).Models;
         _scorer = new CustomerScorer(models);
         _features = new FeatureSettings(TimeUnit.Week, maxDegreeOfParallelism: 1);
         _rfm = RfmSettings.Default;
