@@ -213,13 +213,7 @@ public sealed class MetricAccumulator : IMergeable<MetricAccumulator, IReadOnlyL
     public PartialFormat Format => new(KindId, 1, PartialFormat.FingerprintOf("variants=" + VariantCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <inheritdoc/>
-    public MetricAccumulator MergeWith(MetricAccumulator other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        Format.EnsureMergeable(other.Format);
-        Merge(other);
-        return this;
-    }
+    public MetricAccumulator MergeWith(MetricAccumulator other) => PartialFormat.Fold(this, other, Merge);
 
     /// <inheritdoc/>
     public IReadOnlyList<MetricSummary> Finish() => GetSummaries();

@@ -317,13 +317,7 @@ public sealed class AttributionAccumulator : IMergeable<AttributionAccumulator, 
         CultureInfo.InvariantCulture, $"model={Model};lookbackDays={Settings.LookbackDays:R};halfLifeDays={Settings.HalfLifeDays:R}")));
 
     /// <inheritdoc/>
-    public AttributionAccumulator MergeWith(AttributionAccumulator other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        Format.EnsureMergeable(other.Format);
-        Merge(other);
-        return this;
-    }
+    public AttributionAccumulator MergeWith(AttributionAccumulator other) => PartialFormat.Fold(this, other, Merge);
 
     /// <inheritdoc/>
     public void WriteTo(Stream stream)

@@ -174,16 +174,10 @@ public sealed class CohortAccumulator : IMergeable<CohortAccumulator, CohortMatr
     /// <inheritdoc/>
     /// <remarks>Version 1, no settings (the caller applies the as-of filter). Payload: customer count (int32); per customer in ordinal id
     /// order: id (string), month count (int32), the active UTC month numbers (year·12 + month − 1) ascending (int32).</remarks>
-    public PartialFormat Format { get; } = new(KindId, 1, PartialFormat.FingerprintOf(string.Empty));
+    public PartialFormat Format { get; } = PartialFormat.WithoutSettings(KindId);
 
     /// <inheritdoc/>
-    public CohortAccumulator MergeWith(CohortAccumulator other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        Format.EnsureMergeable(other.Format);
-        Merge(other);
-        return this;
-    }
+    public CohortAccumulator MergeWith(CohortAccumulator other) => PartialFormat.Fold(this, other, Merge);
 
     /// <inheritdoc/>
     public void WriteTo(Stream stream)

@@ -106,18 +106,12 @@ public sealed class PromotionRoiAccumulator : IMergeable<PromotionRoiAccumulator
     /// <inheritdoc/>
     /// <remarks>Version 1, no settings. Payload: treated, holdout and redeemed counts (int64), then the nine exact sums (treated revenue,
     /// holdout revenue, Σm, Σm², Σc, Σc², Σmc, Σh, Σh²), each as a count (int32) and its non-overlapping partials (doubles).</remarks>
-    public PartialFormat Format { get; } = new(KindId, 1, PartialFormat.FingerprintOf(string.Empty));
+    public PartialFormat Format { get; } = PartialFormat.WithoutSettings(KindId);
 
     private ExactSum[] Sums => [_tRevenue, _hRevenue, _m, _m2, _c, _c2, _mc, _h, _h2];
 
     /// <inheritdoc/>
-    public PromotionRoiAccumulator MergeWith(PromotionRoiAccumulator other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        Format.EnsureMergeable(other.Format);
-        Merge(other);
-        return this;
-    }
+    public PromotionRoiAccumulator MergeWith(PromotionRoiAccumulator other) => PartialFormat.Fold(this, other, Merge);
 
     /// <inheritdoc/>
     public void WriteTo(Stream stream)

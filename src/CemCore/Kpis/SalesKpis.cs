@@ -73,16 +73,10 @@ public sealed class SalesAccumulator : IMergeable<SalesAccumulator, SalesKpiResu
     /// <inheritdoc/>
     /// <remarks>Version 1, no settings (the caller applies the as-of filter). Payload: revenue (decimal); customer count (int32); per customer in
     /// ordinal id order: id (string), order-key count (int32), the order keys in ordinal order (strings).</remarks>
-    public PartialFormat Format { get; } = new(KindId, 1, PartialFormat.FingerprintOf(string.Empty));
+    public PartialFormat Format { get; } = PartialFormat.WithoutSettings(KindId);
 
     /// <inheritdoc/>
-    public SalesAccumulator MergeWith(SalesAccumulator other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        Format.EnsureMergeable(other.Format);
-        Merge(other);
-        return this;
-    }
+    public SalesAccumulator MergeWith(SalesAccumulator other) => PartialFormat.Fold(this, other, Merge);
 
     /// <inheritdoc/>
     public void WriteTo(Stream stream)

@@ -218,16 +218,10 @@ public sealed class SurveyAccumulator : IMergeable<SurveyAccumulator, SurveyKpiR
 
     /// <inheritdoc/>
     /// <remarks>Version 1, no settings (fingerprint of the empty text). Payload: 11 NPS, 6 CSAT and 8 CES histogram counts (int64; index = score).</remarks>
-    public PartialFormat Format { get; } = new(KindId, 1, PartialFormat.FingerprintOf(string.Empty));
+    public PartialFormat Format { get; } = PartialFormat.WithoutSettings(KindId);
 
     /// <inheritdoc/>
-    public SurveyAccumulator MergeWith(SurveyAccumulator other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        Format.EnsureMergeable(other.Format);
-        Merge(other);
-        return this;
-    }
+    public SurveyAccumulator MergeWith(SurveyAccumulator other) => PartialFormat.Fold(this, other, Merge);
 
     /// <inheritdoc/>
     public void WriteTo(Stream stream)

@@ -29,6 +29,20 @@ public readonly record struct PartialFormat(string Kind, int Version, ulong Fing
         return hash;
     }
 
+    /// <summary>The version-1 format of a kind without settings (fingerprint of the empty text).</summary>
+    internal static PartialFormat WithoutSettings(string kind) => new(kind, 1, FingerprintOf(string.Empty));
+
+    /// <summary>The shared body of <see cref="IMergeable{TSelf}.MergeWith"/> for mutable accumulators: check the formats, fold
+    /// <paramref name="other"/> into <paramref name="self"/> with <paramref name="merge"/>, return <paramref name="self"/>.</summary>
+    internal static T Fold<T>(T self, T other, Action<T> merge)
+        where T : class, IMergeable<T>
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        self.Format.EnsureMergeable(other.Format);
+        merge(other);
+        return self;
+    }
+
     /// <summary>Throws unless <paramref name="other"/> equals this format.</summary>
     /// <param name="other">The other partial's format.</param>
     /// <exception cref="PartialMismatchException">Kind, version or settings differ.</exception>

@@ -53,7 +53,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
     /// <remarks>Version 1, no settings. Payload: customers (int64); item count (int32) and the item ids in ordinal order; per item the
     /// customers who bought it (int64); then per item its non-zero pair count (int32) and the pairs (column item index int32, count int64),
     /// columns ascending. The counts are their own result (no finalize step).</remarks>
-    public PartialFormat Format => new(KindId, 1, PartialFormat.FingerprintOf(string.Empty));
+    public PartialFormat Format => PartialFormat.WithoutSettings(KindId);
 
     /// <inheritdoc/>
     public CooccurrenceCounts MergeWith(CooccurrenceCounts other)
