@@ -5,9 +5,7 @@ using CemCore.Customers;
 using CemCore.Features;
 using CemCore.Lifecycle;
 using CemCore.Personalization;
-using CemCore.Primitives;
 using CemCore.Rules;
-using CemCore.Sources;
 using CemCore.Synthetic;
 
 namespace CemCore.Benchmarks;
@@ -36,16 +34,8 @@ public class ScoringBenchmarks
     {
         var data = new RetailDataSettings(customers: 5_000, seed: 42);
         _asOf = data.EndInstant;
-        var settings = new PipelineSettings(new FeatureSettings(TimeUnit.Week), clv: new ClvSettings(TimeUnit.Week, 52, 0.0019, 1.0));
-        var offers = new OfferDecider(new OfferDecisionEngine(StandardCampaigns.Create(), new DecisionSettings(reserveBudget: false)));
-        var pipeline = new CemCorePipeline(
-            [new InMemoryTransactionSource(RetailDataGenerator.GenerateTransactions(data))],
-            [new InMemoryCustomerSource(RetailDataGenerator.GenerateCustomers(data))],
-            [],
-            new LifecycleClassifier(),
-            settings,
-            offers: offers);
-        var run = pipeline.RunAsync(_asOf).GetAwaiter().GetResult();
+        var settings = SamplePipeline.Settings;
+        var run = SamplePipeline.Run(data);
         _models = run.Models;
         _scorer = new CustomerScorer(_models);
         var picked = Enumerable.Range(0, run.Features.Count).Where(i => run.Features[i].HasPurchased).Take(1024).ToArray();

@@ -10,7 +10,7 @@ using CemCore.Sources.Csv;
 namespace CemCore.Cli.Commands;
 
 /// <summary>
-/// <c>cemcore features --transactions F --as-of DATE --out OUT.csv [--time-unit day|week] [--time-zone ID] [--format json]</c>:
+/// <c>cemcore features --transactions F --as-of DATE --out OUT.csv [--time-unit day|week] [--time-zone ID] [--partitions N] [--format json]</c>:
 /// per-customer features as of the START of DATE (exclusive: transactions on DATE or later are ignored). DATE is taken in
 /// <c>--time-zone</c> (an IANA id such as Asia/Shanghai; default UTC), which is also the zone of calendar days.
 /// Columns are documented in docs/data.md ("cemcore features").
@@ -34,18 +34,19 @@ internal static class FeaturesCommand
         var unit = CliOptions.Choice("--time-unit", "Unit of the BTYD columns (btyd_recency, btyd_T).", "day", "day", "week");
         var encoding = CliInput.EncodingOption();
         var zone = CliOptions.Text("--time-zone", "IANA time zone of DATE and of calendar days (default UTC), e.g. Asia/Shanghai.", "ID");
+        var partitions = Partitioned.Option();
         var format = CliOptions.Format();
-        var command = new Command("features", "Per-customer features (counts, spend, returns, intervals, BTYD summary) from a transactions CSV.") { transactions, asOf, outPath, unit, zone, encoding, format };
+        var command = new Command("features", "Per-customer features (counts, spend, returns, intervals, BTYD summary) from a transactions CSV.") { transactions, asOf, outPath, unit, zone, encoding, partitions, format };
         CliHelp.Examples(
             command,
             "cemcore features --transactions tx.csv --as-of 2024-07-01 --out features.csv",
             "cemcore features --transactions tx.csv --as-of 2024-07-01 --time-zone Asia/Shanghai --time-unit week --out features.csv --format json");
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(outPath)!, parse.GetValue(unit)!, parse.GetValue(zone), parse.GetValue(encoding)!, parse.IsJson(format), ct));
+            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(outPath)!, parse.GetValue(unit)!, parse.GetValue(zone), parse.GetValue(encoding)!, parse.GetValue(partitions), parse.IsJson(format), ct));
         return command;
     }
 
-    private static Task<int> RunAsync(string path, DateOnly date, string outPath, string unitText, string? zoneId, string encoding, bool json, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(string path, DateOnly date, string outPath, string unitText, string? zoneId, string encoding, int partitions, bool json, CancellationToken cancellationToken)
     {
         CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", path));
         var unit = unitText == "week" ? TimeUnit.Week : TimeUnit.Day;
@@ -66,7 +67,9 @@ internal static class FeaturesCommand
         var (table, features) = CliProgress.Run(progress =>
         {
             var t = CliInput.ReadTransactions(path, encoding, progress, cancellationToken);
-            return (t, FeatureExtractor.Compute(t, asOf, settings, progress, cancellationToken));
+            return (t, partitions == 1
+                ? FeatureExtractor.Compute(t, asOf, settings, progress, cancellationToken)
+                : Partitioned.Features(t, asOf, settings, partitions, cancellationToken));
         });
 
         CliInput.WarnIfAsOfBeforeAllData("features", table, asOf);

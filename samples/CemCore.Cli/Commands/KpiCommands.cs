@@ -21,9 +21,10 @@ internal static class KpiCommands
     {
         var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
         var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE; purchases strictly before it count (default: all).");
+        var partitions = Partitioned.Option();
         var format = CliOptions.Format();
-        var command = new Command("cohorts", "Cohort retention matrix by acquisition month (UTC).") { transactions, asOf, format };
-        command.SetAction((parse, ct) => Task.FromResult(RunCohorts(parse.GetValue(transactions)!, parse.GetValue(asOf), parse.IsJson(format), ct)));
+        var command = new Command("cohorts", "Cohort retention matrix by acquisition month (UTC).") { transactions, asOf, partitions, format };
+        command.SetAction((parse, ct) => Task.FromResult(RunCohorts(parse.GetValue(transactions)!, parse.GetValue(asOf), parse.GetValue(partitions), parse.IsJson(format), ct)));
         return command;
     }
 
@@ -115,11 +116,11 @@ internal static class KpiCommands
 
     private static JsonNode? Num(double? value) => value is { } v ? CliJson.Number(v) : null;
 
-    private static int RunCohorts(string path, DateOnly? asOfDate, bool json, CancellationToken ct)
+    private static int RunCohorts(string path, DateOnly? asOfDate, int partitions, bool json, CancellationToken ct)
     {
         var table = CsvTransactionReader.ReadTable(path, null, ct);
         var asOf = asOfDate is { } d ? CliOptions.StartOfDayUtc(d) : DateTimeOffset.MaxValue;
-        var matrix = CohortRetention.Compute(table, asOf);
+        var matrix = partitions == 1 ? CohortRetention.Compute(table, asOf) : Partitioned.Cohorts(table, asOf, partitions);
         if (json)
         {
             CliJson.Write(CohortsJson(matrix));

@@ -9,7 +9,7 @@ using CemCore.Sources.Csv;
 namespace CemCore.Cli.Commands;
 
 /// <summary>
-/// <c>cemcore rfm --transactions F [--as-of DATE] [--bins 5] [--map rf10|rfm11|MAP.json] [--out OUT.csv] [--format json]</c>:
+/// <c>cemcore rfm --transactions F [--as-of DATE] [--bins 5] [--map rf10|rfm11|MAP.json] [--out OUT.csv] [--partitions N] [--format json]</c>:
 /// RFM scores and segments of every customer in a transactions CSV.
 /// </summary>
 /// <remarks>
@@ -28,18 +28,19 @@ internal static class RfmCommand
         var map = CliOptions.Text("--map", "Segment map: rf10 (default), rfm11 or a JSON map file.", "rf10|rfm11|MAP.json");
         var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment.");
         var encoding = CliInput.EncodingOption();
+        var partitions = Partitioned.Option();
         var format = CliOptions.Format();
-        var command = new Command("rfm", "RFM scores (recency, frequency, monetary quantile bins) and segments of every customer.") { transactions, asOf, bins, map, outPath, encoding, format };
+        var command = new Command("rfm", "RFM scores (recency, frequency, monetary quantile bins) and segments of every customer.") { transactions, asOf, bins, map, outPath, encoding, partitions, format };
         CliHelp.Examples(
             command,
             "cemcore rfm --transactions tx.csv",
             "cemcore rfm --transactions tx.csv --as-of 2024-07-01 --map rfm11 --out rfm.csv --format json");
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(transactions)!, parse.GetValue(asOf), parse.GetValue(bins), parse.GetValue(map) ?? "rf10", parse.GetValue(outPath), parse.GetValue(encoding)!, parse.IsJson(format), ct));
+            parse.GetValue(transactions)!, parse.GetValue(asOf), parse.GetValue(bins), parse.GetValue(map) ?? "rf10", parse.GetValue(outPath), parse.GetValue(encoding)!, parse.GetValue(partitions), parse.IsJson(format), ct));
         return command;
     }
 
-    private static Task<int> RunAsync(string path, DateOnly? asOfDate, int bins, string mapName, string? outPath, string encoding, bool json, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(string path, DateOnly? asOfDate, int bins, string mapName, string? outPath, string encoding, int partitions, bool json, CancellationToken cancellationToken)
     {
         CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", path), ("--map", mapName));
 
@@ -60,13 +61,17 @@ internal static class RfmCommand
             ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
             : RfmValues.DefaultAsOf(table);
         CliInput.WarnIfAsOfBeforeAllData("rfm", table, asOf);
-        var values = RfmValues.FromTransactions(table, asOf);
-        var result = RfmScorer.Score(values, new RfmSettings(bins, segmentMap: map));
-        var counts = result.CountBySegment();
+        var settings = new RfmSettings(bins, segmentMap: map);
+        IReadOnlyList<RfmResult> results = partitions == 1
+            ? [RfmScorer.Score(RfmValues.FromTransactions(table, asOf), settings)]
+            : Partitioned.Rfm(table, asOf, settings, partitions);
+        var perPartition = results.Select(r => r.CountBySegment()).ToArray();
+        var counts = perPartition[0].Select((c, k) => new KeyValuePair<string, int>(c.Key, perPartition.Sum(p => p[k].Value))).ToArray();
+        var total = results.Sum(r => r.Count);
 
         if (outPath is not null)
         {
-            WriteCsv(outPath, result);
+            WriteCsv(outPath, results);
         }
 
         if (json)
@@ -77,13 +82,13 @@ internal static class RfmCommand
                 segments[name] = count;
             }
 
-            var root = new JsonObject { ["customers"] = result.Count, ["segments"] = segments };
+            var root = new JsonObject { ["customers"] = total, ["segments"] = segments };
             CliJson.Write(root);
         }
         else
         {
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RFM as of {asOf:yyyy-MM-dd}: {result.Count} customers, {bins} bins, map '{map.Name}'"));
-            Console.Out.Write(FormatTable(counts, result.Count));
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RFM as of {asOf:yyyy-MM-dd}: {total} customers, {bins} bins, map '{map.Name}'"));
+            Console.Out.Write(FormatTable(counts, total));
             if (outPath is not null)
             {
                 Console.Out.WriteLine($"scores written to {outPath}");
@@ -108,16 +113,17 @@ internal static class RfmCommand
         return sb.ToString();
     }
 
-    private static void WriteCsv(string path, RfmResult result)
+    private static void WriteCsv(string path, IReadOnlyList<RfmResult> results)
     {
-        var order = Enumerable.Range(0, result.Count).ToArray();
-        var ids = result.Values.CustomerIds;
-        Array.Sort(order, (a, b) => string.CompareOrdinal(ids[a], ids[b]));
+        var order = results.SelectMany((r, p) => Enumerable.Range(0, r.Count).Select(i => (Part: p, Index: i))).ToArray();
+        Array.Sort(order, (a, b) => string.CompareOrdinal(results[a.Part].Values.CustomerIds[a.Index], results[b.Part].Values.CustomerIds[b.Index]));
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
         writer.Write("customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment\n");
         var inv = CultureInfo.InvariantCulture;
-        foreach (var i in order)
+        foreach (var (part, i) in order)
         {
+            var result = results[part];
+            var ids = result.Values.CustomerIds;
             var s = result.Scores[i];
             var prospect = s.IsProspect;
             writer.Write(Quote(ids[i]));

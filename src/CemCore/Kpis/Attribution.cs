@@ -1,3 +1,5 @@
+using System.Globalization;
+using CemCore.Merging;
 using CemCore.Primitives;
 
 namespace CemCore.Kpis;
@@ -178,19 +180,22 @@ public static class Attribution
 
 /// <summary>
 /// A mergeable attribution accumulator: add whole customers (<see cref="AddCustomer"/>), merge partitions, <see cref="Finish"/>.
-/// Conversion counts and Markov transition counts are exact integers; fractional credits are sums of doubles (equal to the one-pass
-/// answer up to rounding).
+/// Conversion counts and Markov transition counts are exact integers and fractional credits are exact sums (correctly rounded when
+/// read), and the Markov chain is solved in ordinal channel order, so merged partitions give the one-pass result bit for bit.
 /// </summary>
 /// <remarks>Not thread-safe; one accumulator per thread, then merge.</remarks>
-public sealed class AttributionAccumulator
+public sealed class AttributionAccumulator : IMergeable<AttributionAccumulator, AttributionResult>
 {
+    /// <summary>The kind id of the serialized form.</summary>
+    public const string KindId = "cemcore.kpis.attribution";
+
     private const int Start = -1;
     private const int Converted = -2;
     private const int Null = -3;
     private readonly Dictionary<string, int> _states = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
     private readonly Dictionary<(int From, int To), long> _transitions = [];
-    private readonly Dictionary<string, (double Conversions, double Value)> _credit = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ExactSum Conversions, ExactSum Value)> _credit = new(StringComparer.Ordinal);
     private readonly double _lookbackTicks;
     private long _conversions;
     private decimal _value;
@@ -289,7 +294,9 @@ public sealed class AttributionAccumulator
         _pathValue += other._pathValue;
         foreach (var (k, v) in other._credit)
         {
-            Add(k, v.Conversions, v.Value);
+            var mine = Credit(k);
+            mine.Conversions.Add(v.Conversions);
+            mine.Value.Add(v.Value);
         }
 
         foreach (var ((from, to), n) in other._transitions)
@@ -300,11 +307,104 @@ public sealed class AttributionAccumulator
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Version 1; settings text <c>model=M;lookbackDays=L;halfLifeDays=H</c> (numbers round-trip formatted). Payload: model (int32),
+    /// lookback and half-life days (doubles); conversions (int64), value (decimal), direct conversions (int64), direct value and path value
+    /// (decimals); credit count (int32) and per channel in ordinal order: name, conversions and value as exact sums (count + partials);
+    /// state count (int32) and names; transition count (int32) and per transition: from (−1 start, else state index), to (−2 conversion,
+    /// −3 null, else state index) as int32 and the count (int64).</remarks>
+    public PartialFormat Format => new(KindId, 1, PartialFormat.FingerprintOf(string.Create(
+        CultureInfo.InvariantCulture, $"model={Model};lookbackDays={Settings.LookbackDays:R};halfLifeDays={Settings.HalfLifeDays:R}")));
+
+    /// <inheritdoc/>
+    public AttributionAccumulator MergeWith(AttributionAccumulator other) => PartialFormat.Fold(this, other, Merge);
+
+    /// <inheritdoc/>
+    public void WriteTo(Stream stream)
+    {
+        using var w = PartialIO.BeginWrite(stream, Format);
+        w.Write((int)Model);
+        w.Write(Settings.LookbackDays);
+        w.Write(Settings.HalfLifeDays);
+        w.Write(_conversions);
+        w.WriteDecimal(_value);
+        w.Write(_directConversions);
+        w.WriteDecimal(_directValue);
+        w.WriteDecimal(_pathValue);
+        w.Write(_credit.Count);
+        foreach (var (name, (conversions, value)) in _credit.OrderBy(static c => c.Key, StringComparer.Ordinal))
+        {
+            w.Write(name);
+            conversions.Write(w);
+            value.Write(w);
+        }
+
+        w.Write(_names.Count);
+        foreach (var name in _names)
+        {
+            w.Write(name);
+        }
+
+        w.Write(_transitions.Count);
+        foreach (var ((from, to), count) in _transitions.OrderBy(static t => t.Key))
+        {
+            w.Write(from);
+            w.Write(to);
+            w.Write(count);
+        }
+    }
+
+    /// <inheritdoc/>
+    public static AttributionAccumulator ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, static r =>
+    {
+        var model = (AttributionModel)r.ReadInt32();
+        var lookback = r.ReadDouble();
+        var halfLife = r.ReadDouble();
+        var acc = new AttributionAccumulator(model, new AttributionSettings(lookback, halfLife))
+        {
+            _conversions = r.ReadNonNegative("conversion count"),
+            _value = Check.NonNegative(r.ReadDecimal(), "value"),
+            _directConversions = r.ReadNonNegative("direct conversion count"),
+            _directValue = Check.NonNegative(r.ReadDecimal(), "directValue"),
+            _pathValue = Check.NonNegative(r.ReadDecimal(), "pathValue"),
+        };
+        var credits = r.ReadCount("credit");
+        for (var i = 0; i < credits; i++)
+        {
+            var sums = acc.Credit(Check.NotBlank(r.ReadString(), "channel"));
+            sums.Conversions.Add(ExactSum.Read(r));
+            sums.Value.Add(ExactSum.Read(r));
+        }
+
+        var states = r.ReadCount("state");
+        for (var i = 0; i < states; i++)
+        {
+            if (acc.State(Check.NotBlank(r.ReadString(), "state")) != i)
+            {
+                throw new InvalidDataException("The attribution partial is corrupt: a state appears twice.");
+            }
+        }
+
+        var transitions = r.ReadCount("transition");
+        for (var i = 0; i < transitions; i++)
+        {
+            var from = r.ReadInt32();
+            var to = r.ReadInt32();
+            var count = r.ReadNonNegative("transition count");
+            if (from < Start || from >= states || to < Null || to >= states || to == Start || !acc._transitions.TryAdd((from, to), count))
+            {
+                throw new InvalidDataException("The attribution partial is corrupt: a transition is out of range or appears twice.");
+            }
+        }
+
+        return acc;
+    });
+
     /// <summary>Computes the credits.</summary>
     /// <returns>The result.</returns>
     public AttributionResult Finish()
     {
-        var credit = new Dictionary<string, (double Conversions, double Value)>(_credit, StringComparer.Ordinal);
+        var credit = _credit.ToDictionary(static c => c.Key, static c => (Conversions: c.Value.Conversions.Value, Value: c.Value.Value.Value), StringComparer.Ordinal);
         IReadOnlyList<KeyValuePair<string, double>> effects = [];
         if (Model == AttributionModel.Markov)
         {
@@ -396,8 +496,20 @@ public sealed class AttributionAccumulator
 
     private void Add(string channel, double conversions, double value)
     {
-        var old = _credit.GetValueOrDefault(channel);
-        _credit[channel] = (old.Conversions + conversions, old.Value + value);
+        var sums = Credit(channel);
+        sums.Conversions.Add(conversions);
+        sums.Value.Add(value);
+    }
+
+    private (ExactSum Conversions, ExactSum Value) Credit(string channel)
+    {
+        if (!_credit.TryGetValue(channel, out var sums))
+        {
+            sums = (new ExactSum(), new ExactSum());
+            _credit.Add(channel, sums);
+        }
+
+        return sums;
     }
 
     private int State(string name)
@@ -433,11 +545,19 @@ public sealed class AttributionAccumulator
             return [];
         }
 
+        // Canonical (ordinal) state order, so the floating-point solution does not depend on the order in which partitions met the channels.
+        var sorted = _names.Order(StringComparer.Ordinal).ToArray();
+        var map = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            map[_states[sorted[i]]] = i;
+        }
+
         // Transition probabilities from the counts; index n = start.
         var outTotal = new double[n + 1];
         foreach (var ((from, _), c) in _transitions)
         {
-            outTotal[from == Start ? n : from] += c;
+            outTotal[from == Start ? n : map[from]] += c;
         }
 
         var q = new double[n + 1][];
@@ -449,11 +569,11 @@ public sealed class AttributionAccumulator
         var toConversion = new double[n + 1];
         foreach (var ((from, to), c) in _transitions)
         {
-            var f = from == Start ? n : from;
+            var f = from == Start ? n : map[from];
             var p = c / outTotal[f];
             if (to >= 0)
             {
-                q[f][to] += p;
+                q[f][map[to]] += p;
             }
             else if (to == Converted)
             {
@@ -467,7 +587,7 @@ public sealed class AttributionAccumulator
         {
             var without = ConversionProbability(q, toConversion, n, removed: c);
             var effect = baseline > 0 ? Math.Max(0.0, 1.0 - (without / baseline)) : 0.0;
-            result[c] = new KeyValuePair<string, double>(_names[c], effect);
+            result[c] = new KeyValuePair<string, double>(sorted[c], effect);
         }
 
         Array.Sort(result, static (a, b) => string.CompareOrdinal(a.Key, b.Key));

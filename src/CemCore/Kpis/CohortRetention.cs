@@ -1,4 +1,5 @@
 using System.Numerics;
+using CemCore.Merging;
 using CemCore.Primitives;
 using CemCore.Transactions;
 
@@ -131,8 +132,11 @@ public static class CohortRetention
 /// unions the sets, so <see cref="Finish"/> equals <see cref="CohortRetention.Compute"/> on all rows.
 /// </summary>
 /// <remarks>Not thread-safe; one accumulator per thread, then merge.</remarks>
-public sealed class CohortAccumulator
+public sealed class CohortAccumulator : IMergeable<CohortAccumulator, CohortMatrix>
 {
+    /// <summary>The kind id of the serialized form.</summary>
+    public const string KindId = "cemcore.kpis.cohort";
+
     private readonly Dictionary<string, HashSet<int>> _months = new(StringComparer.Ordinal);
 
     /// <summary>Adds one purchase (the caller applies the as-of filter).</summary>
@@ -166,6 +170,55 @@ public sealed class CohortAccumulator
             set.UnionWith(months);
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Version 1, no settings (the caller applies the as-of filter). Payload: customer count (int32); per customer in ordinal id
+    /// order: id (string), month count (int32), the active UTC month numbers (year·12 + month − 1) ascending (int32).</remarks>
+    public PartialFormat Format { get; } = PartialFormat.WithoutSettings(KindId);
+
+    /// <inheritdoc/>
+    public CohortAccumulator MergeWith(CohortAccumulator other) => PartialFormat.Fold(this, other, Merge);
+
+    /// <inheritdoc/>
+    public void WriteTo(Stream stream)
+    {
+        using var w = PartialIO.BeginWrite(stream, Format);
+        w.Write(_months.Count);
+        foreach (var (customer, months) in _months.OrderBy(static p => p.Key, StringComparer.Ordinal))
+        {
+            w.Write(customer);
+            w.Write(months.Count);
+            foreach (var m in months.Order())
+            {
+                w.Write(m);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public static CohortAccumulator ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, static r =>
+    {
+        var acc = new CohortAccumulator();
+        var customers = r.ReadCount("customer");
+        for (var c = 0; c < customers; c++)
+        {
+            var id = Check.NotBlank(r.ReadString(), "customerId");
+            var n = r.ReadCount("month");
+            var set = new HashSet<int>(n);
+            for (var i = 0; i < n; i++)
+            {
+                var m = r.ReadInt32();
+                set.Add(m is >= 12 and < 120_000 ? m : throw new InvalidDataException($"The cohort partial is corrupt: month number {m} is out of range."));
+            }
+
+            if (n == 0 || !acc._months.TryAdd(id, set))
+            {
+                throw new InvalidDataException("The cohort partial is corrupt: a customer appears twice or without months.");
+            }
+        }
+
+        return acc;
+    });
 
     /// <summary>Computes the matrix.</summary>
     /// <returns>The matrix.</returns>

@@ -1,3 +1,5 @@
+using CemCore.Merging;
+
 namespace CemCore.Kpis;
 
 /// <summary>The read-out of a promotion against a randomized holdout.</summary>
@@ -30,21 +32,25 @@ public sealed record PromotionRoiResult(
 /// <para>Delta method (first-order Taylor expansion; a and c are correlated because they come from the same customers, b is independent):
 /// Var(ROI) ≈ (Var(a) + Var(b))/c² + (a − b)²·Var(c)/c⁴ − 2(a − b)·Cov(a, c)/c³, with Var(a) = s²_m/n_t, Var(b) = s²_h/n_h,
 /// Var(c) = s²_c/n_t, Cov(a, c) = s_mc/n_t (sample moments). The interval is ROI ± Φ⁻¹(0.975)·√Var.</para>
+/// <para>The sums are exact (non-overlapping expansions, correctly rounded when read), so merged partitions give the one-pass read-out bit for bit.</para>
 /// </remarks>
-public sealed class PromotionRoiAccumulator
+public sealed class PromotionRoiAccumulator : IMergeable<PromotionRoiAccumulator, PromotionRoiResult>
 {
+    /// <summary>The kind id of the serialized form.</summary>
+    public const string KindId = "cemcore.kpis.promotion-roi";
+
+    private readonly ExactSum _tRevenue = new();
+    private readonly ExactSum _hRevenue = new();
+    private readonly ExactSum _m = new();
+    private readonly ExactSum _m2 = new();
+    private readonly ExactSum _c = new();
+    private readonly ExactSum _c2 = new();
+    private readonly ExactSum _mc = new();
+    private readonly ExactSum _h = new();
+    private readonly ExactSum _h2 = new();
     private long _nt;
     private long _nh;
     private long _redeemed;
-    private double _tRevenue;
-    private double _hRevenue;
-    private double _m;
-    private double _m2;
-    private double _c;
-    private double _c2;
-    private double _mc;
-    private double _h;
-    private double _h2;
 
     /// <summary>Adds a treated customer.</summary>
     /// <param name="revenue">The customer's revenue in the period.</param>
@@ -62,12 +68,12 @@ public sealed class PromotionRoiAccumulator
 
         _nt++;
         _redeemed += redeemed ? 1 : 0;
-        _tRevenue += revenue;
-        _m += margin;
-        _m2 += margin * margin;
-        _c += cost;
-        _c2 += cost * cost;
-        _mc += margin * cost;
+        _tRevenue.Add(revenue);
+        _m.Add(margin);
+        _m2.Add(margin * margin);
+        _c.Add(cost);
+        _c2.Add(cost * cost);
+        _mc.Add(margin * cost);
     }
 
     /// <summary>Adds a holdout customer.</summary>
@@ -78,9 +84,9 @@ public sealed class PromotionRoiAccumulator
         Finite(revenue, nameof(revenue));
         Finite(margin, nameof(margin));
         _nh++;
-        _hRevenue += revenue;
-        _h += margin;
-        _h2 += margin * margin;
+        _hRevenue.Add(revenue);
+        _h.Add(margin);
+        _h2.Add(margin * margin);
     }
 
     /// <summary>Adds another partition.</summary>
@@ -91,31 +97,67 @@ public sealed class PromotionRoiAccumulator
         _nt += other._nt;
         _nh += other._nh;
         _redeemed += other._redeemed;
-        _tRevenue += other._tRevenue;
-        _hRevenue += other._hRevenue;
-        _m += other._m;
-        _m2 += other._m2;
-        _c += other._c;
-        _c2 += other._c2;
-        _mc += other._mc;
-        _h += other._h;
-        _h2 += other._h2;
+        for (var i = 0; i < Sums.Length; i++)
+        {
+            Sums[i].Add(other.Sums[i]);
+        }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Version 1, no settings. Payload: treated, holdout and redeemed counts (int64), then the nine exact sums (treated revenue,
+    /// holdout revenue, Σm, Σm², Σc, Σc², Σmc, Σh, Σh²), each as a count (int32) and its non-overlapping partials (doubles).</remarks>
+    public PartialFormat Format { get; } = PartialFormat.WithoutSettings(KindId);
+
+    private ExactSum[] Sums => [_tRevenue, _hRevenue, _m, _m2, _c, _c2, _mc, _h, _h2];
+
+    /// <inheritdoc/>
+    public PromotionRoiAccumulator MergeWith(PromotionRoiAccumulator other) => PartialFormat.Fold(this, other, Merge);
+
+    /// <inheritdoc/>
+    public void WriteTo(Stream stream)
+    {
+        using var w = PartialIO.BeginWrite(stream, Format);
+        w.Write(_nt);
+        w.Write(_nh);
+        w.Write(_redeemed);
+        foreach (var sum in Sums)
+        {
+            sum.Write(w);
+        }
+    }
+
+    /// <inheritdoc/>
+    public static PromotionRoiAccumulator ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, static r =>
+    {
+        var acc = new PromotionRoiAccumulator { _nt = r.ReadNonNegative("treated count"), _nh = r.ReadNonNegative("holdout count"), _redeemed = r.ReadNonNegative("redeemed count") };
+        if (acc._redeemed > acc._nt)
+        {
+            throw new InvalidDataException("The promotion-ROI partial is corrupt: more redemptions than treated customers.");
+        }
+
+        foreach (var sum in acc.Sums)
+        {
+            sum.Add(ExactSum.Read(r));
+        }
+
+        return acc;
+    });
 
     /// <summary>Computes the read-out.</summary>
     /// <returns>The result.</returns>
     public PromotionRoiResult Finish()
     {
+        double tRevenue = _tRevenue.Value, hRevenue = _hRevenue.Value, sm = _m.Value, sm2 = _m2.Value, sc = _c.Value, sc2 = _c2.Value, smc = _mc.Value, sh = _h.Value, sh2 = _h2.Value;
         if (_nt == 0 || _nh == 0)
         {
-            return new PromotionRoiResult(_nt, _nh, 0, 0, _c, null, null, null, _nt == 0 ? null : (double)_redeemed / _nt);
+            return new PromotionRoiResult(_nt, _nh, 0, 0, sc, null, null, null, _nt == 0 ? null : (double)_redeemed / _nt);
         }
 
         double nt = _nt, nh = _nh;
-        var a = _m / nt;
-        var b = _h / nh;
-        var c = _c / nt;
-        var incRevenue = ((_tRevenue / nt) - (_hRevenue / nh)) * nt;
+        var a = sm / nt;
+        var b = sh / nh;
+        var c = sc / nt;
+        var incRevenue = ((tRevenue / nt) - (hRevenue / nh)) * nt;
         var incMargin = (a - b) * nt;
         double? roi = null, lo = null, hi = null;
         if (c > 0)
@@ -123,10 +165,10 @@ public sealed class PromotionRoiAccumulator
             roi = ((a - b) / c) - 1;
             if (_nt >= 2 && _nh >= 2)
             {
-                var varM = Math.Max(0, (_m2 - (nt * a * a)) / (nt - 1));
-                var varC = Math.Max(0, (_c2 - (nt * c * c)) / (nt - 1));
-                var covMc = (_mc - (nt * a * c)) / (nt - 1);
-                var varH = Math.Max(0, (_h2 - (nh * b * b)) / (nh - 1));
+                var varM = Math.Max(0, (sm2 - (nt * a * a)) / (nt - 1));
+                var varC = Math.Max(0, (sc2 - (nt * c * c)) / (nt - 1));
+                var covMc = (smc - (nt * a * c)) / (nt - 1);
+                var varH = Math.Max(0, (sh2 - (nh * b * b)) / (nh - 1));
                 var d = a - b;
                 var variance = (((varM / nt) + (varH / nh)) / (c * c)) + (d * d * (varC / nt) / (c * c * c * c)) - (2 * d * (covMc / nt) / (c * c * c));
                 var half = NpsResult.Z95 * Math.Sqrt(Math.Max(0, variance));
@@ -134,7 +176,7 @@ public sealed class PromotionRoiAccumulator
             }
         }
 
-        return new PromotionRoiResult(_nt, _nh, incRevenue, incMargin, _c, roi, lo, hi, (double)_redeemed / nt);
+        return new PromotionRoiResult(_nt, _nh, incRevenue, incMargin, sc, roi, lo, hi, (double)_redeemed / nt);
     }
 
     private static void Finite(double value, string name)

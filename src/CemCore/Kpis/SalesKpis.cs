@@ -1,3 +1,4 @@
+using CemCore.Merging;
 using CemCore.Primitives;
 using CemCore.Transactions;
 
@@ -23,8 +24,11 @@ public sealed record SalesKpiResult(long Customers, long Orders, decimal Revenue
 /// (the same order may even appear in two partitions); merging unions the sets, so <see cref="Finish"/> is exactly the one-pass result.
 /// </summary>
 /// <remarks>Not thread-safe. Memory grows with the number of distinct orders; for one large table use <see cref="SalesKpis.Compute"/>.</remarks>
-public sealed class SalesAccumulator
+public sealed class SalesAccumulator : IMergeable<SalesAccumulator, SalesKpiResult>
 {
+    /// <summary>The kind id of the serialized form.</summary>
+    public const string KindId = "cemcore.kpis.sales";
+
     private readonly Dictionary<string, HashSet<string>> _orders = new(StringComparer.Ordinal);
     private decimal _revenue;
 
@@ -65,6 +69,55 @@ public sealed class SalesAccumulator
 
         _revenue += other._revenue;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Version 1, no settings (the caller applies the as-of filter). Payload: revenue (decimal); customer count (int32); per customer in
+    /// ordinal id order: id (string), order-key count (int32), the order keys in ordinal order (strings).</remarks>
+    public PartialFormat Format { get; } = PartialFormat.WithoutSettings(KindId);
+
+    /// <inheritdoc/>
+    public SalesAccumulator MergeWith(SalesAccumulator other) => PartialFormat.Fold(this, other, Merge);
+
+    /// <inheritdoc/>
+    public void WriteTo(Stream stream)
+    {
+        using var w = PartialIO.BeginWrite(stream, Format);
+        w.WriteDecimal(_revenue);
+        w.Write(_orders.Count);
+        foreach (var (customer, orders) in _orders.OrderBy(static p => p.Key, StringComparer.Ordinal))
+        {
+            w.Write(customer);
+            w.Write(orders.Count);
+            foreach (var key in orders.Order(StringComparer.Ordinal))
+            {
+                w.Write(key);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public static SalesAccumulator ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, static r =>
+    {
+        var acc = new SalesAccumulator { _revenue = Check.NonNegative(r.ReadDecimal(), "revenue") };
+        var customers = r.ReadCount("customer");
+        for (var c = 0; c < customers; c++)
+        {
+            var id = Check.NotBlank(r.ReadString(), "customerId");
+            var n = r.ReadCount("order");
+            var set = new HashSet<string>(n, StringComparer.Ordinal);
+            for (var i = 0; i < n; i++)
+            {
+                set.Add(r.ReadString());
+            }
+
+            if (!acc._orders.TryAdd(id, set))
+            {
+                throw new InvalidDataException("The sales partial is corrupt: a customer appears twice.");
+            }
+        }
+
+        return acc;
+    });
 
     /// <summary>Computes the KPIs.</summary>
     /// <returns>The result.</returns>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CemCore.Merging;
 using CemCore.Primitives;
 
 namespace CemCore.Kpis;
@@ -163,8 +164,11 @@ public sealed record SurveyKpiResult(NpsResult Nps, CsatResult Csat, CesResult C
 /// partitions in any order and grouping, and <see cref="Finish"/> gives exactly the one-pass result (all state is integer counts).
 /// </summary>
 /// <remarks>Not thread-safe; use one accumulator per thread and merge.</remarks>
-public sealed class SurveyAccumulator
+public sealed class SurveyAccumulator : IMergeable<SurveyAccumulator, SurveyKpiResult>
 {
+    /// <summary>The kind id of the serialized form.</summary>
+    public const string KindId = "cemcore.kpis.survey";
+
     private readonly long[] _nps = new long[11];
     private readonly long[] _csat = new long[6];
     private readonly long[] _ces = new long[8];
@@ -211,6 +215,41 @@ public sealed class SurveyAccumulator
             _ces[i] += other._ces[i];
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Version 1, no settings (fingerprint of the empty text). Payload: 11 NPS, 6 CSAT and 8 CES histogram counts (int64; index = score).</remarks>
+    public PartialFormat Format { get; } = PartialFormat.WithoutSettings(KindId);
+
+    /// <inheritdoc/>
+    public SurveyAccumulator MergeWith(SurveyAccumulator other) => PartialFormat.Fold(this, other, Merge);
+
+    /// <inheritdoc/>
+    public void WriteTo(Stream stream)
+    {
+        using var w = PartialIO.BeginWrite(stream, Format);
+        foreach (var h in (long[][])[_nps, _csat, _ces])
+        {
+            foreach (var n in h)
+            {
+                w.Write(n);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public static SurveyAccumulator ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, static r =>
+    {
+        var acc = new SurveyAccumulator();
+        foreach (var h in (long[][])[acc._nps, acc._csat, acc._ces])
+        {
+            for (var i = 0; i < h.Length; i++)
+            {
+                h[i] = r.ReadNonNegative("answer count");
+            }
+        }
+
+        return acc;
+    });
 
     /// <summary>Computes NPS, CSAT and CES of the answers added so far.</summary>
     /// <returns>The result.</returns>

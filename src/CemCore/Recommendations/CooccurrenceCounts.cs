@@ -1,3 +1,5 @@
+using CemCore.Merging;
+
 namespace CemCore.Recommendations;
 
 /// <summary>
@@ -5,8 +7,11 @@ namespace CemCore.Recommendations;
 /// Counts of disjoint customer partitions merge exactly with <see cref="Merge"/>, so they can be computed per shard or per day.
 /// </summary>
 /// <remarks>Immutable and thread-safe. Items are kept in ordinal order. Rows are the full symmetric sparse matrix (CSR, no diagonal).</remarks>
-public sealed class CooccurrenceCounts
+public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
 {
+    /// <summary>The kind id of the serialized form.</summary>
+    public const string KindId = "cemcore.recommendations.cooccurrence";
+
     private readonly Dictionary<string, int> _index;
 
     private CooccurrenceCounts(string[] items, long customers, long[] itemCounts, long[] rowStart, int[] columns, long[] counts)
@@ -43,6 +48,91 @@ public sealed class CooccurrenceCounts
     internal int[] Columns { get; }
 
     internal long[] PairCounts { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Version 1, no settings. Payload: customers (int64); item count (int32) and the item ids in ordinal order; per item the
+    /// customers who bought it (int64); then per item its non-zero pair count (int32) and the pairs (column item index int32, count int64),
+    /// columns ascending. The counts are their own result (no finalize step).</remarks>
+    public PartialFormat Format => PartialFormat.WithoutSettings(KindId);
+
+    /// <inheritdoc/>
+    public CooccurrenceCounts MergeWith(CooccurrenceCounts other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Format.EnsureMergeable(other.Format);
+        return Merge(other);
+    }
+
+    /// <inheritdoc/>
+    public void WriteTo(Stream stream)
+    {
+        using var w = PartialIO.BeginWrite(stream, Format);
+        w.Write(Customers);
+        w.Write(ItemIds.Length);
+        foreach (var item in ItemIds)
+        {
+            w.Write(item);
+        }
+
+        foreach (var n in ItemCounts)
+        {
+            w.Write(n);
+        }
+
+        for (var i = 0; i < ItemIds.Length; i++)
+        {
+            w.Write((int)(RowStart[i + 1] - RowStart[i]));
+            for (var k = RowStart[i]; k < RowStart[i + 1]; k++)
+            {
+                w.Write(Columns[k]);
+                w.Write(PairCounts[k]);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public static CooccurrenceCounts ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, static r =>
+    {
+        var customers = r.ReadNonNegative("customer count");
+        var n = r.ReadCount("item");
+        var items = new string[n];
+        for (var i = 0; i < n; i++)
+        {
+            items[i] = r.ReadString();
+            if (i > 0 && string.CompareOrdinal(items[i - 1], items[i]) >= 0)
+            {
+                throw new InvalidDataException("The co-occurrence partial is corrupt: items are not in strictly ascending ordinal order.");
+            }
+        }
+
+        var counts = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            counts[i] = r.ReadNonNegative("item count");
+        }
+
+        var rowCols = new int[n][];
+        var rowVals = new long[n][];
+        for (var i = 0; i < n; i++)
+        {
+            var m = r.ReadCount("pair");
+            rowCols[i] = new int[m];
+            rowVals[i] = new long[m];
+            for (var k = 0; k < m; k++)
+            {
+                var col = r.ReadInt32();
+                if (col < 0 || col >= n || col == i || (k > 0 && col <= rowCols[i][k - 1]))
+                {
+                    throw new InvalidDataException("The co-occurrence partial is corrupt: a pair column is out of range or out of order.");
+                }
+
+                rowCols[i][k] = col;
+                rowVals[i][k] = r.ReadNonNegative("pair count");
+            }
+        }
+
+        return Pack(items, customers, counts, rowCols, rowVals);
+    });
 
     /// <summary>Counts a history: X^T X of its binary incidence X (customers × items), computed row by row in parallel.</summary>
     /// <param name="history">The history.</param>

@@ -108,4 +108,76 @@ public sealed class TransactionTable
 
     /// <summary>Gets each row's return reason (<see cref="ReturnReason.Unspecified"/> for purchases).</summary>
     public ReadOnlySpan<ReturnReason> ReturnReasons => _reason.AsSpan(0, Count);
+
+    /// <summary>The rows of the customers <c>c</c> with <c>partOf[c] == part</c>, in row order; orders and customers renumbered densely.</summary>
+    /// <param name="partOf">The partition of every customer index.</param>
+    /// <param name="part">The partition to keep.</param>
+    /// <returns>The sub-table (sharing the category and channel lists).</returns>
+    internal TransactionTable Subset(int[] partOf, int part)
+    {
+        var n = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            n += partOf[_customer[i]] == part ? 1 : 0;
+        }
+
+        var customerMap = new int[CustomerIds.Count];
+        Array.Fill(customerMap, -1);
+        var orderMap = new int[OrderCount];
+        Array.Fill(orderMap, -1);
+        var ids = new List<string>();
+        var orders = 0;
+        var customer = new int[n];
+        var ticks = new long[n];
+        var amount = new decimal[n];
+        var discount = new decimal[n];
+        var kind = new TransactionKind[n];
+        var order = new int[n];
+        var category = new int[n];
+        var channel = new int[n];
+        var quantity = new int[n];
+        var original = new int[n];
+        var reason = new ReturnReason[n];
+        var j = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            var c = _customer[i];
+            if (partOf[c] != part)
+            {
+                continue;
+            }
+
+            if (customerMap[c] < 0)
+            {
+                customerMap[c] = ids.Count;
+                ids.Add(CustomerIds[c]);
+            }
+
+            customer[j] = customerMap[c];
+            ticks[j] = _ticks[i];
+            amount[j] = _amount[i];
+            discount[j] = _discount[i];
+            kind[j] = _kind[i];
+            order[j] = MapOrder(_order[i]);
+            category[j] = _category[i];
+            channel[j] = _channel[i];
+            quantity[j] = _quantity[i];
+            original[j] = _originalOrder[i] < 0 ? -1 : MapOrder(_originalOrder[i]);
+            reason[j] = _reason[i];
+            j++;
+        }
+
+        return new TransactionTable(
+            n, [.. ids], [.. Categories], [.. Channels], orders, customer, ticks, amount, discount, kind, order, category, channel, quantity, original, reason);
+
+        int MapOrder(int o)
+        {
+            if (orderMap[o] < 0)
+            {
+                orderMap[o] = orders++;
+            }
+
+            return orderMap[o];
+        }
+    }
 }

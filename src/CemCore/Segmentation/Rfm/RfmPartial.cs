@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text;
+using CemCore.Merging;
+
 namespace CemCore.Segmentation.Rfm;
 
 /// <summary>
@@ -5,7 +9,7 @@ namespace CemCore.Segmentation.Rfm;
 /// with purchases, per measure.
 /// </summary>
 /// <remarks>
-/// <para>Protocol: each partition calls <see cref="Create"/>; the partials are combined with <see cref="Merge"/> (any grouping and order);
+/// <para>Protocol: each partition calls <see cref="Create(RfmValues, RfmSettings)"/>; the partials are combined with <see cref="Merge"/> (any grouping and order);
 /// <see cref="ToCutPoints"/> then yields the cut-points of the whole population, and <see cref="RfmScorer.ScorePartition"/>
 /// scores each partition. The scores equal those of one pass over all customers, exactly (no sketch, no error bound): rank-quantile
 /// bins need the global rank of the boundary customers, which the merged sorted runs give.</para>
@@ -13,18 +17,31 @@ namespace CemCore.Segmentation.Rfm;
 /// input), about 48 MB per million customers, plus O(n) time to merge two partials. Ids must be unique across partitions.</para>
 /// <para>Immutable and thread-safe.</para>
 /// </remarks>
-public sealed class RfmPartial
+public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
 {
+    /// <summary>The kind id of the serialized form.</summary>
+    public const string KindId = "cemcore.segmentation.rfm";
+
     private readonly Entry[] _recency;
     private readonly Entry[] _frequency;
     private readonly Entry[] _monetary;
+    private readonly RfmSettings _settings;
 
-    private RfmPartial(Entry[] recency, Entry[] frequency, Entry[] monetary)
+    private RfmPartial(Entry[] recency, Entry[] frequency, Entry[] monetary, RfmSettings settings)
     {
         _recency = recency;
         _frequency = frequency;
         _monetary = monetary;
+        _settings = settings;
+        Format = new PartialFormat(KindId, 1, PartialFormat.FingerprintOf(SettingsText(settings)));
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Version 1; settings text <c>bins=B;binning=RankQuantile</c> or <c>bins=B;binning=Thresholds;r=…;f=…;m=…</c> (the segment map
+    /// is not part of the partial). Payload: bins (int32), binning (int32), a thresholds flag (byte) and, when set, B − 1 recency and frequency
+    /// cut-points (doubles) and B − 1 monetary cut-points (decimals); the purchaser count n (int32); then for recency, frequency and monetary in
+    /// turn n entries (value as double, customer id as string) in ascending (value, id) order.</remarks>
+    public PartialFormat Format { get; }
 
     /// <summary>Gets the number of customers with purchases in this partial.</summary>
     public int PurchaserCount => _recency.Length;
@@ -33,9 +50,17 @@ public sealed class RfmPartial
     /// <param name="partition">The partition's values.</param>
     /// <returns>The partial.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="partition"/> is <see langword="null"/>.</exception>
-    public static RfmPartial Create(RfmValues partition)
+    public static RfmPartial Create(RfmValues partition) => Create(partition, RfmSettings.Default);
+
+    /// <summary>Creates the partial of one partition for the given settings (their bins, binning and thresholds; see <see cref="Finish"/>).</summary>
+    /// <param name="partition">The partition's values.</param>
+    /// <param name="settings">The settings.</param>
+    /// <returns>The partial.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static RfmPartial Create(RfmValues partition, RfmSettings settings)
     {
         ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(settings);
         var n = 0;
         foreach (var f in partition.Frequency)
         {
@@ -64,25 +89,27 @@ public sealed class RfmPartial
         Array.Sort(r);
         Array.Sort(fr);
         Array.Sort(m);
-        return new RfmPartial(r, fr, m);
+        return new RfmPartial(r, fr, m, settings);
     }
 
     /// <summary>Merges partials (associative and commutative).</summary>
     /// <param name="partials">The partials.</param>
     /// <returns>The merged partial.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="partials"/> or an element is <see langword="null"/>.</exception>
+    /// <exception cref="PartialMismatchException">The partials were created with different settings.</exception>
     public static RfmPartial Merge(IEnumerable<RfmPartial> partials)
     {
         ArgumentNullException.ThrowIfNull(partials);
         var list = partials.ToList();
         if (list.Count == 0)
         {
-            return new RfmPartial([], [], []);
+            return new RfmPartial([], [], [], RfmSettings.Default);
         }
 
         foreach (var p in list)
         {
             ArgumentNullException.ThrowIfNull(p, nameof(partials));
+            list[0].Format.EnsureMergeable(p.Format);
         }
 
         while (list.Count > 1)
@@ -92,7 +119,7 @@ public sealed class RfmPartial
             {
                 var a = list[i];
                 var b = list[i + 1];
-                next.Add(new RfmPartial(MergeRuns(a._recency, b._recency), MergeRuns(a._frequency, b._frequency), MergeRuns(a._monetary, b._monetary)));
+                next.Add(new RfmPartial(MergeRuns(a._recency, b._recency), MergeRuns(a._frequency, b._frequency), MergeRuns(a._monetary, b._monetary), a._settings));
             }
 
             if (list.Count % 2 == 1)
@@ -104,6 +131,124 @@ public sealed class RfmPartial
         }
 
         return list[0];
+    }
+
+    /// <inheritdoc/>
+    public RfmPartial MergeWith(RfmPartial other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Merge([this, other]);
+    }
+
+    /// <summary>Derives the population's cut-points under the settings the partials were created with.</summary>
+    /// <returns>The cut-points.</returns>
+    public RfmCutPoints Finish() => ToCutPoints(_settings);
+
+    /// <inheritdoc/>
+    public void WriteTo(Stream stream)
+    {
+        using var w = PartialIO.BeginWrite(stream, Format);
+        w.Write(_settings.Bins);
+        w.Write((int)_settings.Binning);
+        var t = _settings.Thresholds;
+        w.Write(t is not null);
+        if (t is not null)
+        {
+            foreach (var v in t.RecencyDays)
+            {
+                w.Write(v);
+            }
+
+            foreach (var v in t.Frequency)
+            {
+                w.Write(v);
+            }
+
+            foreach (var v in t.Monetary)
+            {
+                w.WriteDecimal(v);
+            }
+        }
+
+        w.Write(PurchaserCount);
+        foreach (var run in (Entry[][])[_recency, _frequency, _monetary])
+        {
+            foreach (var e in run)
+            {
+                w.Write(e.Value);
+                w.Write(e.Id);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public static RfmPartial ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, static r =>
+    {
+        var bins = r.ReadInt32();
+        var binning = (RfmBinning)r.ReadInt32();
+        RfmThresholds? thresholds = null;
+        if (r.ReadBoolean())
+        {
+            if (bins is < RfmSettings.MinBins or > RfmSettings.MaxBins)
+            {
+                throw new InvalidDataException($"The RFM partial is corrupt: {bins} bins.");
+            }
+
+            var rec = new double[bins - 1];
+            var fr = new double[bins - 1];
+            var mon = new decimal[bins - 1];
+            for (var i = 0; i < rec.Length; i++)
+            {
+                rec[i] = r.ReadDouble();
+            }
+
+            for (var i = 0; i < fr.Length; i++)
+            {
+                fr[i] = r.ReadDouble();
+            }
+
+            for (var i = 0; i < mon.Length; i++)
+            {
+                mon[i] = r.ReadDecimal();
+            }
+
+            thresholds = new RfmThresholds(rec, fr, mon);
+        }
+
+        var settings = new RfmSettings(bins, binning, thresholds);
+        var n = r.ReadCount("purchaser");
+        var runs = new Entry[3][];
+        for (var k = 0; k < 3; k++)
+        {
+            var run = new Entry[n];
+            for (var i = 0; i < n; i++)
+            {
+                var value = r.ReadFinite("an RFM value");
+                run[i] = new Entry(value, Primitives.Check.NotBlank(r.ReadString(), "customerId"));
+                if (i > 0 && run[i - 1].CompareTo(run[i]) > 0)
+                {
+                    throw new InvalidDataException("The RFM partial is corrupt: the entries are not sorted.");
+                }
+            }
+
+            runs[k] = run;
+        }
+
+        return new RfmPartial(runs[0], runs[1], runs[2], settings);
+    });
+
+    private static string SettingsText(RfmSettings settings)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"bins={settings.Bins};binning={settings.Binning}");
+        if (settings.Thresholds is { } t)
+        {
+            sb.Append(";r=").AppendJoin(',', t.RecencyDays.Select(static v => v.ToString("R", CultureInfo.InvariantCulture)));
+            sb.Append(";f=").AppendJoin(',', t.Frequency.Select(static v => v.ToString("R", CultureInfo.InvariantCulture)));
+            sb.Append(";m=").AppendJoin(',', t.Monetary.Select(static v => v.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return sb.ToString();
     }
 
     /// <summary>Derives the population's cut-points.</summary>
