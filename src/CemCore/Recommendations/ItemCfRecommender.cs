@@ -265,10 +265,10 @@ public sealed class ItemCfRecommender : IRecommender
     }
 
     // Inserts (j, v) into the sorted top-k slots (score desc, index asc); returns the new length.
-    internal static int Insert(Scratch s, int n, int k, int j, double v)
+    internal static int Insert(Scratch s, int n, int k, int j, double v) => Insert(s.Slots, s.SlotScores, n, k, j, v);
+
+    internal static int Insert(Span<int> slots, Span<double> scores, int n, int k, int j, double v)
     {
-        var slots = s.Slots;
-        var scores = s.SlotScores;
         if (n == k && (v < scores[n - 1] || (v == scores[n - 1] && j > slots[n - 1])))
         {
             return n;

@@ -188,12 +188,11 @@ public sealed class ItemSimilarityIndex
                     keys[p] = key;
                     if (size < heap.Length)
                     {
-                        HeapPush(heap, size++, key);
+                        MinHeap.Push(heap, size++, key);
                     }
-                    else if (key > heap[0])
+                    else
                     {
-                        heap[0] = key;
-                        HeapDown(heap, size);
+                        MinHeap.Offer(heap, size, key);
                     }
                 }
 
@@ -262,50 +261,6 @@ public sealed class ItemSimilarityIndex
             var l = (UInt128)x.Num * y.Den;
             var r = (UInt128)y.Num * x.Den;
             return l != r ? l > r : x.Column < y.Column;
-        }
-
-        private static void HeapPush(double[] heap, int at, double key)
-        {
-            heap[at] = key;
-            while (at > 0)
-            {
-                var parent = (at - 1) / 2;
-                if (heap[parent] <= heap[at])
-                {
-                    return;
-                }
-
-                (heap[parent], heap[at]) = (heap[at], heap[parent]);
-                at = parent;
-            }
-        }
-
-        private static void HeapDown(double[] heap, int size)
-        {
-            var at = 0;
-            while (true)
-            {
-                var least = at;
-                var l = (2 * at) + 1;
-                var r = l + 1;
-                if (l < size && heap[l] < heap[least])
-                {
-                    least = l;
-                }
-
-                if (r < size && heap[r] < heap[least])
-                {
-                    least = r;
-                }
-
-                if (least == at)
-                {
-                    return;
-                }
-
-                (heap[least], heap[at]) = (heap[at], heap[least]);
-                at = least;
-            }
         }
     }
 
