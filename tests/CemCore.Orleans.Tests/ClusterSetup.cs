@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime.Hosting;
 using Orleans.TestingHost;
+using MemberEvent = CemCore.Samples.Orleans.Domain.MemberEvent;
 
 namespace CemCore.Orleans.Tests;
 

@@ -121,7 +121,7 @@ public sealed class ContentRecommender : IRecommender
         }
 
         var norm = Math.Sqrt(profile.Sum(w => w * w));
-        var scratch = new ItemCfRecommender.Scratch(n, count);
+        var scratch = new ItemCfRecommender.Scratch(0, count);
         var k = 0;
         if (norm > 0)
         {

@@ -6,7 +6,10 @@ namespace CemCore.Recommendations;
 /// Item co-occurrence counts of a binary customer × item incidence: customers per item n(i) and customers who bought both items n(i, j).
 /// Counts of disjoint customer partitions merge exactly with <see cref="Merge"/>, so they can be computed per shard or per day.
 /// </summary>
-/// <remarks>Immutable and thread-safe. Items are kept in ordinal order. Rows are the full symmetric sparse matrix (CSR, no diagonal).</remarks>
+/// <remarks>
+/// Immutable and thread-safe. Items are kept in ordinal order. Rows are the full symmetric sparse matrix (CSR, no diagonal) with 32-bit
+/// pair counts: a merge in which more than 2,147,483,647 customers bought the same pair throws <see cref="OverflowException"/>.
+/// </remarks>
 public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
 {
     /// <summary>The kind id of the serialized form.</summary>
@@ -14,7 +17,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
 
     private readonly Dictionary<string, int> _index;
 
-    private CooccurrenceCounts(string[] items, long customers, long[] itemCounts, long[] rowStart, int[] columns, long[] counts)
+    private CooccurrenceCounts(string[] items, long customers, long[] itemCounts, long[] rowStart, int[] columns, int[] counts)
     {
         ItemIds = items;
         Items = Array.AsReadOnly(items);
@@ -47,7 +50,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
 
     internal int[] Columns { get; }
 
-    internal long[] PairCounts { get; }
+    internal int[] PairCounts { get; }
 
     /// <inheritdoc/>
     /// <remarks>Version 1, no settings. Payload: customers (int64); item count (int32) and the item ids in ordinal order; per item the
@@ -85,7 +88,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
             for (var k = RowStart[i]; k < RowStart[i + 1]; k++)
             {
                 w.Write(Columns[k]);
-                w.Write(PairCounts[k]);
+                w.Write((long)PairCounts[k]);
             }
         }
     }
@@ -112,12 +115,12 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
         }
 
         var rowCols = new int[n][];
-        var rowVals = new long[n][];
+        var rowVals = new int[n][];
         for (var i = 0; i < n; i++)
         {
             var m = r.ReadCount("pair");
             rowCols[i] = new int[m];
-            rowVals[i] = new long[m];
+            rowVals[i] = new int[m];
             for (var k = 0; k < m; k++)
             {
                 var col = r.ReadInt32();
@@ -127,14 +130,21 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
                 }
 
                 rowCols[i][k] = col;
-                rowVals[i][k] = r.ReadNonNegative("pair count");
+                var pairs = r.ReadNonNegative("pair count");
+                rowVals[i][k] = pairs <= int.MaxValue ? (int)pairs
+                    : throw new InvalidDataException("The co-occurrence partial is corrupt: a pair count exceeds the 32-bit range of the counts.");
             }
         }
 
         return Pack(items, customers, counts, rowCols, rowVals);
     });
 
-    /// <summary>Counts a history: X^T X of its binary incidence X (customers × items), computed row by row in parallel.</summary>
+    /// <summary>
+    /// Counts a history: X^T X of its binary incidence X (customers × items), by a row-by-row sparse product (Gustavson 1978) in parallel
+    /// over item rows. Row i accumulates, for every customer c who bought i, the items of c into a dense per-thread counter; a per-thread
+    /// bitmap of the touched columns yields them in ascending order without sorting. A first (symbolic) pass counts each row's non-zeros so
+    /// the second (numeric) pass writes straight into the final CSR arrays. Work: Σ_c deg(c)² increments, no per-pair allocation.
+    /// </summary>
     /// <param name="history">The history.</param>
     /// <returns>The counts.</returns>
     public static CooccurrenceCounts FromHistory(PurchaseHistory history)
@@ -145,42 +155,90 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
         var itemCustomers = history.ItemCustomers;
         var custStart = history.CustomerStart;
         var custItems = history.CustomerItems;
-        var rowCols = new int[nItems][];
-        var rowVals = new long[nItems][];
+        var words = (nItems + 63) >> 6;
+
+        // Symbolic pass: the number of distinct co-bought items of every row (the item itself excluded).
+        var start = new long[nItems + 1];
         Parallel.For(
             0,
             nItems,
-            () => (Acc: new int[nItems], Touched: new List<int>()),
-            (i, _, local) =>
+            () => new ulong[words],
+            (i, _, bits) =>
             {
-                var acc = local.Acc;
-                var touched = local.Touched;
-                touched.Clear();
                 for (var p = itemStart[i]; p < itemStart[i + 1]; p++)
                 {
                     var c = itemCustomers[p];
                     for (var q = custStart[c]; q < custStart[c + 1]; q++)
                     {
                         var j = custItems[q];
-                        if (j != i && acc[j]++ == 0)
-                        {
-                            touched.Add(j);
-                        }
+                        bits[j >> 6] |= 1UL << j;
                     }
                 }
 
-                touched.Sort();
-                var cols = new int[touched.Count];
-                var vals = new long[touched.Count];
-                for (var k = 0; k < cols.Length; k++)
+                var n = 0;
+                for (var w = 0; w < words; w++)
                 {
-                    cols[k] = touched[k];
-                    vals[k] = acc[touched[k]];
-                    acc[touched[k]] = 0;
+                    n += System.Numerics.BitOperations.PopCount(bits[w]);
+                    bits[w] = 0;
                 }
 
-                rowCols[i] = cols;
-                rowVals[i] = vals;
+                // The row's own item is set whenever the row has a customer.
+                start[i + 1] = itemStart[i + 1] > itemStart[i] ? n - 1 : 0;
+                return bits;
+            },
+            _ => { });
+        for (var i = 0; i < nItems; i++)
+        {
+            start[i + 1] += start[i];
+        }
+
+        // Numeric pass: dense counters, emitted in column order by scanning the bitmap.
+        // Every slot is written below, so the arrays need no zeroing.
+        var columns = GC.AllocateUninitializedArray<int>(checked((int)start[^1]));
+        var pairs = GC.AllocateUninitializedArray<int>(columns.Length);
+        Parallel.For(
+            0,
+            nItems,
+            () => (Acc: new int[nItems], Bits: new ulong[words]),
+            (i, _, local) =>
+            {
+                var (acc, bits) = local;
+                for (var p = itemStart[i]; p < itemStart[i + 1]; p++)
+                {
+                    var c = itemCustomers[p];
+                    for (var q = custStart[c]; q < custStart[c + 1]; q++)
+                    {
+                        var j = custItems[q];
+                        acc[j]++;
+                        bits[j >> 6] |= 1UL << j;
+                    }
+                }
+
+                var o = start[i];
+                for (var w = 0; w < words; w++)
+                {
+                    var word = bits[w];
+                    if (word == 0)
+                    {
+                        continue;
+                    }
+
+                    bits[w] = 0;
+                    do
+                    {
+                        var j = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                        word &= word - 1;
+                        if (j != i)
+                        {
+                            columns[o] = j;
+                            pairs[o++] = acc[j];
+                        }
+
+                        acc[j] = 0;
+                    }
+                    while (word != 0);
+                }
+
                 return local;
             },
             _ => { });
@@ -190,7 +248,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
             counts[i] = itemStart[i + 1] - itemStart[i];
         }
 
-        return Pack([.. history.Items], history.Customers.Count, counts, rowCols, rowVals);
+        return new CooccurrenceCounts([.. history.Items], history.Customers.Count, counts, start, columns, pairs);
     }
 
     /// <summary>Returns the number of customers who bought the item (0 when unknown).</summary>
@@ -219,6 +277,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
     /// </summary>
     /// <param name="other">The other partition's counts.</param>
     /// <returns>The merged counts.</returns>
+    /// <exception cref="OverflowException">A merged pair count exceeds <see cref="int.MaxValue"/>.</exception>
     public CooccurrenceCounts Merge(CooccurrenceCounts other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -247,11 +306,11 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
 
         var counts = new long[names.Length];
         var rowCols = new int[names.Length][];
-        var rowVals = new long[names.Length][];
+        var rowVals = new int[names.Length][];
         for (var r = 0; r < names.Length; r++)
         {
             var cols = new List<int>();
-            var vals = new List<long>();
+            var vals = new List<int>();
             int pa = 0, ea = 0, pb = 0, eb = 0;
             if (rowsA[r] >= 0)
             {
@@ -296,7 +355,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
 
     internal int IndexOf(string item) => _index.TryGetValue(item, out var i) ? i : -1;
 
-    private static CooccurrenceCounts Pack(string[] items, long customers, long[] itemCounts, int[][] rowCols, long[][] rowVals)
+    private static CooccurrenceCounts Pack(string[] items, long customers, long[] itemCounts, int[][] rowCols, int[][] rowVals)
     {
         var start = new long[items.Length + 1];
         for (var i = 0; i < items.Length; i++)
@@ -305,7 +364,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
         }
 
         var cols = new int[start[^1]];
-        var vals = new long[start[^1]];
+        var vals = new int[start[^1]];
         for (var i = 0; i < items.Length; i++)
         {
             rowCols[i].CopyTo(cols, start[i]);

@@ -255,12 +255,25 @@ public static class ImplicitAls
 /// A fitted implicit-feedback factor model: score(u, i) = xᵤ · yᵢ. Recommends the best unbought items; the reason names the purchase whose
 /// factors are closest (largest yᵢ · yⱼ) to the recommended item. Unknown customers get popular items.
 /// </summary>
-/// <remarks>Immutable and thread-safe.</remarks>
+/// <remarks>
+/// <para>Scoring is exact but prunes: a single-precision copy of the item factors gives every item's score within a proven bound,
+/// |s̃ − s| ≤ (f + 4)·2⁻²³·‖xᵤ‖‖yⱼ‖ (the float dot product's error, at most γ_f·Σ|xₖyₖ| (Higham 2002, §3.1), plus the rounding of both vectors to
+/// float, doubled); only the items whose upper bound reaches the K-th largest lower bound are scored in double precision, in the same
+/// order and with the same arithmetic as a full scan, so the result equals the full scan's bit for bit.</para>
+/// <para>Immutable and thread-safe.</para>
+/// </remarks>
 public sealed class ImplicitAlsModel : IRecommender
 {
+    // Factors up to this magnitude keep single precision far from overflow and underflow is covered by the absolute slack.
+    private const double FloatSafe = 1e15;
+    private const double AbsoluteSlack = 1e-30;
     private readonly PurchaseHistory _history;
     private readonly double[] _x;
     private readonly double[] _y;
+    private readonly float[] _yFloat;
+    private readonly double[] _yNorm;
+    private readonly bool _pruning;
+    private readonly double _eps;
     private readonly int[] _popular;
 
     internal ImplicitAlsModel(PurchaseHistory history, int factors, double[] x, double[] y)
@@ -270,6 +283,22 @@ public sealed class ImplicitAlsModel : IRecommender
         _x = x;
         _y = y;
         _popular = PopularityRecommender.Ranking(history);
+        var items = y.Length / factors;
+        _yFloat = new float[y.Length];
+        _yNorm = new double[items];
+        _pruning = true;
+        for (var k = 0; k < y.Length; k++)
+        {
+            _yFloat[k] = (float)y[k];
+            _pruning &= Math.Abs(y[k]) < FloatSafe;
+        }
+
+        for (var j = 0; j < items; j++)
+        {
+            _yNorm[j] = Math.Sqrt(ImplicitAls.Dot(y.AsSpan(j * factors, factors), y.AsSpan(j * factors, factors))) * (1 + 1e-12);
+        }
+
+        _eps = (factors + 4) * Math.ScaleB(1.0, -23);
     }
 
     /// <summary>Gets the number of latent factors.</summary>
@@ -294,41 +323,22 @@ public sealed class ImplicitAlsModel : IRecommender
     public IReadOnlyList<ItemRecommendation> Recommend(string customerId, int count)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var items = new int[count];
+        var scores = new double[count];
+        var n = RecommendInto(customerId, items, scores);
         var u = _history.IndexOfCustomer(customerId);
         var owned = u < 0 ? [] : _history.ItemsOfIndex(u);
-        if (u < 0 || owned.IsEmpty)
-        {
-            var popular = new List<ItemRecommendation>(count);
-            foreach (var j in _popular)
-            {
-                if (popular.Count == count)
-                {
-                    break;
-                }
-
-                popular.Add(new ItemRecommendation(_history.Items[j], 0, new RecommendationReason(RecommendationReasonKind.Popular, null)));
-            }
-
-            return popular;
-        }
-
         var f = Factors;
-        var xu = _x.AsSpan(u * f, f);
-        var scratch = new ItemCfRecommender.Scratch(0, count);
-        var n = 0;
-        var items = _history.Items.Count;
-        for (var j = 0; j < items; j++)
-        {
-            if (owned.BinarySearch(j) < 0)
-            {
-                n = ItemCfRecommender.Insert(scratch, n, count, j, ImplicitAls.Dot(xu, _y.AsSpan(j * f, f)));
-            }
-        }
-
         var list = new ItemRecommendation[n];
         for (var q = 0; q < n; q++)
         {
-            var j = scratch.Slots[q];
+            var j = items[q];
+            if (owned.IsEmpty)
+            {
+                list[q] = new ItemRecommendation(_history.Items[j], 0, new RecommendationReason(RecommendationReasonKind.Popular, null));
+                continue;
+            }
+
             var best = -1;
             var bestScore = double.NegativeInfinity;
             foreach (var i in owned)
@@ -340,9 +350,148 @@ public sealed class ImplicitAlsModel : IRecommender
                 }
             }
 
-            list[q] = new ItemRecommendation(_history.Items[j], scratch.SlotScores[q], new RecommendationReason(RecommendationReasonKind.Model, best < 0 ? null : _history.Items[best]));
+            list[q] = new ItemRecommendation(_history.Items[j], scores[q], new RecommendationReason(RecommendationReasonKind.Model, best < 0 ? null : _history.Items[best]));
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// Writes a customer's best unbought items into caller buffers without allocating (after the first call on a thread): item indices
+    /// into <see cref="PurchaseHistory.Items"/> of the history the model was fitted on, best first, and their scores xᵤ · yⱼ (ties by
+    /// index). A customer who is unknown or has no purchases gets the most popular items with score 0.
+    /// </summary>
+    /// <param name="customerId">The customer.</param>
+    /// <param name="items">Receives the item indices; its length is K (at least 1).</param>
+    /// <param name="scores">Receives the scores; at least as long as <paramref name="items"/>.</param>
+    /// <returns>The number of items written (fewer than K only when fewer items are left).</returns>
+    /// <exception cref="ArgumentException"><paramref name="items"/> is empty or <paramref name="scores"/> is shorter.</exception>
+    public int RecommendInto(string customerId, Span<int> items, Span<double> scores)
+    {
+        if (items.IsEmpty || scores.Length < items.Length)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Expected 1 ≤ items.Length ≤ scores.Length, not {items.Length} and {scores.Length}."), nameof(items));
+        }
+
+        var count = items.Length;
+        var u = _history.IndexOfCustomer(customerId);
+        var owned = u < 0 ? [] : _history.ItemsOfIndex(u);
+        if (owned.IsEmpty)
+        {
+            var m = 0;
+            for (var p = 0; p < _popular.Length && m < count; p++)
+            {
+                items[m] = _popular[p];
+                scores[m++] = 0;
+            }
+
+            return m;
+        }
+
+        var f = Factors;
+        var xu = _x.AsSpan(u * f, f);
+        var nItems = _yNorm.Length;
+        var xNorm = Math.Sqrt(ImplicitAls.Dot(xu, xu)) * (1 + 1e-12);
+        var pruning = _pruning && xNorm < FloatSafe && nItems - owned.Length > count;
+        var n = 0;
+        if (!pruning)
+        {
+            var o = 0;
+            for (var j = 0; j < nItems; j++)
+            {
+                if (o < owned.Length && owned[o] == j)
+                {
+                    o++;
+                    continue;
+                }
+
+                n = ItemCfRecommender.Insert(items, scores, n, count, j, ImplicitAls.Dot(xu, _y.AsSpan(j * f, f)));
+            }
+
+            return n;
+        }
+
+        var approx = System.Buffers.ArrayPool<float>.Shared.Rent(nItems + f);
+        var lowest = System.Buffers.ArrayPool<double>.Shared.Rent(count);
+        try
+        {
+            // Single-precision scores of every item.
+            var xf = approx.AsSpan(nItems, f);
+            for (var k = 0; k < f; k++)
+            {
+                xf[k] = (float)xu[k];
+            }
+
+            for (var j = 0; j < nItems; j++)
+            {
+                approx[j] = FloatDot(xf, _yFloat.AsSpan(j * f, f));
+            }
+
+            // τ = the K-th largest lower bound among unbought items (a min-heap of K lower bounds).
+            var slack = _eps * xNorm;
+            var size = 0;
+            var o = 0;
+            for (var j = 0; j < nItems; j++)
+            {
+                if (o < owned.Length && owned[o] == j)
+                {
+                    o++;
+                    continue;
+                }
+
+                var low = approx[j] - (slack * _yNorm[j]) - AbsoluteSlack;
+                if (size < count)
+                {
+                    MinHeap.Push(lowest, size++, low);
+                }
+                else
+                {
+                    MinHeap.Offer(lowest, size, low);
+                }
+            }
+
+            // Exact scores of the items whose upper bound reaches τ, in index order as in a full scan.
+            var tau = lowest[0];
+            o = 0;
+            for (var j = 0; j < nItems; j++)
+            {
+                if (o < owned.Length && owned[o] == j)
+                {
+                    o++;
+                    continue;
+                }
+
+                if (approx[j] + (slack * _yNorm[j]) + AbsoluteSlack >= tau)
+                {
+                    n = ItemCfRecommender.Insert(items, scores, n, count, j, ImplicitAls.Dot(xu, _y.AsSpan(j * f, f)));
+                }
+            }
+
+            return n;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(lowest);
+            System.Buffers.ArrayPool<float>.Shared.Return(approx);
+        }
+    }
+
+    private static float FloatDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var width = System.Numerics.Vector<float>.Count;
+        var acc = System.Numerics.Vector<float>.Zero;
+        var k = 0;
+        for (; k <= a.Length - width; k += width)
+        {
+            acc += new System.Numerics.Vector<float>(a.Slice(k, width)) * new System.Numerics.Vector<float>(b.Slice(k, width));
+        }
+
+        var sum = System.Numerics.Vector.Sum(acc);
+        for (; k < a.Length; k++)
+        {
+            sum += a[k] * b[k];
+        }
+
+        return sum;
     }
 }

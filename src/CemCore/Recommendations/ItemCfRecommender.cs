@@ -59,9 +59,12 @@ public sealed class RecommendationBatch
 public sealed class ItemCfRecommender : IRecommender
 {
     private readonly PurchaseHistory _history;
-    private readonly ItemSimilarityIndex _index;
     private readonly int[] _popular;
-    private readonly int[] _map;
+
+    // The neighbour lists of every history item in history indices: the rows of the index that name a history item, remapped once.
+    private readonly int[] _rowStart;
+    private readonly int[] _neighbours;
+    private readonly double[] _scores;
 
     /// <summary>Creates the recommender.</summary>
     /// <param name="history">The purchase history (the customers' past items).</param>
@@ -71,15 +74,40 @@ public sealed class ItemCfRecommender : IRecommender
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(index);
         _history = history;
-        _index = index;
         _popular = PopularityRecommender.Ranking(history);
 
-        // Map the index's item ids to the history's.
-        _map = new int[index.Counts.Items.Count];
-        for (var i = 0; i < _map.Length; i++)
+        // Map the index's item ids to the history's; neighbours unknown to the history are dropped (order kept).
+        var map = new int[index.Counts.Items.Count];
+        for (var i = 0; i < map.Length; i++)
         {
-            _map[i] = history.IndexOfItem(index.Counts.ItemIds[i]);
+            map[i] = history.IndexOfItem(index.Counts.ItemIds[i]);
         }
+
+        var items = history.Items.Count;
+        _rowStart = new int[items + 1];
+        var neighbours = new List<int>(index.Neighbours.Length);
+        var scores = new List<double>(index.Neighbours.Length);
+        for (var i = 0; i < items; i++)
+        {
+            var ii = index.Counts.IndexOf(history.Items[i]);
+            if (ii >= 0)
+            {
+                for (var p = index.Start[ii]; p < index.Start[ii + 1]; p++)
+                {
+                    var j = map[index.Neighbours[p]];
+                    if (j >= 0)
+                    {
+                        neighbours.Add(j);
+                        scores.Add(index.Scores[p]);
+                    }
+                }
+            }
+
+            _rowStart[i + 1] = neighbours.Count;
+        }
+
+        _neighbours = [.. neighbours];
+        _scores = [.. scores];
     }
 
     /// <summary>Builds the recommender from a history with the given metric and neighbours per item.</summary>
@@ -142,74 +170,68 @@ public sealed class ItemCfRecommender : IRecommender
 
     private int Fill(int customer, int k, Scratch s)
     {
-        var acc = s.Acc;
-        var best = s.Best;
-        var bestScore = s.BestScore;
+        var cells = s.Cells;
         var touched = s.Touched;
+        var ownedFlags = s.Owned;
         touched.Clear();
         var owned = customer < 0 ? [] : _history.ItemsOfIndex(customer);
         foreach (var i in owned)
         {
-            s.Owned[i] = true;
+            ownedFlags[i] = true;
         }
 
+        // Accumulate sim(i, j) over the purchases i in ascending order (a fixed summation order: results do not depend on threads).
         foreach (var i in owned)
         {
-            var ii = _index.Counts.IndexOf(_history.Items[i]);
-            if (ii < 0)
+            for (var p = _rowStart[i]; p < _rowStart[i + 1]; p++)
             {
-                continue;
-            }
-
-            for (var p = _index.Start[ii]; p < _index.Start[ii + 1]; p++)
-            {
-                var j = _map[_index.Neighbours[p]];
-                if (j < 0 || s.Owned[j])
+                var j = _neighbours[p];
+                if (ownedFlags[j])
                 {
                     continue;
                 }
 
-                var v = _index.Scores[p];
-                if (!s.Seen[j])
+                var v = _scores[p];
+                ref var cell = ref cells[j];
+                if (cell.Sum == 0)
                 {
-                    s.Seen[j] = true;
+                    // Scores are positive, so a zero sum marks an item not reached yet.
                     touched.Add(j);
-                    acc[j] = 0;
-                    best[j] = i;
-                    bestScore[j] = v;
+                    cell.Best = i;
+                    cell.BestScore = v;
                 }
-                else if (v > bestScore[j] || (v == bestScore[j] && i < best[j]))
+                else if (v > cell.BestScore)
                 {
-                    best[j] = i;
-                    bestScore[j] = v;
+                    cell.Best = i;
+                    cell.BestScore = v;
                 }
 
-                acc[j] += v;
+                cell.Sum += v;
             }
         }
 
         var n = 0;
         foreach (var j in touched)
         {
-            n = Insert(s, n, k, j, acc[j]);
+            n = Insert(s, n, k, j, cells[j].Sum);
         }
 
         for (var q = 0; q < n; q++)
         {
-            s.Related[q] = best[s.Slots[q]];
+            s.Related[q] = cells[s.Slots[q]].Best;
             s.Kinds[q] = RecommendationReasonKind.BoughtTogether;
         }
 
         foreach (var j in touched)
         {
-            s.Seen[j] = false;
+            cells[j] = default;
         }
 
         // Popular fill for cold starts and short lists.
         for (var p = 0; p < _popular.Length && n < k; p++)
         {
             var j = _popular[p];
-            if (s.Owned[j] || Contains(s.Slots, n, j))
+            if (ownedFlags[j] || Contains(s.Slots, n, j))
             {
                 continue;
             }
@@ -223,7 +245,7 @@ public sealed class ItemCfRecommender : IRecommender
 
         foreach (var i in owned)
         {
-            s.Owned[i] = false;
+            ownedFlags[i] = false;
         }
 
         return n;
@@ -243,10 +265,10 @@ public sealed class ItemCfRecommender : IRecommender
     }
 
     // Inserts (j, v) into the sorted top-k slots (score desc, index asc); returns the new length.
-    internal static int Insert(Scratch s, int n, int k, int j, double v)
+    internal static int Insert(Scratch s, int n, int k, int j, double v) => Insert(s.Slots, s.SlotScores, n, k, j, v);
+
+    internal static int Insert(Span<int> slots, Span<double> scores, int n, int k, int j, double v)
     {
-        var slots = s.Slots;
-        var scores = s.SlotScores;
         if (n == k && (v < scores[n - 1] || (v == scores[n - 1] && j > slots[n - 1])))
         {
             return n;
@@ -265,16 +287,10 @@ public sealed class ItemCfRecommender : IRecommender
         return n == k ? k : n + 1;
     }
 
-    /// <summary>Per-thread buffers.</summary>
+    /// <summary>Per-thread buffers: one accumulator cell per item, the purchased-item flags and the sorted top-k slots.</summary>
     internal sealed class Scratch(int items, int k)
     {
-        public double[] Acc { get; } = new double[items];
-
-        public int[] Best { get; } = new int[items];
-
-        public double[] BestScore { get; } = new double[items];
-
-        public bool[] Seen { get; } = new bool[items];
+        public Cell[] Cells { get; } = new Cell[items];
 
         public bool[] Owned { get; } = new bool[items];
 
@@ -287,6 +303,15 @@ public sealed class ItemCfRecommender : IRecommender
         public int[] Related { get; } = new int[k];
 
         public RecommendationReasonKind[] Kinds { get; } = new RecommendationReasonKind[k];
+    }
+
+    /// <summary>An item's running score, and the purchase with the largest contribution (ties: the first, i.e. smaller, purchase).</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)]
+    internal struct Cell
+    {
+        public double Sum;
+        public double BestScore;
+        public int Best;
     }
 }
 

@@ -69,51 +69,33 @@ public sealed class ItemSimilarityIndex
             throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected Cooccurrence, Cosine, Jaccard or Lift.");
         }
 
+        // Row i keeps min(k, non-zeros of row i) neighbours (every non-zero count has a positive score), so the output is laid out first.
         var n = counts.Items.Count;
-        var rowN = new int[n][];
-        var rowS = new double[n][];
+        var start = new int[n + 1];
+        for (var i = 0; i < n; i++)
+        {
+            start[i + 1] = checked(start[i] + (int)Math.Min(k, counts.RowStart[i + 1] - counts.RowStart[i]));
+        }
+
+        var nb = new int[start[^1]];
+        var sc = new double[start[^1]];
         Parallel.For(
             0,
             n,
             () => new TopK(k),
             (i, _, top) =>
             {
-                top.Clear();
-                var ni = counts.ItemCounts[i];
-                for (var p = counts.RowStart[i]; p < counts.RowStart[i + 1]; p++)
+                var lo = counts.RowStart[i];
+                var kept = top.Select(metric, counts, i, nb.AsSpan(start[i], start[i + 1] - start[i]));
+                for (var q = 0; q < kept.Length; q++)
                 {
-                    var j = counts.Columns[p];
-                    var nij = counts.PairCounts[p];
-                    var nj = counts.ItemCounts[j];
-                    var (num, den) = Rational(metric, nij, ni, nj);
-                    top.Offer(j, num, den, nij, ni, nj);
+                    var p = kept[q];
+                    sc[start[i] + q] = Score(metric, counts.PairCounts[lo + p], counts.ItemCounts[i], counts.ItemCounts[nb[start[i] + q]], counts.Customers);
                 }
 
-                (rowN[i], var raw) = top.Drain();
-                var s = new double[raw.Length];
-                for (var q = 0; q < raw.Length; q++)
-                {
-                    s[q] = Score(metric, raw[q].Nij, ni, raw[q].Nj, counts.Customers);
-                }
-
-                rowS[i] = s;
                 return top;
             },
             _ => { });
-        var start = new int[n + 1];
-        for (var i = 0; i < n; i++)
-        {
-            start[i + 1] = start[i] + rowN[i].Length;
-        }
-
-        var nb = new int[start[^1]];
-        var sc = new double[start[^1]];
-        for (var i = 0; i < n; i++)
-        {
-            rowN[i].CopyTo(nb, start[i]);
-            rowS[i].CopyTo(sc, start[i]);
-        }
-
         return new ItemSimilarityIndex(counts, metric, k, start, nb, sc);
     }
 
@@ -161,93 +143,127 @@ public sealed class ItemSimilarityIndex
         _ => ((ulong)nij, (ulong)ni * (ulong)nj),
     };
 
-    /// <summary>A bounded min-heap keeping the K best (score desc, index asc) candidates.</summary>
+    /// <summary>
+    /// Selects the K best entries of one row (score desc, column asc). Every entry gets a floating-point key num/den; a bounded min-heap of
+    /// keys finds the K-th largest key t, where nearly every entry costs one comparison. The entries with key ≥ t(1 − 1e-9) (the K best and
+    /// anything within far more than the keys' rounding error of the boundary) are then sorted by the exact order: the 128-bit
+    /// cross-product num_a·den_b vs num_b·den_a, then the column. So the result is exact and no per-entry object is made.
+    /// </summary>
     private sealed class TopK(int k)
     {
-        private readonly Entry[] _heap = new Entry[k];
-        private int _count;
 
-        public void Clear() => _count = 0;
+        private const double Margin = 1e-9;
+        private readonly double[] _heap = new double[k];
+        private double[] _keys = [];
+        private readonly int[] _offsets = new int[k];
+        private Candidate[] _candidates = [];
+        private int[] _order = [];
+        private double[] _sortKeys = [];
 
-        public void Offer(int j, ulong num, ulong den, long nij, long ni, long nj)
+        /// <summary>Writes the selected columns best first into <paramref name="output"/>; returns their offsets within the row.</summary>
+        public ReadOnlySpan<int> Select(SimilarityMetric metric, CooccurrenceCounts counts, int row, Span<int> output)
         {
-            _ = ni;
-            var e = new Entry(j, num, den, nij, nj);
-            if (_count < _heap.Length)
+            var lo = counts.RowStart[row];
+            var len = (int)(counts.RowStart[row + 1] - lo);
+            var ni = counts.ItemCounts[row];
+            var columns = counts.Columns.AsSpan((int)lo, len);
+            var pairs = counts.PairCounts.AsSpan((int)lo, len);
+            if (_keys.Length < len)
             {
-                _heap[_count] = e;
-                Up(_count++);
-            }
-            else if (Better(e, _heap[0]))
-            {
-                _heap[0] = e;
-                Down(0);
-            }
-        }
-
-        public (int[] Items, Entry[] Entries) Drain()
-        {
-            var entries = _heap.AsSpan(0, _count).ToArray();
-            Array.Sort(entries, (a, b) => Better(a, b) ? -1 : Better(b, a) ? 1 : 0);
-            var items = new int[entries.Length];
-            for (var q = 0; q < items.Length; q++)
-            {
-                items[q] = entries[q].J;
+                _keys = new double[len];
+                _candidates = new Candidate[len];
             }
 
-            return (items, entries);
-        }
-
-        // a ranks before b: larger score, then smaller index.
-        private static bool Better(in Entry a, in Entry b)
-        {
-            var l = (UInt128)a.Num * b.Den;
-            var r = (UInt128)b.Num * a.Den;
-            return l != r ? l > r : a.J < b.J;
-        }
-
-        private void Up(int i)
-        {
-            while (i > 0)
+            var keys = _keys.AsSpan(0, len);
+            var threshold = 0.0;
+            if (len > output.Length)
             {
-                var parent = (i - 1) / 2;
-                if (!Better(_heap[parent], _heap[i]))
+                // The K-th largest key: a min-heap of the K largest seen so far.
+                var heap = _heap;
+                var size = 0;
+                for (var p = 0; p < len; p++)
                 {
-                    break;
+                    var (num, den) = Rational(metric, pairs[p], ni, counts.ItemCounts[columns[p]]);
+                    var key = (double)num / den;
+                    keys[p] = key;
+                    if (size < heap.Length)
+                    {
+                        MinHeap.Push(heap, size++, key);
+                    }
+                    else
+                    {
+                        MinHeap.Offer(heap, size, key);
+                    }
                 }
 
-                (_heap[parent], _heap[i]) = (_heap[i], _heap[parent]);
-                i = parent;
+                threshold = heap[0] * (1 - Margin);
             }
+
+            var m = 0;
+            var candidates = _candidates;
+            for (var p = 0; p < len; p++)
+            {
+                if (len <= output.Length || keys[p] >= threshold)
+                {
+                    var (num, den) = Rational(metric, pairs[p], ni, counts.ItemCounts[columns[p]]);
+                    candidates[m++] = new Candidate((double)num / den, num, den, columns[p], p);
+                }
+            }
+
+            // About K candidates, more only with ties at the boundary (common: many pairs bought by one customer each).
+            // About K candidates, more only with ties at the boundary. Sort by key (a primitive sort), then put every run of keys within
+            // the margin of each other into the exact order; outside such runs the key order is the exact order.
+            var order = _order.Length >= m ? _order : (_order = new int[m]);
+            var sortKeys = _sortKeys.Length >= m ? _sortKeys : (_sortKeys = new double[m]);
+            for (var q = 0; q < m; q++)
+            {
+                sortKeys[q] = -candidates[q].Key;
+                order[q] = q;
+            }
+
+            Array.Sort(sortKeys, order, 0, m);
+            for (var a = 0; a < m;)
+            {
+                var b = a + 1;
+                while (b < m && sortKeys[b] <= sortKeys[b - 1] * (1 - Margin))
+                {
+                    b++;
+                }
+
+                for (var q = a + 1; q < b; q++)
+                {
+                    var c = order[q];
+                    var r = q - 1;
+                    while (r >= a && Before(candidates[c], candidates[order[r]]))
+                    {
+                        order[r + 1] = order[r];
+                        r--;
+                    }
+
+                    order[r + 1] = c;
+                }
+
+                a = b;
+            }
+
+            for (var q = 0; q < output.Length; q++)
+            {
+                output[q] = candidates[order[q]].Column;
+                _offsets[q] = candidates[order[q]].Offset;
+            }
+
+            return _offsets.AsSpan(0, output.Length);
         }
 
-        private void Down(int i)
+        // x ranks before y: larger exact score num/den, then smaller column.
+        private static bool Before(in Candidate x, in Candidate y)
         {
-            while (true)
-            {
-                var worst = i;
-                var l = (2 * i) + 1;
-                var r = l + 1;
-                if (l < _count && Better(_heap[worst], _heap[l]))
-                {
-                    worst = l;
-                }
-
-                if (r < _count && Better(_heap[worst], _heap[r]))
-                {
-                    worst = r;
-                }
-
-                if (worst == i)
-                {
-                    return;
-                }
-
-                (_heap[worst], _heap[i]) = (_heap[i], _heap[worst]);
-                i = worst;
-            }
+            var l = (UInt128)x.Num * y.Den;
+            var r = (UInt128)y.Num * x.Den;
+            return l != r ? l > r : x.Column < y.Column;
         }
     }
 
-    private readonly record struct Entry(int J, ulong Num, ulong Den, long Nij, long Nj);
+    /// <summary>One entry of a row: its floating-point key, exact ratio, column and offset in the row.</summary>
+    private readonly record struct Candidate(double Key, ulong Num, ulong Den, int Column, int Offset);
 }
