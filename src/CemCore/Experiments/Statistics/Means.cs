@@ -24,12 +24,7 @@ public static class Means
     public static TestResult WelchTTest(double controlMean, double controlStandardDeviation, long controlCount,
         double treatmentMean, double treatmentStandardDeviation, long treatmentCount, Alternative alternative = Alternative.TwoSided)
     {
-        Guard.Finite(controlMean);
-        Guard.Finite(treatmentMean);
-        Guard.NonNegative(controlStandardDeviation);
-        Guard.NonNegative(treatmentStandardDeviation);
-        ArgumentOutOfRangeException.ThrowIfNegative(controlCount);
-        ArgumentOutOfRangeException.ThrowIfNegative(treatmentCount);
+        CheckSummaries(controlMean, controlStandardDeviation, controlCount, treatmentMean, treatmentStandardDeviation, treatmentCount);
         if (controlCount < 2 || treatmentCount < 2)
         {
             return TestResult.Undefined("Each arm needs at least 2 observations for a sample variance.", alternative);
@@ -78,12 +73,7 @@ public static class Means
     public static TestResult StudentTTest(double controlMean, double controlStandardDeviation, long controlCount,
         double treatmentMean, double treatmentStandardDeviation, long treatmentCount, Alternative alternative = Alternative.TwoSided)
     {
-        Guard.Finite(controlMean);
-        Guard.Finite(treatmentMean);
-        Guard.NonNegative(controlStandardDeviation);
-        Guard.NonNegative(treatmentStandardDeviation);
-        ArgumentOutOfRangeException.ThrowIfNegative(controlCount);
-        ArgumentOutOfRangeException.ThrowIfNegative(treatmentCount);
+        CheckSummaries(controlMean, controlStandardDeviation, controlCount, treatmentMean, treatmentStandardDeviation, treatmentCount);
         return Pooled(treatmentMean - controlMean, controlStandardDeviation * controlStandardDeviation, controlCount,
             treatmentStandardDeviation * treatmentStandardDeviation, treatmentCount, alternative);
     }
@@ -99,6 +89,17 @@ public static class Means
         var (mc, vc) = MeanVariance(control, nameof(control));
         var (mt, vt) = MeanVariance(treatment, nameof(treatment));
         return Pooled(mt - mc, vc, control.Length, vt, treatment.Length, alternative);
+    }
+
+    private static void CheckSummaries(double controlMean, double controlStandardDeviation, long controlCount,
+        double treatmentMean, double treatmentStandardDeviation, long treatmentCount)
+    {
+        Guard.Finite(controlMean);
+        Guard.Finite(treatmentMean);
+        Guard.NonNegative(controlStandardDeviation);
+        Guard.NonNegative(treatmentStandardDeviation);
+        ArgumentOutOfRangeException.ThrowIfNegative(controlCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(treatmentCount);
     }
 
     private static TestResult Pooled(double difference, double controlVariance, double controlCount, double treatmentVariance, double treatmentCount, Alternative alternative)
