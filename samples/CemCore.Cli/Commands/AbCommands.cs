@@ -15,19 +15,20 @@ internal static class AbCommands
 {
     public static Command Create()
     {
-        var ab = new Command("ab", "A/B statistics (proportions|means|sample-size|bayes|srm). Every difference is treatment - control.");
+        var ab = new Command("ab", "A/B statistics (proportions|means|sample-size|sample-size-means|bayes|bayes-means|srm|chi-square|gof). Every difference is treatment - control.");
         ab.Add(Proportions());
         ab.Add(MeansCommand());
         ab.Add(SampleSize());
         ab.Add(Bayes());
         ab.Add(Srm());
+        AbStatisticsCommands.AddTo(ab);
         return ab;
     }
 
     private static Option<string> CountsOption(string name, string arm) =>
         CliOptions.RequiredText(name, $"Conversions and users of the {arm} arm as SUCCESSES/TRIALS, e.g. 50/1000.", "S/N");
 
-    private static Option<string> AlternativeOption() =>
+    internal static Option<string> AlternativeOption() =>
         CliOptions.Choice("--alternative", "Alternative hypothesis on treatment - control.", "two-sided", "two-sided", "greater", "less");
 
     private static Command Proportions()
@@ -70,20 +71,29 @@ internal static class AbCommands
         var control = CliOptions.RequiredText("--control", "Control arm summary MEAN,SD,N (SD >= 0), e.g. 52.3,20.1,1000.", "MEAN,SD,N");
         var treatment = CliOptions.RequiredText("--treatment", "Treatment arm summary MEAN,SD,N.", "MEAN,SD,N");
         var alternative = AlternativeOption();
+        var equalVar = CliOptions.Flag("--equal-var", "Student's pooled-variance t-test (assumes equal variances) instead of Welch's.");
         var format = CliOptions.Format();
-        var command = new Command("means", "Welch t-test on two arms' mean, standard deviation and size.") { control, treatment, alternative, format };
+        var command = new Command("means", "Welch t-test (or Student's pooled t-test with --equal-var) on two arms' mean, standard deviation and size.") { control, treatment, alternative, equalVar, format };
         CliHelp.Examples(
             command,
-            "cemcore ab means --control 10,2,120 --treatment 11,2.5,80 --format json");
+            "cemcore ab means --control 10,2,120 --treatment 11,2.5,80 --format json",
+            "cemcore ab means --control 10,2,120 --treatment 11,2.5,80 --equal-var");
         command.SetAction(parse =>
         {
             var (mc, sc, nc) = MeanSdN(parse.GetValue(control)!, "control");
             var (mt, st, nt) = MeanSdN(parse.GetValue(treatment)!, "treatment");
             var alt = ParseAlternative(parse.GetValue(alternative));
-            var r = Means.WelchTTest(mc, sc, nc, mt, st, nt, alt);
+            var pooled = parse.GetValue(equalVar);
+            var r = pooled ? Means.StudentTTest(mc, sc, nc, mt, st, nt, alt) : Means.WelchTTest(mc, sc, nc, mt, st, nt, alt);
+            var test = pooled ? "Student pooled t-test" : "Welch t-test";
             var result = new JsonObject { ["t"] = Num(r.Statistic), ["df"] = Num(r.DegreesOfFreedom), ["pValue"] = Num(r.PValue) };
+            if (pooled)
+            {
+                result["test"] = "student";
+            }
+
             AddReason(result, r.UndefinedReason);
-            var text = r.IsDefined ? F($"Welch t-test ({Name(alt)}): t = {r.Statistic:G6}, df = {r.DegreesOfFreedom:G6}, p = {r.PValue:G4}") : "Welch t-test undefined: " + r.UndefinedReason;
+            var text = r.IsDefined ? F($"{test} ({Name(alt)}): t = {r.Statistic:G6}, df = {r.DegreesOfFreedom:G6}, p = {r.PValue:G4}") : test + " undefined: " + r.UndefinedReason;
             return Output(parse.IsJson(format), result, text);
         });
         return command;
@@ -97,12 +107,15 @@ internal static class AbCommands
         var alpha = CliOptions.Number("--alpha", "Two-sided significance level.", 0.05);
         var power = CliOptions.Number("--power", "Power 1 - beta.", 0.8);
         var method = CliOptions.Choice("--method", "Variance under the null and the alternative.", "pooled-unpooled", "pooled-unpooled", "unpooled", "cohens-h");
+        var ratio = CliOptions.Number("--ratio", "Allocation ratio R = treatment users per control user (2 = twice as many in treatment).", 1.0);
+        var alternative = AlternativeOption();
         var format = CliOptions.Format();
-        var command = new Command("sample-size", "Users per group for a two-proportion z-test.") { baseline, mde, relative, alpha, power, method, format };
+        var command = new Command("sample-size", "Users per group for a two-proportion z-test (unequal groups with --ratio, one-sided with --alternative).") { baseline, mde, relative, alpha, power, method, ratio, alternative, format };
         CliHelp.Examples(
             command,
             "cemcore ab sample-size --baseline 0.05 --mde 0.01",
-            "cemcore ab sample-size --baseline 0.05 --mde 0.1 --relative --power 0.9 --format json");
+            "cemcore ab sample-size --baseline 0.05 --mde 0.1 --relative --power 0.9 --format json",
+            "cemcore ab sample-size --baseline 0.05 --mde 0.01 --ratio 2 --alternative greater --format json");
         command.SetAction(parse =>
         {
             var b = parse.GetValue(baseline);
@@ -115,6 +128,19 @@ internal static class AbCommands
                 _ => ProportionSampleSizeMethod.PooledNullUnpooledAlternative,
             };
             var effect = parse.GetValue(relative) ? b * parse.GetValue(mde) : parse.GetValue(mde);
+            var r = parse.GetValue(ratio);
+            var alt = ParseAlternative(parse.GetValue(alternative));
+            if (r != 1.0 || alt != Alternative.TwoSided)
+            {
+                if (m != ProportionSampleSizeMethod.PooledNullUnpooledAlternative)
+                {
+                    throw new UsageException("--ratio and --alternative work with the default --method pooled-unpooled only.");
+                }
+
+                var arms = AbStatisticsCommands.TooSmall(() => TwoArmPower.SampleSizeForProportions(b, effect, new PowerDesign(a, pw, r, alt)), parse.GetValue(mde));
+                return Output(parse.IsJson(format), AbStatisticsCommands.ArmsJson(arms, r), AbStatisticsCommands.ArmsText(arms, F($"to detect {b * 100:0.###}% -> {(b + effect) * 100:0.###}% with alpha {a} ({Name(alt)}) and power {pw}")));
+            }
+
             SampleSize n;
             try
             {
@@ -186,7 +212,7 @@ internal static class AbCommands
         return command;
     }
 
-    private static int Output(bool json, JsonObject result, string text)
+    internal static int Output(bool json, JsonObject result, string text)
     {
         if (json)
         {
@@ -216,7 +242,7 @@ internal static class AbCommands
         return (x, n);
     }
 
-    private static (double Mean, double Sd, long N) MeanSdN(string s, string name)
+    internal static (double Mean, double Sd, long N) MeanSdN(string s, string name)
     {
         var parts = s.Split(',');
         if (parts.Length != 3
@@ -230,7 +256,7 @@ internal static class AbCommands
         return (m, sd, n);
     }
 
-    private static T[] List<T>(string s, string name, Func<string, T> parse)
+    internal static T[] List<T>(string s, string name, Func<string, T> parse)
     {
         try
         {
@@ -242,23 +268,23 @@ internal static class AbCommands
         }
     }
 
-    private static Alternative ParseAlternative(string? s) => s switch
+    internal static Alternative ParseAlternative(string? s) => s switch
     {
         "greater" => Alternative.Greater,
         "less" => Alternative.Less,
         _ => Alternative.TwoSided,
     };
 
-    private static string Name(Alternative a) => a switch
+    internal static string Name(Alternative a) => a switch
     {
         Alternative.Greater => "greater",
         Alternative.Less => "less",
         _ => "two-sided",
     };
 
-    private static JsonValue? Num(double d) => double.IsFinite(d) ? JsonValue.Create(d) : null;
+    internal static JsonValue? Num(double d) => double.IsFinite(d) ? JsonValue.Create(d) : null;
 
-    private static void AddReason(JsonObject o, string? reason)
+    internal static void AddReason(JsonObject o, string? reason)
     {
         if (reason is not null)
         {
@@ -266,5 +292,5 @@ internal static class AbCommands
         }
     }
 
-    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    internal static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

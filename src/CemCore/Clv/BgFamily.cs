@@ -34,9 +34,12 @@ internal static class BgFamily
         }
 
         var o = modified ? 1 : 0;
-        var log = Math.Log(a / (b + x - 1 + o)) + ((r + x) * Math.Log((alpha + age) / (alpha + tx)));
-        return 1.0 / (1.0 + Math.Exp(log));
+        return 1.0 / (1.0 + Math.Exp(LogOdds(Math.Log(a), r, alpha, b + x - 1 + o, x, tx, age)));
     }
+
+    /// <summary>ln[a/(b+x−1+o)·((α+T)/(α+t_x))^(r+x)], the log-odds of being inactive; the ratio near 1 goes through log1p.</summary>
+    internal static double LogOdds(double logA, double r, double alpha, double bShift, int x, double tx, double age) =>
+        logA - Math.Log(bShift) + ((r + x) * SpecialMath.LogOnePlus((age - tx) / (alpha + tx)));
 
     /// <summary>E[Y(t) | x, t_x, T] (FHL 2005 eq. 10; Batislam et al. 2007 eq. 6).</summary>
     public static double ConditionalExpected(double r, double alpha, double a, double b, bool modified, double t, int x, double tx, double age)
@@ -48,9 +51,7 @@ internal static class BgFamily
 
         var o = modified ? 1 : 0;
         var pAlive = ProbabilityAlive(r, alpha, a, b, modified, x, tx, age);
-        var z = t / (alpha + age + t);
-        var c = a + b + x - 1 + o;
-        return c / (a - 1.0) * Bracket(r + x, b + x + o, c, z, (r + x) * Math.Log((alpha + age) / (alpha + age + t))) * pAlive;
+        return BgExpectation.Evaluate(r + x, b + x + o, a, t / (alpha + age)) * pAlive;
     }
 
     /// <summary>E[X(t)] (FHL 2005 eq. 9; for MBG/NBD b/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))], which equals Σₙ n·P(X(t)=n)).</summary>
@@ -61,13 +62,10 @@ internal static class BgFamily
             return 0.0;
         }
 
-        var o = modified ? 1 : 0;
-        var c = a + b - 1 + o;
-        var f = GaussSeries.Hyp2F1(r, b + o, c, t / (alpha + t));
-
-        // MBG/NBD: E[X(t)] = E[(1−p)·(BG/NBD count under Beta(a, b+1))] = b/(a−1)·[…]; BG/NBD: (a+b−1)/(a−1)·[…].
-        var lead = modified ? b : c;
-        return lead / (a - 1.0) * (1.0 - (Math.Exp(r * Math.Log(alpha / (alpha + t))) * f));
+        // BG/NBD: G(r, b, a, t/α) = (a+b−1)/(a−1)·[…]. MBG/NBD: E[X(t)] = E[(1−p)·(BG/NBD count under Beta(a, b+1))]
+        // = b/(a−1)·[…] = b/(a+b)·G(r, b+1, a, t/α).
+        var s = t / alpha;
+        return modified ? b / (a + b) * BgExpectation.Evaluate(r, b + 1.0, a, s) : BgExpectation.Evaluate(r, b, a, s);
     }
 
     /// <summary>P(X(t) = n) (FHL 2005 eq. 8; the MBG/NBD analogue as in lifetimes' ModifiedBetaGeoFitter).</summary>
@@ -102,12 +100,6 @@ internal static class BgFamily
         var tail = Math.Max(0.0, 1.0 - sum);
         return first + (Math.Exp(SpecialMath.BetaLn(a + 1.0, b + n - 1 + o) - lbab) * tail);
     }
-
-    /// <summary>1 − e^logPow·₂F₁(a, b; c; z), in log space for positive arguments (no overflow for large x).</summary>
-    internal static double Bracket(double a, double b, double c, double z, double logPow) =>
-        c > 0.0
-            ? -SpecialMath.ExpM1(logPow + SpecialMath.LogHyp2F1(a, b, c, z))
-            : 1.0 - (Math.Exp(logPow) * GaussSeries.Hyp2F1(a, b, c, z));
 
     public static void CheckParameters(double r, double alpha, double a, double b)
     {
@@ -164,8 +156,7 @@ internal static class BgFamily
                 continue;
             }
 
-            var log = logA - Math.Log(b + x - 1 + o) + ((r + x) * Math.Log((alpha + t) / (alpha + tx)));
-            destination[i] = 1.0 / (1.0 + Math.Exp(log));
+            destination[i] = 1.0 / (1.0 + Math.Exp(LogOdds(logA, r, alpha, b + x - 1 + o, x, tx, t)));
         }
     }
 
@@ -178,7 +169,6 @@ internal static class BgFamily
         FitRunner.CheckHorizon(horizon);
         var o = modified ? 1 : 0;
         var logA = Math.Log(a);
-        var inv = 1.0 / (a - 1.0);
         for (var i = 0; i < frequency.Length; i++)
         {
             var x = frequency[i];
@@ -195,13 +185,8 @@ internal static class BgFamily
                 continue;
             }
 
-            var rx = r + x;
-            var at = alpha + t;
-            var pAlive = x == 0 && !modified ? 1.0 : 1.0 / (1.0 + Math.Exp(logA - Math.Log(b + x - 1 + o) + (rx * Math.Log(at / (alpha + tx)))));
-            var c = a + b + x - 1 + o;
-            var z = horizon / (at + horizon);
-            var bx = b + x + o;
-            destination[i] = c * inv * Bracket(rx, bx, c, z, rx * Math.Log(at / (at + horizon))) * pAlive;
+            var pAlive = x == 0 && !modified ? 1.0 : 1.0 / (1.0 + Math.Exp(LogOdds(logA, r, alpha, b + x - 1 + o, x, tx, t)));
+            destination[i] = BgExpectation.Evaluate(r + x, b + x + o, a, horizon / (alpha + t)) * pAlive;
         }
     }
 }

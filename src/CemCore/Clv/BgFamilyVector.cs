@@ -30,7 +30,7 @@ internal static class BgFamilyVector
             var x = Vector256.Create((double)frequency[i], frequency[i + 1], frequency[i + 2], frequency[i + 3]);
             var tx = Vector256.Create(recency.Slice(i, 4));
             var t = Vector256.Create(age.Slice(i, 4));
-            var logOdds = logA - Vector256.Log(bShift + x) + ((vr + x) * Vector256.Log((vAlpha + t) / (vAlpha + tx)));
+            var logOdds = logA - Vector256.Log(bShift + x) + ((vr + x) * LogOnePlus((t - tx) / (vAlpha + tx)));
             var p = one / (one + Vector256.Exp(logOdds));
             if (!modified)
             {
@@ -59,6 +59,9 @@ internal static class BgFamilyVector
         var cShift = Vector256.Create(a + b - 1.0 + o);
         var inv = Vector256.Create(1.0 / (a - 1.0));
         var cMin = a + b - 1.0 + o;
+        var half = Vector256.Create(0.5);
+        var seriesMaxS = Vector256.Create(BgExpectation.SeriesMaxS);
+        var guard = Vector256.Create(2.0 * BgExpectation.CancellationGuard);
         var i = 0;
         for (; i + 4 <= frequency.Length; i += 4)
         {
@@ -76,23 +79,36 @@ internal static class BgFamilyVector
             var t = Vector256.Create(age.Slice(i, 4));
             var rx = vr + x;
             var at = vAlpha + t;
-            var p = one / (one + Vector256.Exp(logA - Vector256.Log(bShift + x) + (rx * Vector256.Log(at / (vAlpha + tx)))));
+            var s = vh / at;
+
+            // Short horizons (s·max(r+x, 1) ≤ ½) and long ones (s > 9, z > 0.9) belong to the scalar kernel's other regimes.
+            if (!Vector256.EqualsAll(
+                (Vector256.GreaterThan(s * Vector256.Max(rx, one), half) & Vector256.LessThanOrEqual(s, seriesMaxS)).AsUInt64(),
+                Vector256<ulong>.AllBitsSet))
+            {
+                BgFamily.ConditionalExpectedScalar(r, alpha, a, b, modified, horizon, frequency.Slice(i, 4), recency.Slice(i, 4), age.Slice(i, 4), destination.Slice(i, 4), i);
+                continue;
+            }
+
+            var p = one / (one + Vector256.Exp(logA - Vector256.Log(bShift + x) + (rx * LogOnePlus((t - tx) / (vAlpha + tx)))));
             if (!modified)
             {
                 p = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<double>.Zero), one, p);
             }
 
             var c = cShift + x;
-            var z = vh / (at + vh);
-            var f = Series(rx, bPlus + x, c, z);
-            if (!Vector256.EqualsAll(f - f, Vector256<double>.Zero))
+            var logPow = -rx * LogOnePlus(s);
+            var f = Series(rx, bPlus + x, c, s / (one + s));
+            var bracket = one - (Vector256.Exp(logPow) * f);
+
+            // Non-convergence (NaN), overflow (∞) or a bracket that cancels (a near 1): the scalar kernel decides.
+            if (!Vector256.EqualsAll(f - f, Vector256<double>.Zero)
+                || !Vector256.EqualsAll(Vector256.GreaterThanOrEqual(Vector256.Abs(bracket), guard * -logPow).AsUInt64(), Vector256<ulong>.AllBitsSet))
             {
-                // A lane did not converge (NaN) or overflowed (∞): use the scalar log-space reference for this block.
                 BgFamily.ConditionalExpectedScalar(r, alpha, a, b, modified, horizon, frequency.Slice(i, 4), recency.Slice(i, 4), age.Slice(i, 4), destination.Slice(i, 4), i);
                 continue;
             }
 
-            var bracket = one - (Vector256.Exp(rx * Vector256.Log(at / (at + vh))) * f);
             (c * inv * bracket * p).CopyTo(destination.Slice(i, 4));
         }
 
@@ -132,6 +148,16 @@ internal static class BgFamilyVector
         }
 
         return Vector256.Create(double.NaN);
+    }
+
+    /// <summary>ln(1 + x) per lane, accurate for small x (Kahan: ln(u)·x/(u − 1) with u = 1 + x rounded; x itself where u = 1).</summary>
+    internal static Vector256<double> LogOnePlus(Vector256<double> x)
+    {
+        var u = Vector256<double>.One + x;
+        var um1 = u - Vector256<double>.One;
+        var exact = Vector256.Equals(um1, Vector256<double>.Zero);
+        var safe = Vector256.ConditionalSelect(exact, Vector256<double>.One, um1);
+        return Vector256.ConditionalSelect(exact, x, Vector256.Log(u) * x / safe);
     }
 
     private static void Validate(ReadOnlySpan<int> frequency, ReadOnlySpan<double> recency, ReadOnlySpan<double> age, int i)

@@ -24,22 +24,25 @@ internal static class SpecialMath
             return double.NaN;
         }
 
-        double sum = 1.0, term = 1.0, logScale = 0.0;
+        // rest = sum − 1 while no rescaling happened, so that ln(1 + rest) keeps full precision when the sum is near 1.
+        double sum = 1.0, rest = 0.0, term = 1.0, logScale = 0.0;
         for (var k = 0; k < MaxSeriesTerms; k++)
         {
             var ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
             term *= ratio;
             sum += term;
+            rest += term;
             if (sum > 1e250)
             {
                 logScale += Math.Log(sum);
                 term /= sum;
                 sum = 1.0;
+                rest = double.NaN;
             }
 
             if (ratio < 1.0 && term * ratio / (1.0 - ratio) <= 1e-17 * sum)
             {
-                return logScale + Math.Log(sum);
+                return logScale == 0.0 ? LogOnePlus(rest) : logScale + Math.Log(sum);
             }
         }
 
@@ -112,60 +115,4 @@ internal static class SpecialMath
 
     /// <summary>ln B(a, b).</summary>
     public static double BetaLn(double a, double b) => GammaLn(a) + GammaLn(b) - GammaLn(a + b);
-}
-
-/// <summary>General Gauss series for ₂F₁ (any real a, b, c with c not a non-positive integer), for the prediction formulas.</summary>
-internal static class GaussSeries
-{
-    /// <summary>Returns ₂F₁(a, b; c; z) for |z| &lt; 1 by direct summation; NaN when it does not converge within
-    /// <see cref="SpecialMath.MaxSeriesTerms"/> terms.</summary>
-    public static double Hyp2F1(double a, double b, double c, double z)
-    {
-        if (z == 0.0)
-        {
-            return 1.0;
-        }
-
-        if (a > 0.0 && b > 0.0 && c > 0.0 && z > 0.0 && z < 1.0)
-        {
-            return PositiveSeries(a, b, c, z);
-        }
-
-        if (!(Math.Abs(z) < 1.0))
-        {
-            return double.NaN;
-        }
-
-        double sum = 1.0, term = 1.0;
-        for (var k = 0; k < SpecialMath.MaxSeriesTerms; k++)
-        {
-            var ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
-            term *= ratio;
-            sum += term;
-            if (term == 0.0 || (k > 2 && Math.Abs(ratio) < 1.0 && Math.Abs(term * ratio / (1.0 - Math.Abs(ratio))) <= 1e-17 * Math.Abs(sum)))
-            {
-                return sum;
-            }
-        }
-
-        return double.NaN;
-    }
-
-    /// <summary>Fast linear-space series for positive arguments (no rescaling: callers keep the value well inside double range).</summary>
-    public static double PositiveSeries(double a, double b, double c, double z)
-    {
-        double sum = 1.0, term = 1.0;
-        for (var k = 0; k < SpecialMath.MaxSeriesTerms; k++)
-        {
-            var ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
-            term *= ratio;
-            sum += term;
-            if (ratio < 1.0 && term * ratio <= 1e-17 * sum * (1.0 - ratio))
-            {
-                return sum;
-            }
-        }
-
-        return double.NaN;
-    }
 }

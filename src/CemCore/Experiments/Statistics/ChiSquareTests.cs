@@ -2,7 +2,7 @@ namespace CemCore.Experiments.Statistics;
 
 /// <summary>Chi-square tests: the 2×2 contingency test and the sample-ratio-mismatch (SRM) goodness-of-fit check.</summary>
 /// <remarks>Pure and thread-safe. p-values from the upper regularized incomplete gamma function (erfc for one degree of freedom).</remarks>
-public static class ChiSquareTests
+public static partial class ChiSquareTests
 {
     /// <summary>Default p-value threshold below which <see cref="SampleRatioMismatch(ReadOnlySpan{long}, ReadOnlySpan{double})"/> is flagged: 0.001 (common platform default, e.g. GrowthBook, Optimizely).</summary>
     public const double DefaultSrmThreshold = 0.001;
@@ -67,7 +67,19 @@ public static class ChiSquareTests
             throw new ArgumentException($"Expected {observed.Length} weights (one per observed count) but got {weights.Length}.", nameof(weights));
         }
 
-        WeightCheck.Validate(weights, nameof(weights));
+        var (chi, total) = Pearson(observed, weights, nameof(weights));
+        if (total == 0)
+        {
+            return TestResult.Undefined("No units were observed.");
+        }
+
+        return TestResult.Defined(chi, StatMath.ChiSquareSf(chi, observed.Length - 1), observed.Length - 1, Alternative.TwoSided);
+    }
+
+    /// <summary>Σ (O_i − N w_i)²/(N w_i) and N, validating the weights and counts.</summary>
+    private static (double Chi, double Total) Pearson(ReadOnlySpan<long> observed, ReadOnlySpan<double> weights, string weightsName)
+    {
+        WeightCheck.Validate(weights, weightsName);
         var total = 0.0;
         for (var i = 0; i < observed.Length; i++)
         {
@@ -79,19 +91,14 @@ public static class ChiSquareTests
             total += observed[i];
         }
 
-        if (total == 0)
-        {
-            return TestResult.Undefined("No units were observed.");
-        }
-
         var chi = 0.0;
         for (var i = 0; i < observed.Length; i++)
         {
             var e = total * weights[i];
-            chi += (observed[i] - e) * (observed[i] - e) / e;
+            chi += total == 0 ? 0.0 : (observed[i] - e) * (observed[i] - e) / e;
         }
 
-        return TestResult.Defined(chi, StatMath.ChiSquareSf(chi, observed.Length - 1), observed.Length - 1, Alternative.TwoSided);
+        return (chi, total);
     }
 
     /// <summary>SRM check against equal planned weights.</summary>

@@ -225,7 +225,7 @@ public static class PowerAnalysis
         return StatMath.NormalSf((crit * ratio) - shift) + StatMath.NormalCdf((-crit * ratio) - shift);
     }
 
-    private static void CheckProportions(double baseline, double effect, double alpha, double power)
+    internal static void CheckProportions(double baseline, double effect, double alpha, double power)
     {
         Guard.OpenProbability(baseline);
         Guard.Finite(effect);
@@ -239,9 +239,9 @@ public static class PowerAnalysis
     }
 
     /// <summary>The largest sample size per group reported (10^12, far beyond any population): a larger one is an error, not a saturated count.</summary>
-    private const double MaxPerGroup = 1e12;
+    internal const double MaxPerGroup = 1e12;
 
-    private static long Ceil(double n, double minimumDetectableEffect)
+    internal static long Ceil(double n, double minimumDetectableEffect)
     {
         if (!(n <= MaxPerGroup))
         {
