@@ -75,6 +75,20 @@ CREATE TABLE IF NOT EXISTS cemcore_cluster_silo
 -- step included, and the function reports 0. Taking the version first also locks the cluster's epoch row, so concurrent
 -- membership writes of one cluster queue up behind each other instead of interleaving.
 
+-- The version step shared by both: moves the cluster's version from p_expected_epoch to the next number and says whether it
+-- did (false when another write got there first, or the cluster has no version row).
+CREATE OR REPLACE FUNCTION cemcore_cluster_epoch_step(p_deployment_id text, p_expected_epoch integer)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    UPDATE cemcore_cluster_epoch
+       SET epoch = epoch + 1, changed_at = now()
+     WHERE deployment_id = p_deployment_id AND epoch = p_expected_epoch;
+    RETURN FOUND;
+END
+$fn$;
+
 -- Join: adds the row of a new silo incarnation if the caller's version is current and the row does not exist yet.
 -- Returns 1 on success, 0 otherwise (version moved on, or the row is already there); nothing is changed when it returns 0.
 CREATE OR REPLACE FUNCTION cemcore_silo_join(
@@ -85,10 +99,7 @@ RETURNS integer
 LANGUAGE plpgsql
 AS $fn$
 BEGIN
-    UPDATE cemcore_cluster_epoch
-       SET epoch = epoch + 1, changed_at = now()
-     WHERE deployment_id = p_deployment_id AND epoch = p_expected_epoch;
-    IF NOT FOUND THEN
+    IF NOT cemcore_cluster_epoch_step(p_deployment_id, p_expected_epoch) THEN
         RETURN 0;
     END IF;
 
@@ -116,10 +127,7 @@ RETURNS integer
 LANGUAGE plpgsql
 AS $fn$
 BEGIN
-    UPDATE cemcore_cluster_epoch
-       SET epoch = epoch + 1, changed_at = now()
-     WHERE deployment_id = p_deployment_id AND epoch = p_expected_epoch;
-    IF NOT FOUND THEN
+    IF NOT cemcore_cluster_epoch_step(p_deployment_id, p_expected_epoch) THEN
         RETURN 0;
     END IF;
 
@@ -133,6 +141,25 @@ BEGIN
 EXCEPTION WHEN SQLSTATE 'CC001' THEN
     RETURN 0;
 END
+$fn$;
+
+-- Membership reads (of one silo, or of all silos when p_address is NULL). The cluster's version always comes back: when no
+-- silo matches there is one row with NULL silo columns, which the provider reads as "no entry, table version N". The output
+-- column names are the ones the provider asks for.
+CREATE OR REPLACE FUNCTION cemcore_cluster_read(p_deployment_id text, p_address text, p_port integer, p_generation integer)
+RETURNS TABLE ("Address" text, "Port" integer, "Generation" integer, "SiloName" text, "HostName" text, "Status" integer,
+               "ProxyPort" integer, "SuspectTimes" text, "StartTime" timestamptz, "IAmAliveTime" timestamptz, "Version" integer)
+LANGUAGE sql
+STABLE
+AS $fn$
+    SELECT s.address, s.port, s.generation, s.silo_name, s.host_name, s.status, s.proxy_port, s.suspect_times,
+           s.start_time, s.i_am_alive_time, e.epoch
+      FROM cemcore_cluster_epoch e
+      LEFT JOIN cemcore_cluster_silo s
+             ON s.deployment_id = e.deployment_id
+            AND (p_address IS NULL
+                 OR (s.address = p_address AND s.port = p_port AND s.generation = p_generation))
+     WHERE e.deployment_id = p_deployment_id
 $fn$;
 
 -- ============================================================================================================================
@@ -230,25 +257,12 @@ $sql$),
 SELECT cemcore_silo_change(@DeploymentId, @Address, @Port, @Generation, @Status, @SuspectTimes, @IAmAliveTime, @Version)
 $sql$),
 
--- Reads of one silo or of all silos always return the cluster's version: a row with NULL silo columns when no silo matches.
 ('MembershipReadRowKey', $sql$
-SELECT s.address AS "Address", s.port AS "Port", s.generation AS "Generation", s.silo_name AS "SiloName",
-       s.host_name AS "HostName", s.status AS "Status", s.proxy_port AS "ProxyPort", s.suspect_times AS "SuspectTimes",
-       s.start_time AS "StartTime", s.i_am_alive_time AS "IAmAliveTime", e.epoch AS "Version"
-  FROM cemcore_cluster_epoch e
-  LEFT JOIN cemcore_cluster_silo s
-         ON s.deployment_id = e.deployment_id
-        AND s.address = @Address AND s.port = @Port AND s.generation = @Generation
- WHERE e.deployment_id = @DeploymentId
+SELECT * FROM cemcore_cluster_read(@DeploymentId, @Address, @Port, @Generation)
 $sql$),
 
 ('MembershipReadAllKey', $sql$
-SELECT s.address AS "Address", s.port AS "Port", s.generation AS "Generation", s.silo_name AS "SiloName",
-       s.host_name AS "HostName", s.status AS "Status", s.proxy_port AS "ProxyPort", s.suspect_times AS "SuspectTimes",
-       s.start_time AS "StartTime", s.i_am_alive_time AS "IAmAliveTime", e.epoch AS "Version"
-  FROM cemcore_cluster_epoch e
-  LEFT JOIN cemcore_cluster_silo s ON s.deployment_id = e.deployment_id
- WHERE e.deployment_id = @DeploymentId
+SELECT * FROM cemcore_cluster_read(@DeploymentId, NULL, NULL, NULL)
 $sql$),
 
 -- Silos that accept client connections (the provider passes @Status = Active).
