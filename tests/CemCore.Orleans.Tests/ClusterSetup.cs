@@ -123,7 +123,7 @@ public static class Postgres
     public const string Variable = "CEMCORE_POSTGRES";
 
     /// <summary>The skip reason.</summary>
-    public const string SkipReason = "Set CEMCORE_POSTGRES to a PostgreSQL connection string whose database has Orleans' PostgreSQL scripts applied (see docs/orleans.md; .ci/run does it) to run the PostgreSQL tests.";
+    public const string SkipReason = "Set CEMCORE_POSTGRES to a PostgreSQL connection string whose database has samples/CemCore.Samples.Orleans/Sql/cemcore-orleans-postgresql.sql applied (see docs/orleans.md; .ci/run does it) to run the PostgreSQL tests.";
 
     /// <summary>Gets the connection string, or null.</summary>
     public static string? ConnectionString => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } cs ? cs : null;

@@ -3,6 +3,9 @@ using CemCore.Samples.Orleans.Domain;
 using CemCore.Samples.Orleans.Grains;
 using CemCore.Samples.Orleans.Hosting;
 using CemCore.Segmentation.Rfm;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using Xunit.Abstractions;
 
@@ -80,6 +83,55 @@ public sealed class ClusterTests(ITestOutputHelper output)
             Assert.Equal(MemberModel.Describe(Shared.Replay(id, events)), MemberModel.Describe(final));
             AssertSendsDelivered([(id, final)]);
             Shared.CheckLedger(id, final, new InMemoryLoyaltyStore());
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [PostgresFact]
+    public async Task Postgres_EtagConflict_StaleWritesRefusedByTheSchema_BothEventsKept()
+    {
+        Shared.Reset();
+        var cluster = await StartAsync<PostgresSilo>(1);
+        try
+        {
+            var events = MemberEventGenerator.Generate(1, 14, seed: 4);
+            var id = events[0].CustomerId;
+            var grain = cluster.GrainFactory.GetGrain<ICustomerGrain>(id);
+            foreach (var e in events.Take(12))
+            {
+                await grain.ApplyAsync(e);
+            }
+
+            // A second writer goes through the same ADO.NET provider (so through our schema's queries): read, apply event 12, write.
+            var storage = ((InProcessSiloHandle)cluster.Primary!).ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Members);
+            var grainId = grain.GetGrainId();
+            var other = new GrainState<MemberState>(new MemberState());
+            await storage.ReadStateAsync("member", grainId, other);
+            Assert.True(other.RecordExists);
+            var staleEtag = other.ETag;
+            var model = new MemberModel(id, Shared.Rules, other.State!);
+            Assert.False(model.Apply(events[12]).Duplicate);
+            other.State = model.State;
+            await storage.WriteStateAsync("member", grainId, other);
+            Assert.NotEqual(staleEtag, other.ETag);
+
+            // The database refuses a write or clear with the old ETag, and a first write (no ETag) over an existing row.
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("member", grainId, new GrainState<MemberState>(model.State, staleEtag)));
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("member", grainId, new GrainState<MemberState>(model.State, null)));
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.ClearStateAsync("member", grainId, new GrainState<MemberState>(model.State, staleEtag)));
+
+            // The live activation still holds the old ETag: its write of event 13 is refused, it re-reads and re-applies on top.
+            Assert.False((await grain.ApplyAsync(events[13])).Duplicate);
+            Assert.True((await grain.ApplyAsync(events[12])).Duplicate);
+
+            var final = new GrainState<MemberState>(new MemberState());
+            await storage.ReadStateAsync("member", grainId, final);
+            Assert.Equal(MemberModel.Describe(Shared.Replay(id, events)), MemberModel.Describe(final.State!));
+            AssertSendsDelivered([(id, final.State!)]);
+            Shared.CheckLedger(id, final.State!, new InMemoryLoyaltyStore());
         }
         finally
         {
