@@ -34,6 +34,49 @@ internal sealed class ConditionCompiler
         return _errors.Count == before ? node : null;
     }
 
+    /// <summary>Returns the nesting depth of a definition (a field or reference is 1; each all/any/not adds 1), walked iteratively and
+    /// stopping as soon as it exceeds <paramref name="limit"/>.</summary>
+    public static int Depth(Condition condition, int limit)
+    {
+        var pending = new Stack<(Condition Condition, int Depth)>();
+        pending.Push((condition, 1));
+        var deepest = 0;
+        while (pending.Count > 0)
+        {
+            var (c, d) = pending.Pop();
+            deepest = Math.Max(deepest, d);
+            if (deepest > limit)
+            {
+                return deepest;
+            }
+
+            switch (c)
+            {
+                case AllCondition a:
+                    foreach (var x in a.Conditions)
+                    {
+                        pending.Push((x, d + 1));
+                    }
+
+                    break;
+                case AnyCondition a:
+                    foreach (var x in a.Conditions)
+                    {
+                        pending.Push((x, d + 1));
+                    }
+
+                    break;
+                case NotCondition not:
+                    pending.Push((not.Operand, d + 1));
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return deepest;
+    }
+
     /// <summary>Collects the names referenced anywhere in a definition (for cycle detection).</summary>
     public static void CollectReferences(Condition condition, List<string> names)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics.CodeAnalysis;
 
 namespace CemCore.Rules;
@@ -60,6 +61,13 @@ public sealed class CompiledCondition
 /// <remarks>Immutable and thread-safe. Names are case-sensitive (ordinal).</remarks>
 public sealed class ConditionSet
 {
+    /// <summary>The deepest nesting of <c>all</c>/<c>any</c>/<c>not</c> within one definition.</summary>
+    public const int MaxNestingDepth = 64;
+
+    /// <summary>The deepest evaluation of a definition: its nesting plus, through every chain of references, the nesting of what it
+    /// references. Deeper definitions are load errors, so evaluation never recurses without bound.</summary>
+    public const int MaxEvaluationDepth = 256;
+
     private readonly Dictionary<string, CompiledCondition> _byName;
 
     internal ConditionSet(FieldRegistry registry, IReadOnlyList<CompiledCondition> conditions)
@@ -212,23 +220,132 @@ public sealed class ConditionSetBuilder
             }
         }
 
-        // Reference graph and cycle detection (iterative colouring DFS; definition order makes the report deterministic).
-        var refs = new List<string>[_definitions.Count];
-        for (var i = 0; i < _definitions.Count; i++)
+        // Nesting depth first (iteratively): a definition nested deeper than MaxNestingDepth is an error and is not walked recursively.
+        var n = _definitions.Count;
+        var nesting = new int[n];
+        var failed = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            if (_definitions[i].Condition is { } c)
+            {
+                nesting[i] = ConditionCompiler.Depth(c, ConditionSet.MaxNestingDepth);
+                if (nesting[i] > ConditionSet.MaxNestingDepth)
+                {
+                    failed[i] = true;
+                    errors.Add(new RuleDefinitionError(_definitions[i].Path, string.Create(CultureInfo.InvariantCulture,
+                        $"The condition is nested too deep: more than {ConditionSet.MaxNestingDepth} levels of all/any/not."), null, _definitions[i].Name));
+                }
+            }
+        }
+
+        // Reference graph and cycle detection: an iterative colouring DFS (no recursion, so a chain of 100,000 references is fine);
+        // definition order makes the report deterministic.
+        var refs = new List<string>[n];
+        for (var i = 0; i < n; i++)
         {
             refs[i] = [];
-            if (_definitions[i].Condition is { } c)
+            if (!failed[i] && _definitions[i].Condition is { } c)
             {
                 ConditionCompiler.CollectReferences(c, refs[i]);
             }
         }
 
-        var state = new byte[_definitions.Count]; // 0 new, 1 on stack, 2 done
-        var onCycle = new bool[_definitions.Count];
-        var order = new List<int>(_definitions.Count);
-        for (var i = 0; i < _definitions.Count; i++)
+        var state = new byte[n]; // 0 new, 1 on the path, 2 done
+        var onCycle = new bool[n];
+        var order = new List<int>(n); // post-order: every definition after the ones it references
+        var dfsPath = new List<int>();
+        var cursor = new List<int>();
+        for (var root = 0; root < n; root++)
         {
-            Visit(i, []);
+            if (state[root] != 0)
+            {
+                continue;
+            }
+
+            state[root] = 1;
+            dfsPath.Add(root);
+            cursor.Add(0);
+            while (dfsPath.Count > 0)
+            {
+                var top = dfsPath.Count - 1;
+                var i = dfsPath[top];
+                if (cursor[top] < refs[i].Count)
+                {
+                    var r = refs[i][cursor[top]++];
+                    if (!index.TryGetValue(r, out var j))
+                    {
+                        continue;
+                    }
+
+                    if (state[j] == 0)
+                    {
+                        state[j] = 1;
+                        dfsPath.Add(j);
+                        cursor.Add(0);
+                    }
+                    else if (state[j] == 1)
+                    {
+                        var from = dfsPath.IndexOf(j);
+                        var names = new List<string>();
+                        for (var k = from; k < dfsPath.Count; k++)
+                        {
+                            names.Add(_definitions[dfsPath[k]].Name);
+                            onCycle[dfsPath[k]] = true;
+                        }
+
+                        names.Add(_definitions[j].Name);
+                        errors.Add(new RuleDefinitionError(
+                            _definitions[j].Path,
+                            "Reference cycle: " + string.Join(" → ", names) + ". A condition or segment cannot depend on itself.",
+                            null,
+                            _definitions[j].Name));
+                    }
+                    else if (onCycle[j])
+                    {
+                        onCycle[i] = true;
+                    }
+                }
+                else
+                {
+                    dfsPath.RemoveAt(top);
+                    cursor.RemoveAt(top);
+                    state[i] = 2;
+                    order.Add(i);
+                    if (onCycle[i] && top > 0)
+                    {
+                        onCycle[dfsPath[top - 1]] = true;
+                    }
+                }
+            }
+        }
+
+        // Evaluation depth through references, in post-order. Only the first definition past the limit is reported; those that
+        // reference a failed one fail silently (they were not evaluable either, and one error names the chain).
+        var total = new int[n];
+        foreach (var i in order)
+        {
+            if (failed[i] || onCycle[i])
+            {
+                continue;
+            }
+
+            var deepest = 0;
+            foreach (var r in refs[i])
+            {
+                if (index.TryGetValue(r, out var j))
+                {
+                    failed[i] |= failed[j];
+                    deepest = Math.Max(deepest, total[j]);
+                }
+            }
+
+            total[i] = nesting[i] + deepest;
+            if (!failed[i] && total[i] > ConditionSet.MaxEvaluationDepth)
+            {
+                failed[i] = true;
+                errors.Add(new RuleDefinitionError(_definitions[i].Path, string.Create(CultureInfo.InvariantCulture,
+                    $"The condition is too deep: evaluating '{_definitions[i].Name}' goes more than {ConditionSet.MaxEvaluationDepth} levels deep through nested conditions and references."), null, _definitions[i].Name));
+            }
         }
 
         var nodes = new Node?[_definitions.Count];
@@ -239,7 +356,7 @@ public sealed class ConditionSetBuilder
             errors);
         foreach (var i in order)
         {
-            if (!onCycle[i] && _definitions[i].Condition is { } c)
+            if (!onCycle[i] && !failed[i] && _definitions[i].Condition is { } c)
             {
                 nodes[i] = compiler.Compile(c, _definitions[i].Path);
             }
@@ -257,50 +374,5 @@ public sealed class ConditionSetBuilder
         }
 
         return new ConditionSet(_registry, Array.AsReadOnly(compiled));
-
-        void Visit(int i, List<int> stack)
-        {
-            if (state[i] == 2)
-            {
-                return;
-            }
-
-            if (state[i] == 1)
-            {
-                var from = stack.IndexOf(i);
-                var names = new List<string>();
-                for (var k = from; k < stack.Count; k++)
-                {
-                    names.Add(_definitions[stack[k]].Name);
-                    onCycle[stack[k]] = true;
-                }
-
-                names.Add(_definitions[i].Name);
-                errors.Add(new RuleDefinitionError(
-                    _definitions[i].Path,
-                    "Reference cycle: " + string.Join(" → ", names) + ". A condition or segment cannot depend on itself.",
-                    null,
-                    _definitions[i].Name));
-                return;
-            }
-
-            state[i] = 1;
-            stack.Add(i);
-            foreach (var r in refs[i])
-            {
-                if (index.TryGetValue(r, out var j))
-                {
-                    Visit(j, stack);
-                    if (onCycle[j])
-                    {
-                        onCycle[i] = true;
-                    }
-                }
-            }
-
-            stack.RemoveAt(stack.Count - 1);
-            state[i] = 2;
-            order.Add(i);
-        }
     }
 }
