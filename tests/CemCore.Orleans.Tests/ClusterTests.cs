@@ -150,7 +150,18 @@ public sealed class ClusterTests(ITestOutputHelper output)
             var id = events[0].CustomerId;
             var grain = cluster.GrainFactory.GetGrain<ICustomerGrain>(id);
             using var cts = new CancellationTokenSource();
-            Shared.Outbox.BeforeDelivery = _ => cts.Cancel(); // cancel as soon as the first message goes out
+            var fired = 0;
+            Shared.Outbox.BeforeDelivery = _ =>
+            {
+                // Cancel as soon as the first message goes out. Orleans carries the cancellation to the grain asynchronously, so hold
+                // this one delivery long enough for it to arrive before the grain's next check (otherwise, on a fast or a loaded
+                // machine, the whole batch could finish first).
+                if (Interlocked.Exchange(ref fired, 1) == 0)
+                {
+                    cts.Cancel();
+                    Thread.Sleep(TimeSpan.FromSeconds(2));
+                }
+            };
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => grain.ApplyBatchAsync(events, cts.Token));
             Shared.Outbox.BeforeDelivery = null;
 

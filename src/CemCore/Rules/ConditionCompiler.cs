@@ -234,6 +234,14 @@ internal sealed class ConditionCompiler
                 return null;
             }
 
+            if (v.Number < accessor.Min || v.Number > accessor.Max)
+            {
+                Error(path, string.Create(CultureInfo.InvariantCulture,
+                    $"The value {v.Number:G} is outside the range [{Bound(accessor.Min)}, {Bound(accessor.Max)}] of '{accessor.Name}', so the condition could never mean what it says{(accessor.Max == 1 && v.Number is > 1 and <= 100 ? $" (a percentage? write {v.Number / 100:G})" : string.Empty)}."),
+                    f.FieldName, v.ToString());
+                return null;
+            }
+
             values[i] = v.Number;
         }
 
@@ -245,6 +253,9 @@ internal sealed class ConditionCompiler
 
         return new NumberNode(accessor, description, op, values[0], values.Length > 1 ? values[1] : 0.0, values);
     }
+
+    private static string Bound(double x) =>
+        double.IsPositiveInfinity(x) ? "∞" : double.IsNegativeInfinity(x) ? "-∞" : x.ToString("G", CultureInfo.InvariantCulture);
 
     private InstantNode? CompileInstant(FieldCondition f, string path, InstantAccessor accessor, string description)
     {

@@ -37,6 +37,12 @@ internal sealed class NumberAccessor(string name, NumberGetter getter) : FieldAc
 
     public bool TryGet(CustomerContext context, out double value) => Getter(context, out value);
 
+    /// <summary>Gets the smallest value the field can take (operands below it are load errors).</summary>
+    public double Min { get; init; } = double.NegativeInfinity;
+
+    /// <summary>Gets the largest value the field can take (operands above it are load errors).</summary>
+    public double Max { get; init; } = double.PositiveInfinity;
+
     public override bool IsPresent(CustomerContext context) => Getter(context, out _);
 
     public override string? Format(CustomerContext context) =>

@@ -52,6 +52,36 @@ public sealed class FieldRegistry
 
     // Declared before s_fixed: static initializers run in text order and BuildFixed fills the descriptions.
     private static readonly Dictionary<string, string> s_descriptions = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The value ranges of the built-in number fields: a rule operand outside its field's range (a probability of 60, a CSAT of
+    /// 7) can never be what the author meant and is a load error.</summary>
+    private static readonly Dictionary<string, (double Min, double Max)> s_ranges = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["profile.age"] = (0, 150),
+        ["profile.daysToBirthday"] = (0, 365),
+        ["features.recencyDays"] = (0, double.PositiveInfinity),
+        ["features.tenureDays"] = (0, double.PositiveInfinity),
+        ["features.orderCount"] = (0, double.PositiveInfinity),
+        ["features.repeatCount"] = (0, double.PositiveInfinity),
+        ["features.purchaseDays"] = (0, double.PositiveInfinity),
+        ["features.grossSpend"] = (0, double.PositiveInfinity),
+        ["features.returnedAmount"] = (0, double.PositiveInfinity),
+        ["features.returnCount"] = (0, double.PositiveInfinity),
+        ["features.returnRate"] = (0, 1),
+        ["features.discountTotal"] = (0, double.PositiveInfinity),
+        ["features.discountShare"] = (0, 1),
+        ["features.quantity"] = (0, double.PositiveInfinity),
+        ["features.intervalMeanDays"] = (0, double.PositiveInfinity),
+        ["features.intervalPopulationStdDevDays"] = (0, double.PositiveInfinity),
+        ["churn.probability"] = (0, 1),
+        ["uplift.score"] = (-1, 1),
+        ["uplift.decile"] = (1, 10),
+        ["clv.pAlive"] = (0, 1),
+        ["clv.predicted"] = (0, double.PositiveInfinity),
+        ["survey.lastNps"] = (0, 10),
+        ["survey.lastCsat"] = (1, 5),
+    };
+
     private static readonly Dictionary<string, FieldAccessor> s_fixed = BuildFixed();
     private static readonly FieldDescriptor[] s_patterns =
     [
@@ -453,7 +483,8 @@ public sealed class FieldRegistry
 
         void Number(string name, string description, NumberGetter getter)
         {
-            d.Add(name, new NumberAccessor(name, getter));
+            var (min, max) = s_ranges.TryGetValue(name, out var range) ? range : (double.NegativeInfinity, double.PositiveInfinity);
+            d.Add(name, new NumberAccessor(name, getter) { Min = min, Max = max });
             s_descriptions[name] = description;
         }
 
