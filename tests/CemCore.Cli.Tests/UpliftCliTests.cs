@@ -46,7 +46,7 @@ public sealed class UpliftCliTests
         var modelPath = dir.File("uplift.json");
         var o = CliAssert.JsonOk(CliRunner.Run(
             "uplift", "train", "--data", data, "--treatment", "treated", "--outcome", "bought", "--method", method, "--holdout-fraction", "0.25", "--seed", "7",
-            "--model", modelPath, "--format", "json"));
+            "--model-out", modelPath, "--format", "json"));
 
         Assert.Equal(method, (string)o["method"]!);
         Assert.Equal(["visits", "basket"], o["features"]!.AsArray().Select(n => (string)n!));
@@ -128,7 +128,7 @@ public sealed class UpliftCliTests
 
         // Scoring a file without a model feature.
         var modelPath = dir.File("m.json");
-        Assert.Equal(0, CliRunner.Run("uplift", "train", "--data", data, "--treatment", "treated", "--outcome", "bought", "--model", modelPath).ExitCode);
+        Assert.Equal(0, CliRunner.Run("uplift", "train", "--data", data, "--treatment", "treated", "--outcome", "bought", "--model-out", modelPath).ExitCode);
         var noBasket = dir.Write("nobasket.csv", [.. lines.Select(l => string.Join(',', l.Split(',').Where((_, j) => j != 2)))]);
         err = CliAssert.UsageError(CliRunner.Run("uplift", "score", "--model", modelPath, "--data", noBasket, "--out", dir.File("o.csv")));
         Assert.Contains("nobasket.csv, line 1, field 'basket'", err, StringComparison.Ordinal);

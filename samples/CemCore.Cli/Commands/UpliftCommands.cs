@@ -11,7 +11,7 @@ namespace CemCore.Cli.Commands;
 
 /// <summary>
 /// <c>cemcore uplift train --data F --treatment COL --outcome COL [--method two-model|class-transformation] [--c 1.0] [--holdout-fraction 0.3]
-/// [--seed 1] [--missing reject|mean] [--model OUT.json] [--format json]</c> and
+/// [--seed 1] [--missing reject|mean] [--model-out OUT.json] [--format json]</c> and
 /// <c>cemcore uplift score --model M.json --data F --out OUT.csv [--format json]</c> (docs/uplift.md).
 /// </summary>
 internal static class UpliftCommands
@@ -37,7 +37,7 @@ internal static class UpliftCommands
         var holdout = CliOptions.Number("--holdout-fraction", "Share of each treatment group held out (seeded random rows) for the Qini coefficient and uplift AUC, in [0, 1).", 0.3);
         var seed = CliOptions.Integer("--seed", "Seed of the holdout split.", 1);
         var missing = CliOptions.Choice("--missing", "Missing feature cells: reject them, or impute the training mean.", "reject", "reject", "mean");
-        var model = CliOptions.OutputFile("--model", "Write the fitted model as JSON (input of uplift score).");
+        var model = CliOptions.OutputFile("--model-out", "Write the fitted model as JSON (input of uplift score).");
         var format = CliOptions.Format();
         var command = new Command("train", "Fit an uplift model (logistic regressions) and report its holdout Qini coefficient and uplift AUC.")
         {
@@ -45,7 +45,7 @@ internal static class UpliftCommands
         };
         CliHelp.Examples(
             command,
-            "cemcore uplift train --data trial.csv --treatment treated --outcome bought --model uplift.json",
+            "cemcore uplift train --data trial.csv --treatment treated --outcome bought --model-out uplift.json",
             "cemcore uplift train --data trial.csv --treatment treated --outcome bought --method class-transformation --seed 7 --format json");
         command.SetAction((parse, ct) => Task.FromResult(Train(
             new TrainOptions(
@@ -58,7 +58,7 @@ internal static class UpliftCommands
 
     private static Command ScoreCommand()
     {
-        var model = CliOptions.RequiredPath("--model", "Model JSON written by uplift train --model.");
+        var model = CliOptions.RequiredPath("--model", "Model JSON written by uplift train --model-out.");
         var data = CliOptions.RequiredPath("--data", "Feature table CSV with customer_id and the model's feature columns.");
         var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,uplift,decile (decile 1 = the 10% with the highest uplift).");
         outPath.Required = true;
@@ -74,7 +74,7 @@ internal static class UpliftCommands
 
     private static int Train(TrainOptions o, bool json, CancellationToken cancellationToken)
     {
-        CliInput.EnsureNotAnInput("--model", o.Model, ("--data", o.Data));
+        CliInput.EnsureNotAnInput("--model-out", o.Model, ("--data", o.Data));
         if (!(double.IsFinite(o.C) && o.C > 0))
         {
             throw new UsageException($"--c must be > 0, not {o.C.ToString(CultureInfo.InvariantCulture)}.");

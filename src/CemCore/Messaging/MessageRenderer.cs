@@ -219,10 +219,13 @@ public sealed class MessageRenderer
     private OutboundMessage RenderEmail(ChannelMessage message, ContactChannel channel, MessageTemplate t, Dictionary<string, string> values)
     {
         string? unsubscribe = null;
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (Settings.Unsubscribe is { } links)
         {
             unsubscribe = links.UrlFor(message.CustomerId, channel).AbsoluteUri;
             values["unsubscribe_url"] = unsubscribe;
+            headers["List-Unsubscribe"] = links.HeaderFor(message.CustomerId, channel);
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
         }
 
         var subject = t.Subject?.Render(values, s_plain, t.Where("subject"));
@@ -236,13 +239,6 @@ public sealed class MessageRenderer
         if (UrlSchemes.FindDisallowed(html, Settings.AllowedUrlSchemes) is { } scheme)
         {
             throw new TemplateException($"{t.Where("body")}: a link uses the URL scheme '{scheme}:', which is not allowed (allowed: {string.Join(", ", Settings.AllowedUrlSchemes.Order(StringComparer.Ordinal))}).");
-        }
-
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (Settings.Unsubscribe is { } l)
-        {
-            headers["List-Unsubscribe"] = l.HeaderFor(message.CustomerId, channel);
-            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
         }
 
         return new OutboundMessage(message.CustomerId, channel, subject, html, Locale: t.Locale) { TextBody = HtmlText.ToText(html), Headers = headers };

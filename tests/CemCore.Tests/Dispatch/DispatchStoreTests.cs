@@ -350,6 +350,88 @@ public sealed class DispatchStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task InboundOptOuts_TwoConcurrentWorkers_AndACrashAtEachWrite_EndAsASequentialReplay(string kind)
+    {
+        // 40 inbound messages (opt-out replies, chat, WeChat unsubscribe events), each delivered twice (provider retries).
+        InboundMessage Message(int i) => new("W" + (i % 20), ContactChannel.WeChat, i % 7 == 0 ? InboundKind.UnsubscribeEvent : InboundKind.Text,
+            i % 3 == 0 ? "hello" : "TD", AsOf.AddMinutes(i));
+        var inbox = Enumerable.Range(0, 40).SelectMany(i => new[] { Message(i), Message(i) }).ToArray();
+
+        async Task<string> Snapshot(DispatchStores s)
+        {
+            var sb = new System.Text.StringBuilder();
+            for (var c = 0; c < 20; c++)
+            {
+                foreach (var purpose in new[] { ConsentPurpose.Marketing, ConsentPurpose.Survey, ConsentPurpose.Service })
+                {
+                    sb.Append(await s.Consent!.GetStatusAsync("W" + c, ContactChannel.WeChat, purpose, AsOf.AddDays(1))).Append(',');
+                }
+
+                sb.Append(await s.Suppression!.IsSuppressedAsync("W" + c, ContactChannel.WeChat, AsOf.AddDays(1))).Append(';');
+            }
+
+            return sb.ToString();
+        }
+
+        // The sequential replay: one worker, in order, on in-memory stores.
+        var replay = NewStores("memory");
+        var sequential = new InboundOptOutHandler(replay.Consent!, replay.Suppression);
+        foreach (var m in inbox)
+        {
+            await sequential.HandleAsync(m);
+        }
+
+        var expected = await Snapshot(replay);
+        Assert.Contains("Revoked", expected, StringComparison.Ordinal);
+
+        // Two concurrent workers sharing one store, each taking every other message.
+        var shared = NewStores(kind);
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(w => Task.Run(async () =>
+        {
+            var handler = new InboundOptOutHandler(shared.Consent!, shared.Suppression);
+            for (var i = w; i < inbox.Length; i += 2)
+            {
+                await handler.HandleAsync(inbox[i]);
+            }
+        })));
+        Assert.Equal(expected, await Snapshot(shared));
+
+        // A worker killed at each write (consent or suppression) and re-run on the whole inbox: the same end state.
+        for (var crashAt = 1; crashAt <= 6; crashAt++)
+        {
+            var stores = NewStores(kind);
+            var crashing = new CrashingConsent(stores.Consent!, crashAt);
+            await Assert.ThrowsAsync<CrashException>(async () =>
+            {
+                var handler = new InboundOptOutHandler(crashing, stores.Suppression);
+                foreach (var m in inbox)
+                {
+                    await handler.HandleAsync(m);
+                }
+            });
+            var restarted = new InboundOptOutHandler(stores.Consent!, stores.Suppression);
+            foreach (var m in inbox)
+            {
+                await restarted.HandleAsync(m);
+            }
+
+            Assert.Equal(expected, await Snapshot(stores));
+        }
+    }
+
+    private sealed class CrashingConsent(IConsentStore inner, int crashAt) : IConsentStore
+    {
+        private int _writes;
+
+        public ValueTask<ConsentStatus?> GetStatusAsync(string customerId, ContactChannel channel, ConsentPurpose purpose, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+            inner.GetStatusAsync(customerId, channel, purpose, at, cancellationToken);
+
+        public ValueTask RecordAsync(string customerId, ConsentRecord record, CancellationToken cancellationToken = default) =>
+            ++_writes == crashAt ? throw new CrashException() : inner.RecordAsync(customerId, record, cancellationToken);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task SuppressionList_CheckedAtSendTime_GlobalAndPerChannel(string kind)
     {
         var stores = NewStores(kind);
