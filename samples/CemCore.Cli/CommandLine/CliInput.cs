@@ -111,6 +111,49 @@ internal static class CliInput
     }
 
     /// <summary>
+    /// Warns on stderr when customers have a birth date after <paramref name="asOf"/> (a typo such as 2099, or a placeholder) or before
+    /// <see cref="CliOptions.MinYear"/> (such as 0001-01-01): age conditions on them would silently be wrong. Names the count and the
+    /// first data row (1-based after the header), never the value.
+    /// </summary>
+    public static void WarnIfBirthDatesImplausible(string command, IReadOnlyList<CustomerProfile> profiles, DateTimeOffset asOf, string path)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        var today = DateOnly.FromDateTime(asOf.UtcDateTime);
+        int future = 0, ancient = 0, firstFuture = 0, firstAncient = 0;
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            if (profiles[i].Demographics.BirthDate is not { } b)
+            {
+                continue;
+            }
+
+            if (b >= today)
+            {
+                firstFuture = future++ == 0 ? i + 1 : firstFuture;
+            }
+            else if (b.Year < CliOptions.MinYear)
+            {
+                firstAncient = ancient++ == 0 ? i + 1 : firstAncient;
+            }
+        }
+
+        var file = Path.GetFileName(path);
+        if (future > 0)
+        {
+            Console.Error.WriteLine(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"cemcore {command}: warning: {future} customers in {file} have a birth_date on or after the as-of date {today:yyyy-MM-dd} (first at data row {firstFuture}); age conditions treat them as not yet born."));
+        }
+
+        if (ancient > 0)
+        {
+            Console.Error.WriteLine(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"cemcore {command}: warning: {ancient} customers in {file} have a birth_date before {CliOptions.MinYear}-01-01 (first at data row {firstAncient}), usually a placeholder such as 0001-01-01; clear the cell when the date is unknown."));
+        }
+    }
+
+    /// <summary>
     /// Throws a usage error when the output file <paramref name="output"/> is one of the input files (it would be overwritten before or
     /// while it is read). Paths are compared after resolving them to full paths (and symbolic links, when the file exists).
     /// </summary>

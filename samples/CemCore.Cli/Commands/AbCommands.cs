@@ -15,13 +15,14 @@ internal static class AbCommands
 {
     public static Command Create()
     {
-        var ab = new Command("ab", "A/B statistics (proportions|means|sample-size|sample-size-means|bayes|bayes-means|srm|chi-square|gof). Every difference is treatment - control.");
+        var ab = new Command("ab", "A/B statistics (proportions|means|sample-size|sample-size-means|bayes|bayes-means|srm|chi-square|gof|metrics). Every difference is treatment - control.");
         ab.Add(Proportions());
         ab.Add(MeansCommand());
         ab.Add(SampleSize());
         ab.Add(Bayes());
         ab.Add(Srm());
         AbStatisticsCommands.AddTo(ab);
+        ab.Add(AbMetricsCommand.Create());
         return ab;
     }
 
@@ -36,12 +37,14 @@ internal static class AbCommands
         var control = CountsOption("--control", "control");
         var treatment = CountsOption("--treatment", "treatment");
         var alternative = AlternativeOption();
+        var readout = CliOptions.Flag("--readout", "Add per-arm rates, the relative lift with its 95% interval and a plain-language verdict to the JSON (always in the text).");
         var format = CliOptions.Format();
-        var command = new Command("proportions", "Pooled two-proportion z-test with the Newcombe (Wilson) 95% interval of the difference.") { control, treatment, alternative, format };
+        var command = new Command("proportions", "Pooled two-proportion z-test with the Newcombe (Wilson) 95% interval of the difference, per-arm rates, relative lift and a verdict.") { control, treatment, alternative, readout, format };
         CliHelp.Examples(
             command,
             "cemcore ab proportions --control 50/1000 --treatment 75/1000",
-            "cemcore ab proportions --control 50/1000 --treatment 75/1000 --alternative greater --format json");
+            "cemcore ab proportions --control 50/1000 --treatment 75/1000 --alternative greater --format json",
+            "cemcore ab proportions --control 50/1000 --treatment 75/1000 --readout --format json");
         command.SetAction(parse =>
         {
             var (cs, cn) = Counts(parse.GetValue(control)!, "control");
@@ -58,8 +61,20 @@ internal static class AbCommands
                 ["differenceCi"] = new JsonArray(Num(ci.Lower), Num(ci.Upper)),
             };
             AddReason(result, z.UndefinedReason ?? ci.UndefinedReason);
+            var details = new JsonObject();
+            var verdict = AddReadout(details, cs, cn, ts, tn, z, ci);
+            if (parse.GetValue(readout))
+            {
+                foreach (var key in details.Select(kv => kv.Key).ToArray())
+                {
+                    var value = details[key];
+                    details.Remove(key);
+                    result[key] = value;
+                }
+            }
+
             var text = z.IsDefined
-                ? F($"pooled two-proportion z-test ({Name(alt)}): z = {z.Statistic:G6}, p = {z.PValue:G4}\ndifference (treatment - control) = {diff:G6}, 95% Newcombe CI [{ci.Lower:G6}, {ci.Upper:G6}]")
+                ? F($"control {Rate(cs, cn)}, treatment {Rate(ts, tn)}\npooled two-proportion z-test ({Name(alt)}): z = {z.Statistic:G6}, p = {z.PValue:G4}\ndifference (treatment - control) = {diff:G6}, 95% Newcombe CI [{ci.Lower:G6}, {ci.Upper:G6}]\n{RelativeText(details)}verdict: {verdict}")
                 : "z-test undefined: " + z.UndefinedReason;
             return Output(parse.IsJson(format), result, text);
         });
@@ -211,6 +226,40 @@ internal static class AbCommands
         });
         return command;
     }
+
+    /// <summary>
+    /// Adds the per-arm rates, the relative lift (treatment/control − 1, delta-method 95% interval) and a plain-language verdict to
+    /// <c>ab proportions</c> JSON; returns the verdict.
+    /// </summary>
+    private static string AddReadout(JsonObject result, long cs, long cn, long ts, long tn, TestResult z, ConfidenceInterval ci)
+    {
+        double? rc = cn > 0 ? (double)cs / cn : null;
+        double? rt = tn > 0 ? (double)ts / tn : null;
+        result["control"] = new JsonObject { ["conversions"] = cs, ["users"] = cn, ["rate"] = rc };
+        result["treatment"] = new JsonObject { ["conversions"] = ts, ["users"] = tn, ["rate"] = rt };
+        if (rc is { } c && rt is { } t)
+        {
+            var relative = Lift.Relative(c, c * (1 - c) / cn, t, t * (1 - t) / tn);
+            result["relativeLift"] = relative.IsDefined
+                ? new JsonObject { ["estimate"] = Num(relative.Estimate), ["ci"] = new JsonArray(Num(relative.Interval.Lower), Num(relative.Interval.Upper)) }
+                : new JsonObject { ["estimate"] = null, ["undefinedReason"] = relative.UndefinedReason };
+        }
+
+        var verdict = !z.IsDefined
+            ? "undefined: " + z.UndefinedReason
+            : z.PValue <= 0.05
+                ? F($"treatment converts {(rt > rc ? "better" : "worse")} than control ({rt:P2} vs {rc:P2}; p = {z.PValue:G3} < 0.05; the difference is {ci.Lower:G3} to {ci.Upper:G3} with 95% confidence).")
+                : F($"no significant difference at the 5% level ({rt:P2} vs {rc:P2}; p = {z.PValue:G3}); the difference could be anywhere from {ci.Lower:G3} to {ci.Upper:G3}.");
+        result["verdict"] = verdict;
+        return verdict;
+    }
+
+    private static string Rate(long s, long n) => n > 0 ? F($"{s}/{n} = {(double)s / n:P2}") : F($"{s}/{n}");
+
+    private static string RelativeText(JsonObject result) =>
+        result["relativeLift"] is JsonObject { } r && r["estimate"] is { } e
+            ? F($"relative lift {(double)e:P2}, 95% CI [{(double)r["ci"]![0]!:P2}, {(double)r["ci"]![1]!:P2}]\n")
+            : string.Empty;
 
     internal static int Output(bool json, JsonObject result, string text)
     {

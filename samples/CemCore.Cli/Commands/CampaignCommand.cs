@@ -89,6 +89,8 @@ internal static class CampaignCommand
             {
                 profiles.Add(p);
             }
+
+            CliInput.WarnIfBirthDatesImplausible("campaign", profiles, asOf, customersPath);
         }
 
         var contexts = OfferPlanner.Contexts(table, asOf, profiles, cancellationToken);

@@ -24,20 +24,35 @@ internal static class ChurnCommands
 
     private static Command TrainCommand()
     {
-        var data = CliOptions.RequiredPath("--data", "Feature table CSV: customer_id (optional) and numeric columns, one of them the 0/1 label.");
+        var data = CliOptions.RequiredPath("--data", "Feature table CSV: customer_id (optional) and numeric columns, one of them the 0/1 label (or give --labels).");
         var label = CliOptions.RequiredText("--label", "The label column (1 = churned, 0 = stayed).", "COLUMN");
+        var labels = CliOptions.OptionalPath("--labels", "CSV with customer_id and the --label column, joined to --data by customer_id (e.g. to train on `cemcore features` output).");
         var c = CliOptions.Number("--c", "Inverse L2 regularization strength C (> 0; larger = weaker penalty).", LogisticRegressionSettings.DefaultC);
-        var holdout = CliOptions.Number("--holdout-fraction", "Share of the last rows held out for AUC and log loss, in [0, 1).", 0.2);
+        var holdout = CliOptions.Number("--holdout-fraction", "Share of the rows held out for AUC, log loss, precision/recall and the gains table, in [0, 1).", 0.2);
+        var split = CliOptions.Choice("--split", "Holdout rows: the last rows of the file (default), a seeded random sample, or a seeded sample stratified by the label.", "last", "last", "random", "stratified");
+        var seed = CliOptions.Integer("--seed", "Seed of --split random|stratified.", 42);
         var missing = CliOptions.Choice("--missing", "Missing cells: reject them, or impute the training mean.", "reject", "reject", "mean");
+        var features = CliOptions.Text("--features", "Train on these numeric columns only (comma-separated).", "COL[,COL..]");
+        var exclude = CliOptions.Text("--exclude", "Leave these columns out (comma-separated).", "COL[,COL..]");
+        var classWeight = CliOptions.Choice("--class-weight", "none, or balanced: weight n_samples/(2 n_class) per row of each class (scikit-learn class_weight='balanced').", "none", "none", "balanced");
+        var threshold = CliOptions.Number("--threshold", "Churn is predicted when the probability is >= this, for precision, recall and F1.", 0.5, min: 0, max: 1);
         var modelOut = CliOptions.OutputFile("--model-out", "Write the fitted model as JSON (input of churn score).");
         var format = CliOptions.Format();
-        var command = new Command("train", "Standardized L2 logistic regression on a feature table, with a holdout AUC and log loss.") { data, label, c, holdout, missing, modelOut, format };
+        var command = new Command("train", "Standardized L2 logistic regression on a feature table, with holdout AUC, log loss, precision/recall/F1 and a gains table.")
+        {
+            data, label, labels, c, holdout, split, seed, missing, features, exclude, classWeight, threshold, modelOut, format,
+        };
         CliHelp.Examples(
             command,
             "cemcore churn train --data features.csv --label churned --model-out model.json",
-            "cemcore churn train --data features.csv --label churned --c 0.5 --holdout-fraction 0.25 --missing mean --format json");
-        command.SetAction((parse, ct) => Task.FromResult(Train(
-            parse.GetValue(data)!, parse.GetValue(label)!, parse.GetValue(c), parse.GetValue(holdout), parse.GetValue(missing)!, parse.GetValue(modelOut), parse.IsJson(format), ct)));
+            "cemcore churn train --data features.csv --label churned --c 0.5 --holdout-fraction 0.25 --missing mean --format json",
+            "cemcore churn train --data features.csv --labels labels.csv --label churned --missing mean --split stratified --seed 7 --class-weight balanced --exclude btyd_T");
+        command.SetAction((parse, ct) => Task.FromResult(ChurnTraining.Train(
+            new ChurnTraining.Request(
+                parse.GetValue(data)!, parse.GetValue(label)!, parse.GetValue(labels), parse.GetValue(c), parse.GetValue(holdout), parse.GetValue(split)!, parse.GetValue(seed),
+                parse.GetValue(missing)!, parse.GetValue(features), parse.GetValue(exclude), parse.GetValue(classWeight) == "balanced", parse.GetValue(threshold), parse.GetValue(modelOut)),
+            parse.IsJson(format),
+            ct)));
         return command;
     }
 
@@ -54,126 +69,6 @@ internal static class ChurnCommands
             "cemcore churn score --model model.json --data features.csv --out scores.csv");
         command.SetAction(parse => Score(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(outPath)!, parse.IsJson(format)));
         return command;
-    }
-
-    private static int Train(string dataPath, string label, double c, double holdoutFraction, string missing, string? modelOut, bool json, CancellationToken cancellationToken)
-    {
-        CliInput.EnsureNotAnInput("--model-out", modelOut, ("--data", dataPath));
-        if (c <= 0)
-        {
-            throw new UsageException($"--c must be > 0, not {c.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
-        if (holdoutFraction is not (>= 0 and < 1))
-        {
-            throw new UsageException($"--holdout-fraction must be in [0, 1), not {holdoutFraction.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
-        var policy = missing == "mean" ? MissingValuePolicy.ImputeTrainingMean : MissingValuePolicy.Reject;
-
-        var table = ReadTable(dataPath);
-        var matrix = table.Matrix;
-        if (matrix.IndexOf(label) < 0)
-        {
-            throw new UsageException($"--label '{label}' is not a numeric column of {Path.GetFileName(dataPath)} (columns: {string.Join(", ", matrix.ColumnNames)}).");
-        }
-
-        var labelValues = matrix.GetColumn(label);
-        var labels = new bool[labelValues.Length];
-        for (var i = 0; i < labels.Length; i++)
-        {
-            labels[i] = labelValues[i] switch
-            {
-                0.0 => false,
-                1.0 => true,
-                _ => throw new DataFormatException(
-                    string.Create(CultureInfo.InvariantCulture, $"the label must be 0 or 1 (data row {i + 1})."), Path.GetFileName(dataPath), null, label),
-            };
-        }
-
-        var featureNames = matrix.ColumnNames.Where(n => n != label).ToArray();
-        if (featureNames.Length == 0)
-        {
-            throw new UsageException("The data has no numeric feature column besides the label.");
-        }
-
-        var features = matrix.SelectColumns(featureNames);
-        var n = features.RowCount;
-        var holdoutRows = (int)Math.Round(n * holdoutFraction, MidpointRounding.AwayFromZero);
-        var trainRows = n - holdoutRows;
-        if (trainRows < 2)
-        {
-            throw new UsageException($"Only {trainRows} training rows remain after the holdout; need at least 2.");
-        }
-
-        var trainIdx = Enumerable.Range(0, trainRows).ToArray();
-        var holdIdx = Enumerable.Range(trainRows, holdoutRows).ToArray();
-        LogisticRegressionModel model;
-        try
-        {
-            model = LogisticRegression.Fit(
-                features.SelectRows(trainIdx), labels.AsSpan(0, trainRows), new LogisticRegressionSettings(c, missingValues: policy), cancellationToken);
-        }
-        catch (DataFormatException ex)
-        {
-            throw new DataFormatException(ex.Reason + " (rows are counted after the header, from 0)", Path.GetFileName(dataPath), null, ex.Field, ex);
-        }
-
-        double? auc = null;
-        double? logLoss = null;
-        if (holdoutRows > 0)
-        {
-            var p = model.Score(features.SelectRows(holdIdx));
-            var y = labels.AsSpan(trainRows, holdoutRows);
-            var a = ChurnMetrics.RocAuc(p, y);
-            auc = double.IsNaN(a) ? null : a;
-            logLoss = ChurnMetrics.LogLoss(p, y);
-        }
-
-        if (modelOut is not null)
-        {
-            File.WriteAllText(modelOut, model.ToJson(), new UTF8Encoding(false));
-        }
-
-        var d = model.Diagnostics;
-        if (json)
-        {
-            var coefficients = new JsonObject();
-            for (var j = 0; j < model.FeatureCount; j++)
-            {
-                coefficients[model.FeatureNames[j]] = model.Coefficients[j];
-            }
-
-            var result = new JsonObject
-            {
-                ["intercept"] = model.Intercept,
-                ["coefficients"] = coefficients,
-                ["standardized"] = true,
-                ["holdout"] = new JsonObject { ["rows"] = holdoutRows, ["auc"] = auc, ["logLoss"] = logLoss },
-                ["training"] = new JsonObject { ["rows"] = trainRows, ["c"] = c, ["iterations"] = d.Iterations, ["gradientNorm"] = d.GradientNorm, ["converged"] = d.Converged },
-            };
-            CliJson.Write(result);
-        }
-        else
-        {
-            var o = Console.Out;
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"logistic regression (C = {c}, standardized) on {trainRows} rows; {d.Status} after {d.Iterations} Newton iterations (gradient {d.GradientNorm:E2})"));
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"intercept",-24} {model.Intercept,12:F6}"));
-            for (var j = 0; j < model.FeatureCount; j++)
-            {
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{model.FeatureNames[j],-24} {model.Coefficients[j],12:F6}"));
-            }
-
-            o.WriteLine(holdoutRows == 0
-                ? "no holdout"
-                : string.Create(CultureInfo.InvariantCulture, $"holdout (last {holdoutRows} rows): AUC {(auc is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : "undefined (one class)")}, log loss {logLoss:F4}"));
-            if (modelOut is not null)
-            {
-                o.WriteLine($"model written to {modelOut}");
-            }
-        }
-
-        return 0;
     }
 
     private static int Score(string modelPath, string dataPath, string outPath, bool json)
@@ -210,7 +105,7 @@ internal static class ChurnCommands
 
         if (json)
         {
-            CliJson.Write(new JsonObject { ["rows"] = p.Length, ["out"] = outPath });
+            CliJson.Write(new JsonObject { ["rows"] = p.Length, ["out"] = Path.GetFullPath(outPath) });
         }
         else
         {

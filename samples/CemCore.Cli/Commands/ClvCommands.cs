@@ -63,17 +63,25 @@ internal static class ClvCommands
         var horizon = CliOptions.RequiredNumber("--horizon", "Prediction horizon H in time units (>= 0).", min: 0);
         var unit = TimeUnitOption();
         var model = CliOptions.Choice("--model", "Purchase-count model.", "bgnbd", "bgnbd", "paretonbd", "mbgnbd");
-        var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,frequency,recency,T,p_alive,expected_purchases.");
+        var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,frequency,recency,T,p_alive,expected_purchases (with --spend also expected_average_spend,clv).");
         outPath.Required = true;
+        var spend = CliOptions.Flag("--spend", "Monetary CLV: fit Gamma-Gamma on repeat buyers' mean spend and add expected_average_spend and the discounted clv over --horizon.");
+        var discount = CliOptions.Number("--discount-rate", "With --spend: discount rate per time unit, in [0, 1) (0.0019 per week is about 10% a year).", 0.0, min: 0, max: 0.999999);
+        var margin = CliOptions.Number("--margin", "With --spend: profit margin applied to revenue, in [0, 1].", 1.0, min: 0, max: 1);
+        var holdoutEnd = CliOptions.Date("--holdout-end", "Last day (inclusive) of a holdout period after --calibration-end: adds the tracking table (actual vs expected cumulative repeat purchases per time unit).");
         var format = CliOptions.Format();
-        var command = new Command("predict", "P(alive) and expected purchases over the horizon for every customer.") { transactions, calibrationEnd, horizon, unit, model, outPath, encoding, format };
+        var command = new Command("predict", "P(alive), expected purchases and (with --spend) monetary CLV over the horizon for every customer; with --holdout-end a calibration-vs-holdout tracking table.")
+        {
+            transactions, calibrationEnd, horizon, unit, model, outPath, spend, discount, margin, holdoutEnd, encoding, format,
+        };
         CliHelp.Examples(
             command,
             "cemcore clv predict --transactions tx.csv --calibration-end 2024-06-30 --horizon 26 --out clv.csv",
-            "cemcore clv predict --transactions tx.csv --calibration-end 2024-06-30 --horizon 90 --time-unit day --model mbgnbd --out clv.csv --format json");
+            "cemcore clv predict --transactions tx.csv --calibration-end 2024-06-30 --horizon 90 --time-unit day --model mbgnbd --out clv.csv --format json",
+            "cemcore clv predict --transactions tx.csv --calibration-end 2024-06-30 --horizon 52 --spend --discount-rate 0.0019 --holdout-end 2024-12-31 --out clv.csv --format json");
         command.SetAction((parse, ct) => Task.FromResult(Predict(
             parse.GetValue(transactions)!, parse.GetValue(calibrationEnd)!.Value, parse.GetValue(horizon), Unit(parse.GetValue(unit)), parse.GetValue(model)!,
-            parse.GetValue(outPath)!, parse.GetValue(encoding)!, parse.IsJson(format), ct)));
+            parse.GetValue(outPath)!, parse.GetValue(encoding)!, new ClvExtras.Options(parse.GetValue(spend), parse.GetValue(discount), parse.GetValue(margin), parse.GetValue(holdoutEnd)), parse.IsJson(format), ct)));
         return command;
     }
 
@@ -85,7 +93,7 @@ internal static class ClvCommands
         FitDiagnostics diagnostics;
         if (modelName == "gammagamma")
         {
-            var fit = GammaGammaModel.Fit(split.Frequency, split.MeanRepeatSpend, settings);
+            var fit = GammaGammaModel.Fit(ClvExtras.SpendFrequency(split, path, encoding, "clv fit"), split.MeanRepeatSpend, settings);
             (parameters, diagnostics) = (fit.Model.Parameters, fit.Diagnostics);
         }
         else
@@ -129,10 +137,11 @@ internal static class ClvCommands
         return 0;
     }
 
-    private static int Predict(string path, DateOnly calibrationEnd, double horizon, TimeUnit unit, string modelName, string outPath, string encoding, bool json, CancellationToken cancellationToken)
+    private static int Predict(string path, DateOnly calibrationEnd, double horizon, TimeUnit unit, string modelName, string outPath, string encoding, ClvExtras.Options extras, bool json, CancellationToken cancellationToken)
     {
         CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", path));
-        var split = Load(path, encoding, calibrationEnd, unit, cancellationToken);
+        var table = CliInput.ReadTransactions(path, encoding, null, cancellationToken);
+        var split = CalibrationHoldoutSplit.Create(table, calibrationEnd, calibrationEnd, new FeatureSettings(unit));
         var (model, diagnostics) = FitCount(modelName, split.ToBtydData(), BtydFitSettings.Default);
         var pAlive = new double[split.Count];
         var expected = new double[split.Count];
@@ -144,14 +153,16 @@ internal static class ClvCommands
             undefined += double.IsFinite(pAlive[i]) && double.IsFinite(expected[i]) ? 0 : 1;
         }
 
+        var money = extras.Spend ? ClvExtras.Monetary(model, split, horizon, unit, extras, path, encoding) : null;
         using (var w = new StreamWriter(outPath, false, new UTF8Encoding(false)))
         {
             w.NewLine = "\n";
-            w.WriteLine("customer_id,frequency,recency,T,p_alive,expected_purchases");
+            w.WriteLine(money is null ? "customer_id,frequency,recency,T,p_alive,expected_purchases" : "customer_id,frequency,recency,T,p_alive,expected_purchases,expected_average_spend,clv");
             for (var i = 0; i < split.Count; i++)
             {
-                w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                w.Write(string.Create(CultureInfo.InvariantCulture,
                     $"{Csv(split.CustomerIds[i])},{split.Frequency[i]},{split.Recency[i]:R},{split.Age[i]:R},{Cell(pAlive[i])},{Cell(expected[i])}"));
+                w.WriteLine(money is null ? string.Empty : "," + Cell(money.Spend[i]) + "," + Cell(money.Clv[i]));
             }
         }
 
@@ -172,12 +183,22 @@ internal static class ClvCommands
                 ["converged"] = diagnostics.Converged,
                 ["horizon"] = horizon,
                 ["timeUnit"] = unit.ToString().ToLowerInvariant(),
-                ["out"] = outPath,
+                ["out"] = Path.GetFullPath(outPath),
             };
             AddFitProblem(o, diagnostics);
             if (undefined > 0)
             {
                 o["undefinedPredictions"] = undefined;
+            }
+
+            if (money is not null)
+            {
+                o["spend"] = money.Json();
+            }
+
+            if (extras.HoldoutEnd is { } he)
+            {
+                o["tracking"] = ClvExtras.Tracking(model, table, split, he, unit);
             }
 
             CliJson.Write(o);

@@ -33,23 +33,25 @@ internal static class OffersCommand
         var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE (exclusive): the decision instant.", required: true);
         var customers = CliOptions.OptionalPath("--customers", "Customers CSV with channels, language and consents (without it: demo profiles, all consents granted).");
         var rules = CliOptions.OptionalPath("--rules", "Personalization rules JSON (default: the built-in standard campaigns).");
+        var churnScores = CliOptions.OptionalPath("--churn-scores", "Churn probabilities CSV customer_id,probability (the output of churn score): sets churn.probability so the win-back rule (>= 0.6) can fire.");
         var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,offer_id,channel,preview,reason.");
         outPath.Required = true;
         var encoding = CliInput.EncodingOption();
         var format = CliOptions.Format();
-        var command = new Command("offers", "Decide the offer of every customer (a plan: nothing is sent), with a rendered preview and the reason.") { transactions, asOf, customers, rules, outPath, encoding, format };
+        var command = new Command("offers", "Decide the offer of every customer (a plan: nothing is sent), with a rendered preview and the reason.") { transactions, asOf, customers, rules, churnScores, outPath, encoding, format };
         CliHelp.Examples(
             command,
             "cemcore offers --transactions tx.csv --as-of 2024-07-01 --customers customers.csv --out offers.csv",
-            "cemcore offers --transactions tx.csv --as-of 2024-07-01 --rules rules.json --customers customers.csv --out offers.csv --format json");
+            "cemcore offers --transactions tx.csv --as-of 2024-07-01 --rules rules.json --customers customers.csv --out offers.csv --format json",
+            "cemcore offers --transactions tx.csv --as-of 2024-07-01 --customers customers.csv --churn-scores scores.csv --out offers.csv");
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(customers), parse.GetValue(rules), parse.GetValue(outPath)!, parse.GetValue(encoding)!, parse.IsJson(format), ct));
+            parse.GetValue(transactions)!, parse.GetValue(asOf)!.Value, parse.GetValue(customers), parse.GetValue(rules), parse.GetValue(churnScores), parse.GetValue(outPath)!, parse.GetValue(encoding)!, parse.IsJson(format), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string transactionsPath, DateOnly asOfDate, string? customersPath, string? rulesPath, string outPath, string encoding, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string transactionsPath, DateOnly asOfDate, string? customersPath, string? rulesPath, string? churnPath, string outPath, string encoding, bool json, CancellationToken cancellationToken)
     {
-        CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", transactionsPath), ("--customers", customersPath), ("--rules", rulesPath));
+        CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", transactionsPath), ("--customers", customersPath), ("--rules", rulesPath), ("--churn-scores", churnPath));
 
         var asOf = new DateTimeOffset(asOfDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var templates = StandardTemplates.Create();
@@ -62,7 +64,8 @@ internal static class OffersCommand
         }
         catch (RuleDefinitionException ex)
         {
-            throw new UsageException($"{Path.GetFileName(rulesPath)}: {ex.Message}");
+            var keys = ex.Errors.Any(e => e.Field == "template") ? $" Valid template keys: {string.Join(", ", templates.TemplateKeys)}." : string.Empty;
+            throw new UsageException($"{Path.GetFileName(rulesPath)}: {ex.Message}{keys}");
         }
 
         var table = CliInput.ReadTransactions(transactionsPath, encoding, null, cancellationToken);
@@ -71,9 +74,15 @@ internal static class OffersCommand
         if (customersPath is not null)
         {
             profiles = await CliInput.ReadCustomersAsync(customersPath, encoding, cancellationToken).ConfigureAwait(false);
+            CliInput.WarnIfBirthDatesImplausible("offers", profiles, asOf, customersPath);
+        }
+        else
+        {
+            Console.Error.WriteLine(OfferPlanner.DefaultsNote);
         }
 
-        var plan = OfferPlanner.Plan(table, asOf, profiles, rules, templates, cancellationToken);
+        var churn = churnPath is null ? null : OfferPlanner.ReadChurnScores(churnPath);
+        var plan = OfferPlanner.Plan(table, asOf, profiles, rules, templates, cancellationToken, churn);
         await using (var writer = new StreamWriter(outPath, false, new UTF8Encoding(false)))
         {
             await writer.WriteLineAsync("customer_id,offer_id,channel,preview,reason").ConfigureAwait(false);
@@ -98,7 +107,7 @@ internal static class OffersCommand
 
             if (customersPath is null)
             {
-                Console.Out.WriteLine("note: no --customers given: default profiles with all consents granted were assumed (demo only).");
+                Console.Out.WriteLine("note: no --customers given: default profiles with all consents granted were assumed (demo only; details on stderr).");
             }
         }
 
@@ -151,15 +160,48 @@ internal static class OfferPlanner
         }
     }
 
-    /// <summary>Default profile for a customer without a CRM record: every channel and purpose granted (demo only).</summary>
-    public static CustomerProfile DemoProfile(string id, DateTimeOffset asOf, int index)
+    /// <summary>What <see cref="DemoProfile"/> assumes, printed on stderr when <c>--customers</c> is absent.</summary>
+    public const string DefaultsNote =
+        "cemcore offers: note: no --customers given, so these defaults apply to every customer (demo only): marketing and service consent granted on wechat, push, sms and email; "
+        + "no preferred channel (the first channel of the rule that the consents allow); no language (the templates' default locale); time zone UTC. Pass --customers for real channels, languages and consents.";
+
+    /// <summary>
+    /// Default profile for a customer without a CRM record: consents granted on every channel and purpose, and nothing invented
+    /// (no preferred channel, language or time zone). Demo only; see <see cref="DefaultsNote"/>.
+    /// </summary>
+    public static CustomerProfile DemoProfile(string id, DateTimeOffset asOf)
     {
         ContactChannel[] channels = [ContactChannel.WeChat, ContactChannel.AppPush, ContactChannel.Sms, ContactChannel.Email];
         var consents = channels.SelectMany(c => new[] { ConsentPurpose.Marketing, ConsentPurpose.Service }.Select(p => new ConsentRecord(c, p, ConsentStatus.Granted, asOf.AddYears(-2))));
-        return new CustomerProfile(id, preferredChannel: channels[index % channels.Length], language: index % 3 == 0 ? "en-US" : "zh-CN", timeZoneId: "Asia/Shanghai", consents: consents);
+        return new CustomerProfile(id, consents: consents);
     }
 
-    public static List<CustomerContext> Contexts(TransactionTable table, DateTimeOffset asOf, IReadOnlyList<CustomerProfile>? profiles, CancellationToken cancellationToken)
+    /// <summary>Reads <c>--churn-scores</c>: customer_id and a probability column in [0, 1] (the output of <c>churn score</c>).</summary>
+    public static Dictionary<string, double> ReadChurnScores(string path)
+    {
+        var table = ChurnCommands.ReadTable(path);
+        var file = Path.GetFileName(path);
+        if (table.CustomerIds is null || table.Matrix.IndexOf("probability") < 0)
+        {
+            throw new UsageException($"--churn-scores {file} must have the columns customer_id and probability (as written by cemcore churn score).");
+        }
+
+        var p = table.Matrix.GetColumn("probability");
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var i = 0; i < p.Length; i++)
+        {
+            if (!(p[i] is >= 0 and <= 1))
+            {
+                throw new CemCore.Sources.DataFormatException(string.Create(CultureInfo.InvariantCulture, $"the probability must be in [0, 1] (data row {i + 1})."), file, null, "probability");
+            }
+
+            result[table.CustomerIds[i]] = p[i];
+        }
+
+        return result;
+    }
+
+    public static List<CustomerContext> Contexts(TransactionTable table, DateTimeOffset asOf, IReadOnlyList<CustomerProfile>? profiles, CancellationToken cancellationToken, IReadOnlyDictionary<string, double>? churn = null)
     {
         var features = FeatureExtractor.Compute(table, asOf, cancellationToken: cancellationToken);
         var lifecycle = new LifecycleClassifier().ClassifyAll(features, table, cancellationToken: cancellationToken);
@@ -184,7 +226,7 @@ internal static class OfferPlanner
         for (var i = 0; i < ids.Count; i++)
         {
             var id = ids[i];
-            var profile = byId.TryGetValue(id, out var p) ? p : profiles is null ? DemoProfile(id, asOf, i) : new CustomerProfile(id);
+            var profile = byId.TryGetValue(id, out var p) ? p : profiles is null ? DemoProfile(id, asOf) : new CustomerProfile(id);
             features.TryGet(id, out var f);
             var context = new CustomerContext(profile, f, asOf);
             if (lifecycle.TryGet(id, out var a))
@@ -201,15 +243,22 @@ internal static class OfferPlanner
                 context.SetLastReturn(r);
             }
 
+            if (churn is not null && churn.TryGetValue(id, out var probability))
+            {
+                context.SetChurnProbability(probability);
+            }
+
             contexts.Add(context);
         }
 
         return contexts;
     }
 
-    public static Result Plan(TransactionTable table, DateTimeOffset asOf, IReadOnlyList<CustomerProfile>? profiles, PersonalizationRuleSet rules, TemplateCatalog templates, CancellationToken cancellationToken)
+    public static Result Plan(
+        TransactionTable table, DateTimeOffset asOf, IReadOnlyList<CustomerProfile>? profiles, PersonalizationRuleSet rules, TemplateCatalog templates, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, double>? churn = null)
     {
-        var contexts = Contexts(table, asOf, profiles, cancellationToken);
+        var contexts = Contexts(table, asOf, profiles, cancellationToken, churn);
         var engine = new OfferDecisionEngine(rules);
         var renderer = new MessageRenderer(templates);
         var coupons = new CouponLedger();
@@ -233,7 +282,7 @@ internal static class OfferPlanner
             try
             {
                 var coupon = rule.Offer.Coupon is null ? null : coupons.Issue(rule.Offer, profile.Id, asOf);
-                var name = profile.Language?.StartsWith("zh", StringComparison.OrdinalIgnoreCase) == true ? "亲爱的顾客" : "valued customer";
+                var name = (profile.Language ?? templates.DefaultLocale).StartsWith("zh", StringComparison.OrdinalIgnoreCase) ? "亲爱的顾客" : "valued customer";
                 var zone = profile.TimeZoneId is { } tz && TimeZoneInfo.TryFindSystemTimeZoneById(tz, out var z) ? z : TimeZoneInfo.Utc;
                 var message = new ChannelMessage(profile.Id, rule.TemplateKey, rule.Offer, coupon?.Code, coupon?.ValidUntil, profile.Language, zone, new Dictionary<string, string> { ["name"] = name });
                 preview = MessageRenderer.Preview(renderer.Render(message, d.Channel));

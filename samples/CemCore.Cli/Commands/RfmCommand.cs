@@ -25,22 +25,34 @@ internal static class RfmCommand
         var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
         var asOf = CliOptions.Date("--as-of", "00:00 UTC of DATE (exclusive); default: the day after the last transaction.");
         var bins = CliOptions.Integer("--bins", "Score levels per dimension (quantile bins).", RfmSettings.DefaultBins, min: RfmSettings.MinBins, max: RfmSettings.MaxBins);
+        var binning = CliOptions.Choice("--binning", "quantile (default: equal-count rank bins) or thresholds (fixed cut-points from --recency-cuts, --frequency-cuts, --monetary-cuts).", "quantile", "quantile", "thresholds");
+        var recencyCuts = CliOptions.Text("--recency-cuts", "With --binning thresholds: ascending day cut-points, bins right-closed (30,90,180,365: <=30 days scores best).", "D1,D2,..");
+        var frequencyCuts = CliOptions.Text("--frequency-cuts", "With --binning thresholds: ascending purchase-count cut-points (1,2,4,8: 1 purchase scores 1, more than 8 scores 5).", "N1,N2,..");
+        var monetaryCuts = CliOptions.Text("--monetary-cuts", "With --binning thresholds: ascending spend cut-points in the data's currency (100,300,1000,3000).", "M1,M2,..");
         var map = CliOptions.Text("--map", "Segment map: rf10 (default), rfm11 or a JSON map file.", "rf10|rfm11|MAP.json");
         var outPath = CliOptions.OutputFile("--out", "Output CSV: customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment.");
         var encoding = CliInput.EncodingOption();
         var partitions = Partitioned.Option();
         var format = CliOptions.Format();
-        var command = new Command("rfm", "RFM scores (recency, frequency, monetary quantile bins) and segments of every customer.") { transactions, asOf, bins, map, outPath, encoding, partitions, format };
+        var command = new Command("rfm", "RFM scores (recency, frequency, monetary quantile bins) and segments of every customer.") { transactions, asOf, bins, binning, recencyCuts, frequencyCuts, monetaryCuts, map, outPath, encoding, partitions, format };
         CliHelp.Examples(
             command,
             "cemcore rfm --transactions tx.csv",
-            "cemcore rfm --transactions tx.csv --as-of 2024-07-01 --map rfm11 --out rfm.csv --format json");
-        command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(transactions)!, parse.GetValue(asOf), parse.GetValue(bins), parse.GetValue(map) ?? "rf10", parse.GetValue(outPath), parse.GetValue(encoding)!, parse.GetValue(partitions), parse.IsJson(format), ct));
+            "cemcore rfm --transactions tx.csv --as-of 2024-07-01 --map rfm11 --out rfm.csv --format json",
+            "cemcore rfm --transactions tx.csv --binning thresholds --recency-cuts 30,90,180,365 --frequency-cuts 1,2,4,8 --monetary-cuts 100,300,1000,3000");
+        command.SetAction((parse, ct) =>
+        {
+            var thresholds = parse.GetValue(binning) == "thresholds"
+                ? RfmThresholdOptions.Parse(parse.GetValue(recencyCuts), parse.GetValue(frequencyCuts), parse.GetValue(monetaryCuts))
+                : RfmThresholdOptions.None(parse.GetValue(recencyCuts), parse.GetValue(frequencyCuts), parse.GetValue(monetaryCuts));
+            var binCount = thresholds is null ? parse.GetValue(bins) : RfmThresholdOptions.Bins(thresholds, parse.GetResult(bins) is { Implicit: false } ? parse.GetValue(bins) : null);
+            return RunAsync(
+                parse.GetValue(transactions)!, parse.GetValue(asOf), binCount, thresholds, parse.GetValue(map) ?? "rf10", parse.GetValue(outPath), parse.GetValue(encoding)!, parse.GetValue(partitions), parse.IsJson(format), ct);
+        });
         return command;
     }
 
-    private static Task<int> RunAsync(string path, DateOnly? asOfDate, int bins, string mapName, string? outPath, string encoding, int partitions, bool json, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(string path, DateOnly? asOfDate, int bins, RfmThresholds? thresholds, string mapName, string? outPath, string encoding, int partitions, bool json, CancellationToken cancellationToken)
     {
         CliInput.EnsureNotAnInput("--out", outPath, ("--transactions", path), ("--map", mapName));
 
@@ -61,13 +73,20 @@ internal static class RfmCommand
             ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
             : RfmValues.DefaultAsOf(table);
         CliInput.WarnIfAsOfBeforeAllData("rfm", table, asOf);
-        var settings = new RfmSettings(bins, segmentMap: map);
+        var settings = new RfmSettings(bins, thresholds is null ? RfmBinning.RankQuantile : RfmBinning.Thresholds, thresholds, map);
         IReadOnlyList<RfmResult> results = partitions == 1
             ? [RfmScorer.Score(RfmValues.FromTransactions(table, asOf), settings)]
             : Partitioned.Rfm(table, asOf, settings, partitions);
         var perPartition = results.Select(r => r.CountBySegment()).ToArray();
         var counts = perPartition[0].Select((c, k) => new KeyValuePair<string, int>(c.Key, perPartition.Sum(p => p[k].Value))).ToArray();
         var total = results.Sum(r => r.Count);
+        var stats = RfmSegmentStats.Compute(results, counts.Select(c => c.Key).ToArray());
+        var ties = thresholds is null ? RfmSegmentStats.TieBrokenCustomers(results) : 0;
+        if (ties > 0)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cemcore rfm: note: {ties} customers share their recency, frequency or monetary value with customers in the next bin; customer id order decided their bin (as pandas rank(method=\"first\")). Use --binning thresholds for value-only bins."));
+        }
 
         if (outPath is not null)
         {
@@ -82,13 +101,18 @@ internal static class RfmCommand
                 segments[name] = count;
             }
 
-            var root = new JsonObject { ["customers"] = total, ["segments"] = segments };
+            var root = new JsonObject { ["customers"] = total, ["segments"] = segments, ["segmentStats"] = RfmSegmentStats.Json(stats), ["tieBrokenCustomers"] = ties };
+            if (thresholds is not null)
+            {
+                root["thresholds"] = RfmThresholdOptions.Json(thresholds);
+            }
+
             CliJson.Write(root);
         }
         else
         {
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RFM as of {asOf:yyyy-MM-dd}: {total} customers, {bins} bins, map '{map.Name}'"));
-            Console.Out.Write(FormatTable(counts, total));
+            Console.Out.Write(RfmSegmentStats.Table(stats));
             if (outPath is not null)
             {
                 Console.Out.WriteLine($"scores written to {outPath}");

@@ -191,6 +191,9 @@ public sealed class TemplateCatalog
     /// <returns><see langword="true"/> when one exists.</returns>
     public bool HasTemplate(string key, ContactChannelKind kind) => _templates.Keys.Any(k => k.Key == key && k.Kind == kind);
 
+    /// <summary>Gets the distinct template keys of the catalogue in ordinal order (for error messages listing the valid keys).</summary>
+    public IReadOnlyList<string> TemplateKeys => [.. _templates.Keys.Select(k => k.Key).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
     internal static string Language(string locale)
     {
         var dash = locale.IndexOf('-', StringComparison.Ordinal);

@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using CemCore.Cli.CommandLine;
+using CemCore.Segmentation.Rfm;
+
+namespace CemCore.Cli.Commands;
+
+/// <summary>
+/// Per-segment profile of an RFM run: size, share, mean recency (purchasers), mean frequency, mean monetary, revenue and revenue share
+/// (the segment's monetary total over the total of all customers).
+/// </summary>
+internal static class RfmSegmentStats
+{
+    internal sealed record Row(string Segment, int Customers, double Share, double? RecencyDays, double? Frequency, double? Monetary, decimal Revenue, double? RevenueShare);
+
+    public static IReadOnlyList<Row> Compute(IReadOnlyList<RfmResult> results, IReadOnlyList<string> segments)
+    {
+        var count = new Dictionary<string, int>(StringComparer.Ordinal);
+        var purchasers = new Dictionary<string, int>(StringComparer.Ordinal);
+        var recency = new Dictionary<string, double>(StringComparer.Ordinal);
+        var frequency = new Dictionary<string, double>(StringComparer.Ordinal);
+        var revenue = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var total = 0;
+        var totalRevenue = 0m;
+        foreach (var result in results)
+        {
+            for (var i = 0; i < result.Count; i++)
+            {
+                var segment = result.SegmentOf(i);
+                count[segment] = count.GetValueOrDefault(segment) + 1;
+                frequency[segment] = frequency.GetValueOrDefault(segment) + result.Values.Frequency[i];
+                revenue[segment] = revenue.GetValueOrDefault(segment) + result.Values.Monetary[i];
+                totalRevenue += result.Values.Monetary[i];
+                total++;
+                if (!result.Scores[i].IsProspect)
+                {
+                    purchasers[segment] = purchasers.GetValueOrDefault(segment) + 1;
+                    recency[segment] = recency.GetValueOrDefault(segment) + result.Values.RecencyDays[i];
+                }
+            }
+        }
+
+        var rows = new List<Row>(segments.Count);
+        foreach (var s in segments)
+        {
+            var n = count.GetValueOrDefault(s);
+            var p = purchasers.GetValueOrDefault(s);
+            var r = revenue.GetValueOrDefault(s);
+            rows.Add(new Row(
+                s,
+                n,
+                total == 0 ? 0 : (double)n / total,
+                p == 0 ? null : recency[s] / p,
+                n == 0 ? null : frequency[s] / n,
+                n == 0 ? null : (double)(r / n),
+                r,
+                totalRevenue > 0 ? (double)(r / totalRevenue) : null));
+        }
+
+        return rows;
+    }
+
+    public static JsonObject Json(IReadOnlyList<Row> rows)
+    {
+        var o = new JsonObject();
+        foreach (var r in rows)
+        {
+            o[r.Segment] = new JsonObject
+            {
+                ["customers"] = r.Customers,
+                ["share"] = r.Share,
+                ["meanRecencyDays"] = r.RecencyDays,
+                ["meanFrequency"] = r.Frequency,
+                ["meanMonetary"] = r.Monetary,
+                ["revenue"] = r.Revenue,
+                ["revenueShare"] = r.RevenueShare,
+            };
+        }
+
+        return o;
+    }
+
+    public static string Table(IReadOnlyList<Row> rows)
+    {
+        var width = Math.Max(7, rows.Max(c => c.Segment.Length));
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append(inv, $"{"segment".PadRight(width)}  {"customers",9}  {"share",6}  {"recency",8}  {"freq",6}  {"monetary",10}  {"revenue",7}").AppendLine();
+        foreach (var r in rows)
+        {
+            sb.Append(inv, $"{r.Segment.PadRight(width)}  {r.Customers,9}  {100 * r.Share,5:0.0}%  {N(r.RecencyDays, "0.0"),8}  {N(r.Frequency, "0.00"),6}  {N(r.Monetary, "0.00"),10}  {(r.RevenueShare is { } x ? (100 * x).ToString("0.0", inv) + "%" : "-"),7}").AppendLine();
+        }
+
+        sb.Append(inv, $"{"total".PadRight(width)}  {rows.Sum(r => r.Customers),9}").AppendLine();
+        return sb.ToString();
+
+        static string N(double? v, string format) => v?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+    }
+
+    /// <summary>
+    /// Customers whose bin was decided by customer id: they share their value with a bin boundary (the last customer of the lower bin)
+    /// and the customers with that value fall on both sides of it.
+    /// </summary>
+    public static int TieBrokenCustomers(IReadOnlyList<RfmResult> results)
+    {
+        var decided = new HashSet<(int, int)>();
+        for (var part = 0; part < results.Count; part++)
+        {
+            var result = results[part];
+            var values = result.Values;
+            var n = result.Count;
+            Mark(result.CutPoints.Recency, i => values.RecencyDays[i]);
+            Mark(result.CutPoints.Frequency, i => values.Frequency[i]);
+            Mark(result.CutPoints.Monetary, i => (double)values.Monetary[i]);
+
+            void Mark(IReadOnlyList<RfmCutPoint> cuts, Func<int, double> value)
+            {
+                foreach (var cut in cuts)
+                {
+                    if (cut.TieBreakId is null)
+                    {
+                        continue;
+                    }
+
+                    var tied = new List<int>();
+                    bool below = false, above = false;
+                    for (var i = 0; i < n; i++)
+                    {
+                        if (!result.Scores[i].IsProspect && value(i) == cut.Value)
+                        {
+                            tied.Add(i);
+                            var up = cut.IsBelow(value(i), values.CustomerIds[i]);
+                            above |= up;
+                            below |= !up;
+                        }
+                    }
+
+                    if (below && above)
+                    {
+                        foreach (var i in tied)
+                        {
+                            decided.Add((part, i));
+                        }
+                    }
+                }
+            }
+        }
+
+        return decided.Count;
+    }
+}
+
+/// <summary><c>--recency-cuts</c>, <c>--frequency-cuts</c>, <c>--monetary-cuts</c> of <c>cemcore rfm --binning thresholds</c>.</summary>
+internal static class RfmThresholdOptions
+{
+    public static RfmThresholds Parse(string? recency, string? frequency, string? monetary)
+    {
+        if (recency is null || frequency is null || monetary is null)
+        {
+            throw new UsageException("--binning thresholds needs --recency-cuts, --frequency-cuts and --monetary-cuts (ascending, comma-separated, the same count each), e.g. --recency-cuts 30,90,180,365 --frequency-cuts 1,2,4,8 --monetary-cuts 100,300,1000,3000.");
+        }
+
+        var r = AbCommands.List(recency, "recency-cuts", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
+        var f = AbCommands.List(frequency, "frequency-cuts", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
+        var m = AbCommands.List(monetary, "monetary-cuts", s => decimal.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture));
+        if (r.Length + 1 is < RfmSettings.MinBins or > RfmSettings.MaxBins)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--recency-cuts must have 1 to {RfmSettings.MaxBins - 1} cut-points, not {r.Length}."));
+        }
+
+        try
+        {
+            return new RfmThresholds(r, f, m);
+        }
+        catch (ArgumentException ex)
+        {
+            var option = ex.ParamName switch
+            {
+                "frequency" => "--frequency-cuts",
+                "monetary" => "--monetary-cuts",
+                _ => "--recency-cuts",
+            };
+            throw new UsageException(option + ": " + ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Returns null, or throws when cut-points are given without <c>--binning thresholds</c>.</summary>
+    public static RfmThresholds? None(string? recency, string? frequency, string? monetary) =>
+        recency is null && frequency is null && monetary is null
+            ? null
+            : throw new UsageException("--recency-cuts, --frequency-cuts and --monetary-cuts need --binning thresholds.");
+
+    /// <summary>The bin count of the thresholds; an explicit <c>--bins</c> must agree.</summary>
+    public static int Bins(RfmThresholds thresholds, int? explicitBins) =>
+        explicitBins is { } b && b != thresholds.Bins
+            ? throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--bins {b} does not match the {thresholds.Bins - 1} cut-points per measure ({thresholds.Bins} bins); leave --bins out with --binning thresholds."))
+            : thresholds.Bins;
+
+    public static JsonObject Json(RfmThresholds t) => new()
+    {
+        ["recencyDays"] = new JsonArray([.. t.RecencyDays.Select(v => (JsonNode?)v)]),
+        ["frequency"] = new JsonArray([.. t.Frequency.Select(v => (JsonNode?)v)]),
+        ["monetary"] = new JsonArray([.. t.Monetary.Select(v => (JsonNode?)v)]),
+    };
+}
