@@ -70,7 +70,7 @@ internal static class ClvExtras
         if (bad.Count > 0)
         {
             var ids = bad.Take(5).Select(i => split.CustomerIds[i]).ToArray();
-            var lines = encoding == "utf-8" ? ZeroAmountLines(path, ids) : [];
+            var lines = encoding == "utf-8" ? ZeroAmountLines(path, ids) : new Dictionary<string, List<long>>();
             var examples = string.Join("; ", ids.Select(id => lines.TryGetValue(id, out var l) && l.Count > 0
                 ? $"customer '{id}' (zero amounts on line{(l.Count > 1 ? "s" : string.Empty)} {string.Join(", ", l.Take(5))})"
                 : $"customer '{id}'"));
