@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CemCore.Cli.Tests.TestSupport;
+using CemCore.Tests.TestSupport;
 
 namespace CemCore.Cli.Tests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CemCore.Cli.Tests.TestSupport;
+using CemCore.Tests.TestSupport;
 
 namespace CemCore.Cli.Tests;
 
@@ -47,12 +48,13 @@ public sealed class ChurnTrainingCliTests
         var coefficients = o["coefficients"]!.AsObject().Select(kv => (double)kv.Value!).ToArray();
         var reference = expected["coefficients"]!.AsArray().Select(v => (double)v!).ToArray();
         Assert.Equal(reference.Length, coefficients.Length);
+        // scikit-learn's lbfgs stops within 4.3e-5 of the exact optimum (see tests/CemCore.Tests/Churn/LogisticRegressionTests.cs), so 1e-4.
         for (var j = 0; j < reference.Length; j++)
         {
-            Assert.Equal(reference[j], coefficients[j], 1e-6);
+            Assert.Equal(reference[j], coefficients[j], 1e-4);
         }
 
-        Assert.Equal((double)expected["intercept"]!, (double)o["intercept"]!, 1e-6);
+        Assert.Equal((double)expected["intercept"]!, (double)o["intercept"]!, 1e-4);
 
         // scikit-learn's class_weight='balanced': n_samples / (n_classes * count of the class).
         var n = (int)expected["rows"]!;

@@ -33,7 +33,7 @@ public sealed class OffersCliTests
         var lines = File.ReadAllLines(output);
         Assert.Equal("customer_id,offer_id,channel,preview,reason", lines[0]);
         Assert.Equal(4, lines.Length);
-        var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
+        var rows = lines.Skip(1).Select(SplitCsv).ToArray(); // previews hold quoted commas ("Welcome, valued customer")
         Assert.Equal(["a", "b", "c"], rows.Select(r => r[0]).Order(StringComparer.Ordinal));
         Assert.Equal(withOffer, rows.Count(r => r[1].Length > 0));
         Assert.All(rows.Where(r => r[1].Length > 0), r =>
@@ -66,5 +66,49 @@ public sealed class OffersCliTests
         var err = CliAssert.UsageError(CliRunner.Run("offers", "--transactions", input, "--as-of", "2024-01-21", "--rules", rules, "--out", dir.File("o.csv"), "--format", "json"));
         Assert.Contains("rules.json", err, StringComparison.Ordinal);
         Assert.Contains("--as-of", CliAssert.UsageError(CliRunner.Run("offers", "--transactions", input, "--out", dir.File("o.csv"))), StringComparison.Ordinal);
+    }
+
+    /// <summary>Splits one RFC 4180 CSV line (quoted cells may hold commas and doubled quotes).</summary>
+    private static string[] SplitCsv(string line)
+    {
+        var cells = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var ch = line[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    cell.Append('"');
+                    i++;
+                }
+                else if (ch == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    cell.Append(ch);
+                }
+            }
+            else if (ch == '"')
+            {
+                quoted = true;
+            }
+            else if (ch == ',')
+            {
+                cells.Add(cell.ToString());
+                cell.Clear();
+            }
+            else
+            {
+                cell.Append(ch);
+            }
+        }
+
+        cells.Add(cell.ToString());
+        return [.. cells];
     }
 }

@@ -19,6 +19,8 @@ public sealed class OffersDefaultsCliTests
         "c,2024-01-20,100,o5,shoes",
     ];
 
+    private static readonly string[] DefaultChannels = ["wechat", "push", "sms", "email"];
+
     [Fact]
     public void NoCustomers_DefaultsAreStated_NoInventedLanguageOrZone()
     {
@@ -30,7 +32,7 @@ public sealed class OffersDefaultsCliTests
         Assert.Contains("these defaults apply", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("no language", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("time zone UTC", result.StdErr, StringComparison.Ordinal);
-        Assert.All(o["channels"]!.AsObject(), kv => Assert.Contains(kv.Key, new[] { "wechat", "push", "sms", "email" }));
+        Assert.All(o["channels"]!.AsObject(), kv => Assert.Contains(kv.Key, DefaultChannels));
     }
 
     [Fact]

@@ -248,17 +248,17 @@ internal static class AbCommands
         var verdict = !z.IsDefined
             ? "undefined: " + z.UndefinedReason
             : z.PValue <= 0.05
-                ? F($"treatment converts {(rt > rc ? "better" : "worse")} than control ({rt:P2} vs {rc:P2}; p = {z.PValue:G3} < 0.05; the difference is {ci.Lower:G3} to {ci.Upper:G3} with 95% confidence).")
-                : F($"no significant difference at the 5% level ({rt:P2} vs {rc:P2}; p = {z.PValue:G3}); the difference could be anywhere from {ci.Lower:G3} to {ci.Upper:G3}.");
+                ? F($"treatment converts {(rt > rc ? "better" : "worse")} than control ({rt:0.00%} vs {rc:0.00%}; p = {z.PValue:G3} < 0.05; the difference is {ci.Lower:G3} to {ci.Upper:G3} with 95% confidence).")
+                : F($"no significant difference at the 5% level ({rt:0.00%} vs {rc:0.00%}; p = {z.PValue:G3}); the difference could be anywhere from {ci.Lower:G3} to {ci.Upper:G3}.");
         result["verdict"] = verdict;
         return verdict;
     }
 
-    private static string Rate(long s, long n) => n > 0 ? F($"{s}/{n} = {(double)s / n:P2}") : F($"{s}/{n}");
+    private static string Rate(long s, long n) => n > 0 ? F($"{s}/{n} = {(double)s / n:0.00%}") : F($"{s}/{n}");
 
     private static string RelativeText(JsonObject result) =>
         result["relativeLift"] is JsonObject { } r && r["estimate"] is { } e
-            ? F($"relative lift {(double)e:P2}, 95% CI [{(double)r["ci"]![0]!:P2}, {(double)r["ci"]![1]!:P2}]\n")
+            ? F($"relative lift {(double)e:0.00%}, 95% CI [{(double)r["ci"]![0]!:0.00%}, {(double)r["ci"]![1]!:0.00%}]\n")
             : string.Empty;
 
     internal static int Output(bool json, JsonObject result, string text)

@@ -118,15 +118,15 @@ internal static class AbMetricsCommand
         o.WriteLine(string.Create(inv, $"{"arm",-12} {"users",8} {"mean",12} {"sd",12}"));
         o.WriteLine(string.Create(inv, $"{controlName,-12} {sc.Count,8} {sc.Mean,12:G6} {sc.StandardDeviation,12:G6}"));
         o.WriteLine(string.Create(inv, $"{treatmentName,-12} {st.Count,8} {st.Mean,12:G6} {st.StandardDeviation,12:G6}"));
-        o.WriteLine(string.Create(inv, $"difference {absolute.Estimate:G6} [{absolute.Interval.Lower:G6}, {absolute.Interval.Upper:G6}] ({confidence:P0}); Welch p = {welch.PValue:G4}"));
+        o.WriteLine(string.Create(inv, $"difference {absolute.Estimate:G6} [{absolute.Interval.Lower:G6}, {absolute.Interval.Upper:G6}] ({confidence:0%}); Welch p = {welch.PValue:G4}"));
         if (relative.IsDefined)
         {
-            o.WriteLine(string.Create(inv, $"relative lift {relative.Estimate:P2} [{relative.Interval.Lower:P2}, {relative.Interval.Upper:P2}]"));
+            o.WriteLine(string.Create(inv, $"relative lift {relative.Estimate:0.00%} [{relative.Interval.Lower:0.00%}, {relative.Interval.Upper:0.00%}]"));
         }
 
         if (cuped is { Test.IsDefined: true })
         {
-            o.WriteLine(string.Create(inv, $"CUPED (theta {cuped.Theta:G6}, variance -{cuped.VarianceReduction:P1}): difference {cuped.Difference.Estimate:G6} [{cuped.Difference.Interval.Lower:G6}, {cuped.Difference.Interval.Upper:G6}], p = {cuped.Test.PValue:G4}"));
+            o.WriteLine(string.Create(inv, $"CUPED (theta {cuped.Theta:G6}, variance -{cuped.VarianceReduction:0.0%}): difference {cuped.Difference.Estimate:G6} [{cuped.Difference.Interval.Lower:G6}, {cuped.Difference.Interval.Upper:G6}], p = {cuped.Test.PValue:G4}"));
         }
 
         if (sequential is { IsDefined: true } q)
