@@ -25,6 +25,8 @@ public sealed class Experiment
 
     private readonly ulong _seed;
     private readonly double[] _cumulative;
+    private readonly ulong[] _variantLimits;
+    private readonly ulong _trafficLimit;
     private readonly Variant[] _variants;
 
     /// <summary>Creates an experiment.</summary>
@@ -85,6 +87,11 @@ public sealed class Experiment
         _cumulative[^1] = double.PositiveInfinity; // the last variant takes the rounding remainder
         TrafficFraction = trafficFraction;
         Salt = salt;
+
+        // Integer forms of the two comparisons: for a 32-bit integer x, x·2⁻³² < t ⟺ x < ⌈t·2³²⌉ (scaling by 2³² is exact), so the
+        // assignment below needs no conversion to double and gives exactly the points' result.
+        _trafficLimit = Limit(trafficFraction);
+        _variantLimits = [.. _cumulative.Select(Limit)];
         _seed = ComputeSeed(key, salt);
     }
 
@@ -113,22 +120,22 @@ public sealed class Experiment
     public Assignment Assign(ReadOnlySpan<char> customerId)
     {
         var h = Hash(_seed, customerId);
-        if (((uint)(h & 0xFFFFFFFFUL) * Scale) >= TrafficFraction)
+        if ((h & 0xFFFFFFFFUL) >= _trafficLimit)
         {
             return new Assignment(AssignmentStatus.NotInTraffic, -1);
         }
 
-        var u = (uint)(h >> 32) * Scale;
-        var cumulative = _cumulative;
-        for (var k = 0; k < cumulative.Length; k++)
+        var u = h >> 32;
+        var limits = _variantLimits;
+        for (var k = 0; k < limits.Length; k++)
         {
-            if (u < cumulative[k])
+            if (u < limits[k])
             {
                 return new Assignment(AssignmentStatus.Assigned, k);
             }
         }
 
-        return new Assignment(AssignmentStatus.Assigned, cumulative.Length - 1);
+        return new Assignment(AssignmentStatus.Assigned, limits.Length - 1);
     }
 
     /// <summary>Assigns many customers: writes the variant index per customer (−1 when not in traffic) into <paramref name="destination"/>.</summary>
@@ -159,8 +166,34 @@ public sealed class Experiment
     internal static ulong ComputeSeed(string key, string salt) =>
         XxHash64.Hash(Encoding.UTF8.GetBytes(key + "\u001F" + salt));
 
+    /// <summary>The assignment with the unit-interval points in double arithmetic, as specified (kept for tests of the integer form).</summary>
+    internal int AssignByPoints(ulong h)
+    {
+        if (((uint)(h & 0xFFFFFFFFUL) * Scale) >= TrafficFraction)
+        {
+            return -1;
+        }
+
+        var u = (uint)(h >> 32) * Scale;
+        for (var k = 0; k < _cumulative.Length; k++)
+        {
+            if (u < _cumulative[k])
+            {
+                return k;
+            }
+        }
+
+        return _cumulative.Length - 1;
+    }
+
     internal static ulong Hash(ulong seed, ReadOnlySpan<char> id)
     {
+        // Fastest path: short ASCII ids are hashed straight from their characters (no buffer).
+        if (XxHash64.TryHashShortAscii(id, seed, out var quick))
+        {
+            return quick;
+        }
+
         // Fast path: ASCII ids (the common case) are narrowed with the vectorized System.Text.Ascii.FromUtf16 into a small stack
         // buffer (the UTF-8 bytes of an ASCII id are its ASCII bytes); anything else goes through Encoding.UTF8.
         if (id.Length <= FastLimit)
@@ -173,6 +206,13 @@ public sealed class Experiment
         }
 
         return HashUtf8(seed, id);
+    }
+
+    /// <summary>⌈t·2³²⌉ as an integer bound (t ≥ 0; +∞ and anything from 2⁶⁴ on give <see cref="ulong.MaxValue"/>).</summary>
+    private static ulong Limit(double t)
+    {
+        var scaled = Math.Ceiling(Math.Max(0.0, t) * 4294967296.0);
+        return scaled >= 18446744073709551615.0 ? ulong.MaxValue : (ulong)scaled;
     }
 
     private static ulong HashUtf8(ulong seed, ReadOnlySpan<char> id)

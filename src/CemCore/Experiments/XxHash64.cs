@@ -81,6 +81,76 @@ internal static class XxHash64
         }
     }
 
+    /// <summary>
+    /// XXH64 of the UTF-8 bytes of an id shorter than 32 characters, read straight from its UTF-16 characters: for ASCII text the UTF-8
+    /// bytes are the characters themselves, so no byte buffer is filled. Returns <see langword="false"/> (and no hash) when a character
+    /// is not ASCII or the id is 32 characters or longer; the caller then encodes the id.
+    /// </summary>
+    /// <param name="text">The id.</param>
+    /// <param name="seed">The seed.</param>
+    /// <param name="hash">The hash of the UTF-8 bytes of <paramref name="text"/> when the method returns <see langword="true"/>.</param>
+    /// <returns>Whether the id was short and ASCII.</returns>
+    public static bool TryHashShortAscii(ReadOnlySpan<char> text, ulong seed, out ulong hash)
+    {
+        unchecked
+        {
+            var length = text.Length;
+            hash = 0;
+            if (length >= 32)
+            {
+                return false;
+            }
+
+            var any = 0;
+            var acc = seed + P5 + (ulong)length;
+            var i = 0;
+            while (i + 8 <= length)
+            {
+                var s = text.Slice(i, 8);
+                int c0 = s[0], c1 = s[1], c2 = s[2], c3 = s[3], c4 = s[4], c5 = s[5], c6 = s[6], c7 = s[7];
+                any |= c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
+                var lane = (uint)c0 | ((ulong)(uint)c1 << 8) | ((ulong)(uint)c2 << 16) | ((ulong)(uint)c3 << 24)
+                    | ((ulong)(uint)c4 << 32) | ((ulong)(uint)c5 << 40) | ((ulong)(uint)c6 << 48) | ((ulong)(uint)c7 << 56);
+                acc ^= Round(0, lane);
+                acc = (BitOperations.RotateLeft(acc, 27) * P1) + P4;
+                i += 8;
+            }
+
+            if (i + 4 <= length)
+            {
+                var s = text.Slice(i, 4);
+                int c0 = s[0], c1 = s[1], c2 = s[2], c3 = s[3];
+                any |= c0 | c1 | c2 | c3;
+                var lane = (uint)c0 | ((uint)c1 << 8) | ((uint)c2 << 16) | ((uint)c3 << 24);
+                acc ^= lane * P1;
+                acc = (BitOperations.RotateLeft(acc, 23) * P2) + P3;
+                i += 4;
+            }
+
+            while (i < length)
+            {
+                int c = text[i];
+                any |= c;
+                acc ^= (ulong)(uint)c * P5;
+                acc = BitOperations.RotateLeft(acc, 11) * P1;
+                i++;
+            }
+
+            if (any >= 0x80)
+            {
+                return false;
+            }
+
+            acc ^= acc >> 33;
+            acc *= P2;
+            acc ^= acc >> 29;
+            acc *= P3;
+            acc ^= acc >> 32;
+            hash = acc;
+            return true;
+        }
+    }
+
     private static ulong Round(ulong acc, ulong lane)
     {
         unchecked

@@ -134,8 +134,8 @@ public static class KMeans
             var pool = ArrayPool<double>.Shared;
             _closest = pool.Rent(n);
             _cumulative = pool.Rent(n);
-            _candidate = pool.Rent(n);
-            _bestCandidate = pool.Rent(n);
+            _candidate = blocks is null ? pool.Rent(n) : []; // the blocked seeding keeps no per-candidate arrays
+            _bestCandidate = blocks is null ? pool.Rent(n) : [];
         }
 
         public Run Restart(ReadOnlySpan<double> data, double[] w, int k, int seed, KMeansSettings settings, double toleranceAbsolute, CancellationToken cancellationToken)
@@ -156,8 +156,11 @@ public static class KMeans
             var pool = ArrayPool<double>.Shared;
             pool.Return(_closest);
             pool.Return(_cumulative);
-            pool.Return(_candidate);
-            pool.Return(_bestCandidate);
+            if (_blocks is null)
+            {
+                pool.Return(_candidate);
+                pool.Return(_bestCandidate);
+            }
         }
     }
 }

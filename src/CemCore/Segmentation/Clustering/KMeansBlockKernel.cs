@@ -4,9 +4,9 @@ using System.Runtime.Intrinsics;
 namespace CemCore.Segmentation.Clustering;
 
 /// <summary>
-/// The rows in blocks of <see cref="Lanes"/>: block b holds feature f of rows 4b..4b+3 in consecutive doubles, so one Vector256 holds one
-/// feature of four rows and a distance is computed for four rows at once. The last block is padded with copies of the last row (their
-/// results are never read).
+/// The rows in blocks of <see cref="Lanes"/>: vector <c>b·d + f</c> holds feature f of rows 4b..4b+3, so one Vector256 holds one feature
+/// of four rows and a distance is computed for four rows at once. The last block is padded with copies of the last row (their results
+/// are never read).
 /// </summary>
 internal sealed class PointBlocks
 {
@@ -17,15 +17,18 @@ internal sealed class PointBlocks
         Rows = n;
         Features = d;
         Blocks = (n + Lanes - 1) / Lanes;
-        Values = GC.AllocateUninitializedArray<double>(Blocks * d * Lanes);
-        for (var slot = 0; slot < Blocks * Lanes; slot++)
+        Vectors = new Vector256<double>[Blocks * d];
+        Span<double> lanes = stackalloc double[Lanes];
+        for (var b = 0; b < Blocks; b++)
         {
-            var i = Math.Min(slot, n - 1);
-            var b = slot / Lanes;
-            var lane = slot % Lanes;
             for (var f = 0; f < d; f++)
             {
-                Values[(((b * d) + f) * Lanes) + lane] = x[(i * d) + f];
+                for (var lane = 0; lane < Lanes; lane++)
+                {
+                    lanes[lane] = x[(Math.Min((b * Lanes) + lane, n - 1) * d) + f];
+                }
+
+                Vectors[(b * d) + f] = Vector256.Create((ReadOnlySpan<double>)lanes);
             }
         }
     }
@@ -36,7 +39,8 @@ internal sealed class PointBlocks
 
     public int Blocks { get; }
 
-    public double[] Values { get; }
+    /// <summary>Gets the blocked rows: <c>Blocks × Features</c> vectors.</summary>
+    public Vector256<double>[] Vectors { get; }
 
     /// <summary>Gets whether the blocked kernels run in hardware (otherwise the scalar kernels are used).</summary>
     public static bool IsSupported => Vector256.IsHardwareAccelerated;
@@ -45,10 +49,15 @@ internal sealed class PointBlocks
 /// <summary>
 /// Vectorized versions of the <see cref="KMeansKernel"/> distance loops: four rows per Vector256, the same operations in the same order
 /// per row (<c>s = s + (w·t)·t</c>, no fused multiply-add), so every distance — and therefore every label, centre, seeding draw and
-/// inertia — is bit-identical to the scalar kernel (tested).
+/// inertia — is bit-identical to the scalar kernel (tested). Throughput comes from independent accumulators: four centres (Lloyd
+/// step) or up to four seeding candidates are evaluated in one pass over a block, so the additions of one distance do not wait on
+/// each other's latency.
 /// </summary>
 internal static class KMeansBlockKernel
 {
+    /// <summary>Seeding candidates evaluated per pass over the rows.</summary>
+    private const int CandidateGroup = 4;
+
     /// <summary>Fills <paramref name="broadcast"/> with each value broadcast to a vector.</summary>
     public static void Broadcast(ReadOnlySpan<double> values, Span<Vector256<double>> broadcast)
     {
@@ -61,66 +70,63 @@ internal static class KMeansBlockKernel
     /// <summary>Nearest centre of the four rows of block <paramref name="block"/> (ties: lowest index) and their squared distances.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Nearest4(
-        PointBlocks blocks, int block, ReadOnlySpan<Vector256<double>> centers4, int k, ReadOnlySpan<Vector256<double>> w4, out Vector256<double> bestIndex, out Vector256<double> bestDistance)
+        PointBlocks blocks, int block, Vector256<double>[] centers4, int k, Vector256<double>[] w4, out Vector256<double> bestIndex, out Vector256<double> bestDistance)
     {
         var d = blocks.Features;
-        var xb = blocks.Values.AsSpan(block * d * PointBlocks.Lanes, d * PointBlocks.Lanes);
+        var xs = blocks.Vectors;
+        var x0 = block * d;
         var best = Vector256.Create(double.PositiveInfinity);
         var bestJ = Vector256<double>.Zero;
-        for (var j = 0; j < k; j++)
+        var j = 0;
+        for (; j + 4 <= k; j += 4)
         {
-            var c = centers4.Slice(j * d, d);
+            var c0 = j * d;
+            var c1 = c0 + d;
+            var c2 = c1 + d;
+            var c3 = c2 + d;
+            var a0 = Vector256<double>.Zero;
+            var a1 = Vector256<double>.Zero;
+            var a2 = Vector256<double>.Zero;
+            var a3 = Vector256<double>.Zero;
+            for (var f = 0; f < d; f++)
+            {
+                var xv = xs[x0 + f];
+                var wv = w4[f];
+                var t0 = xv - centers4[c0 + f];
+                var t1 = xv - centers4[c1 + f];
+                var t2 = xv - centers4[c2 + f];
+                var t3 = xv - centers4[c3 + f];
+                a0 += wv * t0 * t0;
+                a1 += wv * t1 * t1;
+                a2 += wv * t2 * t2;
+                a3 += wv * t3 * t3;
+            }
+
+            Keep(a0, j, ref best, ref bestJ);
+            Keep(a1, j + 1, ref best, ref bestJ);
+            Keep(a2, j + 2, ref best, ref bestJ);
+            Keep(a3, j + 3, ref best, ref bestJ);
+        }
+
+        for (; j < k; j++)
+        {
+            var c = j * d;
             var acc = Vector256<double>.Zero;
             for (var f = 0; f < d; f++)
             {
-                var t = Vector256.Create(xb.Slice(f * PointBlocks.Lanes, PointBlocks.Lanes)) - c[f];
+                var t = xs[x0 + f] - centers4[c + f];
                 acc += w4[f] * t * t;
             }
 
-            var lt = Vector256.LessThan(acc, best);
-            best = Vector256.ConditionalSelect(lt, acc, best);
-            bestJ = Vector256.ConditionalSelect(lt, Vector256.Create((double)j), bestJ);
+            Keep(acc, j, ref best, ref bestJ);
         }
 
         bestIndex = bestJ;
         bestDistance = best;
     }
 
-    /// <summary>Squared distances of the four rows of <paramref name="block"/> to one point given as broadcast coordinates.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<double> Distance4(PointBlocks blocks, int block, ReadOnlySpan<Vector256<double>> point4, ReadOnlySpan<Vector256<double>> w4)
-    {
-        var d = blocks.Features;
-        var xb = blocks.Values.AsSpan(block * d * PointBlocks.Lanes, d * PointBlocks.Lanes);
-        var acc = Vector256<double>.Zero;
-        for (var f = 0; f < d; f++)
-        {
-            var t = Vector256.Create(xb.Slice(f * PointBlocks.Lanes, PointBlocks.Lanes)) - point4[f];
-            acc += w4[f] * t * t;
-        }
-
-        return acc;
-    }
-
-    /// <summary>Writes the squared distance of every row to <paramref name="point"/> into <paramref name="output"/>.</summary>
-    public static void Distances(PointBlocks blocks, ReadOnlySpan<double> point, ReadOnlySpan<Vector256<double>> w4, Span<Vector256<double>> point4, Span<double> output)
-    {
-        Broadcast(point, point4);
-        var n = blocks.Rows;
-        for (var b = 0; b < blocks.Blocks; b++)
-        {
-            var v = Distance4(blocks, b, point4, w4);
-            var i0 = b * PointBlocks.Lanes;
-            var m = Math.Min(PointBlocks.Lanes, n - i0);
-            for (var lane = 0; lane < m; lane++)
-            {
-                output[i0 + lane] = v.GetElement(lane);
-            }
-        }
-    }
-
     /// <summary>Assigns every row to its nearest centre; returns the inertia, summed in row order (as the scalar kernel).</summary>
-    public static double Assign(PointBlocks blocks, ReadOnlySpan<double> centers, int k, ReadOnlySpan<Vector256<double>> w4, Span<Vector256<double>> centers4, Span<int> labels, Span<double> distances)
+    public static double Assign(PointBlocks blocks, ReadOnlySpan<double> centers, int k, Vector256<double>[] w4, Vector256<double>[] centers4, Span<int> labels, Span<double> distances)
     {
         Broadcast(centers[..(k * blocks.Features)], centers4);
         var n = blocks.Rows;
@@ -141,4 +147,202 @@ internal static class KMeansBlockKernel
 
         return inertia;
     }
+
+    /// <summary>
+    /// The k-means++ seeding of <see cref="KMeansKernel.PlusPlus"/> on blocked rows, with the same random draws and bit-identical
+    /// potentials: per new centre all candidates are drawn first (the draws do not depend on the evaluations), their potentials
+    /// <c>Σ_i min(D(x_i, candidate)², closest_i)</c> are summed in row order for up to four candidates per pass, and one more pass
+    /// folds the winner into <paramref name="closest"/>.
+    /// </summary>
+    public static void PlusPlus(
+        ReadOnlySpan<double> x, BlockContext context, int k, int trials, Random random, Span<double> centers, Span<double> closest, Span<double> cumulative)
+    {
+#pragma warning disable CA5394 // Random drives seeding, not security.
+        var blocks = context.Blocks;
+        var n = blocks.Rows;
+        var d = blocks.Features;
+        var w4 = context.W4;
+        var point4 = context.Centers4; // scratch for up to CandidateGroup broadcast candidates (at least 4 × d long)
+        var first = random.Next(n);
+        x.Slice(first * d, d).CopyTo(centers[..d]);
+        Broadcast(centers[..d], point4);
+        var potential = FoldInto(blocks, point4, w4, closest, initialize: true);
+        Span<int> ids = trials <= 128 ? stackalloc int[trials] : new int[trials];
+        Span<double> pots = stackalloc double[CandidateGroup];
+        for (var c = 1; c < k; c++)
+        {
+            var running = 0.0;
+            for (var i = 0; i < n; i++)
+            {
+                running += closest[i];
+                cumulative[i] = running;
+            }
+
+            for (var t = 0; t < trials; t++)
+            {
+                if (potential > 0.0)
+                {
+                    var r = random.NextDouble() * potential;
+                    var id = KMeansKernel.LowerBound(cumulative[..n], r);
+                    ids[t] = id >= n ? n - 1 : id;
+                }
+                else
+                {
+                    ids[t] = random.Next(n); // every point coincides with a centre: any point is as good
+                }
+            }
+
+            var bestPotential = double.PositiveInfinity;
+            var bestId = -1;
+            for (var g = 0; g < trials; g += CandidateGroup)
+            {
+                var count = Math.Min(CandidateGroup, trials - g);
+                for (var t = 0; t < count; t++)
+                {
+                    Broadcast(x.Slice(ids[g + t] * d, d), point4.AsSpan(t * d, d));
+                }
+
+                Potentials(blocks, point4, count, w4, closest, pots);
+                for (var t = 0; t < count; t++)
+                {
+                    if (pots[t] < bestPotential)
+                    {
+                        bestPotential = pots[t];
+                        bestId = ids[g + t];
+                    }
+                }
+            }
+
+            x.Slice(bestId * d, d).CopyTo(centers.Slice(c * d, d));
+            Broadcast(centers.Slice(c * d, d), point4);
+            FoldInto(blocks, point4, w4, closest, initialize: false);
+            potential = bestPotential;
+        }
+#pragma warning restore CA5394
+    }
+
+    /// <summary>Keeps the lanes of <paramref name="acc"/> that are strictly nearer than <paramref name="best"/> (ties: the earlier centre).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Keep(Vector256<double> acc, int j, ref Vector256<double> best, ref Vector256<double> bestJ)
+    {
+        var lt = Vector256.LessThan(acc, best);
+        best = Vector256.ConditionalSelect(lt, acc, best);
+        bestJ = Vector256.ConditionalSelect(lt, Vector256.Create((double)j), bestJ);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Distance4(Vector256<double>[] xs, int x0, Vector256<double>[] point4, int p0, Vector256<double>[] w4, int d)
+    {
+        var acc = Vector256<double>.Zero;
+        for (var f = 0; f < d; f++)
+        {
+            var t = xs[x0 + f] - point4[p0 + f];
+            acc += w4[f] * t * t;
+        }
+
+        return acc;
+    }
+
+    /// <summary>
+    /// <c>closest_i ← D(x_i, point)²</c> (<paramref name="initialize"/>) or <c>closest_i ← min(closest_i, D(x_i, point)²)</c>; returns
+    /// <c>Σ closest_i</c> in row order.
+    /// </summary>
+    private static double FoldInto(PointBlocks blocks, Vector256<double>[] point4, Vector256<double>[] w4, Span<double> closest, bool initialize)
+    {
+        var n = blocks.Rows;
+        var d = blocks.Features;
+        var xs = blocks.Vectors;
+        var sum = 0.0;
+        for (var b = 0; b < blocks.Blocks; b++)
+        {
+            var v = Distance4(xs, b * d, point4, 0, w4, d);
+            var i0 = b * PointBlocks.Lanes;
+            var m = Math.Min(PointBlocks.Lanes, n - i0);
+            for (var lane = 0; lane < m; lane++)
+            {
+                var dist = v.GetElement(lane);
+                var old = closest[i0 + lane];
+                var kept = initialize || dist < old ? dist : old;
+                closest[i0 + lane] = kept;
+                sum += kept;
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>The potentials <c>Σ_i min(D(x_i, candidate_t)², closest_i)</c> of <paramref name="count"/> (1..4) broadcast candidates, each summed in row order.</summary>
+    private static void Potentials(PointBlocks blocks, Vector256<double>[] point4, int count, Vector256<double>[] w4, ReadOnlySpan<double> closest, Span<double> pots)
+    {
+        var n = blocks.Rows;
+        var d = blocks.Features;
+        var xs = blocks.Vectors;
+        double p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
+        var full = n / PointBlocks.Lanes;
+        if (count == CandidateGroup)
+        {
+            for (var b = 0; b < full; b++)
+            {
+                var x0 = b * d;
+                var a0 = Vector256<double>.Zero;
+                var a1 = Vector256<double>.Zero;
+                var a2 = Vector256<double>.Zero;
+                var a3 = Vector256<double>.Zero;
+                for (var f = 0; f < d; f++)
+                {
+                    var xv = xs[x0 + f];
+                    var wv = w4[f];
+                    var t0 = xv - point4[f];
+                    var t1 = xv - point4[d + f];
+                    var t2 = xv - point4[(2 * d) + f];
+                    var t3 = xv - point4[(3 * d) + f];
+                    a0 += wv * t0 * t0;
+                    a1 += wv * t1 * t1;
+                    a2 += wv * t2 * t2;
+                    a3 += wv * t3 * t3;
+                }
+
+                var cv = Vector256.Create(closest.Slice(b * PointBlocks.Lanes, PointBlocks.Lanes));
+                p0 = AddLanes(p0, Min(a0, cv));
+                p1 = AddLanes(p1, Min(a1, cv));
+                p2 = AddLanes(p2, Min(a2, cv));
+                p3 = AddLanes(p3, Min(a3, cv));
+            }
+        }
+        else
+        {
+            full = 0; // fewer candidates: all blocks through the general loop below
+        }
+
+        pots[0] = p0;
+        pots[1] = p1;
+        pots[2] = p2;
+        pots[3] = p3;
+        for (var b = full; b < blocks.Blocks; b++)
+        {
+            var i0 = b * PointBlocks.Lanes;
+            var m = Math.Min(PointBlocks.Lanes, n - i0);
+            for (var t = 0; t < count; t++)
+            {
+                var v = Distance4(xs, b * d, point4, t * d, w4, d);
+                var p = pots[t];
+                for (var lane = 0; lane < m; lane++)
+                {
+                    var dist = v.GetElement(lane);
+                    var old = closest[i0 + lane];
+                    p += dist < old ? dist : old;
+                }
+
+                pots[t] = p;
+            }
+        }
+    }
+
+    /// <summary>Per lane <c>a &lt; b ? a : b</c> (the scalar kernel's choice, also for equal values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Min(Vector256<double> a, Vector256<double> b) => Vector256.ConditionalSelect(Vector256.LessThan(a, b), a, b);
+
+    /// <summary><c>((s + v₀) + v₁) + v₂) + v₃</c>: the lanes added in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double AddLanes(double s, Vector256<double> v) => s + v.GetElement(0) + v.GetElement(1) + v.GetElement(2) + v.GetElement(3);
 }

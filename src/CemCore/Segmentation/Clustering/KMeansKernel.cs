@@ -68,11 +68,17 @@ internal static class KMeansKernel
         Span<double> bestCandidate,
         BlockContext? blocks = null)
     {
+        if (blocks is not null)
+        {
+            KMeansBlockKernel.PlusPlus(x, blocks, k, trials, random, centers, closest, cumulative);
+            return;
+        }
+
         var d = w.Length;
         var first = random.Next(n);
         x.Slice(first * d, d).CopyTo(centers[..d]);
         var potential = 0.0;
-        DistancesTo(x, n, w, centers[..d], closest, blocks);
+        DistancesTo(x, n, w, centers[..d], closest);
         for (var i = 0; i < n; i++)
         {
             potential += closest[i];
@@ -108,7 +114,7 @@ internal static class KMeansKernel
 
                 var row = x.Slice(id * d, d);
                 var pot = 0.0;
-                DistancesTo(x, n, w, row, candidate, blocks);
+                DistancesTo(x, n, w, row, candidate);
                 for (var i = 0; i < n; i++)
                 {
                     var dist = candidate[i];
@@ -260,15 +266,9 @@ internal static class KMeansKernel
         return changed;
     }
 
-    /// <summary>Squared distance of every row to <paramref name="point"/>, scalar or blocked.</summary>
-    private static void DistancesTo(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, ReadOnlySpan<double> point, Span<double> output, BlockContext? blocks)
+    /// <summary>Squared distance of every row to <paramref name="point"/>.</summary>
+    private static void DistancesTo(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, ReadOnlySpan<double> point, Span<double> output)
     {
-        if (blocks is not null)
-        {
-            KMeansBlockKernel.Distances(blocks.Blocks, point, blocks.W4, blocks.Point4, output);
-            return;
-        }
-
         var d = w.Length;
         for (var i = 0; i < n; i++)
         {
@@ -320,7 +320,7 @@ internal static class KMeansKernel
     }
 
     /// <summary>The first index whose cumulative value is at least <paramref name="value"/> (NumPy's <c>searchsorted</c>, side left).</summary>
-    private static int LowerBound(ReadOnlySpan<double> cumulative, double value)
+    internal static int LowerBound(ReadOnlySpan<double> cumulative, double value)
     {
         int lo = 0, hi = cumulative.Length;
         while (lo < hi)
@@ -350,15 +350,12 @@ internal sealed class BlockContext
     {
         Blocks = blocks;
         W4 = w4;
-        Point4 = new Vector256<double>[blocks.Features];
-        Centers4 = new Vector256<double>[k * blocks.Features];
+        Centers4 = new Vector256<double>[Math.Max(k, 4) * blocks.Features]; // also the scratch of four seeding candidates
     }
 
     public PointBlocks Blocks { get; }
 
     public Vector256<double>[] W4 { get; }
-
-    public Vector256<double>[] Point4 { get; }
 
     public Vector256<double>[] Centers4 { get; }
 

@@ -32,6 +32,30 @@ public sealed class KMeansKernelEquivalenceTests
         return Same(scalar, vector) && Same(scalar, both);
     }
 
+    [Theory]
+    [InlineData(5, 8, null)]
+    [InlineData(20, 12, null)]
+    [InlineData(3, 2, 9)]   // more seeding candidates than one group of four, with k < 4
+    [InlineData(7, 5, 1)]   // one candidate per centre (the original k-means++)
+    public void Fit_BenchmarkShape_VectorizedMatchesScalarTo1e9(int d, int k, int? trials)
+    {
+        // The issue #17 benchmark shape, scaled down to 12,003 rows (not a multiple of 4): uniform, feature f scaled (f + 1)·10.
+        var random = new Random(42);
+        var data = new double[12_003 * d];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = random.NextDouble() * ((i % d) + 1) * 10.0;
+        }
+
+        var settings = new KMeansSettings(k, restartCount: 10, maxIterations: 10, tolerance: 0, seed: 1, initializationTrials: trials);
+        var scalar = KMeans.Fit(data, d, settings, null, vectorized: false, parallel: false, CancellationToken.None);
+        var vector = KMeans.Fit(data, d, settings, null, vectorized: true, parallel: false, CancellationToken.None);
+        var both = KMeans.Fit(data, d, settings, null, vectorized: true, parallel: true, CancellationToken.None);
+        Assert.True(Math.Abs(vector.Inertia - scalar.Inertia) <= 1e-9 * scalar.Inertia, $"{vector.Inertia:R} vs {scalar.Inertia:R}");
+        Assert.True(Same(scalar, vector));
+        Assert.True(Same(scalar, both));
+    }
+
     [Fact]
     public void Fit_IrisRaw_VectorizedParallel_ReproducesScikitLearnInertia()
     {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Cold vs warm one-shot CLI runs (issue #17): publishes the CLI for this machine's runtime (ReadyToRun, see
+# samples/CemCore.Cli/CemCore.Cli.csproj) and, for comparison, as a plain JIT build; writes 1,000,000 synthetic transactions
+# (100,000 customers, seed 17) and times `cemcore rfm` and `cemcore features` on them.
+#   cold  = first run after the publish, with the OS file cache dropped when possible (else: first run of a fresh process);
+#   warm  = median of 5 further runs (every run is a new process: "warm" means warm OS caches, not a warm JIT).
+# The goal is cold ≤ 1.3 × warm for the ReadyToRun publish. Prints one Markdown table row per build and command, and the
+# machine's ISA and load. Usage: benchmarks/peers/cold_start.sh [workdir]   (default /tmp/cemcore-cold-start)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="${1:-/tmp/cemcore-cold-start}"
+rid="linux-x64"
+mkdir -p "$work"
+csv="$work/transactions_1m.csv"
+if [[ ! -s "$csv" ]]; then
+  /usr/bin/python3 - "$csv" <<'PY'
+import random, sys
+rng = random.Random(17)
+with open(sys.argv[1], "w") as f:
+    f.write("customer_id,timestamp,amount\n")
+    base = 1_704_067_200  # 2024-01-01T00:00:00Z
+    for i in range(1_000_000):
+        c = rng.randrange(100_000)
+        t = base + rng.randrange(730 * 86400)
+        import datetime
+        ts = datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        f.write(f"C{c:06d},{ts},{rng.randrange(100, 50000) / 100:.2f}\n")
+PY
+fi
+
+dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/r2r" -nologo -v q >/dev/null
+dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/jit" -p:PublishReadyToRun=false -nologo -v q >/dev/null
+
+ms() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+
+isa=$(grep -o -w -m1 'avx512f' /proc/cpuinfo || grep -o -w -m1 'avx2' /proc/cpuinfo || echo "no-avx2")
+echo "ISA: $isa, processors: $(nproc), load: $(uptime | sed 's/.*load average: //')"
+echo
+echo "| build | command | cold (ms) | warm median of 5 (ms) | cold / warm |"
+echo "|---|---|---:|---:|---:|"
+for build in r2r jit; do
+  exe="$work/$build/CemCore.Cli"
+  for cmd in rfm features; do
+    if [[ $cmd == rfm ]]; then args=(rfm --transactions "$csv" --out "$work/out_$build.csv");
+    else args=(features --transactions "$csv" --as-of 2026-01-01 --out "$work/out_$build.csv"); fi
+    sync; (echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null || true
+    cold=$(ms "$exe" "${args[@]}")
+    warm=$(for _ in 1 2 3 4 5; do ms "$exe" "${args[@]}"; done | median)
+    echo "| $build | $cmd | $cold | $warm | $(awk -v c="$cold" -v w="$warm" 'BEGIN {printf "%.2f", c / w}') |"
+  done
+done
+echo
+echo "load after: $(uptime | sed 's/.*load average: //')"
