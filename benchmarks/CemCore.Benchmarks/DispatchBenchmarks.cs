@@ -61,7 +61,7 @@ public class DispatchBenchmarks
     private static OfferDecisionEngine Engine() =>
         new(StandardCampaigns.Create(new BudgetLimits(10_000_000, 100_000_000m)), new DecisionSettings(reserveBudget: false));
 
-    private async ValueTask<long> RunStoresOnly()
+    private async Task<long> RunStoresOnly()
     {
         var engine = Engine();
         var rule = engine.Decide(_contexts[0]).Rule!;
