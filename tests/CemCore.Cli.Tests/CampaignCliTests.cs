@@ -203,4 +203,30 @@ public sealed class CampaignCliTests
         Assert.Equal(Decided(n), L(result, "sent") + L(result, "alreadySent"));
         AssertOutboxExactlyOnce(db, n, "2024-03-10");
     }
+
+    /// <summary>A rule file naming an unknown channel is a usage error (exit 2, one line naming the file, the rule, the value and the valid
+    /// channels) for both <c>offers</c> and <c>campaign run</c>; nothing is written to the database.</summary>
+    [Fact]
+    public void UnknownChannelInRules_Exit2_OneLine_ForOffersAndCampaignRun()
+    {
+        using var dir = new TempDir();
+        var (tx, customers) = Fixture(dir, 4);
+        var rules = dir.Write("rules.json", """
+            { "offers": [ { "id": "o", "kind": "freeShipping" } ],
+              "rules": [ { "id": "welcome", "offer": "o", "channels": ["wechat", "whatsapp"], "when": { "field": "churn.probability", "op": "ge", "value": 0.5 } } ] }
+            """);
+        var db = dir.File("c.db");
+        var campaign = CliAssert.UsageError(CliRunner.Run([.. Args(tx, customers, db, "r1"), "--rules", rules]));
+        var offers = CliAssert.UsageError(CliRunner.Run("offers", "--transactions", tx, "--as-of", "2024-03-10", "--rules", rules, "--out", dir.File("o.csv"), "--format", "json"));
+        foreach (var err in new[] { campaign, offers })
+        {
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.Contains("rules.json", err, StringComparison.Ordinal);
+            Assert.Contains("Rule 'welcome'", err, StringComparison.Ordinal);
+            Assert.Contains("unknown channel 'whatsapp'", err, StringComparison.Ordinal);
+            Assert.Contains("valid channels: wechat, email, sms, push", err, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, OutboxCount(db));
+    }
 }

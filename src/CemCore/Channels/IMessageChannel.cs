@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using CemCore.Primitives;
 
 namespace CemCore.Channels;
@@ -40,11 +41,11 @@ public sealed record OutboundMessage(
     public string Body { get; } = Body ?? throw new ArgumentNullException(nameof(Body));
 
     /// <summary>Gets the template fields.</summary>
-    public IReadOnlyDictionary<string, string> Fields { get; } = Fields ?? new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Fields { get; } = Fields ?? ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Gets the headers the channel must send with the message (e-mail: <c>List-Unsubscribe</c>, <c>List-Unsubscribe-Post</c>);
     /// empty when none.</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Gets the plain-text alternative of an HTML body (e-mail: send both as <c>multipart/alternative</c>), or <see langword="null"/>.</summary>
     public string? TextBody { get; init; }

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -321,6 +322,8 @@ public sealed class CampaignRunner
     private readonly Dictionary<ContactChannel, IMessageChannel> _channels = [];
     private readonly Dictionary<ContactChannel, TokenBucket> _buckets = [];
     private readonly Dictionary<ContactChannel, SemaphoreSlim> _gates = [];
+    private static readonly IReadOnlyDictionary<string, string> s_genericZh = new Dictionary<string, string>(StringComparer.Ordinal) { ["name"] = "亲爱的顾客" };
+    private static readonly IReadOnlyDictionary<string, string> s_genericEn = new Dictionary<string, string>(StringComparer.Ordinal) { ["name"] = "valued customer" };
     private readonly Func<double> _jitter;
     private readonly TimeZoneCache _zones = new();
 
@@ -431,7 +434,7 @@ public sealed class CampaignRunner
         await Parallel.ForEachAsync(
             Produce(run, audience, customers, progress, cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = Settings.MaxParallelism, CancellationToken = cancellationToken },
-            async (item, ct) => Emit(run, item.Index, await ProcessAsync(run, item, ct).ConfigureAwait(false))).ConfigureAwait(false);
+            async (item, ct) => Emit(run, item.Index, item.Id, await ProcessAsync(run, item, ct).ConfigureAwait(false))).ConfigureAwait(false);
         progress?.Report(new OperationProgress("dispatch", run.Considered, run.Considered));
         return run.ToResult();
     }
@@ -470,8 +473,8 @@ public sealed class CampaignRunner
             }
 
             var item = Decide(context, index++, now);
-            var outcome = await ProcessAsync(run with { RunKey = entry.RunKey }, item, cancellationToken).ConfigureAwait(false);
-            Emit(run, item.Index, outcome);
+            var outcome = await ProcessAsync(run.ForRunKey(entry.RunKey), item, cancellationToken).ConfigureAwait(false);
+            Emit(run, item.Index, item.Id, outcome);
             if (outcome.Status is not (DispatchStatus.Deferred or DispatchStatus.Failed or DispatchStatus.InFlightElsewhere))
             {
                 await schedule.CompleteAsync(entry.IdempotencyKey).ConfigureAwait(false);
@@ -512,73 +515,77 @@ public sealed class CampaignRunner
         return new WorkItem(index, id, profile, decision, asOf);
     }
 
-    private void Emit(RunState run, long index, DispatchOutcome outcome)
+    private void Emit(RunState run, long index, string id, in Step step)
     {
-        run.Add(index, outcome);
-        Settings.OutcomeSink?.Invoke(outcome);
+        run.Add(step.Rule is not null && step.Reason != SuppressionReason.Holdout, step.Status, step.Reason);
+        if (run.Keep || Settings.OutcomeSink is not null)
+        {
+            // The public outcome is made only when someone keeps or receives it: a counting run allocates nothing per customer here.
+            var outcome = step.ToOutcome(id);
+            run.Retain(index, outcome);
+            Settings.OutcomeSink?.Invoke(outcome);
+        }
     }
 
-    private async Task<DispatchOutcome> ProcessAsync(RunState run, WorkItem item, CancellationToken ct)
+    private async ValueTask<Step> ProcessAsync(RunState run, WorkItem item, CancellationToken ct)
     {
         var (_, id, profile, decision, asOf) = item;
         var rule = decision.Rule;
-        var channel = decision.Channel;
         switch (decision.Status)
         {
             case DecisionStatus.NoOffer:
                 var reason = Map(decision.Reason);
-                return Outcome(reason is SuppressionReason.Ineligible or SuppressionReason.OutsideValidityWindow ? DispatchStatus.NoOffer : DispatchStatus.Suppressed, reason);
+                return new Step(reason is SuppressionReason.Ineligible or SuppressionReason.OutsideValidityWindow ? DispatchStatus.NoOffer : DispatchStatus.Suppressed, reason, rule, decision.Channel);
             case DecisionStatus.Holdout:
-                return Outcome(DispatchStatus.Suppressed, SuppressionReason.Holdout);
+                return new Step(DispatchStatus.Suppressed, SuppressionReason.Holdout, rule, decision.Channel);
         }
 
         var key = IdempotencyKey.Create(run.CampaignId, run.RunKey, id);
-        var claim = await ClaimAsync(run, key, channel, ct).ConfigureAwait(false);
+        var claim = await ClaimAsync(run, key, decision.Channel, ct).ConfigureAwait(false);
         switch (claim.Status)
         {
             case SendClaimStatus.Final:
-                ReleaseEngine();
-                channel = claim.Entry.Channel;
+                ReleaseEngine(rule);
                 return claim.Entry.State == SendLogState.Delivered
-                    ? Outcome(DispatchStatus.AlreadySent, SuppressionReason.None, key, attempts: claim.Entry.Attempts)
-                    : Outcome(DispatchStatus.Rejected, SuppressionReason.None, key, attempts: claim.Entry.Attempts, detail: "rejected: " + (claim.Entry.Reason ?? "no reason given"));
+                    ? new Step(DispatchStatus.AlreadySent, SuppressionReason.None, rule, claim.Entry.Channel, key, Attempts: claim.Entry.Attempts)
+                    : new Step(DispatchStatus.Rejected, SuppressionReason.None, rule, claim.Entry.Channel, key, Attempts: claim.Entry.Attempts, Detail: "rejected: " + (claim.Entry.Reason ?? "no reason given"));
             case SendClaimStatus.HeldByOther:
-                ReleaseEngine();
-                return Outcome(DispatchStatus.InFlightElsewhere, SuppressionReason.None, key, detail: "claimed by another runner");
+                ReleaseEngine(rule);
+                return new Step(DispatchStatus.InFlightElsewhere, SuppressionReason.None, rule, decision.Channel, key, Detail: "claimed by another runner");
         }
 
-        channel = claim.Entry.Channel; // fixed by the first claim: a re-run never adds a second channel
+        // The channel is fixed by the first claim: a re-run never adds a second channel.
+        var send = new Send(run, id, profile, decision, rule!, asOf, key, claim.Entry.Channel, CapReserved: false, BudgetReserved: false);
+        var channel = send.Channel;
         var purpose = rule!.Purpose;
         var caps = Stores.Caps is not null ? Engine.Settings.Caps : [];
         var budgetLimits = Stores.Budgets is not null && rule.CampaignId is { } cid && Engine.RuleSet.Budgets.TryGetValue(cid, out var limits) ? limits : null;
-        var capReserved = false;
-        var budgetReserved = false;
         if (!_channels.TryGetValue(channel, out var sender))
         {
-            return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.NoSender, detail: $"no sender for channel '{channel.Value}'").ConfigureAwait(false);
+            return await NotSentAsync(send, DispatchStatus.Suppressed, SuppressionReason.NoSender, detail: $"no sender for channel '{channel.Value}'").ConfigureAwait(false);
         }
 
         var now = SendInstant(run, asOf);
-        if (await CheckAsync(now, ct).ConfigureAwait(false) is { } blocked)
+        if (await CheckAsync(send, now, ct).ConfigureAwait(false) is { } blocked)
         {
             return blocked;
         }
 
         if (caps.Count > 0)
         {
-            capReserved = await Stores.Caps!.TryReserveAsync(new ContactReservation(key, id, channel, purpose, now, run.CampaignId), caps, ct).ConfigureAwait(false);
-            if (!capReserved)
+            send = send with { CapReserved = await Stores.Caps!.TryReserveAsync(new ContactReservation(key, id, channel, purpose, now, run.CampaignId), caps, ct).ConfigureAwait(false) };
+            if (!send.CapReserved)
             {
-                return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.Capped).ConfigureAwait(false);
+                return await NotSentAsync(send, DispatchStatus.Suppressed, SuppressionReason.Capped).ConfigureAwait(false);
             }
         }
 
         if (budgetLimits is not null)
         {
-            budgetReserved = await Stores.Budgets!.TryReserveAsync(rule.CampaignId!, budgetLimits, key, rule.Offer.BudgetCost, ct).ConfigureAwait(false);
-            if (!budgetReserved)
+            send = send with { BudgetReserved = await Stores.Budgets!.TryReserveAsync(rule.CampaignId!, budgetLimits, key, rule.Offer.BudgetCost, ct).ConfigureAwait(false) };
+            if (!send.BudgetReserved)
             {
-                return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.BudgetExhausted).ConfigureAwait(false);
+                return await NotSentAsync(send, DispatchStatus.Suppressed, SuppressionReason.BudgetExhausted).ConfigureAwait(false);
             }
         }
 
@@ -593,16 +600,16 @@ public sealed class CampaignRunner
             }
 
             var zone = Zone(profile);
-            var neutral = new ChannelMessage(id, rule.TemplateKey, offer, coupon?.Code, coupon?.ValidUntil ?? offer.ValidUntil, profile!.Language, zone, Fields(profile));
+            var neutral = new MessageParts(id, rule.TemplateKey, offer, coupon?.Code, coupon?.ValidUntil ?? offer.ValidUntil, profile!.Language, zone, Fields(profile));
             message = Renderer.Render(neutral, channel, sender.Capabilities);
         }
         catch (TemplateException ex)
         {
-            return await NotSentAsync(DispatchStatus.Failed, SuppressionReason.None, coupon?.Code, detail: "render: " + ex.Message).ConfigureAwait(false);
+            return await NotSentAsync(send, DispatchStatus.Failed, SuppressionReason.None, coupon?.Code, detail: "render: " + ex.Message).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
-            return await NotSentAsync(DispatchStatus.Failed, SuppressionReason.None, detail: "coupon: " + ex.GetType().Name).ConfigureAwait(false);
+            return await NotSentAsync(send, DispatchStatus.Failed, SuppressionReason.None, detail: "coupon: " + ex.GetType().Name).ConfigureAwait(false);
         }
 
         var policy = Settings.Retry ?? RetryPolicy.Default;
@@ -644,14 +651,14 @@ public sealed class CampaignRunner
                 if (after > policy.MaxDelay)
                 {
                     // Not waited for without bound: deferred to the schedule, where every check runs again when it is due.
-                    return await NotSentAsync(DispatchStatus.Deferred, SuppressionReason.None, coupon?.Code, notBefore: SendInstant(run, asOf) + after, attempts: attempts, detail: "retry-after beyond the retry policy").ConfigureAwait(false);
+                    return await NotSentAsync(send, DispatchStatus.Deferred, SuppressionReason.None, coupon?.Code, notBefore: SendInstant(run, asOf) + after, attempts: attempts, detail: "retry-after beyond the retry policy").ConfigureAwait(false);
                 }
 
                 delay = after;
             }
 
             await Task.Delay(delay, Time, ct).ConfigureAwait(false);
-            if (await CheckAsync(SendInstant(run, asOf), ct).ConfigureAwait(false) is { } blockedLater)
+            if (await CheckAsync(send, SendInstant(run, asOf), ct).ConfigureAwait(false) is { } blockedLater)
             {
                 return blockedLater;
             }
@@ -668,95 +675,94 @@ public sealed class CampaignRunner
         var kept = Settings.KeepOutcomes ? message : null;
         if (result.Status == SendStatus.Delivered)
         {
-            if (capReserved)
+            if (send.CapReserved)
             {
                 await Stores.Caps!.CommitAsync(key).ConfigureAwait(false);
             }
 
-            if (budgetReserved)
+            if (send.BudgetReserved)
             {
                 await Stores.Budgets!.CommitAsync(rule.CampaignId!, key).ConfigureAwait(false);
             }
 
             Stores.ContactHistory?.Record(new ContactRecord(id, channel, purpose, asOf, run.CampaignId));
-            return Outcome(DispatchStatus.Sent, SuppressionReason.None, key, coupon?.Code, attempts: attempts, message: kept);
+            return new Step(DispatchStatus.Sent, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Message: kept);
         }
 
-        await ReleaseReservationsAsync().ConfigureAwait(false);
-        ReleaseEngine();
+        await ReleaseReservationsAsync(send).ConfigureAwait(false);
+        ReleaseEngine(rule);
         if (result.Status == SendStatus.Rejected)
         {
-            return Outcome(DispatchStatus.Rejected, SuppressionReason.None, key, coupon?.Code, attempts: attempts, detail: "rejected: " + (result.Reason ?? "no reason given"), message: kept);
+            return new Step(DispatchStatus.Rejected, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Detail: "rejected: " + (result.Reason ?? "no reason given"), Message: kept);
         }
 
         var detail = string.Create(CultureInfo.InvariantCulture, $"transient failure after {attempts} attempts: ") + (result.Reason ?? "no reason given");
-        return Outcome(DispatchStatus.Failed, SuppressionReason.None, key, coupon?.Code, attempts: attempts, detail: detail, message: kept);
+        return new Step(DispatchStatus.Failed, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Detail: detail, Message: kept);
+    }
 
-        async ValueTask<DispatchOutcome?> CheckAsync(DateTimeOffset at, CancellationToken token)
+    /// <summary>The send-time checks (quiet hours, consent, suppression); <see langword="null"/> when the send may go now.</summary>
+    private async ValueTask<Step?> CheckAsync(Send send, DateTimeOffset at, CancellationToken token)
+    {
+        var sendAt = send.Decision.SendAt > at ? send.Decision.SendAt : at;
+        if (Engine.Settings.QuietHours is { } quiet)
         {
-            var sendAt = decision.SendAt > at ? decision.SendAt : at;
-            if (Engine.Settings.QuietHours is { } quiet)
-            {
-                sendAt = quiet.NextAllowed(sendAt, Zone(profile));
-            }
-
-            if (sendAt > at)
-            {
-                return await NotSentAsync(DispatchStatus.Deferred, SuppressionReason.None, notBefore: sendAt, detail: "quiet hours").ConfigureAwait(false);
-            }
-
-            var consent = Stores.Consent is { } store ? await store.GetStatusAsync(id, channel, purpose, at, token).ConfigureAwait(false) : null;
-            if (!(consent == ConsentStatus.Granted || (consent is null && profile is not null && profile.MayContact(channel, purpose, at))))
-            {
-                return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.NoConsent, detail: "no consent at send time").ConfigureAwait(false);
-            }
-
-            if (Stores.Suppression is { } list && await list.IsSuppressedAsync(id, channel, at, token).ConfigureAwait(false))
-            {
-                return await NotSentAsync(DispatchStatus.Suppressed, SuppressionReason.SuppressionList).ConfigureAwait(false);
-            }
-
-            return null;
+            sendAt = quiet.NextAllowed(sendAt, Zone(send.Profile));
         }
 
-        async ValueTask<DispatchOutcome> NotSentAsync(DispatchStatus status, SuppressionReason why, string? code = null, DateTimeOffset? notBefore = null, int attempts = 0, string? detail = null)
+        if (sendAt > at)
         {
-            await ReleaseReservationsAsync().ConfigureAwait(false);
-            await Stores.SendLog.ReleaseAsync(key, Owner, Time.GetUtcNow()).ConfigureAwait(false);
-            ReleaseEngine();
-            if (status == DispatchStatus.Deferred && Stores.Schedule is { } schedule)
-            {
-                await schedule.ScheduleAsync(new ScheduledSend(key, run.CampaignId, run.RunKey, id, notBefore!.Value, detail ?? "deferred"), CancellationToken.None).ConfigureAwait(false);
-            }
-
-            return Outcome(status, why, key, code, notBefore, attempts, detail);
+            return await NotSentAsync(send, DispatchStatus.Deferred, SuppressionReason.None, notBefore: sendAt, detail: "quiet hours").ConfigureAwait(false);
         }
 
-        async ValueTask ReleaseReservationsAsync()
+        var purpose = send.Rule.Purpose;
+        var consent = Stores.Consent is { } store ? await store.GetStatusAsync(send.Id, send.Channel, purpose, at, token).ConfigureAwait(false) : null;
+        if (!(consent == ConsentStatus.Granted || (consent is null && send.Profile is not null && send.Profile.MayContact(send.Channel, purpose, at))))
         {
-            if (capReserved)
-            {
-                await Stores.Caps!.ReleaseAsync(key).ConfigureAwait(false);
-                capReserved = false;
-            }
-
-            if (budgetReserved)
-            {
-                await Stores.Budgets!.ReleaseAsync(rule!.CampaignId!, key).ConfigureAwait(false);
-                budgetReserved = false;
-            }
+            return await NotSentAsync(send, DispatchStatus.Suppressed, SuppressionReason.NoConsent, detail: "no consent at send time").ConfigureAwait(false);
         }
 
-        void ReleaseEngine()
+        if (Stores.Suppression is { } list && await list.IsSuppressedAsync(send.Id, send.Channel, at, token).ConfigureAwait(false))
         {
-            if (Stores.Budgets is null && rule is not null)
-            {
-                Engine.Release(rule);
-            }
+            return await NotSentAsync(send, DispatchStatus.Suppressed, SuppressionReason.SuppressionList).ConfigureAwait(false);
         }
 
-        DispatchOutcome Outcome(DispatchStatus status, SuppressionReason why, string? k = null, string? code = null, DateTimeOffset? notBefore = null, int attempts = 0, string? detail = null, OutboundMessage? message = null) =>
-            new(id, status, why, rule?.Id, rule?.Offer.Id, channel, k, code, notBefore, attempts, detail, message);
+        return null;
+    }
+
+    /// <summary>Gives everything back for a claimed send that is not sent now (reservations, the claim, the engine's budget), and puts a
+    /// deferral on the schedule.</summary>
+    private async ValueTask<Step> NotSentAsync(Send send, DispatchStatus status, SuppressionReason why, string? code = null, DateTimeOffset? notBefore = null, int attempts = 0, string? detail = null)
+    {
+        await ReleaseReservationsAsync(send).ConfigureAwait(false);
+        await Stores.SendLog.ReleaseAsync(send.Key, Owner, Time.GetUtcNow()).ConfigureAwait(false);
+        ReleaseEngine(send.Rule);
+        if (status == DispatchStatus.Deferred && Stores.Schedule is { } schedule)
+        {
+            await schedule.ScheduleAsync(new ScheduledSend(send.Key, send.Run.CampaignId, send.Run.RunKey, send.Id, notBefore!.Value, detail ?? "deferred"), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new Step(status, why, send.Rule, send.Channel, send.Key, code, notBefore, attempts, detail);
+    }
+
+    private async ValueTask ReleaseReservationsAsync(Send send)
+    {
+        if (send.CapReserved)
+        {
+            await Stores.Caps!.ReleaseAsync(send.Key).ConfigureAwait(false);
+        }
+
+        if (send.BudgetReserved)
+        {
+            await Stores.Budgets!.ReleaseAsync(send.Rule.CampaignId!, send.Key).ConfigureAwait(false);
+        }
+    }
+
+    private void ReleaseEngine(PersonalizationRule? rule)
+    {
+        if (Stores.Budgets is null && rule is not null)
+        {
+            Engine.Release(rule);
+        }
     }
 
     private async ValueTask<SendClaim> ClaimAsync(RunState run, string key, ContactChannel channel, CancellationToken ct)
@@ -799,13 +805,16 @@ public sealed class CampaignRunner
     {
         if (Settings.Personalize is { } personalize)
         {
-            return personalize(profile);
+            return personalize(profile) ?? ReadOnlyDictionary<string, string>.Empty;
         }
 
-        var name = profile.Attributes.TryGetValue("name", out var n) && !string.IsNullOrWhiteSpace(n)
-            ? n
-            : profile.Language is { } l && l.StartsWith("zh", StringComparison.OrdinalIgnoreCase) ? "亲爱的顾客" : "valued customer";
-        return new Dictionary<string, string>(StringComparer.Ordinal) { ["name"] = name };
+        if (profile.Attributes.TryGetValue("name", out var n) && !string.IsNullOrWhiteSpace(n))
+        {
+            return new Dictionary<string, string>(1, StringComparer.Ordinal) { ["name"] = n };
+        }
+
+        // The generic salutation is the same for every customer of a language: one shared read-only set of fields.
+        return profile.Language is { } l && l.StartsWith("zh", StringComparison.OrdinalIgnoreCase) ? s_genericZh : s_genericEn;
     }
 
     private static SuppressionReason Map(RuleOutcome outcome) => outcome switch
@@ -820,6 +829,25 @@ public sealed class CampaignRunner
 
     private readonly record struct WorkItem(long Index, string Id, CustomerProfile? Profile, OfferDecision Decision, DateTimeOffset AsOf);
 
+    /// <summary>One claimed send on its way (a struct: no allocation per customer).</summary>
+    private readonly record struct Send(RunState Run, string Id, CustomerProfile? Profile, OfferDecision Decision, PersonalizationRule Rule, DateTimeOffset AsOf, string Key, ContactChannel Channel, bool CapReserved, bool BudgetReserved);
+
+    /// <summary>The outcome of one customer before it is made public (a struct: a counting run allocates no outcome object).</summary>
+    private readonly record struct Step(
+        DispatchStatus Status,
+        SuppressionReason Reason,
+        PersonalizationRule? Rule,
+        ContactChannel Channel,
+        string? Key = null,
+        string? Code = null,
+        DateTimeOffset? NotBefore = null,
+        int Attempts = 0,
+        string? Detail = null,
+        OutboundMessage? Message = null)
+    {
+        public DispatchOutcome ToOutcome(string id) => new(id, Status, Reason, Rule?.Id, Rule?.Offer.Id, Channel, Key, Code, NotBefore, Attempts, Detail, Message);
+    }
+
     private sealed record RunState(string CampaignId, string RunKey, long Started, bool Keep)
     {
         private readonly long[] _byStatus = new long[Enum.GetValues<DispatchStatus>().Length];
@@ -832,15 +860,22 @@ public sealed class CampaignRunner
 
         private long _decided;
 
-        public void Add(long index, DispatchOutcome outcome)
+        /// <summary>The same run under another run key (scheduled sends); counts go to this run through <see cref="Add"/> only.</summary>
+        public RunState ForRunKey(string runKey) => this with { RunKey = runKey };
+
+        public void Add(bool decided, DispatchStatus status, SuppressionReason reason)
         {
-            if (outcome.RuleId is not null && outcome.Reason != SuppressionReason.Holdout)
+            if (decided)
             {
                 Interlocked.Increment(ref _decided);
             }
 
-            Interlocked.Increment(ref _byStatus[(int)outcome.Status]);
-            Interlocked.Increment(ref _byReason[(int)outcome.Reason]);
+            Interlocked.Increment(ref _byStatus[(int)status]);
+            Interlocked.Increment(ref _byReason[(int)reason]);
+        }
+
+        public void Retain(long index, DispatchOutcome outcome)
+        {
             if (Keep)
             {
                 lock (_kept)
@@ -852,8 +887,14 @@ public sealed class CampaignRunner
 
         public CampaignRunResult ToResult()
         {
-            var outcomes = _kept.OrderBy(k => k.Index).Select(k => k.Outcome).ToList();
-            return new CampaignRunResult(CampaignId, RunKey, Considered, Interlocked.Read(ref _decided), [.. _byStatus], [.. _byReason], outcomes.AsReadOnly());
+            _kept.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+            var outcomes = new DispatchOutcome[_kept.Count];
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                outcomes[i] = _kept[i].Outcome;
+            }
+
+            return new CampaignRunResult(CampaignId, RunKey, Considered, Interlocked.Read(ref _decided), [.. _byStatus], [.. _byReason], Array.AsReadOnly(outcomes));
         }
     }
 }

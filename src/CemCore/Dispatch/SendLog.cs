@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -194,8 +195,23 @@ public static class SendLogRules
 /// <summary>An in-memory <see cref="ISendLog"/> (tests, demos, single-process hosts). Thread-safe: each key is updated under a lock.</summary>
 public sealed class InMemorySendLog : ISendLog
 {
-    private readonly ConcurrentDictionary<string, SendLogEntry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SendLogEntry> _entries;
     private readonly Lock _gate = new();
+
+    /// <summary>Creates an empty log.</summary>
+    public InMemorySendLog()
+        : this(0)
+    {
+    }
+
+    /// <summary>Creates an empty log sized for <paramref name="capacity"/> keys (no rehashing while a run of that size fills it).</summary>
+    /// <param name="capacity">Expected keys, at least 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public InMemorySendLog(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        _entries = new ConcurrentDictionary<string, SendLogEntry>(Environment.ProcessorCount, capacity, StringComparer.Ordinal);
+    }
 
     /// <summary>Gets every entry.</summary>
     public IReadOnlyCollection<SendLogEntry> Entries => [.. _entries.Values];
@@ -276,8 +292,26 @@ public static class IdempotencyKey
         Check.NotBlank(campaignId);
         Check.NotBlank(runKey);
         Check.NotBlank(customerId);
-        var text = string.Join('\n', campaignId, runKey, customerId);
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
-        return "cem2-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
+        var length = checked(Encoding.UTF8.GetByteCount(campaignId) + Encoding.UTF8.GetByteCount(runKey) + Encoding.UTF8.GetByteCount(customerId) + 2);
+        byte[]? rented = null;
+        var bytes = length <= 512 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        var n = Encoding.UTF8.GetBytes(campaignId, bytes);
+        bytes[n++] = (byte)'\n';
+        n += Encoding.UTF8.GetBytes(runKey, bytes[n..]);
+        bytes[n++] = (byte)'\n';
+        n += Encoding.UTF8.GetBytes(customerId, bytes[n..]);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes[..n], hash);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        Span<char> key = stackalloc char[Prefix.Length + 32];
+        Prefix.AsSpan().CopyTo(key);
+        _ = Convert.TryToHexStringLower(hash[..16], key[Prefix.Length..], out _);
+        return new string(key);
     }
+
+    private const string Prefix = "cem2-";
 }

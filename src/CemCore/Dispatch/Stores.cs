@@ -197,6 +197,22 @@ public sealed class InMemoryBudgetStore : IBudgetStore
 {
     private readonly Dictionary<string, Campaign> _campaigns = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly int _capacity;
+
+    /// <summary>Creates an empty store.</summary>
+    public InMemoryBudgetStore()
+        : this(0)
+    {
+    }
+
+    /// <summary>Creates an empty store that sizes each campaign for <paramref name="capacityPerCampaign"/> reservations.</summary>
+    /// <param name="capacityPerCampaign">Expected reservations per campaign, at least 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public InMemoryBudgetStore(int capacityPerCampaign)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacityPerCampaign);
+        _capacity = capacityPerCampaign;
+    }
 
     /// <inheritdoc/>
     public ValueTask<bool> TryReserveAsync(string campaignId, BudgetLimits limits, string reservationKey, decimal cost, CancellationToken cancellationToken = default)
@@ -270,15 +286,15 @@ public sealed class InMemoryBudgetStore : IBudgetStore
     {
         if (!_campaigns.TryGetValue(id, out var c))
         {
-            _campaigns[id] = c = new Campaign();
+            _campaigns[id] = c = new Campaign(_capacity);
         }
 
         return c;
     }
 
-    private sealed class Campaign
+    private sealed class Campaign(int capacity)
     {
-        public Dictionary<string, (long Cents, bool Committed)> Reservations { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (long Cents, bool Committed)> Reservations { get; } = new(capacity, StringComparer.Ordinal);
 
         public long Cents { get; set; }
     }

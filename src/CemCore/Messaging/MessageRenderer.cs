@@ -1,3 +1,6 @@
+using System.Collections;
+using System.Collections.ObjectModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -145,6 +148,16 @@ public sealed class MessageRenderer
     public OutboundMessage Render(ChannelMessage message, ContactChannel channel, ChannelCapabilities? capabilities = null)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return Render(new MessageParts(message.CustomerId, message.TemplateKey, message.Offer, message.CouponCode, message.ValidUntil, message.Locale, message.TimeZone, message.Fields), channel, capabilities);
+    }
+
+    /// <summary>Renders the parts of a channel-neutral message (the dispatcher's path: no <see cref="ChannelMessage"/> per customer).</summary>
+    /// <param name="message">The parts; <see cref="MessageParts.ValidUntil"/> is already the coupon's or the offer's end.</param>
+    /// <param name="channel">The channel.</param>
+    /// <param name="capabilities">The channel's capabilities, or <see langword="null"/>.</param>
+    /// <returns>The rendered message.</returns>
+    internal OutboundMessage Render(in MessageParts message, ContactChannel channel, ChannelCapabilities? capabilities)
+    {
         var kind = channel.Kind;
         if (!Catalog.TryGet(message.TemplateKey, message.Locale, kind, out var t))
         {
@@ -158,7 +171,7 @@ public sealed class MessageRenderer
                 return RenderEmail(message, channel, t, values);
             case ContactChannelKind.Sms:
                 {
-                    var body = t.Body.Render(values, s_plain, t.Where("body"));
+                    var body = t.Body.Render(values, s_plain, t, "body");
                     var suffix = RenderSettings.SmsOptOutSuffix(t.Locale);
                     if (!HasOptOut(body, t.Locale, suffix))
                     {
@@ -176,8 +189,8 @@ public sealed class MessageRenderer
 
             case ContactChannelKind.AppPush:
                 {
-                    var title = t.Subject?.Render(values, s_plain, t.Where("title")) ?? string.Empty;
-                    var body = t.Body.Render(values, s_plain, t.Where("body"));
+                    var title = t.Subject?.Render(values, s_plain, t, "title") ?? string.Empty;
+                    var body = t.Body.Render(values, s_plain, t, "body");
                     if (title.Length > Settings.MaxPushTitleLength || body.Length > Settings.MaxPushBodyLength)
                     {
                         throw new TemplateException(string.Create(CultureInfo.InvariantCulture, $"{t.Where("")}: push title {title.Length}/{Settings.MaxPushTitleLength} or body {body.Length}/{Settings.MaxPushBodyLength} characters over the limit."));
@@ -188,48 +201,59 @@ public sealed class MessageRenderer
 
             case ContactChannelKind.WeChat:
                 {
-                    var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-                    var preview = new StringBuilder();
-                    foreach (var f in t.Fields)
+                    var templateFields = t.Fields;
+                    var fieldValues = new string[templateFields.Count];
+                    for (var i = 0; i < fieldValues.Length; i++)
                     {
-                        var v = f.Value.Render(values, s_plain, t.Where($"field '{f.Key}'"));
-                        var limit = WeChatFieldLimits.For(f.Key, Settings.MaxWeChatFieldLength);
+                        var (key, text) = templateFields[i];
+                        var v = text.Render(values, s_plain, t, key, isField: true);
+                        var limit = WeChatFieldLimits.For(key, Settings.MaxWeChatFieldLength);
                         if (v.Length > limit)
                         {
-                            throw new TemplateException(string.Create(CultureInfo.InvariantCulture, $"{t.Where($"field '{f.Key}'")}: {v.Length} characters, more than the WeChat limit of {limit} for this field."));
+                            throw new TemplateException(string.Create(CultureInfo.InvariantCulture, $"{t.Where($"field '{key}'")}: {v.Length} characters, more than the WeChat limit of {limit} for this field."));
                         }
 
-                        fields[f.Key] = v;
-                        if (preview.Length > 0)
+                        fieldValues[i] = v;
+                    }
+
+                    // The fields share the template's key array: one small array of values per message, not a hash table.
+                    var fields = new FieldMap(t.FieldKeys, fieldValues);
+                    var preview = RenderBuffer.Rent(64);
+                    for (var i = 0; i < fieldValues.Length; i++)
+                    {
+                        if (i > 0)
                         {
                             preview.Append(' ');
                         }
 
-                        preview.Append(v);
+                        preview.Append(fieldValues[i]);
                     }
 
-                    return new OutboundMessage(message.CustomerId, channel, null, preview.ToString(), t.ProviderTemplateId, fields, t.Locale);
+                    return new OutboundMessage(message.CustomerId, channel, null, RenderBuffer.ToStringAndReturn(preview), t.ProviderTemplateId, fields, t.Locale);
                 }
 
             default:
-                return new OutboundMessage(message.CustomerId, channel, t.Subject?.Render(values, s_plain, t.Where("subject")), t.Body.Render(values, s_plain, t.Where("body")), Locale: t.Locale);
+                return new OutboundMessage(message.CustomerId, channel, t.Subject?.Render(values, s_plain, t, "subject"), t.Body.Render(values, s_plain, t, "body"), Locale: t.Locale);
         }
     }
 
-    private OutboundMessage RenderEmail(ChannelMessage message, ContactChannel channel, MessageTemplate t, Dictionary<string, string> values)
+    private OutboundMessage RenderEmail(in MessageParts message, ContactChannel channel, MessageTemplate t, Dictionary<string, string> values)
     {
         string? unsubscribe = null;
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        IReadOnlyDictionary<string, string> headers = ReadOnlyDictionary<string, string>.Empty;
         if (Settings.Unsubscribe is { } links)
         {
             unsubscribe = links.UrlFor(message.CustomerId, channel).AbsoluteUri;
             values["unsubscribe_url"] = unsubscribe;
-            headers["List-Unsubscribe"] = links.HeaderFor(message.CustomerId, channel);
-            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
+            headers = new Dictionary<string, string>(2, StringComparer.OrdinalIgnoreCase)
+            {
+                ["List-Unsubscribe"] = links.HeaderFor(message.CustomerId, channel),
+                ["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click",
+            };
         }
 
-        var subject = t.Subject?.Render(values, s_plain, t.Where("subject"));
-        var html = t.Body.Render(values, s_html, t.Where("body"));
+        var subject = t.Subject?.Render(values, s_plain, t, "subject");
+        var html = t.Body.Render(values, s_html, t, "body");
         if (unsubscribe is not null && !html.Contains(WebUtility.HtmlEncode(unsubscribe), StringComparison.Ordinal) && !html.Contains(unsubscribe, StringComparison.Ordinal))
         {
             var label = OfferText.IsChinese(t.Locale) ? "退订" : "Unsubscribe";
@@ -287,16 +311,29 @@ public sealed class MessageRenderer
         return string.Join(' ', s.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
-    private static Dictionary<string, string> Values(ChannelMessage message, string locale)
+    /// <summary>The variable values of a message in the thread's reusable dictionary (rendering is synchronous; the dictionary never
+    /// leaves the render call).</summary>
+    private static Dictionary<string, string> Values(in MessageParts message, string locale)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var kv in message.Fields)
+        var values = t_values ??= new Dictionary<string, string>(16, StringComparer.Ordinal);
+        values.Clear();
+        if (message.Fields is Dictionary<string, string> own)
         {
-            values[kv.Key] = kv.Value;
+            foreach (var kv in own)
+            {
+                values[kv.Key] = kv.Value;
+            }
+        }
+        else
+        {
+            foreach (var kv in message.Fields)
+            {
+                values[kv.Key] = kv.Value;
+            }
         }
 
         values["offer_id"] = message.Offer.Id;
-        values["offer"] = OfferText.Describe(message.Offer, locale);
+        values["offer"] = Describe(message.Offer, locale);
         if (message.CouponCode is { } code)
         {
             values["code"] = code;
@@ -304,12 +341,52 @@ public sealed class MessageRenderer
 
         if (message.ValidUntil is { } until)
         {
-            var last = TimeZoneInfo.ConvertTime(until.AddTicks(-1), message.TimeZone ?? TimeZoneInfo.Utc);
-            values["valid_until"] = last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            values["valid_until"] = LastValidDay(until, message.TimeZone ?? TimeZoneInfo.Utc);
         }
 
         return values;
     }
+
+    /// <summary>The offer's description, remembered per thread for the last offer and locale (a run renders one offer for many customers).</summary>
+    private static string Describe(Offer offer, string locale)
+    {
+        var last = t_describe;
+        if (last is not null && ReferenceEquals(last.Offer, offer) && string.Equals(last.Locale, locale, StringComparison.Ordinal))
+        {
+            return last.Text;
+        }
+
+        var text = OfferText.Describe(offer, locale);
+        t_describe = new DescribeCache(offer, locale, text);
+        return text;
+    }
+
+    /// <summary>The last valid day (<c>yyyy-MM-dd</c>) of an exclusive end in a zone, remembered per thread for the last end and zone.</summary>
+    private static string LastValidDay(DateTimeOffset until, TimeZoneInfo zone)
+    {
+        var last = t_validUntil;
+        if (last is not null && last.Until == until && ReferenceEquals(last.Zone, zone))
+        {
+            return last.Text;
+        }
+
+        var text = TimeZoneInfo.ConvertTime(until.AddTicks(-1), zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        t_validUntil = new ValidUntilCache(until, zone, text);
+        return text;
+    }
+
+    [ThreadStatic]
+    private static Dictionary<string, string>? t_values;
+
+    [ThreadStatic]
+    private static DescribeCache? t_describe;
+
+    [ThreadStatic]
+    private static ValidUntilCache? t_validUntil;
+
+    private sealed record DescribeCache(Offer Offer, string Locale, string Text);
+
+    private sealed record ValidUntilCache(DateTimeOffset Until, TimeZoneInfo Zone, string Text);
 
     private static string PlainText(string value)
     {
@@ -328,5 +405,57 @@ public sealed class MessageRenderer
         }
 
         return value;
+    }
+}
+
+/// <summary>The parts of a channel-neutral message (see <see cref="ChannelMessage"/>), passed without an object per customer.</summary>
+internal readonly record struct MessageParts(string CustomerId, string TemplateKey, Offer Offer, string? CouponCode, DateTimeOffset? ValidUntil, string? Locale, TimeZoneInfo? TimeZone, IReadOnlyDictionary<string, string> Fields);
+
+/// <summary>
+/// A read-only map of WeChat template fields: the template's keys (shared by every message of the template, distinct) and one array of
+/// values per message, in template order. Lookups are linear (a template has a handful of fields); keys are compared ordinally.
+/// </summary>
+internal sealed class FieldMap : IReadOnlyDictionary<string, string>
+{
+    private readonly string[] _keys;
+    private readonly string[] _values;
+
+    public FieldMap(string[] keys, string[] values)
+    {
+        _keys = keys;
+        _values = values;
+    }
+
+    public int Count => _keys.Length;
+
+    public IEnumerable<string> Keys => _keys;
+
+    public IEnumerable<string> Values => _values;
+
+    public string this[string key] => TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"No field '{key}'.");
+
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
+
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out string value)
+    {
+        var i = IndexOf(key);
+        value = i >= 0 ? _values[i] : null;
+        return i >= 0;
+    }
+
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+    {
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            yield return new KeyValuePair<string, string>(_keys[i], _values[i]);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private int IndexOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Array.IndexOf(_keys, key);
     }
 }

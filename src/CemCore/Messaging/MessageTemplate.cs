@@ -18,6 +18,13 @@ public sealed class MessageTemplate
         Body = body;
         ProviderTemplateId = providerTemplateId;
         Fields = fields;
+        var keys = new string[fields.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = fields[i].Key;
+        }
+
+        FieldKeys = keys;
     }
 
     /// <summary>Gets the logical message key, such as <c>winback</c>.</summary>
@@ -40,6 +47,9 @@ public sealed class MessageTemplate
 
     /// <summary>Gets the WeChat template fields in order (field name → text); empty for other channels.</summary>
     public IReadOnlyList<KeyValuePair<string, TemplateText>> Fields { get; }
+
+    /// <summary>Gets the field names in order (shared by every rendered message of this template; never modified).</summary>
+    internal string[] FieldKeys { get; }
 
     /// <summary>Every variable the template uses.</summary>
     internal IEnumerable<string> AllVariables =>
@@ -107,6 +117,11 @@ public sealed class MessageTemplate
         foreach (var f in fields ?? [])
         {
             Check.NotBlank(f.Key, nameof(fields));
+            if (parsedFields.Exists(p => string.Equals(p.Key, f.Key, StringComparison.Ordinal)))
+            {
+                throw new ArgumentException($"Duplicate field '{f.Key}' in {where}.", nameof(fields));
+            }
+
             parsedFields.Add(new(f.Key, TemplateText.Parse(f.Value ?? throw new ArgumentException($"Field '{f.Key}' has no text.", nameof(fields)), $"{where} field '{f.Key}'")));
         }
 

@@ -118,22 +118,46 @@ public sealed class TemplateText
     /// <exception cref="TemplateException">A variable has no value.</exception>
     public string Render(IReadOnlyDictionary<string, string> values, Func<string, string> escape, string where)
     {
+        ArgumentNullException.ThrowIfNull(where);
+        return Render(values, escape, null, where);
+    }
+
+    /// <summary>Renders the template; the error location is built only when a variable has no value (no string per render).</summary>
+    /// <param name="values">Variable values.</param>
+    /// <param name="escape">Escapes each value.</param>
+    /// <param name="template">The template, for error messages, or <see langword="null"/> when <paramref name="part"/> is the whole location.</param>
+    /// <param name="part">The part (such as <c>body</c>), or with <paramref name="isField"/> the WeChat field name, for error messages.</param>
+    /// <param name="isField">Whether <paramref name="part"/> is a field name.</param>
+    /// <returns>The rendered text; a text without placeholders is returned as is (no copy).</returns>
+    internal string Render(IReadOnlyDictionary<string, string> values, Func<string, string> escape, MessageTemplate? template, string part, bool isField = false)
+    {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(escape);
-        var sb = new StringBuilder(Source.Length + 32);
+        if (_variables.Length == 0)
+        {
+            return _literals[0];
+        }
+
+        if (_variables.Length == 1 && _literals[0].Length == 0 && _literals[1].Length == 0 && values.TryGetValue(_variables[0], out var only) && only is not null)
+        {
+            return escape(only); // the text is one placeholder: the (escaped) value itself, no copy
+        }
+
+        var sb = RenderBuffer.Rent(Source.Length + 32);
         for (var k = 0; k < _variables.Length; k++)
         {
             sb.Append(_literals[k]);
             if (!values.TryGetValue(_variables[k], out var value) || value is null)
             {
-                throw new TemplateException($"{where}: variable '{_variables[k]}' has no value.");
+                RenderBuffer.Return(sb);
+                throw new TemplateException($"{(template is null ? part : template.Where(isField ? $"field '{part}'" : part))}: variable '{_variables[k]}' has no value.");
             }
 
             sb.Append(escape(value));
         }
 
         sb.Append(_literals[^1]);
-        return sb.ToString();
+        return RenderBuffer.ToStringAndReturn(sb);
     }
 
     internal static bool IsValidName([NotNullWhen(true)] string? name)
@@ -152,5 +176,50 @@ public sealed class TemplateText
         }
 
         return true;
+    }
+}
+
+/// <summary>One reusable <see cref="StringBuilder"/> per thread for rendering (rendering is synchronous, so a buffer is never shared).</summary>
+internal static class RenderBuffer
+{
+    private const int MaxKept = 4096;
+
+    [ThreadStatic]
+    private static StringBuilder? t_cached;
+
+    /// <summary>Takes the thread's buffer (empty), or a new one when it is in use or too small to be worth keeping.</summary>
+    /// <param name="capacity">The expected length.</param>
+    /// <returns>An empty builder.</returns>
+    public static StringBuilder Rent(int capacity)
+    {
+        var sb = t_cached;
+        if (sb is not null && capacity <= MaxKept)
+        {
+            t_cached = null;
+            sb.Clear();
+            return sb;
+        }
+
+        return new StringBuilder(Math.Max(capacity, 16));
+    }
+
+    /// <summary>Gives a buffer back.</summary>
+    /// <param name="sb">The buffer.</param>
+    public static void Return(StringBuilder sb)
+    {
+        if (sb.Capacity <= MaxKept)
+        {
+            t_cached = sb;
+        }
+    }
+
+    /// <summary>Returns the text and gives the buffer back.</summary>
+    /// <param name="sb">The buffer.</param>
+    /// <returns>The text.</returns>
+    public static string ToStringAndReturn(StringBuilder sb)
+    {
+        var text = sb.ToString();
+        Return(sb);
+        return text;
     }
 }

@@ -26,8 +26,12 @@ public static class CouponCodeGenerator
     public static string Generate(CouponPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        var random = RandomNumberGenerator.GetString(Alphabet, policy.CodeLength);
-        return policy.Prefix is null ? random : policy.Prefix.ToUpperInvariant() + random;
+        var prefix = policy.Prefix?.ToUpperInvariant() ?? string.Empty;
+        return string.Create(prefix.Length + policy.CodeLength, prefix, static (span, p) =>
+        {
+            p.AsSpan().CopyTo(span);
+            RandomNumberGenerator.GetItems(Alphabet.AsSpan(), span[p.Length..]);
+        });
     }
 
     /// <summary>Normalizes a code typed by a customer or cashier: trims, removes spaces and dashes, upper-cases.</summary>
@@ -86,9 +90,25 @@ public enum RedemptionStatus
 public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
 {
     private const int MaxCollisionRetries = 16;
-    private readonly ConcurrentDictionary<string, Entry> _coupons = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _coupons;
     private readonly ConcurrentDictionary<string, Offer> _offers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Coupon> _byKey = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Coupon> _byKey;
+
+    /// <summary>Creates an empty ledger.</summary>
+    public CouponLedger()
+        : this(0)
+    {
+    }
+
+    /// <summary>Creates an empty ledger sized for <paramref name="capacity"/> codes (no rehashing while a run of that size fills it).</summary>
+    /// <param name="capacity">Expected codes, at least 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public CouponLedger(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        _coupons = new ConcurrentDictionary<string, Entry>(Environment.ProcessorCount, capacity, StringComparer.Ordinal);
+        _byKey = new ConcurrentDictionary<string, Coupon>(Environment.ProcessorCount, capacity, StringComparer.Ordinal);
+    }
 
     /// <summary>Gets the number of codes issued.</summary>
     public int Count => _coupons.Count;

@@ -30,6 +30,9 @@ namespace CemCore.Personalization;
 /// </remarks>
 public static class PersonalizationRuleJson
 {
+    /// <summary>The channel names a rule may list (case-insensitive), as shown in load errors.</summary>
+    internal const string ValidChannelNames = "wechat, email, sms, push (aliases: weixin, e-mail, mail, text, app-push, apppush, app_push)";
+
     private static readonly JsonDocumentOptions s_options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false, MaxDepth = 64 };
 
     /// <summary>Loads and validates a rule set.</summary>
@@ -258,7 +261,24 @@ public static class PersonalizationRuleJson
             rule.Grant(offer);
         }
 
-        rule.WithPriority(priority).ValidBetween(from, until).ForPurpose(purpose).OnChannels(channels.Select(c => new ContactChannel(c)));
+        var known = new List<ContactChannel>(channels.Count);
+        for (var i = 0; i < channels.Count; i++)
+        {
+            var channel = new ContactChannel(channels[i]);
+            if (channel.Kind is ContactChannelKind.Other or ContactChannelKind.Unspecified)
+            {
+                errors.Add(new RuleDefinitionError(
+                    string.Create(CultureInfo.InvariantCulture, $"{path}.channels[{i}]"),
+                    $"Rule '{id}': unknown channel '{channels[i]}'; valid channels: {ValidChannelNames}.",
+                    "channels",
+                    channels[i]));
+                continue;
+            }
+
+            known.Add(channel);
+        }
+
+        rule.WithPriority(priority).ValidBetween(from, until).ForPurpose(purpose).OnChannels(known);
         if (group is not null)
         {
             rule.InGroup(group);
