@@ -10,7 +10,11 @@ internal static class CliRunner
     public static Result Run(params string[] args) => RunWithEnvironment(null, args);
 
     /// <summary>Runs the CLI with extra environment variables (e.g. the crash-test hooks).</summary>
-    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunIn(null, environment, args);
+
+    /// <summary>Runs the CLI in <paramref name="workingDirectory"/> (null: the test's own), with extra environment variables.</summary>
+    public static Result RunIn(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "CemCore.Cli.dll");
         if (!File.Exists(dll))
@@ -19,6 +23,11 @@ internal static class CliRunner
         }
 
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            psi.WorkingDirectory = workingDirectory;
+        }
+
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {

@@ -24,6 +24,17 @@ public sealed class FeaturesCliTests
         "btyd_frequency,btyd_recency,btyd_T,btyd_mean_repeat_spend,top_category,top_channel";
 
     [Fact]
+    public void RelativeOut_IsEchoedAsGiven_AndWrittenInTheWorkingDirectory()
+    {
+        using var dir = new TempDir();
+        dir.Write("tx.csv", Transactions);
+        var o = CliAssert.JsonOk(CliRunner.RunIn(dir.Path, null,
+            "features", "--transactions", "tx.csv", "--as-of", "2024-01-21", "--out", "f.csv", "--format", "json"));
+        Assert.Equal("f.csv", (string)o["out"]!);
+        Assert.True(File.Exists(dir.File("f.csv")));
+    }
+
+    [Fact]
     public void Days_HandComputedValues_AndJsonSummary()
     {
         using var dir = new TempDir();

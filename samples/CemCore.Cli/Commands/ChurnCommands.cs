@@ -105,7 +105,7 @@ internal static class ChurnCommands
 
         if (json)
         {
-            CliJson.Write(new JsonObject { ["rows"] = p.Length, ["out"] = Path.GetFullPath(outPath) });
+            CliJson.Write(new JsonObject { ["rows"] = p.Length, ["out"] = outPath });
         }
         else
         {

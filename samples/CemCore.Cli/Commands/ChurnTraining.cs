@@ -128,7 +128,7 @@ internal static class ChurnTraining
             };
             if (r.ModelOut is not null)
             {
-                result["modelOut"] = Path.GetFullPath(r.ModelOut);
+                result["modelOut"] = r.ModelOut;
             }
 
             CliJson.Write(result);

@@ -183,7 +183,7 @@ internal static class ClvCommands
                 ["converged"] = diagnostics.Converged,
                 ["horizon"] = horizon,
                 ["timeUnit"] = unit.ToString().ToLowerInvariant(),
-                ["out"] = Path.GetFullPath(outPath),
+                ["out"] = outPath,
             };
             AddFitProblem(o, diagnostics);
             if (undefined > 0)

@@ -74,15 +74,14 @@ internal static class FeaturesCommand
 
         CliInput.WarnIfAsOfBeforeAllData("features", table, asOf);
         Write(features, outPath);
-        var full = Path.GetFullPath(outPath);
         if (json)
         {
-            CliJson.Write(new JsonObject { ["customers"] = features.Count, ["rows"] = table.Count, ["out"] = full });
+            CliJson.Write(new JsonObject { ["customers"] = features.Count, ["rows"] = table.Count, ["out"] = outPath });
         }
         else
         {
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{features.Count} customers ({table.Count} transaction rows) as of {asOf:yyyy-MM-dd'T'HH:mm:sszzz} written to {full}"));
+                $"{features.Count} customers ({table.Count} transaction rows) as of {asOf:yyyy-MM-dd'T'HH:mm:sszzz} written to {outPath}"));
         }
 
         return Task.FromResult(0);

@@ -243,7 +243,7 @@ internal static class UpliftCommands
 
         if (json)
         {
-            CliJson.Write(new JsonObject { ["rows"] = uplift.Length, ["method"] = model.Method == UpliftMethod.TwoModel ? TwoModel : ClassTransformation, ["out"] = Path.GetFullPath(outPath) });
+            CliJson.Write(new JsonObject { ["rows"] = uplift.Length, ["method"] = model.Method == UpliftMethod.TwoModel ? TwoModel : ClassTransformation, ["out"] = outPath });
         }
         else
         {
