@@ -177,26 +177,26 @@ public static class Arima
 
         if (k == 0)
         {
-            result = new BfgsResult([], problem.Objective([]), [], 0, 1, true, "No coefficients to estimate.");
+            result = new BfgsResult([], problem.EvaluateFast([]).Objective, [], 0, 1, true, "No coefficients to estimate.");
         }
         else
         {
-            result = Bfgs.Minimize(new NumericGradientObjective(problem.Objective, k), start, options.MaxIterations, GradientTolerance);
+            result = Bfgs.Minimize(new ArimaMaximumLikelihoodObjective(problem), start, options.MaxIterations, GradientTolerance);
             cancellationToken.ThrowIfCancellationRequested();
         }
 
         var coefficients = problem.FromRaw(result.X);
         problem.InvertMa(coefficients);
-        var eval = problem.Evaluate(coefficients);
+        var eval = problem.EvaluateFast(coefficients);
         if (!eval.Ok)
         {
             // The starting point is always finite; fall back to it.
             coefficients = problem.FromRaw(start);
-            eval = problem.Evaluate(coefficients);
+            eval = problem.EvaluateFast(coefficients);
             result = result with { Converged = false, Message = "The optimizer left the admissible region; figures are at the starting values." };
         }
 
-        var se = problem.StandardErrors(coefficients, eval.Objective, c => problem.Evaluate(c) is { Ok: true } e ? e.Objective : double.NaN);
+        var se = problem.StandardErrorsFromGradient(coefficients);
         return Finish(spec, options, problem, names, coefficients, se, eval.Ssq / nUsed, eval.Objective, nUsed, result);
     }
 
@@ -221,7 +221,7 @@ public static class Arima
 }
 
 /// <summary>The data and parametrization of one fit (internal; immutable after construction apart from scratch space per call).</summary>
-internal sealed class ArimaProblem
+internal sealed partial class ArimaProblem
 {
     private readonly ArimaSpecification _spec;
     private readonly double[][] _columns;

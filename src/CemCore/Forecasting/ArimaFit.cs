@@ -65,6 +65,12 @@ public sealed class ArimaFit
     /// <summary>BFGS iterations.</summary>
     public int Iterations { get; }
 
+    /// <summary>The data and parametrization of the fit (tests, benchmarks).</summary>
+    internal ArimaProblem Problem => _problem;
+
+    /// <summary>The coefficients in R's order (tests).</summary>
+    internal ReadOnlySpan<double> Values => _coefficients;
+
     /// <summary>The number of observations.</summary>
     public int Observations => _problem.X.Length;
 

@@ -8,7 +8,7 @@ namespace CemCore.Forecasting;
 /// likelihood (the diffuse ones). The initial ARMA state covariance is the stationary one, computed from the ARMA autocovariances
 /// (the same matrix as Gardner et al. 1980's algorithm in R). Not thread-safe: one instance per thread.
 /// </summary>
-internal sealed class ArimaKalman
+internal sealed partial class ArimaKalman
 {
     public const double Kappa = 1e6;
 

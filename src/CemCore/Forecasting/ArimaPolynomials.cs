@@ -9,9 +9,17 @@ internal static class ArimaPolynomials
     /// <summary>Expands (1 − Σ aᵢBⁱ)(1 − Σ Aⱼ B^{js}) into φ (R's <c>ARIMA_transPars</c>); with <paramref name="plus"/> the MA product with + signs.</summary>
     public static double[] Expand(ReadOnlySpan<double> nonSeasonal, ReadOnlySpan<double> seasonal, int period, bool plus)
     {
+        var result = new double[nonSeasonal.Length + (seasonal.Length * period)];
+        Expand(nonSeasonal, seasonal, period, plus, result);
+        return result;
+    }
+
+    /// <summary>As <see cref="Expand(ReadOnlySpan{double}, ReadOnlySpan{double}, int, bool)"/> into <paramref name="result"/> (length p + P·s), no allocation.</summary>
+    public static void Expand(ReadOnlySpan<double> nonSeasonal, ReadOnlySpan<double> seasonal, int period, bool plus, Span<double> result)
+    {
         var p = nonSeasonal.Length;
         var sp = seasonal.Length;
-        var result = new double[p + (sp * period)];
+        result.Clear();
         nonSeasonal.CopyTo(result);
         for (var j = 0; j < sp; j++)
         {
@@ -22,8 +30,6 @@ internal static class ArimaPolynomials
                 result[((j + 1) * period) + i] += plus ? cross : -cross;
             }
         }
-
-        return result;
     }
 
     /// <summary>The differencing polynomial δ with (1 − B)^d (1 − B^s)^D = 1 − Σ δₖ Bᵏ (R's <c>Delta</c>).</summary>
@@ -124,7 +130,45 @@ internal static class ArimaPolynomials
         }
     }
 
-    /// <summary>The inverse of <see cref="PacfToAr"/> (R's <c>invpartrans</c>); false when the AR part is not stationary.</summary>
+    /// <summary>
+    /// <see cref="PacfToAr(ReadOnlySpan{double}, Span{double})"/> with its Jacobian, <paramref name="jacobian"/>[i·p + m] = ∂arᵢ/∂rawₘ (forward-mode through tanh and the
+    /// Durbin–Levinson recursion).
+    /// </summary>
+    public static void PacfToAr(ReadOnlySpan<double> raw, Span<double> ar, Span<double> jacobian)
+    {
+        var p = raw.Length;
+        Span<double> work = stackalloc double[p];
+        Span<double> dwork = stackalloc double[p * p];
+        jacobian[..(p * p)].Clear();
+        for (var j = 0; j < p; j++)
+        {
+            var t = Math.Tanh(raw[j]);
+            work[j] = ar[j] = t;
+            dwork[(j * p) + j] = jacobian[(j * p) + j] = 1.0 - (t * t);
+        }
+
+        for (var j = 1; j < p; j++)
+        {
+            var a = ar[j];
+            for (var k = 0; k < j; k++)
+            {
+                var o = j - k - 1;
+                work[k] -= a * ar[o];
+                for (var m = 0; m < p; m++)
+                {
+                    dwork[(k * p) + m] -= (jacobian[(j * p) + m] * ar[o]) + (a * jacobian[(o * p) + m]);
+                }
+            }
+
+            for (var k = 0; k < j; k++)
+            {
+                ar[k] = work[k];
+                dwork.Slice(k * p, p).CopyTo(jacobian.Slice(k * p, p));
+            }
+        }
+    }
+
+    /// <summary>The inverse of <see cref="PacfToAr(ReadOnlySpan{double}, Span{double})"/> (R's <c>invpartrans</c>); false when the AR part is not stationary.</summary>
     public static bool ArToPacf(ReadOnlySpan<double> ar, Span<double> raw)
     {
         var p = ar.Length;

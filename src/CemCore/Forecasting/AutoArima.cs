@@ -143,6 +143,27 @@ public static class AutoArima
 
         var search = new Search(x, d, seasonalD, m, approximation, offset, cancellationToken);
         int p = Math.Min(startP, maxP), q = Math.Min(startQ, maxQ), sp = Math.Min(startSP, maxSP), sq = Math.Min(startSQ, maxSQ);
+        {
+            // The first models do not depend on each other's outcome: fit them in parallel (on more than one core), then register in R's order.
+            var initial = new List<(int, int, int, int, bool)> { (p, q, sp, sq, constant), (0, 0, 0, 0, constant) };
+            if (maxP > 0 || maxSP > 0)
+            {
+                initial.Add((maxP > 0 ? 1 : 0, 0, m > 1 && maxSP > 0 ? 1 : 0, 0, constant));
+            }
+
+            if (maxQ > 0 || maxSQ > 0)
+            {
+                initial.Add((0, maxQ > 0 ? 1 : 0, 0, m > 1 && maxSQ > 0 ? 1 : 0, constant));
+            }
+
+            if (constant)
+            {
+                initial.Add((0, 0, 0, 0, false));
+            }
+
+            search.Prefit(initial);
+        }
+
         search.Try(p, q, sp, sq, constant);
         if (search.Try(0, 0, 0, 0, constant))
         {
@@ -195,6 +216,24 @@ public static class AutoArima
                     break;
                 }
 
+                if (!search.Cached(np, nq, nsp, nsq, constant))
+                {
+                    // Parallel look-ahead: fit this neighbour and the next eligible ones together (one per core); they are
+                    // registered only when the sequential search reaches them, so the result and trace equal the sequential search.
+                    var batch = new List<(int, int, int, int, bool)>();
+                    foreach (var (ep, eq, esp, esq) in moves)
+                    {
+                        int cp = p + ep, cq = q + eq, csp = sp + esp, csq = sq + esq;
+                        if (batch.Count < search.Parallelism && cp >= 0 && cq >= 0 && csp >= 0 && csq >= 0 && cp <= maxP && cq <= maxQ && csp <= maxSP && csq <= maxSQ
+                            && !search.Seen(cp, cq, csp, csq, constant) && (batch.Count > 0 || (cp, cq, csp, csq) == (np, nq, nsp, nsq)))
+                        {
+                            batch.Add((cp, cq, csp, csq, constant));
+                        }
+                    }
+
+                    search.Prefit(batch.Take(MaxModels - search.Count).ToList());
+                }
+
                 if (search.Try(np, nq, nsp, nsq, constant))
                 {
                     (p, q, sp, sq) = (np, nq, nsp, nsq);
@@ -230,6 +269,39 @@ public static class AutoArima
     private sealed class Search(double[] x, int d, int seasonalD, int m, bool approximation, double offset, CancellationToken cancellationToken)
     {
         private readonly List<(int P, int Q, int SP, int SQ, bool C)> _seen = [];
+        private readonly Dictionary<(int P, int Q, int SP, int SQ, bool C), (ArimaFit? Fit, double Ic, string Trace)> _prefitted = [];
+
+        /// <summary>Candidates fitted at once: the number of cores (1 = strictly sequential).</summary>
+        public int Parallelism { get; } = Math.Max(1, Environment.ProcessorCount);
+
+        public bool Cached(int p, int q, int sp, int sq, bool c) => _prefitted.ContainsKey((p, q, sp, sq, c));
+
+        /// <summary>Fits the candidates in parallel (when there is more than one core and more than one candidate) for later <see cref="Try"/>s.</summary>
+        public void Prefit(List<(int P, int Q, int SP, int SQ, bool C)> candidates)
+        {
+            var todo = candidates.Distinct().Where(c => !_prefitted.ContainsKey(c)).ToArray();
+            if (Parallelism < 2 || todo.Length < 2)
+            {
+                return;
+            }
+
+            var results = new (ArimaFit? Fit, double Ic, string Trace)[todo.Length];
+            var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+            try
+            {
+                Parallel.For(0, todo.Length, options, i => results[i] = FitOne(todo[i].P, todo[i].Q, todo[i].SP, todo[i].SQ, todo[i].C, approximation));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw;
+            }
+
+            for (var i = 0; i < todo.Length; i++)
+            {
+                _prefitted[todo[i]] = results[i];
+            }
+        }
         private readonly List<double> _ics = [];
         private double _bestIc = double.PositiveInfinity;
 
@@ -246,7 +318,13 @@ public static class AutoArima
         {
             cancellationToken.ThrowIfCancellationRequested();
             _seen.Add((p, q, sp, sq, constant));
-            var (fit, ic) = FitOne(p, q, sp, sq, constant, approximation);
+            if (!_prefitted.Remove((p, q, sp, sq, constant), out var one))
+            {
+                one = FitOne(p, q, sp, sq, constant, approximation);
+            }
+
+            var (fit, ic, line) = one;
+            Trace.Add(line);
             _ics.Add(ic);
             if (fit is null)
             {
@@ -270,7 +348,8 @@ public static class AutoArima
             foreach (var i in order)
             {
                 var (p, q, sp, sq, c) = _seen[i];
-                var (fit, ic) = FitOne(p, q, sp, sq, c, approximate: false);
+                var (fit, ic, line) = FitOne(p, q, sp, sq, c, approximate: false);
+                Trace.Add(line);
                 if (fit is not null && double.IsFinite(ic))
                 {
                     Best = fit;
@@ -279,7 +358,7 @@ public static class AutoArima
             }
         }
 
-        private (ArimaFit? Fit, double Ic) FitOne(int p, int q, int sp, int sq, bool constant, bool approximate)
+        private (ArimaFit? Fit, double Ic, string Trace) FitOne(int p, int q, int sp, int sq, bool constant, bool approximate)
         {
             var diffs = d + seasonalD;
             var label = string.Create(CultureInfo.InvariantCulture, $"ARIMA({p},{d},{q}){(m > 1 ? $"({sp},{seasonalD},{sq})[{m}]" : string.Empty)}{(constant ? (diffs == 0 ? " with non-zero mean" : diffs == 1 ? " with drift" : string.Empty) : string.Empty)}");
@@ -291,8 +370,7 @@ public static class AutoArima
             }
             catch (ArgumentException)
             {
-                Trace.Add(label + " : failed");
-                return (null, double.PositiveInfinity);
+                return (null, double.PositiveInfinity, label + " : failed");
             }
 
             double ic;
@@ -314,8 +392,7 @@ public static class AutoArima
                 ic = double.PositiveInfinity;
             }
 
-            Trace.Add(string.Create(CultureInfo.InvariantCulture, $"{label} : {ic:F4}"));
-            return (fit, ic);
+            return (fit, ic, string.Create(CultureInfo.InvariantCulture, $"{label} : {ic:F4}"));
         }
 
         private static bool Admissible(ArimaFit fit)
