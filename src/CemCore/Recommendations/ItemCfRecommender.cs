@@ -77,10 +77,10 @@ public sealed class ItemCfRecommender : IRecommender
         _popular = PopularityRecommender.Ranking(history);
 
         // Map the index's item ids to the history's; neighbours unknown to the history are dropped (order kept).
-        var map = new int[index.Counts.Items.Count];
+        var map = new int[index.ItemIds.Count];
         for (var i = 0; i < map.Length; i++)
         {
-            map[i] = history.IndexOfItem(index.Counts.ItemIds[i]);
+            map[i] = history.IndexOfItem(index.ItemIds[i]);
         }
 
         var items = history.Items.Count;
@@ -89,7 +89,7 @@ public sealed class ItemCfRecommender : IRecommender
         var scores = new List<double>(index.Neighbours.Length);
         for (var i = 0; i < items; i++)
         {
-            var ii = index.Counts.IndexOf(history.Items[i]);
+            var ii = index.IndexOf(history.Items[i]);
             if (ii >= 0)
             {
                 for (var p = index.Start[ii]; p < index.Start[ii + 1]; p++)
@@ -116,7 +116,7 @@ public sealed class ItemCfRecommender : IRecommender
     /// <param name="neighbours">Neighbours per item (for example 50).</param>
     /// <returns>The recommender.</returns>
     public static ItemCfRecommender Fit(PurchaseHistory history, SimilarityMetric metric = SimilarityMetric.Cosine, int neighbours = 50) =>
-        new(history, ItemSimilarityIndex.Build(CooccurrenceCounts.FromHistory(history), metric, neighbours));
+        new(history, ItemSimilarityIndex.Build(history, metric, neighbours));
 
     /// <inheritdoc/>
     public IReadOnlyList<ItemRecommendation> Recommend(string customerId, int count)
