@@ -146,25 +146,30 @@ public sealed class ItemCfRecommender : IRecommender
         var scores = new double[slots.Length];
         var related = new int[slots.Length];
         var kinds = new RecommendationReasonKind[slots.Length];
-        Parallel.For(
-            0,
-            customers,
-            () => new Scratch(_history.Items.Count, count),
-            (c, _, scratch) =>
+        // One scratch per worker (not per Parallel.For replica: a loaded machine spawns many); workers claim blocks of 256 customers.
+        const int Block = 256;
+        var blocks = (customers + Block - 1) / Block;
+        var next = -1;
+        Parallel.For(0, Math.Min(Environment.ProcessorCount, Math.Max(1, blocks)), _ =>
+        {
+            var scratch = new Scratch(_history.Items.Count, count);
+            int block;
+            while ((block = Interlocked.Increment(ref next)) < blocks)
             {
-                var n = Fill(c, count, scratch);
-                var o = c * count;
-                for (var s = 0; s < count; s++)
+                for (var c = block * Block; c < Math.Min(customers, (block * Block) + Block); c++)
                 {
-                    slots[o + s] = s < n ? scratch.Slots[s] : -1;
-                    scores[o + s] = s < n ? scratch.SlotScores[s] : 0;
-                    related[o + s] = s < n ? scratch.Related[s] : -1;
-                    kinds[o + s] = s < n ? scratch.Kinds[s] : default;
+                    var n = Fill(c, count, scratch);
+                    var o = c * count;
+                    for (var s = 0; s < count; s++)
+                    {
+                        slots[o + s] = s < n ? scratch.Slots[s] : -1;
+                        scores[o + s] = s < n ? scratch.SlotScores[s] : 0;
+                        related[o + s] = s < n ? scratch.Related[s] : -1;
+                        kinds[o + s] = s < n ? scratch.Kinds[s] : default;
+                    }
                 }
-
-                return scratch;
-            },
-            _ => { });
+            }
+        });
         return new RecommendationBatch(_history.Customers, _history.Items, count, slots, scores, related, kinds);
     }
 

@@ -150,64 +150,68 @@ public sealed class ItemSimilarityIndex
         var slotNb = new int[checked(n * kk)];
         var slotSc = new double[slotNb.Length];
         var kept = new int[n];
-        Parallel.For(
-            0,
-            n,
-            () => new FusedRow(n, kk),
-            (i, _, row) =>
+        // One buffer set per worker (not per Parallel.For replica: a loaded machine spawns many replicas); workers claim blocks of 16 rows.
+        var next = -1;
+        Parallel.For(0, Math.Min(Environment.ProcessorCount, Math.Max(1, (n + 15) / 16)), _ =>
+        {
+            var row = new FusedRow(n, kk);
+            int block;
+            while ((block = Interlocked.Increment(ref next)) < (n + 15) / 16)
             {
-                var acc = row.Acc;
-                var bits = row.Bits;
-                for (var p = itemStart[i]; p < itemStart[i + 1]; p++)
+                for (var i = block * 16; i < Math.Min(n, (block * 16) + 16); i++)
                 {
-                    var c = itemCustomers[p];
-                    for (var q = custStart[c]; q < custStart[c + 1]; q++)
+                    var acc = row.Acc;
+                    var bits = row.Bits;
+                    for (var p = itemStart[i]; p < itemStart[i + 1]; p++)
                     {
-                        var j = custItems[q];
-                        acc[j]++;
-                        bits[j >> 6] |= 1UL << j;
-                    }
-                }
-
-                var cols = row.Columns;
-                var pairs = row.Pairs;
-                var len = 0;
-                for (var w = 0; w < words; w++)
-                {
-                    var word = bits[w];
-                    if (word == 0)
-                    {
-                        continue;
-                    }
-
-                    bits[w] = 0;
-                    do
-                    {
-                        var j = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
-                        word &= word - 1;
-                        if (j != i)
+                        var c = itemCustomers[p];
+                        for (var q = custStart[c]; q < custStart[c + 1]; q++)
                         {
-                            cols[len] = j;
-                            pairs[len++] = acc[j];
+                            var j = custItems[q];
+                            acc[j]++;
+                            bits[j >> 6] |= 1UL << j;
+                        }
+                    }
+
+                    var cols = row.Columns;
+                    var pairs = row.Pairs;
+                    var len = 0;
+                    for (var w = 0; w < words; w++)
+                    {
+                        var word = bits[w];
+                        if (word == 0)
+                        {
+                            continue;
                         }
 
-                        acc[j] = 0;
+                        bits[w] = 0;
+                        do
+                        {
+                            var j = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                            word &= word - 1;
+                            if (j != i)
+                            {
+                                cols[len] = j;
+                                pairs[len++] = acc[j];
+                            }
+
+                            acc[j] = 0;
+                        }
+                        while (word != 0);
                     }
-                    while (word != 0);
-                }
 
-                var o = i * kk;
-                var m = Math.Min(kk, len);
-                var offsets = row.Top.Select(metric, cols.AsSpan(0, len), pairs.AsSpan(0, len), itemCounts[i], itemCounts, slotNb.AsSpan(o, m));
-                for (var q = 0; q < offsets.Length; q++)
-                {
-                    slotSc[o + q] = Score(metric, pairs[offsets[q]], itemCounts[i], itemCounts[slotNb[o + q]], customers);
-                }
+                    var o = i * kk;
+                    var m = Math.Min(kk, len);
+                    var offsets = row.Top.Select(metric, cols.AsSpan(0, len), pairs.AsSpan(0, len), itemCounts[i], itemCounts, slotNb.AsSpan(o, m));
+                    for (var q = 0; q < offsets.Length; q++)
+                    {
+                        slotSc[o + q] = Score(metric, pairs[offsets[q]], itemCounts[i], itemCounts[slotNb[o + q]], customers);
+                    }
 
-                kept[i] = m;
-                return row;
-            },
-            _ => { });
+                    kept[i] = m;
+                }
+            }
+        });
 
         var start = new int[n + 1];
         for (var i = 0; i < n; i++)
