@@ -74,11 +74,7 @@ public sealed class ItemSimilarityIndex
     public static ItemSimilarityIndex Build(CooccurrenceCounts counts, SimilarityMetric metric, int k)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        if (metric is < SimilarityMetric.Cooccurrence or > SimilarityMetric.Lift)
-        {
-            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected Cooccurrence, Cosine, Jaccard or Lift.");
-        }
+        CheckArguments(metric, k);
 
         // Row i keeps min(k, non-zeros of row i) neighbours (every non-zero count has a positive score), so the output is laid out first.
         var n = counts.Items.Count;
@@ -126,18 +122,10 @@ public sealed class ItemSimilarityIndex
     public static ItemSimilarityIndex Build(PurchaseHistory history, SimilarityMetric metric, int k)
     {
         ArgumentNullException.ThrowIfNull(history);
-        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        if (metric is < SimilarityMetric.Cooccurrence or > SimilarityMetric.Lift)
-        {
-            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected Cooccurrence, Cosine, Jaccard or Lift.");
-        }
+        CheckArguments(metric, k);
 
         var n = history.Items.Count;
         var itemStart = history.ItemStart;
-        var itemCustomers = history.ItemCustomers;
-        var custStart = history.CustomerStart;
-        var custItems = history.CustomerItems;
-        var words = (n + 63) >> 6;
         long customers = history.Customers.Count;
         var itemCounts = new long[n];
         for (var i = 0; i < n; i++)
@@ -160,46 +148,9 @@ public sealed class ItemSimilarityIndex
             {
                 for (var i = block * 16; i < Math.Min(n, (block * 16) + 16); i++)
                 {
-                    var acc = row.Acc;
-                    var bits = row.Bits;
-                    for (var p = itemStart[i]; p < itemStart[i + 1]; p++)
-                    {
-                        var c = itemCustomers[p];
-                        for (var q = custStart[c]; q < custStart[c + 1]; q++)
-                        {
-                            var j = custItems[q];
-                            acc[j]++;
-                            bits[j >> 6] |= 1UL << j;
-                        }
-                    }
-
                     var cols = row.Columns;
                     var pairs = row.Pairs;
-                    var len = 0;
-                    for (var w = 0; w < words; w++)
-                    {
-                        var word = bits[w];
-                        if (word == 0)
-                        {
-                            continue;
-                        }
-
-                        bits[w] = 0;
-                        do
-                        {
-                            var j = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
-                            word &= word - 1;
-                            if (j != i)
-                            {
-                                cols[len] = j;
-                                pairs[len++] = acc[j];
-                            }
-
-                            acc[j] = 0;
-                        }
-                        while (word != 0);
-                    }
-
+                    var len = CooccurrenceCounts.AccumulateRow(history, i, row.Acc, row.Bits, cols, pairs);
                     var o = i * kk;
                     var m = Math.Min(kk, len);
                     var offsets = row.Top.Select(metric, cols.AsSpan(0, len), pairs.AsSpan(0, len), itemCounts[i], itemCounts, slotNb.AsSpan(o, m));
@@ -266,6 +217,15 @@ public sealed class ItemSimilarityIndex
     }
 
     internal int IndexOf(string item) => item is null ? -1 : _indexOf(item);
+
+    private static void CheckArguments(SimilarityMetric metric, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (metric is < SimilarityMetric.Cooccurrence or > SimilarityMetric.Lift)
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected Cooccurrence, Cosine, Jaccard or Lift.");
+        }
+    }
 
     // The score as an exact ratio with the same order as the metric (N is a common factor of lift, so it is left out).
     private static (ulong Num, ulong Den) Rational(SimilarityMetric metric, long nij, long ni, long nj) => metric switch
