@@ -204,7 +204,7 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
             {
                 var (acc, bits) = local;
                 var len = (int)(start[i + 1] - start[i]);
-                _ = AccumulateRow(history, i, acc, bits, columns.AsSpan((int)start[i], len), pairs.AsSpan((int)start[i], len));
+                AccumulateRow(history, i, acc, bits, columns.AsSpan((int)start[i], len), pairs.AsSpan((int)start[i], len));
                 return local;
             },
             _ => { });
