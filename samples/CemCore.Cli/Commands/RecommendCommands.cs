@@ -78,7 +78,7 @@ internal static class RecommendCommand
         command.SetAction((parse, ct) =>
         {
             var history = PurchaseHistoryCsv.Read(parse.GetValue(transactions)!, parse.GetValue(item)!, null, basketRequired: false);
-            var index = ItemSimilarityIndex.Build(CooccurrenceCounts.FromHistory(history), SimilarityMetric.Cosine, parse.GetValue(k));
+            var index = ItemSimilarityIndex.Build(history, SimilarityMetric.Cosine, parse.GetValue(k));
             if (parse.IsJson(format))
             {
                 var items = new JsonObject();

@@ -6,8 +6,10 @@ namespace CemCore.Loyalty;
 /// <summary>
 /// A thread-safe in-memory <see cref="ILoyaltyStore"/>: idempotency keys in 64 lock-striped dictionaries, one lock per account
 /// (always taken after the key's stripe, so there is no lock-order deadlock). Appends to different accounts run in parallel.
-/// The key is checked and reserved with one hash lookup and released again if the posting is rejected, all under the stripe lock,
-/// so the key check and the account's state change are one atomic step.
+/// The key is hashed once (randomized ordinal string hash; its top bits pick the stripe, the whole hash is the dictionary's hash), checked
+/// and reserved with one dictionary lookup and released again if the posting is rejected, all under the stripe lock, so the key check and
+/// the account's state change are one atomic step. Balance lookups take no lock: each account publishes its balance under a sequence
+/// counter (a seqlock) that readers retry on.
 /// </summary>
 /// <remarks>
 /// <para>Keys ending in <c>#expire</c> are reserved for automatic expiries and rejected from callers
@@ -17,6 +19,7 @@ namespace CemCore.Loyalty;
 public sealed class InMemoryLoyaltyStore : ILoyaltyStore
 {
     private const int StripeCount = 64;
+    private const int StripeShift = 26; // 32 − log2(StripeCount): the top 6 bits of the key's hash
     private const string ExpireSuffix = "#expire";
     private readonly Stripe[] _stripes = new Stripe[StripeCount];
     private readonly ConcurrentDictionary<string, Entry> _accounts = new(StringComparer.Ordinal);
@@ -45,12 +48,13 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
     public PostingResult Append(LoyaltyPosting posting)
     {
         ArgumentNullException.ThrowIfNull(posting);
-        var stripe = _stripes[unchecked((uint)StringComparer.Ordinal.GetHashCode(posting.Key)) % StripeCount];
+        var key = new HashedKey(posting.Key);
+        var stripe = _stripes[unchecked((uint)key.Hash) >> StripeShift];
         lock (stripe.Gate)
         {
             // One hash lookup both checks and reserves the key; the reservation is removed again if the posting is not accepted
             // (the stripe lock is held throughout, so nobody sees it).
-            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(stripe.Keys, posting.Key, out var exists);
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(stripe.Keys, key, out var exists);
             if (exists)
             {
                 var existing = slot!;
@@ -67,13 +71,13 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
             }
             catch
             {
-                stripe.Keys.Remove(posting.Key);
+                stripe.Keys.Remove(key);
                 throw;
             }
 
             if (!result.IsAccepted)
             {
-                stripe.Keys.Remove(posting.Key);
+                stripe.Keys.Remove(key);
             }
 
             return result;
@@ -106,6 +110,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
                 entry.Log.Add(posting);
             }
 
+            entry.Publish();
             return result;
         }
     }
@@ -193,6 +198,7 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
                 entry.Scratch.Clear();
                 entry.State.ExpireDue(asOf, entry.Scratch);
                 entry.Log.AddRange(entry.Scratch);
+                entry.Publish();
                 all.AddRange(entry.Scratch);
             }
         }
@@ -226,17 +232,32 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
             return (0, 0, 0);
         }
 
-        lock (entry.Gate)
-        {
-            return (entry.State.Available, entry.State.Pending, entry.State.Version);
-        }
+        return entry.ReadBalance();
     }
 
     private sealed class Stripe(int capacity)
     {
         public Lock Gate { get; } = new();
 
-        public Dictionary<string, LoyaltyPosting> Keys { get; } = new(capacity, StringComparer.Ordinal);
+        public Dictionary<HashedKey, LoyaltyPosting> Keys { get; } = new(capacity, HashedKeyComparer.Instance);
+    }
+
+    /// <summary>An idempotency key with its (randomized) ordinal hash computed once.</summary>
+    private readonly record struct HashedKey(string Key, int Hash)
+    {
+        public HashedKey(string key)
+            : this(key, string.GetHashCode(key, StringComparison.Ordinal))
+        {
+        }
+    }
+
+    private sealed class HashedKeyComparer : IEqualityComparer<HashedKey>
+    {
+        public static HashedKeyComparer Instance { get; } = new();
+
+        public bool Equals(HashedKey x, HashedKey y) => x.Hash == y.Hash && string.Equals(x.Key, y.Key, StringComparison.Ordinal);
+
+        public int GetHashCode(HashedKey obj) => obj.Hash;
     }
 
     private sealed class Entry
@@ -259,5 +280,52 @@ public sealed class InMemoryLoyaltyStore : ILoyaltyStore
         public List<LoyaltyPosting> Log { get; }
 
         public List<LoyaltyPosting> Scratch { get; } = [];
+
+        // Seqlock of the published balance: odd while a writer (holding Gate) updates the three fields.
+        private int _sequence;
+        private long _available;
+        private long _pending;
+        private long _version;
+
+        /// <summary>Publishes the state's balance; called with <see cref="Gate"/> held.</summary>
+        public void Publish()
+        {
+            var s = State;
+            if (s.Available == Volatile.Read(ref _available) && s.Pending == Volatile.Read(ref _pending) && s.Version == Volatile.Read(ref _version))
+            {
+                return;
+            }
+
+            // Release stores: the odd sequence is visible before the fields, the fields before the even sequence.
+            Volatile.Write(ref _sequence, unchecked(_sequence + 1));
+            Volatile.Write(ref _available, s.Available);
+            Volatile.Write(ref _pending, s.Pending);
+            Volatile.Write(ref _version, s.Version);
+            Volatile.Write(ref _sequence, unchecked(_sequence + 1));
+        }
+
+        /// <summary>Reads a consistent (available, pending, version) without a lock: retried while a write is in progress.</summary>
+        public (long Available, long Pending, long Version) ReadBalance()
+        {
+            var spinner = default(SpinWait);
+            while (true)
+            {
+                var before = Volatile.Read(ref _sequence);
+                if ((before & 1) == 0)
+                {
+                    var a = Volatile.Read(ref _available);
+                    var p = Volatile.Read(ref _pending);
+                    var v = Volatile.Read(ref _version);
+
+                    // Acquire loads: the fields are read before the sequence is read again.
+                    if (Volatile.Read(ref _sequence) == before)
+                    {
+                        return (a, p, v);
+                    }
+                }
+
+                spinner.SpinOnce();
+            }
+        }
     }
 }

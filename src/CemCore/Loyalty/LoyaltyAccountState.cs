@@ -449,7 +449,7 @@ public sealed class LoyaltyAccountState
         }
     }
 
-    private long NextMaturityTicks => _matureEnd < _lots.Count ? _lots[_matureEnd].MaturesTicks : long.MaxValue;
+    private long NextMaturityTicks => _matureEnd < _lots.Count ? CollectionsMarshal.AsSpan(_lots)[_matureEnd].MaturesTicks : long.MaxValue;
 
     private long SpendableAt(long ticks)
     {
@@ -459,9 +459,10 @@ public sealed class LoyaltyAccountState
         }
 
         long extra = 0;
-        for (var i = _matureEnd; i < _lots.Count && _lots[i].MaturesTicks <= ticks; i++)
+        var lots = CollectionsMarshal.AsSpan(_lots);
+        for (var i = _matureEnd; i < lots.Length && lots[i].MaturesTicks <= ticks; i++)
         {
-            var l = _lots[i];
+            ref readonly var l = ref lots[i];
             if (!l.Matured)
             {
                 extra += l.Remaining;
@@ -496,8 +497,9 @@ public sealed class LoyaltyAccountState
         var rest = points;
         while (rest > 0)
         {
+            var lots = CollectionsMarshal.AsSpan(_lots);
             var i = _firstLive;
-            while (i < _matureEnd && _lots[i].Remaining == 0)
+            while (i < _matureEnd && lots[i].Remaining == 0)
             {
                 i++;
             }
@@ -507,7 +509,7 @@ public sealed class LoyaltyAccountState
                 throw new InvalidOperationException("Ledger invariant broken: not enough matured lots for a validated posting.");
             }
 
-            var take = Math.Min(rest, _lots[i].Remaining);
+            var take = Math.Min(rest, lots[i].Remaining);
             TakeFromLot(i, take);
             rest -= take;
         }
@@ -535,7 +537,8 @@ public sealed class LoyaltyAccountState
             }
         }
 
-        while (_firstLive < _lots.Count && _lots[_firstLive].Remaining == 0)
+        var all = CollectionsMarshal.AsSpan(_lots);
+        while (_firstLive < all.Length && all[_firstLive].Remaining == 0)
         {
             _firstLive++;
         }

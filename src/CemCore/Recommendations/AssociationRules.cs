@@ -155,20 +155,42 @@ public static class AssociationRules
         return new AssociationRuleSet(n, itemsets, rules.Select(r => r.Rule).ToArray());
     }
 
-    /// <summary>FP-growth over baskets of item indices; returns every frequent itemset (sorted indices) with its count.</summary>
+    /// <summary>
+    /// FP-growth (Han, Pei and Yin 2000) over baskets of item indices; returns every frequent itemset (sorted indices) with its count.
+    /// The trees are arrays (label, parent, count and the header list's next node per node); a tree is built from its weighted paths
+    /// sorted lexicographically, so every path shares its prefix with the previous path only and no child lookup is needed. Conditional
+    /// trees are built the same way from the prefix paths of a label's nodes, kept as flat arrays.
+    /// </summary>
     internal static Dictionary<int[], long> FpGrowth(int[][] baskets, int items, long minCount, int maxLength)
     {
         var counts = new long[items];
+        long total = 0;
         foreach (var b in baskets)
         {
             foreach (var i in b)
             {
                 counts[i]++;
             }
+
+            total += b.Length;
         }
 
         // Rank frequent items by count descending, then index (the FP-tree insertion order).
-        var frequent = Enumerable.Range(0, items).Where(i => counts[i] >= minCount).OrderByDescending(i => counts[i]).ThenBy(i => i).ToArray();
+        var frequentList = new List<int>();
+        for (var i = 0; i < items; i++)
+        {
+            if (counts[i] >= minCount)
+            {
+                frequentList.Add(i);
+            }
+        }
+
+        var frequent = frequentList.ToArray();
+        Array.Sort(frequent, (x, y) =>
+        {
+            var d = counts[y].CompareTo(counts[x]);
+            return d != 0 ? d : x.CompareTo(y);
+        });
         var rank = new int[items];
         Array.Fill(rank, -1);
         for (var r = 0; r < frequent.Length; r++)
@@ -176,23 +198,23 @@ public static class AssociationRules
             rank[frequent[r]] = r;
         }
 
-        var tree = new FpTree(frequent.Length);
-        var path = new List<int>();
+        var paths = new PathBuffer(baskets.Length, checked((int)total));
         foreach (var b in baskets)
         {
-            path.Clear();
+            var from = paths.Length;
             foreach (var i in b)
             {
                 if (rank[i] >= 0)
                 {
-                    path.Add(rank[i]);
+                    paths.Add(rank[i]);
                 }
             }
 
-            path.Sort();
-            tree.Insert(path, 1);
+            paths.Items.AsSpan(from, paths.Length - from).Sort();
+            paths.EndPath(1);
         }
 
+        var tree = FpTree.Build(frequent.Length, paths);
         var result = new Dictionary<int[], long>(SetEquality.Instance);
         var suffix = new List<int>();
         Grow(tree, frequent, minCount, maxLength, suffix, result);
@@ -203,7 +225,7 @@ public static class AssociationRules
     {
         for (var r = tree.Labels - 1; r >= 0; r--)
         {
-            var support = tree.Support(r);
+            var support = tree.Support[r];
             if (support < minCount)
             {
                 continue;
@@ -217,47 +239,85 @@ public static class AssociationRules
             {
                 // Conditional pattern base of label r: prefix paths (labels < r) weighted by the node counts.
                 var condCounts = new long[r];
-                foreach (var (node, count) in tree.Nodes(r))
+                var nodes = 0;
+                var elements = 0;
+                for (var node = tree.Head[r]; node > 0; node = tree.Next[node])
                 {
+                    var count = tree.Count[node];
+                    nodes++;
                     for (var p = tree.Parent[node]; p > 0; p = tree.Parent[p])
                     {
                         condCounts[tree.Label[p]] += count;
+                        elements++;
                     }
                 }
 
-                var keep = Enumerable.Range(0, r).Where(l => condCounts[l] >= minCount).ToArray();
-                if (keep.Length > 0)
+                var newRank = new int[r];
+                var kept = 0;
+                for (var l = 0; l < r; l++)
                 {
-                    var newRank = new int[r];
-                    Array.Fill(newRank, -1);
-                    for (var q = 0; q < keep.Length; q++)
-                    {
-                        newRank[keep[q]] = q;
-                    }
+                    newRank[l] = condCounts[l] >= minCount ? kept++ : -1;
+                }
 
-                    var cond = new FpTree(keep.Length);
-                    var prefix = new List<int>();
-                    foreach (var (node, count) in tree.Nodes(r))
+                if (kept > 0)
+                {
+                    var prefixes = new PathBuffer(nodes, elements);
+                    for (var node = tree.Head[r]; node > 0; node = tree.Next[node])
                     {
-                        prefix.Clear();
+                        var from = prefixes.Length;
                         for (var p = tree.Parent[node]; p > 0; p = tree.Parent[p])
                         {
-                            if (newRank[tree.Label[p]] >= 0)
+                            var q = newRank[tree.Label[p]];
+                            if (q >= 0)
                             {
-                                prefix.Add(newRank[tree.Label[p]]);
+                                prefixes.Add(q);
                             }
                         }
 
-                        prefix.Reverse();
-                        cond.Insert(prefix, count);
+                        // Walked upwards, so the ranks are descending: reverse to the tree's ascending order.
+                        prefixes.Items.AsSpan(from, prefixes.Length - from).Reverse();
+                        prefixes.EndPath(tree.Count[node]);
                     }
 
-                    var condLabels = keep.Select(l => labels[l]).ToArray();
-                    Grow(cond, condLabels, minCount, maxLength, suffix, result);
+                    var condLabels = new int[kept];
+                    for (var l = 0; l < r; l++)
+                    {
+                        if (newRank[l] >= 0)
+                        {
+                            condLabels[newRank[l]] = labels[l];
+                        }
+                    }
+
+                    Grow(FpTree.Build(kept, prefixes), condLabels, minCount, maxLength, suffix, result);
                 }
             }
 
             suffix.RemoveAt(suffix.Count - 1);
+        }
+    }
+
+    /// <summary>Weighted paths of ascending labels, stored flat: path p is Items[Start[p]..Start[p + 1]) with weight Weight[p].</summary>
+    private sealed class PathBuffer(int paths, int elements)
+    {
+        private readonly int[] _start = new int[paths + 1];
+        private readonly long[] _weight = new long[paths];
+
+        public int[] Items { get; } = new int[elements];
+
+        public int Length { get; private set; }
+
+        public int Count { get; private set; }
+
+        public ReadOnlySpan<int> Path(int p) => Items.AsSpan(_start[p], _start[p + 1] - _start[p]);
+
+        public long Weight(int p) => _weight[p];
+
+        public void Add(int label) => Items[Length++] = label;
+
+        public void EndPath(long weight)
+        {
+            _weight[Count] = weight;
+            _start[++Count] = Length;
         }
     }
 
@@ -287,62 +347,86 @@ public static class AssociationRules
         return s;
     }
 
-    /// <summary>An FP-tree: node 0 is the root; labels are ranks (0 = most frequent); children found through a per-node dictionary.</summary>
+    /// <summary>
+    /// An FP-tree in arrays: node 0 is the root; labels are ranks (0 = most frequent); <see cref="Head"/> and <see cref="Next"/> are the
+    /// header table's linked list of every label's nodes; <see cref="Support"/> is the total count per label.
+    /// </summary>
     private sealed class FpTree
     {
-        private readonly List<int> _next = [0];
-        private readonly List<long> _count = [0];
-        private readonly List<Dictionary<int, int>?> _children = [null];
-        private readonly int[] _head;
-        private readonly long[] _support;
-
-        public FpTree(int labels)
+        private FpTree(int labels, int capacity)
         {
             Labels = labels;
-            _head = new int[labels];
-            _support = new long[labels];
-            Label.Add(-1);
-            Parent.Add(-1);
+            Head = new int[labels];
+            Support = new long[labels];
+            Label = new int[capacity + 1];
+            Parent = new int[capacity + 1];
+            Count = new long[capacity + 1];
+            Next = new int[capacity + 1];
+            Label[0] = -1;
+            Parent[0] = -1;
         }
 
         public int Labels { get; }
 
-        public List<int> Label { get; } = [];
+        public int[] Head { get; }
 
-        public List<int> Parent { get; } = [];
+        public long[] Support { get; }
 
-        public long Support(int label) => _support[label];
+        public int[] Label { get; }
 
-        public void Insert(List<int> path, long count)
+        public int[] Parent { get; }
+
+        public long[] Count { get; }
+
+        public int[] Next { get; }
+
+        /// <summary>
+        /// Builds the tree of the weighted paths: sorted lexicographically, a path can only share nodes with the nodes of the previous
+        /// path (the longest common prefix), so the nodes of the current path are kept on a stack and new nodes are appended.
+        /// </summary>
+        public static FpTree Build(int labels, PathBuffer paths)
         {
-            var node = 0;
-            foreach (var label in path)
+            var order = new int[paths.Count];
+            for (var p = 0; p < order.Length; p++)
             {
-                var children = _children[node] ??= [];
-                if (!children.TryGetValue(label, out var child))
+                order[p] = p;
+            }
+
+            Array.Sort(order, (x, y) =>
+            {
+                var d = paths.Path(x).SequenceCompareTo(paths.Path(y));
+                return d != 0 ? d : x.CompareTo(y);
+            });
+            var tree = new FpTree(labels, paths.Length);
+            var stack = new int[labels + 1];
+            var nodes = 1;
+            var previous = ReadOnlySpan<int>.Empty;
+            foreach (var p in order)
+            {
+                var path = paths.Path(p);
+                var weight = paths.Weight(p);
+                var common = path.CommonPrefixLength(previous);
+                for (var d = common; d < path.Length; d++)
                 {
-                    child = Label.Count;
-                    Label.Add(label);
-                    Parent.Add(node);
-                    _count.Add(0);
-                    _children.Add(null);
-                    _next.Add(_head[label]);
-                    _head[label] = child;
-                    children.Add(label, child);
+                    var label = path[d];
+                    var node = nodes++;
+                    tree.Label[node] = label;
+                    tree.Parent[node] = d == 0 ? 0 : stack[d - 1];
+                    tree.Next[node] = tree.Head[label];
+                    tree.Head[label] = node;
+                    stack[d] = node;
                 }
 
-                _count[child] += count;
-                _support[label] += count;
-                node = child;
-            }
-        }
+                for (var d = 0; d < path.Length; d++)
+                {
+                    tree.Count[stack[d]] += weight;
+                    tree.Support[path[d]] += weight;
+                }
 
-        public IEnumerable<(int Node, long Count)> Nodes(int label)
-        {
-            for (var n = _head[label]; n > 0; n = _next[n])
-            {
-                yield return (n, _count[n]);
+                previous = path;
             }
+
+            return tree;
         }
     }
 

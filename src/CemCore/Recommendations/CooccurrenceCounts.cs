@@ -203,42 +203,8 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
             (i, _, local) =>
             {
                 var (acc, bits) = local;
-                for (var p = itemStart[i]; p < itemStart[i + 1]; p++)
-                {
-                    var c = itemCustomers[p];
-                    for (var q = custStart[c]; q < custStart[c + 1]; q++)
-                    {
-                        var j = custItems[q];
-                        acc[j]++;
-                        bits[j >> 6] |= 1UL << j;
-                    }
-                }
-
-                var o = start[i];
-                for (var w = 0; w < words; w++)
-                {
-                    var word = bits[w];
-                    if (word == 0)
-                    {
-                        continue;
-                    }
-
-                    bits[w] = 0;
-                    do
-                    {
-                        var j = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
-                        word &= word - 1;
-                        if (j != i)
-                        {
-                            columns[o] = j;
-                            pairs[o++] = acc[j];
-                        }
-
-                        acc[j] = 0;
-                    }
-                    while (word != 0);
-                }
-
+                var len = (int)(start[i + 1] - start[i]);
+                AccumulateRow(history, i, acc, bits, columns.AsSpan((int)start[i], len), pairs.AsSpan((int)start[i], len));
                 return local;
             },
             _ => { });
@@ -249,6 +215,56 @@ public sealed class CooccurrenceCounts : IMergeable<CooccurrenceCounts>
         }
 
         return new CooccurrenceCounts([.. history.Items], history.Customers.Count, counts, start, columns, pairs);
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/> of XᵀX (Gustavson): adds the items of every customer of the row's item into the dense counter, then
+    /// writes the touched columns other than the row's own in ascending order (from the bitmap) with their counts, and clears both
+    /// scratch arrays again. Returns the number of entries written.
+    /// </summary>
+    internal static int AccumulateRow(PurchaseHistory history, int row, int[] acc, ulong[] bits, Span<int> columns, Span<int> pairs)
+    {
+        var itemStart = history.ItemStart;
+        var itemCustomers = history.ItemCustomers;
+        var custStart = history.CustomerStart;
+        var custItems = history.CustomerItems;
+        for (var p = itemStart[row]; p < itemStart[row + 1]; p++)
+        {
+            var c = itemCustomers[p];
+            for (var q = custStart[c]; q < custStart[c + 1]; q++)
+            {
+                var j = custItems[q];
+                acc[j]++;
+                bits[j >> 6] |= 1UL << j;
+            }
+        }
+
+        var o = 0;
+        for (var w = 0; w < bits.Length; w++)
+        {
+            var word = bits[w];
+            if (word == 0)
+            {
+                continue;
+            }
+
+            bits[w] = 0;
+            do
+            {
+                var j = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+                if (j != row)
+                {
+                    columns[o] = j;
+                    pairs[o++] = acc[j];
+                }
+
+                acc[j] = 0;
+            }
+            while (word != 0);
+        }
+
+        return o;
     }
 
     /// <summary>Returns the number of customers who bought the item (0 when unknown).</summary>

@@ -1,6 +1,7 @@
 #pragma warning disable CA5394 // Random seeds the initial factors, not security.
 
 using System.Globalization;
+using System.Runtime.Intrinsics;
 
 namespace CemCore.Recommendations;
 
@@ -270,7 +271,8 @@ public sealed class ImplicitAlsModel : IRecommender
     private readonly PurchaseHistory _history;
     private readonly double[] _x;
     private readonly double[] _y;
-    private readonly float[] _yFloat;
+    private const int Lanes = 16;
+    private readonly float[] _panels; // single-precision item factors in panels of 16 items: [(block · f + k) · 16 + lane]
     private readonly double[] _yNorm;
     private readonly bool _pruning;
     private readonly double _eps;
@@ -284,12 +286,13 @@ public sealed class ImplicitAlsModel : IRecommender
         _y = y;
         _popular = PopularityRecommender.Ranking(history);
         var items = y.Length / factors;
-        _yFloat = new float[y.Length];
+        _panels = new float[checked((items + Lanes - 1) / Lanes * factors * Lanes)];
         _yNorm = new double[items];
         _pruning = true;
         for (var k = 0; k < y.Length; k++)
         {
-            _yFloat[k] = (float)y[k];
+            var (j, kf) = Math.DivRem(k, factors);
+            _panels[((((j / Lanes) * factors) + kf) * Lanes) + (j % Lanes)] = (float)y[k];
             _pruning &= Math.Abs(y[k]) < FloatSafe;
         }
 
@@ -411,59 +414,89 @@ public sealed class ImplicitAlsModel : IRecommender
             return n;
         }
 
-        var approx = System.Buffers.ArrayPool<float>.Shared.Rent(nItems + f);
+        var padded = _panels.Length / f;
+        var approx = System.Buffers.ArrayPool<double>.Shared.Rent(padded);
         var lowest = System.Buffers.ArrayPool<double>.Shared.Rent(count);
+        Span<float> xf = stackalloc float[f <= 256 ? f : 0];
+        var xfArray = f <= 256 ? null : new float[f];
+        if (xfArray is not null)
+        {
+            xf = xfArray;
+        }
+
         try
         {
-            // Single-precision scores of every item.
-            var xf = approx.AsSpan(nItems, f);
+            // Single-precision scores of every item (panel kernel), owned items set to −∞ so that no bound below selects them.
             for (var k = 0; k < f; k++)
             {
                 xf[k] = (float)xu[k];
             }
 
-            for (var j = 0; j < nItems; j++)
+            ApproxScores(xf, approx.AsSpan(0, padded));
+            foreach (var j in owned)
             {
-                approx[j] = FloatDot(xf, _yFloat.AsSpan(j * f, f));
+                approx[j] = double.NegativeInfinity;
             }
 
-            // τ = the K-th largest lower bound among unbought items (a min-heap of K lower bounds).
+            // τ = the K-th largest lower bound among unbought items (a min-heap of K lower bounds). More than K items are unbought, so −∞
+            // entries never end up in the heap's K largest. Vector blocks whose lower bounds are all below the heap's minimum are skipped.
             var slack = _eps * xNorm;
             var size = 0;
-            var o = 0;
-            for (var j = 0; j < nItems; j++)
+            var width = System.Numerics.Vector<double>.Count;
+            var vSlack = new System.Numerics.Vector<double>(slack);
+            var vAbs = new System.Numerics.Vector<double>(AbsoluteSlack);
+            var j0 = 0;
+            for (; j0 < count && j0 < nItems; j0++)
             {
-                if (o < owned.Length && owned[o] == j)
-                {
-                    o++;
-                    continue;
-                }
+                MinHeap.Push(lowest, size++, approx[j0] - (slack * _yNorm[j0]) - AbsoluteSlack);
+            }
 
-                var low = approx[j] - (slack * _yNorm[j]) - AbsoluteSlack;
-                if (size < count)
+            for (; j0 < nItems && j0 % width != 0; j0++)
+            {
+                MinHeap.Offer(lowest, size, approx[j0] - (slack * _yNorm[j0]) - AbsoluteSlack);
+            }
+
+            for (; j0 + width <= nItems; j0 += width)
+            {
+                var low = new System.Numerics.Vector<double>(approx, j0) - (vSlack * new System.Numerics.Vector<double>(_yNorm, j0)) - vAbs;
+                if (System.Numerics.Vector.GreaterThanAny(low, new System.Numerics.Vector<double>(lowest[0])))
                 {
-                    MinHeap.Push(lowest, size++, low);
+                    for (var q = 0; q < width; q++)
+                    {
+                        MinHeap.Offer(lowest, size, low[q]);
+                    }
                 }
-                else
-                {
-                    MinHeap.Offer(lowest, size, low);
-                }
+            }
+
+            for (; j0 < nItems; j0++)
+            {
+                MinHeap.Offer(lowest, size, approx[j0] - (slack * _yNorm[j0]) - AbsoluteSlack);
             }
 
             // Exact scores of the items whose upper bound reaches τ, in index order as in a full scan.
             var tau = lowest[0];
-            o = 0;
-            for (var j = 0; j < nItems; j++)
+            var vTau = new System.Numerics.Vector<double>(tau);
+            var j1 = 0;
+            for (; j1 + width <= nItems; j1 += width)
             {
-                if (o < owned.Length && owned[o] == j)
+                var high = new System.Numerics.Vector<double>(approx, j1) + (vSlack * new System.Numerics.Vector<double>(_yNorm, j1)) + vAbs;
+                if (System.Numerics.Vector.GreaterThanOrEqualAny(high, vTau))
                 {
-                    o++;
-                    continue;
+                    for (var q = 0; q < width; q++)
+                    {
+                        if (high[q] >= tau)
+                        {
+                            n = ItemCfRecommender.Insert(items, scores, n, count, j1 + q, ImplicitAls.Dot(xu, _y.AsSpan((j1 + q) * f, f)));
+                        }
+                    }
                 }
+            }
 
-                if (approx[j] + (slack * _yNorm[j]) + AbsoluteSlack >= tau)
+            for (; j1 < nItems; j1++)
+            {
+                if (approx[j1] + (slack * _yNorm[j1]) + AbsoluteSlack >= tau)
                 {
-                    n = ItemCfRecommender.Insert(items, scores, n, count, j, ImplicitAls.Dot(xu, _y.AsSpan(j * f, f)));
+                    n = ItemCfRecommender.Insert(items, scores, n, count, j1, ImplicitAls.Dot(xu, _y.AsSpan(j1 * f, f)));
                 }
             }
 
@@ -472,26 +505,65 @@ public sealed class ImplicitAlsModel : IRecommender
         finally
         {
             System.Buffers.ArrayPool<double>.Shared.Return(lowest);
-            System.Buffers.ArrayPool<float>.Shared.Return(approx);
+            System.Buffers.ArrayPool<double>.Shared.Return(approx);
         }
     }
 
-    private static float FloatDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    // approx[j] = Σ_k xf[k] · y_j[k] in single precision for every item (padding included), 16 items at a time over one contiguous panel:
+    // broadcast x_k times the panel's row k, four independent accumulators. Summation order differs from a sequential dot product; the
+    // pruning slack bounds the error of any order (Higham 2002, §3.1: |error| ≤ γ_f Σ|x_k y_k|).
+    private void ApproxScores(ReadOnlySpan<float> xf, Span<double> approx)
     {
-        var width = System.Numerics.Vector<float>.Count;
-        var acc = System.Numerics.Vector<float>.Zero;
-        var k = 0;
-        for (; k <= a.Length - width; k += width)
+        unchecked
         {
-            acc += new System.Numerics.Vector<float>(a.Slice(k, width)) * new System.Numerics.Vector<float>(b.Slice(k, width));
-        }
+            var f = xf.Length;
+            var blocks = approx.Length / Lanes;
+            ReadOnlySpan<float> panel = _panels;
+            if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                for (var b = 0; b < blocks; b++)
+                {
+                    var a0 = System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    var a1 = a0;
+                    var a2 = a0;
+                    var a3 = a0;
+                    var at = b * f * Lanes;
+                    var k = 0;
+                    for (; k + 4 <= f; k += 4, at += 4 * Lanes)
+                    {
+                        a0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at, Lanes)), a0);
+                        a1 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k + 1]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at + Lanes, Lanes)), a1);
+                        a2 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k + 2]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at + (2 * Lanes), Lanes)), a2);
+                        a3 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k + 3]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at + (3 * Lanes), Lanes)), a3);
+                    }
 
-        var sum = System.Numerics.Vector.Sum(acc);
-        for (; k < a.Length; k++)
-        {
-            sum += a[k] * b[k];
-        }
+                    for (; k < f; k++, at += Lanes)
+                    {
+                        a0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at, Lanes)), a0);
+                    }
 
-        return sum;
+                    var (lo, hi) = System.Runtime.Intrinsics.Vector512.Widen((a0 + a1) + (a2 + a3));
+                    lo.CopyTo(approx.Slice(b * Lanes, 8));
+                    hi.CopyTo(approx.Slice((b * Lanes) + 8, 8));
+                }
+
+                return;
+            }
+
+            for (var b = 0; b < blocks; b++)
+            {
+                var at = b * f * Lanes;
+                for (var lane = 0; lane < Lanes; lane++)
+                {
+                    var sum = 0f;
+                    for (var k = 0; k < f; k++)
+                    {
+                        sum += xf[k] * _panels[at + (k * Lanes) + lane];
+                    }
+
+                    approx[(b * Lanes) + lane] = sum;
+                }
+            }
+        }
     }
 }

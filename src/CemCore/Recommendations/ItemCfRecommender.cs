@@ -77,10 +77,10 @@ public sealed class ItemCfRecommender : IRecommender
         _popular = PopularityRecommender.Ranking(history);
 
         // Map the index's item ids to the history's; neighbours unknown to the history are dropped (order kept).
-        var map = new int[index.Counts.Items.Count];
+        var map = new int[index.ItemIds.Count];
         for (var i = 0; i < map.Length; i++)
         {
-            map[i] = history.IndexOfItem(index.Counts.ItemIds[i]);
+            map[i] = history.IndexOfItem(index.ItemIds[i]);
         }
 
         var items = history.Items.Count;
@@ -89,7 +89,7 @@ public sealed class ItemCfRecommender : IRecommender
         var scores = new List<double>(index.Neighbours.Length);
         for (var i = 0; i < items; i++)
         {
-            var ii = index.Counts.IndexOf(history.Items[i]);
+            var ii = index.IndexOf(history.Items[i]);
             if (ii >= 0)
             {
                 for (var p = index.Start[ii]; p < index.Start[ii + 1]; p++)
@@ -116,7 +116,7 @@ public sealed class ItemCfRecommender : IRecommender
     /// <param name="neighbours">Neighbours per item (for example 50).</param>
     /// <returns>The recommender.</returns>
     public static ItemCfRecommender Fit(PurchaseHistory history, SimilarityMetric metric = SimilarityMetric.Cosine, int neighbours = 50) =>
-        new(history, ItemSimilarityIndex.Build(CooccurrenceCounts.FromHistory(history), metric, neighbours));
+        new(history, ItemSimilarityIndex.Build(history, metric, neighbours));
 
     /// <inheritdoc/>
     public IReadOnlyList<ItemRecommendation> Recommend(string customerId, int count)
@@ -146,25 +146,30 @@ public sealed class ItemCfRecommender : IRecommender
         var scores = new double[slots.Length];
         var related = new int[slots.Length];
         var kinds = new RecommendationReasonKind[slots.Length];
-        Parallel.For(
-            0,
-            customers,
-            () => new Scratch(_history.Items.Count, count),
-            (c, _, scratch) =>
+        // One scratch per worker (not per Parallel.For replica: a loaded machine spawns many); workers claim blocks of 256 customers.
+        const int Block = 256;
+        var blocks = (customers + Block - 1) / Block;
+        var next = -1;
+        Parallel.For(0, Math.Min(Environment.ProcessorCount, Math.Max(1, blocks)), _ =>
+        {
+            var scratch = new Scratch(_history.Items.Count, count);
+            int block;
+            while ((block = Interlocked.Increment(ref next)) < blocks)
             {
-                var n = Fill(c, count, scratch);
-                var o = c * count;
-                for (var s = 0; s < count; s++)
+                for (var c = block * Block; c < Math.Min(customers, (block * Block) + Block); c++)
                 {
-                    slots[o + s] = s < n ? scratch.Slots[s] : -1;
-                    scores[o + s] = s < n ? scratch.SlotScores[s] : 0;
-                    related[o + s] = s < n ? scratch.Related[s] : -1;
-                    kinds[o + s] = s < n ? scratch.Kinds[s] : default;
+                    var n = Fill(c, count, scratch);
+                    var o = c * count;
+                    for (var s = 0; s < count; s++)
+                    {
+                        slots[o + s] = s < n ? scratch.Slots[s] : -1;
+                        scores[o + s] = s < n ? scratch.SlotScores[s] : 0;
+                        related[o + s] = s < n ? scratch.Related[s] : -1;
+                        kinds[o + s] = s < n ? scratch.Kinds[s] : default;
+                    }
                 }
-
-                return scratch;
-            },
-            _ => { });
+            }
+        });
         return new RecommendationBatch(_history.Customers, _history.Items, count, slots, scores, related, kinds);
     }
 

@@ -29,9 +29,14 @@ public readonly record struct SimilarItem(string Item, double Score);
 /// <remarks>Immutable and thread-safe.</remarks>
 public sealed class ItemSimilarityIndex
 {
-    private ItemSimilarityIndex(CooccurrenceCounts counts, SimilarityMetric metric, int k, int[] start, int[] neighbours, double[] scores)
+    private readonly Lazy<CooccurrenceCounts> _counts;
+    private readonly Func<string, int> _indexOf;
+
+    private ItemSimilarityIndex(Lazy<CooccurrenceCounts> counts, IReadOnlyList<string> items, Func<string, int> indexOf, SimilarityMetric metric, int k, int[] start, int[] neighbours, double[] scores)
     {
-        Counts = counts;
+        _counts = counts;
+        ItemIds = items;
+        _indexOf = indexOf;
         Metric = metric;
         K = k;
         Start = start;
@@ -39,14 +44,20 @@ public sealed class ItemSimilarityIndex
         Scores = scores;
     }
 
-    /// <summary>Gets the counts the index was built from.</summary>
-    public CooccurrenceCounts Counts { get; }
+    /// <summary>
+    /// Gets the counts the index was built from; for an index built from a <see cref="PurchaseHistory"/> they are computed on first access
+    /// (the fused build never materializes the pair matrix).
+    /// </summary>
+    public CooccurrenceCounts Counts => _counts.Value;
 
     /// <summary>Gets the metric.</summary>
     public SimilarityMetric Metric { get; }
 
     /// <summary>Gets the number of neighbours kept per item.</summary>
     public int K { get; }
+
+    /// <summary>Gets the item ids of the rows, in ordinal order.</summary>
+    internal IReadOnlyList<string> ItemIds { get; }
 
     internal int[] Start { get; }
 
@@ -63,11 +74,7 @@ public sealed class ItemSimilarityIndex
     public static ItemSimilarityIndex Build(CooccurrenceCounts counts, SimilarityMetric metric, int k)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        if (metric is < SimilarityMetric.Cooccurrence or > SimilarityMetric.Lift)
-        {
-            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected Cooccurrence, Cosine, Jaccard or Lift.");
-        }
+        CheckArguments(metric, k);
 
         // Row i keeps min(k, non-zeros of row i) neighbours (every non-zero count has a positive score), so the output is laid out first.
         var n = counts.Items.Count;
@@ -86,7 +93,8 @@ public sealed class ItemSimilarityIndex
             (i, _, top) =>
             {
                 var lo = counts.RowStart[i];
-                var kept = top.Select(metric, counts, i, nb.AsSpan(start[i], start[i + 1] - start[i]));
+                var len = (int)(counts.RowStart[i + 1] - lo);
+                var kept = top.Select(metric, counts.Columns.AsSpan((int)lo, len), counts.PairCounts.AsSpan((int)lo, len), counts.ItemCounts[i], counts.ItemCounts, nb.AsSpan(start[i], start[i + 1] - start[i]));
                 for (var q = 0; q < kept.Length; q++)
                 {
                     var p = kept[q];
@@ -96,7 +104,81 @@ public sealed class ItemSimilarityIndex
                 return top;
             },
             _ => { });
-        return new ItemSimilarityIndex(counts, metric, k, start, nb, sc);
+        return new ItemSimilarityIndex(new Lazy<CooccurrenceCounts>(counts), counts.Items, counts.IndexOf, metric, k, start, nb, sc);
+    }
+
+    /// <summary>
+    /// Builds the index straight from a history, without materializing the pair counts (same result as
+    /// <c>Build(CooccurrenceCounts.FromHistory(history), metric, k)</c>, bit for bit). Row i of X^T X is accumulated by the row-by-row
+    /// sparse product (Gustavson 1978) into a dense per-thread 32-bit counter, its touched columns read back in ascending order from a
+    /// per-thread bitmap, and the row's K best are selected at once: only K entries per item are written, so the work is Σ_c deg(c)²
+    /// increments plus one key per non-zero pair, with no per-pair output. Rows are independent and run in parallel.
+    /// </summary>
+    /// <param name="history">The history.</param>
+    /// <param name="metric">The similarity.</param>
+    /// <param name="k">Neighbours kept per item, at least 1.</param>
+    /// <returns>The index (its <see cref="Counts"/> are computed on first access).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1 or the metric is unknown.</exception>
+    public static ItemSimilarityIndex Build(PurchaseHistory history, SimilarityMetric metric, int k)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        CheckArguments(metric, k);
+
+        var n = history.Items.Count;
+        var itemStart = history.ItemStart;
+        long customers = history.Customers.Count;
+        var itemCounts = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            itemCounts[i] = itemStart[i + 1] - itemStart[i];
+        }
+
+        // Each row has at most n - 1 neighbours: rows are written to fixed slots of width kk, then packed.
+        var kk = Math.Max(1, Math.Min(k, n - 1));
+        var slotNb = new int[checked(n * kk)];
+        var slotSc = new double[slotNb.Length];
+        var kept = new int[n];
+        // One buffer set per worker (not per Parallel.For replica: a loaded machine spawns many replicas); workers claim blocks of 16 rows.
+        var next = -1;
+        Parallel.For(0, Math.Min(Environment.ProcessorCount, Math.Max(1, (n + 15) / 16)), _ =>
+        {
+            var row = new FusedRow(n, kk);
+            int block;
+            while ((block = Interlocked.Increment(ref next)) < (n + 15) / 16)
+            {
+                for (var i = block * 16; i < Math.Min(n, (block * 16) + 16); i++)
+                {
+                    var cols = row.Columns;
+                    var pairs = row.Pairs;
+                    var len = CooccurrenceCounts.AccumulateRow(history, i, row.Acc, row.Bits, cols, pairs);
+                    var o = i * kk;
+                    var m = Math.Min(kk, len);
+                    var offsets = row.Top.Select(metric, cols.AsSpan(0, len), pairs.AsSpan(0, len), itemCounts[i], itemCounts, slotNb.AsSpan(o, m));
+                    for (var q = 0; q < offsets.Length; q++)
+                    {
+                        slotSc[o + q] = Score(metric, pairs[offsets[q]], itemCounts[i], itemCounts[slotNb[o + q]], customers);
+                    }
+
+                    kept[i] = m;
+                }
+            }
+        });
+
+        var start = new int[n + 1];
+        for (var i = 0; i < n; i++)
+        {
+            start[i + 1] = start[i] + kept[i];
+        }
+
+        var nb = new int[start[^1]];
+        var sc = new double[start[^1]];
+        for (var i = 0; i < n; i++)
+        {
+            Array.Copy(slotNb, i * kk, nb, start[i], kept[i]);
+            Array.Copy(slotSc, i * kk, sc, start[i], kept[i]);
+        }
+
+        return new ItemSimilarityIndex(new Lazy<CooccurrenceCounts>(() => CooccurrenceCounts.FromHistory(history)), history.Items, history.IndexOfItem, metric, k, start, nb, sc);
     }
 
     /// <summary>Returns the similarity of two items from their counts (0 when they never co-occur).</summary>
@@ -119,7 +201,7 @@ public sealed class ItemSimilarityIndex
     /// <returns>The neighbours.</returns>
     public IReadOnlyList<SimilarItem> NeighboursOf(string item)
     {
-        var i = Counts.IndexOf(item);
+        var i = IndexOf(item);
         if (i < 0)
         {
             return [];
@@ -128,10 +210,21 @@ public sealed class ItemSimilarityIndex
         var list = new SimilarItem[Start[i + 1] - Start[i]];
         for (var q = 0; q < list.Length; q++)
         {
-            list[q] = new SimilarItem(Counts.ItemIds[Neighbours[Start[i] + q]], Scores[Start[i] + q]);
+            list[q] = new SimilarItem(ItemIds[Neighbours[Start[i] + q]], Scores[Start[i] + q]);
         }
 
         return list;
+    }
+
+    internal int IndexOf(string item) => item is null ? -1 : _indexOf(item);
+
+    private static void CheckArguments(SimilarityMetric metric, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (metric is < SimilarityMetric.Cooccurrence or > SimilarityMetric.Lift)
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected Cooccurrence, Cosine, Jaccard or Lift.");
+        }
     }
 
     // The score as an exact ratio with the same order as the metric (N is a common factor of lift, so it is left out).
@@ -161,13 +254,9 @@ public sealed class ItemSimilarityIndex
         private double[] _sortKeys = [];
 
         /// <summary>Writes the selected columns best first into <paramref name="output"/>; returns their offsets within the row.</summary>
-        public ReadOnlySpan<int> Select(SimilarityMetric metric, CooccurrenceCounts counts, int row, Span<int> output)
+        public ReadOnlySpan<int> Select(SimilarityMetric metric, ReadOnlySpan<int> columns, ReadOnlySpan<int> pairs, long ni, long[] itemCounts, Span<int> output)
         {
-            var lo = counts.RowStart[row];
-            var len = (int)(counts.RowStart[row + 1] - lo);
-            var ni = counts.ItemCounts[row];
-            var columns = counts.Columns.AsSpan((int)lo, len);
-            var pairs = counts.PairCounts.AsSpan((int)lo, len);
+            var len = columns.Length;
             if (_keys.Length < len)
             {
                 _keys = new double[len];
@@ -183,7 +272,7 @@ public sealed class ItemSimilarityIndex
                 var size = 0;
                 for (var p = 0; p < len; p++)
                 {
-                    var (num, den) = Rational(metric, pairs[p], ni, counts.ItemCounts[columns[p]]);
+                    var (num, den) = Rational(metric, pairs[p], ni, itemCounts[columns[p]]);
                     var key = (double)num / den;
                     keys[p] = key;
                     if (size < heap.Length)
@@ -205,7 +294,7 @@ public sealed class ItemSimilarityIndex
             {
                 if (len <= output.Length || keys[p] >= threshold)
                 {
-                    var (num, den) = Rational(metric, pairs[p], ni, counts.ItemCounts[columns[p]]);
+                    var (num, den) = Rational(metric, pairs[p], ni, itemCounts[columns[p]]);
                     candidates[m++] = new Candidate((double)num / den, num, den, columns[p], p);
                 }
             }
@@ -262,6 +351,20 @@ public sealed class ItemSimilarityIndex
             var r = (UInt128)y.Num * x.Den;
             return l != r ? l > r : x.Column < y.Column;
         }
+    }
+
+    /// <summary>Per-thread buffers of the fused build: the dense counter, the touched-column bitmap, one row's pairs and the selection.</summary>
+    private sealed class FusedRow(int items, int k)
+    {
+        public int[] Acc { get; } = new int[items];
+
+        public ulong[] Bits { get; } = new ulong[(items + 63) >> 6];
+
+        public int[] Columns { get; } = new int[items];
+
+        public int[] Pairs { get; } = new int[items];
+
+        public TopK Top { get; } = new(k);
     }
 
     /// <summary>One entry of a row: its floating-point key, exact ratio, column and offset in the row.</summary>

@@ -24,6 +24,44 @@ public sealed class LedgerStressTests
     }
 
     [Fact]
+    public async Task InMemory_LockFreeBalanceReads_AreNeverTorn()
+    {
+        // One writer alternates earn 25 / redeem 25 on an account opened with 1,000 points, so the balance is a function of the version:
+        // odd version → 1,000, even → 1,025. Readers (no lock: the store's seqlock) must only ever see such pairs, with versions that never
+        // go backwards for a reader.
+        var store = new InMemoryLoyaltyStore();
+        Assert.True(store.Append(new LoyaltyPosting("open", "m", T0, PostingKind.Earn, 1_000)).IsAccepted);
+        const int Pairs = 20_000;
+        using var done = new CancellationTokenSource();
+        var bad = 0L;
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            long last = 0;
+            while (!done.IsCancellationRequested)
+            {
+                Assert.True(store.TryGetBalance("m", out var available, out var pending, out var version));
+                if (version < last || pending != 0 || available != (version % 2 == 1 ? 1_000 : 1_025))
+                {
+                    Interlocked.Increment(ref bad);
+                }
+
+                last = version;
+            }
+        })).ToArray();
+        for (var i = 0; i < Pairs; i++)
+        {
+            Assert.True(store.Append(new LoyaltyPosting("e" + i, "m", T0, PostingKind.Earn, 25)).IsAccepted);
+            Assert.True(store.Append(new LoyaltyPosting("r" + i, "m", T0, PostingKind.Redeem, 25)).IsAccepted);
+        }
+
+        await done.CancelAsync();
+        await Task.WhenAll(readers);
+        Assert.Equal(0, Interlocked.Read(ref bad));
+        Assert.True(store.TryGetBalance("m", out var final, out _, out var finalVersion));
+        Assert.Equal((1_000L, 1L + (2 * Pairs)), (final, finalVersion));
+    }
+
+    [Fact]
     public void Sqlite_TwoStoresOneFile_NothingLostOrDuplicated()
     {
         var path = Path.Combine(Path.GetTempPath(), $"cemcore-loyalty-{Guid.NewGuid():N}.db");

@@ -32,7 +32,9 @@ public sealed class RecommendationKernelTests
         {
             foreach (var k in new[] { 1, 3, 7, 1000 })
             {
+                // Both builds: from the materialized counts and fused straight from the history.
                 var index = ItemSimilarityIndex.Build(counts, metric, k);
+                var fused = ItemSimilarityIndex.Build(history, metric, k);
                 foreach (var i in history.Items)
                 {
                     long ni = buyers[i].Count;
@@ -51,9 +53,11 @@ public sealed class RecommendationKernelTests
                         var d = (b.Ratio.Num * a.Ratio.Den).CompareTo(a.Ratio.Num * b.Ratio.Den);
                         return d != 0 ? d : string.CompareOrdinal(a.Item, b.Item);
                     });
-                    var actual = index.NeighboursOf(i);
-                    Assert.Equal(expected.Take(k).Select(x => x.Item), actual.Select(a => a.Item));
-                    Assert.Equal(expected.Take(k).Select(x => Formula(metric, x.Nij, ni, x.Nj, N)), actual.Select(a => a.Score));
+                    foreach (var actual in new[] { index.NeighboursOf(i), fused.NeighboursOf(i) })
+                    {
+                        Assert.Equal(expected.Take(k).Select(x => x.Item), actual.Select(a => a.Item));
+                        Assert.Equal(expected.Take(k).Select(x => Formula(metric, x.Nij, ni, x.Nj, N)), actual.Select(a => a.Score));
+                    }
                 }
             }
         }
