@@ -31,7 +31,10 @@ public sealed class KpiMonitoringTests
         Assert.Equal(4.4226497308103742, c[4].Lower, 12);
         Assert.Equal(8.8452994616207484, c[5].Lower, 12);
         Assert.Equal([false, false, false, false, false, true, true], c.Select(p => p.OutOfControl));
-        Assert.All(c, p => Assert.Equal(0, p.Upper));
+        // C⁺ = max(0, x − 5.5773503 + C⁺): 0, 0.4226497, 0, 0.4226497, then 0.
+        Assert.Equal(0.4226497308103742, c[1].Upper, 12);
+        Assert.Equal(0, c[2].Upper);
+        Assert.All(c.Skip(4), p => Assert.Equal(0, p.Upper));
     }
 
     [Fact]
