@@ -6,6 +6,7 @@ using CemCore.DependencyInjection;
 using CemCore.Loyalty;
 using CemCore.Transactions;
 using CemCore.Primitives;
+using CemCore.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,7 +21,10 @@ namespace CemCore.Samples.Worker;
 /// <param name="ChurnModel">Where the churn model came from.</param>
 /// <param name="Sent">Messages written to the outbox by this run.</param>
 /// <param name="AlreadySent">Messages a previous run of the same day had sent.</param>
-public sealed record JobSummary(string AsOfDate, int Customers, int Transitions, ChurnModelOrigin ChurnModel, int Sent, int AlreadySent, int PointsPostings = 0, int PointsAlreadyPosted = 0);
+/// <param name="PointsPostings">Loyalty earn postings made by this run.</param>
+/// <param name="PointsAlreadyPosted">Loyalty earn postings a previous run had made.</param>
+/// <param name="Report">The full path of the HTML KPI report written, or <see langword="null"/> when <see cref="WorkerOptions.ReportPath"/> is empty.</param>
+public sealed record JobSummary(string AsOfDate, int Customers, int Transitions, ChurnModelOrigin ChurnModel, int Sent, int AlreadySent, int PointsPostings = 0, int PointsAlreadyPosted = 0, string? Report = null);
 
 /// <summary>
 /// The nightly job, callable without the host: seed the CRM when empty, run the CemCore pipeline through DI and the ports (features, RFM, rule
@@ -82,8 +86,9 @@ public sealed partial class NightlyJob(
             ResultStore.Save(crm, run, dispatch, settings);
             var (posted, alreadyPosted, rejected, members) = EarnPoints(asOf);
             LogLoyalty(logger, posted, alreadyPosted, rejected, members);
+            var report = WriteReport(asOf);
             var summary = new JobSummary(run.RunKey, run.Features.Count, run.Transitions.Count, run.ChurnModelOrigin,
-                checked((int)dispatch.Count(DispatchStatus.Sent)), checked((int)dispatch.Count(DispatchStatus.AlreadySent)), posted, alreadyPosted);
+                checked((int)dispatch.Count(DispatchStatus.Sent)), checked((int)dispatch.Count(DispatchStatus.AlreadySent)), posted, alreadyPosted, report);
             ResultStore.FinishRun(crm, runId, "succeeded", JsonSerializer.Serialize(summary), time.GetUtcNow());
             LogRun(logger, summary.AsOfDate, summary.Customers, summary.Transitions, run.ChurnNote, summary.Sent, summary.AlreadySent, watch.ElapsedMilliseconds);
             return summary;
@@ -93,6 +98,41 @@ public sealed partial class NightlyJob(
             ResultStore.FinishRun(crm, runId, "failed", ex.GetType().Name, time.GetUtcNow());
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes the KPI report (<see cref="KpiReportBuilder"/>: sales tiles, revenue trend, cohorts, RFM segments, lifecycle, CLV) of the purchases
+    /// before <paramref name="asOf"/> to <see cref="WorkerOptions.ReportPath"/>, through a temporary file and a rename so a reader never sees a
+    /// half-written report. Charts without data (no survey answers or journey events in this CRM) say so.
+    /// </summary>
+    private string? WriteReport(DateTimeOffset asOf)
+    {
+        if (string.IsNullOrWhiteSpace(worker.Value.ReportPath))
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(worker.Value.ReportPath);
+        var builder = new TransactionTableBuilder();
+        using (var c = crm.Open())
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT order_id, customer_id, utc_ticks, amount FROM transactions WHERE kind = 0 AND utc_ticks < $end ORDER BY utc_ticks, order_id";
+            cmd.Parameters.AddWithValue("$end", asOf.UtcTicks);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                builder.AddPurchase(r.GetString(1), new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero), decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture), r.GetString(0));
+            }
+        }
+
+        var html = KpiReport.Render(KpiReportBuilder.Build(asOf, builder.Build(), null, null), "CemCore nightly KPI report");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + "." + Path.GetRandomFileName() + ".tmp";
+        File.WriteAllText(temp, html);
+        File.Move(temp, path, overwrite: true);
+        LogReport(logger, path);
+        return path;
     }
 
     /// <summary>
@@ -171,6 +211,9 @@ public sealed partial class NightlyJob(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loyalty ledger: {Posted} earn postings for the orders ({AlreadyPosted} already posted, {Rejected} rejected), {Accounts} member accounts")]
     private static partial void LogLoyalty(ILogger logger, int posted, int alreadyPosted, int rejected, int accounts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "KPI report written to {Path}")]
+    private static partial void LogReport(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "CRM database: {Path}")]
     private static partial void LogDatabase(ILogger logger, string path);

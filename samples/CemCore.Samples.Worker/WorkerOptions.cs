@@ -23,6 +23,10 @@ public sealed class WorkerOptions
     [Required]
     public string Campaign { get; set; } = "nightly";
 
+    /// <summary>Gets or sets the HTML KPI report (CemCore.Reporting) written after every successful run, replacing the previous one; empty to
+    /// write none. Default: <c>cemcore-report.html</c> in the temp folder.</summary>
+    public string? ReportPath { get; set; } = Path.Combine(Path.GetTempPath(), "cemcore-report.html");
+
     /// <summary>Gets or sets whether to run the job once and stop the host (default), or every <see cref="IntervalHours"/>.</summary>
     public bool RunOnce { get; set; } = true;
 

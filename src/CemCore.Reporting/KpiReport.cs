@@ -8,7 +8,7 @@ namespace CemCore.Reporting;
 
 /// <summary>
 /// Renders <see cref="KpiReportData"/> as one self-contained, offline HTML file: KPI tiles with a revenue trend, cohort retention
-/// heatmap, journey funnel, NPS/CSAT trends with EWMA control limits, attribution by channel, segment and lifecycle distributions, CLV
+/// heatmap, journey funnel, journey map by stage, NPS/CSAT trends with EWMA control limits and CUSUM signals, attribution by channel, segment and lifecycle distributions, CLV
 /// distribution, A/B read-out and promotion ROI. Charts are drawn by ScottPlot and inlined as SVG (no script, no external URL); a chart
 /// without data says so.
 /// </summary>
@@ -21,7 +21,7 @@ public static class KpiReport
 
     /// <summary>Gets the names of the charts, in page order.</summary>
     public static IReadOnlyList<string> ChartNames { get; } =
-        ["revenue-trend", "cohort-heatmap", "journey-funnel", "nps-trend", "csat-trend", "attribution", "segments", "lifecycle", "clv", "ab-test", "promotion-roi"];
+        ["revenue-trend", "cohort-heatmap", "journey-funnel", "journey-stages", "nps-trend", "csat-trend", "attribution", "segments", "lifecycle", "clv", "ab-test", "promotion-roi"];
 
     /// <summary>Renders the report.</summary>
     /// <param name="data">The data.</param>
@@ -46,8 +46,9 @@ public static class KpiReport
         Figure(sb, "revenue-trend", "Revenue per month", data.MonthlyRevenue.Count == 0 ? null : Line(data.MonthlyRevenue, "revenue", null));
         Figure(sb, "cohort-heatmap", "Cohort retention (share active by months since first purchase)", data.Cohorts is { Cohorts.Count: > 0 } c ? Heatmap(c) : null);
         Figure(sb, "journey-funnel", "Journey funnel (customers reaching each stage)", data.Funnel.Count == 0 ? null : Bars(data.Funnel, "customers", horizontal: false));
-        Figure(sb, "nps-trend", "NPS per month with EWMA control limits", data.NpsTrend.Count == 0 ? null : Line(data.NpsTrend, "NPS", ControlChart.Ewma(Values(data.NpsTrend))));
-        Figure(sb, "csat-trend", "CSAT (share 4-5) per month with EWMA control limits", data.CsatTrend.Count == 0 ? null : Line(data.CsatTrend, "CSAT", ControlChart.Ewma(Values(data.CsatTrend))));
+        Figure(sb, "journey-stages", "Journey map: customers per stage (conversion to the next stage)", data.JourneyStages.Count == 0 ? null : Bars(data.JourneyStages, "customers", horizontal: false));
+        Figure(sb, "nps-trend", "NPS per month with EWMA control limits and CUSUM signals", data.NpsTrend.Count == 0 ? null : Line(data.NpsTrend, "NPS", ControlChart.Ewma(Values(data.NpsTrend)), ControlChart.Cusum(Values(data.NpsTrend))));
+        Figure(sb, "csat-trend", "CSAT (share 4-5) per month with EWMA control limits and CUSUM signals", data.CsatTrend.Count == 0 ? null : Line(data.CsatTrend, "CSAT", ControlChart.Ewma(Values(data.CsatTrend)), ControlChart.Cusum(Values(data.CsatTrend))));
         Figure(sb, "attribution", data.Attribution is { } a ? $"Attribution by channel ({a.Model})" : "Attribution by channel", data.Attribution is { Channels.Count: > 0 } at
             ? Bars(at.Channels.Select(x => new ReportPoint(x.Key, x.Value.Conversions)).ToArray(), "conversions", horizontal: false) : null);
         Figure(sb, "segments", "Customers per segment", data.Segments.Count == 0 ? null : Bars(data.Segments, "customers", horizontal: true));
@@ -162,7 +163,7 @@ public static class KpiReport
         return Svg(plot);
     }
 
-    private static string Line(IReadOnlyList<ReportPoint> points, string valueLabel, IReadOnlyList<ControlPoint>? control)
+    private static string Line(IReadOnlyList<ReportPoint> points, string valueLabel, IReadOnlyList<ControlPoint>? control, IReadOnlyList<CusumPoint>? cusum = null)
     {
         using var plot = NewPlot(valueLabel);
         var xs = Enumerable.Range(0, points.Count).Select(i => (double)i).ToArray();
@@ -186,6 +187,16 @@ public static class KpiReport
                 marks.LineWidth = 0;
                 marks.MarkerSize = 10;
                 marks.LegendText = "out of control";
+            }
+
+            var signals = (cusum ?? []).Select((c, i) => (c, i)).Where(p => p.c.OutOfControl).ToArray();
+            if (signals.Length > 0)
+            {
+                var marks = plot.Add.Scatter(signals.Select(f => (double)f.i).ToArray(), signals.Select(f => f.c.Value).ToArray(), Colors.Orange);
+                marks.LineWidth = 0;
+                marks.MarkerSize = 12;
+                marks.MarkerShape = MarkerShape.OpenCircle;
+                marks.LegendText = "CUSUM signal";
             }
 
             plot.ShowLegend(Alignment.UpperLeft);

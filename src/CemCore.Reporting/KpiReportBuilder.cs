@@ -11,7 +11,8 @@ namespace CemCore.Reporting;
 /// Computes <see cref="KpiReportData"/> from raw inputs: sales KPIs, monthly revenue, cohorts, RFM segments (rf10 map), lifecycle
 /// stages and historical CLV from the transactions before as-of; NPS and CSAT per UTC month from the survey answers; Markov attribution
 /// from the journey events; and the journey funnel reached (≥ 1 touch) → converted (≥ 1 conversion event) → purchased (≥ 1 order before
-/// as-of) → repeat (≥ 2 orders), counting distinct customers.
+/// as-of) → repeat (≥ 2 orders), counting distinct customers; and the journey map by stage (<see cref="JourneyMap"/> with the default
+/// stage map, survey touchpoints as pain points).
 /// </summary>
 public static class KpiReportBuilder
 {
@@ -30,6 +31,11 @@ public static class KpiReportBuilder
             data = data with { Attribution = Attribution.Compute(events, AttributionModel.Markov) };
             funnel.Add(new ReportPoint("reached", events.Where(e => !e.IsConversion).Select(e => e.CustomerId).Distinct(StringComparer.Ordinal).Count()));
             funnel.Add(new ReportPoint("converted", events.Where(e => e.IsConversion).Select(e => e.CustomerId).Distinct(StringComparer.Ordinal).Count()));
+            var map = JourneyMap.Compute(events, surveys);
+            if (map.All.Stages.Any(s => s.Customers > 0))
+            {
+                data = data with { JourneyStages = map.All.Stages.Select(StagePoint).ToArray() };
+            }
         }
 
         if (surveys is { Count: > 0 })
@@ -85,6 +91,18 @@ public static class KpiReportBuilder
         }
 
         return data with { Funnel = funnel };
+    }
+
+    private static ReportPoint StagePoint(JourneyStageSummary s)
+    {
+        var name = s.Stage switch
+        {
+            CemCore.Journeys.JourneyStage.Awareness => "awareness",
+            CemCore.Journeys.JourneyStage.Consideration => "consideration",
+            CemCore.Journeys.JourneyStage.Purchase => "purchase",
+            _ => "after-sales",
+        };
+        return new ReportPoint(s.ConversionRate is { } r ? string.Create(CultureInfo.InvariantCulture, $"{name} ({r:P0} on)") : name, s.Customers);
     }
 
     private static string MonthLabel(int month) => string.Create(CultureInfo.InvariantCulture, $"{month / 12:0000}-{(month % 12) + 1:00}");

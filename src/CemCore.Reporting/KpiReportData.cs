@@ -36,6 +36,10 @@ public sealed record KpiReportData
     /// <summary>Gets the journey funnel: customers reaching each stage, in stage order.</summary>
     public IReadOnlyList<ReportPoint> Funnel { get; init; } = [];
 
+    /// <summary>Gets the journey map of all customers: customers per stage (awareness, consideration, purchase, after-sales) with the
+    /// conversion to the next stage in the label.</summary>
+    public IReadOnlyList<ReportPoint> JourneyStages { get; init; } = [];
+
     /// <summary>Gets the NPS per month.</summary>
     public IReadOnlyList<ReportPoint> NpsTrend { get; init; } = [];
 

@@ -258,9 +258,9 @@ public sealed class KpiCliTests
         var r = CliRunner.Run("report", "--transactions", tx, "--events", ev, "--as-of", "2024-05-01", "--out", output);
         Assert.True(r.ExitCode == 0, r.StdErr);
         var html = File.ReadAllText(output);
-        Assert.Equal(11, System.Text.RegularExpressions.Regex.Count(html, "<figure class=\"chart\""));
+        Assert.Equal(12, System.Text.RegularExpressions.Regex.Count(html, "<figure class=\"chart\""));
         Assert.Contains("data-chart=\"cohort-heatmap\"><figcaption>Cohort retention (share active by months since first purchase)</figcaption><svg", html, StringComparison.Ordinal);
-        Assert.Contains("data-chart=\"nps-trend\"><figcaption>NPS per month with EWMA control limits</figcaption><p class=\"no-data\">", html, StringComparison.Ordinal);
+        Assert.Contains("data-chart=\"nps-trend\"><figcaption>NPS per month with EWMA control limits and CUSUM signals</figcaption><p class=\"no-data\">", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
         Assert.DoesNotMatch("(src|href)=\"https?:", html);
         CliAssert.UsageError(CliRunner.Run("report", "--transactions", tx, "--as-of", "2024-05-01", "--out", dir.Path));

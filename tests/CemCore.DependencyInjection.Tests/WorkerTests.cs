@@ -19,7 +19,7 @@ public sealed class WorkerTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private ServiceProvider Services(Action<CemCoreOptions>? cemcore = null)
+    private ServiceProvider Services(Action<CemCoreOptions>? cemcore = null, string? reportPath = "")
     {
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -28,10 +28,37 @@ public sealed class WorkerTests : IDisposable
         {
             o.Database = Path.Combine(_dir, "crm.db");
             o.SeedCustomers = 400;
+            o.ReportPath = reportPath == string.Empty ? Path.Combine(_dir, "report.html") : reportPath;
         });
         services.AddOptions<CemCoreOptions>().Configure(o => cemcore?.Invoke(o));
         WorkerServices.Add(services);
         return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public async Task Job_WritesTheKpiReport_ToTheConfiguredPath_OrNoneWhenEmpty()
+    {
+        var path = Path.Combine(_dir, "reports", "kpi.html");
+        using (var provider = Services(reportPath: path))
+        {
+            var job = provider.GetRequiredService<NightlyJob>();
+            var crm = provider.GetRequiredService<SqliteCrm>();
+            var asOf = job.ConfiguredAsOf();
+            var summary = await job.RunAsync(asOf);
+            Assert.Equal(Path.GetFullPath(path), summary.Report);
+            var html = File.ReadAllText(path);
+
+            // The Customers tile against an independent SQL count of customers with a purchase before as-of.
+            var customers = crm.Scalar<long>($"SELECT COUNT(DISTINCT customer_id) FROM transactions WHERE kind = 0 AND utc_ticks < {asOf.UtcTicks}");
+            Assert.Contains($"<div class=\"tile\">Customers<b>{customers.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}</b></div>", html, StringComparison.Ordinal);
+            Assert.Matches("data-chart=\"cohort-heatmap\"><figcaption>[^<]*</figcaption><svg", html);
+            Assert.Matches("data-chart=\"nps-trend\"><figcaption>[^<]*</figcaption><p class=\"no-data\">No data for this chart.</p>", html);
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
+        }
+
+        using var none = Services(reportPath: null);
+        var second = await none.GetRequiredService<NightlyJob>().RunAsync(none.GetRequiredService<NightlyJob>().ConfiguredAsOf());
+        Assert.Null(second.Report);
     }
 
     [Fact]

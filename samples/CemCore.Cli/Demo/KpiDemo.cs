@@ -62,6 +62,11 @@ internal static class KpiDemo
             context.Line(string.Create(CultureInfo.InvariantCulture, $"cohort {row.Label}: {row.Customers} customers, retention {string.Join(' ', Enumerable.Range(0, row.Active.Count).Select(k => row.Retention(k).ToString("P0", CultureInfo.InvariantCulture)))}"));
         }
 
+        if (data.JourneyStages.Count > 0)
+        {
+            context.Line("journey map: " + string.Join(" | ", data.JourneyStages.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Label} {p.Value:N0}"))));
+        }
+
         context.Line("Markov attribution: " + string.Join(", ", data.Attribution!.Channels.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value.Conversions:F1}"))));
         context.Line($"report written to {path}");
         var json = KpiCommands.SalesJson(sales);

@@ -140,6 +140,30 @@ public static class KpiCsvReaders
         return result;
     }
 
+    /// <summary>Reads a segment file <c>customer_id,segment</c> (one row per customer; an empty segment means none).</summary>
+    /// <param name="path">The CSV file.</param>
+    /// <returns>Customer id → segment.</returns>
+    /// <exception cref="DataFormatException">A row is malformed or a customer appears twice.</exception>
+    public static IReadOnlyDictionary<string, string?> ReadSegments(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var stream = File.OpenRead(path);
+        using var tok = new Utf8CsvTokenizer(stream, Path.GetFileName(path));
+        var cols = Header(tok, ["customer_id", "segment"], []);
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        while (tok.Read())
+        {
+            CheckWidth(tok, cols.Width);
+            var id = Text(tok, cols.Index[0]) ?? throw Bad(tok, "The customer id is empty.", cols.Index[0]);
+            if (!result.TryAdd(id, Text(tok, cols.Index[1])))
+            {
+                throw Bad(tok, "The customer appears twice.", cols.Index[0]);
+            }
+        }
+
+        return result;
+    }
+
     private static string Intern(Dictionary<string, string> pool, string s)
     {
         if (pool.TryGetValue(s, out var existing))

@@ -109,7 +109,7 @@ public sealed class KpiMergeabilityTests
     private static string Render(CohortMatrix m) =>
         string.Join(';', m.Cohorts.Select(c => $"{c.Label}:{c.Customers}:{string.Join(',', c.Active)}"));
 
-    private static TAcc Partition<TAcc, TItem>(IReadOnlyList<TItem> items, int parts, Random rng, Func<TAcc> create, Action<TAcc, TItem> add, Action<TAcc, TAcc> merge)
+    internal static TAcc Partition<TAcc, TItem>(IReadOnlyList<TItem> items, int parts, Random rng, Func<TAcc> create, Action<TAcc, TItem> add, Action<TAcc, TAcc> merge)
     {
         var accs = Enumerable.Range(0, parts).Select(_ => create()).ToArray();
         foreach (var item in items.OrderBy(_ => rng.Next()))
