@@ -5,6 +5,7 @@ using CemCore.Rules;
 using CemCore.Segmentation.Rfm;
 using CemCore.Segmentation.RuleSegments;
 using CemCore.Sources;
+using CemCore.Sources.Csv;
 
 namespace CemCore.Tests.Fuzzing;
 
@@ -66,5 +67,25 @@ public sealed class FuzzRegressionTests
         Assert.Equal("gold \U0001F600", ladder.Tiers[0].Name);
         var set = RuleSegmentJson.Load("""{ "version": 1, "segments": [ { "name": "\ud83d\ude00 fans", "kind": "behavioural", "when": { "field": "features.recencyDays", "op": "le", "value": 30 } } ] }""");
         Assert.Equal("\U0001F600 fans", set.Segments[0].Name);
+    }
+
+    // customers-csv crash-8f076eaab4c343ef: a customer id cell holding only a vertical tab (the reader trims spaces and tabs only) reached
+    // CustomerProfile's ArgumentException instead of the reader's DataFormatException naming file, line and field.
+    [Theory]
+    [InlineData("customer_id\nA\nB\n\n\v\n")]
+    [InlineData("customer_id\n\f\n")]
+    [InlineData("customer_id,region\n\u3000,x\n")]
+    public async Task CsvCustomerSource_WhiteSpaceId_IsDataFormatErrorAtItsLine(string csv)
+    {
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv));
+        var e = await Assert.ThrowsAsync<DataFormatException>(async () =>
+        {
+            await foreach (var _ in CsvCustomerSource.ReadStreamAsync(stream, "customers.csv"))
+            {
+            }
+        });
+        Assert.Contains("customers.csv", e.Message, StringComparison.Ordinal);
+        Assert.Contains("customer_id", e.Message, StringComparison.Ordinal);
+        Assert.Contains("white space", e.Message, StringComparison.Ordinal);
     }
 }
