@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CemCore.Features;
+using CemCore.Primitives;
 using CemCore.Transactions;
 using FsCheck.Xunit;
 
