@@ -84,7 +84,7 @@ internal static class LogisticRegressionModelJson
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json);
+            doc = Primitives.JsonText.Parse(json);
         }
         catch (JsonException ex)
         {

@@ -319,7 +319,7 @@ public sealed class MetricAccumulator : IMergeable<MetricAccumulator, IReadOnlyL
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            using var doc = JsonDocument.Parse(json);
+            using var doc = Primitives.JsonText.Parse(json);
             var variants = doc.RootElement.GetProperty("variants");
             var result = new MetricAccumulator(variants.GetArrayLength());
             var k = 0;

@@ -195,7 +195,7 @@ public sealed class TierLadder
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            using var doc = JsonDocument.Parse(json);
+            using var doc = Primitives.JsonText.Parse(json);
             var root = doc.RootElement;
             Expect(root, JsonValueKind.Object, "$", fileName);
             CheckProperties(root, LadderProperties, "$", fileName);

@@ -48,7 +48,7 @@ public static class PersonalizationRuleJson
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json, s_options);
+            doc = Primitives.JsonText.Parse(json, s_options);
         }
         catch (JsonException ex)
         {

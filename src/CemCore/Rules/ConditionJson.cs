@@ -160,7 +160,7 @@ public static class ConditionJson
     {
         try
         {
-            return JsonDocument.Parse(json, DocumentOptions);
+            return Primitives.JsonText.Parse(json, DocumentOptions);
         }
         catch (JsonException ex)
         {

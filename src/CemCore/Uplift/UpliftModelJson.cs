@@ -51,7 +51,7 @@ internal static class UpliftModelJson
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json);
+            doc = Primitives.JsonText.Parse(json);
         }
         catch (JsonException ex)
         {

@@ -14,7 +14,7 @@ internal static class RfmSegmentMapJson
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json);
+            doc = Primitives.JsonText.Parse(json);
         }
         catch (JsonException ex)
         {

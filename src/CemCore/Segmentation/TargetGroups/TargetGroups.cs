@@ -214,7 +214,7 @@ public sealed class TargetGroupSet
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json);
+            doc = Primitives.JsonText.Parse(json);
         }
         catch (JsonException ex)
         {

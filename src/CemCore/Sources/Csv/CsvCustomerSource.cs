@@ -139,7 +139,9 @@ public sealed class CsvCustomerSource : ICustomerSource
             string? Text(int c) => c < 0 ? null : (Utf8Parsing.Trim(tok.Field(c)) is { IsEmpty: false } s ? Encoding.UTF8.GetString(s) : null);
             DataFormatException Bad(string why, int c) => new(why, tok.FileName, tok.Line, names[c]);
 
-            var id = Text(cId) ?? throw Bad("The customer id is empty.", cId);
+            // Only spaces and tabs are trimmed; an id of other white space (a vertical tab, a form feed, U+3000) is as blank as an empty
+            // one and used to reach CustomerProfile's ArgumentException (found by fuzzing).
+            var id = Text(cId) is { } text && !string.IsNullOrWhiteSpace(text) ? text : throw Bad("The customer id is empty or white space.", cId);
             if (!seen.TryAdd(id, tok.Line))
             {
                 throw Bad($"The customer id appears twice (first at line {seen[id]}).", cId);
