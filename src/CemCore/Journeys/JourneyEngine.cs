@@ -135,6 +135,63 @@ public sealed class JourneyEngine
         return moved;
     }
 
+    /// <summary>
+    /// Replays events in timestamp order on a <see cref="ReplayClock"/> (which must be the dispatcher's clock): before each event, every wait
+    /// that ends at or before the event's instant fires at its own instant (the clock moves to it and <see cref="RunDueAsync"/> runs), then
+    /// the clock moves to the event and the event is handled; finally waits are fired up to <paramref name="until"/> (exclusive).
+    /// </summary>
+    /// <param name="events">The events (stable-sorted by timestamp here).</param>
+    /// <param name="clock">The replay clock.</param>
+    /// <param name="until">The end of the replay: waits ending before it fire; the clock ends there.</param>
+    /// <param name="cancellationToken">Cancels between events.</param>
+    /// <returns>A task that completes when the replay is done.</returns>
+    /// <exception cref="ArgumentException">The clock is not the dispatcher's clock.</exception>
+    public async Task ReplayAsync(IEnumerable<CustomerEvent> events, ReplayClock clock, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(clock);
+        if (!ReferenceEquals(clock, Time))
+        {
+            throw new ArgumentException("The replay clock must be the dispatcher's TimeProvider.", nameof(clock));
+        }
+
+        foreach (var e in events.OrderBy(e => e.Timestamp))
+        {
+            await FireWaitsAsync(clock, e.Timestamp, inclusive: true, cancellationToken).ConfigureAwait(false);
+            clock.AdvanceTo(e.Timestamp);
+            await HandleAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+
+        await FireWaitsAsync(clock, until, inclusive: false, cancellationToken).ConfigureAwait(false);
+        clock.AdvanceTo(until);
+    }
+
+    private async Task FireWaitsAsync(ReplayClock clock, DateTimeOffset limit, bool inclusive, CancellationToken ct)
+    {
+        DateTimeOffset? lastRun = null;
+        while (true)
+        {
+            DateTimeOffset? next = null;
+            foreach (var j in _journeys)
+            {
+                foreach (var d in await Store.GetDueAsync(j.Id, limit, 1, ct).ConfigureAwait(false))
+                {
+                    var at = d.WaitUntil ?? clock.GetUtcNow();
+                    next = next is null || at < next ? at : next;
+                }
+            }
+
+            if (next is not { } due || (!inclusive && due >= limit) || (lastRun is { } last && due <= last))
+            {
+                return; // nothing due, or only entries another runner holds at this instant
+            }
+
+            clock.AdvanceTo(due);
+            lastRun = clock.GetUtcNow();
+            await RunDueAsync(ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Summarizes a journey from the state store.</summary>
     /// <param name="journeyId">The journey.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -249,7 +306,9 @@ public sealed class JourneyEngine
                         case DispatchStatus.Deferred:
                             current = await WaitAsync(current, step.Id, outcome.NotBefore ?? now + Settings.EffectiveRetryDelay, ct).ConfigureAwait(false);
                             break;
-                        case DispatchStatus.Failed or DispatchStatus.InFlightElsewhere:
+                        case DispatchStatus.InFlightElsewhere:
+                            return; // another runner holds the send: it moves the entry on (or, if it died, the entry stays active and is resumed when due)
+                        case DispatchStatus.Failed:
                             current = await WaitAsync(current, step.Id, now + Settings.EffectiveRetryDelay, ct).ConfigureAwait(false);
                             break;
                         default:
