@@ -239,7 +239,7 @@ public sealed class JourneyEngine
 
         if (journey.EntryCondition is { } when)
         {
-            var context = await Lookup(e.CustomerId, e.Timestamp, ct).ConfigureAwait(false);
+            var context = await Lookup(e.CustomerId, e.Timestamp.AddTicks(1), ct).ConfigureAwait(false); // the window [as-of − d, as-of) includes the event
             if (context is null)
             {
                 return;

@@ -78,7 +78,8 @@ public sealed record TriggerOutcome(string TriggerId, string EventId, DispatchOu
 public sealed record TriggerSummary(long Events, long UnknownCustomers, long Fired, long Sent, long AlreadySent, long NotSent, long ServiceTasks);
 
 /// <summary>
-/// The trigger engine: for each customer event, looks the customer's context up at the event's instant, applies the event's facts
+/// The trigger engine: for each customer event, looks the customer's context up at the later of now and one tick after the event's instant
+/// (so a rule window "within the last d days", [as-of − d, as-of), includes the event), applies the event's facts
 /// (<see cref="CustomerEvent.ApplyTo"/>), runs the <see cref="FeedbackLoop"/> (when given) and every trigger of the event's type, and dispatches
 /// their decisions through the personalization rules and the exactly-once dispatch (<see cref="EventDispatcher"/>), keyed by
 /// (trigger, event id, customer): a replayed or redelivered event never sends twice.
@@ -185,7 +186,10 @@ public sealed class TriggerEngine
     private async ValueTask<(bool Known, IReadOnlyList<TriggerOutcome> Outcomes, int Tasks)> HandleCoreAsync(CustomerEvent e, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var context = await Lookup(e.CustomerId, e.Timestamp, ct).ConfigureAwait(false);
+        // Decided at the later of now and one tick after the event, so "within the last d days" ([as-of − d, as-of)) includes the event.
+        var now = Dispatcher.Time.GetUtcNow();
+        var asOf = now > e.Timestamp ? now : e.Timestamp.AddTicks(1);
+        var context = await Lookup(e.CustomerId, asOf, ct).ConfigureAwait(false);
         if (context is null)
         {
             return (false, [], 0);

@@ -502,7 +502,7 @@ public sealed class JourneyEngineTests : IDisposable
         Assert.Equal("cart-abandon", outcomes["c1"]);
         if (tasks is InMemoryServiceTaskSink memory)
         {
-            Assert.Equal([ServiceTaskKind.DeliveryComplaint, ServiceTaskKind.DetractorFollowUp], memory.Tasks.Select(t => t.Kind).Order());
+            Assert.Equal([ServiceTaskKind.DetractorFollowUp, ServiceTaskKind.DeliveryComplaint], memory.Tasks.Select(t => t.Kind).Order());
         }
     }
 
