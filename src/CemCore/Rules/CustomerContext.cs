@@ -21,6 +21,13 @@ public readonly record struct ReturnFact(ReturnReason Reason, DateTimeOffset At,
 /// <param name="At">When it was answered.</param>
 public readonly record struct SurveyFact(int? Nps, int? Csat, DateTimeOffset At);
 
+/// <summary>The customer's feedback state, as facts rules can look at (<c>feedback.*</c>); see <c>CemCore.Feedback.FeedbackLoop.Facts</c>.</summary>
+/// <param name="LastNps">The NPS answer (0-10) of the latest response that has one, or <see langword="null"/>.</param>
+/// <param name="OpenComplaints">Service tickets opened and not resolved at the as-of instant (0 or more).</param>
+/// <param name="LastTouchpointCsat">The CSAT answer (1-5) given about the latest touchpoint surveyed, or <see langword="null"/>.</param>
+/// <param name="LastTouchpoint">The latest touchpoint surveyed (such as <see cref="Journeys.Touchpoint.Delivery"/>), or <see langword="null"/>.</param>
+public readonly record struct FeedbackFact(int? LastNps, int OpenComplaints, int? LastTouchpointCsat, Journeys.Touchpoint? LastTouchpoint);
+
 /// <summary>
 /// Everything a rule may look at for one customer: profile, features, the as-of instant, model outputs (RFM segment, lifecycle stage,
 /// churn probability, P(alive), predicted CLV), recent events (latest return, latest survey, cart abandonment) and host-defined custom facts.
@@ -91,6 +98,9 @@ public sealed class CustomerContext
     /// <summary>Gets when the customer last abandoned a cart (<c>event.cartAbandonedAt</c>), or <see langword="null"/>.</summary>
     public DateTimeOffset? CartAbandonedAt { get; private set; }
 
+    /// <summary>Gets the feedback state (<c>feedback.*</c>), or <see langword="null"/>.</summary>
+    public FeedbackFact? LastFeedback { get; private set; }
+
     /// <summary>Starts over for another customer: sets profile, features and as-of, and clears every optional fact and custom fact.</summary>
     /// <param name="profile">The CRM profile, or <see langword="null"/>.</param>
     /// <param name="features">The features, or <see langword="null"/>.</param>
@@ -111,6 +121,7 @@ public sealed class CustomerContext
         LastReturn = null;
         LastSurvey = null;
         CartAbandonedAt = null;
+        LastFeedback = null;
         if (_numbers.Count > 0)
         {
             _numbers.Clear();
@@ -238,6 +249,40 @@ public sealed class CustomerContext
     public CustomerContext SetCartAbandonedAt(DateTimeOffset? at)
     {
         CartAbandonedAt = at;
+        return this;
+    }
+
+    /// <summary>Sets the feedback state; <see langword="null"/> clears it.</summary>
+    /// <param name="feedback">The feedback facts.</param>
+    /// <returns>This context.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A score is outside its range (NPS [0, 10], CSAT [1, 5]), the complaint count is
+    /// negative, or the touchpoint is undefined.</exception>
+    public CustomerContext SetFeedback(FeedbackFact? feedback)
+    {
+        if (feedback is { } f)
+        {
+            if (f.LastNps is { } nps && nps is not (>= CemCore.Feedback.SurveyResponse.MinNps and <= CemCore.Feedback.SurveyResponse.MaxNps))
+            {
+                throw new ArgumentOutOfRangeException(nameof(feedback), nps, "NPS must be in [0, 10].");
+            }
+
+            if (f.LastTouchpointCsat is { } csat && csat is not (>= CemCore.Feedback.SurveyResponse.MinCsat and <= CemCore.Feedback.SurveyResponse.MaxCsat))
+            {
+                throw new ArgumentOutOfRangeException(nameof(feedback), csat, "CSAT must be in [1, 5].");
+            }
+
+            if (f.OpenComplaints < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(feedback), f.OpenComplaints, "Open complaints must not be negative.");
+            }
+
+            if (f.LastTouchpoint is { } t && !Enum.IsDefined(t))
+            {
+                throw new ArgumentOutOfRangeException(nameof(feedback), t, "Unknown touchpoint.");
+            }
+        }
+
+        LastFeedback = feedback;
         return this;
     }
 

@@ -80,6 +80,9 @@ public sealed class FieldRegistry
         ["clv.predicted"] = (0, double.PositiveInfinity),
         ["survey.lastNps"] = (0, 10),
         ["survey.lastCsat"] = (1, 5),
+        ["feedback.lastNps"] = (0, 10),
+        ["feedback.openComplaints"] = (0, double.PositiveInfinity),
+        ["feedback.lastTouchpointCsat"] = (1, 5),
     };
 
     private static readonly Dictionary<string, FieldAccessor> s_fixed = BuildFixed();
@@ -580,6 +583,19 @@ public sealed class FieldRegistry
         Number("survey.lastNps", "NPS (0-10) of the latest survey; missing without one.", static (CustomerContext c, out double v) => Num(c.LastSurvey?.Nps, out v));
         Number("survey.lastCsat", "CSAT (1-5) of the latest survey; missing without one.", static (CustomerContext c, out double v) => Num(c.LastSurvey?.Csat, out v));
         Instant("survey.lastAt", "Instant of the latest survey; missing without one.", static (CustomerContext c, out DateTimeOffset v) => Inst(c.LastSurvey?.At, out v));
+
+        // Feedback loop (CemCore.Feedback.FeedbackLoop.Facts).
+        Number("feedback.lastNps", "NPS (0-10) of the latest response with an NPS answer; missing without feedback facts or without such a response.", static (CustomerContext c, out double v) =>
+            Num(c.LastFeedback?.LastNps, out v));
+        Number("feedback.openComplaints", "Service tickets open at the as-of instant (0 when none); missing without feedback facts.", static (CustomerContext c, out double v) =>
+            Num(c.LastFeedback?.OpenComplaints, out v));
+        Number("feedback.lastTouchpointCsat", "CSAT (1-5) given about the latest touchpoint surveyed; missing without one.", static (CustomerContext c, out double v) =>
+            Num(c.LastFeedback?.LastTouchpointCsat, out v));
+        Enum("feedback.lastTouchpoint", "The latest touchpoint surveyed (Delivery, CustomerService, ...); missing without one.", static (CustomerContext c, out int v) =>
+        {
+            v = c.LastFeedback?.LastTouchpoint is { } t ? (int)t : 0;
+            return c.LastFeedback?.LastTouchpoint is not null;
+        }, EnumNames<Journeys.Touchpoint>.Names, EnumNames<Journeys.Touchpoint>.Allowed);
         return d;
     }
 
