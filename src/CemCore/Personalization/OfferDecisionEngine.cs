@@ -177,7 +177,8 @@ public sealed class OfferDecisionEngine
                 continue;
             }
 
-            var chosen = ChooseChannel(rule, profile, id, asOf, out var channelOutcome);
+            // Stacked offers travel in the first offer's message: a later rule must be allowed on that channel for its own purpose.
+            var chosen = count == 0 ? ChooseChannel(rule, profile, id, asOf, out var channelOutcome) : SameChannel(rule, profile!, id!, channel, asOf, out channelOutcome);
             if (channelOutcome != RuleOutcome.Selected)
             {
                 trace?.Add(new RuleTraceEntry(rule.Id, rule.Priority, channelOutcome, explained, ChannelDetail(rule, channelOutcome)));
@@ -261,6 +262,21 @@ public sealed class OfferDecisionEngine
     }
 
     private static long Ticks(DateTimeOffset? instant, long none) => instant is { } t ? t.UtcTicks : none;
+
+    private ContactChannel SameChannel(PersonalizationRule rule, CustomerProfile profile, string id, ContactChannel channel, DateTimeOffset asOf, out RuleOutcome outcome)
+    {
+        var channels = rule.Channels.Count > 0 ? rule.Channels : Settings.DefaultChannels;
+        var listed = false;
+        for (var i = 0; i < channels.Count && !listed; i++)
+        {
+            listed = channels[i] == channel;
+        }
+
+        outcome = !listed || !profile.MayContact(channel, rule.Purpose, asOf) ? RuleOutcome.NoConsent
+            : IsCapped(id, channel, rule.Purpose, asOf) ? RuleOutcome.Capped
+            : RuleOutcome.Selected;
+        return channel;
+    }
 
     private ContactChannel ChooseChannel(PersonalizationRule rule, CustomerProfile? profile, string? id, DateTimeOffset asOf, out RuleOutcome outcome)
     {

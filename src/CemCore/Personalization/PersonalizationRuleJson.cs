@@ -30,6 +30,8 @@ namespace CemCore.Personalization;
 /// </remarks>
 public static class PersonalizationRuleJson
 {
+    private const int MaxCouponValidDays = 36_500;
+
     /// <summary>The channel names a rule may list (case-insensitive), as shown in load errors.</summary>
     internal const string ValidChannelNames = "wechat, email, sms, push (aliases: weixin, e-mail, mail, text, app-push, apppush, app_push)";
 
@@ -180,6 +182,12 @@ public static class PersonalizationRuleJson
             var length = cr.Int("codeLength") ?? 12;
             var prefix = cr.String("prefix");
             var days = cr.Decimal("validForDays");
+            if (days is { } vd && (vd <= 0 || vd > MaxCouponValidDays))
+            {
+                errors.Add(new RuleDefinitionError(path + ".coupon.validForDays", string.Create(CultureInfo.InvariantCulture, $"validForDays must be greater than 0 and at most {MaxCouponValidDays} (100 years)."), "validForDays", vd.ToString(CultureInfo.InvariantCulture)));
+                days = null;
+            }
+
             cr.RejectUnknown();
             coupon = Try(path + ".coupon", errors, () => new CouponPolicy(uses, length, prefix, days is { } d ? TimeSpan.FromDays((double)d) : null));
         }

@@ -88,4 +88,27 @@ public sealed class FuzzRegressionTests
         Assert.Contains("customer_id", e.Message, StringComparison.Ordinal);
         Assert.Contains("white space", e.Message, StringComparison.Ordinal);
     }
+
+    // personalization-json crash-e1d5b0be5fdc97b6 (CI's seeded run, seed 20261204): "validForDays": 21474836480 overflowed
+    // TimeSpan.FromDays with an OverflowException. Now a load error naming the path; the limit is 36,500 days.
+    [Theory]
+    [InlineData("21474836480")]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("36501")]
+    public void PersonalizationJson_CouponValidForDaysOutOfRange_IsALoadError(string days)
+    {
+        var json = """{ "offers": [ { "id": "o", "kind": "percentageDiscount", "value": 15, "coupon": { "validForDays": """ + days + """ } } ] }""";
+        var e = Assert.Throws<RuleDefinitionException>(() => PersonalizationRuleJson.Load(json));
+        Assert.Contains(e.Errors, x => x.Path == "$.offers[0].coupon.validForDays" && x.Message.Contains("at most 36500", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PersonalizationJson_CouponValidForDaysAtTheLimit_Loads()
+    {
+        // No rules array, so the load fails, but not on validForDays.
+        var e = Assert.Throws<RuleDefinitionException>(() => PersonalizationRuleJson.Load("""{ "offers": [ { "id": "o", "kind": "percentageDiscount", "value": 15, "coupon": { "validForDays": 36500 } } ] }"""));
+        Assert.DoesNotContain(e.Errors, x => x.Path.Contains("validForDays", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, x => x.Path == "$.rules");
+    }
 }

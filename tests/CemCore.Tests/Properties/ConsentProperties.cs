@@ -18,7 +18,7 @@ namespace CemCore.Tests.Properties;
 public sealed class ConsentProperties
 {
     private static readonly DateTimeOffset AsOf = new(2026, 3, 10, 2, 0, 0, TimeSpan.Zero);
-    private static readonly string[] ChannelNames = ["wechat", "sms", "email", "push", "line"];
+    private static readonly string[] ChannelNames = ["wechat", "sms", "email", "push", "line"]; // "line" is not a rule channel (rule JSON rejects it) but may appear in consents.
     private static readonly string[] Purposes = ["marketing", "service", "survey"];
 
     private static PersonalizationRuleSet RandomRules(Random random)
@@ -27,8 +27,8 @@ public sealed class ConsentProperties
         var count = 1 + random.Next(6);
         for (var i = 0; i < count; i++)
         {
-            var channels = ChannelNames.Where(_ => random.Next(2) == 0).Select(c => "\"" + c + "\"");
-            sb.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? string.Empty : ",")} {{ \"id\": \"r{i}\", \"offer\": \"o{1 + random.Next(2)}\", \"priority\": {random.Next(100)}, ");
+            var channels = ChannelNames.Take(4).Where(_ => random.Next(2) == 0).Select(c => "\"" + c + "\"");
+            sb.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? string.Empty : ",")} {{ \"id\": \"r{i}\", \"offer\": \"o{1 + random.Next(2)}\", \"priority\": {(10 * i) + random.Next(10)}, ");
             sb.Append(CultureInfo.InvariantCulture, $"\"purpose\": \"{Purposes[random.Next(Purposes.Length)]}\", \"exclusive\": {(random.Next(4) == 0 ? "true" : "false")}, ");
             if (random.Next(2) == 0)
             {
@@ -63,7 +63,7 @@ public sealed class ConsentProperties
         return new CustomerProfile("C" + n.ToString(CultureInfo.InvariantCulture), AsOf.AddDays(-400), new Demographics(), preferredChannel: preferred, language: "zh-CN", timeZoneId: "Asia/Shanghai", consents: consents);
     }
 
-    [Property(MaxTest = 300, Skip = "Falsified (FsCheck original input seed = 9): a decision names a channel/purpose without consent in force, possibly a stacked offer of another purpose; under investigation, see CHANGELOG Hardening")]
+    [Property(MaxTest = 300)]
     public bool Decisions_NeverUseAChannelWithoutConsentInForce(int seed)
     {
         var random = new Random(seed);
