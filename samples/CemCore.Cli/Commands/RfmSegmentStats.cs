@@ -104,50 +104,53 @@ internal static class RfmSegmentStats
     /// </summary>
     public static int TieBrokenCustomers(IReadOnlyList<RfmResult> results)
     {
-        var decided = new HashSet<(int, int)>();
-        for (var part = 0; part < results.Count; part++)
+        // The cut points are global (the same in every partition), so a tie is judged over all partitions together: with
+        // --partitions N the count equals the one-partition count.
+        var decided = new HashSet<(int Part, int Index)>();
+        if (results.Count == 0)
         {
-            var result = results[part];
-            var values = result.Values;
-            var n = result.Count;
-            Mark(result.CutPoints.Recency, i => values.RecencyDays[i]);
-            Mark(result.CutPoints.Frequency, i => values.Frequency[i]);
-            Mark(result.CutPoints.Monetary, i => (double)values.Monetary[i]);
+            return 0;
+        }
 
-            void Mark(IReadOnlyList<RfmCutPoint> cuts, Func<int, double> value)
+        var first = results[0].CutPoints;
+        Mark(first.Recency.Count, (r, c) => r.CutPoints.Recency[c], (r, i) => r.Values.RecencyDays[i]);
+        Mark(first.Frequency.Count, (r, c) => r.CutPoints.Frequency[c], (r, i) => r.Values.Frequency[i]);
+        Mark(first.Monetary.Count, (r, c) => r.CutPoints.Monetary[c], (r, i) => (double)r.Values.Monetary[i]);
+        return decided.Count;
+
+        void Mark(int cutCount, Func<RfmResult, int, RfmCutPoint> cutOf, Func<RfmResult, int, double> value)
+        {
+            for (var c = 0; c < cutCount; c++)
             {
-                foreach (var cut in cuts)
+                if (cutOf(results[0], c).TieBreakId is null)
                 {
-                    if (cut.TieBreakId is null)
-                    {
-                        continue;
-                    }
+                    continue;
+                }
 
-                    var tied = new List<int>();
-                    bool below = false, above = false;
-                    for (var i = 0; i < n; i++)
+                var tied = new List<(int, int)>();
+                bool below = false, above = false;
+                for (var part = 0; part < results.Count; part++)
+                {
+                    var result = results[part];
+                    var cut = cutOf(result, c);
+                    for (var i = 0; i < result.Count; i++)
                     {
-                        if (!result.Scores[i].IsProspect && value(i) == cut.Value)
+                        if (!result.Scores[i].IsProspect && value(result, i) == cut.Value)
                         {
-                            tied.Add(i);
-                            var up = cut.IsBelow(value(i), values.CustomerIds[i]);
+                            tied.Add((part, i));
+                            var up = cut.IsBelow(value(result, i), result.Values.CustomerIds[i]);
                             above |= up;
                             below |= !up;
                         }
                     }
+                }
 
-                    if (below && above)
-                    {
-                        foreach (var i in tied)
-                        {
-                            decided.Add((part, i));
-                        }
-                    }
+                if (below && above)
+                {
+                    decided.UnionWith(tied);
                 }
             }
         }
-
-        return decided.Count;
     }
 }
 

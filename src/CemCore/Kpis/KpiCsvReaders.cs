@@ -211,8 +211,17 @@ public static class KpiCsvReaders
         }
     }
 
-    private static string? Text(Utf8CsvTokenizer tok, int column) =>
-        column < 0 ? null : (Utf8Parsing.Trim(tok.Field(column)) is { IsEmpty: false } s ? Encoding.UTF8.GetString(s) : null);
+    // A field that is empty or only white space (any Unicode white space, e.g. a stray '\r' or '\v') is absent.
+    private static string? Text(Utf8CsvTokenizer tok, int column)
+    {
+        if (column < 0 || Utf8Parsing.Trim(tok.Field(column)) is not { IsEmpty: false } s)
+        {
+            return null;
+        }
+
+        var text = Encoding.UTF8.GetString(s);
+        return string.IsNullOrWhiteSpace(text) ? null : text;
+    }
 
     private static DateTimeOffset Timestamp(Utf8CsvTokenizer tok, int column) =>
         Utf8Parsing.TryParseTimestamp(Utf8Parsing.Trim(tok.Field(column)), out var ticks)

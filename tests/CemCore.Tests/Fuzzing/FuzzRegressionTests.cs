@@ -111,4 +111,16 @@ public sealed class FuzzRegressionTests
         Assert.DoesNotContain(e.Errors, x => x.Path.Contains("validForDays", StringComparison.Ordinal));
         Assert.Contains(e.Errors, x => x.Path == "$.rules");
     }
+
+    // events-csv crash-027081b7efe91bef (CI's seeded run): a customer id that is only "\r" reached JourneyEvent, which threw
+    // ArgumentException. Now the reader's DataFormatException naming file, line and customer_id; the same for survey rows.
+    [Theory]
+    [InlineData("customer_id,timestamp,touchpoint,type,value\n\r,2024-01-01,email,touch,\nC1,2024-01-03,site,conversion,99.5\n")]
+    [InlineData("customer_id,timestamp,touchpoint,type,value\n\u3000,2024-01-01,email,touch,\n")]
+    public void EventsCsv_WhiteSpaceCustomerId_IsADataFormatError(string csv)
+    {
+        var e = Assert.Throws<DataFormatException>(() => CemCore.Kpis.KpiCsvReaders.ReadEvents(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), "events.csv"));
+        Assert.Contains("events.csv", e.Message, StringComparison.Ordinal);
+        Assert.Contains("customer_id", e.Message, StringComparison.Ordinal);
+    }
 }
