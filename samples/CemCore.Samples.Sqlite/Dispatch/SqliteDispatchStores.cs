@@ -33,7 +33,7 @@ public sealed class SqliteDispatchStores
         CREATE INDEX IF NOT EXISTS ix_dispatch_suppressions ON dispatch_suppressions(customer_id);
         CREATE TABLE IF NOT EXISTS dispatch_schedule(
             idempotency_key TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, run_key TEXT NOT NULL, customer_id TEXT NOT NULL, due_ticks INTEGER NOT NULL,
-            reason TEXT NOT NULL, hidden_until_ticks INTEGER NOT NULL);
+            reason TEXT NOT NULL, hidden_until_ticks INTEGER NOT NULL, payload TEXT);
         CREATE TABLE IF NOT EXISTS dispatch_coupons(
             issue_key TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, offer_id TEXT NOT NULL, customer_id TEXT, issued_ticks INTEGER NOT NULL,
             valid_from_ticks INTEGER NOT NULL, valid_until_ticks INTEGER, max_redemptions INTEGER NOT NULL);
@@ -46,6 +46,7 @@ public sealed class SqliteDispatchStores
         ArgumentNullException.ThrowIfNull(database);
         Database = database;
         database.EnsureSchema(Schema);
+        SqliteSendSchedule.Migrate(database);
         SendLog = new SqliteSendLog(database);
         Budgets = new SqliteBudgetStore(database);
         Caps = new SqliteFrequencyCapStore(database);
@@ -514,14 +515,35 @@ public sealed class SqliteSendSchedule : ISendSchedule
         Sql.Execute(
             connection,
             null,
-            "INSERT OR REPLACE INTO dispatch_schedule(idempotency_key, campaign_id, run_key, customer_id, due_ticks, reason, hidden_until_ticks) VALUES ($k, $c, $r, $id, $due, $why, 0)",
+            "INSERT OR REPLACE INTO dispatch_schedule(idempotency_key, campaign_id, run_key, customer_id, due_ticks, reason, hidden_until_ticks, payload) VALUES ($k, $c, $r, $id, $due, $why, 0, $p)",
             ("$k", send.IdempotencyKey),
             ("$c", send.CampaignId),
             ("$r", send.RunKey),
             ("$id", send.CustomerId),
             ("$due", send.DueAt.UtcTicks),
-            ("$why", send.Reason));
+            ("$why", send.Reason),
+            ("$p", send.Payload));
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Adds the <c>payload</c> column to a <c>dispatch_schedule</c> table made before it existed (idempotent; safe when two
+    /// processes do it at once).</summary>
+    internal static void Migrate(SqliteDatabase db)
+    {
+        using var connection = db.Open();
+        if (Sql.Scalar(connection, null, "SELECT COUNT(*) FROM pragma_table_info('dispatch_schedule') WHERE name = 'payload'") > 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Sql.Execute(connection, null, "ALTER TABLE dispatch_schedule ADD COLUMN payload TEXT");
+        }
+        catch (SqliteException) when (Sql.Scalar(connection, null, "SELECT COUNT(*) FROM pragma_table_info('dispatch_schedule') WHERE name = 'payload'") > 0)
+        {
+            // another process added it first
+        }
     }
 
     /// <inheritdoc/>
@@ -534,14 +556,14 @@ public sealed class SqliteSendSchedule : ISendSchedule
         using (var command = Sql.Command(
             connection,
             tx,
-            "SELECT idempotency_key, campaign_id, run_key, customer_id, due_ticks, reason FROM dispatch_schedule WHERE due_ticks <= $now AND hidden_until_ticks <= $now ORDER BY due_ticks, idempotency_key LIMIT $max",
+            "SELECT idempotency_key, campaign_id, run_key, customer_id, due_ticks, reason, payload FROM dispatch_schedule WHERE due_ticks <= $now AND hidden_until_ticks <= $now ORDER BY due_ticks, idempotency_key LIMIT $max",
             ("$now", now.UtcTicks),
             ("$max", max)))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
             {
-                due.Add(new ScheduledSend(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Sql.Instant(reader.GetInt64(4)), reader.GetString(5)));
+                due.Add(new ScheduledSend(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Sql.Instant(reader.GetInt64(4)), reader.GetString(5)) { Payload = Sql.NullableString(reader, 6) });
             }
         }
 

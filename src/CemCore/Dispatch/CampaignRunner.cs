@@ -443,7 +443,7 @@ public sealed class CampaignRunner
     /// Sends the deferred sends that are due: takes them from <see cref="DispatchStores.Schedule"/>, looks their customers up, decides and
     /// dispatches them again under their own run key (the send log keeps them exactly-once), and removes the entries that are done.
     /// </summary>
-    /// <param name="campaignId">The campaign whose entries are sent (entries of other campaigns are left for their runners).</param>
+    /// <param name="campaignId">The campaign whose entries are sent (entries of other campaigns are given back at once for their runners).</param>
     /// <param name="lookup">Returns the customer's context at the given instant, or <see langword="null"/> when the customer is gone.</param>
     /// <param name="max">Most entries taken, at least 1.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
@@ -462,6 +462,7 @@ public sealed class CampaignRunner
         {
             if (!string.Equals(entry.CampaignId, campaignId, StringComparison.Ordinal))
             {
+                await schedule.ScheduleAsync(entry, CancellationToken.None).ConfigureAwait(false); // given back at once (not hidden for the lease)
                 continue;
             }
 

@@ -151,7 +151,13 @@ public interface ISuppressionList
 /// <param name="CustomerId">The customer.</param>
 /// <param name="DueAt">When it may be sent.</param>
 /// <param name="Reason">Why it was deferred (no personal data).</param>
-public sealed record ScheduledSend(string IdempotencyKey, string CampaignId, string RunKey, string CustomerId, DateTimeOffset DueAt, string Reason);
+public sealed record ScheduledSend(string IdempotencyKey, string CampaignId, string RunKey, string CustomerId, DateTimeOffset DueAt, string Reason)
+{
+    /// <summary>Gets what the sender needs to decide again when the send is due (an event trigger keeps its event here as JSON, see
+    /// <see cref="Journeys.TriggerEngine.RunDueAsync"/>), or <see langword="null"/>. Stores keep it unchanged; it holds no personal data
+    /// beyond the customer id by convention.</summary>
+    public string? Payload { get; init; }
+}
 
 /// <summary>
 /// Deferred sends, taken when due by a worker that runs them again through <see cref="CampaignRunner.RunDueAsync"/>. Taking leases an

@@ -70,6 +70,9 @@ public sealed class EventDispatcher
     /// <summary>Gets the clock.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>Gets the send-log lease (also the lease of schedule entries taken when due).</summary>
+    internal TimeSpan Lease => _dispatchSettings.EffectiveLease;
+
     /// <summary>Returns whether the rule set has a rule with this id.</summary>
     /// <param name="ruleId">The rule id.</param>
     /// <returns><see langword="true"/> when known.</returns>

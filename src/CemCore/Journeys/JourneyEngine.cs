@@ -15,7 +15,25 @@ public sealed record JourneySettings(HoldoutGroup? ControlGroup = null, TimeSpan
 {
     /// <summary>Gets the retry delay in effect.</summary>
     public TimeSpan EffectiveRetryDelay => RetryDelay is { } d && d > TimeSpan.Zero ? d : TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets a callback told of every transition this engine wrote (an entry, a step outcome, a deferral, a goal exit), or
+    /// <see langword="null"/>. Only the winner of a compare-and-swap reports a transition, so counts summed over several engines (processes)
+    /// on one store count each transition once; a replayed event or a re-run reports nothing. Called on the engine's thread; must not throw.</summary>
+    public Action<JourneyTransition>? Observer { get; init; }
 }
+
+/// <summary>One transition written by a <see cref="JourneyEngine"/> (see <see cref="JourneySettings.Observer"/>).</summary>
+/// <param name="JourneyId">The journey.</param>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="Entry">The entry number.</param>
+/// <param name="StepId">The step left (or waiting at), or <see langword="null"/> for an entry or a goal exit.</param>
+/// <param name="Label">What happened: <c>entered</c>, <c>control</c>, <c>goal</c>, or the step's outcome as in the path (<c>sent</c>,
+/// <c>suppressed</c>, <c>nooffer</c>, <c>rejected</c>, <c>unknown</c>, <c>event</c>, <c>timeout</c>, <c>true</c>, <c>false</c>, a split
+/// variant, <c>exit</c>, <c>done</c> for a plain wait), or <c>deferred</c>/<c>failed</c> for a send step that waits to be tried again.</param>
+/// <param name="Status">The entry's status after the transition.</param>
+/// <param name="Dispatch">For a send step, the dispatch status (<see cref="DispatchStatus.Sent"/> now, or
+/// <see cref="DispatchStatus.AlreadySent"/> by an earlier run…); otherwise <see langword="null"/>.</param>
+public sealed record JourneyTransition(string JourneyId, string CustomerId, int Entry, string? StepId, string Label, JourneyStatus Status, DispatchStatus? Dispatch = null);
 
 /// <summary>
 /// Runs multi-step journeys (<see cref="JourneyDefinition"/>) over customer events: enters customers on the entry event (entry limits, entry
@@ -122,6 +140,10 @@ public sealed class JourneyEngine
                     };
                     var moving = step.Kind is JourneyStepKind.Wait or JourneyStepKind.WaitForEvent;
                     current = await MoveAsync(journey, instance, moving ? next : step.Id, label, cancellationToken).ConfigureAwait(false);
+                    if (moving)
+                    {
+                        Report(current, step.Id, step.Kind == JourneyStepKind.Wait ? "done" : "timeout");
+                    }
                 }
 
                 if (current is not null)
@@ -211,7 +233,7 @@ public sealed class JourneyEngine
 
             if (journey.GoalEvent is { } goal && e.Is(goal))
             {
-                await SaveAsync(latest, latest with { Status = JourneyStatus.Exited, StepId = null, WaitUntil = null, Path = Append(latest.Path, "goal") }, ct).ConfigureAwait(false);
+                Report(await SaveAsync(latest, latest with { Status = JourneyStatus.Exited, StepId = null, WaitUntil = null, Path = Append(latest.Path, "goal") }, ct).ConfigureAwait(false), null, "goal");
                 return;
             }
 
@@ -220,6 +242,7 @@ public sealed class JourneyEngine
             {
                 if (await MoveAsync(journey, latest, step.OnEvent, step.Id + ":event", ct).ConfigureAwait(false) is { } moved)
                 {
+                    Report(moved, step.Id, "event");
                     await RunAsync(journey, moved, ct).ConfigureAwait(false);
                 }
             }
@@ -265,9 +288,13 @@ public sealed class JourneyEngine
             control ? "control" : string.Empty,
             1,
             Time.GetUtcNow());
-        if (await Store.TryInsertAsync(entry, ct).ConfigureAwait(false) && !control)
+        if (await Store.TryInsertAsync(entry, ct).ConfigureAwait(false))
         {
-            await RunAsync(journey, entry, ct).ConfigureAwait(false);
+            Report(entry, null, control ? "control" : "entered");
+            if (!control)
+            {
+                await RunAsync(journey, entry, ct).ConfigureAwait(false);
+            }
         }
     }
 
@@ -293,6 +320,7 @@ public sealed class JourneyEngine
                     if (context is null)
                     {
                         current = await MoveAsync(journey, current, step.Next, step.Id + ":unknown", ct).ConfigureAwait(false);
+                        Report(current, step.Id, "unknown");
                         break;
                     }
 
@@ -316,6 +344,14 @@ public sealed class JourneyEngine
                             break;
                     }
 
+                    Report(current, step.Id, outcome.Status switch
+                    {
+                        DispatchStatus.Sent or DispatchStatus.AlreadySent => "sent",
+                        DispatchStatus.Deferred => "deferred",
+                        DispatchStatus.Failed => "failed",
+                        _ => Label(outcome.Status),
+                    }, outcome.Status);
+
                     break;
                 case JourneyStepKind.Wait or JourneyStepKind.WaitForEvent:
                     current = await WaitAsync(current, step.Id, now + step.Duration, ct).ConfigureAwait(false);
@@ -324,15 +360,25 @@ public sealed class JourneyEngine
                     var ctx = await Lookup(current.CustomerId, now, ct).ConfigureAwait(false);
                     var holds = ctx is not null && step.Condition!.Evaluate(ctx);
                     current = await MoveAsync(journey, current, holds ? step.IfTrue : step.IfFalse, step.Id + (holds ? ":true" : ":false"), ct).ConfigureAwait(false);
+                    Report(current, step.Id, holds ? "true" : "false");
                     break;
                 case JourneyStepKind.Split:
                     var variant = journey.Assign(step, current.CustomerId);
                     current = await MoveAsync(journey, current, variant.Next, step.Id + ":" + variant.Name, ct).ConfigureAwait(false);
+                    Report(current, step.Id, variant.Name);
                     break;
                 default:
-                    await SaveAsync(current, current with { Status = JourneyStatus.Exited, StepId = null, WaitUntil = null, Path = Append(current.Path, step.Id + ":exit") }, ct).ConfigureAwait(false);
+                    Report(await SaveAsync(current, current with { Status = JourneyStatus.Exited, StepId = null, WaitUntil = null, Path = Append(current.Path, step.Id + ":exit") }, ct).ConfigureAwait(false), step.Id, "exit");
                     return;
             }
+        }
+    }
+
+    private void Report(JourneyInstance? written, string? stepId, string label, DispatchStatus? dispatch = null)
+    {
+        if (written is not null && Settings.Observer is { } observer)
+        {
+            observer(new JourneyTransition(written.JourneyId, written.CustomerId, written.Entry, stepId, label, written.Status, dispatch));
         }
     }
 

@@ -183,6 +183,116 @@ public sealed class TriggerEngine
         return new TriggerSummary(events, unknown, fired, sent, already, notSent, tasks);
     }
 
+    /// <summary>
+    /// Sends the trigger sends that were deferred (quiet hours, a Retry-After beyond the retry policy) and are now due: takes them from
+    /// <see cref="DispatchStores.Schedule"/> at the clock's now (leased, so a worker killed after taking them loses nothing), looks the
+    /// customer up at now, applies the deferred event again (kept in <see cref="ScheduledSend.Payload"/>) and dispatches under the same
+    /// idempotency key (trigger, event, customer). Every send-time check runs again: consent (a revocation since the deferral suppresses the
+    /// send), quiet hours (a send still inside them is put back for its next allowed instant), caps, budget and suppression lists. Entries
+    /// of other campaigns are given back at once.
+    /// </summary>
+    /// <param name="max">Most entries taken, at least 1.</param>
+    /// <param name="cancellationToken">Cancels the run between entries.</param>
+    /// <returns>The counts: <see cref="TriggerSummary.Events"/> is the number of this engine's entries taken.</returns>
+    /// <exception cref="InvalidOperationException">The dispatcher has no schedule store.</exception>
+    public async Task<TriggerSummary> RunDueAsync(int max = 1_000, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        var schedule = Dispatcher.Stores.Schedule ?? throw new InvalidOperationException("RunDueAsync needs a schedule store (DispatchStores.Schedule).");
+        var now = Dispatcher.Time.GetUtcNow();
+        long taken = 0, unknown = 0, fired = 0, sent = 0, already = 0, notSent = 0;
+        foreach (var entry in await schedule.TakeDueAsync(now, max, Dispatcher.Lease, cancellationToken).ConfigureAwait(false))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rules = RulesOf(entry.CampaignId, out var trigger, out var mine);
+            if (!mine)
+            {
+                await schedule.ScheduleAsync(entry, CancellationToken.None).ConfigureAwait(false); // another sender's entry: given back at once
+                continue;
+            }
+
+            taken++;
+            var e = entry.Payload is { } payload ? TriggerPayload.Read(payload) : null;
+            var context = e is null ? null : await Lookup(e.CustomerId, now, cancellationToken).ConfigureAwait(false);
+            if (e is null || context is null)
+            {
+                unknown++;
+                await schedule.CompleteAsync(entry.IdempotencyKey).ConfigureAwait(false);
+                continue;
+            }
+
+            e.ApplyTo(context);
+            if (trigger?.When is { } when && !when.Evaluate(context))
+            {
+                notSent++;
+                await schedule.CompleteAsync(entry.IdempotencyKey).ConfigureAwait(false);
+                continue;
+            }
+
+            fired++;
+            var outcome = await Dispatcher.DispatchAsync(entry.CampaignId, entry.RunKey, context, rules, useSchedule: false, cancellationToken).ConfigureAwait(false);
+            switch (outcome.Status)
+            {
+                case DispatchStatus.Sent:
+                    sent++;
+                    break;
+                case DispatchStatus.AlreadySent:
+                    already++;
+                    break;
+                default:
+                    notSent++;
+                    break;
+            }
+
+            if (outcome.Status == DispatchStatus.Deferred)
+            {
+                await schedule.ScheduleAsync(entry with { DueAt = outcome.NotBefore ?? now, Reason = outcome.Detail ?? "deferred" }, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (outcome.Status is not (DispatchStatus.Failed or DispatchStatus.InFlightElsewhere))
+            {
+                await schedule.CompleteAsync(entry.IdempotencyKey).ConfigureAwait(false); // failed or held elsewhere: due again when the lease ends
+            }
+        }
+
+        return new TriggerSummary(taken, unknown, fired, sent, already, notSent, 0);
+    }
+
+    /// <summary>The rules of a campaign id of this engine (a trigger or the feedback loop); <paramref name="mine"/> is false for others.</summary>
+    private IReadOnlyList<string>? RulesOf(string campaignId, out EventTrigger? trigger, out bool mine)
+    {
+        trigger = null;
+        mine = true;
+        if (Feedback is { } loop && string.Equals(campaignId, FeedbackLoop.CampaignId, StringComparison.Ordinal))
+        {
+            return loop.CompensationRules;
+        }
+
+        foreach (var t in _triggers)
+        {
+            if (string.Equals(t.Id, campaignId, StringComparison.Ordinal))
+            {
+                trigger = t;
+                return t.Rules;
+            }
+        }
+
+        mine = false;
+        return null;
+    }
+
+    /// <summary>Dispatches one firing; a deferred send goes to the schedule with its event, to be decided again when due.</summary>
+    private async ValueTask<DispatchOutcome> FireAsync(string campaignId, CustomerEvent e, CustomerContext context, IReadOnlyList<string>? rules, CancellationToken ct)
+    {
+        var outcome = await Dispatcher.DispatchAsync(campaignId, e.EventId, context, rules, useSchedule: false, ct).ConfigureAwait(false);
+        if (outcome.Status == DispatchStatus.Deferred && Dispatcher.Stores.Schedule is { } schedule && outcome.IdempotencyKey is { } key)
+        {
+            var due = outcome.NotBefore ?? Dispatcher.Time.GetUtcNow();
+            await schedule.ScheduleAsync(new ScheduledSend(key, campaignId, e.EventId, e.CustomerId, due, outcome.Detail ?? "deferred") { Payload = TriggerPayload.Write(e) }, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return outcome;
+    }
+
     private async ValueTask<(bool Known, IReadOnlyList<TriggerOutcome> Outcomes, int Tasks)> HandleCoreAsync(CustomerEvent e, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -201,7 +311,7 @@ public sealed class TriggerEngine
         if (Feedback is { } loop && FeedbackLoop.Classify(e, context) is { } kind)
         {
             tasks += await loop.CreateTaskAsync(e, kind, ct).ConfigureAwait(false) ? 1 : 0;
-            var outcome = await Dispatcher.DispatchAsync(FeedbackLoop.CampaignId, e.EventId, context, loop.CompensationRules, cancellationToken: ct).ConfigureAwait(false);
+            var outcome = await FireAsync(FeedbackLoop.CampaignId, e, context, loop.CompensationRules, ct).ConfigureAwait(false);
             outcomes.Add(new TriggerOutcome(FeedbackLoop.CampaignId, e.EventId, outcome));
         }
 
@@ -212,10 +322,60 @@ public sealed class TriggerEngine
                 continue;
             }
 
-            var outcome = await Dispatcher.DispatchAsync(t.Id, e.EventId, context, t.Rules, cancellationToken: ct).ConfigureAwait(false);
+            var outcome = await FireAsync(t.Id, e, context, t.Rules, ct).ConfigureAwait(false);
             outcomes.Add(new TriggerOutcome(t.Id, e.EventId, outcome));
         }
 
         return (true, outcomes, tasks);
+    }
+}
+
+/// <summary>The event of a deferred trigger send, as JSON in <see cref="ScheduledSend.Payload"/>:
+/// <c>{"id":…,"customer":…,"type":…,"at":"ISO 8601 with offset","properties":{…}}</c>.</summary>
+internal static class TriggerPayload
+{
+    public static string Write(CustomerEvent e)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", e.EventId);
+            w.WriteString("customer", e.CustomerId);
+            w.WriteString("type", e.Type);
+            w.WriteString("at", e.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteStartObject("properties");
+            foreach (var (k, v) in e.Properties.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                w.WriteString(k, v);
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads a payload; <see langword="null"/> when it is not one (an entry written by other code).</summary>
+    public static CustomerEvent? Read(string json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var p in root.GetProperty("properties").EnumerateObject())
+            {
+                properties[p.Name] = p.Value.GetString() ?? string.Empty;
+            }
+
+            var at = DateTimeOffset.Parse(root.GetProperty("at").GetString()!, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind);
+            return new CustomerEvent(root.GetProperty("id").GetString()!, root.GetProperty("customer").GetString()!, root.GetProperty("type").GetString()!, at, properties);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            return null;
+        }
     }
 }
