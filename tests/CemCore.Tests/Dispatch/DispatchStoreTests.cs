@@ -67,7 +67,7 @@ public sealed class DispatchStoreTests : IDisposable
         }
     }
 
-    private sealed class CrashException : Exception
+    internal sealed class CrashException : Exception
     {
         public CrashException()
             : base("simulated kill")
@@ -76,7 +76,7 @@ public sealed class DispatchStoreTests : IDisposable
     }
 
     /// <summary>Wraps a send log and "kills" the runner (throws an exception the runner does not catch) at one step, once.</summary>
-    private sealed class CrashingSendLog(ISendLog inner, string step, int onCall) : ISendLog
+    internal sealed class CrashingSendLog(ISendLog inner, string step, int onCall) : ISendLog
     {
         private int _claims;
         private int _completes;
