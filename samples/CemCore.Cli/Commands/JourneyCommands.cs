@@ -35,6 +35,7 @@ internal static class JourneyCommands
         var format = CliOptions.Format();
         var command = new Command("journey", "Journey map: volume, conversion, drop-off and median days per stage, and pain points.") { events, feedback, segments, format };
         command.SetAction((parse, ct) => Task.FromResult(RunJourney(parse.GetValue(events)!, parse.GetValue(feedback), parse.GetValue(segments), parse.IsJson(format))));
+        command.Add(JourneyRunCommand.Create()); // `journey run`: durable journeys from files (the map's own options and output are unchanged)
         return command;
     }
 
