@@ -27,6 +27,21 @@ public sealed class DemoCliTests
     }
 
     [Fact]
+    public void Journeys_section_counts_every_step_and_a_replay_sends_nothing()
+    {
+        var o = CliAssert.JsonOk(CliRunner.Run("demo", "--customers", "200", "--format", "json"));
+        var j = o["journeys"]!.AsObject();
+        var steps = j["steps"]!.AsObject();
+        Assert.Equal(["miss-you", "wait-visit", "cart-check", "cart-nudge", "last-chance", "bye"], steps.Select(kv => kv.Key));
+        Assert.Equal((long)j["sent"]!, steps.Sum(kv => (long?)kv.Value!["sent"] ?? 0));
+        Assert.True((long)j["sent"]! > 0);
+        Assert.Equal((long)j["exited"]!, (long?)steps["bye"]!["exit"] ?? 0);
+
+        Assert.Equal(0L, (long)j["replaySent"]!);
+        Assert.Equal((long)j["trigger"]!["sent"]!, (long)j["trigger"]!["alreadySentOnReplay"]!);
+    }
+
+    [Fact]
     public void Json_IsDeterministicForTheSeed()
     {
         var a = CliRunner.Run("demo", "--customers", "100", "--seed", "7", "--format", "json");

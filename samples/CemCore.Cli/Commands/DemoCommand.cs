@@ -40,6 +40,7 @@ internal static class DemoCommand
         ClvDemo.Run(context);
         AbDemo.Run(context);
         OffersDemo.Run(context);
+        JourneyDemo.Run(context);
         KpiDemo.Run(context);
         LoyaltyDemo.Run(context);
         RecommendationsDemo.Run(context);

@@ -115,7 +115,7 @@ internal static class JourneyRunCommand
             }
         }
 
-        var lookup = Lookup(events, profiles, asOf);
+        var lookup = Lookup(events, id => profiles is null ? OfferPlanner.DemoProfile(id, asOf) : profiles.TryGetValue(id, out var p) ? p : new CustomerProfile(id));
         var database = new SqliteDatabase(full);
         var stores = new SqliteDispatchStores(database);
         var state = new SqliteJourneyStateStore(database);
@@ -163,16 +163,17 @@ internal static class JourneyRunCommand
         return 0;
     }
 
-    private static readonly string[] Fields = ["entered", "advanced", "sent", "alreadySent", "suppressed", "deferred", "exited", "goalReached", "failed"];
+    internal static readonly string[] Fields = ["entered", "advanced", "sent", "alreadySent", "suppressed", "deferred", "exited", "goalReached", "failed"];
 
     /// <summary>The customer's context at an instant: the profile, and the facts of the customer's events up to that instant (in order).</summary>
-    private static CustomerContextLookup Lookup(List<CustomerEvent> events, Dictionary<string, CustomerProfile>? profiles, DateTimeOffset asOf)
+    /// <param name="events">The events, in time order.</param>
+    /// <param name="profileOf">The profile of a customer id.</param>
+    internal static CustomerContextLookup Lookup(IEnumerable<CustomerEvent> events, Func<string, CustomerProfile> profileOf)
     {
         var byCustomer = events.GroupBy(e => e.CustomerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         return (id, at, ct) =>
         {
-            var profile = profiles is null ? OfferPlanner.DemoProfile(id, asOf) : profiles.TryGetValue(id, out var p) ? p : new CustomerProfile(id);
-            var context = new CustomerContext(profile, null, at);
+            var context = new CustomerContext(profileOf(id), null, at);
             foreach (var e in byCustomer.GetValueOrDefault(id) ?? [])
             {
                 if (e.Timestamp > at)
@@ -311,7 +312,7 @@ internal static class JourneyRunCommand
     }
 
     /// <summary>Counts of this run's transitions (from <see cref="JourneySettings.Observer"/>: only transitions this process wrote).</summary>
-    private sealed class RunCounts(JourneyDefinition definition)
+    internal sealed class RunCounts(JourneyDefinition definition)
     {
         private readonly Dictionary<string, long> _totals = Fields.Append("completed").Append("controlGroup").ToDictionary(f => f, _ => 0L, StringComparer.Ordinal);
         private readonly Dictionary<string, SortedDictionary<string, long>> _steps = definition.Steps.ToDictionary(s => s.Id, _ => new SortedDictionary<string, long>(StringComparer.Ordinal), StringComparer.Ordinal);
