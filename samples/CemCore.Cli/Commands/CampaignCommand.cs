@@ -59,7 +59,8 @@ internal static class CampaignCommand
         return new Command("campaign", "Campaign dispatch (run).") { run };
     }
 
-    private static async Task<int> RunAsync(string transactionsPath, DateTimeOffset asOf, string runKey, string dbPath, string? customersPath, string? rulesPath, bool json, CancellationToken cancellationToken)
+    /// <summary>The full path of <c>--db</c>; a folder, or a file in a missing folder, is a usage error.</summary>
+    internal static string DatabaseFile(string dbPath)
     {
         var full = Path.GetFullPath(dbPath);
         if (Directory.Exists(full) || (Path.GetDirectoryName(full) is { } folder && !Directory.Exists(folder)))
@@ -67,6 +68,12 @@ internal static class CampaignCommand
             throw new UsageException($"--db '{dbPath}': give a file in an existing folder.");
         }
 
+        return full;
+    }
+
+    private static async Task<int> RunAsync(string transactionsPath, DateTimeOffset asOf, string runKey, string dbPath, string? customersPath, string? rulesPath, bool json, CancellationToken cancellationToken)
+    {
+        var full = DatabaseFile(dbPath);
         var templates = StandardTemplates.Create();
         PersonalizationRuleSet ruleSet;
         try

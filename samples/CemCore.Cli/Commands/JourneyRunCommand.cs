@@ -76,12 +76,7 @@ internal static class JourneyRunCommand
 
     private static async Task<int> RunAsync(string journeyPath, string eventsPath, string dbPath, DateTimeOffset asOf, string? customersPath, string? rulesPath, bool json, CancellationToken cancellationToken)
     {
-        var full = Path.GetFullPath(dbPath);
-        if (Directory.Exists(full) || (Path.GetDirectoryName(full) is { } folder && !Directory.Exists(folder)))
-        {
-            throw new UsageException($"--db '{dbPath}': give a file in an existing folder.");
-        }
-
+        var full = CampaignCommand.DatabaseFile(dbPath);
         var templates = StandardTemplates.Create();
         PersonalizationRuleSet ruleSet;
         try
@@ -194,7 +189,7 @@ internal static class JourneyRunCommand
         var file = Path.GetFileName(path);
         using var reader = new StreamReader(path, Encoding.UTF8);
         var headerLine = reader.ReadLine() ?? throw new DataFormatException("The file is empty; expected the header event_id,customer_id,type,timestamp.", file, 1, null);
-        var header = Split(headerLine, file, 1).Select(h => h.Trim()).ToArray();
+        var header = LoyaltyCommands.SplitCsv(headerLine, file, 1).Select(h => h.Trim()).ToArray();
         int Column(string name) => Array.FindIndex(header, h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase)) is var i and >= 0
             ? i
             : throw new DataFormatException($"The header has no column '{name}' (needs event_id,customer_id,type,timestamp).", file, 1, name);
@@ -209,7 +204,7 @@ internal static class JourneyRunCommand
                 continue;
             }
 
-            var fields = Split(text, file, line);
+            var fields = LoyaltyCommands.SplitCsv(text, file, line);
             if (fields.Count != header.Length)
             {
                 throw new DataFormatException(string.Create(CultureInfo.InvariantCulture, $"The row has {fields.Count} fields; the header has {header.Length}."), file, line, null);
@@ -261,55 +256,6 @@ internal static class JourneyRunCommand
 
     private static string? PropertyOf(string message, string[] header) =>
         header.FirstOrDefault(h => message.Contains("'" + h + "'", StringComparison.OrdinalIgnoreCase)) ?? header.FirstOrDefault(h => message.Contains(h, StringComparison.OrdinalIgnoreCase) && h.Length > 2);
-
-    /// <summary>Splits one CSV line (RFC 4180 quotes; a quoted field may not span lines here).</summary>
-    private static List<string> Split(string line, string file, long lineNumber)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var ch = line[i];
-            if (quoted)
-            {
-                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (ch == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(ch);
-                }
-            }
-            else if (ch == '"' && field.Length == 0)
-            {
-                quoted = true;
-            }
-            else if (ch == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(ch);
-            }
-        }
-
-        if (quoted)
-        {
-            throw new DataFormatException("A quoted field is not closed on its line.", file, lineNumber, null);
-        }
-
-        fields.Add(field.ToString());
-        return fields;
-    }
 
     /// <summary>Counts of this run's transitions (from <see cref="JourneySettings.Observer"/>: only transitions this process wrote).</summary>
     internal sealed class RunCounts(JourneyDefinition definition)

@@ -451,7 +451,7 @@ internal static class LoyaltyCommands
     }
 
     // RFC 4180 fields on one line: quoted fields may contain commas and doubled quotes.
-    private static List<string> SplitCsv(string text, string file, long line)
+    internal static List<string> SplitCsv(string text, string file, long line)
     {
         var fields = new List<string>();
         var sb = new System.Text.StringBuilder();

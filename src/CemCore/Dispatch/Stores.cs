@@ -160,7 +160,8 @@ public sealed record ScheduledSend(string IdempotencyKey, string CampaignId, str
 }
 
 /// <summary>
-/// Deferred sends, taken when due by a worker that runs them again through <see cref="CampaignRunner.RunDueAsync"/>. Taking leases an
+/// Deferred sends, taken when due by a worker that runs them again through <see cref="CampaignRunner.RunDueAsync"/> (campaigns) or
+/// <see cref="Journeys.TriggerEngine.RunDueAsync"/> (event triggers). Taking leases an
 /// entry (a worker killed after taking it loses nothing: the entry is due again when the lease ends); <see cref="CompleteAsync"/> removes it.
 /// </summary>
 public interface ISendSchedule

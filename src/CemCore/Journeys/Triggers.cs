@@ -165,18 +165,7 @@ public sealed class TriggerEngine
             foreach (var o in outcomes)
             {
                 fired++;
-                switch (o.Dispatch.Status)
-                {
-                    case DispatchStatus.Sent:
-                        sent++;
-                        break;
-                    case DispatchStatus.AlreadySent:
-                        already++;
-                        break;
-                    default:
-                        notSent++;
-                        break;
-                }
+                Tally(o.Dispatch.Status, ref sent, ref already, ref notSent);
             }
         }
 
@@ -231,18 +220,7 @@ public sealed class TriggerEngine
 
             fired++;
             var outcome = await Dispatcher.DispatchAsync(entry.CampaignId, entry.RunKey, context, rules, useSchedule: false, cancellationToken).ConfigureAwait(false);
-            switch (outcome.Status)
-            {
-                case DispatchStatus.Sent:
-                    sent++;
-                    break;
-                case DispatchStatus.AlreadySent:
-                    already++;
-                    break;
-                default:
-                    notSent++;
-                    break;
-            }
+            Tally(outcome.Status, ref sent, ref already, ref notSent);
 
             if (outcome.Status == DispatchStatus.Deferred)
             {
@@ -255,6 +233,22 @@ public sealed class TriggerEngine
         }
 
         return new TriggerSummary(taken, unknown, fired, sent, already, notSent, 0);
+    }
+
+    private static void Tally(DispatchStatus status, ref long sent, ref long already, ref long notSent)
+    {
+        switch (status)
+        {
+            case DispatchStatus.Sent:
+                sent++;
+                break;
+            case DispatchStatus.AlreadySent:
+                already++;
+                break;
+            default:
+                notSent++;
+                break;
+        }
     }
 
     /// <summary>The rules of a campaign id of this engine (a trigger or the feedback loop); <paramref name="mine"/> is false for others.</summary>

@@ -24,21 +24,11 @@ namespace CemCore.Tests.Journeys;
 /// </summary>
 public sealed class TriggerReliabilityTests : IDisposable
 {
-    private readonly List<string> _files = [];
+    private readonly TempDatabases _files = new();
 
-    public static TheoryData<string> Kinds => ["memory", "sqlite"];
+    public static TheoryData<string> Kinds => TempDatabases.Kinds;
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var f in _files)
-        {
-            foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
-            {
-                File.Delete(f + suffix);
-            }
-        }
-    }
+    public void Dispose() => _files.Dispose();
 
     /// <summary>A seeded stream: 40 customers, 160 events (returns, surveys, abandoned carts, visits) within a day before <paramref name="end"/>, 5% redelivered.</summary>
     private static List<CustomerEvent> Stream(int seed, DateTimeOffset end)
@@ -118,8 +108,7 @@ public sealed class TriggerReliabilityTests : IDisposable
             return new DispatchStores(new InMemorySendLog(), new CouponLedger()) { Budgets = new InMemoryBudgetStore(), Consent = new InMemoryConsentStore() };
         }
 
-        path = Path.Combine(Path.GetTempPath(), "cemcore-trigrel-" + Guid.NewGuid().ToString("N") + ".db");
-        _files.Add(path);
+        path = _files.NewPath("cemcore-trigrel-");
         return Open(path);
     }
 

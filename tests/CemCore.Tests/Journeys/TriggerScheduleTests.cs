@@ -25,21 +25,11 @@ namespace CemCore.Tests.Journeys;
 /// </summary>
 public sealed class TriggerScheduleTests : IDisposable
 {
-    private readonly List<string> _files = [];
+    private readonly TempDatabases _files = new();
 
-    public static TheoryData<string> Kinds => ["memory", "sqlite"];
+    public static TheoryData<string> Kinds => TempDatabases.Kinds;
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var f in _files)
-        {
-            foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
-            {
-                File.Delete(f + suffix);
-            }
-        }
-    }
+    public void Dispose() => _files.Dispose();
 
     internal static PersonalizationRuleSet Rules() =>
         new PersonalizationRuleSetBuilder().AddStandardCampaigns().AddFeedbackLoopRules().WithTemplates(StandardTemplates.Create()).Build();
@@ -58,8 +48,7 @@ public sealed class TriggerScheduleTests : IDisposable
             };
         }
 
-        var path = Path.Combine(Path.GetTempPath(), "cemcore-trigger-" + Guid.NewGuid().ToString("N") + ".db");
-        _files.Add(path);
+        var path = _files.NewPath("cemcore-trigger-");
         db = new SqliteDatabase(path);
         return new SqliteDispatchStores(db).ToDispatchStores() with { Caps = null };
     }
