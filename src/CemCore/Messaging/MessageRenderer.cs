@@ -216,20 +216,10 @@ public sealed class MessageRenderer
                         fieldValues[i] = v;
                     }
 
-                    // The fields share the template's key array: one small array of values per message, not a hash table.
+                    // The fields share the template's key array: one small array of values per message, not a hash table. The body is the
+                    // preview of the fields, built when first read (the WeChat API posts the fields, not the body).
                     var fields = new FieldMap(t.FieldKeys, fieldValues);
-                    var preview = RenderBuffer.Rent(64);
-                    for (var i = 0; i < fieldValues.Length; i++)
-                    {
-                        if (i > 0)
-                        {
-                            preview.Append(' ');
-                        }
-
-                        preview.Append(fieldValues[i]);
-                    }
-
-                    return new OutboundMessage(message.CustomerId, channel, null, RenderBuffer.ToStringAndReturn(preview), t.ProviderTemplateId, fields, t.Locale);
+                    return new OutboundMessage(message.CustomerId, channel, null, OutboundMessage.PreviewOfFields, t.ProviderTemplateId, fields, t.Locale);
                 }
 
             default:
