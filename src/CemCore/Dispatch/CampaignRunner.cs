@@ -431,6 +431,18 @@ public sealed class CampaignRunner
         ArgumentNullException.ThrowIfNull(audience);
         ArgumentNullException.ThrowIfNull(customers);
         var run = new RunState(campaignId, runKey, Time.GetTimestamp(), Settings.KeepOutcomes);
+        if (Settings.MaxParallelism == 1)
+        {
+            // One at a time in input order, on the caller's thread while the stores answer synchronously (no worker task).
+            await foreach (var item in Produce(run, audience, customers, progress, cancellationToken).ConfigureAwait(false))
+            {
+                Emit(run, item.Index, item.Id, await ProcessAsync(run, item, cancellationToken).ConfigureAwait(false));
+            }
+
+            progress?.Report(new OperationProgress("dispatch", run.Considered, run.Considered));
+            return run.ToResult();
+        }
+
         await Parallel.ForEachAsync(
             Produce(run, audience, customers, progress, cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = Settings.MaxParallelism, CancellationToken = cancellationToken },

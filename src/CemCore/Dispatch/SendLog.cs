@@ -388,7 +388,7 @@ public sealed class InMemorySendLog : ISendLog
     /// <summary>Gets the channel of a row.</summary>
     internal ContactChannel ChannelOf(in Row row) => _channels[row.Channel];
 
-    private Shard ShardOf(string key) => _shards[(uint)StringComparer.Ordinal.GetHashCode(key) % ShardCount];
+    private Shard ShardOf(string key) => _shards[unchecked((uint)StringComparer.Ordinal.GetHashCode(key)) % ShardCount];
 
     /// <summary>The public entry of a row (made for <see cref="FindAsync"/>, <see cref="TryClaimAsync"/> and <see cref="Entries"/> only).</summary>
     internal SendLogEntry ToEntry(string key, in Row row, (string? ProviderMessageId, string? Reason) extras)
