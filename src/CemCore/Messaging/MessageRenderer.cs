@@ -216,7 +216,8 @@ public sealed class MessageRenderer
                         fields.Set(i, v);
                     }
 
-                    var fields = new FieldMap(t.FieldKeys, fieldValues);
+                    // The fields share the template's key array, the values are in the map itself (not a hash table). The body is the
+                    // preview of the fields, built when first read (the WeChat API posts the fields, not the body).
                     return new OutboundMessage(message.CustomerId, channel, null, OutboundMessage.PreviewOfFields, t.ProviderTemplateId, fields, t.Locale);
                 }
 

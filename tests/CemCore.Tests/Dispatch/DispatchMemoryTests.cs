@@ -17,12 +17,13 @@ namespace CemCore.Tests.Dispatch;
 /// expiry and takeover, growth from an empty table under concurrency, the runner's object-free claim against the port path, and the
 /// bytes allocated per customer of a streamed run.
 /// </summary>
-[Collection(DispatchAllocationCollection.Name)]
+[Collection(DispatchAllocationGroup.Name)]
 public sealed class DispatchMemoryTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 10, 2, 0, 0, TimeSpan.Zero);
     private static readonly ContactChannel[] Channels = [ContactChannel.WeChat, ContactChannel.Sms, ContactChannel.Email];
     private static readonly string[] Owners = ["A", "B", "C"];
+    private static readonly string[] RunnerIds = ["W1", "R1", "F1", "W2"];
 
     private enum OpKind
     {
@@ -90,14 +91,14 @@ public sealed class DispatchMemoryTests
         }
     }
 
-    private static async Task<object> Apply(ISendLog log, string key, Op op) => op.Kind switch
+    private static async Task<object> Apply(InMemorySendLog log, string key, Op op) => op.Kind switch
     {
         OpKind.Claim => await log.TryClaimAsync(new SendClaimRequest(key, "camp", "run", op.Channel, op.Owner, op.At, op.Lease)),
         OpKind.Complete => await log.CompleteAsync(key, op.Owner, op.State, op.At, op.Attempts, op.ProviderId, op.Reason),
         _ => await ReleaseAsync(log, key, op),
     };
 
-    private static async Task<object> ReleaseAsync(ISendLog log, string key, Op op)
+    private static async Task<object> ReleaseAsync(InMemorySendLog log, string key, Op op)
     {
         await log.ReleaseAsync(key, op.Owner, op.At);
         return "released";
@@ -166,12 +167,12 @@ public sealed class DispatchMemoryTests
         var log = new InMemorySendLog(keys);
         var won = new int[keys];
         var completed = new int[keys];
-        await Parallel.ForAsync(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, async (t, _) =>
+        await Parallel.ForAsync(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, async (t, ct) =>
         {
             var owner = "runner-" + t;
             for (var k = 0; k < keys; k++)
             {
-                var claim = await log.TryClaimAsync(new SendClaimRequest("k" + k, "camp", "run", Channels[t % 3], owner, T0, TimeSpan.FromMinutes(5)));
+                var claim = await log.TryClaimAsync(new SendClaimRequest("k" + k, "camp", "run", Channels[t % 3], owner, T0, TimeSpan.FromMinutes(5)), ct);
                 if (claim.IsOwned)
                 {
                     Interlocked.Increment(ref won[k]);
@@ -229,17 +230,17 @@ public sealed class DispatchMemoryTests
         var limits = new BudgetLimits(MaxCount: 100_000);
         var offer = new Offer("o", OfferKind.PercentageDiscount, 10m, budgetCost: 1m, coupon: new CouponPolicy(Prefix: "T"));
         var issued = new Coupon[threads * perThread / 2];
-        await Parallel.ForAsync(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, async (t, _) =>
+        await Parallel.ForAsync(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, async (t, ct) =>
         {
             for (var i = 0; i < perThread; i++)
             {
                 var own = "own-" + t + "-" + i; // distinct per thread
                 var shared = "shared-" + ((t / 2 * perThread) + i) % issued.Length; // each shared key is used by two threads
-                Assert.True((await log.TryClaimAsync(new SendClaimRequest(own, "c", "r", ContactChannel.Sms, "T" + t, T0, TimeSpan.FromMinutes(5)))).IsOwned);
-                var coupon = await coupons.IssueOnceAsync(shared, offer, null, T0);
+                Assert.True((await log.TryClaimAsync(new SendClaimRequest(own, "c", "r", ContactChannel.Sms, "T" + t, T0, TimeSpan.FromMinutes(5)), ct)).IsOwned);
+                var coupon = await coupons.IssueOnceAsync(shared, offer, null, T0, ct);
                 var first = Interlocked.CompareExchange(ref issued[((t / 2 * perThread) + i) % issued.Length], coupon, null);
                 Assert.Same(first ?? coupon, coupon);
-                await budgets.TryReserveAsync("c", limits, shared, 1m);
+                await budgets.TryReserveAsync("c", limits, shared, 1m, ct);
             }
         });
 
@@ -257,12 +258,12 @@ public sealed class DispatchMemoryTests
         var budgets = new InMemoryBudgetStore();
         var limits = new BudgetLimits(MaxCount: 300, MaxAmount: 1_000m);
         var reserved = 0;
-        await Parallel.ForAsync(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (t, _) =>
+        await Parallel.ForAsync(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (t, ct) =>
         {
             for (var i = 0; i < 200; i++)
             {
                 var key = "k" + ((t * 200) + i);
-                if (await budgets.TryReserveAsync("c", limits, key, 3.005m)) // 3.01 after rounding up to whole cents
+                if (await budgets.TryReserveAsync("c", limits, key, 3.005m, ct)) // 3.01 after rounding up to whole cents
                 {
                     Interlocked.Increment(ref reserved);
                     if (i % 2 == 0)
@@ -307,7 +308,7 @@ public sealed class DispatchMemoryTests
             var channel = new CampaignRunnerTests.FakeChannel(ContactChannel.WeChat, time);
             channel.Script["R1"] = new Queue<Func<SendResult>>([() => SendResult.Rejected("blocked")]);
             channel.Script["F1"] = new Queue<Func<SendResult>>([() => SendResult.Transient("down"), () => SendResult.Transient("down")]);
-            var customers = new[] { "W1", "R1", "F1", "W2" }.Select(id => Context(Profile(id, ContactChannel.WeChat)).SetChurnProbability(0.9)).ToArray();
+            var customers = RunnerIds.Select(id => Context(Profile(id, ContactChannel.WeChat)).SetChurnProbability(0.9)).ToArray();
             var settings = new DispatchSettings(Retry: new RetryPolicy(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Jitter: () => 0.5, KeepOutcomes: true, Owner: "runner");
             var engine = new OfferDecisionEngine(StandardCampaigns.Create(), new DecisionSettings(reserveBudget: false));
             var runner = new CampaignRunner(engine, new MessageRenderer(StandardTemplates.Create()), [channel], new DispatchStores(log, new CouponLedger()), time, settings);
@@ -409,7 +410,7 @@ public sealed class DispatchMemoryTests
 
 /// <summary>Runs the allocation test apart from other tests (the thread's allocations are its own; nothing else competes for the CPU).</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class DispatchAllocationCollection
+public sealed class DispatchAllocationGroup
 {
     /// <summary>The collection name.</summary>
     public const string Name = "dispatch allocation";
