@@ -37,8 +37,28 @@ public sealed record OutboundMessage(
     /// <summary>Gets the recipient's CRM id.</summary>
     public string CustomerId { get; } = Check.NotBlank(CustomerId);
 
-    /// <summary>Gets the rendered body.</summary>
-    public string Body { get; } = Body ?? throw new ArgumentNullException(nameof(Body));
+    /// <summary>The body of a message whose body is the one-line preview of its <see cref="Fields"/> (a rendered WeChat template message),
+    /// built on first read: a channel that posts the fields (the WeChat API) never pays for it. A distinct instance, never a literal.</summary>
+    internal static readonly string PreviewOfFields = new('\0', 1);
+
+    private string _body = Body ?? throw new ArgumentNullException(nameof(Body));
+
+    /// <summary>Gets the rendered body. For a WeChat template message, the field values in template order separated by spaces (built on
+    /// first read).</summary>
+    public string Body
+    {
+        get
+        {
+            var body = Volatile.Read(ref _body);
+            if (ReferenceEquals(body, PreviewOfFields))
+            {
+                body = string.Join(' ', Fields.Values); // a benign race: two readers build the same text
+                Volatile.Write(ref _body, body);
+            }
+
+            return body;
+        }
+    }
 
     /// <summary>Gets the template fields.</summary>
     public IReadOnlyDictionary<string, string> Fields { get; } = Fields ?? ReadOnlyDictionary<string, string>.Empty;
@@ -49,6 +69,38 @@ public sealed record OutboundMessage(
 
     /// <summary>Gets the plain-text alternative of an HTML body (e-mail: send both as <c>multipart/alternative</c>), or <see langword="null"/>.</summary>
     public string? TextBody { get; init; }
+
+    /// <summary>Compares every property (the body as read, whether or not it was built yet; fields and headers by reference, as before).</summary>
+    /// <param name="other">The other message.</param>
+    /// <returns><see langword="true"/> when equal.</returns>
+    public bool Equals(OutboundMessage? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (string.Equals(CustomerId, other.CustomerId, StringComparison.Ordinal)
+                && Channel.Equals(other.Channel)
+                && string.Equals(Subject, other.Subject, StringComparison.Ordinal)
+                && string.Equals(Body, other.Body, StringComparison.Ordinal)
+                && string.Equals(TemplateId, other.TemplateId, StringComparison.Ordinal)
+                && ReferenceEquals(Fields, other.Fields)
+                && string.Equals(Locale, other.Locale, StringComparison.Ordinal)
+                && ReferenceEquals(Headers, other.Headers)
+                && string.Equals(TextBody, other.TextBody, StringComparison.Ordinal)));
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = default(HashCode);
+        hash.Add(CustomerId, StringComparer.Ordinal);
+        hash.Add(Channel);
+        hash.Add(Subject, StringComparer.Ordinal);
+        hash.Add(Body, StringComparer.Ordinal);
+        hash.Add(TemplateId, StringComparer.Ordinal);
+        hash.Add(Fields);
+        hash.Add(Locale, StringComparer.Ordinal);
+        hash.Add(Headers);
+        hash.Add(TextBody, StringComparer.Ordinal);
+        return hash.ToHashCode();
+    }
 }
 
 /// <summary>The outcome of one send.</summary>

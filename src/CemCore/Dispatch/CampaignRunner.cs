@@ -431,6 +431,18 @@ public sealed class CampaignRunner
         ArgumentNullException.ThrowIfNull(audience);
         ArgumentNullException.ThrowIfNull(customers);
         var run = new RunState(campaignId, runKey, Time.GetTimestamp(), Settings.KeepOutcomes);
+        if (Settings.MaxParallelism == 1)
+        {
+            // One at a time in input order, on the caller's thread while the stores answer synchronously (no worker task).
+            await foreach (var item in Produce(run, audience, customers, progress, cancellationToken).ConfigureAwait(false))
+            {
+                Emit(run, item.Index, item.Id, await ProcessAsync(run, item, cancellationToken).ConfigureAwait(false));
+            }
+
+            progress?.Report(new OperationProgress("dispatch", run.Considered, run.Considered));
+            return run.ToResult();
+        }
+
         await Parallel.ForEachAsync(
             Produce(run, audience, customers, progress, cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = Settings.MaxParallelism, CancellationToken = cancellationToken },
@@ -547,16 +559,16 @@ public sealed class CampaignRunner
         {
             case SendClaimStatus.Final:
                 ReleaseEngine(rule);
-                return claim.Entry.State == SendLogState.Delivered
-                    ? new Step(DispatchStatus.AlreadySent, SuppressionReason.None, rule, claim.Entry.Channel, key, Attempts: claim.Entry.Attempts)
-                    : new Step(DispatchStatus.Rejected, SuppressionReason.None, rule, claim.Entry.Channel, key, Attempts: claim.Entry.Attempts, Detail: "rejected: " + (claim.Entry.Reason ?? "no reason given"));
+                return claim.State == SendLogState.Delivered
+                    ? new Step(DispatchStatus.AlreadySent, SuppressionReason.None, rule, claim.Channel, key, Attempts: claim.Attempts)
+                    : new Step(DispatchStatus.Rejected, SuppressionReason.None, rule, claim.Channel, key, Attempts: claim.Attempts, Detail: "rejected: " + (claim.Reason ?? "no reason given"));
             case SendClaimStatus.HeldByOther:
                 ReleaseEngine(rule);
                 return new Step(DispatchStatus.InFlightElsewhere, SuppressionReason.None, rule, decision.Channel, key, Detail: "claimed by another runner");
         }
 
         // The channel is fixed by the first claim: a re-run never adds a second channel.
-        var send = new Send(run, id, profile, decision, rule!, asOf, key, claim.Entry.Channel, CapReserved: false, BudgetReserved: false);
+        var send = new Send(run, id, profile, decision, rule!, asOf, key, claim.Channel, CapReserved: false, BudgetReserved: false);
         var channel = send.Channel;
         var purpose = rule!.Purpose;
         var caps = Stores.Caps is not null ? Engine.Settings.Caps : [];
@@ -766,23 +778,40 @@ public sealed class CampaignRunner
         }
     }
 
-    private async ValueTask<SendClaim> ClaimAsync(RunState run, string key, ContactChannel channel, CancellationToken ct)
+    private async ValueTask<ClaimView> ClaimAsync(RunState run, string key, ContactChannel channel, CancellationToken ct)
     {
         var wait = Settings.ClaimWait ?? Settings.EffectiveLease;
         var started = Time.GetTimestamp();
         while (true)
         {
-            var claim = await Stores.SendLog.TryClaimAsync(new SendClaimRequest(key, run.CampaignId, run.RunKey, channel, Owner, Time.GetUtcNow(), Settings.EffectiveLease), ct).ConfigureAwait(false);
+            var claim = await TryClaimAsync(run, key, channel, ct).ConfigureAwait(false);
             var waited = Time.GetElapsedTime(started);
             if (claim.Status != SendClaimStatus.HeldByOther || waited >= wait)
             {
                 return claim;
             }
 
-            var untilLease = (claim.Entry.LeaseUntil ?? Time.GetUtcNow()) - Time.GetUtcNow();
+            var untilLease = (claim.LeaseUntil ?? Time.GetUtcNow()) - Time.GetUtcNow();
             var pause = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(untilLease.TotalMilliseconds, (wait - waited).TotalMilliseconds), 1, 250));
             await Task.Delay(pause, Time, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>One claim attempt. The library's in-memory send log is claimed without a request or result object (the same rules, see
+    /// <see cref="InMemorySendLog.Claim"/>); any other log through <see cref="ISendLog.TryClaimAsync"/>.</summary>
+    private async ValueTask<ClaimView> TryClaimAsync(RunState run, string key, ContactChannel channel, CancellationToken ct)
+    {
+        if (Stores.SendLog is InMemorySendLog memory)
+        {
+            ct.ThrowIfCancellationRequested();
+            var status = memory.Claim(key, run.CampaignId, run.RunKey, channel, Owner, Time.GetUtcNow(), Settings.EffectiveLease, out var row);
+            var r = row.Row;
+            return new ClaimView(status, memory.ChannelOf(r), r.State, r.Attempts, row.Extras.Reason, r.LeaseTicks < 0 ? null : new DateTimeOffset(r.LeaseTicks, TimeSpan.Zero));
+        }
+
+        var claim = await Stores.SendLog.TryClaimAsync(new SendClaimRequest(key, run.CampaignId, run.RunKey, channel, Owner, Time.GetUtcNow(), Settings.EffectiveLease), ct).ConfigureAwait(false);
+        var e = claim.Entry;
+        return new ClaimView(claim.Status, e.Channel, e.State, e.Attempts, e.Reason, e.LeaseUntil);
     }
 
     private DateTimeOffset SendInstant(RunState run, DateTimeOffset asOf) => asOf + Time.GetElapsedTime(run.Started);
@@ -827,6 +856,9 @@ public sealed class CampaignRunner
         RuleOutcome.OutsideValidityWindow => SuppressionReason.OutsideValidityWindow,
         _ => SuppressionReason.Ineligible,
     };
+
+    /// <summary>What the runner needs of a claim (a struct: no object per customer).</summary>
+    private readonly record struct ClaimView(SendClaimStatus Status, ContactChannel Channel, SendLogState State, int Attempts, string? Reason, DateTimeOffset? LeaseUntil);
 
     private readonly record struct WorkItem(long Index, string Id, CustomerProfile? Profile, OfferDecision Decision, DateTimeOffset AsOf);
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using CemCore.Channels;
@@ -192,11 +191,24 @@ public static class SendLogRules
     }
 }
 
-/// <summary>An in-memory <see cref="ISendLog"/> (tests, demos, single-process hosts). Thread-safe: each key is updated under a lock.</summary>
+/// <summary>
+/// An in-memory <see cref="ISendLog"/> (tests, demos, single-process hosts). Thread-safe: keys are spread over lock-striped shards, and each
+/// key is read and written under its shard's lock (the same atomicity per key as a primary key in a database).
+/// </summary>
+/// <remarks>
+/// <para>Memory layout (see docs/dispatch.md): one <see cref="Dictionary{TKey, TValue}"/> entry per key whose value is a 32-byte struct
+/// (instants as UTC ticks, the (campaign, run) pair, the owner with its lease and the channel as indexes into small interned tables, the
+/// state and the attempts). The key string is the caller's (not copied); a provider message id or a failure reason, when given, is kept in a
+/// side table. Times are kept in UTC: <see cref="SendLogEntry.At"/> and <see cref="SendLogEntry.LeaseUntil"/> come back with offset zero
+/// (the same instants).</para>
+/// </remarks>
 public sealed class InMemorySendLog : ISendLog
 {
-    private readonly ConcurrentDictionary<string, SendLogEntry> _entries;
-    private readonly Lock _gate = new();
+    private const int ShardCount = 32;
+    private readonly Shard[] _shards = new Shard[ShardCount];
+    private readonly Interned<(string Campaign, string Run)> _runs = new();
+    private readonly Interned<string> _owners = new();
+    private readonly Interned<ContactChannel> _channels = new();
 
     /// <summary>Creates an empty log.</summary>
     public InMemorySendLog()
@@ -210,18 +222,47 @@ public sealed class InMemorySendLog : ISendLog
     public InMemorySendLog(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _entries = new ConcurrentDictionary<string, SendLogEntry>(Environment.ProcessorCount, capacity, StringComparer.Ordinal);
+
+        // Keys spread evenly over the shards: each is sized for its share plus four standard deviations (no shard rehashes in practice).
+        var share = capacity / ShardCount;
+        var perShard = capacity == 0 ? 0 : share + (4 * (int)Math.Ceiling(Math.Sqrt(share))) + 16;
+        for (var i = 0; i < ShardCount; i++)
+        {
+            _shards[i] = new Shard(perShard);
+        }
     }
 
-    /// <summary>Gets every entry.</summary>
-    public IReadOnlyCollection<SendLogEntry> Entries => [.. _entries.Values];
+    /// <summary>Gets every entry (a snapshot).</summary>
+    public IReadOnlyCollection<SendLogEntry> Entries
+    {
+        get
+        {
+            var list = new List<SendLogEntry>();
+            foreach (var shard in _shards)
+            {
+                lock (shard.Gate)
+                {
+                    foreach (var (key, row) in shard.Rows)
+                    {
+                        list.Add(ToEntry(key, row, shard.Extras.TryGetValue(key, out var x) ? x : default));
+                    }
+                }
+            }
+
+            return list;
+        }
+    }
 
     /// <inheritdoc/>
     public ValueTask<SendLogEntry?> FindAsync(string idempotencyKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(idempotencyKey);
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_entries.TryGetValue(idempotencyKey, out var e) ? e : null);
+        var shard = ShardOf(idempotencyKey);
+        lock (shard.Gate)
+        {
+            return ValueTask.FromResult(shard.Rows.TryGetValue(idempotencyKey, out var row) ? ToEntry(idempotencyKey, row, shard.Extras.TryGetValue(idempotencyKey, out var x) ? x : default) : null);
+        }
     }
 
     /// <inheritdoc/>
@@ -229,16 +270,8 @@ public sealed class InMemorySendLog : ISendLog
     {
         ArgumentNullException.ThrowIfNull(request);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            var claim = SendLogRules.Decide(_entries.TryGetValue(request.IdempotencyKey, out var e) ? e : null, request);
-            if (claim.IsOwned)
-            {
-                _entries[request.IdempotencyKey] = claim.Entry;
-            }
-
-            return ValueTask.FromResult(claim);
-        }
+        var status = Claim(request.IdempotencyKey, request.CampaignId, request.RunKey, request.Channel, request.Owner, request.Now, request.Lease, out var claimed);
+        return ValueTask.FromResult(new SendClaim(status, ToEntry(request.IdempotencyKey, claimed.Row, claimed.Extras)));
     }
 
     /// <inheritdoc/>
@@ -246,14 +279,29 @@ public sealed class InMemorySendLog : ISendLog
     {
         ArgumentNullException.ThrowIfNull(idempotencyKey);
         SendLogRules.CheckCompletion(state);
-        lock (_gate)
+        var ownerIndex = _owners.IndexOf(owner ?? string.Empty);
+        var shard = ShardOf(idempotencyKey);
+        lock (shard.Gate)
         {
-            if (!_entries.TryGetValue(idempotencyKey, out var e) || e.IsFinal)
+            if (!shard.Rows.TryGetValue(idempotencyKey, out var row) || row.IsFinal)
             {
                 return ValueTask.FromResult(false);
             }
 
-            _entries[idempotencyKey] = e with { State = state, At = at, Attempts = e.Attempts + attempts, Owner = owner, ProviderMessageId = providerMessageId, Reason = reason };
+            row.State = state;
+            row.AtTicks = at.UtcTicks;
+            row.Attempts = checked(row.Attempts + attempts);
+            row.Owner = ownerIndex;
+            shard.Rows[idempotencyKey] = row; // an existing key: overwritten in place, no rehash
+            if (providerMessageId is not null || reason is not null)
+            {
+                shard.Extras[idempotencyKey] = (providerMessageId, reason);
+            }
+            else
+            {
+                shard.Extras.Remove(idempotencyKey);
+            }
+
             return ValueTask.FromResult(true);
         }
     }
@@ -262,16 +310,177 @@ public sealed class InMemorySendLog : ISendLog
     public ValueTask ReleaseAsync(string idempotencyKey, string owner, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(idempotencyKey);
-        lock (_gate)
+        var shard = ShardOf(idempotencyKey);
+        lock (shard.Gate)
         {
-            if (_entries.TryGetValue(idempotencyKey, out var e) && e.State == SendLogState.Claimed && string.Equals(e.Owner, owner, StringComparison.Ordinal))
+            if (shard.Rows.TryGetValue(idempotencyKey, out var row) && row.State == SendLogState.Claimed && string.Equals(_owners[row.Owner], owner, StringComparison.Ordinal))
             {
-                _entries[idempotencyKey] = e with { State = SendLogState.Released, At = at, LeaseUntil = null };
+                row.State = SendLogState.Released;
+                row.AtTicks = at.UtcTicks;
+                row.LeaseTicks = NoLease;
+                shard.Rows[idempotencyKey] = row;
             }
         }
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// The claim of <see cref="TryClaimAsync"/> without its request and result objects (the runner's path): the same rules as
+    /// <see cref="SendLogRules.Decide"/> applied to the compact row.
+    /// </summary>
+    internal SendClaimStatus Claim(string key, string campaignId, string runKey, ContactChannel channel, string owner, DateTimeOffset now, TimeSpan lease, out ClaimedRow result)
+    {
+        Check.NotBlank(key);
+        Check.NotBlank(owner);
+        if (lease <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), lease, "Must be positive.");
+        }
+
+        var ownerIndex = _owners.IndexOf(owner);
+        var nowTicks = now.UtcTicks;
+        var untilTicks = (now + lease).UtcTicks;
+        var shard = ShardOf(key);
+        lock (shard.Gate)
+        {
+            if (!shard.Rows.TryGetValue(key, out var row))
+            {
+                row = new Row
+                {
+                    AtTicks = nowTicks,
+                    LeaseTicks = untilTicks,
+                    Run = _runs.IndexOf((campaignId ?? string.Empty, runKey ?? string.Empty)),
+                    Owner = ownerIndex,
+                    Channel = checked((ushort)_channels.IndexOf(channel)),
+                    State = SendLogState.Claimed,
+                };
+                shard.Rows.Add(key, row);
+                result = new ClaimedRow(row, default);
+                return SendClaimStatus.Claimed;
+            }
+
+            var extras = shard.Extras.TryGetValue(key, out var x) ? x : default;
+            if (row.IsFinal)
+            {
+                result = new ClaimedRow(row, extras);
+                return SendClaimStatus.Final;
+            }
+
+            var mine = row.Owner == ownerIndex;
+            if (row.State == SendLogState.Claimed && !mine && row.LeaseTicks != NoLease && row.LeaseTicks > nowTicks)
+            {
+                result = new ClaimedRow(row, extras);
+                return SendClaimStatus.HeldByOther;
+            }
+
+            var status = row.State == SendLogState.Claimed && mine ? SendClaimStatus.Claimed : SendClaimStatus.TakenOver;
+            row.State = SendLogState.Claimed;
+            row.Owner = ownerIndex;
+            row.LeaseTicks = untilTicks;
+            row.AtTicks = nowTicks;
+            shard.Rows[key] = row;
+            result = new ClaimedRow(row, extras);
+            return status;
+        }
+    }
+
+    /// <summary>Gets the channel of a row.</summary>
+    internal ContactChannel ChannelOf(in Row row) => _channels[row.Channel];
+
+    private Shard ShardOf(string key) => _shards[unchecked((uint)StringComparer.Ordinal.GetHashCode(key)) % ShardCount];
+
+    /// <summary>The public entry of a row (made for <see cref="FindAsync"/>, <see cref="TryClaimAsync"/> and <see cref="Entries"/> only).</summary>
+    internal SendLogEntry ToEntry(string key, in Row row, (string? ProviderMessageId, string? Reason) extras)
+    {
+        var (campaign, run) = _runs[row.Run];
+        var (providerId, reason) = extras;
+        return new SendLogEntry(
+            key,
+            campaign,
+            run,
+            _channels[row.Channel],
+            row.State,
+            new DateTimeOffset(row.AtTicks, TimeSpan.Zero),
+            row.Attempts,
+            _owners[row.Owner],
+            row.LeaseTicks == NoLease ? null : new DateTimeOffset(row.LeaseTicks, TimeSpan.Zero),
+            providerId,
+            reason);
+    }
+
+    private const long NoLease = -1;
+
+    /// <summary>One key's state: 32 bytes.</summary>
+    internal struct Row
+    {
+        public long AtTicks;
+        public long LeaseTicks;
+        public int Run;
+        public int Owner;
+        public int Attempts;
+        public ushort Channel;
+        public SendLogState State;
+
+        public readonly bool IsFinal => State is SendLogState.Delivered or SendLogState.Rejected;
+    }
+
+    /// <summary>A copy of a row as a claim left it, with its provider id and reason.</summary>
+    internal readonly record struct ClaimedRow(Row Row, (string? ProviderMessageId, string? Reason) Extras);
+
+    private sealed class Shard(int capacity)
+    {
+        public Lock Gate { get; } = new();
+
+        public Dictionary<string, Row> Rows { get; } = new(capacity, StringComparer.Ordinal);
+
+        public Dictionary<string, (string? ProviderMessageId, string? Reason)> Extras { get; } = new(StringComparer.Ordinal);
+    }
+}
+
+/// <summary>A small append-only table of distinct values and their indexes (runs, owners, channels of a send log). Thread-safe; a lookup of
+/// the last value used takes no lock.</summary>
+/// <typeparam name="T">The value type.</typeparam>
+internal sealed class Interned<T>
+    where T : IEquatable<T>
+{
+    private readonly Dictionary<T, int> _index = [];
+    private readonly Lock _gate = new();
+    private T[] _values = [];
+    private Last? _last;
+
+    /// <summary>Gets a value by index.</summary>
+    /// <param name="index">The index.</param>
+    public T this[int index] => Volatile.Read(ref _values)[index];
+
+    /// <summary>Returns the index of a value, adding it when new.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The index.</returns>
+    public int IndexOf(T value)
+    {
+        if (Volatile.Read(ref _last) is { } last && last.Value.Equals(value))
+        {
+            return last.Index;
+        }
+
+        lock (_gate)
+        {
+            if (!_index.TryGetValue(value, out var i))
+            {
+                i = _values.Length;
+                var grown = new T[i + 1];
+                Array.Copy(_values, grown, i);
+                grown[i] = value;
+                _index[value] = i;
+                Volatile.Write(ref _values, grown);
+            }
+
+            Volatile.Write(ref _last, new Last(value, i));
+            return i;
+        }
+    }
+
+    private sealed record Last(T Value, int Index);
 }
 
 /// <summary>Derives idempotency keys.</summary>

@@ -242,7 +242,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
                 return ValueTask.FromResult(false);
             }
 
-            c.Reservations[reservationKey] = (cents, false);
+            c.Reservations[reservationKey] = cents;
             c.Cents += cents;
             return ValueTask.FromResult(true);
         }
@@ -254,9 +254,9 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         lock (_gate)
         {
             var c = Get(campaignId);
-            if (c.Reservations.TryGetValue(reservationKey, out var r))
+            if (c.Reservations.TryGetValue(reservationKey, out var r) && r >= 0)
             {
-                c.Reservations[reservationKey] = (r.Cents, true);
+                c.Reservations[reservationKey] = Committed(r);
             }
         }
 
@@ -269,10 +269,10 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         lock (_gate)
         {
             var c = Get(campaignId);
-            if (c.Reservations.TryGetValue(reservationKey, out var r) && !r.Committed)
+            if (c.Reservations.TryGetValue(reservationKey, out var r) && r >= 0)
             {
                 c.Reservations.Remove(reservationKey);
-                c.Cents -= r.Cents;
+                c.Cents -= r;
             }
         }
 
@@ -299,9 +299,13 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         return c;
     }
 
+    /// <summary>A committed reservation of <paramref name="cents"/> is stored as <c>-(cents + 1)</c>, an uncommitted one as the cents
+    /// (one 8-byte value per key).</summary>
+    private static long Committed(long cents) => -(cents + 1);
+
     private sealed class Campaign(int capacity)
     {
-        public Dictionary<string, (long Cents, bool Committed)> Reservations { get; } = new(capacity, StringComparer.Ordinal);
+        public Dictionary<string, long> Reservations { get; } = new(capacity, StringComparer.Ordinal);
 
         public long Cents { get; set; }
     }

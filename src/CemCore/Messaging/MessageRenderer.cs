@@ -202,8 +202,8 @@ public sealed class MessageRenderer
             case ContactChannelKind.WeChat:
                 {
                     var templateFields = t.Fields;
-                    var fieldValues = new string[templateFields.Count];
-                    for (var i = 0; i < fieldValues.Length; i++)
+                    var fields = new FieldMap(t.FieldKeys);
+                    for (var i = 0; i < templateFields.Count; i++)
                     {
                         var (key, text) = templateFields[i];
                         var v = text.Render(values, s_plain, t, key, isField: true);
@@ -213,23 +213,12 @@ public sealed class MessageRenderer
                             throw new TemplateException(string.Create(CultureInfo.InvariantCulture, $"{t.Where($"field '{key}'")}: {v.Length} characters, more than the WeChat limit of {limit} for this field."));
                         }
 
-                        fieldValues[i] = v;
+                        fields.Set(i, v);
                     }
 
-                    // The fields share the template's key array: one small array of values per message, not a hash table.
-                    var fields = new FieldMap(t.FieldKeys, fieldValues);
-                    var preview = RenderBuffer.Rent(64);
-                    for (var i = 0; i < fieldValues.Length; i++)
-                    {
-                        if (i > 0)
-                        {
-                            preview.Append(' ');
-                        }
-
-                        preview.Append(fieldValues[i]);
-                    }
-
-                    return new OutboundMessage(message.CustomerId, channel, null, RenderBuffer.ToStringAndReturn(preview), t.ProviderTemplateId, fields, t.Locale);
+                    // The fields share the template's key array, the values are in the map itself (not a hash table). The body is the
+                    // preview of the fields, built when first read (the WeChat API posts the fields, not the body).
+                    return new OutboundMessage(message.CustomerId, channel, null, OutboundMessage.PreviewOfFields, t.ProviderTemplateId, fields, t.Locale);
                 }
 
             default:
@@ -412,34 +401,76 @@ public sealed class MessageRenderer
 internal readonly record struct MessageParts(string CustomerId, string TemplateKey, Offer Offer, string? CouponCode, DateTimeOffset? ValidUntil, string? Locale, TimeZoneInfo? TimeZone, IReadOnlyDictionary<string, string> Fields);
 
 /// <summary>
-/// A read-only map of WeChat template fields: the template's keys (shared by every message of the template, distinct) and one array of
-/// values per message, in template order. Lookups are linear (a template has a handful of fields); keys are compared ordinally.
+/// A read-only map of WeChat template fields: the template's keys (shared by every message of the template, distinct) and the values of
+/// one message, in template order: the first five in the object itself (a standard template has three or five fields), any further ones in
+/// an array. Lookups are linear (a template has a handful of fields); keys are compared ordinally. Filled once by the renderer, then read-only.
 /// </summary>
 internal sealed class FieldMap : IReadOnlyDictionary<string, string>
 {
+    private const int Inline = 5;
     private readonly string[] _keys;
-    private readonly string[] _values;
+    private readonly string[]? _rest;
+    private string? _v0;
+    private string? _v1;
+    private string? _v2;
+    private string? _v3;
+    private string? _v4;
 
-    public FieldMap(string[] keys, string[] values)
+    public FieldMap(string[] keys)
     {
         _keys = keys;
-        _values = values;
+        _rest = keys.Length > Inline ? new string[keys.Length - Inline] : null;
     }
 
     public int Count => _keys.Length;
 
     public IEnumerable<string> Keys => _keys;
 
-    public IEnumerable<string> Values => _values;
+    public IEnumerable<string> Values
+    {
+        get
+        {
+            for (var i = 0; i < _keys.Length; i++)
+            {
+                yield return Value(i);
+            }
+        }
+    }
 
     public string this[string key] => TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"No field '{key}'.");
+
+    /// <summary>Sets the value of the field at <paramref name="index"/> (the renderer, before the map is published).</summary>
+    public void Set(int index, string value)
+    {
+        switch (index)
+        {
+            case 0:
+                _v0 = value;
+                break;
+            case 1:
+                _v1 = value;
+                break;
+            case 2:
+                _v2 = value;
+                break;
+            case 3:
+                _v3 = value;
+                break;
+            case 4:
+                _v4 = value;
+                break;
+            default:
+                _rest![index - Inline] = value;
+                break;
+        }
+    }
 
     public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out string value)
     {
         var i = IndexOf(key);
-        value = i >= 0 ? _values[i] : null;
+        value = i >= 0 ? Value(i) : null;
         return i >= 0;
     }
 
@@ -447,11 +478,21 @@ internal sealed class FieldMap : IReadOnlyDictionary<string, string>
     {
         for (var i = 0; i < _keys.Length; i++)
         {
-            yield return new KeyValuePair<string, string>(_keys[i], _values[i]);
+            yield return new KeyValuePair<string, string>(_keys[i], Value(i));
         }
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private string Value(int index) => (index switch
+    {
+        0 => _v0,
+        1 => _v1,
+        2 => _v2,
+        3 => _v3,
+        4 => _v4,
+        _ => _rest![index - Inline],
+    })!;
 
     private int IndexOf(string key)
     {

@@ -45,6 +45,7 @@ public sealed class TemplateText
 {
     private readonly string[] _literals;
     private readonly string[] _variables;
+    private string? _lastRendered;
 
     private TemplateText(string source, string[] literals, string[] variables)
     {
@@ -157,7 +158,19 @@ public sealed class TemplateText
         }
 
         sb.Append(_literals[^1]);
-        return RenderBuffer.ToStringAndReturn(sb);
+
+        // Many customers get the same text (the generic salutation, the same offer and date): the last text rendered is reused when the new
+        // one has the same characters, so a run allocates a string per distinct text, not per customer. A benign race: strings are immutable.
+        var last = Volatile.Read(ref _lastRendered);
+        if (last is not null && sb.Equals(last.AsSpan()))
+        {
+            RenderBuffer.Return(sb);
+            return last;
+        }
+
+        var text = RenderBuffer.ToStringAndReturn(sb);
+        Volatile.Write(ref _lastRendered, text);
+        return text;
     }
 
     internal static bool IsValidName([NotNullWhen(true)] string? name)

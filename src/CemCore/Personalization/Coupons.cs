@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using CemCore.Primitives;
 
@@ -52,7 +51,64 @@ public static class CouponCodeGenerator
 /// <param name="ValidFrom">Inclusive start of validity.</param>
 /// <param name="ValidUntil">Exclusive end of validity, or <see langword="null"/> for open.</param>
 /// <param name="MaxRedemptions">How many times it can be redeemed.</param>
-public sealed record Coupon(string Code, string OfferId, string? CustomerId, DateTimeOffset IssuedAt, DateTimeOffset ValidFrom, DateTimeOffset? ValidUntil, int MaxRedemptions);
+/// <remarks>Memory layout: the three instants are kept as UTC ticks with their offsets in minutes (an 80-byte object, not 104: a ledger keeps
+/// one per code). Equality compares instants, as <see cref="DateTimeOffset"/> does.</remarks>
+public sealed record Coupon(string Code, string OfferId, string? CustomerId, DateTimeOffset IssuedAt, DateTimeOffset ValidFrom, DateTimeOffset? ValidUntil, int MaxRedemptions)
+{
+    private const long NoEnd = long.MinValue;
+    private readonly long _issued = IssuedAt.UtcTicks;
+    private readonly long _from = ValidFrom.UtcTicks;
+    private readonly long _until = ValidUntil?.UtcTicks ?? NoEnd;
+    private readonly short _issuedOffset = OffsetOf(IssuedAt);
+    private readonly short _fromOffset = OffsetOf(ValidFrom);
+    private readonly short _untilOffset = ValidUntil is { } u ? OffsetOf(u) : (short)0;
+
+    /// <summary>Gets when it was issued.</summary>
+    public DateTimeOffset IssuedAt
+    {
+        get => At(_issued, _issuedOffset);
+        init => (_issued, _issuedOffset) = (value.UtcTicks, OffsetOf(value));
+    }
+
+    /// <summary>Gets the inclusive start of validity.</summary>
+    public DateTimeOffset ValidFrom
+    {
+        get => At(_from, _fromOffset);
+        init => (_from, _fromOffset) = (value.UtcTicks, OffsetOf(value));
+    }
+
+    /// <summary>Gets the exclusive end of validity, or <see langword="null"/> for open.</summary>
+    public DateTimeOffset? ValidUntil
+    {
+        get => _until == NoEnd ? null : At(_until, _untilOffset);
+        init => (_until, _untilOffset) = value is { } v ? (v.UtcTicks, OffsetOf(v)) : (NoEnd, (short)0);
+    }
+
+    /// <summary>Compares every property (instants as instants, whatever their offsets).</summary>
+    /// <param name="other">The other coupon.</param>
+    /// <returns><see langword="true"/> when equal.</returns>
+    public bool Equals(Coupon? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (string.Equals(Code, other.Code, StringComparison.Ordinal)
+                && string.Equals(OfferId, other.OfferId, StringComparison.Ordinal)
+                && string.Equals(CustomerId, other.CustomerId, StringComparison.Ordinal)
+                && _issued == other._issued
+                && _from == other._from
+                && _until == other._until
+                && MaxRedemptions == other.MaxRedemptions));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(StringComparer.Ordinal.GetHashCode(Code), StringComparer.Ordinal.GetHashCode(OfferId), CustomerId is null ? 0 : StringComparer.Ordinal.GetHashCode(CustomerId), _issued, _from, _until, MaxRedemptions);
+
+    private static short OffsetOf(DateTimeOffset value) => (short)value.TotalOffsetMinutes;
+
+    private static DateTimeOffset At(long utcTicks, short offsetMinutes)
+    {
+        var offset = TimeSpan.FromMinutes(offsetMinutes);
+        return new DateTimeOffset(utcTicks + offset.Ticks, offset);
+    }
+}
 
 /// <summary>The result of <see cref="CouponLedger.TryRedeem"/>.</summary>
 public enum RedemptionStatus
@@ -86,13 +142,19 @@ public enum RedemptionStatus
 /// Issues unique coupon codes for offers and redeems them online and in store with usage limits, validity windows,
 /// channel and item restrictions. An in-memory reference implementation; a host with a database keeps the same rules.
 /// </summary>
-/// <remarks>Safe for concurrent use: usage counts are updated with <see cref="Interlocked"/> and never exceed the limit.</remarks>
+/// <remarks>
+/// <para>Safe for concurrent use: every read and write takes the ledger's lock, so usage counts never exceed the limit.</para>
+/// <para>Memory layout: the <see cref="Coupon"/> itself is the record (one object per code, with its code string), indexed by code and,
+/// for <see cref="IssueOnce"/>, by issue key in two dictionaries of references; a use count is kept only for codes redeemed at least once.</para>
+/// </remarks>
 public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
 {
     private const int MaxCollisionRetries = 16;
-    private readonly ConcurrentDictionary<string, Entry> _coupons;
-    private readonly ConcurrentDictionary<string, Offer> _offers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Coupon> _byKey;
+    private readonly Dictionary<string, Coupon> _coupons;
+    private readonly Dictionary<string, int> _used = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Offer> _offers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Coupon> _byKey;
+    private readonly Lock _gate = new();
 
     /// <summary>Creates an empty ledger.</summary>
     public CouponLedger()
@@ -106,12 +168,21 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     public CouponLedger(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _coupons = new ConcurrentDictionary<string, Entry>(Environment.ProcessorCount, capacity, StringComparer.Ordinal);
-        _byKey = new ConcurrentDictionary<string, Coupon>(Environment.ProcessorCount, capacity, StringComparer.Ordinal);
+        _coupons = new Dictionary<string, Coupon>(capacity, StringComparer.Ordinal);
+        _byKey = new Dictionary<string, Coupon>(capacity, StringComparer.Ordinal);
     }
 
     /// <summary>Gets the number of codes issued.</summary>
-    public int Count => _coupons.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _coupons.Count;
+            }
+        }
+    }
 
     /// <summary>Issues a new unique code for an offer.</summary>
     /// <param name="offer">The offer; must have a <see cref="Offer.Coupon"/> policy.</param>
@@ -135,13 +206,16 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
             until = issuedAt + span;
         }
 
-        _offers.TryAdd(offer.Id, offer);
         for (var attempt = 0; attempt < MaxCollisionRetries; attempt++)
         {
             var coupon = new Coupon(CouponCodeGenerator.Generate(policy), offer.Id, customerId, issuedAt, from, until, policy.MaxRedemptionsPerCode);
-            if (_coupons.TryAdd(coupon.Code, new Entry(coupon)))
+            lock (_gate)
             {
-                return coupon;
+                if (_coupons.TryAdd(coupon.Code, coupon))
+                {
+                    _offers.TryAdd(offer.Id, offer);
+                    return coupon;
+                }
             }
         }
 
@@ -161,14 +235,17 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     public Coupon IssueOnce(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt)
     {
         Check.NotBlank(issueKey);
-        if (_byKey.TryGetValue(issueKey, out var existing))
+        lock (_gate)
         {
-            return existing;
-        }
+            if (_byKey.TryGetValue(issueKey, out var existing))
+            {
+                return existing;
+            }
 
-        lock (_byKey)
-        {
-            return _byKey.TryGetValue(issueKey, out existing) ? existing : _byKey[issueKey] = Issue(offer, customerId, issuedAt);
+            // Issued under the lock (Lock is re-entrant): a concurrent call with the same key waits and returns this coupon.
+            var coupon = Issue(offer, customerId, issuedAt);
+            _byKey.Add(issueKey, coupon);
+            return coupon;
         }
     }
 
@@ -187,11 +264,15 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     public bool TryGet(string code, out Coupon? coupon, out int remainingUses)
     {
         ArgumentNullException.ThrowIfNull(code);
-        if (_coupons.TryGetValue(CouponCodeGenerator.Normalize(code), out var e))
+        var normalized = CouponCodeGenerator.Normalize(code);
+        lock (_gate)
         {
-            coupon = e.Coupon;
-            remainingUses = e.Coupon.MaxRedemptions - Volatile.Read(ref e.Used);
-            return true;
+            if (_coupons.TryGetValue(normalized, out var c))
+            {
+                coupon = c;
+                remainingUses = c.MaxRedemptions - _used.GetValueOrDefault(normalized);
+                return true;
+            }
         }
 
         coupon = null;
@@ -209,13 +290,19 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     public RedemptionStatus TryRedeem(string code, SalesChannel channel, DateTimeOffset at, IReadOnlyList<(string Sku, string Category)>? basket = null, string? customerId = null)
     {
         ArgumentNullException.ThrowIfNull(code);
-        if (!_coupons.TryGetValue(CouponCodeGenerator.Normalize(code), out var e))
+        var normalized = CouponCodeGenerator.Normalize(code);
+        Coupon? c;
+        Offer offer;
+        lock (_gate)
         {
-            return RedemptionStatus.UnknownCode;
+            if (!_coupons.TryGetValue(normalized, out c))
+            {
+                return RedemptionStatus.UnknownCode;
+            }
+
+            offer = _offers[c.OfferId];
         }
 
-        var c = e.Coupon;
-        var offer = _offers[c.OfferId];
         if (at < c.ValidFrom)
         {
             return RedemptionStatus.NotYetValid;
@@ -250,24 +337,16 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
             }
         }
 
-        while (true)
+        lock (_gate)
         {
-            var used = Volatile.Read(ref e.Used);
+            var used = _used.GetValueOrDefault(normalized);
             if (used >= c.MaxRedemptions)
             {
                 return RedemptionStatus.UsageLimitReached;
             }
 
-            if (Interlocked.CompareExchange(ref e.Used, used + 1, used) == used)
-            {
-                return RedemptionStatus.Redeemed;
-            }
+            _used[normalized] = used + 1;
+            return RedemptionStatus.Redeemed;
         }
-    }
-
-    private sealed class Entry(Coupon coupon)
-    {
-        public readonly Coupon Coupon = coupon;
-        public int Used;
     }
 }
