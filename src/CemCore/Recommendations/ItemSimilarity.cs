@@ -98,11 +98,9 @@ public sealed class ItemSimilarityIndex
                 var cols = counts.Columns.AsSpan((int)lo, len);
                 var pairs = counts.PairCounts.AsSpan((int)lo, len);
                 var keys = top.Keys(len);
-                top.Reset();
                 for (var p = 0; p < len; p++)
                 {
                     keys[p] = Key(metric, pairs[p], counts.ItemCounts[i], counts.ItemCounts[cols[p]], scale[cols[p]]);
-                    top.Add(keys[p]);
                 }
 
                 var kept = top.Select(cols, pairs, keys, counts.ItemCounts[i], counts.ItemCounts, metric, nb.AsSpan(start[i], start[i + 1] - start[i]));
@@ -298,21 +296,22 @@ public sealed class ItemSimilarityIndex
 
     /// <summary>
     /// Selects the K best entries of one row (score desc, column asc). Every entry has a floating-point ranking key (<see cref="Key"/>);
-    /// a bounded min-heap of keys fed by <see cref="Add"/> finds the K-th largest key t, where nearly every entry costs one comparison. The
-    /// entries with key ≥ t(1 − 1e-9) (the K best and anything within far more than the keys' rounding error of the boundary) are then
+    /// Hoare's selection finds the K-th largest key t in linear time. The entries with key ≥ t(1 − 1e-9) (the K best and anything within far more than the keys' rounding error of the boundary) are then
     /// sorted by the exact order: the 128-bit cross-product num_a·den_b vs num_b·den_a of the exact ratios, then the column. So the result
     /// is exact, independent of the order in which the row's entries arrive, and no per-entry object is made.
     /// </summary>
     private sealed class TopK(int k)
     {
         private const double Margin = 1e-9;
-        private readonly double[] _heap = new double[k];
         private readonly int[] _offsets = new int[k];
         private double[] _keys = [];
+        private double[] _scratch = [];
         private Candidate[] _candidates = [];
         private int[] _order = [];
         private double[] _sortKeys = [];
-        private int _size;
+
+        /// <summary>Gets the number of entries kept.</summary>
+        public int K => _offsets.Length;
 
         /// <summary>A buffer for the keys of a row of <paramref name="len"/> entries.</summary>
         public Span<double> Keys(int len)
@@ -325,34 +324,78 @@ public sealed class ItemSimilarityIndex
             return _keys.AsSpan(0, len);
         }
 
-        /// <summary>Starts a row.</summary>
-        public void Reset() => _size = 0;
-
         /// <summary>
-        /// Feeds one key of the row into the bounded heap of the K largest; returns false when the key is below the heap's minimum by more
-        /// than the margin (it cannot be selected: the final threshold is at least that minimum).
+        /// The lowest key an entry may have and still be selected when the K best are among <paramref name="keys"/>: the K-th largest key
+        /// less the margin (−∞ when there are at most K keys).
         /// </summary>
-        public bool Add(double key)
+        public double Threshold(ReadOnlySpan<double> keys, int count)
         {
-            if (_size < _heap.Length)
+            if (keys.Length <= count)
             {
-                MinHeap.Push(_heap, _size++, key);
-                return true;
+                return double.NegativeInfinity;
             }
 
-            var least = _heap[0];
-            if (key > least)
+            if (_scratch.Length < keys.Length)
             {
-                MinHeap.Offer(_heap, _size, key);
-                return true;
+                _scratch = new double[Math.Max(keys.Length, _scratch.Length * 2)];
             }
 
-            return key >= least * (1 - Margin);
+            var a = _scratch.AsSpan(0, keys.Length);
+            keys.CopyTo(a);
+            return KthLargest(a, count) * (1 - Margin);
+        }
+
+        // Hoare's selection (FIND, 1961) with a median-of-three pivot; reorders the span. Descending: larger keys to the left.
+        private static double KthLargest(Span<double> a, int k)
+        {
+            int lo = 0, hi = a.Length - 1, target = k - 1;
+            while (lo < hi)
+            {
+                var x = a[lo];
+                var y = a[lo + ((hi - lo) / 2)];
+                var z = a[hi];
+                var pivot = Math.Max(Math.Min(x, y), Math.Min(Math.Max(x, y), z));
+                int i = lo, j = hi;
+                while (i <= j)
+                {
+                    while (a[i] > pivot)
+                    {
+                        i++;
+                    }
+
+                    while (a[j] < pivot)
+                    {
+                        j--;
+                    }
+
+                    if (i <= j)
+                    {
+                        (a[i], a[j]) = (a[j], a[i]);
+                        i++;
+                        j--;
+                    }
+                }
+
+                if (target <= j)
+                {
+                    hi = j;
+                }
+                else if (target >= i)
+                {
+                    lo = i;
+                }
+                else
+                {
+                    return a[target];
+                }
+            }
+
+            return a[target];
         }
 
         /// <summary>
         /// Writes the selected columns best first into <paramref name="output"/> (length min(K, row length)) and returns their offsets
-        /// within the row; every key of the row must have been fed to <see cref="Add"/> since <see cref="Reset"/>.
+        /// within the row. The entries given must include every entry of the row whose key reaches the row's <see cref="Threshold"/>.
         /// </summary>
         public ReadOnlySpan<int> Select(ReadOnlySpan<int> columns, ReadOnlySpan<int> pairs, ReadOnlySpan<double> keys, long ni, long[] itemCounts, SimilarityMetric metric, Span<int> output)
         {
@@ -362,7 +405,7 @@ public sealed class ItemSimilarityIndex
                 _candidates = new Candidate[Math.Max(len, _candidates.Length * 2)];
             }
 
-            var threshold = len > output.Length ? _heap[0] * (1 - Margin) : double.NegativeInfinity;
+            var threshold = Threshold(keys, output.Length);
             var m = 0;
             var candidates = _candidates;
             for (var p = 0; p < len; p++)
@@ -506,8 +549,10 @@ public sealed class ItemSimilarityIndex
             }
         }
 
-        // Reads the touched columns back: keys, the heap of the K largest, and the counter cleared. An entry whose key is below the heap's
-        // current minimum (less the margin) can never reach the final threshold, so only the others are stored for the selection.
+        // Reads the touched columns back: keys, and the counter cleared. Entries are appended to the row buffer while their key reaches a
+        // running threshold; whenever the buffer holds 4K entries, the threshold is raised to the K-th largest buffered key (less the
+        // margin) and the buffer compacted. The final threshold is at least every running one, so no selectable entry is dropped, and each
+        // entry costs one multiplication and one comparison (amortized O(1) per stored entry, against O(log K) for a heap).
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization | System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private (int Length, int Stored) Collect(PurchaseHistory history, int row, int t, SimilarityMetric metric, double[] scale)
         {
@@ -517,9 +562,11 @@ public sealed class ItemSimilarityIndex
                 var cols = Columns.AsSpan();
                 var pairs = Pairs.AsSpan();
                 var keys = Top.Keys(t);
-                Top.Reset();
                 var o = 0;
                 var len = 0;
+                var k = Top.K;
+                var limit = Math.Max(64, 4 * k);
+                var threshold = double.NegativeInfinity;
                 long ni = history.ItemDegree(row);
                 var jaccard = metric == SimilarityMetric.Jaccard;
                 foreach (var j in _touched.AsSpan(0, t))
@@ -530,11 +577,29 @@ public sealed class ItemSimilarityIndex
                     {
                         len++;
                         var key = jaccard ? nij / (double)(ni + history.ItemDegree(j) - nij) : nij * scale[j];
-                        if (Top.Add(key))
+                        if (key >= threshold)
                         {
                             cols[o] = j;
                             pairs[o] = nij;
                             keys[o++] = key;
+                            if (o == limit)
+                            {
+                                threshold = Top.Threshold(keys[..o], k);
+                                var kept = 0;
+                                for (var p = 0; p < o; p++)
+                                {
+                                    if (keys[p] >= threshold)
+                                    {
+                                        cols[kept] = cols[p];
+                                        pairs[kept] = pairs[p];
+                                        keys[kept++] = keys[p];
+                                    }
+                                }
+
+                                // Many ties at the boundary can keep the buffer nearly full: then it grows.
+                                o = kept;
+                                limit = Math.Max(limit, 2 * kept);
+                            }
                         }
                     }
                 }

@@ -110,6 +110,41 @@ public sealed class RecommendationKernelTests
         Assert.Equal(model.Recommend("nobody", 3).Select(r => r.Item), cold.Select(j => history.Items[j]));
     }
 
+    [Theory]
+    [InlineData(7, 64, 10)]
+    [InlineData(8, 13, 3)]
+    public void AlsScoringKernels_Scalar256And512_GiveTheSameTopKAsAFullScan(int seed, int factors, int k)
+    {
+        // Every kernel is forced (a kernel the hardware lacks runs in software emulation): the single-precision bounds may differ
+        // between kernels, the exact top-K may not. 13 factors exercise the kernels' remainder loops.
+        var history = PurchaseHistory.Create(RecommendationTestData.RandomEvents(seed, 120, 333, 2000));
+        var model = ImplicitAls.Fit(history, new ImplicitAlsSettings(Factors: factors, Iterations: 2, Seed: seed));
+        var x = model.UserFactors;
+        var y = model.ItemFactors;
+        foreach (var kernel in new[] { AlsScoringKernel.Scalar, AlsScoringKernel.Vector256, AlsScoringKernel.Vector512, AlsScoringKernel.Auto })
+        {
+            var items = new int[k];
+            var scores = new double[k];
+            for (var u = 0; u < history.Customers.Count; u++)
+            {
+                var owned = history.ItemsOf(history.Customers[u]).ToHashSet(StringComparer.Ordinal);
+                var expected = Enumerable.Range(0, history.Items.Count).Where(j => !owned.Contains(history.Items[j])).Select(j =>
+                {
+                    var s = 0.0;
+                    for (var a = 0; a < factors; a++)
+                    {
+                        s += x[(u * factors) + a] * y[(j * factors) + a];
+                    }
+
+                    return (Item: j, Score: s);
+                }).OrderByDescending(e => e.Score).ThenBy(e => e.Item).Take(k).ToArray();
+                var n = model.RecommendInto(history.Customers[u], items, scores, kernel);
+                Assert.Equal(expected.Select(e => e.Item), items.Take(n));
+                Assert.Equal(expected.Select(e => e.Score), scores.Take(n));
+            }
+        }
+    }
+
     private static void AssertFullScan(PurchaseHistory history, ImplicitAlsModel model, int f, int k)
     {
         var x = model.UserFactors;
