@@ -573,7 +573,8 @@ public sealed class ImplicitAlsModel : IRecommender
         }
     }
 
-    // AVX2 + FMA: each 16-item panel row is two 8-lane vectors; two factors per step, so four independent accumulators.
+    // AVX2 + FMA: each 16-item panel row is two 8-lane vectors; four factors per step, so eight independent accumulators (enough to
+    // cover the FMA latency at two FMAs per cycle).
     private void ApproxScores256(ReadOnlySpan<float> xf, Span<double> approx)
     {
         unchecked
@@ -584,20 +585,24 @@ public sealed class ImplicitAlsModel : IRecommender
             ReadOnlySpan<float> panel = _panels;
             for (var b = 0; b < blocks; b++)
             {
-                var a0 = Vector256<float>.Zero;
-                var b0 = a0;
-                var a1 = a0;
-                var b1 = a0;
+                Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
                 var at = b * f * Lanes;
                 var k = 0;
-                for (; k + 2 <= f; k += 2, at += 2 * Lanes)
+                for (; k + 4 <= f; k += 4, at += 4 * Lanes)
                 {
                     var x0 = Vector256.Create(xf[k]);
                     var x1 = Vector256.Create(xf[k + 1]);
-                    a0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(panel.Slice(at, Half)), a0);
-                    b0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(panel.Slice(at + Half, Half)), b0);
-                    a1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(panel.Slice(at + Lanes, Half)), a1);
-                    b1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(panel.Slice(at + Lanes + Half, Half)), b1);
+                    var x2 = Vector256.Create(xf[k + 2]);
+                    var x3 = Vector256.Create(xf[k + 3]);
+                    var row = panel.Slice(at, 4 * Lanes);
+                    a0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(row[..Half]), a0);
+                    b0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(row.Slice(Half, Half)), b0);
+                    a1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(row.Slice(Lanes, Half)), a1);
+                    b1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(row.Slice(Lanes + Half, Half)), b1);
+                    a2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(row.Slice(2 * Lanes, Half)), a2);
+                    b2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(row.Slice((2 * Lanes) + Half, Half)), b2);
+                    a3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(row.Slice(3 * Lanes, Half)), a3);
+                    b3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(row.Slice((3 * Lanes) + Half, Half)), b3);
                 }
 
                 for (; k < f; k++, at += Lanes)
@@ -607,12 +612,13 @@ public sealed class ImplicitAlsModel : IRecommender
                     b0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(panel.Slice(at + Half, Half)), b0);
                 }
 
-                var (l0, l1) = Vector256.Widen(a0 + a1);
-                var (h0, h1) = Vector256.Widen(b0 + b1);
-                l0.CopyTo(approx.Slice(b * Lanes, 4));
-                l1.CopyTo(approx.Slice((b * Lanes) + 4, 4));
-                h0.CopyTo(approx.Slice((b * Lanes) + 8, 4));
-                h1.CopyTo(approx.Slice((b * Lanes) + 12, 4));
+                var (l0, l1) = Vector256.Widen((a0 + a1) + (a2 + a3));
+                var (h0, h1) = Vector256.Widen((b0 + b1) + (b2 + b3));
+                var target = approx.Slice(b * Lanes, Lanes);
+                l0.CopyTo(target[..4]);
+                l1.CopyTo(target.Slice(4, 4));
+                h0.CopyTo(target.Slice(8, 4));
+                h1.CopyTo(target.Slice(12, 4));
             }
         }
     }
