@@ -122,10 +122,11 @@ public sealed class ItemSimilarityIndex
     /// sparse product (Gustavson 1978): for every customer c of item i, the items of c (packed once as 16-bit ids when there are at most
     /// 65,536 items) are added into a dense per-worker 32-bit counter, and each column's first touch is appended to a per-worker touched
     /// list (branch-free). The touched list is then read back once: each count gives a ranking key (one multiplication by a per-item
-    /// factor computed once: 1/√n(j) for cosine, 1/n(j) for lift), a bounded min-heap of K keys gives the row's K-th largest key, the counter
-    /// is cleared, and only the entries within a hair of that key are ranked exactly (<see cref="TopK"/>). No hashing, no per-pair output,
-    /// no sort of the row: the work is Σ_c deg(c)² increments plus one key and one comparison per non-zero pair. Workers (one per core)
-    /// claim blocks of rows; every row's result depends on the row alone, so the output is deterministic.
+    /// factor computed once: 1/√n(j) for cosine, 1/n(j) for lift), the counter is cleared, and the entry is kept only if its key reaches
+    /// a running threshold (the K-th largest kept key, raised by Hoare's selection whenever 4K entries are kept); only the entries within
+    /// a hair of the final K-th key are ranked exactly (<see cref="TopK"/>). No hashing, no per-pair output, no sort of the row: the work
+    /// is Σ_c deg(c)² increments plus one key and one comparison per non-zero pair. Workers (one per core) claim blocks of rows; every
+    /// row's result depends on the row alone, so the output is deterministic.
     /// </summary>
     /// <param name="history">The history.</param>
     /// <param name="metric">The similarity.</param>
@@ -488,9 +489,9 @@ public sealed class ItemSimilarityIndex
         public TopK Top { get; } = new(k);
 
         /// <summary>
-        /// Row <paramref name="row"/> of XᵀX: counts, then writes the touched columns other than the row's own (in first-touch order) with
-        /// their counts into <see cref="Columns"/>/<see cref="Pairs"/>, their keys into the selection's key buffer and its heap, and clears
-        /// the counter. Returns the number of entries written.
+        /// Row <paramref name="row"/> of XᵀX: counts, then writes the touched columns other than the row's own that may still be selected
+        /// (in first-touch order) with their counts into <see cref="Columns"/>/<see cref="Pairs"/> and their keys into the selection's key
+        /// buffer, and clears the counter. Returns the row's number of non-zeros and the number of entries written.
         /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public (int Length, int Stored) Accumulate<T>(PurchaseHistory history, T[] customerItems, int row, SimilarityMetric metric, double[] scale)
