@@ -10,7 +10,9 @@ namespace CemCore.Benchmarks;
 /// <summary>
 /// Recommendations (issue 12): item-item cosine on 1M purchases / 100k customers / 10k items (co-occurrence counts X^T X of the binary
 /// incidence + top-50 cosine neighbours per item; fused: the top-50 selected row by row without materializing the counts), batched item-CF top-10 for all 100k customers, FP-growth next to a naive Apriori
-/// (level-wise candidates, every basket's k-subsets looked up), implicit ALS (10 iterations, 64 factors) and scoring one customer's top-10.
+/// (level-wise candidates, every basket's k-subsets looked up), implicit ALS (10 iterations, 64 factors) and scoring one customer's top-10
+/// (the machine's widest kernel, and the Vector256 AVX2+FMA kernel forced; run with <c>DOTNET_EnableAVX512=0</c> to make an AVX-512
+/// machine pick the AVX2 kernel itself).
 /// Peer: benchmarks/peers/item_cosine_scipy.py (scipy.sparse X.T @ X with normalization), run right after in the same session.
 /// </summary>
 /// <remarks>
@@ -61,6 +63,9 @@ public class RecommendationBenchmarks
 
     [Benchmark(Description = "ALS top-10 of one customer (RecommendInto)")]
     public int AlsScoreOne() => _als.RecommendInto("C0012345", _topItems, _topScores);
+
+    [Benchmark(Description = "ALS top-10 of one customer (RecommendInto, Vector256 AVX2+FMA kernel forced)")]
+    public int AlsScoreOneVector256() => _als.RecommendInto("C0012345", _topItems, _topScores, AlsScoringKernel.Vector256);
 
     [Benchmark(Description = "ALS top-10 of one customer (Recommend, reasons)")]
     public int AlsRecommendOne() => _als.Recommend("C0012345", 10).Count;

@@ -369,7 +369,10 @@ public sealed class ImplicitAlsModel : IRecommender
     /// <param name="scores">Receives the scores; at least as long as <paramref name="items"/>.</param>
     /// <returns>The number of items written (fewer than K only when fewer items are left).</returns>
     /// <exception cref="ArgumentException"><paramref name="items"/> is empty or <paramref name="scores"/> is shorter.</exception>
-    public int RecommendInto(string customerId, Span<int> items, Span<double> scores)
+    public int RecommendInto(string customerId, Span<int> items, Span<double> scores) => RecommendInto(customerId, items, scores, AlsScoringKernel.Auto);
+
+    /// <summary><see cref="RecommendInto(string, Span{int}, Span{double})"/> with the single-precision scoring kernel chosen (tests).</summary>
+    internal int RecommendInto(string customerId, Span<int> items, Span<double> scores, AlsScoringKernel kernel)
     {
         if (items.IsEmpty || scores.Length < items.Length)
         {
@@ -432,7 +435,7 @@ public sealed class ImplicitAlsModel : IRecommender
                 xf[k] = (float)xu[k];
             }
 
-            ApproxScores(xf, approx.AsSpan(0, padded));
+            ApproxScores(xf, approx.AsSpan(0, padded), kernel == AlsScoringKernel.Auto ? BestKernel : kernel);
             foreach (var j in owned)
             {
                 approx[j] = double.NegativeInfinity;
@@ -509,47 +512,123 @@ public sealed class ImplicitAlsModel : IRecommender
         }
     }
 
+    /// <summary>The widest scoring kernel this machine runs in hardware: AVX-512, else AVX2 with FMA (Vector256), else scalar.</summary>
+    internal static AlsScoringKernel BestKernel { get; } =
+        Vector512.IsHardwareAccelerated ? AlsScoringKernel.Vector512
+        : Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported ? AlsScoringKernel.Vector256
+        : AlsScoringKernel.Scalar;
+
     // approx[j] = Σ_k xf[k] · y_j[k] in single precision for every item (padding included), 16 items at a time over one contiguous panel:
-    // broadcast x_k times the panel's row k, four independent accumulators. Summation order differs from a sequential dot product; the
-    // pruning slack bounds the error of any order (Higham 2002, §3.1: |error| ≤ γ_f Σ|x_k y_k|).
-    private void ApproxScores(ReadOnlySpan<float> xf, Span<double> approx)
+    // broadcast x_k times the panel's row k (one 16-lane vector, or two 8-lane vectors), independent accumulators. Summation order differs
+    // from a sequential dot product and between kernels; the pruning slack bounds the error of any order (Higham 2002, §3.1:
+    // |error| ≤ γ_f Σ|x_k y_k|), and the selected items are rescored exactly in double, so every kernel gives the same top-K.
+    private void ApproxScores(ReadOnlySpan<float> xf, Span<double> approx, AlsScoringKernel kernel)
+    {
+        switch (kernel)
+        {
+            case AlsScoringKernel.Vector512:
+                ApproxScores512(xf, approx);
+                break;
+            case AlsScoringKernel.Vector256:
+                ApproxScores256(xf, approx);
+                break;
+            default:
+                ApproxScoresScalar(xf, approx);
+                break;
+        }
+    }
+
+    private void ApproxScores512(ReadOnlySpan<float> xf, Span<double> approx)
     {
         unchecked
         {
             var f = xf.Length;
             var blocks = approx.Length / Lanes;
             ReadOnlySpan<float> panel = _panels;
-            if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            for (var b = 0; b < blocks; b++)
             {
-                for (var b = 0; b < blocks; b++)
+                var a0 = Vector512<float>.Zero;
+                var a1 = a0;
+                var a2 = a0;
+                var a3 = a0;
+                var at = b * f * Lanes;
+                var k = 0;
+                for (; k + 4 <= f; k += 4, at += 4 * Lanes)
                 {
-                    var a0 = System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    var a1 = a0;
-                    var a2 = a0;
-                    var a3 = a0;
-                    var at = b * f * Lanes;
-                    var k = 0;
-                    for (; k + 4 <= f; k += 4, at += 4 * Lanes)
-                    {
-                        a0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at, Lanes)), a0);
-                        a1 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k + 1]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at + Lanes, Lanes)), a1);
-                        a2 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k + 2]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at + (2 * Lanes), Lanes)), a2);
-                        a3 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k + 3]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at + (3 * Lanes), Lanes)), a3);
-                    }
-
-                    for (; k < f; k++, at += Lanes)
-                    {
-                        a0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.Create(xf[k]), System.Runtime.Intrinsics.Vector512.Create(panel.Slice(at, Lanes)), a0);
-                    }
-
-                    var (lo, hi) = System.Runtime.Intrinsics.Vector512.Widen((a0 + a1) + (a2 + a3));
-                    lo.CopyTo(approx.Slice(b * Lanes, 8));
-                    hi.CopyTo(approx.Slice((b * Lanes) + 8, 8));
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(xf[k]), Vector512.Create(panel.Slice(at, Lanes)), a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(xf[k + 1]), Vector512.Create(panel.Slice(at + Lanes, Lanes)), a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(xf[k + 2]), Vector512.Create(panel.Slice(at + (2 * Lanes), Lanes)), a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(xf[k + 3]), Vector512.Create(panel.Slice(at + (3 * Lanes), Lanes)), a3);
                 }
 
-                return;
-            }
+                for (; k < f; k++, at += Lanes)
+                {
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(xf[k]), Vector512.Create(panel.Slice(at, Lanes)), a0);
+                }
 
+                var (lo, hi) = Vector512.Widen((a0 + a1) + (a2 + a3));
+                lo.CopyTo(approx.Slice(b * Lanes, 8));
+                hi.CopyTo(approx.Slice((b * Lanes) + 8, 8));
+            }
+        }
+    }
+
+    // AVX2 + FMA: each 16-item panel row is two 8-lane vectors; four factors per step, so eight independent accumulators (enough to
+    // cover the FMA latency at two FMAs per cycle).
+    private void ApproxScores256(ReadOnlySpan<float> xf, Span<double> approx)
+    {
+        unchecked
+        {
+            const int Half = Lanes / 2;
+            var f = xf.Length;
+            var blocks = approx.Length / Lanes;
+            ReadOnlySpan<float> panel = _panels;
+            for (var b = 0; b < blocks; b++)
+            {
+                Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+                var at = b * f * Lanes;
+                var k = 0;
+                for (; k + 4 <= f; k += 4, at += 4 * Lanes)
+                {
+                    var x0 = Vector256.Create(xf[k]);
+                    var x1 = Vector256.Create(xf[k + 1]);
+                    var x2 = Vector256.Create(xf[k + 2]);
+                    var x3 = Vector256.Create(xf[k + 3]);
+                    var row = panel.Slice(at, 4 * Lanes);
+                    a0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(row[..Half]), a0);
+                    b0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(row.Slice(Half, Half)), b0);
+                    a1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(row.Slice(Lanes, Half)), a1);
+                    b1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(row.Slice(Lanes + Half, Half)), b1);
+                    a2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(row.Slice(2 * Lanes, Half)), a2);
+                    b2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(row.Slice((2 * Lanes) + Half, Half)), b2);
+                    a3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(row.Slice(3 * Lanes, Half)), a3);
+                    b3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(row.Slice((3 * Lanes) + Half, Half)), b3);
+                }
+
+                for (; k < f; k++, at += Lanes)
+                {
+                    var x0 = Vector256.Create(xf[k]);
+                    a0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(panel.Slice(at, Half)), a0);
+                    b0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(panel.Slice(at + Half, Half)), b0);
+                }
+
+                var (l0, l1) = Vector256.Widen((a0 + a1) + (a2 + a3));
+                var (h0, h1) = Vector256.Widen((b0 + b1) + (b2 + b3));
+                var target = approx.Slice(b * Lanes, Lanes);
+                l0.CopyTo(target[..4]);
+                l1.CopyTo(target.Slice(4, 4));
+                h0.CopyTo(target.Slice(8, 4));
+                h1.CopyTo(target.Slice(12, 4));
+            }
+        }
+    }
+
+    private void ApproxScoresScalar(ReadOnlySpan<float> xf, Span<double> approx)
+    {
+        unchecked
+        {
+            var f = xf.Length;
+            var blocks = approx.Length / Lanes;
             for (var b = 0; b < blocks; b++)
             {
                 var at = b * f * Lanes;
@@ -566,4 +645,20 @@ public sealed class ImplicitAlsModel : IRecommender
             }
         }
     }
+}
+
+/// <summary>The single-precision panel kernel of <see cref="ImplicitAlsModel.RecommendInto(string, Span{int}, Span{double})"/>.</summary>
+internal enum AlsScoringKernel
+{
+    /// <summary>The widest kernel the hardware runs (<see cref="ImplicitAlsModel.BestKernel"/>).</summary>
+    Auto = 0,
+
+    /// <summary>Portable scalar loop.</summary>
+    Scalar = 1,
+
+    /// <summary>8-lane vectors with fused multiply-add (AVX2 + FMA on x64).</summary>
+    Vector256 = 2,
+
+    /// <summary>16-lane vectors with fused multiply-add (AVX-512).</summary>
+    Vector512 = 3,
 }

@@ -86,6 +86,7 @@ public sealed class ItemSimilarityIndex
 
         var nb = new int[start[^1]];
         var sc = new double[start[^1]];
+        var scale = KeyScales(metric, counts.ItemCounts);
         Parallel.For(
             0,
             n,
@@ -94,7 +95,15 @@ public sealed class ItemSimilarityIndex
             {
                 var lo = counts.RowStart[i];
                 var len = (int)(counts.RowStart[i + 1] - lo);
-                var kept = top.Select(metric, counts.Columns.AsSpan((int)lo, len), counts.PairCounts.AsSpan((int)lo, len), counts.ItemCounts[i], counts.ItemCounts, nb.AsSpan(start[i], start[i + 1] - start[i]));
+                var cols = counts.Columns.AsSpan((int)lo, len);
+                var pairs = counts.PairCounts.AsSpan((int)lo, len);
+                var keys = top.Keys(len);
+                for (var p = 0; p < len; p++)
+                {
+                    keys[p] = Key(metric, pairs[p], counts.ItemCounts[i], counts.ItemCounts[cols[p]], scale[cols[p]]);
+                }
+
+                var kept = top.Select(cols, pairs, keys, counts.ItemCounts[i], counts.ItemCounts, metric, nb.AsSpan(start[i], start[i + 1] - start[i]));
                 for (var q = 0; q < kept.Length; q++)
                 {
                     var p = kept[q];
@@ -109,10 +118,15 @@ public sealed class ItemSimilarityIndex
 
     /// <summary>
     /// Builds the index straight from a history, without materializing the pair counts (same result as
-    /// <c>Build(CooccurrenceCounts.FromHistory(history), metric, k)</c>, bit for bit). Row i of X^T X is accumulated by the row-by-row
-    /// sparse product (Gustavson 1978) into a dense per-thread 32-bit counter, its touched columns read back in ascending order from a
-    /// per-thread bitmap, and the row's K best are selected at once: only K entries per item are written, so the work is Σ_c deg(c)²
-    /// increments plus one key per non-zero pair, with no per-pair output. Rows are independent and run in parallel.
+    /// <c>Build(CooccurrenceCounts.FromHistory(history), metric, k)</c>, bit for bit). Row i of XᵀX is accumulated by the row-by-row
+    /// sparse product (Gustavson 1978): for every customer c of item i, the items of c (packed once as 16-bit ids when there are at most
+    /// 65,536 items) are added into a dense per-worker 32-bit counter, and each column's first touch is appended to a per-worker touched
+    /// list (branch-free). The touched list is then read back once: each count gives a ranking key (one multiplication by a per-item
+    /// factor computed once: 1/√n(j) for cosine, 1/n(j) for lift), the counter is cleared, and the entry is kept only if its key reaches
+    /// a running threshold (the K-th largest kept key, raised by Hoare's selection whenever 4K entries are kept); only the entries within
+    /// a hair of the final K-th key are ranked exactly (<see cref="TopK"/>). No hashing, no per-pair output, no sort of the row: the work
+    /// is Σ_c deg(c)² increments plus one key and one comparison per non-zero pair. Workers (one per core) claim blocks of rows; every
+    /// row's result depends on the row alone, so the output is deterministic.
     /// </summary>
     /// <param name="history">The history.</param>
     /// <param name="metric">The similarity.</param>
@@ -133,27 +147,34 @@ public sealed class ItemSimilarityIndex
             itemCounts[i] = itemStart[i + 1] - itemStart[i];
         }
 
+        var scale = KeyScales(metric, itemCounts);
+        var packed = n <= ushort.MaxValue + 1 ? PackItems(history.CustomerItems) : null;
+
         // Each row has at most n - 1 neighbours: rows are written to fixed slots of width kk, then packed.
         var kk = Math.Max(1, Math.Min(k, n - 1));
         var slotNb = new int[checked(n * kk)];
         var slotSc = new double[slotNb.Length];
         var kept = new int[n];
-        // One buffer set per worker (not per Parallel.For replica: a loaded machine spawns many replicas); workers claim blocks of 16 rows.
+        const int Block = 16;
+        var blocks = (n + Block - 1) / Block;
+        // One buffer set per worker (not per Parallel.For replica: a loaded machine spawns many replicas); workers claim blocks of rows.
         var next = -1;
-        Parallel.For(0, Math.Min(Environment.ProcessorCount, Math.Max(1, (n + 15) / 16)), _ =>
+        Parallel.For(0, Math.Min(Environment.ProcessorCount, Math.Max(1, blocks)), _ =>
         {
             var row = new FusedRow(n, kk);
             int block;
-            while ((block = Interlocked.Increment(ref next)) < (n + 15) / 16)
+            while ((block = Interlocked.Increment(ref next)) < blocks)
             {
-                for (var i = block * 16; i < Math.Min(n, (block * 16) + 16); i++)
+                for (var i = block * Block; i < Math.Min(n, (block * Block) + Block); i++)
                 {
-                    var cols = row.Columns;
-                    var pairs = row.Pairs;
-                    var len = CooccurrenceCounts.AccumulateRow(history, i, row.Acc, row.Bits, cols, pairs);
+                    var (len, stored) = packed is null
+                        ? row.Accumulate<int>(history, history.CustomerItems, i, metric, scale)
+                        : row.Accumulate<ushort>(history, packed, i, metric, scale);
                     var o = i * kk;
                     var m = Math.Min(kk, len);
-                    var offsets = row.Top.Select(metric, cols.AsSpan(0, len), pairs.AsSpan(0, len), itemCounts[i], itemCounts, slotNb.AsSpan(o, m));
+                    var cols = row.Columns.AsSpan(0, stored);
+                    var pairs = row.Pairs.AsSpan(0, stored);
+                    var offsets = row.Top.Select(cols, pairs, row.Top.Keys(stored), itemCounts[i], itemCounts, metric, slotNb.AsSpan(o, m));
                     for (var q = 0; q < offsets.Length; q++)
                     {
                         slotSc[o + q] = Score(metric, pairs[offsets[q]], itemCounts[i], itemCounts[slotNb[o + q]], customers);
@@ -237,71 +258,169 @@ public sealed class ItemSimilarityIndex
     };
 
     /// <summary>
-    /// Selects the K best entries of one row (score desc, column asc). Every entry gets a floating-point key num/den; a bounded min-heap of
-    /// keys finds the K-th largest key t, where nearly every entry costs one comparison. The entries with key ≥ t(1 − 1e-9) (the K best and
-    /// anything within far more than the keys' rounding error of the boundary) are then sorted by the exact order: the 128-bit
-    /// cross-product num_a·den_b vs num_b·den_a, then the column. So the result is exact and no per-entry object is made.
+    /// Per-item factors of the ranking key within a row (row item i fixed): cosine ranks like n(i, j)/√n(j), lift like n(i, j)/n(j),
+    /// co-occurrence like n(i, j); Jaccard needs a division per entry (<see cref="Key"/>). Each factor is one correctly rounded operation
+    /// away from the exact value, so a key is within a few units in the last place of an increasing function of the exact score.
+    /// </summary>
+    private static double[] KeyScales(SimilarityMetric metric, long[] itemCounts)
+    {
+        var scale = new double[itemCounts.Length];
+        for (var j = 0; j < scale.Length; j++)
+        {
+            var nj = (double)itemCounts[j];
+            scale[j] = nj <= 0 ? 0 : metric switch
+            {
+                SimilarityMetric.Cosine => 1 / Math.Sqrt(nj),
+                SimilarityMetric.Lift => 1 / nj,
+                _ => 1,
+            };
+        }
+
+        return scale;
+    }
+
+    // A row's ranking key of one entry (see KeyScales).
+    private static double Key(SimilarityMetric metric, int nij, long ni, long nj, double scale) =>
+        metric == SimilarityMetric.Jaccard ? nij / (double)(ni + nj - nij) : nij * scale;
+
+    // The items of every customer row as 16-bit ids (at most 65,536 items): half the memory traffic of the Gustavson inner loop.
+    private static ushort[] PackItems(int[] items)
+    {
+        var packed = GC.AllocateUninitializedArray<ushort>(items.Length);
+        for (var q = 0; q < items.Length; q++)
+        {
+            packed[q] = (ushort)items[q];
+        }
+
+        return packed;
+    }
+
+    /// <summary>
+    /// Selects the K best entries of one row (score desc, column asc). Every entry has a floating-point ranking key (<see cref="Key"/>);
+    /// Hoare's selection finds the K-th largest key t in linear time. The entries with key ≥ t(1 − 1e-9) (the K best and anything within far more than the keys' rounding error of the boundary) are then
+    /// sorted by the exact order: the 128-bit cross-product num_a·den_b vs num_b·den_a of the exact ratios, then the column. So the result
+    /// is exact, independent of the order in which the row's entries arrive, and no per-entry object is made.
     /// </summary>
     private sealed class TopK(int k)
     {
-
         private const double Margin = 1e-9;
-        private readonly double[] _heap = new double[k];
-        private double[] _keys = [];
         private readonly int[] _offsets = new int[k];
+        private double[] _keys = [];
+        private double[] _scratch = [];
         private Candidate[] _candidates = [];
         private int[] _order = [];
         private double[] _sortKeys = [];
 
-        /// <summary>Writes the selected columns best first into <paramref name="output"/>; returns their offsets within the row.</summary>
-        public ReadOnlySpan<int> Select(SimilarityMetric metric, ReadOnlySpan<int> columns, ReadOnlySpan<int> pairs, long ni, long[] itemCounts, Span<int> output)
+        /// <summary>Gets the number of entries kept.</summary>
+        public int K => _offsets.Length;
+
+        /// <summary>A buffer for the keys of a row of <paramref name="len"/> entries.</summary>
+        public Span<double> Keys(int len)
         {
-            var len = columns.Length;
             if (_keys.Length < len)
             {
-                _keys = new double[len];
-                _candidates = new Candidate[len];
+                _keys = new double[Math.Max(len, _keys.Length * 2)];
             }
 
-            var keys = _keys.AsSpan(0, len);
-            var threshold = 0.0;
-            if (len > output.Length)
+            return _keys.AsSpan(0, len);
+        }
+
+        /// <summary>
+        /// The lowest key an entry may have and still be selected when the K best are among <paramref name="keys"/>: the K-th largest key
+        /// less the margin (−∞ when there are at most K keys).
+        /// </summary>
+        public double Threshold(ReadOnlySpan<double> keys, int count)
+        {
+            if (keys.Length <= count)
             {
-                // The K-th largest key: a min-heap of the K largest seen so far.
-                var heap = _heap;
-                var size = 0;
-                for (var p = 0; p < len; p++)
+                return double.NegativeInfinity;
+            }
+
+            if (_scratch.Length < keys.Length)
+            {
+                _scratch = new double[Math.Max(keys.Length, _scratch.Length * 2)];
+            }
+
+            var a = _scratch.AsSpan(0, keys.Length);
+            keys.CopyTo(a);
+            return KthLargest(a, count) * (1 - Margin);
+        }
+
+        // Hoare's selection (FIND, 1961) with a median-of-three pivot; reorders the span. Descending: larger keys to the left.
+        private static double KthLargest(Span<double> a, int k)
+        {
+            int lo = 0, hi = a.Length - 1, target = k - 1;
+            while (lo < hi)
+            {
+                var x = a[lo];
+                var y = a[lo + ((hi - lo) / 2)];
+                var z = a[hi];
+                var pivot = Math.Max(Math.Min(x, y), Math.Min(Math.Max(x, y), z));
+                int i = lo, j = hi;
+                while (i <= j)
                 {
-                    var (num, den) = Rational(metric, pairs[p], ni, itemCounts[columns[p]]);
-                    var key = (double)num / den;
-                    keys[p] = key;
-                    if (size < heap.Length)
+                    while (a[i] > pivot)
                     {
-                        MinHeap.Push(heap, size++, key);
+                        i++;
                     }
-                    else
+
+                    while (a[j] < pivot)
                     {
-                        MinHeap.Offer(heap, size, key);
+                        j--;
+                    }
+
+                    if (i <= j)
+                    {
+                        (a[i], a[j]) = (a[j], a[i]);
+                        i++;
+                        j--;
                     }
                 }
 
-                threshold = heap[0] * (1 - Margin);
+                if (target <= j)
+                {
+                    hi = j;
+                }
+                else if (target >= i)
+                {
+                    lo = i;
+                }
+                else
+                {
+                    return a[target];
+                }
             }
 
+            return a[target];
+        }
+
+        /// <summary>
+        /// Writes the selected columns best first into <paramref name="output"/> (length min(K, row length)) and returns their offsets
+        /// within the row. The entries given must include every entry of the row whose key reaches the row's <see cref="Threshold"/>.
+        /// </summary>
+        public ReadOnlySpan<int> Select(ReadOnlySpan<int> columns, ReadOnlySpan<int> pairs, ReadOnlySpan<double> keys, long ni, long[] itemCounts, SimilarityMetric metric, Span<int> output)
+        {
+            var len = columns.Length;
+            if (_candidates.Length < len)
+            {
+                _candidates = new Candidate[Math.Max(len, _candidates.Length * 2)];
+            }
+
+            var threshold = Threshold(keys, output.Length);
             var m = 0;
             var candidates = _candidates;
             for (var p = 0; p < len; p++)
             {
-                if (len <= output.Length || keys[p] >= threshold)
+                if (keys[p] >= threshold)
                 {
                     var (num, den) = Rational(metric, pairs[p], ni, itemCounts[columns[p]]);
-                    candidates[m++] = new Candidate((double)num / den, num, den, columns[p], p);
+                    candidates[m++] = new Candidate(keys[p], num, den, columns[p], p);
                 }
             }
 
-            // About K candidates, more only with ties at the boundary (common: many pairs bought by one customer each).
-            // About K candidates, more only with ties at the boundary. Sort by key (a primitive sort), then put every run of keys within
-            // the margin of each other into the exact order; outside such runs the key order is the exact order.
+            // About K candidates, more only with ties at the boundary (common: many pairs bought by one customer each). Sort by key (a
+            // primitive sort), then put every run of keys within the margin of each other into the exact order; outside such runs the key
+            // order is the exact order.
             var order = _order.Length >= m ? _order : (_order = new int[m]);
             var sortKeys = _sortKeys.Length >= m ? _sortKeys : (_sortKeys = new double[m]);
             for (var q = 0; q < m; q++)
@@ -353,18 +472,142 @@ public sealed class ItemSimilarityIndex
         }
     }
 
-    /// <summary>Per-thread buffers of the fused build: the dense counter, the touched-column bitmap, one row's pairs and the selection.</summary>
+    /// <summary>Per-worker buffers of the fused build: the dense counter, the touched list, one row's pairs and the selection.</summary>
     private sealed class FusedRow(int items, int k)
     {
-        public int[] Acc { get; } = new int[items];
-
-        public ulong[] Bits { get; } = new ulong[(items + 63) >> 6];
+        private readonly int[] _acc = new int[items];
+        private const int Chunk = 64;
+        private readonly int[] _touched = new int[items + 1];
+        private readonly int[] _from = new int[Chunk];
+        private readonly int[] _to = new int[Chunk];
+        private int _sink;
 
         public int[] Columns { get; } = new int[items];
 
         public int[] Pairs { get; } = new int[items];
 
         public TopK Top { get; } = new(k);
+
+        /// <summary>
+        /// Row <paramref name="row"/> of XᵀX: counts, then writes the touched columns other than the row's own that may still be selected
+        /// (in first-touch order) with their counts into <see cref="Columns"/>/<see cref="Pairs"/> and their keys into the selection's key
+        /// buffer, and clears the counter. Returns the row's number of non-zeros and the number of entries written.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public (int Length, int Stored) Accumulate<T>(PurchaseHistory history, T[] customerItems, int row, SimilarityMetric metric, double[] scale)
+            where T : unmanaged, System.Numerics.IBinaryInteger<T>
+        {
+            var t = Count(history, customerItems, row);
+            return Collect(history, row, t, metric, scale);
+        }
+
+        // Adds the items of every buyer of the row into the counter. Buyers are taken in chunks: first every buyer's row bounds are read
+        // and the first word of its item list touched (independent loads, so the cache misses overlap), then the increments run on cached
+        // data.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization | System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private int Count<T>(PurchaseHistory history, T[] customerItems, int row)
+            where T : unmanaged, System.Numerics.IBinaryInteger<T>
+        {
+            unchecked
+            {
+                var acc = _acc.AsSpan();
+                var touched = _touched.AsSpan();
+                var custStart = history.CustomerStart;
+                ReadOnlySpan<T> custItems = customerItems;
+                ReadOnlySpan<int> buyers = history.ItemCustomers.AsSpan(history.ItemStart[row], history.ItemStart[row + 1] - history.ItemStart[row]);
+                var from = _from.AsSpan();
+                var to = _to.AsSpan();
+                var t = 0;
+                var sink = 0;
+                for (var b0 = 0; b0 < buyers.Length; b0 += Chunk)
+                {
+                    var chunk = buyers.Slice(b0, Math.Min(Chunk, buyers.Length - b0));
+                    for (var q = 0; q < chunk.Length; q++)
+                    {
+                        var c = chunk[q];
+                        var s = custStart[c];
+                        from[q] = s;
+                        to[q] = custStart[c + 1];
+                        sink += int.CreateTruncating(custItems[s]);
+                    }
+
+                    for (var q = 0; q < chunk.Length; q++)
+                    {
+                        foreach (var v in custItems[from[q]..to[q]])
+                        {
+                            // Branch-free first-touch append: the slot is overwritten unless the count was zero.
+                            var j = int.CreateTruncating(v);
+                            touched[t] = j;
+                            var a = acc[j];
+                            t += a == 0 ? 1 : 0;
+                            acc[j] = a + 1;
+                        }
+                    }
+                }
+
+                _sink = sink;
+                return t;
+            }
+        }
+
+        // Reads the touched columns back: keys, and the counter cleared. Entries are appended to the row buffer while their key reaches a
+        // running threshold; whenever the buffer holds 4K entries, the threshold is raised to the K-th largest buffered key (less the
+        // margin) and the buffer compacted. The final threshold is at least every running one, so no selectable entry is dropped, and each
+        // entry costs one multiplication and one comparison (amortized O(1) per stored entry, against O(log K) for a heap).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization | System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private (int Length, int Stored) Collect(PurchaseHistory history, int row, int t, SimilarityMetric metric, double[] scale)
+        {
+            unchecked
+            {
+                var acc = _acc.AsSpan();
+                var cols = Columns.AsSpan();
+                var pairs = Pairs.AsSpan();
+                var keys = Top.Keys(t);
+                var o = 0;
+                var len = 0;
+                var k = Top.K;
+                var limit = Math.Max(64, 4 * k);
+                var threshold = double.NegativeInfinity;
+                long ni = history.ItemDegree(row);
+                var jaccard = metric == SimilarityMetric.Jaccard;
+                foreach (var j in _touched.AsSpan(0, t))
+                {
+                    var nij = acc[j];
+                    acc[j] = 0;
+                    if (j != row)
+                    {
+                        len++;
+                        var key = jaccard ? nij / (double)(ni + history.ItemDegree(j) - nij) : nij * scale[j];
+                        if (key >= threshold)
+                        {
+                            cols[o] = j;
+                            pairs[o] = nij;
+                            keys[o++] = key;
+                            if (o == limit)
+                            {
+                                threshold = Top.Threshold(keys[..o], k);
+                                var kept = 0;
+                                for (var p = 0; p < o; p++)
+                                {
+                                    if (keys[p] >= threshold)
+                                    {
+                                        cols[kept] = cols[p];
+                                        pairs[kept] = pairs[p];
+                                        keys[kept++] = keys[p];
+                                    }
+                                }
+
+                                // Many ties at the boundary can keep the buffer nearly full: then it grows.
+                                o = kept;
+                                limit = Math.Max(limit, 2 * kept);
+                            }
+                        }
+                    }
+                }
+
+                return (len, o);
+            }
+        }
     }
 
     /// <summary>One entry of a row: its floating-point key, exact ratio, column and offset in the row.</summary>

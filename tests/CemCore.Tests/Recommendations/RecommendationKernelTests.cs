@@ -110,6 +110,31 @@ public sealed class RecommendationKernelTests
         Assert.Equal(model.Recommend("nobody", 3).Select(r => r.Item), cold.Select(j => history.Items[j]));
     }
 
+    [Theory]
+    [InlineData(7, 64, 10)]
+    [InlineData(8, 13, 3)]
+    public void AlsScoringKernels_Scalar256And512_GiveTheSameTopKAsAFullScan(int seed, int factors, int k)
+    {
+        // Every kernel is forced (a kernel the hardware lacks runs in software emulation): the single-precision bounds may differ
+        // between kernels, the exact top-K may not. 13 factors exercise the kernels' remainder loops.
+        var history = PurchaseHistory.Create(RecommendationTestData.RandomEvents(seed, 120, 333, 2000));
+        var model = ImplicitAls.Fit(history, new ImplicitAlsSettings(Factors: factors, Iterations: 2, Seed: seed));
+        var x = model.UserFactors;
+        var y = model.ItemFactors;
+        foreach (var kernel in new[] { AlsScoringKernel.Scalar, AlsScoringKernel.Vector256, AlsScoringKernel.Vector512, AlsScoringKernel.Auto })
+        {
+            var items = new int[k];
+            var scores = new double[k];
+            for (var u = 0; u < history.Customers.Count; u++)
+            {
+                var expected = FullScan(history, x, y, factors, u, k);
+                var n = model.RecommendInto(history.Customers[u], items, scores, kernel);
+                Assert.Equal(expected.Select(e => e.Item), items.Take(n));
+                Assert.Equal(expected.Select(e => e.Score), scores.Take(n));
+            }
+        }
+    }
+
     private static void AssertFullScan(PurchaseHistory history, ImplicitAlsModel model, int f, int k)
     {
         var x = model.UserFactors;
@@ -118,22 +143,28 @@ public sealed class RecommendationKernelTests
         var scores = new double[k];
         for (var u = 0; u < history.Customers.Count; u++)
         {
-            var owned = history.ItemsOf(history.Customers[u]).ToHashSet(StringComparer.Ordinal);
-            var expected = Enumerable.Range(0, history.Items.Count).Where(j => !owned.Contains(history.Items[j])).Select(j =>
-            {
-                var s = 0.0;
-                for (var a = 0; a < f; a++)
-                {
-                    s += x[(u * f) + a] * y[(j * f) + a];
-                }
-
-                return (Item: j, Score: s);
-            }).OrderByDescending(e => e.Score).ThenBy(e => e.Item).Take(k).ToArray();
+            var expected = FullScan(history, x, y, f, u, k);
             var n = model.RecommendInto(history.Customers[u], items, scores);
             Assert.Equal(expected.Select(e => e.Item), items.Take(n));
             Assert.Equal(expected.Select(e => e.Score), scores.Take(n));
             Assert.Equal(expected.Select(e => history.Items[e.Item]), model.Recommend(history.Customers[u], k).Select(r => r.Item));
         }
+    }
+
+    // A customer's top-K unbought items by a full scan with a sequential double dot product, ties by item index.
+    private static (int Item, double Score)[] FullScan(PurchaseHistory history, double[] x, double[] y, int f, int u, int k)
+    {
+        var owned = history.ItemsOf(history.Customers[u]).ToHashSet(StringComparer.Ordinal);
+        return Enumerable.Range(0, history.Items.Count).Where(j => !owned.Contains(history.Items[j])).Select(j =>
+        {
+            var s = 0.0;
+            for (var a = 0; a < f; a++)
+            {
+                s += x[(u * f) + a] * y[(j * f) + a];
+            }
+
+            return (Item: j, Score: s);
+        }).OrderByDescending(e => e.Score).ThenBy(e => e.Item).Take(k).ToArray();
     }
 
     // The score as an exact ratio (arbitrary precision).
