@@ -48,6 +48,10 @@ public class KpiBenchmarks
     [Benchmark]
     public int CohortMatrix10M() => CohortRetention.Compute(_table, _asOf).Cohorts.Count;
 
+    /// <summary>The same kernel on one thread (the parallel threshold set out of reach): the serial cost and the parallel speed-up.</summary>
+    [Benchmark]
+    public int CohortMatrix10MSequential() => CohortRetention.Compute(_table, _asOf, int.MaxValue).Cohorts.Count;
+
     [Benchmark]
     public long MarkovAttribution1MPaths() => Attribution.Compute(_events, AttributionModel.Markov).Conversions;
 }

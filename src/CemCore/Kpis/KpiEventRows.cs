@@ -54,7 +54,7 @@ public sealed record KpiEventRow(
     string? Campaign,
     string? Segment,
     string? MessageId,
-    int Line)
+    long Line)
 {
     /// <summary>Gets the grouping channel of the row: the <c>channel</c> column when given, else the touchpoint, else <see langword="null"/>.</summary>
     public string? EffectiveChannel => Channel ?? Touchpoint;
