@@ -37,7 +37,7 @@ public static class CohortRetention
     /// <param name="asOf">The exclusive end instant.</param>
     /// <returns>The matrix (no cohorts when there is no purchase before as-of).</returns>
     /// <remarks>
-    /// <para>Integer kernel over the table's columns, O(rows + customers·months/64): (1) the range of purchase instants before as-of; (2) per
+    /// <para>Integer kernel over the table's columns, O(rows + customers·months/32): (1) the range of purchase instants before as-of; (2) per
     /// row, the month offset from a day → month lookup table (one division, no calendar arithmetic) sets a bit in the customer's
     /// active-month mask, indexed by the dense customer index; (3) per customer, the lowest bit is the cohort and every set bit k adds one to
     /// cell (cohort, k − cohort). Above <see cref="ParallelRowsPerWorker"/> rows per worker, steps 1–2 run over contiguous row partitions with
@@ -90,19 +90,20 @@ public static class CohortRetention
 
         var min = MonthIndex(low);
         var span = MonthIndex(high) - min + 1;
-        var words = (span + 63) / 64;
+        var words = (span + 31) / 32; // 32-bit words: two years of months fit one word, 4 bytes per customer (the hot loop is a random
+        // read-modify-write into this array, so its size decides the cache misses)
         var customers = table.CustomerIds.Count;
         var maskLength = checked(customers * words);
-        workers = (int)Math.Clamp(MaskBudgetBytes / Math.Max(1L, maskLength * 8L), 1, workers);
+        workers = (int)Math.Clamp(MaskBudgetBytes / Math.Max(1L, maskLength * 4L), 1, workers);
         var firstDay = low / TimeSpan.TicksPerDay;
         var months = DayToMonth(firstDay, (high / TimeSpan.TicksPerDay) - firstDay + 1, min, span);
 
         // (2) Active-month bits per customer, one mask array per worker.
-        var masks = new ulong[workers][];
+        var masks = new uint[workers][];
         ForEachWorker(workers, w =>
         {
             var (from, to) = Slice(n, workers, w);
-            var mask = masks[w] = new ulong[maskLength];
+            var mask = masks[w] = new uint[maskLength];
             for (var i = from; i < to; i++)
             {
                 var t = ticks[i];
@@ -112,7 +113,7 @@ public static class CohortRetention
                     unchecked
                     {
                         var m = months[(int)((t / TimeSpan.TicksPerDay) - firstDay)];
-                        mask[(customer[i] * words) + (m >> 6)] |= 1UL << (m & 63);
+                        mask[(customer[i] * words) + (m >> 5)] |= 1U << (m & 31);
                     }
                 }
             }
@@ -129,7 +130,7 @@ public static class CohortRetention
                 var first = -1;
                 for (var k = 0; k < words; k++)
                 {
-                    var bits = 0UL;
+                    var bits = 0U;
                     foreach (var mask in masks)
                     {
                         bits |= mask[(c * words) + k];
@@ -137,7 +138,7 @@ public static class CohortRetention
 
                     while (bits != 0)
                     {
-                        var m = (k << 6) + BitOperations.TrailingZeroCount(bits);
+                        var m = (k << 5) + BitOperations.TrailingZeroCount(bits);
                         bits &= bits - 1;
                         if (first < 0)
                         {
