@@ -36,65 +36,166 @@ public static class CohortRetention
     /// <param name="table">The transactions.</param>
     /// <param name="asOf">The exclusive end instant.</param>
     /// <returns>The matrix (no cohorts when there is no purchase before as-of).</returns>
-    /// <remarks>One pass building a per-customer bit set of active months, then one pass over the customers: O(rows + customers·months/64).</remarks>
-    public static CohortMatrix Compute(TransactionTable table, DateTimeOffset asOf)
+    /// <remarks>
+    /// <para>Integer kernel over the table's columns, O(rows + customers·months/32): (1) the range of purchase instants before as-of; (2) per
+    /// row, the month offset from a day → month lookup table (one division, no calendar arithmetic) sets a bit in the customer's
+    /// active-month mask, indexed by the dense customer index; (3) per customer, the lowest bit is the cohort and every set bit k adds one to
+    /// cell (cohort, k − cohort). Above <see cref="ParallelRowsPerWorker"/> rows per worker, steps 1–2 run over contiguous row partitions with
+    /// one mask array per worker and step 3 over customer ranges (OR of the workers' masks) with one count matrix per worker, summed at the end:
+    /// bitwise OR and integer sums do not depend on the partitioning or on scheduling, so the result is identical to the sequential pass.</para>
+    /// </remarks>
+    public static CohortMatrix Compute(TransactionTable table, DateTimeOffset asOf) => Compute(table, asOf, ParallelRowsPerWorker);
+
+    /// <summary>Rows per worker from which <see cref="Compute(TransactionTable, DateTimeOffset)"/> runs in parallel.</summary>
+    internal const int ParallelRowsPerWorker = 1 << 18;
+
+    /// <summary>The cap on the workers' mask memory, in bytes (fewer workers when the masks are larger).</summary>
+    private const long MaskBudgetBytes = 256L << 20;
+
+    /// <summary>Computes the matrix with a given parallel threshold (tests force the parallel path on small tables).</summary>
+    internal static CohortMatrix Compute(TransactionTable table, DateTimeOffset asOf, int rowsPerWorker)
     {
         ArgumentNullException.ThrowIfNull(table);
+        var n = table.Count;
+        var (customer, ticks, kinds) = table.ColumnArrays;
         var end = asOf.UtcTicks;
-        var ticks = table.UtcTicks;
-        var kinds = table.Kinds;
-        var customer = table.CustomerIndex;
-        int min = int.MaxValue, max = int.MinValue;
-        for (var i = 0; i < table.Count; i++)
-        {
-            if (ticks[i] < end && kinds[i] == TransactionKind.Purchase)
-            {
-                var m = MonthIndex(ticks[i]);
-                min = Math.Min(min, m);
-                max = Math.Max(max, m);
-            }
-        }
+        var workers = n >= 2L * rowsPerWorker && Environment.ProcessorCount > 1 ? (int)Math.Min(Environment.ProcessorCount, n / rowsPerWorker) : 1;
 
-        if (min > max)
+        // (1) Range of purchase instants before as-of.
+        var lows = new long[workers];
+        var highs = new long[workers];
+        ForEachWorker(workers, w =>
+        {
+            var (from, to) = Slice(n, workers, w);
+            long lo = long.MaxValue, hi = long.MinValue;
+            for (var i = from; i < to; i++)
+            {
+                var t = ticks[i];
+                if (t < end && kinds[i] == TransactionKind.Purchase)
+                {
+                    lo = Math.Min(lo, t);
+                    hi = Math.Max(hi, t);
+                }
+            }
+
+            lows[w] = lo;
+            highs[w] = hi;
+        });
+        var low = lows.Min();
+        var high = highs.Max();
+        if (low > high)
         {
             return new CohortMatrix([]);
         }
 
-        var span = max - min + 1;
-        var words = (span + 63) / 64;
+        var min = MonthIndex(low);
+        var span = MonthIndex(high) - min + 1;
+        var words = (span + 31) / 32; // 32-bit words: two years of months fit one word, 4 bytes per customer (the hot loop is a random
+        // read-modify-write into this array, so its size decides the cache misses)
         var customers = table.CustomerIds.Count;
-        var masks = new ulong[checked(customers * words)];
-        for (var i = 0; i < table.Count; i++)
-        {
-            if (ticks[i] < end && kinds[i] == TransactionKind.Purchase)
-            {
-                var m = MonthIndex(ticks[i]) - min;
-                masks[(customer[i] * words) + (m >> 6)] |= 1UL << (m & 63);
-            }
-        }
+        var maskLength = checked(customers * words);
+        workers = (int)Math.Clamp(MaskBudgetBytes / Math.Max(1L, maskLength * 4L), 1, workers);
+        var firstDay = low / TimeSpan.TicksPerDay;
+        var months = DayToMonth(firstDay, (high / TimeSpan.TicksPerDay) - firstDay + 1, min, span);
 
-        var counts = new int[checked(span * span)];
-        for (var c = 0; c < customers; c++)
+        // (2) Active-month bits per customer, one mask array per worker.
+        var masks = new uint[workers][];
+        ForEachWorker(workers, w =>
         {
-            var first = -1;
-            for (var w = 0; w < words; w++)
+            var (from, to) = Slice(n, workers, w);
+            var mask = masks[w] = new uint[maskLength];
+            for (var i = from; i < to; i++)
             {
-                var bits = masks[(c * words) + w];
-                while (bits != 0)
+                var t = ticks[i];
+                if (t < end && kinds[i] == TransactionKind.Purchase)
                 {
-                    var m = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                    bits &= bits - 1;
-                    if (first < 0)
+                    // In range by construction (low ≤ t ≤ high, customer index < customers): no overflow checks in the hot loop.
+                    unchecked
                     {
-                        first = m;
+                        var m = months[(int)((t / TimeSpan.TicksPerDay) - firstDay)];
+                        mask[(customer[i] * words) + (m >> 5)] |= 1U << (m & 31);
                     }
-
-                    counts[(first * span) + (m - first)]++;
                 }
             }
+        });
+
+        // (3) Cohort × months-since counts, one matrix per worker over a customer range, then summed.
+        var counts = new int[workers][];
+        ForEachWorker(workers, w =>
+        {
+            var (from, to) = Slice(customers, workers, w);
+            var cells = counts[w] = new int[checked(span * span)];
+            for (var c = from; c < to; c++)
+            {
+                var first = -1;
+                for (var k = 0; k < words; k++)
+                {
+                    var bits = 0U;
+                    foreach (var mask in masks)
+                    {
+                        bits |= mask[(c * words) + k];
+                    }
+
+                    while (bits != 0)
+                    {
+                        var m = (k << 5) + BitOperations.TrailingZeroCount(bits);
+                        bits &= bits - 1;
+                        if (first < 0)
+                        {
+                            first = m;
+                        }
+
+                        unchecked
+                        {
+                            cells[(first * span) + (m - first)]++;
+                        }
+                    }
+                }
+            }
+        });
+
+        var total = counts[0];
+        for (var w = 1; w < workers; w++)
+        {
+            for (var i = 0; i < total.Length; i++)
+            {
+                total[i] += counts[w][i];
+            }
         }
 
-        return Build(min, span, counts);
+        return Build(min, span, total);
+    }
+
+    /// <summary>The month offset (from <paramref name="minMonth"/>) of every UTC day from <paramref name="firstDay"/> on.</summary>
+    private static int[] DayToMonth(long firstDay, long days, int minMonth, int span)
+    {
+        var result = new int[checked((int)days)];
+        for (var m = 0; m < span; m++)
+        {
+            var month = minMonth + m;
+            var startDay = new DateTime(month / 12, (month % 12) + 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks / TimeSpan.TicksPerDay;
+            var nextDay = startDay + DateTime.DaysInMonth(month / 12, (month % 12) + 1);
+            var from = (int)Math.Max(0, startDay - firstDay);
+            var to = (int)Math.Min(days, nextDay - firstDay);
+            result.AsSpan(from, to - from).Fill(m);
+        }
+
+        return result;
+    }
+
+    private static (int From, int To) Slice(int count, int parts, int part) =>
+        ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
+    private static void ForEachWorker(int workers, Action<int> body)
+    {
+        if (workers == 1)
+        {
+            body(0);
+        }
+        else
+        {
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, body);
+        }
     }
 
     /// <summary>Returns the UTC month number (year·12 + month − 1) of an instant in ticks.</summary>
@@ -129,7 +230,7 @@ public static class CohortRetention
 
 /// <summary>
 /// A mergeable cohort accumulator: per customer the set of its active UTC months. Rows may be split over partitions in any way; merging
-/// unions the sets, so <see cref="Finish"/> equals <see cref="CohortRetention.Compute"/> on all rows.
+/// unions the sets, so <see cref="Finish"/> equals <see cref="CohortRetention.Compute(TransactionTable, DateTimeOffset)"/> on all rows.
 /// </summary>
 /// <remarks>Not thread-safe; one accumulator per thread, then merge.</remarks>
 public sealed class CohortAccumulator : IMergeable<CohortAccumulator, CohortMatrix>

@@ -15,7 +15,7 @@ namespace CemCore.Kpis;
 /// file, the 1-based line and the field; nothing is skipped silently. Survey files may carry optional <c>touchpoint</c>, <c>segment</c> and
 /// <c>channel</c> columns (grouping keys).
 /// </remarks>
-public static class KpiCsvReaders
+public static partial class KpiCsvReaders
 {
     /// <summary>Reads a survey file: <c>kind</c> is <c>nps</c> (0–10), <c>csat</c> (1–5) or <c>ces</c> (1–7).</summary>
     /// <param name="path">The CSV file.</param>
@@ -116,20 +116,7 @@ public static class KpiCsvReaders
                     result.Add(JourneyEvent.Touch(id, ts, Intern(touchpoints, touchpoint)));
                     break;
                 case "CONVERSION":
-                    var value = 0m;
-                    if (cols.Index[4] >= 0 && Utf8Parsing.Trim(tok.Field(cols.Index[4])) is { IsEmpty: false } v)
-                    {
-                        if (v[0] == (byte)'-' && Utf8Parsing.TryParseDecimal(v[1..], out _))
-                        {
-                            throw Bad(tok, "A conversion value must not be negative.", cols.Index[4]);
-                        }
-
-                        if (!Utf8Parsing.TryParseDecimal(v, out value))
-                        {
-                            throw Bad(tok, "The value must be a decimal number such as 12.50.", cols.Index[4]);
-                        }
-                    }
-
+                    var value = ConversionValue(tok, cols.Index[4]);
                     result.Add(JourneyEvent.Conversion(id, ts, value, touchpoint is null ? null : Intern(touchpoints, touchpoint)));
                     break;
                 default:

@@ -109,6 +109,10 @@ public sealed class TransactionTable
     /// <summary>Gets each row's return reason (<see cref="ReturnReason.Unspecified"/> for purchases).</summary>
     public ReadOnlySpan<ReturnReason> ReturnReasons => _reason.AsSpan(0, Count);
 
+    /// <summary>Gets the backing arrays of the customer, instant and kind columns (at least <see cref="Count"/> long; read-only by convention) for
+    /// parallel kernels, which cannot capture spans.</summary>
+    internal (int[] Customer, long[] Ticks, TransactionKind[] Kind) ColumnArrays => (_customer, _ticks, _kind);
+
     /// <summary>The rows of the customers <c>c</c> with <c>partOf[c] == part</c>, in row order; orders and customers renumbered densely.</summary>
     /// <param name="partOf">The partition of every customer index.</param>
     /// <param name="part">The partition to keep.</param>
