@@ -71,7 +71,7 @@ public sealed class LogisticRegressionModelTests
     public Property EveryRowMajorPath_AgreesWithScalarPath(int seed)
     {
         // Each kernel the dispatcher can pick, forced; the paths this CPU lacks are covered by running this suite with
-        // DOTNET_EnableAVX512F=0 (AVX2) and DOTNET_EnableHWIntrinsic=0 (scalar), which change what IsAvailable reports.
+        // DOTNET_EnableAVX512=0 (AVX2; .NET 10 ignores the older DOTNET_EnableAVX512F) and DOTNET_EnableHWIntrinsic=0 (scalar), which change what IsAvailable reports.
         var r = new Random(seed);
         var k = r.Next(1, 40);
         var n = r.Next(0, 300);
