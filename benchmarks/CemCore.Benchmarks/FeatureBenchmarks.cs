@@ -5,6 +5,7 @@ using CemCore.Primitives;
 using CemCore.Sources.Csv;
 using CemCore.Synthetic;
 using CemCore.Transactions;
+using nietras.SeparatedValues;
 
 namespace CemCore.Benchmarks;
 
@@ -55,7 +56,7 @@ public class FeatureBenchmarks
     [Benchmark(Description = "Sep 0.18 tokenizer + BCL parse into the same builder")]
     public int SepParse()
     {
-        using var reader = nietras.SeparatedValues.Sep.Reader().FromFile(CsvPath);
+        using var reader = Sep.Reader().FromFile(CsvPath);
         var h = reader.Header;
         int order = h.IndexOf("order_id"), customer = h.IndexOf("customer_id"), time = h.IndexOf("timestamp"), amount = h.IndexOf("amount");
         int channel = h.IndexOf("channel"), category = h.IndexOf("category"), quantity = h.IndexOf("quantity"), discount = h.IndexOf("discount");
