@@ -1,9 +1,11 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using CemCore.Features;
+using CemCore.Primitives;
 using CemCore.Sources.Csv;
 using CemCore.Synthetic;
 using CemCore.Transactions;
+using nietras.SeparatedValues;
 
 namespace CemCore.Benchmarks;
 
@@ -45,6 +47,62 @@ public class FeatureBenchmarks
 
     [Benchmark(Description = "CsvTransactionReader.ReadTable")]
     public int Parse() => CsvTransactionReader.ReadTable(CsvPath).Count;
+
+    /// <summary>
+    /// Peer (issue 17): Sep 0.18 (nietras/Sep, "the fastest .NET CSV parser") tokenizing the same file on one thread, each field parsed with
+    /// the BCL's invariant span parsers into the same <see cref="TransactionTableBuilder"/> (ids and categories interned there, channels from
+    /// a small cache). No per-field error reporting: it measures the tokenizer + parse, the part Sep would replace.
+    /// </summary>
+    [Benchmark(Description = "Sep 0.18 tokenizer + BCL parse into the same builder")]
+    public int SepParse()
+    {
+        using var reader = Sep.Reader().FromFile(CsvPath);
+        var h = reader.Header;
+        int order = h.IndexOf("order_id"), customer = h.IndexOf("customer_id"), time = h.IndexOf("timestamp"), amount = h.IndexOf("amount");
+        int channel = h.IndexOf("channel"), category = h.IndexOf("category"), quantity = h.IndexOf("quantity"), discount = h.IndexOf("discount");
+        int kind = h.IndexOf("kind"), original = h.IndexOf("original_order_id"), reason = h.IndexOf("return_reason");
+        var builder = new TransactionTableBuilder(1 << 20);
+        var channels = new Dictionary<string, SalesChannel>(StringComparer.Ordinal);
+        var channelLookup = channels.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var row in reader)
+        {
+            SalesChannel sc;
+            var ch = row[channel].Span;
+            if (ch.IsEmpty)
+            {
+                sc = default;
+            }
+            else if (!channelLookup.TryGetValue(ch, out sc))
+            {
+                var name = ch.ToString();
+                sc = new SalesChannel(name);
+                channels[name] = sc;
+            }
+
+            var isReturn = row[kind].Span.SequenceEqual("return");
+            var discountText = row[discount].Span;
+            builder.AddRow(
+                row[customer].Span,
+                DateTimeOffset.Parse(row[time].Span, CultureInfo.InvariantCulture).UtcTicks,
+                decimal.Parse(row[amount].Span, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture),
+                isReturn ? TransactionKind.Return : TransactionKind.Purchase,
+                row[order].Span,
+                sc,
+                row[category].Span,
+                int.Parse(row[quantity].Span, NumberStyles.None, CultureInfo.InvariantCulture),
+                discountText.IsEmpty ? 0m : decimal.Parse(discountText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture),
+                row[original].Span,
+                !isReturn ? ReturnReason.Unspecified : row[reason].Span switch
+                {
+                    "size" => ReturnReason.Size,
+                    "quality" => ReturnReason.Quality,
+                    "changed_mind" => ReturnReason.ChangedMind,
+                    _ => ReturnReason.Other,
+                });
+        }
+
+        return builder.Build().Count;
+    }
 
     [Benchmark(Description = "FeatureExtractor.Compute (parallel)")]
     public int Features() => FeatureExtractor.Compute(_table, _asOf).Count;

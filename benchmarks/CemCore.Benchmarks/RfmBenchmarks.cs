@@ -78,6 +78,85 @@ public class RfmBenchmarksLarge
     }
 }
 
+/// <summary>
+/// Issue 17 scaling: the same work at 1M transactions / 100k customers and 10M / 1M customers in one run (goal: 10× the data ≤ 12× the
+/// time). Baseline: the previous aggregation (three per-customer arrays updated in row order, rows in random customer order), kept here.
+/// </summary>
+[MemoryDiagnoser]
+public class RfmScalingBenchmarks
+{
+    private TransactionTable _table = null!;
+    private DateTimeOffset _asOf;
+
+    /// <summary>Gets or sets the number of transactions (customers = transactions / 10).</summary>
+    [Params(1_000_000, 10_000_000)]
+    public int Transactions { get; set; }
+
+    [GlobalSetup]
+    public void Setup() => (_table, _asOf) = RfmBenchmarkData.Create(Transactions, Transactions / 10);
+
+    /// <summary>The previous aggregation: separate last/frequency/cents arrays, one random access to each per row.</summary>
+    [Benchmark(Baseline = true, Description = "Aggregate, previous (3 arrays, row order)")]
+    public long AggregatePrevious()
+    {
+        var n = _table.CustomerIds.Count;
+        var asOfTicks = _asOf.UtcTicks;
+        var last = new long[n];
+        var frequency = new int[n];
+        var cents = new long[n];
+        var cust = _table.CustomerIndex;
+        var ticks = _table.UtcTicks;
+        var amounts = _table.Amounts;
+        var kinds = _table.Kinds;
+        Span<int> bits = stackalloc int[4];
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            var t = ticks[i];
+            if (t >= asOfTicks)
+            {
+                continue;
+            }
+
+            var c = cust[i];
+            decimal.GetBits(amounts[i], bits);
+            var scale = (bits[3] >> 16) & 0xFF;
+            var amountCents = unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L);
+            if (kinds[i] == TransactionKind.Purchase)
+            {
+                cents[c] += amountCents;
+                if (t > last[c] || frequency[c] == 0)
+                {
+                    last[c] = t;
+                }
+
+                frequency[c]++;
+            }
+            else
+            {
+                cents[c] -= amountCents;
+            }
+        }
+
+        return last[0] + frequency[^1] + cents[n / 2];
+    }
+
+    /// <summary>The aggregation alone (<see cref="RfmValues.FromTransactions"/>): packed state, partitioned above 2^18 customers.</summary>
+    [Benchmark(Description = "RfmValues.FromTransactions")]
+    public int Aggregate() => RfmValues.FromTransactions(_table, _asOf).Count;
+
+    /// <summary>Customer features over the same table, one thread (issue 17 asks these to scale linearly too).</summary>
+    [Benchmark(Description = "FeatureExtractor.Compute (1 thread)")]
+    public int Features() => global::CemCore.Features.FeatureExtractor.Compute(_table, _asOf, new global::CemCore.Features.FeatureSettings(maxDegreeOfParallelism: 1)).Count;
+
+    /// <summary>Aggregation + scores + segments.</summary>
+    [Benchmark(Description = "Aggregate + score + segment")]
+    public int AggregateAndScore()
+    {
+        var result = RfmScorer.Score(RfmValues.FromTransactions(_table, _asOf));
+        return result.SegmentIndexOf(0) + result.Count;
+    }
+}
+
 internal static class RfmBenchmarkData
 {
     public static (TransactionTable Table, DateTimeOffset AsOf) Create(int rows, int customers)

@@ -60,73 +60,227 @@ internal static class LogisticKernels
         }
     }
 
-    public static void ScoreRowMajor(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
+    public static void ScoreRowMajor(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination) =>
+        ScoreRowMajor(rows, w, intercept, destination, BestRowMajorPath(w.Length));
+
+    /// <summary>The fastest row-major path for <paramref name="k"/> features on this hardware.</summary>
+    internal static RowMajorPath BestRowMajorPath(int k)
     {
-        if (UseVector && Avx.IsSupported && w.Length is >= 4 and <= 256)
+        if (UseVector && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && k is >= 8 and <= MaxStreamFeatures)
         {
-            ScoreRowMajorAvx(rows, w, intercept, destination);
-            return;
+            return RowMajorPath.Vector512;
         }
 
-        ScoreRowMajorVector(rows, w, intercept, destination);
+        if (UseVector && Avx.IsSupported && k is >= 4 and <= MaxStreamFeatures)
+        {
+            return RowMajorPath.Vector256;
+        }
+
+        return UseVector && k >= 4 ? RowMajorPath.Portable : RowMajorPath.Scalar;
     }
 
+    /// <summary>Whether <paramref name="path"/> can run here for <paramref name="k"/> features (tests force each available path).</summary>
+    internal static bool IsAvailable(RowMajorPath path, int k) => path switch
+    {
+        RowMajorPath.Scalar => true,
+        RowMajorPath.Portable => true,
+        RowMajorPath.Vector256 => Vector256.IsHardwareAccelerated && Avx.IsSupported && k is >= 4 and <= MaxStreamFeatures,
+        RowMajorPath.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && k is >= 8 and <= MaxStreamFeatures,
+        _ => false,
+    };
+
+    /// <summary>Runs one row-major path (the caller checked <see cref="IsAvailable"/>).</summary>
+    internal static void ScoreRowMajor(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination, RowMajorPath path)
+    {
+        switch (path)
+        {
+            case RowMajorPath.Vector512:
+                ScoreRowMajor512(rows, w, intercept, destination);
+                break;
+            case RowMajorPath.Vector256:
+                ScoreRowMajor256(rows, w, intercept, destination);
+                break;
+            case RowMajorPath.Portable:
+                ScoreRowMajorVector(rows, w, intercept, destination);
+                break;
+            default:
+                ScoreRowMajorScalar(rows, w, intercept, destination);
+                break;
+        }
+    }
+
+    /// <summary>Most features the streaming kernels keep their weight vectors for (on the stack).</summary>
+    private const int MaxStreamFeatures = 512;
+
     /// <summary>
-    /// Four rows at a time: per row one Vector256 FMA chain over the 4-wide chunks, then the four partial vectors are reduced together with
-    /// two horizontal adds and a 128-bit lane swap (5 instructions for 4 rows), the remaining k mod 4 features are gathered across the 4 rows,
-    /// and the sigmoid is applied in registers.
+    /// Streaming row-major kernel, Vector256 (AVX2 + FMA): four rows per step, one FMA chain per row over ⌈k/4⌉ loads straight from the row
+    /// (no gathering); when k is not a multiple of 4 the last load is the row's final 4 values, its lanes already counted masked to +0 (so
+    /// an infinite value is never multiplied by a zero weight) and multiplied by the matching weights. The four accumulators are reduced
+    /// together (two horizontal adds and a 128-bit lane swap), and σ is applied in registers. Safe spans only (the project bans Unsafe): one slice per four rows, then cheap per-load compares.
     /// </summary>
-    internal static void ScoreRowMajorAvx(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
+    internal static void ScoreRowMajor256(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
     {
         var k = w.Length;
-        var chunks = k / 4;
+        var full = k / 4;
+        var rem = k - (full * 4);
+        var chunks = full + (rem > 0 ? 1 : 0);
         Span<Vector256<double>> wv = stackalloc Vector256<double>[chunks];
-        for (var c = 0; c < chunks; c++)
+        for (var c = 0; c < full; c++)
         {
             wv[c] = Vector256.Create(w.Slice(c * 4, 4));
         }
 
-        var tailStart = chunks * 4;
+        var tailMask = Vector256<double>.Zero;
+        if (rem > 0)
+        {
+            // Lanes 0 .. 4−rem−1 of the last 4 values were counted by the previous chunk.
+            var keep = Vector256.GreaterThanOrEqual(Vector256.Create(0L, 1L, 2L, 3L), Vector256.Create((long)(4 - rem))).AsDouble();
+            tailMask = keep;
+            wv[full] = Vector256.Create(w.Slice(k - 4, 4)) & keep;
+        }
+
         var n = destination.Length;
         var b = Vector256.Create(intercept);
         var one = Vector256.Create(1.0);
+        var tailOffset = k - 4;
         var i = 0;
         for (; i <= n - 4; i += 4)
         {
-            var block = rows.Slice(i * k, 4 * k);
-            var r0 = block[..k];
-            var r1 = block.Slice(k, k);
-            var r2 = block.Slice(2 * k, k);
-            var r3 = block.Slice(3 * k, k);
-            var a0 = Vector256.Create(r0[..4]) * wv[0];
-            var a1 = Vector256.Create(r1[..4]) * wv[0];
-            var a2 = Vector256.Create(r2[..4]) * wv[0];
-            var a3 = Vector256.Create(r3[..4]) * wv[0];
-            for (var c = 1; c < chunks; c++)
+            // One bounds check for the four rows; each load is then checked against the row (the JIT keeps these cheap compares).
+            var g = rows.Slice(i * k, 4 * k);
+            var r0 = g[..k];
+            var r1 = g.Slice(k, k);
+            var r2 = g.Slice(2 * k, k);
+            var r3 = g.Slice(3 * k, k);
+            var w0 = wv[0];
+            var a0 = Vector256.Create(r0) * w0;
+            var a1 = Vector256.Create(r1) * w0;
+            var a2 = Vector256.Create(r2) * w0;
+            var a3 = Vector256.Create(r3) * w0;
+            for (var c = 1; c < full; c++)
             {
-                var o = c * 4;
+                var oc = c * 4;
                 var wc = wv[c];
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(r0.Slice(o, 4)), wc, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(r1.Slice(o, 4)), wc, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(r2.Slice(o, 4)), wc, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(r3.Slice(o, 4)), wc, a3);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(r0[oc..]), wc, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(r1[oc..]), wc, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(r2[oc..]), wc, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(r3[oc..]), wc, a3);
             }
 
-            // [a0₀+a0₁, a1₀+a1₁, a0₂+a0₃, a1₂+a1₃] and the same for rows 2, 3; then add the 128-bit halves.
+            if (rem > 0)
+            {
+                var wt = wv[full];
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(r0[tailOffset..]) & tailMask, wt, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(r1[tailOffset..]) & tailMask, wt, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(r2[tailOffset..]) & tailMask, wt, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(r3[tailOffset..]) & tailMask, wt, a3);
+            }
+
             var t0 = Avx.HorizontalAdd(a0, a1);
             var t1 = Avx.HorizontalAdd(a2, a3);
             var z = Avx.Permute2x128(t0, t1, 0x20) + Avx.Permute2x128(t0, t1, 0x31) + b;
-            for (var j = tailStart; j < k; j++)
-            {
-                z = Vector256.FusedMultiplyAdd(Vector256.Create(r0[j], r1[j], r2[j], r3[j]), Vector256.Create(w[j]), z);
-            }
-
             (one / (one + Vector256.Exp(-z))).CopyTo(destination.Slice(i, 4));
         }
 
         for (; i < n; i++)
         {
             destination[i] = Sigmoid(Dot(rows.Slice(i * k, k), w, intercept));
+        }
+    }
+
+    /// <summary>
+    /// Streaming row-major kernel, Vector512 (AVX-512F): eight rows per step, one FMA chain per row over ⌈k/8⌉ loads (the last one the row's
+    /// final 8 values with the lanes already counted masked to +0), then the eight accumulators reduced to one vector of eight logits
+    /// (unpack-add, then two rounds of 128-bit lane shuffles and adds: 17 instructions for 8 rows), σ in registers.
+    /// </summary>
+    internal static void ScoreRowMajor512(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
+    {
+        var k = w.Length;
+        var full = k / 8;
+        var rem = k - (full * 8);
+        var chunks = full + (rem > 0 ? 1 : 0);
+        Span<Vector512<double>> wv = stackalloc Vector512<double>[chunks];
+        for (var c = 0; c < full; c++)
+        {
+            wv[c] = Vector512.Create(w.Slice(c * 8, 8));
+        }
+
+        var tailMask = Vector512<double>.Zero;
+        if (rem > 0)
+        {
+            var keep = Vector512.GreaterThanOrEqual(Vector512.Create(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), Vector512.Create((long)(8 - rem))).AsDouble();
+            tailMask = keep;
+            wv[full] = Vector512.Create(w.Slice(k - 8, 8)) & keep;
+        }
+
+        var n = destination.Length;
+        var b = Vector512.Create(intercept);
+        var one = Vector512.Create(1.0);
+        var tailOffset = k - 8;
+        var i = 0;
+        for (; i <= n - 8; i += 8)
+        {
+            var g = rows.Slice(i * k, 8 * k);
+            var r0 = g[..k];
+            var r1 = g.Slice(k, k);
+            var r2 = g.Slice(2 * k, k);
+            var r3 = g.Slice(3 * k, k);
+            var r4 = g.Slice(4 * k, k);
+            var r5 = g.Slice(5 * k, k);
+            var r6 = g.Slice(6 * k, k);
+            var r7 = g.Slice(7 * k, k);
+            var w0 = wv[0];
+            var a0 = Vector512.Create(r0) * w0;
+            var a1 = Vector512.Create(r1) * w0;
+            var a2 = Vector512.Create(r2) * w0;
+            var a3 = Vector512.Create(r3) * w0;
+            var a4 = Vector512.Create(r4) * w0;
+            var a5 = Vector512.Create(r5) * w0;
+            var a6 = Vector512.Create(r6) * w0;
+            var a7 = Vector512.Create(r7) * w0;
+            for (var c = 1; c < full; c++)
+            {
+                var oc = c * 8;
+                var wc = wv[c];
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[oc..]), wc, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[oc..]), wc, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[oc..]), wc, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[oc..]), wc, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[oc..]), wc, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r5[oc..]), wc, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r6[oc..]), wc, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r7[oc..]), wc, a7);
+            }
+
+            if (rem > 0)
+            {
+                var wt = wv[full];
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[tailOffset..]) & tailMask, wt, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[tailOffset..]) & tailMask, wt, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[tailOffset..]) & tailMask, wt, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[tailOffset..]) & tailMask, wt, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[tailOffset..]) & tailMask, wt, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r5[tailOffset..]) & tailMask, wt, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r6[tailOffset..]) & tailMask, wt, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r7[tailOffset..]) & tailMask, wt, a7);
+            }
+
+            // Pairs: each 128-bit lane L of t01 holds [row 0, row 1] partial sums of elements 2L, 2L+1.
+            var t01 = Avx512F.UnpackLow(a0, a1) + Avx512F.UnpackHigh(a0, a1);
+            var t23 = Avx512F.UnpackLow(a2, a3) + Avx512F.UnpackHigh(a2, a3);
+            var t45 = Avx512F.UnpackLow(a4, a5) + Avx512F.UnpackHigh(a4, a5);
+            var t67 = Avx512F.UnpackLow(a6, a7) + Avx512F.UnpackHigh(a6, a7);
+
+            // Lanes [0, 2 | 0, 2] + [1, 3 | 1, 3]: lanes of u0123 are rows (0,1) over lanes 0+1, (0,1) over 2+3, (2,3) over 0+1, (2,3) over 2+3.
+            var u0123 = Avx512F.Shuffle4x128(t01, t23, 0b10_00_10_00) + Avx512F.Shuffle4x128(t01, t23, 0b11_01_11_01);
+            var u4567 = Avx512F.Shuffle4x128(t45, t67, 0b10_00_10_00) + Avx512F.Shuffle4x128(t45, t67, 0b11_01_11_01);
+            var z = Avx512F.Shuffle4x128(u0123, u4567, 0b10_00_10_00) + Avx512F.Shuffle4x128(u0123, u4567, 0b11_01_11_01) + b;
+            (one / (one + Vector512.Exp(-z))).CopyTo(destination.Slice(i, 8));
+        }
+
+        if (i < n)
+        {
+            ScoreRowMajor256(rows[(i * k)..], w, intercept, destination[i..]);
         }
     }
 

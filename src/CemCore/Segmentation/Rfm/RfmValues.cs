@@ -142,78 +142,30 @@ public sealed class RfmValues
     /// <param name="asOf">The exclusive as-of instant.</param>
     /// <returns>One entry per customer of the table, in the table's customer order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="table"/> is <see langword="null"/>.</exception>
-    public static RfmValues FromTransactions(TransactionTable table, DateTimeOffset asOf)
+    public static RfmValues FromTransactions(TransactionTable table, DateTimeOffset asOf) =>
+        FromTransactionsCore(table, asOf, DirectCustomerLimit, MinPartitionBits);
+
+    /// <summary>As <see cref="FromTransactions(TransactionTable, DateTimeOffset)"/> with the partitioning thresholds given (tests force
+    /// the partitioned pass on small tables and many partitions).</summary>
+    internal static RfmValues FromTransactionsCore(TransactionTable table, DateTimeOffset asOf, int directCustomerLimit, int minPartitionBits)
     {
         ArgumentNullException.ThrowIfNull(table);
         var n = table.CustomerIds.Count;
         var asOfTicks = asOf.UtcTicks;
-        var last = new long[n];
-        var frequency = new int[n];
+        var state = new CustomerState[n];
+        // The partitioned pass gives up (leaving the state untouched) on an amount that is not whole cents below 2^31; the row-order pass
+        // then completes last purchase and frequency and reports whether the cents sums are exact.
+        var exact = (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits))
+            || AggregateDirect(table, asOfTicks, state);
         var money = new decimal[n];
-        var cust = table.CustomerIndex;
-        var ticks = table.UtcTicks;
-        var amounts = table.Amounts;
-        var kinds = table.Kinds;
-        var orders = table.OrderIndex;
-
-        // Fast path: amounts with at most 2 decimals and below 2^32 cents are summed as whole cents (exact, like the decimal sum).
-        var cents = new long[n];
-        var exact = true;
-        var oneRowPerOrder = table.OrderCount == table.Count;
-        var orderSeen = oneRowPerOrder ? [] : new bool[table.OrderCount];
-        Span<int> bits = stackalloc int[4];
-        for (var i = 0; i < ticks.Length; i++)
-        {
-            var t = ticks[i];
-            if (t >= asOfTicks)
-            {
-                continue;
-            }
-
-            var c = cust[i];
-            long amountCents = 0;
-            if (exact)
-            {
-                decimal.GetBits(amounts[i], bits);
-                var scale = (bits[3] >> 16) & 0xFF;
-                if (bits[1] == 0 && bits[2] == 0 && scale <= 2)
-                {
-                    // unchecked: bits[0] is the unsigned low word of the mantissa; the product is below 2^32 · 100.
-                    amountCents = unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L);
-                }
-                else
-                {
-                    exact = false;
-                }
-            }
-
-            if (kinds[i] == TransactionKind.Purchase)
-            {
-                cents[c] += amountCents;
-                if (t > last[c] || frequency[c] == 0)
-                {
-                    last[c] = t;
-                }
-
-                if (oneRowPerOrder)
-                {
-                    frequency[c]++;
-                }
-                else if (!orderSeen[orders[i]])
-                {
-                    orderSeen[orders[i]] = true;
-                    frequency[c]++;
-                }
-            }
-            else
-            {
-                cents[c] -= amountCents;
-            }
-        }
-
+        var frequency = new int[n];
         if (!exact)
         {
-            // Some amount has more than 2 decimals or is very large: redo the sums in decimal.
+            // Some amount has more than 2 decimals or is very large: redo the sums in decimal (the state's cents are not used).
+            var cust = table.CustomerIndex;
+            var ticks = table.UtcTicks;
+            var amounts = table.Amounts;
+            var kinds = table.Kinds;
             for (var i = 0; i < ticks.Length; i++)
             {
                 if (ticks[i] < asOfTicks)
@@ -231,8 +183,9 @@ public sealed class RfmValues
         {
             for (var c = 0; c < n; c++)
             {
-                var abs = (ulong)Math.Abs(cents[c]);
-                money[c] = new decimal(unchecked((int)(uint)abs), unchecked((int)(uint)(abs >> 32)), 0, cents[c] < 0, 2);
+                var cents = state[c].Cents;
+                var abs = (ulong)Math.Abs(cents);
+                money[c] = new decimal(unchecked((int)(uint)abs), unchecked((int)(uint)(abs >> 32)), 0, cents < 0, 2);
             }
         }
 
@@ -241,10 +194,202 @@ public sealed class RfmValues
         for (var c = 0; c < n; c++)
         {
             ids[c] = table.CustomerIds[c];
-            recency[c] = frequency[c] > 0 ? (asOfTicks - last[c]) / TimeSpan.TicksPerDay : double.NaN;
+            frequency[c] = state[c].Frequency;
+            recency[c] = frequency[c] > 0 ? (asOfTicks - state[c].Last) / TimeSpan.TicksPerDay : double.NaN;
         }
 
         return new RfmValues(ids, recency, frequency, money);
+    }
+
+    /// <summary>Customers up to which the rows are aggregated in row order: the packed state (24 B a customer, 6 MB here) stays in the
+    /// last-level cache. Above it, rows are first partitioned by customer range (<see cref="AggregatePartitioned"/>).</summary>
+    internal const int DirectCustomerLimit = 1 << 18;
+
+    /// <summary>Customers per partition of <see cref="AggregatePartitioned"/> at least (2^14 · 24 B = 384 KB of state: L2-resident).</summary>
+    private const int MinPartitionBits = 14;
+
+    /// <summary>The per-customer running aggregate, packed so one row touches one cache line.</summary>
+    private struct CustomerState
+    {
+        public long Cents;
+        public long Last;
+        public int Frequency;
+    }
+
+    /// <summary>One row as the partitioned pass keeps it: ticks, signed cents, and the customer's offset in its partition with the flags
+    /// "purchase" (bit 1) and "first row of its order" (bit 0).</summary>
+    private struct PackedRow
+    {
+        public long Ticks;
+        public int Cents;
+        public int Meta;
+    }
+
+    /// <summary>Converts an amount with at most 2 decimals and a mantissa below 2^32 to whole cents (exact); false otherwise.</summary>
+    private static bool TryCents(decimal amount, Span<int> bits, out long cents)
+    {
+        decimal.GetBits(amount, bits);
+        var scale = (bits[3] >> 16) & 0xFF;
+        if (bits[1] == 0 && bits[2] == 0 && scale <= 2)
+        {
+            // unchecked: bits[0] is the unsigned low word of the mantissa; the product is below 2^32 · 100.
+            cents = unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L);
+            return true;
+        }
+
+        cents = 0;
+        return false;
+    }
+
+    /// <summary>One pass in row order into the packed state. Returns false when an amount is not whole cents (the caller redoes the sums
+    /// in decimal; last purchase and frequency are complete either way).</summary>
+    private static bool AggregateDirect(TransactionTable table, long asOfTicks, CustomerState[] state)
+    {
+        var cust = table.CustomerIndex;
+        var ticks = table.UtcTicks;
+        var amounts = table.Amounts;
+        var kinds = table.Kinds;
+        var orders = table.OrderIndex;
+        var exact = true;
+        var oneRowPerOrder = table.OrderCount == table.Count;
+        var orderSeen = oneRowPerOrder ? [] : new bool[table.OrderCount];
+        Span<int> bits = stackalloc int[4];
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            var t = ticks[i];
+            if (t >= asOfTicks)
+            {
+                continue;
+            }
+
+            ref var s = ref state[cust[i]];
+            long amountCents = 0;
+            if (exact && !TryCents(amounts[i], bits, out amountCents))
+            {
+                exact = false;
+            }
+
+            if (kinds[i] == TransactionKind.Purchase)
+            {
+                s.Cents += amountCents;
+                if (t > s.Last || s.Frequency == 0)
+                {
+                    s.Last = t;
+                }
+
+                if (oneRowPerOrder)
+                {
+                    s.Frequency++;
+                }
+                else if (!orderSeen[orders[i]])
+                {
+                    orderSeen[orders[i]] = true;
+                    s.Frequency++;
+                }
+            }
+            else
+            {
+                s.Cents -= amountCents;
+            }
+        }
+
+        return exact;
+    }
+
+    /// <summary>
+    /// Cache-aware aggregation for many customers (rows in random customer order): a counting pass over the customer column, a pass in row
+    /// order that converts each row to 16 bytes (whole cents, order de-duplication in row order as in <see cref="AggregateDirect"/>) and
+    /// scatters it to its customer range's partition (at most 256 partitions, each ≥ 2^14 customers), then each partition is aggregated
+    /// into its slice of the packed state, which stays in L2. The sums, maxima and counts are those of the row-order pass (integer sums
+    /// are order-independent). Returns false when an amount is not whole cents below 2^31 (the caller falls back).
+    /// </summary>
+    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, CustomerState[] state, int minPartitionBits)
+    {
+        var n = state.Length;
+        var cust = table.CustomerIndex;
+        var ticks = table.UtcTicks;
+        var amounts = table.Amounts;
+        var kinds = table.Kinds;
+        var orders = table.OrderIndex;
+        var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
+        var shift = Math.Max(minPartitionBits, bitsNeeded - 8);
+        var partitions = ((n - 1) >> shift) + 1;
+        var mask = (1 << shift) - 1;
+        var start = new int[partitions + 1];
+        foreach (var c in cust)
+        {
+            start[(c >> shift) + 1]++;
+        }
+
+        for (var p = 0; p < partitions; p++)
+        {
+            start[p + 1] += start[p];
+        }
+
+        var next = start[..partitions];
+        var rows = GC.AllocateUninitializedArray<PackedRow>(cust.Length);
+        var oneRowPerOrder = table.OrderCount == table.Count;
+        var orderSeen = oneRowPerOrder ? [] : new bool[table.OrderCount];
+        Span<int> bits = stackalloc int[4];
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            var t = ticks[i];
+            if (t >= asOfTicks)
+            {
+                continue;
+            }
+
+            if (!TryCents(amounts[i], bits, out var cents) || cents > int.MaxValue)
+            {
+                return false;
+            }
+
+            var c = cust[i];
+            var meta = (c & mask) << 2;
+            if (kinds[i] == TransactionKind.Purchase)
+            {
+                meta |= 2;
+                if (oneRowPerOrder)
+                {
+                    meta |= 1;
+                }
+                else if (!orderSeen[orders[i]])
+                {
+                    orderSeen[orders[i]] = true;
+                    meta |= 1;
+                }
+            }
+            else
+            {
+                cents = -cents;
+            }
+
+            ref var r = ref rows[next[c >> shift]++];
+            r.Ticks = t;
+            r.Cents = (int)cents;
+            r.Meta = meta;
+        }
+
+        for (var p = 0; p < partitions; p++)
+        {
+            var slice = state.AsSpan(p << shift, Math.Min(1 << shift, n - (p << shift)));
+            foreach (ref readonly var r in rows.AsSpan(start[p], next[p] - start[p]))
+            {
+                ref var s = ref slice[r.Meta >> 2];
+                s.Cents += r.Cents;
+                if ((r.Meta & 2) != 0)
+                {
+                    if (r.Ticks > s.Last || s.Frequency == 0)
+                    {
+                        s.Last = r.Ticks;
+                    }
+
+                    s.Frequency += r.Meta & 1;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Takes RFM values from computed features (recency floored to whole days, <see cref="CustomerFeatures.OrderCount"/>,

@@ -23,7 +23,14 @@ public sealed class PandasReferenceTests
     public void Score_NumericIds_MatchesPandasInt64Order() =>
         AssertMatchesPandas("transactions_numeric.csv", "expected_scores_numeric.csv", null);
 
-    private static void AssertMatchesPandas(string transactions, string expectedScores, DateTimeOffset? expectedAsOf)
+    /// <summary>The same references through the cache-aware aggregation (forced: 2^4-customer partitions, 125 of them).</summary>
+    [Theory]
+    [InlineData("transactions.csv", "expected_scores.csv")]
+    [InlineData("transactions_numeric.csv", "expected_scores_numeric.csv")]
+    public void Score_PartitionedAggregation_MatchesPandas(string transactions, string expectedScores) =>
+        AssertMatchesPandas(transactions, expectedScores, null, partitioned: true);
+
+    private static void AssertMatchesPandas(string transactions, string expectedScores, DateTimeOffset? expectedAsOf, bool partitioned = false)
     {
         using var stream = RfmTestData.Open(transactions);
         var table = CsvTransactionReader.ReadStream(stream, transactions);
@@ -33,7 +40,9 @@ public sealed class PandasReferenceTests
             Assert.Equal(e0, asOf); // pandas: as_of 2027-01-01 00:00:00
         }
 
-        var result = RfmScorer.Score(RfmValues.FromTransactions(table, asOf));
+        var result = RfmScorer.Score(partitioned
+            ? RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, minPartitionBits: 4)
+            : RfmValues.FromTransactions(table, asOf));
 
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < result.Count; i++)

@@ -283,9 +283,10 @@ public sealed class RfmScorerTests
 public sealed class RfmValuesTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void FromTransactions_OrdersReturnsAndAmounts_MatchFeatureExtractor(bool subCent)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void FromTransactions_OrdersReturnsAndAmounts_MatchFeatureExtractor(bool subCent, bool smallAmounts)
     {
         var random = new Random(3);
         var builder = new CemCore.Transactions.TransactionTableBuilder();
@@ -301,7 +302,8 @@ public sealed class RfmValuesTests
                 var when = start.AddHours(random.Next(0, 24 * 400));
                 for (var line = 0; line < 1 + random.Next(3); line++)
                 {
-                    var amount = subCent ? Math.Round((decimal)random.NextDouble() * 100m, 3) : random.NextInt64(0, 3_000_000_000) / 100m * (line + 1);
+                    var amount = subCent ? Math.Round((decimal)random.NextDouble() * 100m, 3)
+                        : smallAmounts ? random.Next(0, 100_000) / 100m * (line + 1) : random.NextInt64(0, 3_000_000_000) / 100m * (line + 1);
                     builder.AddRow(id, when.UtcTicks, amount, CemCore.Transactions.TransactionKind.Purchase, orderId, default, default, 1, 0m, default, CemCore.Transactions.ReturnReason.Unspecified);
                 }
 
@@ -326,6 +328,13 @@ public sealed class RfmValuesTests
         Assert.Equal(b.Monetary.ToArray(), a.Monetary.ToArray());
         Assert.Equal(b.RecencyDays.ToArray(), a.RecencyDays.ToArray());
         Assert.Contains(0, a.Frequency.ToArray());
+
+        // The cache-aware pass (forced: partitions of 4 customers) gives the same values as the row-order pass, or falls back to it.
+        var partitioned = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, minPartitionBits: 2);
+        Assert.Equal(a.CustomerIds, partitioned.CustomerIds);
+        Assert.Equal(a.Frequency.ToArray(), partitioned.Frequency.ToArray());
+        Assert.Equal(a.Monetary.ToArray(), partitioned.Monetary.ToArray());
+        Assert.Equal(a.RecencyDays.ToArray(), partitioned.RecencyDays.ToArray());
         Assert.Contains(RfmSegmentMap.Prospects, Enumerable.Range(0, a.Count).Select(RfmScorer.Score(a).SegmentOf));
     }
 

@@ -1,0 +1,17 @@
+namespace CemCore.Churn;
+
+/// <summary>The row-major scoring paths (tests force each one that the hardware has).</summary>
+internal enum RowMajorPath
+{
+    /// <summary>The scalar reference.</summary>
+    Scalar,
+
+    /// <summary>Portable Vector256 (one row at a time, σ per block).</summary>
+    Portable,
+
+    /// <summary>AVX2/FMA streaming kernel, four rows per step.</summary>
+    Vector256,
+
+    /// <summary>AVX-512 streaming kernel, eight rows per step.</summary>
+    Vector512,
+}
