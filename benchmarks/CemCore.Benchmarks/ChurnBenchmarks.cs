@@ -9,6 +9,8 @@ namespace CemCore.Benchmarks;
 /// Logistic churn scoring of 1M customers × 9 double features (issue 4): scalar reference (baseline), Vector256 row-major, Vector256
 /// feature-major, and ML.NET 5 batch prediction (<c>model.Transform</c> + reading the Probability column) as the peer; single-customer
 /// scoring; training on 800k × 9. scikit-learn figures come from <c>benchmarks/peers/churn_sklearn.py</c> on the same shape.
+/// Wide table (issue 16: 300 rows × 2,000 features): the default fit (dual n × n Newton step) against the primal (k+1) × (k+1) Newton
+/// step as the baseline of that pair; <c>churn_sklearn.py --wide</c> times scikit-learn's lbfgs on the same shape in the same session.
 /// </summary>
 [MemoryDiagnoser]
 public class ChurnBenchmarks
@@ -28,7 +30,35 @@ public class ChurnBenchmarks
     private ITransformer? _mlModel;
     private IDataView _mlData = null!;
 
-    [GlobalSetup]
+    private const int WideRows = 300;
+    private const int WideColumns = 2000;
+    private FeatureMatrix _wide = null!;
+    private bool[] _wideLabels = [];
+
+    [GlobalSetup(Targets = [nameof(FitWideDual), nameof(FitWidePrimal)])]
+    public void SetupWide()
+    {
+        // Same shape and distribution as churn_sklearn.py --wide: N(0, 1) features, the first 10 informative.
+        var random = new Random(7);
+        var values = new double[WideRows * WideColumns];
+        _wideLabels = new bool[WideRows];
+        for (var i = 0; i < WideRows; i++)
+        {
+            var z = -0.5;
+            for (var j = 0; j < WideColumns; j++)
+            {
+                var v = Normal(random);
+                values[(i * WideColumns) + j] = v;
+                z += j < 10 ? 0.5 * v * (j % 2 == 0 ? 1 : -1) : 0;
+            }
+
+            _wideLabels[i] = random.NextDouble() < 1 / (1 + Math.Exp(-z));
+        }
+
+        _wide = FeatureMatrix.FromRowMajor(Enumerable.Range(0, WideColumns).Select(j => "f" + j).ToArray(), values);
+    }
+
+    [GlobalSetup(Targets = [nameof(ScalarRowMajor), nameof(VectorRowMajor), nameof(VectorFeatureMajor), nameof(MlNetBatch), nameof(SingleCustomer), nameof(Train)])]
     public void Setup()
     {
         var random = new Random(42);
@@ -133,6 +163,12 @@ public class ChurnBenchmarks
 
     [Benchmark(Description = "Fit 800k × 9 (Newton, tol 1e-10)")]
     public double Train() => LogisticRegression.Fit(_train, _labels.AsSpan(0, TrainRows)).Intercept;
+
+    [Benchmark(Description = "Fit 300 × 2,000 wide (default: dual n × n Newton step)")]
+    public double FitWideDual() => LogisticRegression.Fit(_wide, _wideLabels).Intercept;
+
+    [Benchmark(Description = "Fit 300 × 2,000 wide (primal (k+1)² Newton step)")]
+    public double FitWidePrimal() => LogisticRegression.FitCore(_wide, _wideLabels, [], null, null, NewtonForm.Primal, default).Intercept;
 
     private static double Normal(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());

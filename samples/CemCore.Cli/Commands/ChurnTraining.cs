@@ -15,8 +15,10 @@ namespace CemCore.Cli.Commands;
 /// </summary>
 internal static class ChurnTraining
 {
-    /// <summary>Rows × features² above which the fit announces itself on stderr (each Newton iteration forms and solves a k × k system).</summary>
-    private const double AnnounceWork = 2e8;
+    /// <summary>Estimated floating-point work above which the fit announces itself and reports each Newton iteration on stderr: n·k² + k³ per
+    /// iteration when there are at least as many rows as features (the (k+1)² Hessian), n²·k once when there are fewer (the row Gram matrix of
+    /// the dual form, see <see cref="LogisticRegression"/>).</summary>
+    private const double AnnounceWork = 1e8;
 
     internal sealed record Request(
         string DataPath, string Label, string? LabelsPath, double C, double HoldoutFraction, string Split, int Seed, string Missing,
@@ -57,18 +59,25 @@ internal static class ChurnTraining
         var policy = r.Missing == "mean" ? MissingValuePolicy.ImputeTrainingMean : MissingValuePolicy.Reject;
         var settings = new LogisticRegressionSettings(r.C, r.Balanced ? ClassWeights.Balanced : ClassWeights.None, missingValues: policy);
         var k = featureNames.Length;
-        var announce = (double)trainIdx.Length * k * k >= AnnounceWork || (double)k * k * k >= AnnounceWork;
+        var rows = (double)trainIdx.Length;
+        var dual = rows < k;
+        var announce = (dual ? rows * rows * k : (rows * k * k) + ((double)k * k * k)) >= AnnounceWork;
+        var clock = Stopwatch.StartNew();
+        StderrProgress? progress = null;
         if (announce)
         {
+            var system = dual
+                ? string.Create(CultureInfo.InvariantCulture, $"more features than rows: each Newton iteration solves a {trainIdx.Length} x {trainIdx.Length} system (the dual form)")
+                : string.Create(CultureInfo.InvariantCulture, $"each Newton iteration forms and solves a {k + 1} x {k + 1} system");
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"cemcore churn train: fitting {k} features on {trainIdx.Length} rows; each Newton iteration forms and solves a {k} x {k} system, which can take a while (train on fewer columns with --features or --exclude)..."));
+                $"cemcore churn train: fitting {k} features on {trainIdx.Length} rows; {system}; progress per iteration follows (stop when the gradient reaches the tolerance {settings.Tolerance:G3})."));
+            progress = new StderrProgress(clock);
         }
 
-        var clock = Stopwatch.StartNew();
         LogisticRegressionModel model;
         try
         {
-            model = LogisticRegression.Fit(features.SelectRows(trainIdx), trainLabels, settings, cancellationToken);
+            model = LogisticRegression.FitWithProgress(features.SelectRows(trainIdx), trainLabels, settings, progress, cancellationToken);
         }
         catch (DataFormatException ex)
         {
@@ -411,5 +420,14 @@ internal static class ChurnTraining
         {
             o.WriteLine($"model written to {r.ModelOut}");
         }
+    }
+
+    /// <summary>Writes each Newton iteration to stderr, synchronously (<see cref="Progress{T}"/> would post to the thread pool and could
+    /// print after the result).</summary>
+    private sealed class StderrProgress(Stopwatch clock) : IProgress<LogisticRegressionProgress>
+    {
+        public void Report(LogisticRegressionProgress value) =>
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cemcore churn train: iteration {value.Iteration}: gradient {value.GradientNorm:G3}, objective {value.Objective:G10}, {clock.Elapsed.TotalSeconds:F1} s"));
     }
 }

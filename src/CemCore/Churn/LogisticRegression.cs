@@ -39,7 +39,26 @@ public static class LogisticRegression
         FeatureMatrix features,
         ReadOnlySpan<bool> labels,
         LogisticRegressionSettings? settings = null,
-        CancellationToken cancellationToken = default) => FitWeighted(features, labels, [], settings, cancellationToken);
+        CancellationToken cancellationToken = default) => FitCore(features, labels, [], settings, null, NewtonForm.Auto, cancellationToken);
+
+    /// <summary>Fits a model and reports every Newton iteration to <paramref name="progress"/> (for long fits of wide tables).</summary>
+    /// <param name="features">The training features; NaN is missing and handled by <see cref="LogisticRegressionSettings.MissingValues"/>.</param>
+    /// <param name="labels">One label per row: <see langword="true"/> = churned (class 1).</param>
+    /// <param name="settings">The settings; <see langword="null"/> means <see cref="LogisticRegressionSettings.Default"/>.</param>
+    /// <param name="progress">Receives one report per iteration, synchronously on the fitting thread; <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">Checked every 512 rows of every pass.</param>
+    /// <returns>The model; check <see cref="LogisticRegressionModel.Diagnostics"/> for convergence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
+    /// <exception cref="ArgumentException">No rows, a label count different from the row count, or only one class among the labels.</exception>
+    /// <exception cref="DataFormatException">An infinite value, a missing value under <see cref="MissingValueStrategy.Reject"/>, or a column with no
+    /// value at all under <see cref="MissingValueStrategy.ImputeTrainingMean"/> (the message names the column and row).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static LogisticRegressionModel FitWithProgress(
+        FeatureMatrix features,
+        ReadOnlySpan<bool> labels,
+        LogisticRegressionSettings? settings,
+        IProgress<LogisticRegressionProgress>? progress,
+        CancellationToken cancellationToken) => FitCore(features, labels, [], settings, progress, NewtonForm.Auto, cancellationToken);
 
     /// <summary>Fits a model with a weight per row (scikit-learn <c>sample_weight</c>): row <c>i</c>'s loss is multiplied by
     /// <c>sampleWeights[i]</c> times its class weight. An empty span means every row has weight 1.</summary>
@@ -48,6 +67,16 @@ public static class LogisticRegression
         ReadOnlySpan<bool> labels,
         ReadOnlySpan<double> sampleWeights,
         LogisticRegressionSettings? settings,
+        CancellationToken cancellationToken) => FitCore(features, labels, sampleWeights, settings, null, NewtonForm.Auto, cancellationToken);
+
+    /// <summary>The fit; <paramref name="form"/> chooses how the Newton system is solved (tests and benchmarks force one).</summary>
+    internal static LogisticRegressionModel FitCore(
+        FeatureMatrix features,
+        ReadOnlySpan<bool> labels,
+        ReadOnlySpan<double> sampleWeights,
+        LogisticRegressionSettings? settings,
+        IProgress<LogisticRegressionProgress>? progress,
+        NewtonForm form,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(features);
@@ -172,7 +201,8 @@ public static class LogisticRegression
             positiveWeight += labels[i] ? sw[i] : 0.0;
         }
 
-        var solver = new NewtonSolver(z, y, sw, n, k, settings.C * totalWeight, cancellationToken);
+        var dual = form == NewtonForm.Dual || (form == NewtonForm.Auto && n < k);
+        var solver = new NewtonSolver(z, y, sw, n, k, settings.C * totalWeight, dual, progress, cancellationToken);
         var theta = new double[k + 1];
         theta[k] = Math.Log(positiveWeight / (totalWeight - positiveWeight));
         var diagnostics = solver.Solve(theta, settings.Tolerance, settings.MaxIterations);
@@ -227,26 +257,42 @@ public static class LogisticRegression
         return fill;
     }
 
-    /// <summary>Newton/IRLS on the scaled objective F(θ) = Σ sᵢ ℓᵢ / S + ‖w‖² / (2 C S), θ = (w, b).</summary>
-    private sealed class NewtonSolver(double[] z, double[] y, double[] sw, int n, int k, double cs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Newton/IRLS on the scaled objective F(θ) = Σ sᵢ ℓᵢ / S + ‖w‖² / (2 C S), θ = (w, b). The Newton system H d = −g has
+    /// H = [[A, c], [cᵀ, e]] with A = Zᵀ diag(h) Z / S + λ I (λ = 1 / (C S)), c = Zᵀ h / S, e = Σ hᵢ / S, hᵢ = sᵢ pᵢ (1 − pᵢ).
+    /// </summary>
+    /// <remarks>
+    /// <para>Primal form (n ≥ k): H is formed (k + 1)² / 2 dot products of length n, and factorized by Cholesky — O(n k² + k³) per iteration.</para>
+    /// <para>Dual form (n &lt; k, wide tables): with V = diag(√(h / S)) Z (n × k), A = λ I + VᵀV and the Sherman–Morrison–Woodbury identity gives
+    /// A⁻¹u = (u − Vᵀ M⁻¹ V u) / λ with the n × n matrix M = λ I + V Vᵀ = λ I + D K D, where K = Z Zᵀ (the row Gram matrix, formed once per fit)
+    /// and D = diag(√(h / S)). The intercept is eliminated by its Schur complement: d_b = (−g_b + cᵀA⁻¹g_w) / (e − cᵀA⁻¹c), d_w = −A⁻¹g_w − A⁻¹c · d_b.
+    /// The step is the same Newton step as the primal form's (up to rounding) at O(n² k) once plus O(n k + n³) per iteration, instead of
+    /// O(n k² + k³): for 300 rows × 2,000 features about 1,000 times less work per iteration.</para>
+    /// <para>The Hessian is formed only at accepted points (a rejected line-search trial needs the objective and gradient only).</para>
+    /// </remarks>
+    private sealed class NewtonSolver(
+        double[] z, double[] y, double[] sw, int n, int k, double cs, bool dual, IProgress<LogisticRegressionProgress>? progress, CancellationToken cancellationToken)
     {
         private readonly int _p = k + 1;
         private readonly double _totalWeight = SumOf(sw);
+        private double[]? _gram;
 
         public LogisticRegressionDiagnostics Solve(double[] theta, double tolerance, int maxIterations)
         {
             var p = _p;
             var g = new double[p];
-            var h = new double[p * p];
+            var hw = new double[n];
             var gTrial = new double[p];
-            var hTrial = new double[p * p];
+            var hwTrial = new double[n];
+            var h = dual ? [] : new double[p * p];
             var d = new double[p];
             var trial = new double[p];
-            var f = Evaluate(theta, g, h);
+            var f = Evaluate(theta, g, hw);
             var iterations = 0;
             while (true)
             {
                 var gNorm = Math.Abs(TensorPrimitives.MaxMagnitude<double>(g));
+                progress?.Report(new LogisticRegressionProgress(iterations, gNorm, f * cs));
                 if (gNorm <= tolerance)
                 {
                     return new LogisticRegressionDiagnostics(iterations, gNorm, f, LogisticRegressionStatus.Converged);
@@ -257,7 +303,16 @@ public static class LogisticRegression
                     return new LogisticRegressionDiagnostics(iterations, gNorm, f, LogisticRegressionStatus.MaxIterationsReached);
                 }
 
-                SolveNewton(h, g, d, p);
+                if (dual)
+                {
+                    SolveDual(hw, g, d);
+                }
+                else
+                {
+                    FormHessian(hw, h);
+                    SolveNewton(h, g, d, p);
+                }
+
                 var slope = TensorPrimitives.Dot<double>(g, d);
                 if (!(slope < 0))
                 {
@@ -275,12 +330,12 @@ public static class LogisticRegression
                         trial[j] = theta[j] + (alpha * d[j]);
                     }
 
-                    var fTrial = Evaluate(trial, gTrial, hTrial);
+                    var fTrial = Evaluate(trial, gTrial, hwTrial);
                     if (fTrial <= f + (1e-4 * alpha * slope) + (1e-15 * Math.Abs(f)))
                     {
                         Array.Copy(trial, theta, p);
                         Array.Copy(gTrial, g, p);
-                        Array.Copy(hTrial, h, p * p);
+                        Array.Copy(hwTrial, hw, n);
                         f = fTrial;
                         accepted = true;
                         break;
@@ -297,16 +352,12 @@ public static class LogisticRegression
             }
         }
 
-        /// <summary>Returns F(θ) and fills the gradient and Hessian (row-major p×p).</summary>
-        private double Evaluate(double[] theta, double[] g, double[] h)
+        /// <summary>Returns F(θ) and fills the gradient and the IRLS weights hᵢ = sᵢ pᵢ (1 − pᵢ).</summary>
+        private double Evaluate(double[] theta, double[] g, double[] hw)
         {
-            var p = _p;
             Array.Clear(g);
-            Array.Clear(h);
             Span<double> zb = stackalloc double[Block];
             Span<double> r = stackalloc double[Block];
-            Span<double> hw = stackalloc double[Block];
-            Span<double> t = stackalloc double[Block];
             var loss = 0.0;
             var b = theta[k];
             for (var start = 0; start < n; start += Block)
@@ -321,7 +372,6 @@ public static class LogisticRegression
                 }
 
                 var rs = r[..m];
-                var hs = hw[..m];
                 for (var i = 0; i < m; i++)
                 {
                     var zi = zs[i];
@@ -332,14 +382,49 @@ public static class LogisticRegression
                     loss += wi * (softplus - (yi * zi));
                     var pi = zi >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
                     rs[i] = wi * (pi - yi);
-                    hs[i] = wi * pi * (1.0 - pi);
+                    hw[start + i] = wi * pi * (1.0 - pi);
                 }
 
+                for (var j = 0; j < k; j++)
+                {
+                    g[j] += TensorPrimitives.Dot(z.AsSpan((j * n) + start, m), (ReadOnlySpan<double>)rs);
+                }
+
+                g[k] += TensorPrimitives.Sum<double>(rs);
+            }
+
+            var invS = 1.0 / _totalWeight;
+            var reg = 1.0 / cs;
+            var penalty = 0.0;
+            for (var j = 0; j < _p; j++)
+            {
+                g[j] *= invS;
+            }
+
+            for (var j = 0; j < k; j++)
+            {
+                g[j] += reg * theta[j];
+                penalty += theta[j] * theta[j];
+            }
+
+            return (loss * invS) + (0.5 * reg * penalty);
+        }
+
+        /// <summary>Fills the Hessian (row-major p×p) from the IRLS weights, using its symmetry.</summary>
+        private void FormHessian(double[] hw, double[] h)
+        {
+            var p = _p;
+            Array.Clear(h);
+            Span<double> t = stackalloc double[Block];
+            for (var start = 0; start < n; start += Block)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var m = Math.Min(Block, n - start);
+                var hs = hw.AsSpan(start, m);
                 var ts = t[..m];
                 for (var j = 0; j < k; j++)
                 {
                     var zj = z.AsSpan((j * n) + start, m);
-                    g[j] += TensorPrimitives.Dot(zj, (ReadOnlySpan<double>)rs);
                     TensorPrimitives.Multiply(zj, (ReadOnlySpan<double>)hs, ts);
                     for (var l = j; l < k; l++)
                     {
@@ -349,16 +434,13 @@ public static class LogisticRegression
                     h[(j * p) + k] += TensorPrimitives.Sum<double>(ts);
                 }
 
-                g[k] += TensorPrimitives.Sum<double>(rs);
                 h[(k * p) + k] += TensorPrimitives.Sum<double>(hs);
             }
 
             var invS = 1.0 / _totalWeight;
             var reg = 1.0 / cs;
-            var penalty = 0.0;
             for (var j = 0; j < p; j++)
             {
-                g[j] *= invS;
                 for (var l = j; l < p; l++)
                 {
                     h[(j * p) + l] *= invS;
@@ -368,12 +450,142 @@ public static class LogisticRegression
 
             for (var j = 0; j < k; j++)
             {
-                g[j] += reg * theta[j];
                 h[(j * p) + j] += reg;
-                penalty += theta[j] * theta[j];
+            }
+        }
+
+        /// <summary>The row Gram matrix K = Z Zᵀ (n × n, row-major, both triangles), formed once.</summary>
+        private double[] Gram()
+        {
+            if (_gram is not null)
+            {
+                return _gram;
             }
 
-            return (loss * invS) + (0.5 * reg * penalty);
+            // Rows of Z are strided in the feature-major copy: transpose once (n × k row-major), then n (n + 1) / 2 dot products.
+            var rows = new double[checked(n * k)];
+            for (var j = 0; j < k; j++)
+            {
+                var col = z.AsSpan(j * n, n);
+                for (var i = 0; i < n; i++)
+                {
+                    rows[(i * k) + j] = col[i];
+                }
+            }
+
+            var gram = new double[checked(n * n)];
+            for (var a = 0; a < n; a++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var ra = rows.AsSpan(a * k, k);
+                for (var c = a; c < n; c++)
+                {
+                    var v = TensorPrimitives.Dot((ReadOnlySpan<double>)ra, rows.AsSpan(c * k, k));
+                    gram[(a * n) + c] = v;
+                    gram[(c * n) + a] = v;
+                }
+            }
+
+            return _gram = gram;
+        }
+
+        /// <summary>Solves H d = −g in the dual (n × n) form; see the class remarks.</summary>
+        private void SolveDual(double[] hw, double[] g, double[] d)
+        {
+            var gram = Gram();
+            var invS = 1.0 / _totalWeight;
+            var reg = 1.0 / cs;
+            var q = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                q[i] = Math.Sqrt(hw[i] * invS);
+            }
+
+            // M = λ I + D K D, factorized once for both right-hand sides.
+            var m = new double[checked(n * n)];
+            for (var a = 0; a < n; a++)
+            {
+                for (var c = 0; c < n; c++)
+                {
+                    m[(a * n) + c] = q[a] * gram[(a * n) + c] * q[c];
+                }
+
+                m[(a * n) + a] += reg;
+            }
+
+            var l = new double[checked(n * n)];
+            var c0 = new double[k];
+            for (var j = 0; j < k; j++)
+            {
+                c0[j] = TensorPrimitives.Dot(z.AsSpan(j * n, n), (ReadOnlySpan<double>)hw) * invS;
+            }
+
+            var e = TensorPrimitives.Sum<double>(hw) * invS;
+            if (!Cholesky(m, l, n, 0.0))
+            {
+                TensorPrimitives.Negate<double>(g, d);
+                return;
+            }
+
+            var aG = ApplyInverseA(g.AsSpan(0, k), q, l, reg);
+            var aC = ApplyInverseA(c0, q, l, reg);
+            var schur = e - TensorPrimitives.Dot<double>(c0, aC);
+            var db = (-g[k] + TensorPrimitives.Dot<double>(c0, aG)) / schur;
+            if (!(schur > 0 && double.IsFinite(db)))
+            {
+                TensorPrimitives.Negate<double>(g, d);
+                return;
+            }
+
+            for (var j = 0; j < k; j++)
+            {
+                d[j] = -aG[j] - (aC[j] * db);
+            }
+
+            d[k] = db;
+        }
+
+        /// <summary>A⁻¹u = (u − Vᵀ M⁻¹ V u) / λ with V = diag(q) Z and M = L Lᵀ.</summary>
+        private double[] ApplyInverseA(ReadOnlySpan<double> u, double[] q, double[] l, double reg)
+        {
+            // t = V u = q ∘ (Z u), accumulated column by column of the feature-major copy.
+            var t = new double[n];
+            for (var j = 0; j < k; j++)
+            {
+                TensorPrimitives.MultiplyAdd(z.AsSpan(j * n, n), u[j], t, t);
+            }
+
+            TensorPrimitives.Multiply(t, q, t);
+            CholeskySolve(l, t, n);
+            TensorPrimitives.Multiply(t, q, t);
+            var result = new double[k];
+            for (var j = 0; j < k; j++)
+            {
+                result[j] = (u[j] - TensorPrimitives.Dot(z.AsSpan(j * n, n), (ReadOnlySpan<double>)t)) / reg;
+            }
+
+            return result;
+        }
+
+        /// <summary>Solves L Lᵀ x = b in place.</summary>
+        private static void CholeskySolve(double[] l, double[] b, int size)
+        {
+            for (var i = 0; i < size; i++)
+            {
+                var s = b[i] - TensorPrimitives.Dot(l.AsSpan(i * size, i), b.AsSpan(0, i));
+                b[i] = s / l[(i * size) + i];
+            }
+
+            for (var i = size - 1; i >= 0; i--)
+            {
+                var s = b[i];
+                for (var j = i + 1; j < size; j++)
+                {
+                    s -= l[(j * size) + i] * b[j];
+                }
+
+                b[i] = s / l[(i * size) + i];
+            }
         }
 
         private static double SumOf(double[] values) => TensorPrimitives.Sum<double>(values);
@@ -437,11 +649,7 @@ public static class LogisticRegression
             {
                 for (var j = 0; j <= i; j++)
                 {
-                    var s = a[(i * p) + j] + (i == j ? ridge : 0.0);
-                    for (var m = 0; m < j; m++)
-                    {
-                        s -= l[(i * p) + m] * l[(j * p) + m];
-                    }
+                    var s = a[(i * p) + j] + (i == j ? ridge : 0.0) - TensorPrimitives.Dot(l.AsSpan(i * p, j), l.AsSpan(j * p, j));
 
                     if (i == j)
                     {
