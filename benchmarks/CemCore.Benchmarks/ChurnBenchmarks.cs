@@ -58,7 +58,7 @@ public class ChurnBenchmarks
         _wide = FeatureMatrix.FromRowMajor(Enumerable.Range(0, WideColumns).Select(j => "f" + j).ToArray(), values);
     }
 
-    [GlobalSetup(Targets = [nameof(ScalarRowMajor), nameof(VectorRowMajor), nameof(VectorFeatureMajor), nameof(MlNetBatch), nameof(SingleCustomer), nameof(Train)])]
+    [GlobalSetup(Targets = [nameof(ScalarRowMajor), nameof(VectorRowMajor), nameof(Vector256RowMajor), nameof(BandwidthSum), nameof(VectorFeatureMajor), nameof(MlNetBatch), nameof(SingleCustomer), nameof(Train)])]
     public void Setup()
     {
         var random = new Random(42);
