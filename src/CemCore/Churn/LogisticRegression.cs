@@ -599,29 +599,9 @@ public static class LogisticRegression
             {
                 if (Cholesky(h, l, p, ridge))
                 {
-                    // Forward: L u = −g; backward: Lᵀ d = u.
-                    for (var i = 0; i < p; i++)
-                    {
-                        var s = -g[i];
-                        for (var j = 0; j < i; j++)
-                        {
-                            s -= l[(i * p) + j] * d[j];
-                        }
-
-                        d[i] = s / l[(i * p) + i];
-                    }
-
-                    for (var i = p - 1; i >= 0; i--)
-                    {
-                        var s = d[i];
-                        for (var j = i + 1; j < p; j++)
-                        {
-                            s -= l[(j * p) + i] * d[j];
-                        }
-
-                        d[i] = s / l[(i * p) + i];
-                    }
-
+                    // L Lᵀ d = −g.
+                    TensorPrimitives.Negate<double>(g, d);
+                    CholeskySolve(l, d, p);
                     return;
                 }
 
