@@ -44,7 +44,7 @@ public sealed record JourneyTransition(string JourneyId, string CustomerId, int 
 /// </summary>
 /// <remarks>
 /// <para>Time comes from the dispatcher's <see cref="TimeProvider"/>: waits end at "entered the wait + duration"; <see cref="RunDueAsync"/>
-/// moves the customers whose waits ended. An awaited event counts when its timestamp is not after the wait's end. Events older than the
+/// moves the customers whose waits ended. An awaited event counts when its timestamp lies inside the wait (not before it began, not after it ended). Events older than the
 /// customer's current entry are ignored, so replays are harmless.</para>
 /// <para>Each step is idempotent: a send is claimed in the send log under
 /// <see cref="IdempotencyKey.Create(string, string, string)"/>("journey:" + journey, step + "#" + entry, customer); a position is written with a
@@ -238,7 +238,10 @@ public sealed class JourneyEngine
             }
 
             var step = journey.StepsById[latest.StepId!];
-            if (latest.Status == JourneyStatus.Waiting && step.Kind == JourneyStepKind.WaitForEvent && e.Is(step.EventType!) && e.Timestamp <= latest.WaitUntil)
+            // The awaited event must fall inside the wait: [wait start, wait end], the start being WaitUntil − timeout. A late-delivered
+            // event that happened before the wait began (e.g. a visit before the reminder was sent) does not answer it.
+            if (latest.Status == JourneyStatus.Waiting && step.Kind == JourneyStepKind.WaitForEvent && e.Is(step.EventType!)
+                && latest.WaitUntil is { } waitEnd && e.Timestamp <= waitEnd && e.Timestamp >= waitEnd - step.Duration)
             {
                 if (await MoveAsync(journey, latest, step.OnEvent, step.Id + ":event", ct).ConfigureAwait(false) is { } moved)
                 {

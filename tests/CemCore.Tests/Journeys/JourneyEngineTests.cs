@@ -295,6 +295,44 @@ public sealed class JourneyEngineTests : IDisposable
         Assert.Equal(sends, channel.Calls);
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task An_awaited_event_that_happened_before_the_wait_began_does_not_answer_it(string kind)
+    {
+        // Entry → wait 1 day → wait up to 2 days for a visit → send. A visit that happened after entry but before the wait began, and is
+        // delivered late (while the customer waits), must not move the customer; a visit inside the wait does.
+        var journey = new JourneyBuilder("L")
+            .EnteredBy(CustomerEventTypes.CartAbandoned)
+            .Wait("w0", TimeSpan.FromDays(1), "w1")
+            .WaitFor("w1", "visit", TimeSpan.FromDays(2), "s2", null)
+            .Send("s2", null, "winback")
+            .Build(rules: Rules());
+        var stores = Stores(kind, out var db);
+        var clock = new ReplayClock(Start);
+        var channel = new CountingChannel(ContactChannel.WeChat);
+        var state = StateStore(kind, db);
+        var engine = new JourneyEngine([journey], Dispatcher(stores, channel, clock), state, Lookup);
+
+        await engine.HandleAsync(new CustomerEvent("e1", "C02", CustomerEventTypes.CartAbandoned, Start));
+        clock.AdvanceTo(Start.AddDays(1));
+        Assert.Equal(1, await engine.RunDueAsync()); // w0 ends; w1 begins at Start + 1 day
+        clock.AdvanceTo(Start.AddDays(1).AddHours(1));
+
+        await engine.HandleAsync(new CustomerEvent("e2", "C02", "visit", Start.AddHours(12))); // late: before the wait began
+        var waiting = await state.GetLatestAsync("L", "C02");
+        Assert.NotNull(waiting);
+        Assert.Equal(JourneyStatus.Waiting, waiting.Status);
+        Assert.Equal("w1", waiting.StepId);
+        Assert.Equal(0, channel.Calls);
+
+        await engine.HandleAsync(new CustomerEvent("e3", "C02", "visit", Start.AddDays(1).AddHours(1)));
+        var done = await state.GetLatestAsync("L", "C02");
+        Assert.NotNull(done);
+        Assert.Equal(JourneyStatus.Completed, done.Status);
+        Assert.Equal("w0>w1:event>s2:sent>completed", done.Path);
+        Assert.Equal(1, channel.Calls);
+    }
+
     /// <summary>Kills the engine at every 23rd position write (before or after the write) and replaces it by a new engine on the same stores.</summary>
     private sealed class CrashingStore(IJourneyStateStore inner) : IJourneyStateStore
     {
