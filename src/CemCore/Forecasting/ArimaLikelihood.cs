@@ -305,6 +305,10 @@ internal sealed class ArimaWorkspace
 
     public double[] DSumLog { get; private set; } = [];
 
+    public double[] CssResiduals { get; private set; } = [];
+
+    public double[] CssTangents { get; private set; } = [];
+
     public static ArimaWorkspace ForThread() => _current ??= new ArimaWorkspace();
 
     public ArimaKalman Kalman(int p, int q, ArimaSpecification spec)
@@ -335,6 +339,12 @@ internal sealed class ArimaWorkspace
         DY = Grow(DY, k * n);
         DSsq = Grow(DSsq, k);
         DSumLog = Grow(DSumLog, k);
+    }
+
+    public void EnsureCss(int n, int directions)
+    {
+        CssResiduals = Grow(CssResiduals, n);
+        CssTangents = Grow(CssTangents, directions * n);
     }
 
     private static double[] Grow(double[] a, int n) => a.Length >= n ? a : new double[Math.Max(n, 2 * a.Length)];

@@ -60,4 +60,37 @@ public sealed class ArimaGradientTests
         Assert.Equal(fresh.Objective, fast.Objective, 1e-9);
         Assert.Equal(fresh.Ssq, fast.Ssq, 1e-9 * fresh.Ssq);
     }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void CssGradient_MatchesCentralDifferences(string name)
+    {
+        // The CSS objective (R's ARIMA_CSS) is a plain recursion: its exact gradient must match central differences closely.
+        var c = ForecastingReference.Cases().Single(x => x.Name == name);
+        var fit = ArimaReferenceTests.FitCase(c);
+        var problem = fit.Problem;
+        var k = fit.Values.Length;
+        var point = fit.Values.ToArray();
+        for (var j = 0; j < k; j++)
+        {
+            point[j] = j < problem.Narma ? 0.8 * point[j] : point[j] + (0.3 * Math.Max(1.0, Math.Abs(point[j])));
+        }
+
+        var gradient = new double[k];
+        var f = problem.Css(point, gradient);
+        Assert.True(double.IsFinite(f));
+        Assert.Equal(f, problem.CssObjective(point), 1e-12);
+        for (var j = 0; j < k; j++)
+        {
+            var h = 1e-6 * Math.Max(1.0, Math.Abs(point[j]));
+            var plus = (double[])point.Clone();
+            var minus = (double[])point.Clone();
+            plus[j] += h;
+            minus[j] -= h;
+            var numeric = (problem.CssObjective(plus) - problem.CssObjective(minus)) / (2.0 * h);
+            Assert.True(
+                Math.Abs(gradient[j] - numeric) <= 1e-6 * Math.Max(1.0, Math.Abs(numeric)),
+                $"{name} CSS d/d{fit.Coefficients[j].Name}: exact {gradient[j]} vs central difference {numeric}");
+        }
+    }
 }
