@@ -92,7 +92,9 @@ internal sealed partial class ArimaKalman
 
         Array.Clear(_a);
         var r = _r;
-        for (var l = 0; l < y.Length; l++)
+        // The first max(d + D·s, 1) steps on the full state, the rest on the ARMA block (ArimaKalmanFast.cs).
+        var generic = Math.Min(y.Length, Math.Max(_ndFull, 1));
+        for (var l = 0; l < generic; l++)
         {
             var rd = _rd;
             Predict(l > 0);
@@ -155,6 +157,11 @@ internal sealed partial class ArimaKalman
             {
                 Reduce(0, 0);
             }
+        }
+
+        if (generic < y.Length && !FastSteps(y, generic, ref ssq, ref sumLog, ref used))
+        {
+            return false;
         }
 
         RestoreFull(y);

@@ -66,7 +66,8 @@ internal sealed partial class ArimaKalman
         Array.Clear(_a);
         Array.Clear(_da, 0, directions * rd);
         var q = Math.Min(_q, r - 1);
-        for (var l = 0; l < n; l++)
+        var generic = Math.Min(n, Math.Max(_ndFull, 1));
+        for (var l = 0; l < generic; l++)
         {
             rd = _rd;
             rr = rd * rd;
@@ -272,6 +273,11 @@ internal sealed partial class ArimaKalman
             {
                 Reduce(directions, armaDirections);
             }
+        }
+
+        if (generic < n && !FastStepsWithGradient(y, generic, directions, armaDirections, dPhi, dTheta, dY, dSsq, dSumLog, ref ssq, ref sumLog, ref used))
+        {
+            return false;
         }
 
         RestoreFull(y);
