@@ -25,20 +25,8 @@ internal sealed partial class ArimaProblem
         ws.EnsureCss(n, directions);
         var phi = ws.Phi.AsSpan(0, P);
         var theta = ws.Theta.AsSpan(0, Q);
-        ArimaPolynomials.Expand(c.Slice(0, s.Ar), c.Slice(s.Ar + s.Ma, s.SeasonalAr), s.Period, plus: false, phi);
-        ArimaPolynomials.Expand(c.Slice(s.Ar, s.Ma), c.Slice(s.Ar + s.Ma + s.SeasonalAr, s.SeasonalMa), s.Period, plus: true, theta);
         var w = ws.Y.AsSpan(0, n);
-        X.CopyTo(w);
-        for (var j = 0; j < kx; j++)
-        {
-            var b = c[narma + j];
-            var col = _columns[j];
-            for (var t = 0; t < n; t++)
-            {
-                w[t] -= b * col[t];
-            }
-        }
-
+        ExpandAndAdjust(c, phi, theta, w);
         DifferenceInPlace(w);
         var tw = r - 1;
         var dPhi = ws.DPhi.AsSpan(0, narma * P);

@@ -38,18 +38,7 @@ internal sealed partial class ArimaKalman
         for (var l = from; l < y.Length; l++)
         {
             // State prediction, g, m, F.
-            var a0 = a[0];
-            for (var i = 0; i < r - 1; i++)
-            {
-                a[i] = a[i + 1];
-            }
-
-            a[r - 1] = 0.0;
-            foreach (var i in nzPhi)
-            {
-                a[i] += _phi[i] * a0;
-            }
-
+            _ = PredictState(a, nzPhi);
             Gain(pm, nzPhi, nzTheta, theta, g, m);
             var f = m[0];
             var v = Observation(y, l) - a[0];
@@ -112,33 +101,11 @@ internal sealed partial class ArimaKalman
         var m = _m;
         for (var l = from; l < n; l++)
         {
-            var a0 = a[0];
-            for (var i = 0; i < r - 1; i++)
-            {
-                a[i] = a[i + 1];
-            }
-
-            a[r - 1] = 0.0;
-            foreach (var i in nzPhi)
-            {
-                a[i] += _phi[i] * a0;
-            }
-
+            var a0 = PredictState(a, nzPhi);
             for (var d = 0; d < directions; d++)
             {
                 var da = _da.AsSpan(d * r, r);
-                var da0 = da[0];
-                for (var i = 0; i < r - 1; i++)
-                {
-                    da[i] = da[i + 1];
-                }
-
-                da[r - 1] = 0.0;
-                foreach (var i in nzPhi)
-                {
-                    da[i] += _phi[i] * da0;
-                }
-
+                _ = PredictState(da, nzPhi);
                 if (d < armaDirections)
                 {
                     var dphi = dPhi.Slice(d * p, p);
@@ -282,6 +249,21 @@ internal sealed partial class ArimaKalman
 
         MirrorUpper(pm);
         return true;
+    }
+
+    /// <summary>a := T a (T the companion matrix of φ); returns the previous a₀.</summary>
+    private double PredictState(Span<double> a, ReadOnlySpan<int> nzPhi)
+    {
+        var r = _r;
+        var a0 = a[0];
+        a[1..r].CopyTo(a);
+        a[r - 1] = 0.0;
+        foreach (var i in nzPhi)
+        {
+            a[i] += _phi[i] * a0;
+        }
+
+        return a0;
     }
 
     /// <summary>g = φP₀₀/2 + P_{0,·+1} and m = row 0 of Pnew, from the previous filtered P (upper triangle, stride r).</summary>
