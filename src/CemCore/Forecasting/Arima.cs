@@ -148,7 +148,7 @@ public static class Arima
             // Conditional sum of squares (R's armaCSS: no parameter transformation), then ML from there for CssMaximumLikelihood.
             var cssStart = problem.FromRaw(start);
             problem.ScaleRegression(cssStart);
-            var css = Bfgs.Minimize(new NumericGradientObjective(problem.CssObjectiveScaled, k), cssStart, options.MaxIterations, GradientTolerance);
+            var css = Bfgs.Minimize(new ArimaCssObjective(problem), cssStart, options.MaxIterations, GradientTolerance);
             cancellationToken.ThrowIfCancellationRequested();
             var cssCoefficients = (double[])css.X.Clone();
             problem.UnscaleRegression(cssCoefficients);
@@ -357,62 +357,8 @@ internal sealed partial class ArimaProblem
         }
     }
 
-    public double CssObjectiveScaled(double[] scaled)
-    {
-        var c = (double[])scaled.Clone();
-        UnscaleRegression(c);
-        return CssObjective(c);
-    }
-
     /// <summary>R's <c>ARIMA_CSS</c>: ½ log(mean squared conditional residual), conditioning on the first d + D·s + p + P·s values.</summary>
-    public double CssObjective(double[] c)
-    {
-        var s = _spec;
-        var phi = ArimaPolynomials.Expand(c.AsSpan(0, s.Ar), c.AsSpan(s.Ar + s.Ma, s.SeasonalAr), s.Period, plus: false);
-        var theta = ArimaPolynomials.Expand(c.AsSpan(s.Ar, s.Ma), c.AsSpan(s.Ar + s.Ma + s.SeasonalAr, s.SeasonalMa), s.Period, plus: true);
-        var w = Adjusted(c);
-        var n = w.Length;
-        for (var i = 0; i < s.Differences; i++)
-        {
-            for (var l = n - 1; l > 0; l--)
-            {
-                w[l] -= w[l - 1];
-            }
-        }
-
-        for (var i = 0; i < s.SeasonalDifferences; i++)
-        {
-            for (var l = n - 1; l >= s.Period; l--)
-            {
-                w[l] -= w[l - s.Period];
-            }
-        }
-
-        var ncond = s.DifferencingLength + phi.Length;
-        var resid = new double[n];
-        double ssq = 0.0;
-        var nu = 0;
-        for (var l = ncond; l < n; l++)
-        {
-            var t = w[l];
-            for (var j = 0; j < phi.Length; j++)
-            {
-                t -= phi[j] * w[l - j - 1];
-            }
-
-            var jm = Math.Min(l - ncond, theta.Length);
-            for (var j = 0; j < jm; j++)
-            {
-                t -= theta[j] * resid[l - j - 1];
-            }
-
-            resid[l] = t;
-            nu++;
-            ssq += t * t;
-        }
-
-        return nu > 0 && ssq > 0.0 ? 0.5 * Math.Log(ssq / nu) : double.NaN;
-    }
+    public double CssObjective(double[] c) => Css(c, []);
 
     public ArimaKalman NewKalman() => new(P, Q, _delta);
 

@@ -13,8 +13,11 @@ internal sealed partial class ArimaKalman
     public const double Kappa = 1e6;
 
     private readonly int _r;
-    private readonly int _rd;
-    private readonly int _nd;
+    private readonly int _rdFull;
+    private readonly int _ndFull;
+    private int _rd;
+    private int _nd;
+    private int _nz;
     private readonly double[] _phi;
     private readonly double[] _theta; // padded to r - 1
     private readonly int _p;
@@ -37,8 +40,10 @@ internal sealed partial class ArimaKalman
         _p = p;
         _q = q;
         _r = Math.Max(p, q + 1);
-        _nd = delta.Length;
-        _rd = _r + _nd;
+        _ndFull = delta.Length;
+        _rdFull = _r + _ndFull;
+        _nd = _ndFull;
+        _rd = _rdFull;
         _phi = new double[p];
         _theta = new double[_r - 1];
         _delta = delta;
@@ -52,19 +57,20 @@ internal sealed partial class ArimaKalman
         }
 
         _deltaIndex = [.. idx];
+        _nz = _deltaIndex.Length;
         _deltaValue = [.. idx.Select(k => delta[k])];
-        _a = new double[_rd];
-        _anew = new double[_rd];
-        _m = new double[_rd];
-        _pMat = new double[_rd * _rd];
-        _pNew = new double[_rd * _rd];
-        _mm = new double[_rd * _rd];
+        _a = new double[_rdFull];
+        _anew = new double[_rdFull];
+        _m = new double[_rdFull];
+        _pMat = new double[_rdFull * _rdFull];
+        _pNew = new double[_rdFull * _rdFull];
+        _mm = new double[_rdFull * _rdFull];
         _gamma = new double[_r + 1];
         _psi = new double[_r + 1];
         _system = new double[(p + 1) * (p + 2)];
     }
 
-    public int StateDimension => _rd;
+    public int StateDimension => _rdFull;
 
     public bool Matches(int p, int q, double[] delta) => p == _p && q == _q && delta.AsSpan().SequenceEqual(_delta);
 
@@ -75,6 +81,7 @@ internal sealed partial class ArimaKalman
         ssq = 0.0;
         sumLog = 0.0;
         used = 0;
+        FullDimension();
         phi.CopyTo(_phi);
         Array.Clear(_theta);
         theta.CopyTo(_theta);
@@ -85,12 +92,14 @@ internal sealed partial class ArimaKalman
 
         Array.Clear(_a);
         var r = _r;
-        var rd = _rd;
-        for (var l = 0; l < y.Length; l++)
+        // The first max(d + D·s, 1) steps on the full state, the rest on the ARMA block (ArimaKalmanFast.cs).
+        var generic = Math.Min(y.Length, Math.Max(_ndFull, 1));
+        for (var l = 0; l < generic; l++)
         {
+            var rd = _rd;
             Predict(l > 0);
-            var resid = y[l] - _anew[0];
-            for (var k = 0; k < _deltaIndex.Length; k++)
+            var resid = Observation(y, l) - _anew[0];
+            for (var k = 0; k < _nz; k++)
             {
                 resid -= _deltaValue[k] * _anew[r + _deltaIndex[k]];
             }
@@ -99,7 +108,7 @@ internal sealed partial class ArimaKalman
             {
                 var row = i * rd;
                 var t = _pNew[row];
-                for (var k = 0; k < _deltaIndex.Length; k++)
+                for (var k = 0; k < _nz; k++)
                 {
                     t += _pNew[row + r + _deltaIndex[k]] * _deltaValue[k];
                 }
@@ -108,7 +117,7 @@ internal sealed partial class ArimaKalman
             }
 
             var gain = _m[0];
-            for (var k = 0; k < _deltaIndex.Length; k++)
+            for (var k = 0; k < _nz; k++)
             {
                 gain += _deltaValue[k] * _m[r + _deltaIndex[k]];
             }
@@ -143,8 +152,19 @@ internal sealed partial class ArimaKalman
                     _pMat[(j * rd) + i] = v;
                 }
             }
+
+            if (l + 1 == _ndFull)
+            {
+                Reduce(0, 0);
+            }
         }
 
+        if (generic < y.Length && !FastSteps(y, generic, ref ssq, ref sumLog, ref used))
+        {
+            return false;
+        }
+
+        RestoreFull(y);
         return double.IsFinite(ssq) && double.IsFinite(sumLog);
     }
 
@@ -158,7 +178,7 @@ internal sealed partial class ArimaKalman
             Array.Copy(_anew, _a, _rd);
             Array.Copy(_pNew, _pMat, _pMat.Length);
             var fc = _a[0];
-            for (var k = 0; k < _deltaIndex.Length; k++)
+            for (var k = 0; k < _nz; k++)
             {
                 fc += _deltaValue[k] * _a[r + _deltaIndex[k]];
             }
@@ -175,7 +195,7 @@ internal sealed partial class ArimaKalman
 
                 var row = i * _rd;
                 var t = _pMat[row];
-                for (var k = 0; k < _deltaIndex.Length; k++)
+                for (var k = 0; k < _nz; k++)
                 {
                     t += _pMat[row + r + _deltaIndex[k]] * _deltaValue[k];
                 }
@@ -209,7 +229,7 @@ internal sealed partial class ArimaKalman
         if (_nd > 0)
         {
             var t = a[0];
-            for (var k = 0; k < _deltaIndex.Length; k++)
+            for (var k = 0; k < _nz; k++)
             {
                 t += _deltaValue[k] * a[r + _deltaIndex[k]];
             }
@@ -261,7 +281,7 @@ internal sealed partial class ArimaKalman
         {
             var row = r * rd;
             Array.Copy(pm, 0, mm, row, rd);
-            for (var k = 0; k < _deltaIndex.Length; k++)
+            for (var k = 0; k < _nz; k++)
             {
                 var src = (r + _deltaIndex[k]) * rd;
                 var dv = _deltaValue[k];
@@ -297,7 +317,7 @@ internal sealed partial class ArimaKalman
                 else if (j == r)
                 {
                     v = m0;
-                    for (var k = 0; k < _deltaIndex.Length; k++)
+                    for (var k = 0; k < _nz; k++)
                     {
                         v += _deltaValue[k] * mm[row + r + _deltaIndex[k]];
                     }

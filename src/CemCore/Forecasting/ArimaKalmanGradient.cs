@@ -3,8 +3,8 @@ namespace CemCore.Forecasting;
 /// <summary>
 /// The tangent-linear (forward-mode) recursion of the Kalman filter (Durbin &amp; Koopman 2001 §7.3; Harvey 1989 §3.4.6): for each
 /// parameter direction the derivatives of the predicted state, its covariance, the innovation vₜ and its variance Fₜ are carried
-/// along with the filter, so that ∂S and ∂Σ log Fₜ (S = Σ vₜ²/Fₜ) are exact up to rounding. Only for the ARMA filter without
-/// differencing states (the likelihood of the differenced series). The derivative of the stationary prior covariance is exact too
+/// along with the filter, so that ∂S and ∂Σ log Fₜ (S = Σ vₜ²/Fₜ) are exact up to rounding. On the full state for the first d + D·s
+/// steps, then on the ARMA block (see ArimaKalmanReduction.cs). The derivative of the stationary prior covariance is exact too
 /// (the differentiated autocovariance system). All buffers are grown once and reused: no allocation per evaluation.
 /// </summary>
 internal sealed partial class ArimaKalman
@@ -34,6 +34,7 @@ internal sealed partial class ArimaKalman
         ssq = 0.0;
         sumLog = 0.0;
         used = 0;
+        FullDimension();
         var r = _r;
         var rd = _rd;
         var rr = rd * rd;
@@ -65,8 +66,11 @@ internal sealed partial class ArimaKalman
         Array.Clear(_a);
         Array.Clear(_da, 0, directions * rd);
         var q = Math.Min(_q, r - 1);
-        for (var l = 0; l < n; l++)
+        var generic = Math.Min(n, Math.Max(_ndFull, 1));
+        for (var l = 0; l < generic; l++)
         {
+            rd = _rd;
+            rr = rd * rd;
             var first = l == 0;
             Predict(!first);
 
@@ -166,7 +170,7 @@ internal sealed partial class ArimaKalman
             }
 
             // M = Pnew Zᵀ, F = Z M, v = y − Z anew (Z = e₀ + Σ δₖ e_{r+k}).
-            var resid = y[l] - _anew[0] - ZTail(_anew, 1);
+            var resid = Observation(y, l) - _anew[0] - ZTail(_anew, 1);
             for (var i = 0; i < rd; i++)
             {
                 _m[i] = _pNew[i * rd] + ZTail(_pNew.AsSpan(i * rd), 1);
@@ -193,7 +197,7 @@ internal sealed partial class ArimaKalman
                 var da = _da.AsSpan(i * rd, rd);
                 var danew = _danew.AsSpan(i * rd, rd);
                 var arma = i < armaDirections;
-                var dv = (arma ? 0.0 : dY[((i - armaDirections) * n) + l]) - danew[0] - ZTail(danew, 1);
+                var dv = (arma ? 0.0 : Observation(dY.Slice((i - armaDirections) * n, n), l)) - danew[0] - ZTail(danew, 1);
                 if (!arma)
                 {
                     var c = dv * inv;
@@ -264,8 +268,19 @@ internal sealed partial class ArimaKalman
                     _pMat[(j * rd) + i] = v;
                 }
             }
+
+            if (l + 1 == _ndFull)
+            {
+                Reduce(directions, armaDirections);
+            }
         }
 
+        if (generic < n && !FastStepsWithGradient(y, generic, directions, armaDirections, dPhi, dTheta, dY, dSsq, dSumLog, ref ssq, ref sumLog, ref used))
+        {
+            return false;
+        }
+
+        RestoreFull(y);
         return double.IsFinite(ssq) && double.IsFinite(sumLog);
     }
 
@@ -273,7 +288,7 @@ internal sealed partial class ArimaKalman
     private double ZTail(ReadOnlySpan<double> v, int stride)
     {
         var t = 0.0;
-        for (var k = 0; k < _deltaIndex.Length; k++)
+        for (var k = 0; k < _nz; k++)
         {
             t += _deltaValue[k] * v[(_r + _deltaIndex[k]) * stride];
         }
@@ -348,7 +363,7 @@ internal sealed partial class ArimaKalman
         {
             var row = mm.Slice(r * rd, rd);
             src[..rd].CopyTo(row);
-            for (var k = 0; k < _deltaIndex.Length; k++)
+            for (var k = 0; k < _nz; k++)
             {
                 var from = src.Slice((r + _deltaIndex[k]) * rd, rd);
                 var dv = _deltaValue[k];

@@ -38,19 +38,8 @@ internal sealed partial class ArimaProblem
         ws.Ensure(P, r, n, k);
         var phi = ws.Phi.AsSpan(0, P);
         var theta = ws.Theta.AsSpan(0, Q);
-        ArimaPolynomials.Expand(c.Slice(0, s.Ar), c.Slice(s.Ar + s.Ma, s.SeasonalAr), s.Period, plus: false, phi);
-        ArimaPolynomials.Expand(c.Slice(s.Ar, s.Ma), c.Slice(s.Ar + s.Ma + s.SeasonalAr, s.SeasonalMa), s.Period, plus: true, theta);
         var y = ws.Y.AsSpan(0, n);
-        X.CopyTo(y);
-        for (var j = 0; j < kx; j++)
-        {
-            var b = c[narma + j];
-            var col = _columns[j];
-            for (var t = 0; t < n; t++)
-            {
-                y[t] -= b * col[t];
-            }
-        }
+        ExpandAndAdjust(c, phi, theta, y);
 
         double sumLog;
         bool ok;
@@ -94,6 +83,24 @@ internal sealed partial class ArimaProblem
         }
 
         return obj;
+    }
+
+    /// <summary>The expanded polynomials φ (P values) and θ (Q values) at coefficients <paramref name="c"/>, and y = x − Xβ.</summary>
+    private void ExpandAndAdjust(ReadOnlySpan<double> c, Span<double> phi, Span<double> theta, Span<double> y)
+    {
+        var s = _spec;
+        ArimaPolynomials.Expand(c.Slice(0, s.Ar), c.Slice(s.Ar + s.Ma, s.SeasonalAr), s.Period, plus: false, phi);
+        ArimaPolynomials.Expand(c.Slice(s.Ar, s.Ma), c.Slice(s.Ar + s.Ma + s.SeasonalAr, s.SeasonalMa), s.Period, plus: true, theta);
+        X.CopyTo(y);
+        for (var j = 0; j < _columns.Length; j++)
+        {
+            var b = c[Narma + j];
+            var col = _columns[j];
+            for (var t = 0; t < y.Length; t++)
+            {
+                y[t] -= b * col[t];
+            }
+        }
     }
 
     /// <summary>The value-only likelihood as an <see cref="Evaluation"/>.</summary>
@@ -305,6 +312,10 @@ internal sealed class ArimaWorkspace
 
     public double[] DSumLog { get; private set; } = [];
 
+    public double[] CssResiduals { get; private set; } = [];
+
+    public double[] CssTangents { get; private set; } = [];
+
     public static ArimaWorkspace ForThread() => _current ??= new ArimaWorkspace();
 
     public ArimaKalman Kalman(int p, int q, ArimaSpecification spec)
@@ -335,6 +346,12 @@ internal sealed class ArimaWorkspace
         DY = Grow(DY, k * n);
         DSsq = Grow(DSsq, k);
         DSumLog = Grow(DSumLog, k);
+    }
+
+    public void EnsureCss(int n, int directions)
+    {
+        CssResiduals = Grow(CssResiduals, n);
+        CssTangents = Grow(CssTangents, directions * n);
     }
 
     private static double[] Grow(double[] a, int n) => a.Length >= n ? a : new double[Math.Max(n, 2 * a.Length)];

@@ -14,20 +14,12 @@ public sealed class ArimaGradientTests
     [MemberData(nameof(CaseNames))]
     public void Gradient_MatchesCentralDifferences(string name)
     {
-        var c = ForecastingReference.Cases().Single(x => x.Name == name);
-        var fit = ArimaReferenceTests.FitCase(c);
+        var (fit, point) = AwayFromOptimum(name);
         var problem = fit.Problem;
-        var k = fit.Values.Length;
+        var k = point.Length;
 
         // Tolerances: the filter carries the differencing states at variance κ = 10⁶, so its value is reproducible only to ~1e-10
         // between summation orders and a central difference has rounding noise ~ε·κ/h; the tangent recursion has neither.
-        // Away from the optimum (where the gradient is ~0): shrink the ARMA part, move the regression coefficients.
-        var point = fit.Values.ToArray();
-        for (var j = 0; j < k; j++)
-        {
-            point[j] = j < problem.Narma ? 0.8 * point[j] : point[j] + (0.3 * Math.Max(1.0, Math.Abs(point[j])));
-        }
-
         var gradient = new double[k];
         var f = problem.Likelihood(point, gradient, out _, out _);
         Assert.True(double.IsFinite(f));
@@ -59,5 +51,44 @@ public sealed class ArimaGradientTests
         Assert.Equal(fresh.Used, fast.Used);
         Assert.Equal(fresh.Objective, fast.Objective, 1e-9);
         Assert.Equal(fresh.Ssq, fast.Ssq, 1e-9 * fresh.Ssq);
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void CssGradient_MatchesCentralDifferences(string name)
+    {
+        // The CSS objective (R's ARIMA_CSS) is a plain recursion: its exact gradient must match central differences closely.
+        var (fit, point) = AwayFromOptimum(name);
+        var problem = fit.Problem;
+        var k = point.Length;
+        var gradient = new double[k];
+        var f = problem.Css(point, gradient);
+        Assert.True(double.IsFinite(f));
+        Assert.Equal(f, problem.CssObjective(point), 1e-12);
+        for (var j = 0; j < k; j++)
+        {
+            var h = 1e-6 * Math.Max(1.0, Math.Abs(point[j]));
+            var plus = (double[])point.Clone();
+            var minus = (double[])point.Clone();
+            plus[j] += h;
+            minus[j] -= h;
+            var numeric = (problem.CssObjective(plus) - problem.CssObjective(minus)) / (2.0 * h);
+            Assert.True(
+                Math.Abs(gradient[j] - numeric) <= 1e-6 * Math.Max(1.0, Math.Abs(numeric)),
+                $"{name} CSS d/d{fit.Coefficients[j].Name}: exact {gradient[j]} vs central difference {numeric}");
+        }
+    }
+
+    /// <summary>The reference fit and a point away from its optimum (where the gradient is ~0): the ARMA part shrunk, the regression coefficients moved.</summary>
+    private static (ArimaFit Fit, double[] Point) AwayFromOptimum(string name)
+    {
+        var fit = ArimaReferenceTests.FitCase(ForecastingReference.Cases().Single(x => x.Name == name));
+        var point = fit.Values.ToArray();
+        for (var j = 0; j < point.Length; j++)
+        {
+            point[j] = j < fit.Problem.Narma ? 0.8 * point[j] : point[j] + (0.3 * Math.Max(1.0, Math.Abs(point[j])));
+        }
+
+        return (fit, point);
     }
 }
