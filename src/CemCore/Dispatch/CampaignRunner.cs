@@ -603,22 +603,35 @@ public sealed class CampaignRunner
         }
 
         var offer = rule.Offer;
-        Coupon? coupon = null;
+        string? code = null;
+        var validUntil = offer.ValidUntil;
         OutboundMessage message;
         try
         {
             if (offer.Coupon is not null)
             {
-                coupon = await Stores.Coupons.IssueOnceAsync(key, offer, id, asOf, ct).ConfigureAwait(false);
+                if (Stores.Coupons is CouponLedger ledger)
+                {
+                    // The library's ledger issues without a Coupon object (the same rules, see CouponLedger.IssueOnceCode).
+                    ct.ThrowIfCancellationRequested();
+                    code = ledger.IssueOnceCode(key, offer, id, asOf, out var until);
+                    validUntil = until ?? validUntil;
+                }
+                else
+                {
+                    var coupon = await Stores.Coupons.IssueOnceAsync(key, offer, id, asOf, ct).ConfigureAwait(false);
+                    code = coupon.Code;
+                    validUntil = coupon.ValidUntil ?? validUntil;
+                }
             }
 
             var zone = Zone(profile);
-            var neutral = new MessageParts(id, rule.TemplateKey, offer, coupon?.Code, coupon?.ValidUntil ?? offer.ValidUntil, profile!.Language, zone, Fields(profile));
+            var neutral = new MessageParts(id, rule.TemplateKey, offer, code, validUntil, profile!.Language, zone, Fields(profile));
             message = Renderer.Render(neutral, channel, sender.Capabilities);
         }
         catch (TemplateException ex)
         {
-            return await NotSentAsync(send, DispatchStatus.Failed, SuppressionReason.None, coupon?.Code, detail: "render: " + ex.Message).ConfigureAwait(false);
+            return await NotSentAsync(send, DispatchStatus.Failed, SuppressionReason.None, code, detail: "render: " + ex.Message).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
@@ -664,7 +677,7 @@ public sealed class CampaignRunner
                 if (after > policy.MaxDelay)
                 {
                     // Not waited for without bound: deferred to the schedule, where every check runs again when it is due.
-                    return await NotSentAsync(send, DispatchStatus.Deferred, SuppressionReason.None, coupon?.Code, notBefore: SendInstant(run, asOf) + after, attempts: attempts, detail: "retry-after beyond the retry policy").ConfigureAwait(false);
+                    return await NotSentAsync(send, DispatchStatus.Deferred, SuppressionReason.None, code, notBefore: SendInstant(run, asOf) + after, attempts: attempts, detail: "retry-after beyond the retry policy").ConfigureAwait(false);
                 }
 
                 delay = after;
@@ -699,18 +712,18 @@ public sealed class CampaignRunner
             }
 
             Stores.ContactHistory?.Record(new ContactRecord(id, channel, purpose, asOf, run.CampaignId));
-            return new Step(DispatchStatus.Sent, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Message: kept);
+            return new Step(DispatchStatus.Sent, SuppressionReason.None, rule, channel, key, code, Attempts: attempts, Message: kept);
         }
 
         await ReleaseReservationsAsync(send).ConfigureAwait(false);
         ReleaseEngine(rule);
         if (result.Status == SendStatus.Rejected)
         {
-            return new Step(DispatchStatus.Rejected, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Detail: "rejected: " + (result.Reason ?? "no reason given"), Message: kept);
+            return new Step(DispatchStatus.Rejected, SuppressionReason.None, rule, channel, key, code, Attempts: attempts, Detail: "rejected: " + (result.Reason ?? "no reason given"), Message: kept);
         }
 
         var detail = string.Create(CultureInfo.InvariantCulture, $"transient failure after {attempts} attempts: ") + (result.Reason ?? "no reason given");
-        return new Step(DispatchStatus.Failed, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Detail: detail, Message: kept);
+        return new Step(DispatchStatus.Failed, SuppressionReason.None, rule, channel, key, code, Attempts: attempts, Detail: detail, Message: kept);
     }
 
     /// <summary>The send-time checks (quiet hours, consent, suppression); <see langword="null"/> when the send may go now.</summary>
