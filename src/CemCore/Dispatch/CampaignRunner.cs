@@ -104,6 +104,25 @@ public sealed record DispatchSettings(
 
     /// <summary>Gets the claim lease in effect.</summary>
     public TimeSpan EffectiveLease => Lease ?? TimeSpan.FromMinutes(5);
+
+    private readonly TimeSpan? _maxRateLimitWait;
+
+    /// <summary>
+    /// Gets the longest a send waits for its channel's rate limit (<see cref="RateLimits"/>); <see langword="null"/> for 1 s. A send that would
+    /// wait longer is deferred to <see cref="DispatchStores.Schedule"/> for the instant its channel has capacity for it (counted as
+    /// <see cref="DispatchStatus.Deferred"/>, sent when due by <see cref="CampaignRunner.RunDueAsync"/> with every send-time check done again).
+    /// <see cref="TimeSpan.Zero"/> defers every send that cannot have a token at once. Without a schedule store the runner waits as long as it
+    /// takes (nothing would send a deferral later).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public TimeSpan? MaxRateLimitWait
+    {
+        get => _maxRateLimitWait;
+        init => _maxRateLimitWait = value is null || value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(MaxRateLimitWait), value, "Must not be negative.");
+    }
+
+    /// <summary>Gets the longest rate-limit wait in effect.</summary>
+    public TimeSpan EffectiveMaxRateLimitWait => MaxRateLimitWait ?? TimeSpan.FromSeconds(1);
 }
 
 /// <summary>The stores a <see cref="CampaignRunner"/> shares with other runners and processes.</summary>
@@ -409,6 +428,10 @@ public sealed class CampaignRunner
     /// <summary>Gets the settings.</summary>
     public DispatchSettings Settings { get; }
 
+    /// <summary>Gets whether the caller puts a <see cref="DispatchStatus.Deferred"/> outcome on the schedule itself (the event dispatcher of
+    /// triggers and journeys, whose stores have no schedule): a long rate-limit wait is then deferred as with a schedule store.</summary>
+    internal bool CallerSchedulesDeferrals { get; init; }
+
     /// <summary>Runs a campaign over customers.</summary>
     /// <param name="campaignId">The campaign id (part of every idempotency key).</param>
     /// <param name="runKey">The run key, such as the run date; re-using it makes a run idempotent.</param>
@@ -644,7 +667,12 @@ public sealed class CampaignRunner
         var gate = _gates[channel];
         while (true)
         {
-            await WaitForTokenAsync(channel, ct).ConfigureAwait(false);
+            if (await TakeTokenAsync(channel, ct).ConfigureAwait(false) is { } capacityAt)
+            {
+                // The channel's rate limit would hold this send longer than MaxRateLimitWait: to the schedule, for when there is capacity.
+                return await NotSentAsync(send, DispatchStatus.Deferred, SuppressionReason.None, code, notBefore: capacityAt, attempts: attempts, detail: "rate limit").ConfigureAwait(false);
+            }
+
             attempts++;
             await gate.WaitAsync(ct).ConfigureAwait(false);
             try
@@ -831,17 +859,27 @@ public sealed class CampaignRunner
 
     private TimeZoneInfo Zone(CustomerProfile? profile) => _zones.Get(profile?.TimeZoneId) ?? Engine.Settings.DefaultTimeZone;
 
-    private async ValueTask WaitForTokenAsync(ContactChannel channel, CancellationToken ct)
+    /// <summary>Takes a token of the channel's rate limit, waiting up to <see cref="DispatchSettings.EffectiveMaxRateLimitWait"/> for it:
+    /// <see langword="null"/> when taken, otherwise the instant the send is deferred to (when a schedule receives deferrals).</summary>
+    private async ValueTask<DateTimeOffset?> TakeTokenAsync(ContactChannel channel, CancellationToken ct)
     {
         if (!_buckets.TryGetValue(channel, out var bucket))
         {
-            return;
+            return null;
         }
 
+        var defers = Stores.Schedule is not null || CallerSchedulesDeferrals;
         while (!bucket.TryTake(out var wait))
         {
+            if (defers && wait > Settings.EffectiveMaxRateLimitWait)
+            {
+                return bucket.DeferredSlot(wait);
+            }
+
             await Task.Delay(wait, Time, ct).ConfigureAwait(false);
         }
+
+        return null;
     }
 
     private IReadOnlyDictionary<string, string> Fields(CustomerProfile profile)

@@ -258,6 +258,7 @@ public sealed class DispatchMemoryTests
         var budgets = new InMemoryBudgetStore();
         var limits = new BudgetLimits(MaxCount: 300, MaxAmount: 1_000m);
         var reserved = 0;
+        var committed = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForAsync(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (t, ct) =>
         {
             for (var i = 0; i < 200; i++)
@@ -269,6 +270,7 @@ public sealed class DispatchMemoryTests
                     if (i % 2 == 0)
                     {
                         await budgets.CommitAsync("c", key);
+                        committed.Add(key);
                     }
 
                     await budgets.ReleaseAsync("c", key); // frees the uncommitted half only
@@ -280,7 +282,8 @@ public sealed class DispatchMemoryTests
         Assert.True(usage.Count <= 300 && usage.Amount <= 1_000m, usage.ToString());
         Assert.Equal(usage.Count * 3.01m, usage.Amount);
         Assert.True(reserved > 300, reserved.ToString(System.Globalization.CultureInfo.InvariantCulture)); // released ones were reused
-        Assert.True(await budgets.TryReserveAsync("c", limits, "k0", 3.01m)); // committed: reserving the same key again is a no-op
+        Assert.True(await budgets.TryReserveAsync("c", limits, committed.First(), 3.01m)); // committed: reserving the same key again is a no-op
+        Assert.Equal(usage.Count, committed.Count);
         Assert.Equal(usage, await budgets.GetUsageAsync("c"));
     }
 
