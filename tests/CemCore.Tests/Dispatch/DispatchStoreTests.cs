@@ -300,18 +300,15 @@ public sealed class DispatchStoreTests : IDisposable
         // W0 revokes marketing consent on WeChat meanwhile (an inbound "TD").
         await stores.Consent!.RecordAsync("W0", new ConsentRecord(ContactChannel.WeChat, ConsentPurpose.Marketing, ConsentStatus.Revoked, AsOf.AddHours(1)));
         throttled = false;
-        var byId = customers.ToDictionary(c => c.Profile!.Id);
-        ValueTask<CustomerContext?> Lookup(string id, DateTimeOffset now, CancellationToken _) =>
-            ValueTask.FromResult<CustomerContext?>(Context(byId[id].Profile!, now).SetChurnProbability(0.9));
 
         // Not due yet at +1 h: nothing is taken.
         time.Advance(TimeSpan.FromHours(1));
-        var early = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup);
+        var early = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup(customers));
         Assert.Empty(early.Outcomes);
 
         // Due at +2 h (12:00 in Shanghai, outside quiet hours): W0 is suppressed by the revocation, W1 is sent, the schedule is empty.
         time.Advance(TimeSpan.FromHours(1));
-        var due = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup);
+        var due = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup(customers));
         var w0 = Assert.Single(due.Outcomes, o => o.CustomerId == "W0");
         Assert.Equal((DispatchStatus.Suppressed, SuppressionReason.NoConsent), (w0.Status, w0.Reason));
         Assert.Equal(DispatchStatus.Sent, Assert.Single(due.Outcomes, o => o.CustomerId == "W1").Status);
