@@ -14,7 +14,8 @@ namespace CemCore.Benchmarks;
 /// in-memory stores (sized for the run). <c>Buffered</c> keeps every outcome with its rendered message in the result (the pre-issue-14
 /// behaviour, the baseline); <c>Streamed</c> keeps counts only (the default), sequentially and with 4 customers in flight.
 /// <c>StoresOnly</c> makes only the store calls of the same run as the runner makes them (key, object-free claim, budget reserve and commit,
-/// coupon, record): the durable part per customer (the stores keep one compact entry per key, see docs/dispatch.md), reported separately.
+/// coupon, record): the durable part per customer (the stores keep one compact entry per key, see docs/dispatch.md), reported separately;
+/// it issues the coupon through the public <see cref="ICouponStore"/> port, which returns a <c>Coupon</c> object the runner's path does not make.
 /// <c>OperationsPerInvoke</c> makes Mean and Allocated per customer.
 /// </summary>
 [MemoryDiagnoser]

@@ -37,6 +37,34 @@ public sealed record OutboundMessage(
     /// <summary>Gets the recipient's CRM id.</summary>
     public string CustomerId { get; } = Check.NotBlank(CustomerId);
 
+    /// <summary>The channel, template id and locale, shared by the messages a thread renders in a row for the same template (see
+    /// <see cref="Shape"/>): a rendered message keeps one reference for the three.</summary>
+    private Shape _shape = Shape.Of(Channel, TemplateId, Locale);
+
+    /// <summary>The headers and plain-text part, or <see langword="null"/> when both are the defaults (every message but an e-mail).</summary>
+    private Extras? _extras;
+
+    /// <summary>Gets the channel it was rendered for.</summary>
+    public ContactChannel Channel
+    {
+        get => _shape.Channel;
+        init => _shape = Shape.Of(value, _shape.TemplateId, _shape.Locale);
+    }
+
+    /// <summary>Gets the template id of a template channel, or <see langword="null"/>.</summary>
+    public string? TemplateId
+    {
+        get => _shape.TemplateId;
+        init => _shape = Shape.Of(_shape.Channel, value, _shape.Locale);
+    }
+
+    /// <summary>Gets the locale the message was rendered in.</summary>
+    public string Locale
+    {
+        get => _shape.Locale;
+        init => _shape = Shape.Of(_shape.Channel, _shape.TemplateId, value);
+    }
+
     /// <summary>The body of a message whose body is the one-line preview of its <see cref="Fields"/> (a rendered WeChat template message),
     /// built on first read: a channel that posts the fields (the WeChat API) never pays for it. A distinct instance, never a literal.</summary>
     internal static readonly string PreviewOfFields = new('\0', 1);
@@ -65,10 +93,18 @@ public sealed record OutboundMessage(
 
     /// <summary>Gets the headers the channel must send with the message (e-mail: <c>List-Unsubscribe</c>, <c>List-Unsubscribe-Post</c>);
     /// empty when none.</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = ReadOnlyDictionary<string, string>.Empty;
+    public IReadOnlyDictionary<string, string> Headers
+    {
+        get => _extras is { } x ? x.Headers : ReadOnlyDictionary<string, string>.Empty;
+        init => _extras = new Extras(value, _extras?.TextBody);
+    }
 
     /// <summary>Gets the plain-text alternative of an HTML body (e-mail: send both as <c>multipart/alternative</c>), or <see langword="null"/>.</summary>
-    public string? TextBody { get; init; }
+    public string? TextBody
+    {
+        get => _extras?.TextBody;
+        init => _extras = new Extras(Headers, value);
+    }
 
     /// <summary>Compares every property (the body as read, whether or not it was built yet; fields and headers by reference, as before).</summary>
     /// <param name="other">The other message.</param>
@@ -101,6 +137,45 @@ public sealed record OutboundMessage(
         hash.Add(TextBody, StringComparer.Ordinal);
         return hash.ToHashCode();
     }
+
+    /// <summary>The parts of a message that are the same for every message of a template, channel and locale. Immutable; the last one made
+    /// on a thread is reused when the next message has the same three (compared ordinally), so a run renders one per template, not one per
+    /// customer.</summary>
+    private sealed class Shape
+    {
+        [ThreadStatic]
+        private static Shape? t_last;
+
+        private Shape(ContactChannel channel, string? templateId, string locale)
+        {
+            Channel = channel;
+            TemplateId = templateId;
+            Locale = locale;
+        }
+
+        public ContactChannel Channel { get; }
+
+        public string? TemplateId { get; }
+
+        public string Locale { get; }
+
+        public static Shape Of(ContactChannel channel, string? templateId, string locale)
+        {
+            var last = t_last;
+            if (last is not null
+                && string.Equals(last.Channel.Value, channel.Value, StringComparison.Ordinal)
+                && string.Equals(last.TemplateId, templateId, StringComparison.Ordinal)
+                && string.Equals(last.Locale, locale, StringComparison.Ordinal))
+            {
+                return last;
+            }
+
+            return t_last = new Shape(channel, templateId, locale);
+        }
+    }
+
+    /// <summary>The headers and plain-text part of a message that has either.</summary>
+    private sealed record Extras(IReadOnlyDictionary<string, string> Headers, string? TextBody);
 }
 
 /// <summary>The outcome of one send.</summary>

@@ -104,6 +104,25 @@ public sealed record DispatchSettings(
 
     /// <summary>Gets the claim lease in effect.</summary>
     public TimeSpan EffectiveLease => Lease ?? TimeSpan.FromMinutes(5);
+
+    private readonly TimeSpan? _maxRateLimitWait;
+
+    /// <summary>
+    /// Gets the longest a send waits for its channel's rate limit (<see cref="RateLimits"/>); <see langword="null"/> for 1 s. A send that would
+    /// wait longer is deferred to <see cref="DispatchStores.Schedule"/> for the instant its channel has capacity for it (counted as
+    /// <see cref="DispatchStatus.Deferred"/>, sent when due by <see cref="CampaignRunner.RunDueAsync"/> with every send-time check done again).
+    /// <see cref="TimeSpan.Zero"/> defers every send that cannot have a token at once. Without a schedule store the runner waits as long as it
+    /// takes (nothing would send a deferral later).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public TimeSpan? MaxRateLimitWait
+    {
+        get => _maxRateLimitWait;
+        init => _maxRateLimitWait = value is null || value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(MaxRateLimitWait), value, "Must not be negative.");
+    }
+
+    /// <summary>Gets the longest rate-limit wait in effect.</summary>
+    public TimeSpan EffectiveMaxRateLimitWait => MaxRateLimitWait ?? TimeSpan.FromSeconds(1);
 }
 
 /// <summary>The stores a <see cref="CampaignRunner"/> shares with other runners and processes.</summary>
@@ -409,6 +428,10 @@ public sealed class CampaignRunner
     /// <summary>Gets the settings.</summary>
     public DispatchSettings Settings { get; }
 
+    /// <summary>Gets whether the caller puts a <see cref="DispatchStatus.Deferred"/> outcome on the schedule itself (the event dispatcher of
+    /// triggers and journeys, whose stores have no schedule): a long rate-limit wait is then deferred as with a schedule store.</summary>
+    internal bool CallerSchedulesDeferrals { get; init; }
+
     /// <summary>Runs a campaign over customers.</summary>
     /// <param name="campaignId">The campaign id (part of every idempotency key).</param>
     /// <param name="runKey">The run key, such as the run date; re-using it makes a run idempotent.</param>
@@ -603,22 +626,35 @@ public sealed class CampaignRunner
         }
 
         var offer = rule.Offer;
-        Coupon? coupon = null;
+        string? code = null;
+        var validUntil = offer.ValidUntil;
         OutboundMessage message;
         try
         {
             if (offer.Coupon is not null)
             {
-                coupon = await Stores.Coupons.IssueOnceAsync(key, offer, id, asOf, ct).ConfigureAwait(false);
+                if (Stores.Coupons is CouponLedger ledger)
+                {
+                    // The library's ledger issues without a Coupon object (the same rules, see CouponLedger.IssueOnceCode).
+                    ct.ThrowIfCancellationRequested();
+                    code = ledger.IssueOnceCode(key, offer, id, asOf, out var until);
+                    validUntil = until ?? validUntil;
+                }
+                else
+                {
+                    var coupon = await Stores.Coupons.IssueOnceAsync(key, offer, id, asOf, ct).ConfigureAwait(false);
+                    code = coupon.Code;
+                    validUntil = coupon.ValidUntil ?? validUntil;
+                }
             }
 
             var zone = Zone(profile);
-            var neutral = new MessageParts(id, rule.TemplateKey, offer, coupon?.Code, coupon?.ValidUntil ?? offer.ValidUntil, profile!.Language, zone, Fields(profile));
+            var neutral = new MessageParts(id, rule.TemplateKey, offer, code, validUntil, profile!.Language, zone, Fields(profile));
             message = Renderer.Render(neutral, channel, sender.Capabilities);
         }
         catch (TemplateException ex)
         {
-            return await NotSentAsync(send, DispatchStatus.Failed, SuppressionReason.None, coupon?.Code, detail: "render: " + ex.Message).ConfigureAwait(false);
+            return await NotSentAsync(send, DispatchStatus.Failed, SuppressionReason.None, code, detail: "render: " + ex.Message).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
@@ -631,7 +667,12 @@ public sealed class CampaignRunner
         var gate = _gates[channel];
         while (true)
         {
-            await WaitForTokenAsync(channel, ct).ConfigureAwait(false);
+            if (await TakeTokenAsync(channel, ct).ConfigureAwait(false) is { } capacityAt)
+            {
+                // The channel's rate limit would hold this send longer than MaxRateLimitWait: to the schedule, for when there is capacity.
+                return await NotSentAsync(send, DispatchStatus.Deferred, SuppressionReason.None, code, notBefore: capacityAt, attempts: attempts, detail: "rate limit").ConfigureAwait(false);
+            }
+
             attempts++;
             await gate.WaitAsync(ct).ConfigureAwait(false);
             try
@@ -664,7 +705,7 @@ public sealed class CampaignRunner
                 if (after > policy.MaxDelay)
                 {
                     // Not waited for without bound: deferred to the schedule, where every check runs again when it is due.
-                    return await NotSentAsync(send, DispatchStatus.Deferred, SuppressionReason.None, coupon?.Code, notBefore: SendInstant(run, asOf) + after, attempts: attempts, detail: "retry-after beyond the retry policy").ConfigureAwait(false);
+                    return await NotSentAsync(send, DispatchStatus.Deferred, SuppressionReason.None, code, notBefore: SendInstant(run, asOf) + after, attempts: attempts, detail: "retry-after beyond the retry policy").ConfigureAwait(false);
                 }
 
                 delay = after;
@@ -699,18 +740,18 @@ public sealed class CampaignRunner
             }
 
             Stores.ContactHistory?.Record(new ContactRecord(id, channel, purpose, asOf, run.CampaignId));
-            return new Step(DispatchStatus.Sent, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Message: kept);
+            return new Step(DispatchStatus.Sent, SuppressionReason.None, rule, channel, key, code, Attempts: attempts, Message: kept);
         }
 
         await ReleaseReservationsAsync(send).ConfigureAwait(false);
         ReleaseEngine(rule);
         if (result.Status == SendStatus.Rejected)
         {
-            return new Step(DispatchStatus.Rejected, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Detail: "rejected: " + (result.Reason ?? "no reason given"), Message: kept);
+            return new Step(DispatchStatus.Rejected, SuppressionReason.None, rule, channel, key, code, Attempts: attempts, Detail: "rejected: " + (result.Reason ?? "no reason given"), Message: kept);
         }
 
         var detail = string.Create(CultureInfo.InvariantCulture, $"transient failure after {attempts} attempts: ") + (result.Reason ?? "no reason given");
-        return new Step(DispatchStatus.Failed, SuppressionReason.None, rule, channel, key, coupon?.Code, Attempts: attempts, Detail: detail, Message: kept);
+        return new Step(DispatchStatus.Failed, SuppressionReason.None, rule, channel, key, code, Attempts: attempts, Detail: detail, Message: kept);
     }
 
     /// <summary>The send-time checks (quiet hours, consent, suppression); <see langword="null"/> when the send may go now.</summary>
@@ -818,17 +859,27 @@ public sealed class CampaignRunner
 
     private TimeZoneInfo Zone(CustomerProfile? profile) => _zones.Get(profile?.TimeZoneId) ?? Engine.Settings.DefaultTimeZone;
 
-    private async ValueTask WaitForTokenAsync(ContactChannel channel, CancellationToken ct)
+    /// <summary>Takes a token of the channel's rate limit, waiting up to <see cref="DispatchSettings.EffectiveMaxRateLimitWait"/> for it:
+    /// <see langword="null"/> when taken, otherwise the instant the send is deferred to (when a schedule receives deferrals).</summary>
+    private async ValueTask<DateTimeOffset?> TakeTokenAsync(ContactChannel channel, CancellationToken ct)
     {
         if (!_buckets.TryGetValue(channel, out var bucket))
         {
-            return;
+            return null;
         }
 
+        var defers = Stores.Schedule is not null || CallerSchedulesDeferrals;
         while (!bucket.TryTake(out var wait))
         {
+            if (defers && wait > Settings.EffectiveMaxRateLimitWait)
+            {
+                return bucket.DeferredSlot(wait);
+            }
+
             await Task.Delay(wait, Time, ct).ConfigureAwait(false);
         }
+
+        return null;
     }
 
     private IReadOnlyDictionary<string, string> Fields(CustomerProfile profile)

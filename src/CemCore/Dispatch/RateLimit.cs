@@ -24,14 +24,17 @@ internal sealed class TokenBucket
     private readonly RateLimit _limit;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+    private readonly TimeSpan _interval;
     private double _tokens;
     private long _stamp;
+    private DateTimeOffset? _lastDeferred;
 
     public TokenBucket(RateLimit limit, TimeProvider time)
     {
         _limit = limit;
         _time = time;
         _tokens = limit.Burst;
+        _interval = TimeSpan.FromTicks(Math.Max(1, (long)Math.Ceiling(TimeSpan.TicksPerSecond / limit.PerSecond)));
         _stamp = time.GetTimestamp();
     }
 
@@ -54,6 +57,28 @@ internal sealed class TokenBucket
             var seconds = (1.0 - _tokens) / _limit.PerSecond;
             wait = TimeSpan.FromTicks(Math.Max(1, (long)Math.Ceiling(seconds * TimeSpan.TicksPerSecond)));
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The instant a send that cannot wait <paramref name="wait"/> for a token is deferred to: when the bucket has a token for it, after
+    /// every send deferred before it (one token interval, <c>1 / PerSecond</c>, apart). The deferred sends take their tokens when they are
+    /// sent; a send that finds none then is deferred again (the limit is never exceeded).
+    /// </summary>
+    /// <param name="wait">How long until the bucket has a token (from <see cref="TryTake"/>).</param>
+    /// <returns>The instant (on the time provider's clock).</returns>
+    public DateTimeOffset DeferredSlot(TimeSpan wait)
+    {
+        lock (_gate)
+        {
+            var slot = _time.GetUtcNow() + wait;
+            if (_lastDeferred is { } last && last + _interval > slot)
+            {
+                slot = last + _interval;
+            }
+
+            _lastDeferred = slot;
+            return slot;
         }
     }
 

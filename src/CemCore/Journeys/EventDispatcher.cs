@@ -54,7 +54,7 @@ public sealed class EventDispatcher
         Time = timeProvider ?? TimeProvider.System;
         _decisionSettings = decisionSettings ?? DecisionSettings.Default;
         var d = dispatchSettings ?? DispatchSettings.Default;
-        _dispatchSettings = new DispatchSettings(d.Retry, d.RateLimits, d.Jitter, d.Personalize, d.ProgressInterval, 1, d.MaxParallelPerChannel, d.Lease, d.ClaimWait, d.Owner, KeepOutcomes: true, OutcomeSink: null);
+        _dispatchSettings = new DispatchSettings(d.Retry, d.RateLimits, d.Jitter, d.Personalize, d.ProgressInterval, 1, d.MaxParallelPerChannel, d.Lease, d.ClaimWait, d.Owner, KeepOutcomes: true, OutcomeSink: null) { MaxRateLimitWait = d.MaxRateLimitWait };
         _ruleIds = new HashSet<string>(rules.Rules.Select(r => r.Id), StringComparer.Ordinal);
     }
 
@@ -117,7 +117,7 @@ public sealed class EventDispatcher
             var history = (IContactHistory?)Stores.Caps ?? Stores.ContactHistory;
             var engine = new OfferDecisionEngine(subset, _decisionSettings, history);
             var stores = useSchedule ? Stores : Stores with { Schedule = null };
-            return new CampaignRunner(engine, Renderer, _channels, stores, Time, _dispatchSettings);
+            return new CampaignRunner(engine, Renderer, _channels, stores, Time, _dispatchSettings) { CallerSchedulesDeferrals = Stores.Schedule is not null }; // triggers and journeys schedule a deferral themselves
         });
     }
 

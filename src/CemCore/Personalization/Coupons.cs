@@ -144,17 +144,25 @@ public enum RedemptionStatus
 /// </summary>
 /// <remarks>
 /// <para>Safe for concurrent use: every read and write takes the ledger's lock, so usage counts never exceed the limit.</para>
-/// <para>Memory layout: the <see cref="Coupon"/> itself is the record (one object per code, with its code string), indexed by code and,
-/// for <see cref="IssueOnce"/>, by issue key in two dictionaries of references; a use count is kept only for codes redeemed at least once.</para>
+/// <para>Memory layout (see docs/dispatch.md): one 40-byte row per code in an array (the code, the issue key, the customer, the issue
+/// instant as UTC ticks with its offset, and the issuing offer as an index into a small table of offers), found through two
+/// open-addressing indexes of row numbers (by code and by issue key, 4 bytes a slot at a load of at most 0.7). No object is kept per
+/// code: a <see cref="Coupon"/> is made when one is asked for, with the validity window computed again from the issuing offer and the
+/// issue instant (the same rule as at the issue), so it equals the coupon first returned. A use count is kept only for codes redeemed at
+/// least once.</para>
 /// </remarks>
 public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
 {
     private const int MaxCollisionRetries = 16;
-    private readonly Dictionary<string, Coupon> _coupons;
     private readonly Dictionary<string, int> _used = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Offer> _offers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Coupon> _byKey;
+    private readonly Dictionary<Offer, int> _issuerIndex = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Offer> _issuers = [];
     private readonly Lock _gate = new();
+    private Row[] _rows;
+    private int _count;
+    private int[] _byCode;
+    private int[] _byKey;
 
     /// <summary>Creates an empty ledger.</summary>
     public CouponLedger()
@@ -168,8 +176,9 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     public CouponLedger(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _coupons = new Dictionary<string, Coupon>(capacity, StringComparer.Ordinal);
-        _byKey = new Dictionary<string, Coupon>(capacity, StringComparer.Ordinal);
+        _rows = new Row[capacity];
+        _byCode = new int[SlotsFor(capacity)];
+        _byKey = new int[SlotsFor(capacity)];
     }
 
     /// <summary>Gets the number of codes issued.</summary>
@@ -179,7 +188,7 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
         {
             lock (_gate)
             {
-                return _coupons.Count;
+                return _count;
             }
         }
     }
@@ -192,34 +201,8 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     /// <exception cref="ArgumentException">The offer has no coupon policy or is not valid at <paramref name="issuedAt"/>.</exception>
     public Coupon Issue(Offer offer, string? customerId, DateTimeOffset issuedAt)
     {
-        ArgumentNullException.ThrowIfNull(offer);
-        var policy = offer.Coupon ?? throw new ArgumentException($"Offer '{offer.Id}' has no coupon policy.", nameof(offer));
-        if (!offer.IsValidAt(issuedAt))
-        {
-            throw new ArgumentException($"Offer '{offer.Id}' is not valid at {issuedAt:O} (window [{offer.ValidFrom:O}, {offer.ValidUntil:O})).", nameof(issuedAt));
-        }
-
-        var from = offer.ValidFrom is { } f && f > issuedAt ? f : issuedAt;
-        DateTimeOffset? until = offer.ValidUntil;
-        if (policy.ValidFor is { } span && (until is null || issuedAt + span < until))
-        {
-            until = issuedAt + span;
-        }
-
-        for (var attempt = 0; attempt < MaxCollisionRetries; attempt++)
-        {
-            var coupon = new Coupon(CouponCodeGenerator.Generate(policy), offer.Id, customerId, issuedAt, from, until, policy.MaxRedemptionsPerCode);
-            lock (_gate)
-            {
-                if (_coupons.TryAdd(coupon.Code, coupon))
-                {
-                    _offers.TryAdd(offer.Id, offer);
-                    return coupon;
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"Could not draw an unused code after {MaxCollisionRetries} tries; raise CouponPolicy.CodeLength.");
+        var row = IssueRow(null, offer, customerId, issuedAt);
+        return ToCoupon(row);
     }
 
     /// <summary>
@@ -230,23 +213,29 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     /// <param name="offer">The offer; must have a <see cref="Offer.Coupon"/> policy.</param>
     /// <param name="customerId">The customer, or <see langword="null"/>.</param>
     /// <param name="issuedAt">When it is issued (first call only).</param>
-    /// <returns>The coupon.</returns>
+    /// <returns>The coupon (equal to the first one returned for the key).</returns>
     /// <exception cref="ArgumentException">The offer has no coupon policy or is not valid at <paramref name="issuedAt"/>.</exception>
     public Coupon IssueOnce(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt)
     {
         Check.NotBlank(issueKey);
+        return ToCoupon(IssueRow(issueKey, offer, customerId, issuedAt));
+    }
+
+    /// <summary>
+    /// <see cref="IssueOnce"/> without a <see cref="Coupon"/> object (the campaign runner's path): the code and the end of its validity.
+    /// </summary>
+    internal string IssueOnceCode(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt, out DateTimeOffset? validUntil)
+    {
+        Check.NotBlank(issueKey);
+        var row = IssueRow(issueKey, offer, customerId, issuedAt);
+        Offer issuer;
         lock (_gate)
         {
-            if (_byKey.TryGetValue(issueKey, out var existing))
-            {
-                return existing;
-            }
-
-            // Issued under the lock (Lock is re-entrant): a concurrent call with the same key waits and returns this coupon.
-            var coupon = Issue(offer, customerId, issuedAt);
-            _byKey.Add(issueKey, coupon);
-            return coupon;
+            issuer = _issuers[row.Offer];
         }
+
+        validUntil = Window(issuer, At(row.IssuedTicks, row.IssuedOffset)).Until;
+        return row.Code;
     }
 
     /// <inheritdoc/>
@@ -267,10 +256,11 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
         var normalized = CouponCodeGenerator.Normalize(code);
         lock (_gate)
         {
-            if (_coupons.TryGetValue(normalized, out var c))
+            var i = Find(_byCode, normalized, byKey: false);
+            if (i >= 0)
             {
-                coupon = c;
-                remainingUses = c.MaxRedemptions - _used.GetValueOrDefault(normalized);
+                coupon = ToCoupon(_rows[i]);
+                remainingUses = coupon.MaxRedemptions - _used.GetValueOrDefault(normalized);
                 return true;
             }
         }
@@ -291,15 +281,17 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     {
         ArgumentNullException.ThrowIfNull(code);
         var normalized = CouponCodeGenerator.Normalize(code);
-        Coupon? c;
+        Coupon c;
         Offer offer;
         lock (_gate)
         {
-            if (!_coupons.TryGetValue(normalized, out c))
+            var i = Find(_byCode, normalized, byKey: false);
+            if (i < 0)
             {
                 return RedemptionStatus.UnknownCode;
             }
 
+            c = ToCoupon(_rows[i]);
             offer = _offers[c.OfferId];
         }
 
@@ -348,5 +340,192 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
             _used[normalized] = used + 1;
             return RedemptionStatus.Redeemed;
         }
+    }
+
+    /// <summary>The validity of a coupon issued for <paramref name="offer"/> at <paramref name="issuedAt"/>: the offer's window, starting no
+    /// earlier than the issue and shortened to <see cref="CouponPolicy.ValidFor"/> from the issue when set.</summary>
+    private static (DateTimeOffset From, DateTimeOffset? Until) Window(Offer offer, DateTimeOffset issuedAt)
+    {
+        var from = offer.ValidFrom is { } f && f > issuedAt ? f : issuedAt;
+        var until = offer.ValidUntil;
+        if (offer.Coupon!.ValidFor is { } span && (until is null || issuedAt + span < until))
+        {
+            until = issuedAt + span;
+        }
+
+        return (from, until);
+    }
+
+    /// <summary>Issues a row (with an issue key: once per key), or returns the key's row.</summary>
+    private Row IssueRow(string? issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        if (issueKey is not null)
+        {
+            lock (_gate)
+            {
+                var existing = Find(_byKey, issueKey, byKey: true);
+                if (existing >= 0)
+                {
+                    return _rows[existing];
+                }
+            }
+        }
+
+        var policy = offer.Coupon ?? throw new ArgumentException($"Offer '{offer.Id}' has no coupon policy.", nameof(offer));
+        if (!offer.IsValidAt(issuedAt))
+        {
+            throw new ArgumentException($"Offer '{offer.Id}' is not valid at {issuedAt:O} (window [{offer.ValidFrom:O}, {offer.ValidUntil:O})).", nameof(issuedAt));
+        }
+
+        for (var attempt = 0; attempt < MaxCollisionRetries; attempt++)
+        {
+            var code = CouponCodeGenerator.Generate(policy);
+            lock (_gate)
+            {
+                if (issueKey is not null && Find(_byKey, issueKey, byKey: true) is var raced and >= 0)
+                {
+                    return _rows[raced]; // a concurrent call with the same key issued first
+                }
+
+                if (Find(_byCode, code, byKey: false) >= 0)
+                {
+                    continue;
+                }
+
+                var row = new Row
+                {
+                    Code = code,
+                    IssueKey = issueKey,
+                    CustomerId = customerId,
+                    IssuedTicks = issuedAt.UtcTicks,
+                    IssuedOffset = (short)issuedAt.TotalOffsetMinutes,
+                    Offer = IssuerIndex(offer),
+                };
+                Add(row);
+                _offers.TryAdd(offer.Id, offer);
+                return row;
+            }
+        }
+
+        throw new InvalidOperationException($"Could not draw an unused code after {MaxCollisionRetries} tries; raise CouponPolicy.CodeLength.");
+    }
+
+    /// <summary>The coupon of a row (caller holds the lock, or the row is a copy taken under it).</summary>
+    private Coupon ToCoupon(in Row row)
+    {
+        Offer offer;
+        lock (_gate)
+        {
+            offer = _issuers[row.Offer];
+        }
+
+        var issued = At(row.IssuedTicks, row.IssuedOffset);
+        var (from, until) = Window(offer, issued);
+        return new Coupon(row.Code, offer.Id, row.CustomerId, issued, from, until, offer.Coupon!.MaxRedemptionsPerCode);
+    }
+
+    private static DateTimeOffset At(long utcTicks, short offsetMinutes)
+    {
+        var offset = TimeSpan.FromMinutes(offsetMinutes);
+        return new DateTimeOffset(utcTicks + offset.Ticks, offset);
+    }
+
+    /// <summary>The index of an issuing offer (offers are compared by reference: each keeps its own window and policy). Under the lock.</summary>
+    private int IssuerIndex(Offer offer)
+    {
+        if (_issuers.Count > 0 && ReferenceEquals(_issuers[^1], offer))
+        {
+            return _issuers.Count - 1;
+        }
+
+        if (!_issuerIndex.TryGetValue(offer, out var i))
+        {
+            i = _issuers.Count;
+            _issuers.Add(offer);
+            _issuerIndex.Add(offer, i);
+        }
+
+        return i;
+    }
+
+    /// <summary>Index slots for <paramref name="rows"/> rows at a load of at most 0.7 (at least 8).</summary>
+    private static int SlotsFor(int rows) => Math.Max(8, checked((int)Math.Min(int.MaxValue, (rows * 10L / 7) + 1)));
+
+    /// <summary>Finds the row of a code or an issue key: its number, or −1. Under the lock.</summary>
+    private int Find(int[] index, string value, bool byKey)
+    {
+        var slot = Slot(index, value);
+        while (index[slot] is var r and > 0)
+        {
+            ref var row = ref _rows[r - 1];
+            if (string.Equals(byKey ? row.IssueKey : row.Code, value, StringComparison.Ordinal))
+            {
+                return r - 1;
+            }
+
+            slot = slot + 1 == index.Length ? 0 : slot + 1;
+        }
+
+        return -1;
+    }
+
+    /// <summary>Appends a row and indexes it (growing the rows and rebuilding the indexes when full). Under the lock.</summary>
+    private void Add(in Row row)
+    {
+        if (_count == _rows.Length)
+        {
+            var grown = new Row[Math.Max(16, checked(_rows.Length * 2))];
+            Array.Copy(_rows, grown, _count);
+            _rows = grown;
+        }
+
+        if (SlotsFor(_rows.Length) > _byCode.Length)
+        {
+            _byCode = new int[SlotsFor(_rows.Length)];
+            _byKey = new int[SlotsFor(_rows.Length)];
+            for (var i = 0; i < _count; i++)
+            {
+                Insert(i);
+            }
+        }
+
+        _rows[_count] = row;
+        Insert(_count);
+        _count++;
+    }
+
+    private void Insert(int rowNumber)
+    {
+        ref var row = ref _rows[rowNumber];
+        Place(_byCode, row.Code, rowNumber);
+        if (row.IssueKey is not null)
+        {
+            Place(_byKey, row.IssueKey, rowNumber);
+        }
+    }
+
+    private static void Place(int[] index, string value, int rowNumber)
+    {
+        var slot = Slot(index, value);
+        while (index[slot] != 0)
+        {
+            slot = slot + 1 == index.Length ? 0 : slot + 1;
+        }
+
+        index[slot] = rowNumber + 1;
+    }
+
+    private static int Slot(int[] index, string value) => (int)(unchecked((uint)StringComparer.Ordinal.GetHashCode(value)) % (uint)index.Length);
+
+    /// <summary>One issued code: 40 bytes.</summary>
+    private struct Row
+    {
+        public string Code;
+        public string? IssueKey;
+        public string? CustomerId;
+        public long IssuedTicks;
+        public int Offer;
+        public short IssuedOffset;
     }
 }

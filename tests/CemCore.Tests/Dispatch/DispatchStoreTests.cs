@@ -300,18 +300,15 @@ public sealed class DispatchStoreTests : IDisposable
         // W0 revokes marketing consent on WeChat meanwhile (an inbound "TD").
         await stores.Consent!.RecordAsync("W0", new ConsentRecord(ContactChannel.WeChat, ConsentPurpose.Marketing, ConsentStatus.Revoked, AsOf.AddHours(1)));
         throttled = false;
-        var byId = customers.ToDictionary(c => c.Profile!.Id);
-        ValueTask<CustomerContext?> Lookup(string id, DateTimeOffset now, CancellationToken _) =>
-            ValueTask.FromResult<CustomerContext?>(Context(byId[id].Profile!, now).SetChurnProbability(0.9));
 
         // Not due yet at +1 h: nothing is taken.
         time.Advance(TimeSpan.FromHours(1));
-        var early = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup);
+        var early = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup(customers));
         Assert.Empty(early.Outcomes);
 
         // Due at +2 h (12:00 in Shanghai, outside quiet hours): W0 is suppressed by the revocation, W1 is sent, the schedule is empty.
         time.Advance(TimeSpan.FromHours(1));
-        var due = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup);
+        var due = await Runner(stores, [wechat], time, decision: quiet, settings: settings).RunDueAsync("spring", Lookup(customers));
         var w0 = Assert.Single(due.Outcomes, o => o.CustomerId == "W0");
         Assert.Equal((DispatchStatus.Suppressed, SuppressionReason.NoConsent), (w0.Status, w0.Reason));
         Assert.Equal(DispatchStatus.Sent, Assert.Single(due.Outcomes, o => o.CustomerId == "W1").Status);
@@ -473,5 +470,145 @@ public sealed class DispatchStoreTests : IDisposable
 
         Assert.Throws<ArgumentOutOfRangeException>(() => SendLogRules.CheckCompletion(SendLogState.Claimed));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SendClaimRequest("k", "c", "r", ContactChannel.Sms, "A", now, TimeSpan.Zero));
+    }
+
+    /// <summary>The same stores after a restart: the in-memory ones survive in the process; the SQLite ones are opened again from the file.</summary>
+    private DispatchStores Reopen(string kind, DispatchStores stores) =>
+        kind == "memory" ? stores : new SqliteDispatchStores(new SqliteDatabase(_files[^1])).ToDispatchStores();
+
+    /// <summary>15 per minute (a token every 4 s, exact in binary) with a bucket of 10.</summary>
+    private static Dictionary<ContactChannel, RateLimit> FifteenPerMinute => new() { [ContactChannel.WeChat] = new RateLimit(0.25, Burst: 10) };
+
+    private static Func<string, DateTimeOffset, CancellationToken, ValueTask<CustomerContext?>> Lookup(CustomerContext[] customers)
+    {
+        var byId = customers.ToDictionary(c => c.Profile!.Id, StringComparer.Ordinal);
+        return (id, now, _) => ValueTask.FromResult<CustomerContext?>(Context(byId[id].Profile!, now).SetChurnProbability(0.9));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task RateLimited_LongerThanTheWait_GoesToTheSchedule_DueWhenThereIsCapacity_SentOnce(string kind)
+    {
+        var stores = NewStores(kind);
+        var time = new FakeTimeProvider(AsOf);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var settings = new DispatchSettings(RateLimits: FifteenPerMinute, Jitter: () => 0.5, KeepOutcomes: true); // waits up to 1 s (the default)
+        var customers = Customers(25);
+        var runner = Runner(stores, [wechat], time, settings: settings);
+        var first = await runner.RunAsync("spring", "r", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
+
+        // 15 per minute with a bucket of 10: the first 10 go at once; the next token comes 4 s later, so each of the other 15 is scheduled
+        // for its own token: AsOf + 4 s × k for the k-th of them (k = 1..15), in input order.
+        Assert.Equal((25L, 10L, 15L), (first.Decided, first.Count(DispatchStatus.Sent), first.Count(DispatchStatus.Deferred)));
+        Assert.Equal(customers.Take(10).Select(c => c.Profile!.Id).Order(StringComparer.Ordinal), wechat.MessagesByKey.Values.Order(StringComparer.Ordinal));
+        var deferred = first.Outcomes.Where(o => o.Status == DispatchStatus.Deferred).ToArray();
+        Assert.Equal([.. customers.Skip(10).Select(c => c.Profile!.Id)], deferred.Select(o => o.CustomerId));
+        Assert.Equal([.. Enumerable.Range(1, 15).Select(k => AsOf + TimeSpan.FromSeconds(4 * k))], deferred.Select(o => o.NotBefore!.Value));
+        Assert.All(deferred, o => Assert.Equal(("rate limit", 0), (o.Detail, o.Attempts)));
+        foreach (var o in deferred)
+        {
+            Assert.Equal(SendLogState.Released, (await stores.SendLog.FindAsync(o.IdempotencyKey!))!.State); // claimed, then given back
+        }
+
+        Assert.Empty(await stores.Schedule!.TakeDueAsync(AsOf + TimeSpan.FromSeconds(4) - TimeSpan.FromTicks(1), 100, TimeSpan.FromMinutes(1)));
+
+        // The same runner (its bucket empty) 60 s later: the bucket has refilled to its 10; 10 of the 15 due go, 5 are scheduled again, each
+        // for the next free token after the last one booked (+64 s … +80 s).
+        time.Advance(TimeSpan.FromSeconds(60));
+        var due = await runner.RunDueAsync("spring", Lookup(customers));
+        Assert.Equal((10L, 5L), (due.Count(DispatchStatus.Sent), due.Count(DispatchStatus.Deferred)));
+        Assert.Equal([.. Enumerable.Range(16, 5).Select(k => AsOf + TimeSpan.FromSeconds(4 * k))], due.Outcomes.Where(o => o.Status == DispatchStatus.Deferred).Select(o => o.NotBefore!.Value));
+
+        time.Advance(TimeSpan.FromSeconds(20));
+        var rest = await runner.RunDueAsync("spring", Lookup(customers));
+        Assert.Equal((5L, 0L), (rest.Count(DispatchStatus.Sent), rest.Count(DispatchStatus.Deferred)));
+        Assert.Empty((await runner.RunDueAsync("spring", Lookup(customers))).Outcomes);
+        Assert.Equal(25, wechat.MessagesByKey.Count);
+        Assert.All(wechat.MessagesByCustomer.Values, n => Assert.Equal(1, n));
+        Assert.Equal(25, wechat.Calls);
+        Assert.Empty(await stores.Schedule.TakeDueAsync(AsOf.AddDays(1), 100, TimeSpan.FromMinutes(1)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task RateLimitedSchedule_KilledBetweenScheduleAndDue_AndDuringTheDueSends_NothingTwice_NothingLost(string kind)
+    {
+        var stores = NewStores(kind);
+        var time = new FakeTimeProvider(AsOf);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var settings = new DispatchSettings(RateLimits: FifteenPerMinute, Jitter: () => 0.5, Lease: TimeSpan.FromMinutes(1), KeepOutcomes: true);
+        var customers = Customers(25);
+        var first = await Runner(stores, [wechat], time, settings: settings).RunAsync("spring", "r", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
+        Assert.Equal((10L, 15L), (first.Count(DispatchStatus.Sent), first.Count(DispatchStatus.Deferred)));
+
+        // The process dies after scheduling; a new one (new runner, stores opened again) works the schedule and is killed after the
+        // provider accepted its 3rd due message, before the send log records it.
+        time.Advance(TimeSpan.FromSeconds(60));
+        var reopened = Reopen(kind, stores);
+        var crashing = reopened with { SendLog = new CrashingSendLog(reopened.SendLog, "after-acceptance", onCall: 3) };
+        await Assert.ThrowsAsync<CrashException>(() => Runner(crashing, [wechat], time, settings: settings).RunDueAsync("spring", Lookup(customers)));
+        Assert.Equal(13, wechat.MessagesByKey.Count);
+
+        // A third process after the lease: the taken entries are due again; the crashed key is taken over and resent with the same key (the
+        // provider is idempotent on it), the others are sent as capacity allows, the rest scheduled again and sent when due.
+        time.Advance(TimeSpan.FromMinutes(2));
+        var last = Reopen(kind, stores);
+        var runner = Runner(last, [wechat], time, settings: settings);
+        var rounds = 0;
+        long sent = 0, already = 0;
+        while (rounds++ < 20)
+        {
+            var due = await runner.RunDueAsync("spring", Lookup(customers));
+            (sent, already) = (sent + due.Count(DispatchStatus.Sent), already + due.Count(DispatchStatus.AlreadySent));
+            if (due.Outcomes.Count == 0 && sent + already >= 13)
+            {
+                break;
+            }
+
+            time.Advance(TimeSpan.FromSeconds(4));
+        }
+
+        Assert.Equal(13L, sent); // the crashed one (resent: its record was lost) and the 12 still on the schedule
+        Assert.Equal(25, wechat.MessagesByKey.Count);
+        Assert.All(wechat.MessagesByCustomer.Values, n => Assert.Equal(1, n));
+        Assert.Equal(26, wechat.Calls); // one repeated call: the key whose acceptance was not recorded, deduplicated by the provider
+        foreach (var c in customers)
+        {
+            Assert.Equal(SendLogState.Delivered, (await last.SendLog.FindAsync(IdempotencyKey.Create("spring", "r", c.Profile!.Id)))!.State);
+        }
+
+        Assert.Empty(await last.Schedule!.TakeDueAsync(AsOf.AddDays(1), 100, TimeSpan.FromMinutes(1)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task RateLimit_WaitWithinTheBound_IsWaited_ZeroBound_SchedulesEveryWait(string kind)
+    {
+        var stores = NewStores(kind);
+        var time = new FakeTimeProvider(AsOf);
+        var wechat = new CountingChannel(ContactChannel.WeChat);
+        var perSecond = new Dictionary<ContactChannel, RateLimit> { [ContactChannel.WeChat] = new RateLimit(1.0) };
+
+        // 1 per second, waits of 1 s allowed: the run waits for each token (time advanced by the test) and schedules nothing.
+        var run = Runner(stores, [wechat], time, settings: new DispatchSettings(RateLimits: perSecond, Jitter: () => 0.5)).RunAsync("spring", "a", CampaignAudience.Everyone, Customers(3).ToAsyncEnumerable());
+        for (var i = 0; i < 2_000 && !run.IsCompleted; i++)
+        {
+            await Task.Delay(5);
+            time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        var waited = await run;
+        Assert.Equal((3L, 0L), (waited.Count(DispatchStatus.Sent), waited.Count(DispatchStatus.Deferred)));
+        Assert.Empty(await stores.Schedule!.TakeDueAsync(AsOf.AddDays(1), 100, TimeSpan.FromMinutes(1)));
+
+        // A bound of zero: every send that has no token at once is scheduled, one token interval apart after the first free one.
+        var zero = new DispatchSettings(RateLimits: perSecond, Jitter: () => 0.5, KeepOutcomes: true) { MaxRateLimitWait = TimeSpan.Zero };
+        var now = time.GetUtcNow();
+        var scheduled = await Runner(stores, [wechat], time, settings: zero).RunAsync("spring", "b", CampaignAudience.Everyone, Customers(3, asOf: now).ToAsyncEnumerable());
+        Assert.Equal((1L, 2L), (scheduled.Count(DispatchStatus.Sent), scheduled.Count(DispatchStatus.Deferred)));
+        Assert.Equal([now.AddSeconds(1), now.AddSeconds(2)], scheduled.Outcomes.Where(o => o.Status == DispatchStatus.Deferred).Select(o => o.NotBefore!.Value));
+
+        Assert.Equal(TimeSpan.FromSeconds(1), DispatchSettings.Default.EffectiveMaxRateLimitWait);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DispatchSettings { MaxRateLimitWait = TimeSpan.FromTicks(-1) });
     }
 }
