@@ -111,3 +111,75 @@ public sealed class MemberModelTests
         Assert.Equal(before, MemberModel.Describe(model.State));
     }
 }
+
+/// <summary>The nightly write-back on the member model: run stamps, repeats, stale runs, late events.</summary>
+public sealed class NightlyWriteBackModelTests
+{
+    private const string Id = "m1";
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 10, 0, 0, TimeSpan.Zero);
+
+    private static MemberModel WithPurchases(params int[] days)
+    {
+        var model = new MemberModel(Id, Shared.Rules, new MemberState());
+        foreach (var d in days)
+        {
+            model.Apply(new MemberEvent("p" + d, Id, MemberEventKind.Purchase, T0.AddDays(d), 50m, "o" + d));
+        }
+
+        return model;
+    }
+
+    private static NightlyWrite Write(MemberModel model, long run, DateTimeOffset asOf, string cell)
+    {
+        var input = model.InputAsOf(asOf);
+        var (stage, churn) = MemberModel.Score(Shared.Rules, input);
+        return new NightlyWrite(run, asOf, input.EventCount, stage, churn, cell);
+    }
+
+    [Fact]
+    public void Newer_IsApplied_Repeat_And_Stale_ChangeNothing()
+    {
+        var model = WithPurchases(0, 10, 20);
+        var asOf1 = T0.AddDays(100);
+        var asOf2 = T0.AddDays(400);
+
+        // 380 days after the last purchase: beyond the classifier's DormantMaxDays (365), so dormant, where the last event left it growing.
+        Assert.NotEqual(LifecycleStage.Dormant, model.State.Stage);
+        Assert.Equal(NightlyOutcome.Applied, model.ApplyNightly(Write(model, 2, asOf2, "115")));
+        Assert.Equal(LifecycleStage.Dormant, model.State.Stage);
+        Assert.Equal(Shared.Rules.Churn.Score([380.0, 3.0]), model.State.ChurnScore);
+        var after = MemberModel.Describe(model.State);
+
+        Assert.Equal(NightlyOutcome.Repeat, model.ApplyNightly(Write(model, 2, asOf2, "115")));
+        Assert.Equal(NightlyOutcome.Stale, model.ApplyNightly(Write(model, 3, asOf1, "555"))); // a later run for an older as-of
+        Assert.Equal(NightlyOutcome.Stale, model.ApplyNightly(Write(model, 1, asOf2, "555"))); // an earlier run for the same as-of
+        Assert.Equal(after, MemberModel.Describe(model.State));
+        Assert.Equal(2, model.State.NightlyRun);
+        Assert.Equal("115", model.State.RfmCell);
+    }
+
+    [Fact]
+    public void EventsAfterTheBatchRead_AreScoredIn_LateEvents_DoNotUndoTheRun()
+    {
+        var model = WithPurchases(0, 10);
+        var asOf = T0.AddDays(200);
+        var write = Write(model, 1, asOf, "123");
+
+        // A purchase arrives between the batch's read and its write: the write recomputes from the member's facts as of the run.
+        model.Apply(new MemberEvent("p15", Id, MemberEventKind.Purchase, T0.AddDays(15), 20m, "o15"));
+        Assert.Equal(NightlyOutcome.Applied, model.ApplyNightly(write));
+        var expected = MemberModel.Score(Shared.Rules, model.InputAsOf(asOf));
+        Assert.Equal(expected, (model.State.Stage, model.State.ChurnScore));
+        Assert.Equal(Shared.Rules.Churn.Score([185.0, 3.0]), model.State.ChurnScore);
+
+        // A late survey (older than the run) is scored as of the run, not as of its own time.
+        model.Apply(new MemberEvent("s1", Id, MemberEventKind.Survey, T0.AddDays(30), Nps: 9));
+        Assert.Equal(expected, (model.State.Stage, model.State.ChurnScore));
+        Assert.Equal(asOf, model.State.ScoredAt);
+
+        // An event after the run's as-of scores the member as of itself.
+        model.Apply(new MemberEvent("p300", Id, MemberEventKind.Purchase, T0.AddDays(300), 20m, "o300"));
+        Assert.Equal(T0.AddDays(300), model.State.ScoredAt);
+        Assert.Equal(Shared.Rules.Churn.Score([0.0, 4.0]), model.State.ChurnScore);
+    }
+}

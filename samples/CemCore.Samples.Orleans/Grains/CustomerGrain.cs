@@ -37,18 +37,59 @@ public sealed class CustomerGrain(
         }
         catch (Exception)
         {
-            // The in-memory state may hold an unsaved change: start again from what is stored (or from a new activation).
-            _model = null;
-            try
-            {
-                await state.ReadStateAsync(CancellationToken.None);
-            }
-            catch (Exception)
-            {
-                DeactivateOnIdle();
-            }
-
+            await ReloadAfterFailureAsync();
             throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<NightlyInput> GetNightlyInputAsync(DateTimeOffset asOf) => Task.FromResult(Model.InputAsOf(asOf));
+
+    /// <inheritdoc/>
+    public async Task<NightlyOutcome> ApplyNightlyAsync(NightlyWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var outcome = Model.ApplyNightly(write);
+                if (outcome != NightlyOutcome.Applied)
+                {
+                    return outcome;
+                }
+
+                try
+                {
+                    await state.WriteStateAsync();
+                    return outcome;
+                }
+                catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
+                {
+                    // Another writer changed the stored state: apply the run on top of what is stored (or find it there already).
+                    await state.ReadStateAsync();
+                    Model.Load(state.State);
+                }
+            }
+        }
+        catch (Exception)
+        {
+            await ReloadAfterFailureAsync();
+            throw;
+        }
+    }
+
+    private async Task ReloadAfterFailureAsync()
+    {
+        // The in-memory state may hold an unsaved change: start again from what is stored (or from a new activation).
+        _model = null;
+        try
+        {
+            await state.ReadStateAsync(CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            DeactivateOnIdle();
         }
     }
 
