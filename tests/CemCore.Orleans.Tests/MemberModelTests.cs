@@ -183,3 +183,84 @@ public sealed class NightlyWriteBackModelTests
         Assert.Equal(Shared.Rules.Churn.Score([0.0, 4.0]), model.State.ChurnScore);
     }
 }
+
+/// <summary>The contact budget in the member's time zone (hand-computed instants; the engine defers quiet-hour sends, never drops them).</summary>
+public sealed class ContactBudgetModelTests
+{
+    [Fact]
+    public void QuietHours_AreKeptInTheMembersTimeZone_CapCountsEverySend()
+    {
+        var events = ContactBudgetSchedule.Events("m1", "Asia/Shanghai");
+        var model = new MemberModel("m1", Shared.Rules, new MemberState());
+        foreach (var e in events)
+        {
+            model.Apply(e);
+        }
+
+        Assert.Equal(ContactBudgetSchedule.ExpectedSendAt("Asia/Shanghai"), model.State.Sends.Select(s => s.SendAt));
+        Assert.Equal(3, model.State.Contacts.Count);
+    }
+
+    [Fact]
+    public void WithoutATimeZone_TheDefaultUtcApplies()
+    {
+        var model = new MemberModel("m2", Shared.Rules, new MemberState());
+        foreach (var e in ContactBudgetSchedule.Events("m2", null))
+        {
+            model.Apply(e);
+        }
+
+        Assert.Equal(ContactBudgetSchedule.ExpectedSendAt(null), model.State.Sends.Select(s => s.SendAt));
+    }
+
+    [Fact]
+    public void UnknownTimeZone_IsRejected()
+    {
+        var model = new MemberModel("m3", Shared.Rules, new MemberState());
+        var ex = Assert.Throws<ArgumentException>(() => model.Apply(new MemberEvent("p", "m3", MemberEventKind.Profile, ContactBudgetSchedule.T0, TimeZoneId: "Mars/Olympus")));
+        Assert.Contains("time zone", ex.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// A member's schedule against the sample's contact policy (at most 2 marketing messages per 7 days, quiet hours 21:00-08:00 local):
+/// the expected send instants are worked out by hand in the comments.
+/// </summary>
+public static class ContactBudgetSchedule
+{
+    /// <summary>Monday 2026-03-02 00:00 UTC (08:00 in Shanghai, UTC+8 without daylight saving).</summary>
+    public static readonly DateTimeOffset T0 = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The events of one member; a profile event sets the time zone when one is given.</summary>
+    public static List<MemberEvent> Events(string id, string? timeZoneId)
+    {
+        var list = new List<MemberEvent> { new(id + "-consent", id, MemberEventKind.Consent, T0, Channel: "sms", ConsentStatus: ConsentStatus.Granted) };
+        if (timeZoneId is not null)
+        {
+            list.Add(new MemberEvent(id + "-tz", id, MemberEventKind.Profile, T0.AddMinutes(1), TimeZoneId: timeZoneId));
+        }
+
+        foreach (var at in CartTimes)
+        {
+            list.Add(new MemberEvent(id + "-cart-" + at.ToString("MMddHHmm", System.Globalization.CultureInfo.InvariantCulture), id, MemberEventKind.Journey, at, Step: "cart_abandoned"));
+        }
+
+        return list;
+    }
+
+    /// <summary>The cart abandonments (expected outcomes for a member in Shanghai / in UTC).</summary>
+    public static DateTimeOffset[] CartTimes { get; } =
+    [
+        T0.AddHours(2),                    // Mar 2 02:00 UTC: 10:00 in Shanghai, sent at once / quiet in UTC, deferred to 08:00 UTC (contact 1)
+        T0.AddHours(14).AddMinutes(30),    // Mar 2 14:30 UTC: 22:30 in Shanghai, deferred to 08:00 local = Mar 3 00:00 UTC / sent at once (contact 2)
+        T0.AddDays(1).AddHours(3),         // Mar 3 03:00 UTC: 2 contacts in the last 7 days, cap reached, nothing sent
+        T0.AddDays(7).AddHours(2.5),       // Mar 9 02:30 UTC: the window (Mar 2 02:30, Mar 9 02:30] holds contact 2 only: 10:30 in Shanghai,
+                                           // sent at once / quiet in UTC, deferred to Mar 9 08:00 UTC (contact 3)
+        T0.AddDays(7).AddHours(4),         // Mar 9 04:00 UTC: contacts 2 and 3 in the window, cap reached, nothing sent
+    ];
+
+    /// <summary>The expected send instants.</summary>
+    public static DateTimeOffset[] ExpectedSendAt(string? timeZoneId) => timeZoneId is null
+        ? [T0.AddHours(8), T0.AddHours(14).AddMinutes(30), T0.AddDays(7).AddHours(8)]
+        : [T0.AddHours(2), T0.AddDays(1), T0.AddDays(7).AddHours(2.5)];
+}

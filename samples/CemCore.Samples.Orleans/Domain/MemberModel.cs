@@ -115,6 +115,9 @@ public sealed class MemberModel
                 }
 
                 break;
+            case MemberEventKind.Profile:
+                s.TimeZoneId = e.TimeZoneId!.Trim();
+                break;
             case MemberEventKind.Consent:
                 s.Consents.Add(new ConsentEntry(new ContactChannel(e.Channel).Value, ConsentPurpose.Marketing, e.ConsentStatus, e.At));
                 s.Consents.Add(new ConsentEntry(new ContactChannel(e.Channel).Value, ConsentPurpose.Service, e.ConsentStatus, e.At));
@@ -126,7 +129,7 @@ public sealed class MemberModel
         Rescore(e.At);
         s.ProcessedEventIds.Add(e.EventId);
         _processed.Add(e.EventId);
-        if (e.Kind == MemberEventKind.Consent)
+        if (e.Kind is MemberEventKind.Consent or MemberEventKind.Profile)
         {
             return new EventAck(false, _account.Available, s.Stage.ToString(), null, null);
         }
@@ -165,6 +168,8 @@ public sealed class MemberModel
             MemberEventKind.Survey when e.Csat is < 1 or > 5 => "csat must be in [1, 5]",
             MemberEventKind.Consent when new ContactChannel(e.Channel).Kind is ContactChannelKind.Unspecified => "a consent event needs a channel",
             MemberEventKind.Consent when !Enum.IsDefined(e.ConsentStatus) => "unknown consent status",
+            MemberEventKind.Profile when string.IsNullOrWhiteSpace(e.TimeZoneId) || !TimeZoneInfo.TryFindSystemTimeZoneById(e.TimeZoneId.Trim(), out _) =>
+                "a profile event needs a known time zone id",
             _ when !Enum.IsDefined(e.Kind) => "unknown event kind",
             _ => null,
         };
@@ -349,7 +354,8 @@ public sealed class MemberModel
     {
         var s = State;
         var consents = s.Consents.Select(c => new ConsentRecord(new ContactChannel(c.Channel), c.Purpose, c.Status, c.At));
-        var profile = new CustomerProfile(CustomerId, preferredChannel: ContactChannel.Sms, consents: consents);
+        // Quiet hours are kept in the member's time zone (the engine's rule: deferred to the next allowed local instant, never dropped).
+        var profile = new CustomerProfile(CustomerId, preferredChannel: ContactChannel.Sms, timeZoneId: s.TimeZoneId, consents: consents);
         _context.Reset(profile, null, asOf)
             .SetLifecycleStage(s.Stage)
             .SetChurnProbability(s.ChurnScore)
@@ -372,7 +378,7 @@ public sealed class MemberModel
             "postings=" + string.Join(',', state.Postings.Select(p => string.Create(inv, $"{p.Key}:{p.Kind}:{p.Points}:{p.At:O}"))),
             "orders=" + string.Join(',', state.Orders.Select(o => string.Create(inv, $"{o.OrderId}:{o.Points}:{o.Eligible}:{o.Returned}"))),
             string.Create(inv, $"monetary={state.Monetary} stage={state.Stage} churn={state.ChurnScore:R} scoredAt={state.ScoredAt:O} purchases={state.Purchases.Count}"),
-            string.Create(inv, $"nightly={state.NightlyAsOf:O} rfm={state.RfmCell}"),
+            string.Create(inv, $"nightly={state.NightlyAsOf:O} rfm={state.RfmCell} tz={state.TimeZoneId}"),
             string.Create(inv, $"return={state.LastReturnReason}@{state.LastReturnAt:O} survey={state.LastNps}/{state.LastCsat}@{state.LastSurveyAt:O} cart={state.CartAbandonedAt:O}"),
             "consents=" + string.Join(',', state.Consents.Select(c => string.Create(inv, $"{c.Channel}:{c.Purpose}:{c.Status}:{c.At:O}"))),
             "contacts=" + string.Join(',', state.Contacts.Select(c => string.Create(inv, $"{c.Channel}:{c.Purpose}:{c.CampaignId}:{c.At:O}"))),

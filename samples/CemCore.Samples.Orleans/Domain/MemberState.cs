@@ -92,6 +92,10 @@ public sealed class MemberState
     /// <summary>Gets or sets the RFM cell of the last nightly run (R, F and M scores from the merged cut-points, <c>000</c> for a prospect).</summary>
     [Id(19)]
     public string? RfmCell { get; set; }
+
+    /// <summary>Gets or sets the member's time zone (IANA id; quiet hours are kept in it), or null for the programme's default (UTC).</summary>
+    [Id(20)]
+    public string? TimeZoneId { get; set; }
 }
 
 /// <summary>What the nightly scoring needs of one member as of an instant.</summary>
