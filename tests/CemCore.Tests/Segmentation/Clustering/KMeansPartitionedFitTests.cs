@@ -110,10 +110,5 @@ public sealed class KMeansPartitionedFitTests
         Assert.Equal([3.5, 3.5, 3.0, 8.0], result.Centroids.ToArray());
     }
 
-    private static bool Same(KMeansResult a, KMeansResult b) =>
-        a.Inertia.Equals(b.Inertia)
-        && a.Labels.SequenceEqual(b.Labels)
-        && a.Centroids.ToArray().SequenceEqual(b.Centroids.ToArray())
-        && a.BestRestart == b.BestRestart
-        && a.Iterations == b.Iterations;
+    private static bool Same(KMeansResult a, KMeansResult b) => KMeansKernelEquivalenceTests.Same(a, b);
 }
