@@ -72,6 +72,8 @@ internal static class NightlyLoad
             states[w] = new WorkerState(first, end - first);
         }
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var contentionBefore = Monitor.LockContentionCount;
         var wall = Stopwatch.StartNew();
 
         // Phase 1 (parallel): per chunk, RFM values straight from the columnar rows and their partial; the worker merges its partials.
@@ -141,6 +143,8 @@ internal static class NightlyLoad
 
         using var process = Process.GetCurrentProcess();
         process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var contentions = Monitor.LockContentionCount - contentionBefore;
         var gc = GC.GetGCMemoryInfo(GCKind.Any);
         return new LoadResult(
             customers,
@@ -163,7 +167,9 @@ internal static class NightlyLoad
             (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds,
             GC.CollectionCount(2) - gen2Before,
             System.Runtime.GCSettings.IsServerGC,
-            Environment.ProcessorCount);
+            Environment.ProcessorCount,
+            cpu,
+            contentions);
     }
 
     private static void RunWorkers(WorkerState[] states, Action<WorkerState> body)
@@ -270,13 +276,13 @@ internal static class NightlyLoad
         var baseline = results[0];
         var lines = new List<string>
         {
-            "| Workers (cores) | Customers | Transaction rows | Scored | Offers | RFM checksum | Pipeline time | Speed-up | Phase 1 | RFM merge (serial) | Phase 2 | Generation (apart) | Wall incl. generation | Peak working set | Allocated | GC pause | Gen2 GCs |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| Workers (cores) | Customers | Transaction rows | Scored | Offers | RFM checksum | Pipeline time | Speed-up | Phase 1 | RFM merge (serial) | Phase 2 | Generation (apart) | Wall incl. generation | CPU time / wall | Peak working set | Allocated | GC pause | Gen2 GCs | Lock contentions |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         };
         foreach (var r in results)
         {
             lines.Add(string.Create(inv,
-                $"| {r.Workers} | {r.Customers:N0} | {r.Rows:N0} | {r.Scored:N0} | {r.Offers:N0} | {r.RfmChecksum} | {r.PipelineSeconds:F1} s | {baseline.PipelineSeconds / r.PipelineSeconds:F2}× | {r.Phase1Seconds:F1} s | {r.MergeSeconds:F2} s | {r.Phase2Seconds:F1} s | {r.GenerateSeconds:F1} s | {r.WallSeconds:F1} s | {r.PeakWorkingSetMb:N0} MB | {r.AllocatedGb:F1} GB | {r.GcPauseSeconds:F1} s | {r.Gen2Collections} |"));
+                $"| {r.Workers} | {r.Customers:N0} | {r.Rows:N0} | {r.Scored:N0} | {r.Offers:N0} | {r.RfmChecksum} | {r.PipelineSeconds:F1} s | {baseline.PipelineSeconds / r.PipelineSeconds:F2}× | {r.Phase1Seconds:F1} s | {r.MergeSeconds:F2} s | {r.Phase2Seconds:F1} s | {r.GenerateSeconds:F1} s | {r.WallSeconds:F1} s | {r.CpuSeconds:F1} s / {r.CpuSeconds / r.WallSeconds:F2} | {r.PeakWorkingSetMb:N0} MB | {r.AllocatedGb:F1} GB | {r.GcPauseSeconds:F1} s | {r.Gen2Collections} | {r.LockContentions} |"));
         }
 
         return string.Join(Environment.NewLine, lines);
@@ -353,4 +359,6 @@ internal sealed record LoadResult(
     double GcPauseSeconds,
     int Gen2Collections,
     bool ServerGc,
-    int Processors);
+    int Processors,
+    double CpuSeconds,
+    long LockContentions);
