@@ -7,6 +7,11 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "nightly-load")
+        {
+            return NightlyLoad.Run(args); // the nightly pipeline at scale, outside BenchmarkDotNet (docs/scale-out.md)
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         foreach (var summary in summaries)
         {

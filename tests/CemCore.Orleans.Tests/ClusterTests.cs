@@ -281,7 +281,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal(keys.Select(k => k.Key).Order(StringComparer.Ordinal), log.Order(StringComparer.Ordinal));
     }
 
-    private static async Task<TestCluster> StartAsync<TSilo>(short silos)
+    internal static async Task<TestCluster> StartAsync<TSilo>(short silos)
         where TSilo : ISiloConfigurator, new()
     {
         var builder = new TestClusterBuilder(silos);

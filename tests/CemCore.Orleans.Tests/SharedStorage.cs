@@ -18,8 +18,15 @@ public sealed class SharedStorage : IGrainStorage
     /// <summary>Gets the number of writes refused for a stale ETag.</summary>
     public long Conflicts => Interlocked.Read(ref _conflicts);
 
+    /// <summary>Gets or sets a hook called after each successful write with the state name (tests use it to kill a silo mid-run).</summary>
+    public Action<string>? AfterWrite { get; set; }
+
     /// <summary>Forgets every row.</summary>
-    public void Clear() => _rows.Clear();
+    public void Clear()
+    {
+        _rows.Clear();
+        AfterWrite = null;
+    }
 
     /// <summary>Returns the stored value of a grain's state, or default.</summary>
     /// <typeparam name="T">The state type.</typeparam>
@@ -90,6 +97,7 @@ public sealed class SharedStorage : IGrainStorage
             grainState.RecordExists = true;
         }
 
+        AfterWrite?.Invoke(stateName);
         return Task.CompletedTask;
     }
 

@@ -20,6 +20,9 @@ public enum MemberEventKind
 
     /// <summary>A consent change for one channel and purpose.</summary>
     Consent = 4,
+
+    /// <summary>A profile change: the member's time zone (IANA id), in which quiet hours are kept.</summary>
+    Profile = 5,
 }
 
 /// <summary>
@@ -38,6 +41,7 @@ public enum MemberEventKind
 /// <param name="Step">Journey step name.</param>
 /// <param name="Channel">Consent channel (<c>sms</c>, <c>email</c>, <c>push</c>, <c>wechat</c>).</param>
 /// <param name="ConsentStatus">Consent status.</param>
+/// <param name="TimeZoneId">The member's time zone of a profile event (IANA id such as <c>Asia/Shanghai</c>).</param>
 [GenerateSerializer]
 [Immutable]
 public sealed record MemberEvent(
@@ -52,7 +56,8 @@ public sealed record MemberEvent(
     [property: Id(8)] int? Csat = null,
     [property: Id(9)] string? Step = null,
     [property: Id(10)] string? Channel = null,
-    [property: Id(11)] ConsentStatus ConsentStatus = ConsentStatus.Granted);
+    [property: Id(11)] ConsentStatus ConsentStatus = ConsentStatus.Granted,
+    [property: Id(12)] string? TimeZoneId = null);
 
 /// <summary>What processing one event did.</summary>
 /// <param name="Duplicate">The event id was seen before: nothing changed.</param>

@@ -115,6 +115,9 @@ public sealed class MemberModel
                 }
 
                 break;
+            case MemberEventKind.Profile:
+                s.TimeZoneId = e.TimeZoneId!.Trim();
+                break;
             case MemberEventKind.Consent:
                 s.Consents.Add(new ConsentEntry(new ContactChannel(e.Channel).Value, ConsentPurpose.Marketing, e.ConsentStatus, e.At));
                 s.Consents.Add(new ConsentEntry(new ContactChannel(e.Channel).Value, ConsentPurpose.Service, e.ConsentStatus, e.At));
@@ -126,7 +129,7 @@ public sealed class MemberModel
         Rescore(e.At);
         s.ProcessedEventIds.Add(e.EventId);
         _processed.Add(e.EventId);
-        if (e.Kind == MemberEventKind.Consent)
+        if (e.Kind is MemberEventKind.Consent or MemberEventKind.Profile)
         {
             return new EventAck(false, _account.Available, s.Stage.ToString(), null, null);
         }
@@ -165,6 +168,8 @@ public sealed class MemberModel
             MemberEventKind.Survey when e.Csat is < 1 or > 5 => "csat must be in [1, 5]",
             MemberEventKind.Consent when new ContactChannel(e.Channel).Kind is ContactChannelKind.Unspecified => "a consent event needs a channel",
             MemberEventKind.Consent when !Enum.IsDefined(e.ConsentStatus) => "unknown consent status",
+            MemberEventKind.Profile when string.IsNullOrWhiteSpace(e.TimeZoneId) || !TimeZoneInfo.TryFindSystemTimeZoneById(e.TimeZoneId.Trim(), out _) =>
+                "a profile event needs a known time zone id",
             _ when !Enum.IsDefined(e.Kind) => "unknown event kind",
             _ => null,
         };
@@ -255,32 +260,102 @@ public sealed class MemberModel
         return days.Count;
     }
 
-    private void Rescore(DateTimeOffset asOf)
+    private void Rescore(DateTimeOffset at)
+    {
+        // Stage and churn are always those of every fact known, as of the latest instant seen (an event's time or a nightly run's as-of):
+        // a late event older than a nightly run is scored as of that run, so a nightly write-back is never undone by older news.
+        var s = State;
+        var asOf = s.ScoredAt is { } scored && scored > at ? scored : at;
+        (s.Stage, s.ChurnScore) = Score(_rules, InputAsOf(asOf));
+        s.ScoredAt = asOf;
+    }
+
+    /// <summary>Returns what the nightly scoring needs of this member as of an instant (R/F/M and the lifecycle inputs).</summary>
+    /// <param name="asOf">The instant.</param>
+    /// <returns>The input, stamped with the number of events applied so far.</returns>
+    public NightlyInput InputAsOf(DateTimeOffset asOf)
     {
         var s = State;
-        var days = State.Purchases.Select(p => DateOnly.FromDateTime(p.UtcDateTime)).Distinct().Order().ToArray();
+        var days = s.Purchases.Select(p => DateOnly.FromDateTime(p.UtcDateTime)).Distinct().Order().ToArray();
         if (days.Length == 0)
         {
-            s.Stage = LifecycleStage.Prospect;
-            s.ChurnScore = _rules.Churn.Score([365.0, 0.0]);
-            return;
+            return new NightlyInput(CustomerId, s.ProcessedEventIds.Count, 0, 0, 0, null, null, 0m);
         }
 
-        var first = State.Purchases.Min();
-        var last = State.Purchases.Max();
+        var first = s.Purchases.Min();
+        var last = s.Purchases.Max();
         double? meanInterval = days.Length > 1 ? (days[^1].DayNumber - days[0].DayNumber) / (double)(days.Length - 1) : null;
         double? lastInterval = days.Length > 1 ? days[^1].DayNumber - days[^2].DayNumber : null;
-        var since = Math.Max(0, (asOf - last).TotalDays);
-        var input = new LifecycleInput(days.Length, since, Math.Max(0, (asOf - first).TotalDays), meanInterval, lastInterval);
-        s.Stage = _rules.Lifecycle.Classify(input).Stage;
-        s.ChurnScore = _rules.Churn.Score([since, days.Length]);
+        return new NightlyInput(
+            CustomerId, s.ProcessedEventIds.Count, days.Length, Math.Max(0, (asOf - last).TotalDays), Math.Max(0, (asOf - first).TotalDays),
+            meanInterval, lastInterval, Math.Max(0m, s.Monetary));
+    }
+
+    /// <summary>Scores a member's lifecycle stage (the library's <see cref="LifecycleClassifier"/>) and churn probability (the churn model on
+    /// days since the last purchase and purchase days; a prospect is scored as 365 days and no purchases).</summary>
+    /// <param name="rules">The programme's rules.</param>
+    /// <param name="input">The member's input.</param>
+    /// <returns>The stage and the churn probability.</returns>
+    public static (LifecycleStage Stage, double ChurnScore) Score(MemberRules rules, NightlyInput input)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.PurchaseDays == 0)
+        {
+            return (LifecycleStage.Prospect, rules.Churn.Score([365.0, 0.0]));
+        }
+
+        var lifecycle = new LifecycleInput(input.PurchaseDays, input.DaysSinceLast, input.DaysSinceFirst, input.MeanIntervalDays, input.LastIntervalDays);
+        return (rules.Lifecycle.Classify(lifecycle).Stage, rules.Churn.Score([input.DaysSinceLast, input.PurchaseDays]));
+    }
+
+    /// <summary>
+    /// Applies a nightly write-back. Runs are ordered by (as-of, run sequence): an older stamp than the one stored is stale and changes
+    /// nothing; the same stamp is a repeat (a retried partition) and changes nothing; a newer one stores the run's RFM cell and, unless an
+    /// event newer than the run's as-of scored the member already, its stage and churn score. When events arrived after the batch read the
+    /// member (<see cref="NightlyWrite.EventCount"/> differs), stage and churn are recomputed here as of the run's as-of with the same
+    /// scoring, so the stored values always match the member's facts.
+    /// </summary>
+    /// <param name="write">The write.</param>
+    /// <returns>What happened.</returns>
+    public NightlyOutcome ApplyNightly(NightlyWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var s = State;
+        if (s.NightlyAsOf is { } storedAsOf)
+        {
+            var order = (storedAsOf.UtcTicks, s.NightlyRun).CompareTo((write.AsOf.UtcTicks, write.Run));
+            if (order > 0)
+            {
+                return NightlyOutcome.Stale;
+            }
+
+            if (order == 0)
+            {
+                return NightlyOutcome.Repeat;
+            }
+        }
+
+        s.NightlyAsOf = write.AsOf;
+        s.NightlyRun = write.Run;
+        s.RfmCell = write.RfmCell;
+        if (s.ScoredAt is not { } scored || scored <= write.AsOf)
+        {
+            (s.Stage, s.ChurnScore) = write.EventCount == s.ProcessedEventIds.Count
+                ? (write.Stage, write.ChurnScore)
+                : Score(_rules, InputAsOf(write.AsOf));
+            s.ScoredAt = write.AsOf;
+        }
+
+        return NightlyOutcome.Applied;
     }
 
     private CustomerContext BuildContext(DateTimeOffset asOf)
     {
         var s = State;
         var consents = s.Consents.Select(c => new ConsentRecord(new ContactChannel(c.Channel), c.Purpose, c.Status, c.At));
-        var profile = new CustomerProfile(CustomerId, preferredChannel: ContactChannel.Sms, consents: consents);
+        // Quiet hours are kept in the member's time zone (the engine's rule: deferred to the next allowed local instant, never dropped).
+        var profile = new CustomerProfile(CustomerId, preferredChannel: ContactChannel.Sms, timeZoneId: s.TimeZoneId, consents: consents);
         _context.Reset(profile, null, asOf)
             .SetLifecycleStage(s.Stage)
             .SetChurnProbability(s.ChurnScore)
@@ -302,7 +377,8 @@ public sealed class MemberModel
             "events=" + string.Join(',', state.ProcessedEventIds),
             "postings=" + string.Join(',', state.Postings.Select(p => string.Create(inv, $"{p.Key}:{p.Kind}:{p.Points}:{p.At:O}"))),
             "orders=" + string.Join(',', state.Orders.Select(o => string.Create(inv, $"{o.OrderId}:{o.Points}:{o.Eligible}:{o.Returned}"))),
-            string.Create(inv, $"monetary={state.Monetary} stage={state.Stage} churn={state.ChurnScore:R} purchases={state.Purchases.Count}"),
+            string.Create(inv, $"monetary={state.Monetary} stage={state.Stage} churn={state.ChurnScore:R} scoredAt={state.ScoredAt:O} purchases={state.Purchases.Count}"),
+            string.Create(inv, $"nightly={state.NightlyAsOf:O} rfm={state.RfmCell} tz={state.TimeZoneId}"),
             string.Create(inv, $"return={state.LastReturnReason}@{state.LastReturnAt:O} survey={state.LastNps}/{state.LastCsat}@{state.LastSurveyAt:O} cart={state.CartAbandonedAt:O}"),
             "consents=" + string.Join(',', state.Consents.Select(c => string.Create(inv, $"{c.Channel}:{c.Purpose}:{c.Status}:{c.At:O}"))),
             "contacts=" + string.Join(',', state.Contacts.Select(c => string.Create(inv, $"{c.Channel}:{c.Purpose}:{c.CampaignId}:{c.At:O}"))),

@@ -76,6 +76,77 @@ public sealed class MemberState
     /// <summary>Gets or sets the claimed and delivered sends, by send key.</summary>
     [Id(15)]
     public List<SendEntry> Sends { get; set; } = [];
+
+    /// <summary>Gets or sets the instant <see cref="Stage"/> and <see cref="ChurnScore"/> are scored as of (the latest event or nightly as-of).</summary>
+    [Id(16)]
+    public DateTimeOffset? ScoredAt { get; set; }
+
+    /// <summary>Gets or sets the as-of instant of the last nightly run written back (with <see cref="NightlyRun"/>, the run's stamp).</summary>
+    [Id(17)]
+    public DateTimeOffset? NightlyAsOf { get; set; }
+
+    /// <summary>Gets or sets the sequence number of the last nightly run written back.</summary>
+    [Id(18)]
+    public long NightlyRun { get; set; }
+
+    /// <summary>Gets or sets the RFM cell of the last nightly run (R, F and M scores from the merged cut-points, <c>000</c> for a prospect).</summary>
+    [Id(19)]
+    public string? RfmCell { get; set; }
+
+    /// <summary>Gets or sets the member's time zone (IANA id; quiet hours are kept in it), or null for the programme's default (UTC).</summary>
+    [Id(20)]
+    public string? TimeZoneId { get; set; }
+}
+
+/// <summary>What the nightly scoring needs of one member as of an instant.</summary>
+/// <param name="CustomerId">The member.</param>
+/// <param name="EventCount">Events applied when it was read (the facts' version).</param>
+/// <param name="PurchaseDays">Distinct purchase days (the frequency).</param>
+/// <param name="DaysSinceLast">Days since the last purchase (the recency; 0 for a prospect).</param>
+/// <param name="DaysSinceFirst">Days since the first purchase.</param>
+/// <param name="MeanIntervalDays">Mean days between purchase days, or null with fewer than two.</param>
+/// <param name="LastIntervalDays">Days between the last two purchase days, or null with fewer than two.</param>
+/// <param name="Monetary">Net spend, at least 0.</param>
+[GenerateSerializer]
+[Immutable]
+public sealed record NightlyInput(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] int EventCount,
+    [property: Id(2)] int PurchaseDays,
+    [property: Id(3)] double DaysSinceLast,
+    [property: Id(4)] double DaysSinceFirst,
+    [property: Id(5)] double? MeanIntervalDays,
+    [property: Id(6)] double? LastIntervalDays,
+    [property: Id(7)] decimal Monetary);
+
+/// <summary>One member's nightly write-back.</summary>
+/// <param name="Run">The run's sequence number (per coordinator, increasing).</param>
+/// <param name="AsOf">The run's as-of instant.</param>
+/// <param name="EventCount">The <see cref="NightlyInput.EventCount"/> the scores were computed from.</param>
+/// <param name="Stage">The lifecycle stage as of <paramref name="AsOf"/>.</param>
+/// <param name="ChurnScore">The churn probability as of <paramref name="AsOf"/>.</param>
+/// <param name="RfmCell">The RFM cell from the merged cut-points.</param>
+[GenerateSerializer]
+[Immutable]
+public sealed record NightlyWrite(
+    [property: Id(0)] long Run,
+    [property: Id(1)] DateTimeOffset AsOf,
+    [property: Id(2)] int EventCount,
+    [property: Id(3)] LifecycleStage Stage,
+    [property: Id(4)] double ChurnScore,
+    [property: Id(5)] string RfmCell);
+
+/// <summary>What a nightly write-back did.</summary>
+public enum NightlyOutcome
+{
+    /// <summary>The write was newer than the stored stamp: stored.</summary>
+    Applied = 0,
+
+    /// <summary>The same run was written before (a retried partition or a re-sent write): nothing changed.</summary>
+    Repeat = 1,
+
+    /// <summary>A newer run was written before: nothing changed.</summary>
+    Stale = 2,
 }
 
 /// <summary>A serializable copy of one accepted <see cref="LoyaltyPosting"/>.</summary>

@@ -39,6 +39,16 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <param name="asOf">The instant.</param>
     /// <returns>The values.</returns>
     Task<RfmRow> GetRfmAsync(DateTimeOffset asOf);
+
+    /// <summary>Returns what the nightly scoring needs of the member as of an instant.</summary>
+    /// <param name="asOf">The instant.</param>
+    /// <returns>The input.</returns>
+    Task<NightlyInput> GetNightlyInputAsync(DateTimeOffset asOf);
+
+    /// <summary>Stores a nightly run's lifecycle stage, churn score and RFM cell (idempotent per run; a stale run changes nothing).</summary>
+    /// <param name="write">The write.</param>
+    /// <returns>What happened.</returns>
+    Task<NightlyOutcome> ApplyNightlyAsync(NightlyWrite write);
 }
 
 /// <summary>One shard of the member directory (which members exist), keyed by shard number.</summary>
@@ -64,6 +74,13 @@ public interface IScoringPartitionGrain : IGrainWithIntegerKey
     /// <param name="cancellationToken">Cancels the partition.</param>
     /// <returns>The partition's values.</returns>
     Task<PartitionRfm> ScoreAsync(int partition, int partitions, DateTimeOffset asOf, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes one partition's nightly results back to its customer grains: per member, the stage and churn score as of the run's
+    /// as-of (scored here from the member's input) and the RFM cell from the merged cut-points. Idempotent: a retry writes the same values.</summary>
+    /// <param name="batch">The run and the partition's members with their RFM cells.</param>
+    /// <param name="cancellationToken">Cancels the rest of the partition (members written so far keep the run's values).</param>
+    /// <returns>The number of members whose state changed (a repeat or a stale write counts 0).</returns>
+    Task<int> WriteBackAsync(NightlyBatch batch, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The nightly batch coordinator: fans scoring out over partitions and merges the partials.</summary>
@@ -105,6 +122,7 @@ public sealed record PartitionRfm([property: Id(0)] int Partition, [property: Id
 /// <param name="Recency">Recency cut-points.</param>
 /// <param name="Frequency">Frequency cut-points.</param>
 /// <param name="Monetary">Monetary cut-points.</param>
+/// <param name="Run">The run's sequence number (the stamp written back to the members with <paramref name="AsOf"/>).</param>
 [GenerateSerializer]
 [Immutable]
 public sealed record NightlySummary(
@@ -114,4 +132,18 @@ public sealed record NightlySummary(
     [property: Id(3)] int Purchasers,
     [property: Id(4)] IReadOnlyList<string> Recency,
     [property: Id(5)] IReadOnlyList<string> Frequency,
-    [property: Id(6)] IReadOnlyList<string> Monetary);
+    [property: Id(6)] IReadOnlyList<string> Monetary,
+    [property: Id(7)] long Run = 0);
+
+/// <summary>One partition's write-back of a nightly run.</summary>
+/// <param name="Run">The run's sequence number.</param>
+/// <param name="AsOf">The run's as-of instant.</param>
+/// <param name="CustomerIds">The partition's members.</param>
+/// <param name="RfmCells">Their RFM cells, in the same order.</param>
+[GenerateSerializer]
+[Immutable]
+public sealed record NightlyBatch(
+    [property: Id(0)] long Run,
+    [property: Id(1)] DateTimeOffset AsOf,
+    [property: Id(2)] IReadOnlyList<string> CustomerIds,
+    [property: Id(3)] IReadOnlyList<string> RfmCells);

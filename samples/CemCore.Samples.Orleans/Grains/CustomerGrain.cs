@@ -37,18 +37,41 @@ public sealed class CustomerGrain(
         }
         catch (Exception)
         {
-            // The in-memory state may hold an unsaved change: start again from what is stored (or from a new activation).
-            _model = null;
-            try
-            {
-                await state.ReadStateAsync(CancellationToken.None);
-            }
-            catch (Exception)
-            {
-                DeactivateOnIdle();
-            }
-
+            await ReloadAfterFailureAsync();
             throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<NightlyInput> GetNightlyInputAsync(DateTimeOffset asOf) => Task.FromResult(Model.InputAsOf(asOf));
+
+    /// <inheritdoc/>
+    public async Task<NightlyOutcome> ApplyNightlyAsync(NightlyWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        try
+        {
+            // Another writer's change is kept: the run is applied on top of what is stored (or found there already).
+            return await ApplyAndWriteAsync(m => m.ApplyNightly(write), outcome => outcome == NightlyOutcome.Applied);
+        }
+        catch (Exception)
+        {
+            await ReloadAfterFailureAsync();
+            throw;
+        }
+    }
+
+    private async Task ReloadAfterFailureAsync()
+    {
+        // The in-memory state may hold an unsaved change: start again from what is stored (or from a new activation).
+        _model = null;
+        try
+        {
+            await state.ReadStateAsync(CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            DeactivateOnIdle();
         }
     }
 
@@ -93,25 +116,33 @@ public sealed class CustomerGrain(
             await GrainFactory.GetGrain<IMemberDirectoryGrain>(StorageNames.ShardOf(id)).RegisterAsync(id);
         }
 
+        return await ApplyAndWriteAsync(m => m.Apply(e), ack => !ack.Duplicate);
+    }
+
+    /// <summary>
+    /// Applies a change to the model and writes the state when <paramref name="changed"/> says so. When another writer changed the stored
+    /// state (an operator tool, or a second activation during a membership change) the write is refused: the unsaved change is dropped,
+    /// the stored state re-read, and the change applied on top of it (or found applied there), up to <see cref="MaxWriteAttempts"/> times.
+    /// </summary>
+    private async Task<T> ApplyAndWriteAsync<T>(Func<MemberModel, T> apply, Func<T, bool> changed)
+    {
         for (var attempt = 1; ; attempt++)
         {
-            var ack = model.Apply(e);
-            if (ack.Duplicate)
+            var result = apply(Model);
+            if (!changed(result))
             {
-                return ack;
+                return result;
             }
 
             try
             {
                 await state.WriteStateAsync();
-                return ack;
+                return result;
             }
             catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
             {
-                // Another writer changed the stored state (an operator tool, or a second activation during a membership change): drop the
-                // unsaved change, re-read what is stored and apply the event on top of it (or find it already applied there).
                 await state.ReadStateAsync();
-                model.Load(state.State);
+                Model.Load(state.State);
             }
         }
     }

@@ -1,12 +1,14 @@
 using System.Globalization;
+using CemCore.Samples.Orleans.Domain;
 using CemCore.Segmentation.Rfm;
 using Orleans.Concurrency;
 
 namespace CemCore.Samples.Orleans.Grains;
 
 /// <summary>A stateless scoring worker (any silo, several activations).</summary>
+/// <param name="rules">The programme's rules (lifecycle classifier and churn model of the write-back).</param>
 [StatelessWorker]
-public sealed class ScoringPartitionGrain : Grain, IScoringPartitionGrain
+public sealed class ScoringPartitionGrain(MemberRules rules) : Grain, IScoringPartitionGrain
 {
     /// <summary>Members asked in parallel per step.</summary>
     public const int Fanout = 64;
@@ -33,27 +35,106 @@ public sealed class ScoringPartitionGrain : Grain, IScoringPartitionGrain
 
         return new PartitionRfm(partition, rows);
     }
+
+    /// <inheritdoc/>
+    public async Task<int> WriteBackAsync(NightlyBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.CustomerIds.Count != batch.RfmCells.Count)
+        {
+            throw new ArgumentException($"The batch has {batch.CustomerIds.Count} members but {batch.RfmCells.Count} RFM cells.", nameof(batch));
+        }
+
+        var changed = 0;
+        foreach (var chunk in Enumerable.Range(0, batch.CustomerIds.Count).Chunk(Fanout))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var outcomes = await Task.WhenAll(chunk.Select(i => WriteOneAsync(batch, i)));
+            changed += outcomes.Count(o => o == NightlyOutcome.Applied);
+        }
+
+        return changed;
+    }
+
+    private async Task<NightlyOutcome> WriteOneAsync(NightlyBatch batch, int i)
+    {
+        var grain = GrainFactory.GetGrain<ICustomerGrain>(batch.CustomerIds[i]);
+        var input = await grain.GetNightlyInputAsync(batch.AsOf);
+        var (stage, churn) = MemberModel.Score(rules, input);
+        return await grain.ApplyNightlyAsync(new NightlyWrite(batch.Run, batch.AsOf, input.EventCount, stage, churn, batch.RfmCells[i]));
+    }
 }
 
 /// <summary>The nightly coordinator: partition → accumulate (workers) → merge (<see cref="RfmPartial.Merge"/>) → finalize (cut-points).</summary>
 /// <param name="state">The last completed run.</param>
 public sealed class NightlyCoordinatorGrain([PersistentState("nightly", StorageNames.Members)] IPersistentState<NightlyState> state) : Grain, INightlyCoordinatorGrain
 {
+    /// <summary>Attempts per partition call before the run fails (a call to a silo that died is retried on the survivors).</summary>
+    public const int PartitionAttempts = 8;
+
+    /// <summary>The wait between two attempts of a partition.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
     /// <inheritdoc/>
     public async Task<NightlySummary> RunAsync(int partitions, DateTimeOffset asOf, CancellationToken cancellationToken = default)
     {
         CheckPartitions(partitions);
-        var parts = await Task.WhenAll(Enumerable.Range(0, partitions)
-            .Select(p => GrainFactory.GetGrain<IScoringPartitionGrain>(0).ScoreAsync(p, partitions, asOf, cancellationToken)));
 
-        // Cancelled before the commit: the last completed run stays as it was.
+        // A new run sequence, stored before anything is written back: a re-run (after a failure or a cancellation) gets a higher stamp
+        // than every write of an earlier attempt with the same as-of.
+        state.State.Sequence++;
+        var run = state.State.Sequence;
+        await state.WriteStateAsync(CancellationToken.None);
+
+        var worker = GrainFactory.GetGrain<IScoringPartitionGrain>(0);
+        var parts = await Task.WhenAll(Enumerable.Range(0, partitions)
+            .Select(p => RetryAsync(() => worker.ScoreAsync(p, partitions, asOf, cancellationToken), cancellationToken)));
+
+        // Cancelled before the commit: the last completed run stays as it was, and nothing was written back.
         cancellationToken.ThrowIfCancellationRequested();
         var partials = parts.Select(p => RfmPartial.Create(ToValues(p.Rows))).ToList();
-        var merged = RfmPartial.Merge(partials);
-        var summary = Summarize(merged.ToCutPoints(), asOf, partitions, parts.Sum(p => p.Rows.Count));
+        var cuts = RfmPartial.Merge(partials).ToCutPoints();
+        var summary = Summarize(cuts, asOf, partitions, parts.Sum(p => p.Rows.Count)) with { Run = run };
+
+        // Write-back, partition by partition in parallel; a failed partition is retried whole (its members' writes are idempotent).
+        await Task.WhenAll(parts.Select(p => RetryAsync(
+            () => worker.WriteBackAsync(new NightlyBatch(run, asOf, [.. p.Rows.Select(r => r.CustomerId)], [.. p.Rows.Select(r => Cell(cuts, r))]), cancellationToken),
+            cancellationToken)));
+
         state.State.Last = summary;
         await state.WriteStateAsync(CancellationToken.None);
         return summary;
+    }
+
+    /// <summary>Returns a member's RFM cell (<c>RFM</c> digits; <c>000</c> for a prospect) from the merged cut-points.</summary>
+    /// <param name="cuts">The cut-points.</param>
+    /// <param name="row">The member's values.</param>
+    /// <returns>The cell.</returns>
+    public static string Cell(RfmCutPoints cuts, RfmRow row)
+    {
+        ArgumentNullException.ThrowIfNull(cuts);
+        ArgumentNullException.ThrowIfNull(row);
+        return Cell(cuts.Score(row.RecencyDays, row.Frequency, (double)row.Monetary, row.CustomerId));
+    }
+
+    /// <summary>Returns the cell text of a score.</summary>
+    /// <param name="score">The score.</param>
+    /// <returns>The <c>RFM</c> digits.</returns>
+    public static string Cell(RfmScore score) => string.Create(CultureInfo.InvariantCulture, $"{score.Recency}{score.Frequency}{score.Monetary}");
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (ex is not ArgumentException && attempt < PartitionAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(RetryDelay, cancellationToken);
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -102,4 +183,8 @@ public sealed class NightlyState
     /// <summary>Gets or sets the last completed run.</summary>
     [Id(0)]
     public NightlySummary? Last { get; set; }
+
+    /// <summary>Gets or sets the sequence number of the latest run started.</summary>
+    [Id(1)]
+    public long Sequence { get; set; }
 }

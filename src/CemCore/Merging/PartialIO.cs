@@ -29,6 +29,12 @@ internal static class PartialIO
 
     /// <summary>Reads the header, checks kind and version, runs <paramref name="body"/> and checks its fingerprint.</summary>
     public static T Read<T>(Stream stream, string kind, int version, Func<BinaryReader, T> body)
+        where T : class, IMergeable<T> =>
+        Read(stream, kind, version, version, (r, _) => body(r));
+
+    /// <summary>Reads a partial of any version in [<paramref name="minVersion"/>, <paramref name="maxVersion"/>] (a newer version of a
+    /// kind keeps reading the older ones); <paramref name="body"/> gets the version read.</summary>
+    public static T Read<T>(Stream stream, string kind, int minVersion, int maxVersion, Func<BinaryReader, int, T> body)
         where T : class, IMergeable<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -49,13 +55,15 @@ internal static class PartialIO
             }
 
             var v = r.ReadInt32();
-            if (v != version)
+            if (v < minVersion || v > maxVersion)
             {
-                throw new PartialMismatchException($"The {kind} partial has format version {v}; this build reads version {version} only.");
+                throw new PartialMismatchException(minVersion == maxVersion
+                    ? $"The {kind} partial has format version {v}; this build reads version {maxVersion} only."
+                    : $"The {kind} partial has format version {v}; this build reads versions {minVersion} to {maxVersion}.");
             }
 
             var fingerprint = r.ReadUInt64();
-            var result = body(r);
+            var result = body(r, v);
             var actual = result.Format.Fingerprint;
             if (actual != fingerprint)
             {

@@ -127,18 +127,40 @@ public static class RetailDataGenerator
     public static TransactionTable GenerateTable(RetailDataSettings settings, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        return GenerateTableRange(settings, 0, settings.Customers, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Generates the transactions of the customers <paramref name="firstCustomer"/> .. <paramref name="firstCustomer"/> + <paramref name="count"/> − 1
+    /// into a columnar table. Each customer is simulated from its own seeded stream, so the rows are exactly those the whole-population
+    /// <see cref="GenerateTable"/> gives these customers: a partitioned
+    /// or chunked run at scale generates each customer range where it is processed instead of holding the whole table.
+    /// </summary>
+    /// <param name="settings">The settings.</param>
+    /// <param name="firstCustomer">The first customer index (≥ 0).</param>
+    /// <param name="count">The number of customers (≥ 0; the range must lie within <see cref="RetailDataSettings.Customers"/>).</param>
+    /// <param name="progress">Receives progress (stage <c>"generate"</c>, customers of the range done), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Checked every 4,096 customers.</param>
+    /// <returns>The table; its customers are the range's buyers, in index order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or outside the population.</exception>
+    public static TransactionTable GenerateTableRange(
+        RetailDataSettings settings, int firstCustomer, int count, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        CheckRange(settings, firstCustomer, count);
         var sim = new CustomerSimulator(settings);
-        var builder = new TransactionTableBuilder((int)Math.Min(int.MaxValue / 2, settings.Customers * 4L));
+        var builder = new TransactionTableBuilder((int)Math.Min(int.MaxValue / 2, count * 4L));
         var channels = Array.ConvertAll(CustomerSimulator.SalesChannelNames, n => new SalesChannel(n));
         Span<char> id = stackalloc char[16];
         Span<char> order = stackalloc char[40];
         Span<char> original = stackalloc char[40];
-        for (var i = 0; i < settings.Customers; i++)
+        var end = firstCustomer + count;
+        for (var i = firstCustomer; i < end; i++)
         {
-            if ((i & 4095) == 0)
+            if (((i - firstCustomer) & 4095) == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                progress?.Report(new OperationProgress("generate", i, settings.Customers));
+                progress?.Report(new OperationProgress("generate", i - firstCustomer, count));
             }
 
             sim.Simulate(i);
@@ -165,8 +187,42 @@ public static class RetailDataGenerator
             }
         }
 
-        progress?.Report(new OperationProgress("generate", settings.Customers, settings.Customers));
+        progress?.Report(new OperationProgress("generate", count, count));
         return builder.Build();
+    }
+
+    /// <summary>Streams the profiles of the customers <paramref name="firstCustomer"/> .. <paramref name="firstCustomer"/> + <paramref name="count"/> − 1
+    /// (the same profiles <see cref="GenerateCustomers"/> gives them).</summary>
+    /// <param name="settings">The settings.</param>
+    /// <param name="firstCustomer">The first customer index (≥ 0).</param>
+    /// <param name="count">The number of customers (≥ 0; the range must lie within <see cref="RetailDataSettings.Customers"/>).</param>
+    /// <returns>One profile per customer, in index order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or outside the population.</exception>
+    public static IEnumerable<CustomerProfile> GenerateCustomersRange(RetailDataSettings settings, int firstCustomer, int count)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        CheckRange(settings, firstCustomer, count);
+        return Core(settings, firstCustomer, count);
+
+        static IEnumerable<CustomerProfile> Core(RetailDataSettings settings, int first, int count)
+        {
+            var sim = new CustomerSimulator(settings);
+            for (var i = first; i < first + count; i++)
+            {
+                yield return Profile(settings, sim.ComputeTraits(i), i);
+            }
+        }
+    }
+
+    private static void CheckRange(RetailDataSettings settings, int firstCustomer, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstCustomer);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if ((long)firstCustomer + count > settings.Customers)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(count), count, $"The customer range starting at {firstCustomer} must end within the population of {settings.Customers}.");
+        }
     }
 
     /// <summary>

@@ -14,6 +14,25 @@ public sealed class RetailDataGeneratorTests(ITestOutputHelper output)
     private static readonly RetailDataSettings Small = new(customers: 1_000, seed: 7);
 
     [Fact]
+    public void CustomerRanges_GiveExactlyTheWholeTablesRowsAndProfiles()
+    {
+        // Chunked generation (the nightly load script's path) must be the whole-population data cut into ranges.
+        var settings = new RetailDataSettings(customers: 900, seed: 5);
+        var whole = RetailDataGenerator.GenerateTable(settings);
+        var parts = new[] { (0, 250), (250, 1), (251, 0), (251, 649) }.Select(r => RetailDataGenerator.GenerateTableRange(settings, r.Item1, r.Item2)).ToList();
+        Assert.Equal(whole.Count, parts.Sum(p => p.Count));
+        Assert.Equal(whole.CustomerIds, parts.SelectMany(p => p.CustomerIds));
+        Assert.Equal(whole.UtcTicks.ToArray(), parts.SelectMany(p => p.UtcTicks.ToArray()));
+        Assert.Equal(whole.Amounts.ToArray(), parts.SelectMany(p => p.Amounts.ToArray()));
+        Assert.Equal(whole.Kinds.ToArray(), parts.SelectMany(p => p.Kinds.ToArray()));
+        Assert.Equal(
+            RetailDataGenerator.GenerateCustomers(settings).Skip(300).Take(50).Select(c => (c.Id, c.TimeZoneId, c.SignedUpAt)),
+            RetailDataGenerator.GenerateCustomersRange(settings, 300, 50).Select(c => (c.Id, c.TimeZoneId, c.SignedUpAt)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetailDataGenerator.GenerateTableRange(settings, 800, 101));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetailDataGenerator.GenerateCustomersRange(settings, -1, 1));
+    }
+
+    [Fact]
     public void Generate_SameSeed_GivesIdenticalOutput()
     {
         var a = RetailDataGenerator.Generate(Small);

@@ -145,10 +145,122 @@ public static class KMeans
             var centers = new double[k * d];
             var rng = new Random(seed);
             KMeansKernel.PlusPlus(data, n, w, k, settings.EffectiveTrials, rng, centers, _closest, _cumulative, _candidate, _bestCandidate, _blocks);
+            if (settings.Partitions > 1)
+            {
+                var steps = PartitionedLloyd(data, w, k, centers, settings.MaxIterations, toleranceAbsolute, settings.Partitions, cancellationToken, out var done);
+                var exact = Step(data, w, centers, settings.Partitions).InertiaValue;
+                return new Run(centers, exact, steps, done);
+            }
+
             var iterations = KMeansKernel.Lloyd(
                 data, n, w, k, centers, _labels, _closest, _sums, _counts, settings.MaxIterations, toleranceAbsolute, cancellationToken, out var converged, _blocks);
             var inertia = KMeansKernel.Assign(data, n, w, centers, k, _labels, _blocks, _closest);
             return new Run(centers, inertia, iterations, converged);
+        }
+
+        /// <summary>
+        /// Lloyd's algorithm with every step as partition → accumulate → merge → finalize: the rows in <paramref name="partitions"/>
+        /// contiguous ranges, one <see cref="KMeansStepPartial"/> each, merged; the merged counts and exact sums give the new centres. The
+        /// rules are those of <see cref="KMeansKernel.Lloyd"/> (stop when no label changed or the shift is within tolerance; an emptied
+        /// cluster takes the row farthest from its centre, from the merged relocation candidates).
+        /// </summary>
+        private int PartitionedLloyd(
+            ReadOnlySpan<double> x, double[] w, int k, double[] centers, int maxIterations, double toleranceAbsolute, int partitions, CancellationToken cancellationToken, out bool converged)
+        {
+            var d = w.Length;
+            _labels.AsSpan().Fill(-1);
+            converged = false;
+            var iteration = 0;
+            while (iteration < maxIterations)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                iteration++;
+                var step = Step(x, w, centers, partitions);
+                var counts = step.Counts;
+                var sums = step.Sums;
+                Relocate(x, d, k, step, counts, sums);
+                var shift = 0.0;
+                for (var j = 0; j < k; j++)
+                {
+                    if (counts[j] == 0)
+                    {
+                        continue;
+                    }
+
+                    for (var f = 0; f < d; f++)
+                    {
+                        var updated = sums[(j * d) + f].Value / counts[j];
+                        var t = updated - centers[(j * d) + f];
+                        shift += w[f] * t * t;
+                        centers[(j * d) + f] = updated;
+                    }
+                }
+
+                if (step.Changed == 0 || shift <= toleranceAbsolute)
+                {
+                    converged = true;
+                    break;
+                }
+            }
+
+            return iteration;
+        }
+
+        /// <summary>One step over the partitions: each range accumulated into its own partial (labels and distances recorded), merged.</summary>
+        private KMeansStepPartial Step(ReadOnlySpan<double> x, double[] w, double[] centers, int partitions)
+        {
+            var d = w.Length;
+            var n = _labels.Length;
+            partitions = Math.Max(1, Math.Min(partitions, n));
+            KMeansStepPartial? merged = null;
+            for (var p = 0; p < partitions; p++)
+            {
+                var a = (int)((long)n * p / partitions);
+                var b = (int)((long)n * (p + 1) / partitions);
+                var part = new KMeansStepPartial(centers, d, w);
+                part.AddAssigned(x.Slice(a * d, (b - a) * d), a, _labels.AsSpan(a, b - a), _closest.AsSpan(a, b - a));
+                merged = merged is null ? part : merged.MergeWith(part);
+            }
+
+            return merged!;
+        }
+
+        /// <summary><see cref="KMeansKernel"/>'s relocation rule on the merged candidates: each empty cluster, in order, takes the farthest
+        /// row (first in row order on ties) at a distance above 0 whose cluster keeps at least one row.</summary>
+        private void Relocate(ReadOnlySpan<double> x, int d, int k, KMeansStepPartial step, long[] counts, Merging.ExactSum[] sums)
+        {
+            List<long>? used = null;
+            for (var j = 0; j < k; j++)
+            {
+                if (counts[j] != 0)
+                {
+                    continue;
+                }
+
+                foreach (var c in step.Farthest)
+                {
+                    var row = (int)c.Row;
+                    var label = _labels[row];
+                    if (c.Distance <= 0 || counts[label] <= 1 || (used?.Contains(c.Row) ?? false))
+                    {
+                        continue;
+                    }
+
+                    var values = x.Slice(row * d, d);
+                    for (var f = 0; f < d; f++)
+                    {
+                        sums[(label * d) + f].Add(-values[f]);
+                        sums[(j * d) + f].Add(values[f]);
+                    }
+
+                    counts[label]--;
+                    counts[j] = 1;
+                    _labels[row] = j;
+                    _closest[row] = 0.0;
+                    (used ??= []).Add(c.Row);
+                    break;
+                }
+            }
         }
 
         public void Dispose()

@@ -92,6 +92,22 @@ public sealed record KMeansSettings
     /// <summary>Gets the k-means++ local trials, or <see langword="null"/> for <c>2 + ⌊ln k⌋</c>. <value>The default is <see langword="null"/>.</value></summary>
     public int? InitializationTrials { get; }
 
+    /// <summary>The most row partitions <see cref="Partitions"/> allows.</summary>
+    public const int MaxPartitions = 65_536;
+
+    /// <summary>
+    /// Gets the number of row partitions of each Lloyd step. With 1 the step is the in-memory kernel; with more, <see cref="KMeans.Fit(ReadOnlySpan{double}, int, KMeansSettings, Random?, CancellationToken)"/>
+    /// runs every step (and the final assignment) as partition → accumulate (<see cref="KMeansStepPartial"/> per contiguous row range) →
+    /// merge → finalize, the shape a distributed driver uses. The partitioned fit is the same for every partition count bit for bit (exact
+    /// sums); against the in-memory kernel (plain double sums) the centroids and inertia agree to a few ulps (docs/segmentation.md).
+    /// <value>The default is 1.</value>
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside [1, <see cref="MaxPartitions"/>].</exception>
+    public int Partitions
+    {
+        get;
+        init => field = Range(value, 1, MaxPartitions, nameof(Partitions));
+    } = 1;
 
     internal int EffectiveTrials => InitializationTrials ?? (2 + (int)Math.Log(ClusterCount));
 

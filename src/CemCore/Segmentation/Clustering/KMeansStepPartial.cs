@@ -38,7 +38,8 @@ public sealed class KMeansStepResult
 /// updated centroids. A driver repeats create → add partitions → merge → finish until the centroids stop moving.
 /// </summary>
 /// <remarks>
-/// <para>Assignment: squared Euclidean distance Σ(x − c)² summed in feature order, ties to the lowest cluster index; rows must be finite.
+/// <para>Assignment: squared Euclidean distance Σ w_f (x_f − c_f)² summed in feature order (weights 1 unless given; <see cref="KMeans.Fit(ReadOnlySpan{double}, int, KMeansSettings, Random?, CancellationToken)"/>
+/// passes its standardization weights 1/sd²), ties to the lowest cluster index; rows must be finite.
 /// The sums and the inertia are exact (correctly rounded when finished), so any partitioning and merge order give the one-pass centroids bit
 /// for bit. The centroids are part of the settings fingerprint: partials of different steps refuse to merge.</para>
 /// <para>Mutable and not thread-safe: one partial per partition, then merge.</para>
@@ -48,16 +49,35 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
     /// <summary>The kind id of the serialized form.</summary>
     public const string KindId = "cemcore.segmentation.kmeans-step";
 
+    /// <summary>The latest version of the serialized form: 2, with the distance weights. An unweighted partial (every weight 1) is
+    /// still written as version 1, and both versions are read.</summary>
+    public const int FormatVersion = 2;
+
     private readonly double[] _centroids;
+    private readonly double[] _weights;
+    private readonly bool _weighted;
     private readonly ExactSum[] _sums;
     private readonly long[] _counts;
     private readonly ExactSum _inertia = new();
+    private readonly List<FarRow> _far = [];
+    private long _changed;
 
-    /// <summary>Creates an empty partial for one step.</summary>
+    /// <summary>Creates an empty partial for one step (unweighted distances).</summary>
     /// <param name="centroids">The current centroids, row-major (k × <paramref name="featureCount"/>), finite.</param>
     /// <param name="featureCount">Features per row (≥ 1).</param>
     /// <exception cref="ArgumentException">The centroid length is not a positive multiple of <paramref name="featureCount"/> or a value is not finite.</exception>
     public KMeansStepPartial(ReadOnlySpan<double> centroids, int featureCount)
+        : this(centroids, featureCount, Ones(featureCount))
+    {
+    }
+
+    /// <summary>Creates an empty partial for one step with per-feature distance weights (for example 1/sd² to cluster standardized rows
+    /// in original units, as <see cref="KMeans.Fit(ReadOnlySpan{double}, int, KMeansSettings, Random?, CancellationToken)"/> does).</summary>
+    /// <param name="centroids">The current centroids, row-major (k × <paramref name="featureCount"/>), finite.</param>
+    /// <param name="featureCount">Features per row (≥ 1).</param>
+    /// <param name="weights">One finite weight ≥ 0 per feature.</param>
+    /// <exception cref="ArgumentException">A length does not match or a value is not finite (or a weight is negative).</exception>
+    public KMeansStepPartial(ReadOnlySpan<double> centroids, int featureCount, ReadOnlySpan<double> weights)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(featureCount, 1);
         if (centroids.IsEmpty || centroids.Length % featureCount != 0)
@@ -73,9 +93,23 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
             }
         }
 
+        if (weights.Length != featureCount)
+        {
+            throw new ArgumentException($"weights must hold {featureCount} values but has {weights.Length}.", nameof(weights));
+        }
+
+        foreach (var w in weights)
+        {
+            if (!double.IsFinite(w) || w < 0)
+            {
+                throw new ArgumentException("weights contains a negative, NaN or infinite value.", nameof(weights));
+            }
+        }
+
         FeatureCount = featureCount;
         ClusterCount = centroids.Length / featureCount;
         _centroids = centroids.ToArray();
+        _weights = weights.ToArray();
         _counts = new long[ClusterCount];
         _sums = new ExactSum[centroids.Length];
         for (var i = 0; i < _sums.Length; i++)
@@ -83,7 +117,8 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
             _sums[i] = new ExactSum();
         }
 
-        Format = new PartialFormat(KindId, 1, PartialFormat.FingerprintOf(SettingsText(_centroids, featureCount)));
+        _weighted = Array.Exists(_weights, x => x != 1.0);
+        Format = new PartialFormat(KindId, _weighted ? FormatVersion : 1, PartialFormat.FingerprintOf(SettingsText(_centroids, _weighted ? _weights : null, featureCount)));
     }
 
     /// <summary>Gets the number of clusters k.</summary>
@@ -93,16 +128,43 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
     public int FeatureCount { get; }
 
     /// <inheritdoc/>
-    /// <remarks>Version 1; settings text <c>k=K;d=D;c=HEX…</c> (the IEEE bits of every centroid value). Payload: k and d (int32), the
-    /// centroids (k·d doubles), the cluster counts (k int64), the exact sums (k·d, each a count and its partials) and the exact inertia.</remarks>
+    /// <remarks>Version 1 (unweighted): settings text <c>k=K;d=D;c=HEX…</c> (the IEEE bits of every centroid value); payload: k and d
+    /// (int32), the centroids (k·d doubles), the cluster counts (k int64), the exact sums (k·d, each a count and its partials) and the
+    /// exact inertia. Version 2 (weighted) appends <c>;w=HEX…</c> (the weights' bits) to the settings text and the d weights (doubles) after
+    /// the centroids in the payload. The fit-internal relocation candidates and changed-label count are not serialized.</remarks>
     public PartialFormat Format { get; }
 
     /// <summary>Assigns rows to their nearest centroid and adds them.</summary>
     /// <param name="rows">Rows, row-major (n × <see cref="FeatureCount"/>), finite.</param>
     /// <exception cref="ArgumentException">The length is not a multiple of the feature count or a value is not finite.</exception>
-    public void Add(ReadOnlySpan<double> rows)
+    public void Add(ReadOnlySpan<double> rows) => AddCore(rows, 0, default, default);
+
+    /// <summary>Adds rows that are <paramref name="labels"/>' rows <paramref name="firstRow"/>, …: records each row's nearest cluster and
+    /// distance, counts the labels that changed, and keeps the rows farthest from their centroids (the candidates of
+    /// <see cref="KMeans.Fit(ReadOnlySpan{double}, int, KMeansSettings, Random?, CancellationToken)"/>'s empty-cluster relocation).</summary>
+    internal void AddAssigned(ReadOnlySpan<double> rows, long firstRow, Span<int> labels, Span<double> distances) =>
+        AddCore(rows, firstRow, labels, distances);
+
+    /// <summary>Gets the merged cluster counts (the fit's driver updates them when it relocates a row).</summary>
+    internal long[] Counts => _counts;
+
+    /// <summary>Gets the merged exact sums, cluster-major.</summary>
+    internal ExactSum[] Sums => _sums;
+
+    /// <summary>Gets the rows farthest from their centroids, by distance descending then row ascending (at most 2k).</summary>
+    internal IReadOnlyList<FarRow> Farthest => _far;
+
+    /// <summary>Gets the number of labels that changed.</summary>
+    internal long Changed => _changed;
+
+    /// <summary>Gets the exact inertia, correctly rounded.</summary>
+    internal double InertiaValue => _inertia.Value;
+
+    private void AddCore(ReadOnlySpan<double> rows, long firstRow, Span<int> labels, Span<double> distances)
     {
         var d = FeatureCount;
+        var w = _weights;
+        var track = !labels.IsEmpty;
         if (rows.Length % d != 0)
         {
             throw new ArgumentException($"rows must hold n × {d} values but has {rows.Length}.", nameof(rows));
@@ -120,7 +182,7 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
                 for (var j = 0; j < d; j++)
                 {
                     var diff = row[j] - c[j];
-                    distance += diff * diff;
+                    distance += w[j] * diff * diff; // the order of KMeansKernel.Nearest, so the fit's distances are bit-identical
                 }
 
                 if (distance < bestDistance)
@@ -141,7 +203,50 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
             }
 
             _inertia.Add(bestDistance);
+            if (track)
+            {
+                var local = start / d;
+                if (labels[local] != best)
+                {
+                    _changed++;
+                    labels[local] = best;
+                }
+
+                distances[local] = bestDistance;
+                Offer(new FarRow(bestDistance, firstRow + local, best));
+            }
         }
+    }
+
+    /// <summary>Keeps the 2k rows farthest from their centroids: a relocation picks at most k − 1 rows and skips at most one row per
+    /// cluster (the last row of a cluster left with one), so 2k candidates always hold the rows the one-pass rule would pick.</summary>
+    private void Offer(FarRow row)
+    {
+        var limit = 2 * ClusterCount;
+        if (_far.Count == limit && !row.IsFartherThan(_far[^1]))
+        {
+            return;
+        }
+
+        var i = _far.Count;
+        while (i > 0 && row.IsFartherThan(_far[i - 1]))
+        {
+            i--;
+        }
+
+        _far.Insert(i, row);
+        if (_far.Count > limit)
+        {
+            _far.RemoveAt(_far.Count - 1);
+        }
+    }
+
+    private static double[] Ones(int featureCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(featureCount, 1);
+        var ones = new double[featureCount];
+        Array.Fill(ones, 1.0);
+        return ones;
     }
 
     /// <inheritdoc/>
@@ -160,6 +265,12 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
         }
 
         _inertia.Add(other._inertia);
+        _changed = checked(_changed + other._changed);
+        foreach (var row in other._far)
+        {
+            Offer(row);
+        }
+
         return this;
     }
 
@@ -191,6 +302,14 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
             w.Write(c);
         }
 
+        if (_weighted)
+        {
+            foreach (var weight in _weights)
+            {
+                w.Write(weight);
+            }
+        }
+
         foreach (var n in _counts)
         {
             w.Write(n);
@@ -205,7 +324,7 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
     }
 
     /// <inheritdoc/>
-    public static KMeansStepPartial ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, static r =>
+    public static KMeansStepPartial ReadFrom(Stream stream) => PartialIO.Read(stream, KindId, 1, FormatVersion, static (r, version) =>
     {
         var k = r.ReadInt32();
         var d = r.ReadInt32();
@@ -220,7 +339,13 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
             centroids[i] = r.ReadFinite("a centroid value");
         }
 
-        var p = new KMeansStepPartial(centroids, d);
+        var weights = new double[d];
+        for (var i = 0; i < d; i++)
+        {
+            weights[i] = version == 1 ? 1.0 : r.ReadFinite("a weight");
+        }
+
+        var p = new KMeansStepPartial(centroids, d, weights);
         for (var i = 0; i < k; i++)
         {
             p._counts[i] = r.ReadNonNegative("cluster count");
@@ -235,7 +360,7 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
         return p;
     });
 
-    private static string SettingsText(double[] centroids, int d)
+    private static string SettingsText(double[] centroids, double[]? weights, int d)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"k={centroids.Length / d};d={d};c=");
@@ -244,6 +369,25 @@ public sealed class KMeansStepPartial : IMergeable<KMeansStepPartial, KMeansStep
             sb.Append(BitConverter.DoubleToInt64Bits(c).ToString("x16", CultureInfo.InvariantCulture));
         }
 
+        if (weights is not null)
+        {
+            sb.Append(";w=");
+            foreach (var w in weights)
+            {
+                sb.Append(BitConverter.DoubleToInt64Bits(w).ToString("x16", CultureInfo.InvariantCulture));
+            }
+        }
+
         return sb.ToString();
     }
+}
+
+/// <summary>A row far from its centroid: a candidate of the fit's empty-cluster relocation.</summary>
+/// <param name="Distance">The weighted squared distance to its centroid.</param>
+/// <param name="Row">The global row index.</param>
+/// <param name="Label">The row's cluster.</param>
+internal readonly record struct FarRow(double Distance, long Row, int Label)
+{
+    /// <summary>Farther, or as far with a lower row index (the first row a scan in row order would pick).</summary>
+    public bool IsFartherThan(FarRow other) => Distance > other.Distance || (Distance == other.Distance && Row < other.Row);
 }

@@ -66,7 +66,7 @@ public sealed class KMeansKernelEquivalenceTests
         Assert.Equal([38, 50, 62], result.ClusterSizes.ToArray().Order().ToArray());
     }
 
-    private static bool Same(KMeansResult a, KMeansResult b) =>
+    internal static bool Same(KMeansResult a, KMeansResult b) =>
         a.Inertia.Equals(b.Inertia)
         && a.Labels.SequenceEqual(b.Labels)
         && a.Centroids.ToArray().SequenceEqual(b.Centroids.ToArray())
