@@ -88,6 +88,9 @@ public static class ChurnMetrics
         }
 
         var negatives = n - positives;
+
+        // Stryker disable once Logical,Block : equivalent: with no positives rankSum is 0, with no negatives it is n(n+1)/2 exactly
+        // (half-integer midranks), so the formula below gives 0 / 0 = NaN in both cases, as this early return does.
         if (positives == 0 || negatives == 0)
         {
             return double.NaN;
