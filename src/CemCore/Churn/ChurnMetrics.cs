@@ -276,6 +276,8 @@ public static class ChurnMetrics
         for (var b = 0; b < binCount; b++)
         {
             var upper = b == binCount - 1 ? 1.0 : (b + 1) * step;
+            // Stryker disable once Conditional : equivalent: for an empty bin the second branch gives Count 0 and 0.0 / 0 = NaN means,
+            // the same bin as the first branch.
             bins[b] = counts[b] == 0
                 ? new CalibrationBin(b * step, upper, 0, double.NaN, double.NaN)
                 : new CalibrationBin(b * step, upper, counts[b], sumP[b] / counts[b], sumY[b] / counts[b]);
