@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CemCore.Churn;
+using CemCore.Tests.Experiments;
 
 namespace CemCore.Tests.Churn;
 
@@ -10,27 +11,19 @@ namespace CemCore.Tests.Churn;
 /// </summary>
 public sealed class ChurnMetricsBoundaryTests
 {
-    private static readonly Lazy<JsonDocument> Vectors = new(() =>
-    {
-        var asm = typeof(ChurnMetricsBoundaryTests).Assembly;
-        var res = asm.GetManifestResourceNames().Single(n => n.EndsWith("metric_boundaries.json", StringComparison.Ordinal));
-        using var s = asm.GetManifestResourceStream(res)!;
-        return JsonDocument.Parse(s);
-    });
+    private static readonly EmbeddedJsonVectors Vectors = new("metric_boundaries.json");
 
-    private static JsonElement Section(string name) => Vectors.Value.RootElement.GetProperty(name);
+    public static TheoryData<int> ThresholdCases => Vectors.Indexes("thresholds");
 
-    private static TheoryData<int> Indexes(string name) => [.. Enumerable.Range(0, Section(name).GetArrayLength())];
+    public static TheoryData<int> LossCases => Vectors.Indexes("losses");
 
-    public static TheoryData<int> ThresholdCases => Indexes("thresholds");
+    public static TheoryData<int> CalibrationCases => Vectors.Indexes("calibration");
 
-    public static TheoryData<int> LossCases => Indexes("losses");
+    public static TheoryData<int> CostCases => Vectors.Indexes("costs");
 
-    public static TheoryData<int> CalibrationCases => Indexes("calibration");
+    private static JsonElement Section(string name) => Vectors.Section(name);
 
-    public static TheoryData<int> CostCases => Indexes("costs");
-
-    private static double[] Doubles(JsonElement c, string name) => [.. c.GetProperty(name).EnumerateArray().Select(e => e.GetDouble())];
+    private static double[] Doubles(JsonElement c, string name) => EmbeddedJsonVectors.Doubles(c, name);
 
     private static bool[] Labels(JsonElement c) => [.. c.GetProperty("labels").EnumerateArray().Select(e => e.GetInt32() == 1)];
 

@@ -11,27 +11,19 @@ namespace CemCore.Tests.Experiments;
 /// </summary>
 public sealed class StatisticsBoundaryTests
 {
-    private static readonly Lazy<JsonDocument> Vectors = new(() =>
-    {
-        var asm = typeof(StatisticsBoundaryTests).Assembly;
-        var res = asm.GetManifestResourceNames().Single(n => n.EndsWith("boundary_vectors.json", StringComparison.Ordinal));
-        using var s = asm.GetManifestResourceStream(res)!;
-        return JsonDocument.Parse(s);
-    });
+    private static readonly EmbeddedJsonVectors Vectors = new("boundary_vectors.json");
 
-    private static JsonElement Section(string name) => Vectors.Value.RootElement.GetProperty(name);
+    public static TheoryData<int> GoodnessOfFitCases => Vectors.Indexes("goodnessOfFit");
 
-    private static TheoryData<int> Indexes(string name) => [.. Enumerable.Range(0, Section(name).GetArrayLength())];
+    public static TheoryData<int> SrmCases => Vectors.Indexes("srm");
 
-    public static TheoryData<int> GoodnessOfFitCases => Indexes("goodnessOfFit");
+    public static TheoryData<int> TTestCases => Vectors.Indexes("tTests");
 
-    public static TheoryData<int> SrmCases => Indexes("srm");
+    public static TheoryData<int> MultipleTestingCases => Vectors.Indexes("multipleTesting");
 
-    public static TheoryData<int> TTestCases => Indexes("tTests");
+    private static JsonElement Section(string name) => Vectors.Section(name);
 
-    public static TheoryData<int> MultipleTestingCases => Indexes("multipleTesting");
-
-    private static double[] Doubles(JsonElement c, string name) => [.. c.GetProperty(name).EnumerateArray().Select(e => e.GetDouble())];
+    private static double[] Doubles(JsonElement c, string name) => EmbeddedJsonVectors.Doubles(c, name);
 
     private static long[] Longs(JsonElement c, string name) => [.. c.GetProperty(name).EnumerateArray().Select(e => e.GetInt64())];
 
