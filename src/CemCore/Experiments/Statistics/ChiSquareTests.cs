@@ -95,6 +95,7 @@ public static partial class ChiSquareTests
         for (var i = 0; i < observed.Length; i++)
         {
             var e = total * weights[i];
+            // Stryker disable once Conditional : equivalent: when total is 0 both callers return Undefined without reading chi.
             chi += total == 0 ? 0.0 : (observed[i] - e) * (observed[i] - e) / e;
         }
 
@@ -107,6 +108,7 @@ public static partial class ChiSquareTests
     /// <exception cref="ArgumentException">Fewer than two variants or negative counts.</exception>
     public static TestResult SampleRatioMismatch(ReadOnlySpan<long> observed)
     {
+        // Stryker disable once Conditional,Equality : equivalent: stack or heap buffer only, the weights written and read are the same.
         Span<double> w = observed.Length <= 64 ? stackalloc double[observed.Length] : new double[observed.Length];
         w.Fill(1.0 / observed.Length);
         return SampleRatioMismatch(observed, w);
@@ -131,6 +133,8 @@ internal static class WeightCheck
             sum += weights[i];
         }
 
+        // Stryker disable once Equality : equivalent: sum - 1 is exact near 1 (a multiple of 2^-53), and the double 1e-9 is not such a
+        // multiple, so |sum - 1| can never equal Tolerance exactly and > and >= always agree.
         if (Math.Abs(sum - 1.0) > Tolerance)
         {
             throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} must sum to 1 (±{Tolerance}) but sum to {sum:R}."), name);

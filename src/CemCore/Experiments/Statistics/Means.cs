@@ -139,6 +139,8 @@ public static class Means
     /// <summary>Two-pass mean and sample variance (n − 1); variance 0 for fewer than two values.</summary>
     internal static (double Mean, double Variance) MeanVariance(ReadOnlySpan<double> values, string name)
     {
+        // Stryker disable once Block : equivalent: both callers return Undefined for an empty arm (Welch needs 2 rows, pooled 1 per arm)
+        // before the variance (NaN here, 0.0 without this return) is used.
         if (values.IsEmpty)
         {
             return (double.NaN, double.NaN);

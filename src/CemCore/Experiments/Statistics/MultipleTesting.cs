@@ -42,6 +42,7 @@ public static class MultipleTesting
         }
 
         var m = pValues.Length;
+        // Stryker disable once Statement : equivalent: with m = 0 every loop below is empty and nothing is written, so this return is a shortcut only.
         if (m == 0)
         {
             return;
