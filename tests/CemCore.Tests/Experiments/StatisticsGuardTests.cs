@@ -195,4 +195,21 @@ public sealed class StatisticsGuardTests
         Assert.Equal("n", n.ParamName);
         Assert.Contains("at least 2 observations per arm", n.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Relative_lift_checks_the_confidence_even_when_an_arm_is_empty()
+    {
+        // An empty arm makes the estimate undefined, but a bad confidence is still the caller's error, not an undefined estimate.
+        Throws<ArgumentOutOfRangeException>("confidence", () => Proportions.RelativeLift(0, 0, 0, 0, 1.5));
+        Throws<ArgumentOutOfRangeException>("confidence", () => Proportions.RelativeLift(1, 10, 0, 0, 0));
+        Assert.False(Proportions.RelativeLift(0, 0, 0, 0, 0.9).IsDefined);
+    }
+
+    [Fact]
+    public void Normal_prior_says_what_a_valid_standard_deviation_is()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new NormalPrior(0, 0));
+        Assert.Equal("standardDeviation", e.ParamName);
+        Assert.Contains("must be > 0 (+∞ for a flat prior)", e.Message, StringComparison.Ordinal);
+    }
 }
