@@ -1,5 +1,6 @@
 using CemCore.Clv;
 using CemCore.Primitives;
+using CemCore.Tests.Shared;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -248,16 +249,16 @@ public sealed class BtydPropertyTests
 
         foreach (var m in Models)
         {
-            m.ProbabilityAlive(x, tx, t, d);
-            m.ConditionalExpectedPurchases(39, x, tx, t, d);
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var k = 0; k < 100; k++)
+            // The least of several measured attempts: a one-off runtime allocation (tier-up, on-stack replacement) is not the kernels'.
+            var (least, attempts) = AllocationProbe.Least(() =>
             {
-                m.ProbabilityAlive(x, tx, t, d);
-                m.ConditionalExpectedPurchases(39, x, tx, t, d);
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                for (var k = 0; k < 100; k++)
+                {
+                    m.ProbabilityAlive(x, tx, t, d);
+                    m.ConditionalExpectedPurchases(39, x, tx, t, d);
+                }
+            });
+            Assert.True(least == 0, $"{m.GetType().Name} allocated in every attempt: {attempts} bytes");
         }
     }
 }
