@@ -44,7 +44,24 @@ internal static class CliHost
         try
         {
             var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-            return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
+            var repeat = RepeatCount();
+            if (repeat == 1)
+            {
+                return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
+            }
+
+            // Diagnostic (benchmarks/peers/cold_start.sh): the same command N times in this process, each run's wall time on stderr,
+            // so a one-shot run can be compared with the warm time of the same work.
+            var exit = 0;
+            for (var run = 1; run <= repeat && exit == 0; run++)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                exit = await root.Parse(args).InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}: run {run} of {repeat}: {ms:F1} ms"));
+            }
+
+            return exit;
         }
         catch (UsageException ex)
         {
@@ -85,6 +102,23 @@ internal static class CliHost
             Console.Error.WriteLine($"{name}: internal error: {ex}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// <c>CEMCORE_CLI_REPEAT</c> (1–100, default 1): how many times the command runs in this process. Anything else is a usage error
+    /// rather than silently one run.
+    /// </summary>
+    private static int RepeatCount()
+    {
+        var text = Environment.GetEnvironmentVariable("CEMCORE_CLI_REPEAT");
+        if (string.IsNullOrEmpty(text))
+        {
+            return 1;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100
+            ? n
+            : throw new UsageException($"CEMCORE_CLI_REPEAT must be a whole number from 1 to 100 (got '{text}').");
     }
 
     private static int Fail(string name, string message)
