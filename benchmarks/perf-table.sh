@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# README's performance table from ONE run (issue #17): the headline BenchmarkDotNet methods (each class with its baseline/peer
+# methods) and the committed Python peers, back to back on this machine, then benchmarks/perf_table.py writes
+# benchmarks/results/PerformanceTable.md (ISA, processor count, load before/after, commit) and the table between the
+# `perf-table` markers in README.md.
+#   benchmarks/perf-table.sh [workdir]          (default /tmp/cemcore-perf-table; about 20-30 minutes on 2 quiet cores)
+# The run is the CI machine kind's AVX2 path: DOTNET_EnableAVX512=0 unless the caller sets DOTNET_EnableAVX512 (the host line in
+# the table then reads x86-64-v3). In-process toolchain, BenchmarkDotNet's short job (3 warm-ups, 3 iterations).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="${1:-/tmp/cemcore-perf-table}"
+rm -rf "$work"; mkdir -p "$work/peers"
+export DOTNET_EnableAVX512="${DOTNET_EnableAVX512:-0}"
+py=/usr/bin/python3
+
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "commit: $(git -C "$root" rev-parse --short HEAD)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), processors: $(nproc)"
+  echo "isa flags: $(grep -o -w -m1 'avx512f' /proc/cpuinfo || true) $(grep -o -w -m1 'avx2' /proc/cpuinfo || true)"
+  echo "DOTNET_EnableAVX512=$DOTNET_EnableAVX512"
+  echo "load before: $(uptime | sed 's/.*load average: //')"
+} > "$work/machine.txt"
+
+dotnet build "$root/benchmarks/CemCore.Benchmarks" -c Release -nologo -v q >/dev/null
+filters=(
+  '*ChurnBenchmarks.ScalarRowMajor' '*ChurnBenchmarks.VectorRowMajor' '*ChurnBenchmarks.Vector256RowMajor'
+  '*ChurnBenchmarks.BandwidthSum' '*ChurnBenchmarks.MlNetBatch' '*ChurnBenchmarks.SingleCustomer' '*ChurnBenchmarks.Train'
+  '*.RfmBenchmarks.*' '*RfmBenchmarksLarge.*' '*RfmBenchmarksSingle.*' '*RfmScalingBenchmarks.*'
+  '*FeatureBenchmarks.*'
+  '*RuleBenchmarks.SingleNaive' '*RuleBenchmarks.SingleLifecycleAndSegments'
+  '*ClvBenchmarks.*'
+  '*ExperimentBenchmarks.*'
+  '*PersonalizationBenchmarks.*'
+  '*KMeansScaleBenchmarks.*'
+  '*LoyaltyBenchmarks.InMemorySingleThread' '*LoyaltyBenchmarks.Sqlite*'
+)
+(cd "$work" && dotnet run -c Release --no-build --project "$root/benchmarks/CemCore.Benchmarks" -- \
+  --filter "${filters[@]}" --job short --inProcess --exporters json --artifacts "$work/bdn") > "$work/bdn.log" 2>&1
+
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+csv="${TMPDIR:-/tmp}/cemcore-bench-1m.csv"   # written by FeatureBenchmarks' setup (Path.GetTempPath())
+$py "$root/benchmarks/peers/pandas_read_csv.py" "$csv" > "$work/peers/pandas_read_csv.txt" 2>&1 || echo "pandas_read_csv failed" >> "$work/peers/failed.txt"
+$py "$root/benchmarks/peers/rfm_pandas.py" > "$work/peers/rfm_pandas.txt" 2>&1 || echo "rfm_pandas failed" >> "$work/peers/failed.txt"
+$py "$root/benchmarks/peers/churn_sklearn.py" > "$work/peers/churn_sklearn.txt" 2>&1 || echo "churn_sklearn failed" >> "$work/peers/failed.txt"
+CEMCORE_REFERENCE_DATA="${CEMCORE_REFERENCE_DATA:-$root/../shared/data}" $py "$root/benchmarks/peers/clv_scipy.py" > "$work/peers/clv_scipy.txt" 2>&1 || echo "clv_scipy failed" >> "$work/peers/failed.txt"
+$py "$root/benchmarks/peers/kmeans_sklearn_scale.py" > "$work/peers/kmeans_sklearn_scale.txt" 2>&1 || echo "kmeans_sklearn_scale failed" >> "$work/peers/failed.txt"
+
+echo "load after: $(uptime | sed 's/.*load average: //')" >> "$work/machine.txt"
+$py "$root/benchmarks/perf_table.py" "$work" "$root"
