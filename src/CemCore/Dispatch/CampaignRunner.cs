@@ -633,19 +633,9 @@ public sealed class CampaignRunner
         {
             if (offer.Coupon is not null)
             {
-                if (Stores.Coupons is CouponLedger ledger)
-                {
-                    // The library's ledger issues without a Coupon object (the same rules, see CouponLedger.IssueOnceCode).
-                    ct.ThrowIfCancellationRequested();
-                    code = ledger.IssueOnceCode(key, offer, id, asOf, out var until);
-                    validUntil = until ?? validUntil;
-                }
-                else
-                {
-                    var coupon = await Stores.Coupons.IssueOnceAsync(key, offer, id, asOf, ct).ConfigureAwait(false);
-                    code = coupon.Code;
-                    validUntil = coupon.ValidUntil ?? validUntil;
-                }
+                var issued = await Stores.Coupons.IssueOnceCodeAsync(key, offer, id, asOf, ct).ConfigureAwait(false);
+                code = issued.Code;
+                validUntil = issued.ValidUntil ?? validUntil;
             }
 
             var zone = Zone(profile);

@@ -197,7 +197,29 @@ public interface ICouponStore
     /// <param name="cancellationToken">Cancels the issue.</param>
     /// <returns>The coupon.</returns>
     ValueTask<Coupon> IssueOnceAsync(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="IssueOnceAsync"/> for a sender that needs only the code and the end of its validity (the campaign runner's path).
+    /// The default calls <see cref="IssueOnceAsync"/>; a store can override it to issue without creating a <see cref="Coupon"/>
+    /// (<see cref="CouponLedger"/> does). Same idempotency: a second call with the same key returns the first code.
+    /// </summary>
+    /// <param name="issueKey">The key (the send's idempotency key).</param>
+    /// <param name="offer">The offer; must have a coupon policy.</param>
+    /// <param name="customerId">The customer, or <see langword="null"/>.</param>
+    /// <param name="issuedAt">When (first call only).</param>
+    /// <param name="cancellationToken">Cancels the issue.</param>
+    /// <returns>The code and the end of its validity (<see langword="null"/>: no end).</returns>
+    async ValueTask<IssuedCouponCode> IssueOnceCodeAsync(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt, CancellationToken cancellationToken = default)
+    {
+        var coupon = await IssueOnceAsync(issueKey, offer, customerId, issuedAt, cancellationToken).ConfigureAwait(false);
+        return new IssuedCouponCode(coupon.Code, coupon.ValidUntil);
+    }
 }
+
+/// <summary>A coupon code issued for a send, and the end of its validity (<see langword="null"/>: no end).</summary>
+/// <param name="Code">The code.</param>
+/// <param name="ValidUntil">The end of its validity, or <see langword="null"/>.</param>
+public readonly record struct IssuedCouponCode(string Code, DateTimeOffset? ValidUntil);
 
 /// <summary>In-memory <see cref="IBudgetStore"/>. Thread-safe (one lock).</summary>
 public sealed class InMemoryBudgetStore : IBudgetStore

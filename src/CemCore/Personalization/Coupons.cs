@@ -224,8 +224,15 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     /// <summary>
     /// <see cref="IssueOnce"/> without a <see cref="Coupon"/> object (the campaign runner's path): the code and the end of its validity.
     /// </summary>
-    internal string IssueOnceCode(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt, out DateTimeOffset? validUntil)
+    /// <param name="issueKey">The key (the send's idempotency key).</param>
+    /// <param name="offer">The offer; must have a coupon policy.</param>
+    /// <param name="customerId">The customer, or <see langword="null"/>.</param>
+    /// <param name="issuedAt">When (first call only).</param>
+    /// <param name="cancellationToken">Cancels the issue.</param>
+    /// <returns>The code and the end of its validity.</returns>
+    public ValueTask<CemCore.Dispatch.IssuedCouponCode> IssueOnceCodeAsync(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Check.NotBlank(issueKey);
         var row = IssueRow(issueKey, offer, customerId, issuedAt);
         Offer issuer;
@@ -234,8 +241,7 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
             issuer = _issuers[row.Offer];
         }
 
-        validUntil = Window(issuer, At(row.IssuedTicks, row.IssuedOffset)).Until;
-        return row.Code;
+        return new ValueTask<CemCore.Dispatch.IssuedCouponCode>(new CemCore.Dispatch.IssuedCouponCode(row.Code, Window(issuer, At(row.IssuedTicks, row.IssuedOffset)).Until));
     }
 
     /// <inheritdoc/>

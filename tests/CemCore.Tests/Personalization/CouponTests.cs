@@ -1,3 +1,4 @@
+using CemCore.Dispatch;
 using CemCore.Personalization;
 using CemCore.Primitives;
 using FsCheck.Xunit;
@@ -109,4 +110,38 @@ public sealed class CouponTests
     [Property(MaxTest = 200)]
     public bool Normalize_IsIdempotent(string? s) =>
         s is null || CouponCodeGenerator.Normalize(CouponCodeGenerator.Normalize(s)) == CouponCodeGenerator.Normalize(s);
+
+    [Fact]
+    public async Task IssueOnceCodeAsync_LedgerOverride_AndInterfaceDefault_AgreeWithIssueOnce()
+    {
+        // The ledger's override (no Coupon object) and the interface's default (through IssueOnceAsync) give the same code and
+        // validity as IssueOnce, and a repeated key gives the first code again.
+        var offer = Omni(validFor: TimeSpan.FromDays(7));
+        var ledger = new CouponLedger();
+        var first = await ((ICouponStore)ledger).IssueOnceCodeAsync("k1", offer, "C1", T0.AddDays(1));
+        var again = await ((ICouponStore)ledger).IssueOnceCodeAsync("k1", offer, "C1", T0.AddDays(2));
+        var coupon = ledger.IssueOnce("k1", offer, "C1", T0.AddDays(3));
+        Assert.Equal(coupon.Code, first.Code);
+        Assert.Equal(first, again);
+        Assert.Equal(T0.AddDays(8), first.ValidUntil);
+        Assert.Equal(coupon.ValidUntil, first.ValidUntil);
+
+        ICouponStore wrapped = new OnlyIssueOnce(new CouponLedger());
+        var viaDefault = await wrapped.IssueOnceCodeAsync("k2", offer, "C2", T0.AddDays(1));
+        var viaDefaultAgain = await wrapped.IssueOnceCodeAsync("k2", offer, "C2", T0.AddDays(5));
+        Assert.Equal(viaDefault, viaDefaultAgain);
+        Assert.Equal(T0.AddDays(8), viaDefault.ValidUntil);
+        Assert.StartsWith("WB", viaDefault.Code, StringComparison.Ordinal);
+
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await ((ICouponStore)ledger).IssueOnceCodeAsync("k3", offer, "C3", T0, cts.Token));
+    }
+
+    /// <summary>A host's store that implements only the required member, so <see cref="ICouponStore.IssueOnceCodeAsync"/> is the default.</summary>
+    private sealed class OnlyIssueOnce(CouponLedger inner) : ICouponStore
+    {
+        public ValueTask<Coupon> IssueOnceAsync(string issueKey, Offer offer, string? customerId, DateTimeOffset issuedAt, CancellationToken cancellationToken = default) =>
+            inner.IssueOnceAsync(issueKey, offer, customerId, issuedAt, cancellationToken);
+    }
 }
