@@ -21,7 +21,7 @@ root.Add(KpiCommands.CreateCohorts());
 root.Add(KpiCommands.CreateKpis());
 root.Add(KpiCommands.CreateAttribution());
 root.Add(ReportCommand.Create());
-root.Add(FunnelBreakdown.Extend(JourneyCommands.CreateFunnel()));
+root.Add(JourneyCommands.CreateFunnel());
 root.Add(JourneyCommands.CreateJourney());
 root.Add(JourneyCommands.CreateMonitor());
 root.Add(ReachCommands.CreateReach());

@@ -15,6 +15,8 @@ namespace CemCore.Cli.Commands;
 /// </summary>
 internal static class JourneyCommands
 {
+    private static readonly string[] BreakdownDimensions = ["channel", "segment"];
+
     public static Command CreateFunnel()
     {
         var events = CliOptions.RequiredPath("--events", "Events CSV customer_id,timestamp,touchpoint,type,value; a touch's step is its touchpoint, a conversion's is 'conversion'.");
@@ -22,8 +24,13 @@ internal static class JourneyCommands
         var window = CliOptions.Number("--window-days", "Conversion window in days from the entry event (inclusive).", 30, min: 1e-9, max: 1e6);
         var segments = CliOptions.OptionalPath("--segments", "Segments CSV customer_id,segment (adds bySegment).");
         var format = CliOptions.Format();
-        var command = new Command("funnel", "Ordered conversion funnel over event types with a conversion window.") { events, steps, window, segments, format };
-        command.SetAction((parse, ct) => Task.FromResult(RunFunnel(parse.GetValue(events)!, parse.GetValue(steps)!, parse.GetValue(window), parse.GetValue(segments), parse.IsJson(format))));
+        var by = new Option<string[]>("--by")
+        {
+            Description = "Add a breakdown (repeatable): channel (byChannel, by the entry event's channel column, else its touchpoint) or segment (bySegment, needs --segments); both add bySegmentChannel.",
+            HelpName = "channel|segment",
+        }.AcceptOnlyFromAmong(BreakdownDimensions);
+        var command = new Command("funnel", "Ordered conversion funnel over event types with a conversion window.") { events, steps, window, segments, format, by };
+        command.SetAction((parse, ct) => Task.FromResult(RunFunnel(parse.GetValue(events)!, parse.GetValue(steps)!, parse.GetValue(window), parse.GetValue(segments), parse.IsJson(format), parse.GetValue(by) ?? [])));
         return command;
     }
 
@@ -67,7 +74,13 @@ internal static class JourneyCommands
         return id => map.GetValueOrDefault(id);
     }
 
-    private static int RunFunnel(string eventsPath, string stepsText, double windowDays, string? segmentsPath, bool json)
+    /// <summary>
+    /// <c>cemcore funnel</c>. With <c>--by</c> (channel, segment) the output gains <c>byChannel</c> (the channel of each customer's entry
+    /// event: the events file's optional <c>channel</c> column, else the touchpoint), <c>bySegment</c> (as with <c>--segments</c>, which
+    /// <c>--by segment</c> requires) and, with both, <c>bySegmentChannel</c>; every other field and text line is the same as without it
+    /// (docs/kpis.md).
+    /// </summary>
+    private static int RunFunnel(string eventsPath, string stepsText, double windowDays, string? segmentsPath, bool json, string[] by)
     {
         var steps = stepsText.Split(',', StringSplitOptions.TrimEntries);
         if (steps.Any(string.IsNullOrEmpty))
@@ -75,8 +88,15 @@ internal static class JourneyCommands
             throw new UsageException("--steps needs comma-separated, non-empty step names.");
         }
 
+        var byChannel = by.Contains("channel");
+        var bySegment = by.Contains("segment");
+        if (bySegment && segmentsPath is null)
+        {
+            throw new UsageException("--by segment needs --segments FILE.");
+        }
+
         var segmentOf = Segments(segmentsPath);
-        var events = KpiCsvReaders.ReadEvents(eventsPath).Select(FunnelEvent.From);
+        IEnumerable<FunnelEvent> events = byChannel ? KpiCsvReaders.ReadFunnelEvents(eventsPath) : KpiCsvReaders.ReadEvents(eventsPath).Select(FunnelEvent.From);
         var r = Funnel.Compute(events, steps, TimeSpan.FromDays(windowDays), segmentOf);
         JsonObject Group(FunnelGroup g) => new()
         {
@@ -96,13 +116,29 @@ internal static class JourneyCommands
 
         if (segmentOf is not null)
         {
-            var by = new JsonObject();
+            var bySegmentNode = new JsonObject();
             foreach (var g in r.BySegment)
             {
-                by[g.Segment!] = Group(g);
+                bySegmentNode[g.Segment!] = Group(g);
             }
 
-            root["bySegment"] = by;
+            root["bySegment"] = bySegmentNode;
+        }
+
+        if (byChannel)
+        {
+            root["byChannel"] = Named(r.ByChannel, g => g.Channel!);
+        }
+
+        if (byChannel && bySegment)
+        {
+            var cells = new JsonObject();
+            foreach (var g in r.Cells.GroupBy(c => c.Segment!, StringComparer.Ordinal))
+            {
+                cells[g.Key] = Named(g, c => c.Channel!);
+            }
+
+            root["bySegmentChannel"] = cells;
         }
 
         if (json)
@@ -117,7 +153,24 @@ internal static class JourneyCommands
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{steps[k],-20} {r.Total.Reached[k],10} {rate,8}"));
         }
 
+        foreach (var g in byChannel ? r.ByChannel : [])
+        {
+            var rates = string.Join(' ', Enumerable.Range(1, steps.Length - 1).Select(k => g.ConversionRate(k) is { } x ? x.ToString("P1", CultureInfo.InvariantCulture) : "n/a"));
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"channel {g.Channel,-16} {string.Join(' ', g.Reached),-24} {rates}"));
+        }
+
         return 0;
+
+        JsonObject Named(IEnumerable<FunnelGroup> groups, Func<FunnelGroup, string> name)
+        {
+            var o = new JsonObject();
+            foreach (var g in groups)
+            {
+                o[name(g)] = Group(g);
+            }
+
+            return o;
+        }
     }
 
     internal static string StageName(JourneyStage stage) => stage switch
