@@ -13,30 +13,12 @@ namespace CemCore.Cli.Tests;
 /// </summary>
 public sealed class ChurnTrainingCliTests
 {
-    private const int Rows = 60;
+    private const int Rows = ChurnCliData.Rows;
 
     private static string ReferencePath(string file) =>
         Path.Combine(ReferenceData.RepositoryRoot, "tests", "CemCore.Tests", "ReferenceData", "Churn", file);
 
-    private static (string[] Lines, double[][] X, int[] Y) Data()
-    {
-        var rng = new Random(20240601);
-        var lines = new List<string> { "customer_id,recency,orders,segment,spend,churned" };
-        var x = new double[Rows][];
-        var y = new int[Rows];
-        for (var i = 0; i < Rows; i++)
-        {
-            var recency = Math.Round(rng.NextDouble() * 100, 2);
-            var orders = rng.Next(1, 11);
-            var spend = Math.Round(20 + (rng.NextDouble() * 200), 2);
-            var score = (recency / 100) - (orders / 20.0) + ((rng.NextDouble() - 0.5) * 0.6);
-            y[i] = score > 0.2 ? 1 : 0;
-            x[i] = [recency, orders, spend];
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"c{i:D3},{recency},{orders},seg{i % 3},{spend},{y[i]}"));
-        }
-
-        return ([.. lines], x, y);
-    }
+    private static (string[] Lines, double[][] X, int[] Y) Data() => ChurnCliData.Create();
 
     [Fact]
     public void ClassWeightBalanced_MatchesScikitLearn()
