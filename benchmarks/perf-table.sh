@@ -16,7 +16,8 @@ py=/usr/bin/python3
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "commit: $(git -C "$root" rev-parse --short HEAD)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), processors: $(nproc)"
+  echo "cpu: $(grep -m1 "model name" /proc/cpuinfo | sed "s/.*: //")"
+  echo "processors: $(nproc)"
   echo "isa flags: $(grep -o -w -m1 'avx512f' /proc/cpuinfo || true) $(grep -o -w -m1 'avx2' /proc/cpuinfo || true)"
   echo "DOTNET_EnableAVX512=$DOTNET_EnableAVX512"
   echo "load before: $(uptime | sed 's/.*load average: //')"
@@ -36,7 +37,7 @@ filters=(
   '*LoyaltyBenchmarks.InMemorySingleThread' '*LoyaltyBenchmarks.Sqlite*'
 )
 (cd "$work" && dotnet run -c Release --no-build --project "$root/benchmarks/CemCore.Benchmarks" -- \
-  --filter "${filters[@]}" --job short --inProcess --exporters json --artifacts "$work/bdn") > "$work/bdn.log" 2>&1
+  --filter "${filters[@]}" --job "${PERF_TABLE_JOB:-short}" --inProcess --exporters json --artifacts "$work/bdn") > "$work/bdn.log" 2>&1
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 csv="${TMPDIR:-/tmp}/cemcore-bench-1m.csv"   # written by FeatureBenchmarks' setup (Path.GetTempPath())

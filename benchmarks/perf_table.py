@@ -179,9 +179,12 @@ for path in sorted(glob.glob(os.path.join(work, "bdn", "results", "*-report-gith
     if host:
         break
 
-path_isa = "AVX2 path (AVX-512 off: DOTNET_EnableAVX512=0)" if info.get("DOTNET_EnableAVX512") == "0" else "default ISA"
+avx512_off = any(line.strip() == "DOTNET_EnableAVX512=0" for line in machine)
+flags = info.get("isa flags", "").split()
+path_isa = ("AVX2 path (AVX-512 switched off with DOTNET_EnableAVX512=0)" if avx512_off else "default ISA") + \
+    (f", CPU flags {' '.join(flags)}" if flags else "")
 head = (f"One run of `benchmarks/perf-table.sh` on {info.get('date', '?')} (commit {info.get('commit', '?')}): {info.get('cpu', '?')}, "
-        f"{path_isa}; load average before {info.get('load before', '?')}, after {info.get('load after', '?')}. "
+        f"{info.get('processors', '?')} processors, {path_isa}; load average before {info.get('load before', '?')}, after {info.get('load after', '?')}. "
         "BenchmarkDotNet short job, in-process; peers run right after in the same script (Debian python3, one thread).")
 table = ["| Workload | Target (issue) | CemCore | Peer in the same run |", "|---|---|---|---|"]
 table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
