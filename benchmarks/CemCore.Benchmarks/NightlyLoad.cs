@@ -16,13 +16,16 @@ namespace CemCore.Benchmarks;
 /// (1 then 2), each pinned with <c>taskset</c> to as many cores as workers, with server GC, and writes the table.
 /// </summary>
 /// <remarks>
-/// <para>Per worker (a dedicated thread, one contiguous customer range) the range is processed chunk by chunk, generated where it is
-/// processed (<see cref="RetailDataGenerator.GenerateTableRange"/>) and dropped after, so no more than one chunk's rows per worker are
-/// ever in memory. Phase 1: RFM values straight from the columnar rows (<see cref="RfmValues.FromTransactions"/>) and their
-/// <see cref="RfmPartial"/>; the worker merges its partials. Coordinator (the only serial step): the workers' partials merged into the
-/// population's cut-points, which become the scoring models' RFM cut-points. Phase 2: the chunk again, features, and per customer the RFM
+/// <para>The customers are processed in rounds; each round gives every worker (a dedicated thread) one chunk of a contiguous block of
+/// workers × chunk customers. A round: every worker generates its chunk (<see cref="RetailDataGenerator.GenerateTableRange"/>; timed as
+/// generation), a barrier, every worker runs the pipeline on its chunk (the pipeline window), a barrier. So no more than one chunk's rows
+/// per worker are ever in memory, and the generator never runs inside a pipeline window: its allocations and the GC pauses they cause
+/// (which stop every thread under server GC) are not charged to the pipeline, and each window ends when the slowest worker ends (load
+/// imbalance is counted). Phase 1: RFM values straight from the columnar rows (<see cref="RfmValues.FromTransactions"/>) and the chunk's
+/// <see cref="RfmPartial"/> (sorted runs). Coordinator (the only serial step): the partials merged lazily and the population's cut-points
+/// selected from their runs, which become the scoring models' RFM cut-points. Phase 2: the chunk again, features, and per customer the RFM
 /// score and segment from the merged cut-points, lifecycle, churn, CLV and the offer decision (<see cref="CustomerScorer"/>). Between the
-/// phases only the partials (about 48 bytes per buyer) are kept. Generation (twice per chunk) is timed apart from the pipeline.</para>
+/// phases only the partials (about 48 bytes per buyer) are kept.</para>
 /// </remarks>
 internal static class NightlyLoad
 {
@@ -160,6 +163,7 @@ internal static class NightlyLoad
             GenerateAllocatedGb = states.Sum(s => s.GenerateAllocated) / (1024.0 * 1024.0 * 1024.0),
             WorkerBusySeconds = [.. states.Select(s => s.Busy.TotalSeconds)],
             Phase1BusySeconds = [.. states.Select(s => s.Phase1Busy.TotalSeconds)],
+            WorkerCpuSeconds = [.. states.Select(s => s.BusyCpu)],
         };
     }
 
@@ -215,9 +219,11 @@ internal static class NightlyLoad
                     var work = generate(s, w, k, first, end - first);
                     var a1 = GC.GetAllocatedBytesForCurrentThread();
                     barrier.SignalAndWait();
+                    var cpu0 = ThreadCpuSeconds();
                     var t0 = Stopwatch.GetTimestamp();
                     work();
                     s.Busy += Stopwatch.GetElapsedTime(t0);
+                    s.BusyCpu += ThreadCpuSeconds() - cpu0;
                     if (phase == 1)
                     {
                         s.Phase1Busy += Stopwatch.GetElapsedTime(t0);
@@ -229,6 +235,23 @@ internal static class NightlyLoad
                 }
             });
         }
+    }
+
+    /// <summary>The calling thread's CPU time (user + system) from <c>/proc/thread-self/stat</c>, in seconds (10 ms resolution); 0 where
+    /// that file does not exist. Against the thread's busy wall time it tells time taken by other processes or spent blocked (a GC pause,
+    /// a page fault) from time computing.</summary>
+    private static double ThreadCpuSeconds()
+    {
+        const string Path = "/proc/thread-self/stat";
+        if (!File.Exists(Path))
+        {
+            return 0;
+        }
+
+        var text = File.ReadAllText(Path);
+        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        // After "pid (comm) ", field 3 (state) is index 0, so utime (14) and stime (15) are indexes 11 and 12; clock ticks of 1/100 s.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static void RunWorkers(WorkerState[] states, Action<WorkerState, int> body)
@@ -335,14 +358,15 @@ internal static class NightlyLoad
         var baseline = results[0];
         var lines = new List<string>
         {
-            "| Workers (cores) | Customers | Transaction rows | Scored | Offers | RFM checksum | Pipeline time | Speed-up | Phase 1 | RFM merge (serial) | Phase 2 | Pipeline CPU / time | Worker busy (share of pipeline) | Pipeline allocated | Pipeline GC pause | Generation (apart) | Generation allocated | Wall incl. generation | Peak working set | Gen2 GCs | Lock contentions |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| Workers (cores) | Customers | Transaction rows | Scored | Offers | RFM checksum | Pipeline time | Speed-up | Phase 1 | RFM merge (serial) | Phase 2 | Pipeline CPU / time | Worker busy (share of pipeline) | Worker on-CPU while busy | Pipeline allocated | Pipeline GC pause | Generation (apart) | Generation allocated | Wall incl. generation | Peak working set | Gen2 GCs | Lock contentions |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         };
         foreach (var r in results)
         {
             var busy = string.Join(" / ", r.WorkerBusySeconds.Select(b => string.Create(inv, $"{b / (r.Phase1Seconds + r.Phase2Seconds):P0}")));
+            var onCpu = string.Join(" / ", r.WorkerBusySeconds.Zip(r.WorkerCpuSeconds, (b, c) => string.Create(inv, $"{c / b:P0}")));
             lines.Add(string.Create(inv,
-                $"| {r.Workers} | {r.Customers:N0} | {r.Rows:N0} | {r.Scored:N0} | {r.Offers:N0} | {r.RfmChecksum} | {r.PipelineSeconds:F1} s | {baseline.PipelineSeconds / r.PipelineSeconds:F2}× | {r.Phase1Seconds:F1} s | {r.MergeSeconds:F3} s | {r.Phase2Seconds:F1} s | {r.PipelineCpuSeconds:F1} s / {r.PipelineCpuSeconds / (r.Phase1Seconds + r.Phase2Seconds):F2} | {busy} | {r.PipelineAllocatedGb:F1} GB | {r.PipelineGcPauseSeconds:F1} s | {r.GenerateSeconds:F1} s | {r.GenerateAllocatedGb:F1} GB | {r.WallSeconds:F1} s | {r.PeakWorkingSetMb:N0} MB | {r.Gen2Collections} | {r.LockContentions} |"));
+                $"| {r.Workers} | {r.Customers:N0} | {r.Rows:N0} | {r.Scored:N0} | {r.Offers:N0} | {r.RfmChecksum} | {r.PipelineSeconds:F1} s | {baseline.PipelineSeconds / r.PipelineSeconds:F2}× | {r.Phase1Seconds:F1} s | {r.MergeSeconds:F3} s | {r.Phase2Seconds:F1} s | {r.PipelineCpuSeconds:F1} s / {r.PipelineCpuSeconds / (r.Phase1Seconds + r.Phase2Seconds):F2} | {busy} | {onCpu} | {r.PipelineAllocatedGb:F1} GB | {r.PipelineGcPauseSeconds:F1} s | {r.GenerateSeconds:F1} s | {r.GenerateAllocatedGb:F1} GB | {r.WallSeconds:F1} s | {r.PeakWorkingSetMb:N0} MB | {r.Gen2Collections} | {r.LockContentions} |"));
         }
 
         return string.Join(Environment.NewLine, lines);
@@ -400,6 +424,8 @@ internal static class NightlyLoad
 
         public TimeSpan Phase1Busy { get; set; }
 
+        public double BusyCpu { get; set; }
+
         public long GenerateAllocated { get; set; }
 
         public long PipelineAllocated { get; set; }
@@ -446,6 +472,9 @@ internal sealed record LoadResult(
 
     /// <summary>Gets each worker's time computing inside the pipeline windows (the rest of a window it waited for the slowest worker).</summary>
     public double[] WorkerBusySeconds { get; init; } = [];
+
+    /// <summary>Gets each worker thread's CPU time while busy.</summary>
+    public double[] WorkerCpuSeconds { get; init; } = [];
 
     /// <summary>Gets each worker's computing time in phase 1.</summary>
     public double[] Phase1BusySeconds { get; init; } = [];
