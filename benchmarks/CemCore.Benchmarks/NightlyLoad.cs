@@ -16,13 +16,16 @@ namespace CemCore.Benchmarks;
 /// (1 then 2), each pinned with <c>taskset</c> to as many cores as workers, with server GC, and writes the table.
 /// </summary>
 /// <remarks>
-/// <para>Per worker (a dedicated thread, one contiguous customer range) the range is processed chunk by chunk, generated where it is
-/// processed (<see cref="RetailDataGenerator.GenerateTableRange"/>) and dropped after, so no more than one chunk's rows per worker are
-/// ever in memory. Phase 1: RFM values straight from the columnar rows (<see cref="RfmValues.FromTransactions"/>) and their
-/// <see cref="RfmPartial"/>; the worker merges its partials. Coordinator (the only serial step): the workers' partials merged into the
-/// population's cut-points, which become the scoring models' RFM cut-points. Phase 2: the chunk again, features, and per customer the RFM
+/// <para>The customers are processed in rounds; each round gives every worker (a dedicated thread) one chunk of a contiguous block of
+/// workers × chunk customers. A round: every worker generates its chunk (<see cref="RetailDataGenerator.GenerateTableRange"/>; timed as
+/// generation), a barrier, every worker runs the pipeline on its chunk (the pipeline window), a barrier. So no more than one chunk's rows
+/// per worker are ever in memory, and the generator never runs inside a pipeline window: its allocations and the GC pauses they cause
+/// (which stop every thread under server GC) are not charged to the pipeline, and each window ends when the slowest worker ends (load
+/// imbalance is counted). Phase 1: RFM values straight from the columnar rows (<see cref="RfmValues.FromTransactions"/>) and the chunk's
+/// <see cref="RfmPartial"/> (sorted runs). Coordinator (the only serial step): the partials merged lazily and the population's cut-points
+/// selected from their runs, which become the scoring models' RFM cut-points. Phase 2: the chunk again, features, and per customer the RFM
 /// score and segment from the merged cut-points, lifecycle, churn, CLV and the offer decision (<see cref="CustomerScorer"/>). Between the
-/// phases only the partials (about 48 bytes per buyer) are kept. Generation (twice per chunk) is timed apart from the pipeline.</para>
+/// phases only the partials (about 48 bytes per buyer) are kept.</para>
 /// </remarks>
 internal static class NightlyLoad
 {
@@ -67,59 +70,44 @@ internal static class NightlyLoad
         var states = new WorkerState[workers];
         for (var w = 0; w < workers; w++)
         {
-            var first = (int)((long)customers * w / workers);
-            var end = (int)((long)customers * (w + 1) / workers);
-            states[w] = new WorkerState(first, end - first);
+            states[w] = new WorkerState();
         }
 
+        // Rounds: each round hands every worker one chunk of a contiguous block of workers × chunk customers (the same count ±1), so
+        // the workers finish their rounds together; static partitioning (no work stealing: the generator's cost per customer does not
+        // depend on the index).
+        var perRound = (long)chunk * workers;
+        var rounds = (int)((customers + perRound - 1) / perRound);
+        var clock = new PhaseClock();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var contentionBefore = Monitor.LockContentionCount;
         var wall = Stopwatch.StartNew();
 
-        // Phase 1 (parallel): per chunk, RFM values straight from the columnar rows and their partial; the worker merges its partials.
-        RunWorkers(states, s =>
+        // Phase 1 (parallel): per chunk, RFM values straight from the columnar rows and their partial (a sorted run); no merge in the workers.
+        var partials = new RfmPartial[rounds, workers];
+        RunRounds(states, rounds, customers, perRound, clock, 1, (s, w, k, first, n) =>
         {
-            var partials = new List<RfmPartial>();
-            for (var c = s.First; c < s.First + s.Count; c += chunk)
-            {
-                var n = Math.Min(chunk, s.First + s.Count - c);
-                var t0 = Stopwatch.GetTimestamp();
-                var table = RetailDataGenerator.GenerateTableRange(data, c, n);
-                var t1 = Stopwatch.GetTimestamp();
-                partials.Add(RfmPartial.Create(RfmValues.FromTransactions(table, asOf), rfm));
-                s.Rows += table.Count;
-                s.Generate += Stopwatch.GetElapsedTime(t0, t1);
-                s.Phase1 += Stopwatch.GetElapsedTime(t1);
-            }
-
-            var m0 = Stopwatch.GetTimestamp();
-            s.Partial = RfmPartial.Merge(partials);
-            s.Phase1 += Stopwatch.GetElapsedTime(m0);
+            var table = RetailDataGenerator.GenerateTableRange(data, first, n);
+            s.Rows += table.Count;
+            return () => partials[k, w] = RfmPartial.Create(RfmValues.FromTransactions(table, asOf), rfm);
         });
 
-        // Coordinator (serial): merge the workers' partials into the population's cut-points; the scoring models take them.
+        // Coordinator (serial): merge the chunks' partials (lazy: the runs side by side) and select the population's cut-points from them.
         var merge0 = Stopwatch.GetTimestamp();
-        var cuts = RfmPartial.Merge(states.Select(s => s.Partial!)).ToCutPoints(rfm);
-        foreach (var s in states)
-        {
-            s.Partial = null;
-        }
-
+        var cuts = RfmPartial.Merge(partials.Cast<RfmPartial>()).ToCutPoints(rfm);
+        Array.Clear(partials);
         var merge = Stopwatch.GetElapsedTime(merge0);
         var scorer = new CustomerScorer(new ScoringModels(
             asOf, sample.Lifecycle, cuts, sample.SegmentMap, sample.Churn, sample.ChurnFeatures, sample.Clv, sample.Offers, sample.Features));
 
         // Phase 2 (parallel): per chunk, features, then per customer the RFM score and segment from the merged cut-points, lifecycle,
-        // churn, CLV and the offer decision. The chunk's rows and profiles are generated again here (timed apart), so no phase keeps them.
-        RunWorkers(states, s =>
+        // churn, CLV and the offer decision. The chunk's rows and profiles are generated again (outside the pipeline window), so no phase keeps them.
+        RunRounds(states, rounds, customers, perRound, clock, 2, (s, w, k, first, n) =>
         {
-            for (var c = s.First; c < s.First + s.Count; c += chunk)
+            var table = RetailDataGenerator.GenerateTableRange(data, first, n);
+            var profiles = RetailDataGenerator.GenerateCustomersRange(data, first, n).ToArray();
+            return () =>
             {
-                var n = Math.Min(chunk, s.First + s.Count - c);
-                var t0 = Stopwatch.GetTimestamp();
-                var table = RetailDataGenerator.GenerateTableRange(data, c, n);
-                var profiles = RetailDataGenerator.GenerateCustomersRange(data, c, n).ToArray();
-                var t1 = Stopwatch.GetTimestamp();
                 var features = FeatureExtractor.Compute(table, asOf, featureSettings);
                 var p = 0;
                 foreach (var f in features)
@@ -134,10 +122,7 @@ internal static class NightlyLoad
                     s.Checksum += (score.Rfm.Recency * 100) + (score.Rfm.Frequency * 10) + score.Rfm.Monetary;
                     s.Scored++;
                 }
-
-                s.Generate += Stopwatch.GetElapsedTime(t0, t1);
-                s.Phase2 += Stopwatch.GetElapsedTime(t1);
-            }
+            };
         });
         wall.Stop();
 
@@ -146,6 +131,7 @@ internal static class NightlyLoad
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var contentions = Monitor.LockContentionCount - contentionBefore;
         var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        var pipeline = clock.Pipeline[1] + merge.TotalSeconds + clock.Pipeline[2];
         return new LoadResult(
             customers,
             workers,
@@ -156,11 +142,11 @@ internal static class NightlyLoad
             states.Sum(s => s.Checksum),
             cuts.PurchaserCount,
             wall.Elapsed.TotalSeconds,
-            states.Max(s => s.Phase1.TotalSeconds) + merge.TotalSeconds + states.Max(s => s.Phase2.TotalSeconds),
-            states.Max(s => s.Phase1.TotalSeconds),
+            pipeline,
+            clock.Pipeline[1],
             merge.TotalSeconds,
-            states.Max(s => s.Phase2.TotalSeconds),
-            states.Max(s => s.Generate.TotalSeconds),
+            clock.Pipeline[2],
+            clock.Generate,
             process.PeakWorkingSet64 / (1024.0 * 1024.0),
             gc.HeapSizeBytes / (1024.0 * 1024.0),
             (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (1024.0 * 1024.0 * 1024.0),
@@ -169,10 +155,106 @@ internal static class NightlyLoad
             System.Runtime.GCSettings.IsServerGC,
             Environment.ProcessorCount,
             cpu,
-            contentions);
+            contentions)
+        {
+            PipelineCpuSeconds = clock.PipelineCpu,
+            PipelineGcPauseSeconds = clock.PipelineGcPause,
+            PipelineAllocatedGb = states.Sum(s => s.PipelineAllocated) / (1024.0 * 1024.0 * 1024.0),
+            GenerateAllocatedGb = states.Sum(s => s.GenerateAllocated) / (1024.0 * 1024.0 * 1024.0),
+            WorkerBusySeconds = [.. states.Select(s => s.Busy.TotalSeconds)],
+            Phase1BusySeconds = [.. states.Select(s => s.Phase1Busy.TotalSeconds)],
+            WorkerCpuSeconds = [.. states.Select(s => s.BusyCpu)],
+        };
     }
 
-    private static void RunWorkers(WorkerState[] states, Action<WorkerState> body)
+    /// <summary>Runs the rounds of one phase on one dedicated thread per worker. Each round: every worker generates its chunk (timed as
+    /// generation), a barrier, every worker runs the pipeline on it (the pipeline window, from the barrier to the last worker's end: it
+    /// includes the wait for the slowest worker and every GC pause in it), a barrier. So the generator never runs inside a pipeline window,
+    /// and its allocations and GC pauses are not charged to the pipeline (when one worker generated while another computed, the server GC
+    /// the generator triggered stopped both).</summary>
+    private static void RunRounds(
+        WorkerState[] states, int rounds, int customers, long perRound, PhaseClock clock, int phase, Func<WorkerState, int, int, int, int, Action> generate)
+    {
+        var workers = states.Length;
+        var windowStart = 0L;
+        var cpuAt = TimeSpan.Zero;
+        var pauseAt = TimeSpan.Zero;
+        using var self = Process.GetCurrentProcess();
+        var step = 0;
+        var barrier = new Barrier(workers, _ =>
+        {
+            // Runs on the last worker to arrive; even steps end a generation window, odd steps end a pipeline window.
+            var now = Stopwatch.GetTimestamp();
+            self.Refresh();
+            var cpu = self.TotalProcessorTime;
+            var pause = GC.GetTotalPauseDuration();
+            if (step % 2 == 0)
+            {
+                clock.Generate += Stopwatch.GetElapsedTime(windowStart == 0 ? clock.Started : windowStart, now).TotalSeconds;
+            }
+            else
+            {
+                clock.Pipeline[phase] += Stopwatch.GetElapsedTime(windowStart, now).TotalSeconds;
+                clock.PipelineCpu += (cpu - cpuAt).TotalSeconds;
+                clock.PipelineGcPause += (pause - pauseAt).TotalSeconds;
+            }
+
+            windowStart = now;
+            cpuAt = cpu;
+            pauseAt = pause;
+            step++;
+        });
+        clock.Started = Stopwatch.GetTimestamp();
+        using (barrier)
+        {
+            RunWorkers(states, (s, w) =>
+            {
+                for (var k = 0; k < rounds; k++)
+                {
+                    var blockFirst = k * perRound;
+                    var blockCount = Math.Min(perRound, customers - blockFirst);
+                    var first = (int)(blockFirst + (blockCount * w / workers));
+                    var end = (int)(blockFirst + (blockCount * (w + 1) / workers));
+                    var a0 = GC.GetAllocatedBytesForCurrentThread();
+                    var work = generate(s, w, k, first, end - first);
+                    var a1 = GC.GetAllocatedBytesForCurrentThread();
+                    barrier.SignalAndWait();
+                    var cpu0 = ThreadCpuSeconds();
+                    var t0 = Stopwatch.GetTimestamp();
+                    work();
+                    s.Busy += Stopwatch.GetElapsedTime(t0);
+                    s.BusyCpu += ThreadCpuSeconds() - cpu0;
+                    if (phase == 1)
+                    {
+                        s.Phase1Busy += Stopwatch.GetElapsedTime(t0);
+                    }
+
+                    s.GenerateAllocated += a1 - a0;
+                    s.PipelineAllocated += GC.GetAllocatedBytesForCurrentThread() - a1;
+                    barrier.SignalAndWait();
+                }
+            });
+        }
+    }
+
+    /// <summary>The calling thread's CPU time (user + system) from <c>/proc/thread-self/stat</c>, in seconds (10 ms resolution); 0 where
+    /// that file does not exist. Against the thread's busy wall time it tells time taken by other processes or spent blocked (a GC pause,
+    /// a page fault) from time computing.</summary>
+    private static double ThreadCpuSeconds()
+    {
+        const string Path = "/proc/thread-self/stat";
+        if (!File.Exists(Path))
+        {
+            return 0;
+        }
+
+        var text = File.ReadAllText(Path);
+        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        // After "pid (comm) ", field 3 (state) is index 0, so utime (14) and stime (15) are indexes 11 and 12; clock ticks of 1/100 s.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    private static void RunWorkers(WorkerState[] states, Action<WorkerState, int> body)
     {
         // Dedicated threads, one per worker: no scheduler between the workers and no shared mutable state until the join.
         var errors = new Exception?[states.Length];
@@ -184,7 +266,7 @@ internal static class NightlyLoad
             {
                 try
                 {
-                    body(states[index]);
+                    body(states[index], index);
                 }
                 catch (Exception ex)
                 {
@@ -276,13 +358,15 @@ internal static class NightlyLoad
         var baseline = results[0];
         var lines = new List<string>
         {
-            "| Workers (cores) | Customers | Transaction rows | Scored | Offers | RFM checksum | Pipeline time | Speed-up | Phase 1 | RFM merge (serial) | Phase 2 | Generation (apart) | Wall incl. generation | CPU time / wall | Peak working set | Allocated | GC pause | Gen2 GCs | Lock contentions |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| Workers (cores) | Customers | Transaction rows | Scored | Offers | RFM checksum | Pipeline time | Speed-up | Phase 1 | RFM merge (serial) | Phase 2 | Pipeline CPU / time | Worker busy (share of pipeline) | Worker on-CPU while busy | Pipeline allocated | Pipeline GC pause | Generation (apart) | Generation allocated | Wall incl. generation | Peak working set | Gen2 GCs | Lock contentions |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         };
         foreach (var r in results)
         {
+            var busy = string.Join(" / ", r.WorkerBusySeconds.Select(b => string.Create(inv, $"{b / (r.Phase1Seconds + r.Phase2Seconds):P0}")));
+            var onCpu = string.Join(" / ", r.WorkerBusySeconds.Zip(r.WorkerCpuSeconds, (b, c) => string.Create(inv, $"{c / b:P0}")));
             lines.Add(string.Create(inv,
-                $"| {r.Workers} | {r.Customers:N0} | {r.Rows:N0} | {r.Scored:N0} | {r.Offers:N0} | {r.RfmChecksum} | {r.PipelineSeconds:F1} s | {baseline.PipelineSeconds / r.PipelineSeconds:F2}× | {r.Phase1Seconds:F1} s | {r.MergeSeconds:F2} s | {r.Phase2Seconds:F1} s | {r.GenerateSeconds:F1} s | {r.WallSeconds:F1} s | {r.CpuSeconds:F1} s / {r.CpuSeconds / r.WallSeconds:F2} | {r.PeakWorkingSetMb:N0} MB | {r.AllocatedGb:F1} GB | {r.GcPauseSeconds:F1} s | {r.Gen2Collections} | {r.LockContentions} |"));
+                $"| {r.Workers} | {r.Customers:N0} | {r.Rows:N0} | {r.Scored:N0} | {r.Offers:N0} | {r.RfmChecksum} | {r.PipelineSeconds:F1} s | {baseline.PipelineSeconds / r.PipelineSeconds:F2}× | {r.Phase1Seconds:F1} s | {r.MergeSeconds:F3} s | {r.Phase2Seconds:F1} s | {r.PipelineCpuSeconds:F1} s / {r.PipelineCpuSeconds / (r.Phase1Seconds + r.Phase2Seconds):F2} | {busy} | {onCpu} | {r.PipelineAllocatedGb:F1} GB | {r.PipelineGcPauseSeconds:F1} s | {r.GenerateSeconds:F1} s | {r.GenerateAllocatedGb:F1} GB | {r.WallSeconds:F1} s | {r.PeakWorkingSetMb:N0} MB | {r.Gen2Collections} | {r.LockContentions} |"));
         }
 
         return string.Join(Environment.NewLine, lines);
@@ -313,14 +397,21 @@ internal static class NightlyLoad
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private sealed class WorkerState(int first, int count)
+    private sealed class PhaseClock
     {
-        public int First { get; } = first;
+        public long Started { get; set; }
 
-        public int Count { get; } = count;
+        public double Generate { get; set; }
 
-        public RfmPartial? Partial { get; set; }
+        public double[] Pipeline { get; } = new double[3];
 
+        public double PipelineCpu { get; set; }
+
+        public double PipelineGcPause { get; set; }
+    }
+
+    private sealed class WorkerState
+    {
         public long Rows { get; set; }
 
         public long Scored { get; set; }
@@ -329,11 +420,15 @@ internal static class NightlyLoad
 
         public long Checksum { get; set; }
 
-        public TimeSpan Generate { get; set; }
+        public TimeSpan Busy { get; set; }
 
-        public TimeSpan Phase1 { get; set; }
+        public TimeSpan Phase1Busy { get; set; }
 
-        public TimeSpan Phase2 { get; set; }
+        public double BusyCpu { get; set; }
+
+        public long GenerateAllocated { get; set; }
+
+        public long PipelineAllocated { get; set; }
     }
 }
 
@@ -361,4 +456,26 @@ internal sealed record LoadResult(
     bool ServerGc,
     int Processors,
     double CpuSeconds,
-    long LockContentions);
+    long LockContentions)
+{
+    /// <summary>Gets the process CPU time inside the pipeline windows (generation excluded).</summary>
+    public double PipelineCpuSeconds { get; init; }
+
+    /// <summary>Gets the GC pause time inside the pipeline windows.</summary>
+    public double PipelineGcPauseSeconds { get; init; }
+
+    /// <summary>Gets the bytes the workers allocated inside the pipeline windows.</summary>
+    public double PipelineAllocatedGb { get; init; }
+
+    /// <summary>Gets the bytes the workers allocated generating.</summary>
+    public double GenerateAllocatedGb { get; init; }
+
+    /// <summary>Gets each worker's time computing inside the pipeline windows (the rest of a window it waited for the slowest worker).</summary>
+    public double[] WorkerBusySeconds { get; init; } = [];
+
+    /// <summary>Gets each worker thread's CPU time while busy.</summary>
+    public double[] WorkerCpuSeconds { get; init; } = [];
+
+    /// <summary>Gets each worker's computing time in phase 1.</summary>
+    public double[] Phase1BusySeconds { get; init; } = [];
+}

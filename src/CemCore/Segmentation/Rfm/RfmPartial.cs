@@ -14,7 +14,11 @@ namespace CemCore.Segmentation.Rfm;
 /// scores each partition. The scores equal those of one pass over all customers, exactly (no sketch, no error bound): rank-quantile
 /// bins need the global rank of the boundary customers, which the merged sorted runs give.</para>
 /// <para>Memory: 3 × 16 bytes per customer with purchases (a double and an id reference per measure; the id strings are shared with the
-/// input), about 48 MB per million customers, plus O(n) time to merge two partials. Ids must be unique across partitions.</para>
+/// input), about 48 MB per million customers. Ids must be unique across partitions.</para>
+/// <para>Merging is lazy (issue #13): a merged partial keeps its inputs' sorted runs (no copy, O(number of runs)); <see cref="ToCutPoints"/>
+/// selects the few boundary ranks straight from the runs (a k-way order-statistic search, O(k² log² n) comparisons for k runs, independent
+/// of the number of customers), and only <see cref="WriteTo"/> walks the k-way merge of the runs. Beyond <c>MaxRuns</c> runs the runs are
+/// merged into one (so the search stays cheap for many tiny partitions). The results are exactly those of a full merge.</para>
 /// <para>Immutable and thread-safe.</para>
 /// </remarks>
 public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
@@ -22,17 +26,33 @@ public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
     /// <summary>The kind id of the serialized form.</summary>
     public const string KindId = "cemcore.segmentation.rfm";
 
-    private readonly Entry[] _recency;
-    private readonly Entry[] _frequency;
-    private readonly Entry[] _monetary;
+    /// <summary>The most sorted runs a merged partial keeps before it merges them into one.</summary>
+    private const int MaxRuns = 64;
+
+    // Per measure, sorted runs (ascending (value, id)) whose union is the partial; the same number of runs, of the same lengths, per measure.
+    private readonly Entry[][] _recency;
+    private readonly Entry[][] _frequency;
+    private readonly Entry[][] _monetary;
     private readonly RfmSettings _settings;
 
     private RfmPartial(Entry[] recency, Entry[] frequency, Entry[] monetary, RfmSettings settings)
+        : this([recency], [frequency], [monetary], settings)
+    {
+    }
+
+    private RfmPartial(Entry[][] recency, Entry[][] frequency, Entry[][] monetary, RfmSettings settings)
     {
         _recency = recency;
         _frequency = frequency;
         _monetary = monetary;
         _settings = settings;
+        var n = 0;
+        foreach (var run in recency)
+        {
+            n = checked(n + run.Length);
+        }
+
+        PurchaserCount = n;
         Format = new PartialFormat(KindId, 1, PartialFormat.FingerprintOf(SettingsText(settings)));
     }
 
@@ -44,7 +64,7 @@ public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
     public PartialFormat Format { get; }
 
     /// <summary>Gets the number of customers with purchases in this partial.</summary>
-    public int PurchaserCount => _recency.Length;
+    public int PurchaserCount { get; }
 
     /// <summary>Creates the partial of one partition.</summary>
     /// <param name="partition">The partition's values.</param>
@@ -103,7 +123,7 @@ public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
         var list = partials.ToList();
         if (list.Count == 0)
         {
-            return new RfmPartial([], [], [], RfmSettings.Default);
+            return new RfmPartial(Array.Empty<Entry[]>(), Array.Empty<Entry[]>(), Array.Empty<Entry[]>(), RfmSettings.Default);
         }
 
         foreach (var p in list)
@@ -112,25 +132,36 @@ public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
             list[0].Format.EnsureMergeable(p.Format);
         }
 
-        while (list.Count > 1)
+        if (list.Count == 1)
         {
-            var next = new List<RfmPartial>((list.Count + 1) / 2);
-            for (var i = 0; i + 1 < list.Count; i += 2)
-            {
-                var a = list[i];
-                var b = list[i + 1];
-                next.Add(new RfmPartial(MergeRuns(a._recency, b._recency), MergeRuns(a._frequency, b._frequency), MergeRuns(a._monetary, b._monetary), a._settings));
-            }
-
-            if (list.Count % 2 == 1)
-            {
-                next.Add(list[^1]);
-            }
-
-            list = next;
+            return list[0];
         }
 
-        return list[0];
+        // Lazy: the runs of all inputs side by side (the arrays are immutable and shared, not copied).
+        var runs = 0;
+        foreach (var p in list)
+        {
+            runs += p._recency.Length;
+        }
+
+        Entry[][] Gather(Func<RfmPartial, Entry[][]> measure)
+        {
+            var all = new List<Entry[]>(runs);
+            foreach (var p in list)
+            {
+                foreach (var run in measure(p))
+                {
+                    if (run.Length > 0)
+                    {
+                        all.Add(run);
+                    }
+                }
+            }
+
+            return all.Count > MaxRuns ? [MergeAll(all)] : [.. all];
+        }
+
+        return new RfmPartial(Gather(static p => p._recency), Gather(static p => p._frequency), Gather(static p => p._monetary), list[0]._settings);
     }
 
     /// <inheritdoc/>
@@ -171,9 +202,9 @@ public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
         }
 
         w.Write(PurchaserCount);
-        foreach (var run in (Entry[][])[_recency, _frequency, _monetary])
+        foreach (var runs in (Entry[][][])[_recency, _frequency, _monetary])
         {
-            foreach (var e in run)
+            foreach (var e in runs.Length == 1 ? runs[0] : MergeAll(runs))
             {
                 w.Write(e.Value);
                 w.Write(e.Id);
@@ -280,16 +311,119 @@ public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
         return new RfmCutPoints(q, settings.Binning, PurchaserCount, Cuts(_recency, upper), Cuts(_frequency, upper), Cuts(_monetary, upper));
     }
 
-    private static RfmCutPoint[] Cuts(Entry[] sorted, ReadOnlySpan<int> upper)
+    private static RfmCutPoint[] Cuts(Entry[][] runs, ReadOnlySpan<int> upper)
     {
         var cuts = new RfmCutPoint[upper.Length - 1];
         for (var b = 0; b < cuts.Length; b++)
         {
-            var e = sorted[upper[b] - 1];
+            var e = runs.Length == 1 ? runs[0][upper[b] - 1] : Select(runs, upper[b]);
             cuts[b] = new RfmCutPoint(e.Value, e.Id);
         }
 
         return cuts;
+    }
+
+    /// <summary>The entry of 1-based rank <paramref name="rank"/> in the union of sorted runs (the element a full merge puts at
+    /// <paramref name="rank"/> − 1), without merging: each step takes the middle of the widest remaining window as pivot, counts the
+    /// entries below and up to it in every window (binary searches) and keeps the side holding the rank, so the widest window at least halves
+    /// every k steps.</summary>
+    private static Entry Select(Entry[][] runs, int rank)
+    {
+        var k = runs.Length;
+        var lo = new int[k];
+        var hi = new int[k];
+        var below = new int[k];
+        var upTo = new int[k];
+        for (var r = 0; r < k; r++)
+        {
+            hi[r] = runs[r].Length;
+        }
+
+        while (true)
+        {
+            var widest = 0;
+            for (var r = 1; r < k; r++)
+            {
+                if (hi[r] - lo[r] > hi[widest] - lo[widest])
+                {
+                    widest = r;
+                }
+            }
+
+            var pivot = runs[widest][lo[widest] + ((hi[widest] - lo[widest]) / 2)];
+            var less = 0;
+            var lessOrEqual = 0;
+            for (var r = 0; r < k; r++)
+            {
+                below[r] = LowerBound(runs[r], lo[r], hi[r], pivot, strict: true);
+                upTo[r] = LowerBound(runs[r], below[r], hi[r], pivot, strict: false);
+                less += below[r] - lo[r];
+                lessOrEqual += upTo[r] - lo[r];
+            }
+
+            if (rank <= less)
+            {
+                Array.Copy(below, hi, k);
+            }
+            else if (rank <= lessOrEqual)
+            {
+                return pivot;
+            }
+            else
+            {
+                rank -= lessOrEqual;
+                Array.Copy(upTo, lo, k);
+            }
+        }
+    }
+
+    /// <summary>The first index in [<paramref name="from"/>, <paramref name="to"/>) whose entry is not below (<paramref name="strict"/>)
+    /// or is above (otherwise) <paramref name="pivot"/>.</summary>
+    private static int LowerBound(Entry[] run, int from, int to, Entry pivot, bool strict)
+    {
+        while (from < to)
+        {
+            var mid = from + ((to - from) / 2);
+            var c = run[mid].CompareTo(pivot);
+            if (c < 0 || (!strict && c == 0))
+            {
+                from = mid + 1;
+            }
+            else
+            {
+                to = mid;
+            }
+        }
+
+        return from;
+    }
+
+    /// <summary>The full merge of sorted runs (pairwise, balanced).</summary>
+    private static Entry[] MergeAll(IReadOnlyList<Entry[]> runs)
+    {
+        if (runs.Count == 0)
+        {
+            return [];
+        }
+
+        var list = runs.ToList();
+        while (list.Count > 1)
+        {
+            var next = new List<Entry[]>((list.Count + 1) / 2);
+            for (var i = 0; i + 1 < list.Count; i += 2)
+            {
+                next.Add(MergeRuns(list[i], list[i + 1]));
+            }
+
+            if (list.Count % 2 == 1)
+            {
+                next.Add(list[^1]);
+            }
+
+            list = next;
+        }
+
+        return list[0];
     }
 
     private static Entry[] MergeRuns(Entry[] a, Entry[] b)
