@@ -108,7 +108,10 @@ public class ChurnBenchmarks
         return _destination[^1];
     }
 
-    /// <summary>The AVX2 streaming kernel forced (the path an AVX2-only machine runs).</summary>
+    /// <summary>
+    /// The AVX2 streaming kernel forced (issue 17: eight rows per step, its own AVX2/FMA exp). <c>ScoreBatch</c> picks it too wherever AVX2
+    /// and FMA exist, so on such hosts the two rows differ only by the dispatch; run with <c>DOTNET_EnableAVX512=0</c> for the AVX2 machine case.
+    /// </summary>
     [Benchmark(Description = "Row-major kernel forced to Vector256")]
     public double Vector256RowMajor()
     {
