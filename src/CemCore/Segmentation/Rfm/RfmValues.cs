@@ -1,3 +1,4 @@
+using System.Buffers;
 using CemCore.Features;
 using CemCore.Transactions;
 
@@ -152,7 +153,23 @@ public sealed class RfmValues
         ArgumentNullException.ThrowIfNull(table);
         var n = table.CustomerIds.Count;
         var asOfTicks = asOf.UtcTicks;
-        var state = new CustomerState[n];
+        // Scratch from the shared pool: a fresh multi-megabyte array is page-faulted in on every call (issue 17: a third of the time at 1M
+        // customers), a pooled one is already mapped.
+        var rentedState = ArrayPool<CustomerState>.Shared.Rent(Math.Max(n, 1));
+        try
+        {
+            return Aggregate(table, asOfTicks, rentedState.AsSpan(0, n), directCustomerLimit, minPartitionBits);
+        }
+        finally
+        {
+            ArrayPool<CustomerState>.Shared.Return(rentedState);
+        }
+    }
+
+    private static RfmValues Aggregate(TransactionTable table, long asOfTicks, Span<CustomerState> state, int directCustomerLimit, int minPartitionBits)
+    {
+        var n = state.Length;
+        state.Clear();
         // The partitioned pass gives up (clearing the state) on an amount that is not whole cents below 2^31; the row-order pass
         // then completes recency and frequency and reports whether the cents sums are exact.
         var exact = (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits))
@@ -205,9 +222,13 @@ public sealed class RfmValues
         return new RfmValues(table.CustomerIdArray, recency, frequency, money, frequencyAsDouble, moneyAsDouble);
     }
 
-    /// <summary>Customers up to which the rows are aggregated in row order: the packed state (16 B a customer, 4 MB here) stays in the
-    /// last-level cache. Above it, rows are first partitioned by customer range (<see cref="AggregatePartitioned"/>).</summary>
-    internal const int DirectCustomerLimit = 1 << 18;
+    /// <summary>Customers up to which the rows are aggregated in row order: the packed state (16 B a customer, 1 MB here) stays in L2.
+    /// Above it, rows are first partitioned by customer range (<see cref="AggregatePartitioned"/>), which measured faster from 100k
+    /// customers (state in L3) on (issue 17, benchmarks/results/RfmBenchmarks.md).</summary>
+    internal const int DirectCustomerLimit = 1 << 16;
+
+    /// <summary>Rows per chunk of the partitioned pass: 12 MB of packed rows, so the scatter and the read-back stay in the last-level cache.</summary>
+    private const int ChunkRows = 1 << 20;
 
     /// <summary>Customers per partition of <see cref="AggregatePartitioned"/> at least (2^14 · 16 B = 256 KB of state: L2-resident).</summary>
     private const int MinPartitionBits = 14;
@@ -258,7 +279,7 @@ public sealed class RfmValues
 
     /// <summary>One pass in row order into the packed state. Returns false when an amount is not whole cents (the caller redoes the sums
     /// in decimal; recency and frequency are complete either way).</summary>
-    private static bool AggregateDirect(TransactionTable table, long asOfTicks, CustomerState[] state)
+    private static bool AggregateDirect(TransactionTable table, long asOfTicks, Span<CustomerState> state)
     {
         var cust = table.CustomerIndex;
         var ticks = table.UtcTicks;
@@ -308,15 +329,33 @@ public sealed class RfmValues
     }
 
     /// <summary>
-    /// Cache-aware aggregation for many customers (rows in random customer order). The rows are taken in chunks of about four rows per
-    /// customer (at least 2^20 rows): a counting pass over the chunk's customer column; a pass in row order that converts each row to 12
+    /// Cache-aware aggregation for many customers (rows in random customer order). The rows are taken in chunks of 2^20 (12 MB of packed
+    /// rows, last-level-cache sized): a counting pass over the chunk's customer column; a pass in row order that converts each row to 12
     /// bytes (whole cents, days to as-of, order de-duplication in row order as in <see cref="AggregateDirect"/>) and scatters it to its
     /// customer range's partition (at most 256 partitions, each ≥ 2^14 customers); then each partition is aggregated into its slice of
-    /// the packed state, which stays in L2. The chunk buffer is reused, so the scratch memory is bounded by the chunk, not the table.
-    /// The sums, minima and counts are those of the row-order pass (integer sums, minima and counts are order-independent). Returns
-    /// false when an amount is not whole cents below 2^31 (the caller then starts over in row order).
+    /// the packed state, which stays in L2. The chunk buffer comes from the shared array pool and is reused for every chunk. The sums,
+    /// minima and counts are those of the row-order pass (integer sums, minima and counts are order-independent). Returns false when an
+    /// amount is not whole cents below 2^31 (the state is then cleared and the caller starts over in row order).
     /// </summary>
-    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, CustomerState[] state, int minPartitionBits)
+    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int minPartitionBits)
+    {
+        var n = state.Length;
+        var cust = table.CustomerIndex;
+        var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
+        var shift = Math.Max(minPartitionBits, bitsNeeded - 8);
+        var chunk = Math.Min(cust.Length, ChunkRows);
+        var rows = ArrayPool<PackedRow>.Shared.Rent(chunk);
+        try
+        {
+            return AggregateChunks(table, asOfTicks, state, shift, chunk, rows);
+        }
+        finally
+        {
+            ArrayPool<PackedRow>.Shared.Return(rows);
+        }
+    }
+
+    private static bool AggregateChunks(TransactionTable table, long asOfTicks, Span<CustomerState> state, int shift, int chunk, PackedRow[] rows)
     {
         var n = state.Length;
         var cust = table.CustomerIndex;
@@ -324,12 +363,8 @@ public sealed class RfmValues
         var amounts = table.Amounts;
         var kinds = table.Kinds;
         var orders = table.OrderIndex;
-        var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
-        var shift = Math.Max(minPartitionBits, bitsNeeded - 8);
         var partitions = ((n - 1) >> shift) + 1;
         var mask = (1 << shift) - 1;
-        var chunk = (int)Math.Min(cust.Length, Math.Max(1L << 20, 4L * n));
-        var rows = GC.AllocateUninitializedArray<PackedRow>(chunk);
         var start = new int[partitions + 1];
         var next = new int[partitions];
         var oneRowPerOrder = table.OrderCount == table.Count;
@@ -360,7 +395,7 @@ public sealed class RfmValues
 
                 if (!TryCents(amounts[i], bits, out var cents) || cents > int.MaxValue)
                 {
-                    Array.Clear(state);
+                    state.Clear();
                     return false;
                 }
 
@@ -393,7 +428,7 @@ public sealed class RfmValues
 
             for (var p = 0; p < partitions; p++)
             {
-                var slice = state.AsSpan(p << shift, Math.Min(1 << shift, n - (p << shift)));
+                var slice = state.Slice(p << shift, Math.Min(1 << shift, n - (p << shift)));
                 foreach (ref readonly var r in rows.AsSpan(start[p], next[p] - start[p]))
                 {
                     ref var s = ref slice[r.Meta >> 1];
