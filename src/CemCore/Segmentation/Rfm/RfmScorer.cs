@@ -232,6 +232,10 @@ public static class RfmScorer
         return result;
     }
 
+    /// <summary>Marks, in pass 1 of <see cref="RankBins"/>, a customer whose value equals boundary value g as <c>TieMarker + g</c> (bins are
+    /// below <see cref="RfmSettings.MaxBins"/>), so pass 2 collects the tie groups without searching the boundaries again.</summary>
+    private const int TieMarker = 128;
+
     /// <summary>Rank-quantile bins (0-based) of the purchasers; returns the q − 1 boundaries.</summary>
     internal static RfmCutPoint[] RankBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, string[]? ids, int q, Span<byte> bins)
     {
@@ -260,6 +264,7 @@ public static class RfmScorer
             if (lo < k && t[lo] == v)
             {
                 groupCount[lo]++;
+                bins[i] = (byte)(TieMarker + lo); // overwritten with the bin once the group is ordered by id below
                 var le = lo + 1;
                 while (le < k && t[le] == v)
                 {
@@ -298,16 +303,10 @@ public static class RfmScorer
             offset[..k].CopyTo(fill);
             foreach (var i in purchasers)
             {
-                var v = values[i];
-                var lo = 0;
-                while (lo < k && t[lo] < v)
+                var b = bins[i];
+                if (b >= TieMarker)
                 {
-                    lo++;
-                }
-
-                if (lo < k && t[lo] == v)
-                {
-                    members[fill[lo]++] = i;
+                    members[fill[b - TieMarker]++] = i;
                 }
             }
 
