@@ -80,13 +80,22 @@ public static class FeatureExtractor
         void RunChunk(int chunk, Scratch state)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var first = chunk * ChunkSize;
             var last = Math.Min(customers, (chunk + 1) * ChunkSize);
-            for (var c = chunk * ChunkSize; c < last; c++)
+            for (var c = first; c < last; c++)
             {
                 var from = start[c];
                 var to = start[c + 1];
                 SortByTime(keys.AsSpan(from, to - from), rows.AsSpan(from, to - from));
-                result[c] = ComputeOne(table, table.CustomerIds[c], rows.AsSpan(from, to - from), asOf, endDay, unitDays, settings, state);
+            }
+
+            // Gather the chunk's rows (customer by customer, each in time order) from the table's columns in one tight loop: the reads
+            // are independent, so many cache misses overlap, and the per-customer pass below reads contiguous, cache-resident rows.
+            var chunkFrom = start[first];
+            state.Gather(rows.AsSpan(chunkFrom, start[last] - chunkFrom));
+            for (var c = first; c < last; c++)
+            {
+                result[c] = ComputeOne(table, table.CustomerIds[c], start[c] - chunkFrom, start[c + 1] - start[c], asOf, endDay, unitDays, settings, state);
             }
 
             var completed = Interlocked.Add(ref done, last - (chunk * ChunkSize));
@@ -184,21 +193,23 @@ public static class FeatureExtractor
     private static CustomerFeatures ComputeOne(
         TransactionTable table,
         string customerId,
-        ReadOnlySpan<int> rows,
+        int offset,
+        int length,
         DateTimeOffset asOf,
         long endDay,
         double unitDays,
         FeatureSettings settings,
         Scratch s)
     {
-        var ticks = table.UtcTicks;
-        var amounts = table.Amounts;
-        var kinds = table.Kinds;
-        var orders = table.OrderIndex;
-        var cats = table.CategoryIndex;
-        var chans = table.ChannelIndex;
-        var qty = table.Quantities;
-        var discounts = table.Discounts;
+        // The customer's rows, gathered by Scratch.Gather (index k here is row rows[offset + k] of the table).
+        var ticks = s.Ticks.AsSpan(offset, length);
+        var amounts = s.Amounts.AsSpan(offset, length);
+        var kinds = s.Kinds.AsSpan(offset, length);
+        var orders = s.Orders.AsSpan(offset, length);
+        var cats = s.Categories.AsSpan(offset, length);
+        var chans = s.ChannelIndex.AsSpan(offset, length);
+        var qty = s.Quantities.AsSpan(offset, length);
+        var discounts = s.Discounts.AsSpan(offset, length);
         s.Stamp++;
 
         int orderCount = 0, returnCount = 0, purchaseDays = 0, repeatDays = 0;
@@ -209,13 +220,17 @@ public static class FeatureExtractor
         int minInterval = int.MaxValue, maxInterval = 0;
         int catCount = 0, chanCount = 0;
 
-        foreach (var r in rows)
+        for (var r = 0; r < length; r++)
         {
             var o = orders[r];
             if (kinds[r] == TransactionKind.Return)
             {
                 returned += amounts[r];
-                if (s.OrderStamp[o] != s.Stamp)
+                if (s.OneRowPerOrder)
+                {
+                    returnCount++;
+                }
+                else if (s.OrderStamp[o] != s.Stamp)
                 {
                     s.OrderStamp[o] = s.Stamp;
                     returnCount++;
@@ -224,10 +239,14 @@ public static class FeatureExtractor
                 continue;
             }
 
-            var newOrder = s.OrderStamp[o] != s.Stamp;
+            var newOrder = s.OneRowPerOrder || s.OrderStamp[o] != s.Stamp;
             if (newOrder)
             {
-                s.OrderStamp[o] = s.Stamp;
+                if (!s.OneRowPerOrder)
+                {
+                    s.OrderStamp[o] = s.Stamp;
+                }
+
                 orderCount++;
             }
 
@@ -384,13 +403,62 @@ public static class FeatureExtractor
 
     private sealed class Scratch(TransactionTable table)
     {
+        private readonly TransactionTable _table = table;
+        public long[] Ticks = [];
+        public decimal[] Amounts = [];
+        public decimal[] Discounts = [];
+        public TransactionKind[] Kinds = [];
+        public int[] Orders = [];
+        public int[] Categories = [];
+        public int[] ChannelIndex = [];
+        public int[] Quantities = [];
         public int Stamp;
-        public readonly int[] OrderStamp = new int[table.OrderCount];
+        /// <summary>Whether every row is its own order (no order ids): then no stamps are needed to count orders.</summary>
+        public readonly bool OneRowPerOrder = table.OrderCount == table.Count;
+        public readonly int[] OrderStamp = table.OrderCount == table.Count ? [] : new int[table.OrderCount];
         public readonly int[] CatStamp = new int[table.Categories.Count];
         public readonly int[] CatSlot = new int[table.Categories.Count];
         public readonly CatAcc[] CatList = new CatAcc[table.Categories.Count];
         public readonly int[] ChanStamp = new int[table.Channels.Count];
         public readonly int[] ChanSlot = new int[table.Channels.Count];
         public readonly ChanAcc[] ChanList = new ChanAcc[table.Channels.Count];
+
+        /// <summary>Copies the columns of <paramref name="rows"/> into the gathered arrays (grown as needed), in that order.</summary>
+        public void Gather(ReadOnlySpan<int> rows)
+        {
+            if (Ticks.Length < rows.Length)
+            {
+                var size = Math.Max(rows.Length, 2 * Ticks.Length);
+                Ticks = new long[size];
+                Amounts = new decimal[size];
+                Discounts = new decimal[size];
+                Kinds = new TransactionKind[size];
+                Orders = new int[size];
+                Categories = new int[size];
+                ChannelIndex = new int[size];
+                Quantities = new int[size];
+            }
+
+            var ticks = _table.UtcTicks;
+            var amounts = _table.Amounts;
+            var discounts = _table.Discounts;
+            var kinds = _table.Kinds;
+            var orders = _table.OrderIndex;
+            var cats = _table.CategoryIndex;
+            var chans = _table.ChannelIndex;
+            var qty = _table.Quantities;
+            for (var k = 0; k < rows.Length; k++)
+            {
+                var r = rows[k];
+                Ticks[k] = ticks[r];
+                Amounts[k] = amounts[r];
+                Discounts[k] = discounts[r];
+                Kinds[k] = kinds[r];
+                Orders[k] = orders[r];
+                Categories[k] = cats[r];
+                ChannelIndex[k] = chans[r];
+                Quantities[k] = qty[r];
+            }
+        }
     }
 }

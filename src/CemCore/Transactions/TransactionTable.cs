@@ -13,6 +13,7 @@ namespace CemCore.Transactions;
 /// </remarks>
 public sealed class TransactionTable
 {
+    private readonly string[] _customerIds;
     private readonly int[] _customer;
     private readonly long[] _ticks;
     private readonly decimal[] _amount;
@@ -44,6 +45,7 @@ public sealed class TransactionTable
         ReturnReason[] reason)
     {
         Count = count;
+        _customerIds = customerIds;
         CustomerIds = Array.AsReadOnly(customerIds);
         Categories = Array.AsReadOnly(categories);
         Channels = Array.AsReadOnly(channels);
@@ -108,6 +110,9 @@ public sealed class TransactionTable
 
     /// <summary>Gets each row's return reason (<see cref="ReturnReason.Unspecified"/> for purchases).</summary>
     public ReadOnlySpan<ReturnReason> ReturnReasons => _reason.AsSpan(0, Count);
+
+    /// <summary>Gets the array behind <see cref="CustomerIds"/> (read-only by convention), so results can share it instead of copying.</summary>
+    internal string[] CustomerIdArray => _customerIds;
 
     /// <summary>Gets the backing arrays of the customer, instant and kind columns (at least <see cref="Count"/> long; read-only by convention) for
     /// parallel kernels, which cannot capture spans.</summary>

@@ -232,6 +232,10 @@ public static class RfmScorer
         return result;
     }
 
+    /// <summary>Marks, in pass 1 of <see cref="RankBins"/>, a customer whose value equals boundary value g as <c>TieMarker + g</c> (bins are
+    /// below <see cref="RfmSettings.MaxBins"/>), so pass 2 collects the tie groups without searching the boundaries again.</summary>
+    private const int TieMarker = 128;
+
     /// <summary>Rank-quantile bins (0-based) of the purchasers; returns the q − 1 boundaries.</summary>
     internal static RfmCutPoint[] RankBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, string[]? ids, int q, Span<byte> bins)
     {
@@ -260,6 +264,7 @@ public static class RfmScorer
             if (lo < k && t[lo] == v)
             {
                 groupCount[lo]++;
+                bins[i] = (byte)(TieMarker + lo); // overwritten with the bin once the group is ordered by id below
                 var le = lo + 1;
                 while (le < k && t[le] == v)
                 {
@@ -298,16 +303,10 @@ public static class RfmScorer
             offset[..k].CopyTo(fill);
             foreach (var i in purchasers)
             {
-                var v = values[i];
-                var lo = 0;
-                while (lo < k && t[lo] < v)
+                var b = bins[i];
+                if (b >= TieMarker)
                 {
-                    lo++;
-                }
-
-                if (lo < k && t[lo] == v)
-                {
-                    members[fill[lo]++] = i;
+                    members[fill[b - TieMarker]++] = i;
                 }
             }
 
@@ -355,8 +354,8 @@ public static class RfmScorer
 
     /// <summary>
     /// Sorts customer indices in <see cref="CustomerIdOrder"/>. A group of integer-like ids sorts their numeric values as keys; a group
-    /// with no integer-like id sorts 64-bit keys made of the 4 UTF-16 chars after the group's common prefix (which orders exactly like
-    /// ordinal comparison wherever keys differ), then fixes runs of equal keys with full comparisons; a mixed group uses the comparer.
+    /// with no integer-like id sorts 64-bit keys made of the 9 chars (7 bits each, when all are ASCII) or else the 4 UTF-16 chars after the
+    /// group's common prefix (which order exactly like ordinal comparison wherever keys differ), then fixes runs of equal keys with full comparisons; a mixed group uses the comparer.
     /// </summary>
     internal static void SortById(Span<int> group, string[] ids)
     {
@@ -413,17 +412,20 @@ public static class RfmScorer
         try
         {
             var keys = rented.AsSpan(0, group.Length);
-            for (var j = 0; j < group.Length; j++)
+            if (!AsciiKeys(group, ids, prefix, keys))
             {
-                var id = ids[group[j]];
-                ulong key = 0;
-                for (var c = 0; c < 4; c++)
+                for (var j = 0; j < group.Length; j++)
                 {
-                    var pos = prefix + c;
-                    key = (key << 16) | (pos < id.Length ? id[pos] : 0u);
-                }
+                    var id = ids[group[j]];
+                    ulong key = 0;
+                    for (var c = 0; c < 4; c++)
+                    {
+                        var pos = prefix + c;
+                        key = (key << 16) | (pos < id.Length ? id[pos] : 0u);
+                    }
 
-                keys[j] = key;
+                    keys[j] = key;
+                }
             }
 
             keys.Sort(group);
@@ -445,6 +447,34 @@ public static class RfmScorer
         {
             ArrayPool<ulong>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>Keys of 9 chars after the common prefix, 7 bits each, when every such char is ASCII (below 128); the end of an id counts
+    /// as 0. Like the 4-char UTF-16 keys they never order two ids against their ordinal order (equal keys are fixed by the caller), and
+    /// they separate ids such as "C0001234" that differ only after the fourth char. Returns false (keys unusable) on a non-ASCII char.</summary>
+    private static bool AsciiKeys(ReadOnlySpan<int> group, string[] ids, int prefix, Span<ulong> keys)
+    {
+        const int Chars = 9;
+        for (var j = 0; j < group.Length; j++)
+        {
+            var id = ids[group[j]];
+            ulong key = 0;
+            for (var c = 0; c < Chars; c++)
+            {
+                var pos = prefix + c;
+                var ch = pos < id.Length ? id[pos] : 0u;
+                if (ch >= 128)
+                {
+                    return false;
+                }
+
+                key = (key << 7) | ch;
+            }
+
+            keys[j] = key;
+        }
+
+        return true;
     }
 
     /// <summary>Finds the value at each boundary rank (t[b] = the upper[b]-th smallest value).</summary>

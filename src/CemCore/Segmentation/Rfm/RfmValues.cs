@@ -1,3 +1,4 @@
+using System.Buffers;
 using CemCore.Features;
 using CemCore.Transactions;
 
@@ -27,19 +28,19 @@ public sealed class RfmValues
     private readonly decimal[] _monetary;
 
     private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[] monetary)
+        : this(ids, recency, frequency, monetary, ToDouble(frequency), ToDouble(monetary))
+    {
+    }
+
+    private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[] monetary, double[] frequencyAsDouble, double[] monetaryAsDouble)
     {
         _ids = ids;
         _recency = recency;
         _frequency = frequency;
         _monetary = monetary;
         CustomerIds = Array.AsReadOnly(ids);
-        FrequencyAsDouble = new double[frequency.Length];
-        MonetaryAsDouble = new double[frequency.Length];
-        for (var i = 0; i < frequency.Length; i++)
-        {
-            FrequencyAsDouble[i] = frequency[i];
-            MonetaryAsDouble[i] = (double)monetary[i];
-        }
+        FrequencyAsDouble = frequencyAsDouble;
+        MonetaryAsDouble = monetaryAsDouble;
     }
 
     /// <summary>Gets the number of customers.</summary>
@@ -152,13 +153,32 @@ public sealed class RfmValues
         ArgumentNullException.ThrowIfNull(table);
         var n = table.CustomerIds.Count;
         var asOfTicks = asOf.UtcTicks;
-        var state = new CustomerState[n];
-        // The partitioned pass gives up (leaving the state untouched) on an amount that is not whole cents below 2^31; the row-order pass
-        // then completes last purchase and frequency and reports whether the cents sums are exact.
+        // Scratch from the shared pool: a fresh multi-megabyte array is page-faulted in on every call (issue 17: a third of the time at 1M
+        // customers), a pooled one is already mapped.
+        var rentedState = ArrayPool<CustomerState>.Shared.Rent(Math.Max(n, 1));
+        try
+        {
+            return Aggregate(table, asOfTicks, rentedState.AsSpan(0, n), directCustomerLimit, minPartitionBits);
+        }
+        finally
+        {
+            ArrayPool<CustomerState>.Shared.Return(rentedState);
+        }
+    }
+
+    private static RfmValues Aggregate(TransactionTable table, long asOfTicks, Span<CustomerState> state, int directCustomerLimit, int minPartitionBits)
+    {
+        var n = state.Length;
+        state.Clear();
+        // The partitioned pass gives up (clearing the state) on an amount that is not whole cents below 2^31; the row-order pass
+        // then completes recency and frequency and reports whether the cents sums are exact.
         var exact = (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits))
             || AggregateDirect(table, asOfTicks, state);
         var money = new decimal[n];
+        var moneyAsDouble = new double[n];
         var frequency = new int[n];
+        var frequencyAsDouble = new double[n];
+        var recency = new double[n];
         if (!exact)
         {
             // Some amount has more than 2 decimals or is very large: redo the sums in decimal (the state's cents are not used).
@@ -177,60 +197,68 @@ public sealed class RfmValues
             for (var c = 0; c < n; c++)
             {
                 money[c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
-            }
-        }
-        else
-        {
-            for (var c = 0; c < n; c++)
-            {
-                var cents = state[c].Cents;
-                var abs = (ulong)Math.Abs(cents);
-                money[c] = new decimal(unchecked((int)(uint)abs), unchecked((int)(uint)(abs >> 32)), 0, cents < 0, 2);
+                moneyAsDouble[c] = (double)money[c];
             }
         }
 
-        var ids = new string[n];
-        var recency = new double[n];
         for (var c = 0; c < n; c++)
         {
-            ids[c] = table.CustomerIds[c];
-            frequency[c] = state[c].Frequency;
-            recency[c] = frequency[c] > 0 ? (asOfTicks - state[c].Last) / TimeSpan.TicksPerDay : double.NaN;
+            ref readonly var s = ref state[c];
+            if (exact)
+            {
+                var cents = s.Cents;
+                var abs = (ulong)Math.Abs(cents);
+                money[c] = new decimal(unchecked((int)(uint)abs), unchecked((int)(uint)(abs >> 32)), 0, cents < 0, 2);
+                // (double)decimal divides the double of the 96-bit mantissa by 10^scale and applies the sign; below 2^53 cents that is
+                // exactly this quotient (tests compare both on every aggregated table).
+                moneyAsDouble[c] = abs < (1UL << 53) ? cents / 100.0 : (double)money[c];
+            }
+
+            frequency[c] = s.Frequency;
+            frequencyAsDouble[c] = s.Frequency;
+            recency[c] = s.Frequency > 0 ? s.Days - 1 : double.NaN;
         }
 
-        return new RfmValues(ids, recency, frequency, money);
+        return new RfmValues(table.CustomerIdArray, recency, frequency, money, frequencyAsDouble, moneyAsDouble);
     }
 
-    /// <summary>Customers up to which the rows are aggregated in row order: the packed state (24 B a customer, 6 MB here) stays in the
-    /// last-level cache. Above it, rows are first partitioned by customer range (<see cref="AggregatePartitioned"/>).</summary>
-    internal const int DirectCustomerLimit = 1 << 18;
+    /// <summary>Customers up to which the rows are aggregated in row order: the packed state (16 B a customer, 1 MB here) stays in L2.
+    /// Above it, rows are first partitioned by customer range (<see cref="AggregatePartitioned"/>), which measured faster from 100k
+    /// customers (state in L3) on (issue 17, benchmarks/results/RfmBenchmarks.md).</summary>
+    internal const int DirectCustomerLimit = 1 << 16;
 
-    /// <summary>Customers per partition of <see cref="AggregatePartitioned"/> at least (2^14 · 24 B = 384 KB of state: L2-resident).</summary>
+    /// <summary>Rows per chunk of the partitioned pass: 12 MB of packed rows, so the scatter and the read-back stay in the last-level cache.</summary>
+    private const int ChunkRows = 1 << 20;
+
+    /// <summary>Customers per partition of <see cref="AggregatePartitioned"/> at least (2^14 · 16 B = 256 KB of state: L2-resident).</summary>
     private const int MinPartitionBits = 14;
 
-    /// <summary>The per-customer running aggregate, packed so one row touches one cache line.</summary>
+    /// <summary>The per-customer running aggregate, packed so one row touches one cache line (16 B).</summary>
+    /// <remarks><see cref="Days"/> is 1 + the least whole days from a purchase to as-of, 0 before the first purchase: floor((asOf − t) / day)
+    /// is monotone in t, so its minimum over the purchases is the recency of the last purchase.</remarks>
     private struct CustomerState
     {
         public long Cents;
-        public long Last;
+        public int Days;
         public int Frequency;
     }
 
-    /// <summary>One row as the partitioned pass keeps it: ticks, signed cents, and the customer's offset in its partition with the flags
-    /// "purchase" (bit 1) and "first row of its order" (bit 0).</summary>
+    /// <summary>One row as the partitioned pass keeps it (12 B): signed cents, 1 + days to as-of (0 for a return), and the customer's
+    /// offset in its partition shifted left by 1 with the flag "first row of its purchase order" (bit 0).</summary>
     private struct PackedRow
     {
-        public long Ticks;
         public int Cents;
+        public int Days;
         public int Meta;
     }
 
     /// <summary>Converts an amount with at most 2 decimals and a mantissa below 2^32 to whole cents (exact); false otherwise.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool TryCents(decimal amount, Span<int> bits, out long cents)
     {
         decimal.GetBits(amount, bits);
         var scale = (bits[3] >> 16) & 0xFF;
-        if (bits[1] == 0 && bits[2] == 0 && scale <= 2)
+        if ((bits[1] | bits[2]) == 0 && scale <= 2)
         {
             // unchecked: bits[0] is the unsigned low word of the mantissa; the product is below 2^32 · 100.
             cents = unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L);
@@ -241,9 +269,17 @@ public sealed class RfmValues
         return false;
     }
 
+    /// <summary>1 + whole days from <paramref name="ticks"/> (before as-of) to as-of.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int DaysPlusOne(long asOfTicks, long ticks) => (int)((asOfTicks - ticks) / TimeSpan.TicksPerDay) + 1;
+
+    /// <summary>Keeps the least positive of <paramref name="stored"/> (0 = none yet) and <paramref name="days"/> (≥ 1).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int MinDays(int stored, int days) => unchecked((int)Math.Min((uint)(stored - 1), (uint)(days - 1)) + 1);
+
     /// <summary>One pass in row order into the packed state. Returns false when an amount is not whole cents (the caller redoes the sums
-    /// in decimal; last purchase and frequency are complete either way).</summary>
-    private static bool AggregateDirect(TransactionTable table, long asOfTicks, CustomerState[] state)
+    /// in decimal; recency and frequency are complete either way).</summary>
+    private static bool AggregateDirect(TransactionTable table, long asOfTicks, Span<CustomerState> state)
     {
         var cust = table.CustomerIndex;
         var ticks = table.UtcTicks;
@@ -272,11 +308,7 @@ public sealed class RfmValues
             if (kinds[i] == TransactionKind.Purchase)
             {
                 s.Cents += amountCents;
-                if (t > s.Last || s.Frequency == 0)
-                {
-                    s.Last = t;
-                }
-
+                s.Days = MinDays(s.Days, DaysPlusOne(asOfTicks, t));
                 if (oneRowPerOrder)
                 {
                     s.Frequency++;
@@ -297,13 +329,33 @@ public sealed class RfmValues
     }
 
     /// <summary>
-    /// Cache-aware aggregation for many customers (rows in random customer order): a counting pass over the customer column, a pass in row
-    /// order that converts each row to 16 bytes (whole cents, order de-duplication in row order as in <see cref="AggregateDirect"/>) and
-    /// scatters it to its customer range's partition (at most 256 partitions, each ≥ 2^14 customers), then each partition is aggregated
-    /// into its slice of the packed state, which stays in L2. The sums, maxima and counts are those of the row-order pass (integer sums
-    /// are order-independent). Returns false when an amount is not whole cents below 2^31 (the caller falls back).
+    /// Cache-aware aggregation for many customers (rows in random customer order). The rows are taken in chunks of 2^20 (12 MB of packed
+    /// rows, last-level-cache sized): a counting pass over the chunk's customer column; a pass in row order that converts each row to 12
+    /// bytes (whole cents, days to as-of, order de-duplication in row order as in <see cref="AggregateDirect"/>) and scatters it to its
+    /// customer range's partition (at most 256 partitions, each ≥ 2^14 customers); then each partition is aggregated into its slice of
+    /// the packed state, which stays in L2. The chunk buffer comes from the shared array pool and is reused for every chunk. The sums,
+    /// minima and counts are those of the row-order pass (integer sums, minima and counts are order-independent). Returns false when an
+    /// amount is not whole cents below 2^31 (the state is then cleared and the caller starts over in row order).
     /// </summary>
-    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, CustomerState[] state, int minPartitionBits)
+    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int minPartitionBits)
+    {
+        var n = state.Length;
+        var cust = table.CustomerIndex;
+        var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
+        var shift = Math.Max(minPartitionBits, bitsNeeded - 8);
+        var chunk = Math.Min(cust.Length, ChunkRows);
+        var rows = ArrayPool<PackedRow>.Shared.Rent(chunk);
+        try
+        {
+            return AggregateChunks(table, asOfTicks, state, shift, chunk, rows);
+        }
+        finally
+        {
+            ArrayPool<PackedRow>.Shared.Return(rows);
+        }
+    }
+
+    private static bool AggregateChunks(TransactionTable table, long asOfTicks, Span<CustomerState> state, int shift, int chunk, PackedRow[] rows)
     {
         var n = state.Length;
         var cust = table.CustomerIndex;
@@ -311,85 +363,108 @@ public sealed class RfmValues
         var amounts = table.Amounts;
         var kinds = table.Kinds;
         var orders = table.OrderIndex;
-        var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
-        var shift = Math.Max(minPartitionBits, bitsNeeded - 8);
         var partitions = ((n - 1) >> shift) + 1;
         var mask = (1 << shift) - 1;
         var start = new int[partitions + 1];
-        foreach (var c in cust)
-        {
-            start[(c >> shift) + 1]++;
-        }
-
-        for (var p = 0; p < partitions; p++)
-        {
-            start[p + 1] += start[p];
-        }
-
-        var next = start[..partitions];
-        var rows = GC.AllocateUninitializedArray<PackedRow>(cust.Length);
+        var next = new int[partitions];
         var oneRowPerOrder = table.OrderCount == table.Count;
         var orderSeen = oneRowPerOrder ? [] : new bool[table.OrderCount];
         Span<int> bits = stackalloc int[4];
-        for (var i = 0; i < ticks.Length; i++)
+        for (var from = 0; from < cust.Length; from += chunk)
         {
-            var t = ticks[i];
-            if (t >= asOfTicks)
+            var to = Math.Min(cust.Length, from + chunk);
+            Array.Clear(start);
+            foreach (var c in cust[from..to])
             {
-                continue;
+                start[(c >> shift) + 1]++;
             }
 
-            if (!TryCents(amounts[i], bits, out var cents) || cents > int.MaxValue)
+            for (var p = 0; p < partitions; p++)
             {
-                return false;
+                start[p + 1] += start[p];
             }
 
-            var c = cust[i];
-            var meta = (c & mask) << 2;
-            if (kinds[i] == TransactionKind.Purchase)
+            start.AsSpan(0, partitions).CopyTo(next);
+            for (var i = from; i < to; i++)
             {
-                meta |= 2;
-                if (oneRowPerOrder)
+                var t = ticks[i];
+                if (t >= asOfTicks)
                 {
-                    meta |= 1;
+                    continue;
                 }
-                else if (!orderSeen[orders[i]])
+
+                if (!TryCents(amounts[i], bits, out var cents) || cents > int.MaxValue)
                 {
-                    orderSeen[orders[i]] = true;
-                    meta |= 1;
+                    state.Clear();
+                    return false;
                 }
-            }
-            else
-            {
-                cents = -cents;
-            }
 
-            ref var r = ref rows[next[c >> shift]++];
-            r.Ticks = t;
-            r.Cents = (int)cents;
-            r.Meta = meta;
-        }
-
-        for (var p = 0; p < partitions; p++)
-        {
-            var slice = state.AsSpan(p << shift, Math.Min(1 << shift, n - (p << shift)));
-            foreach (ref readonly var r in rows.AsSpan(start[p], next[p] - start[p]))
-            {
-                ref var s = ref slice[r.Meta >> 2];
-                s.Cents += r.Cents;
-                if ((r.Meta & 2) != 0)
+                var c = cust[i];
+                var meta = (c & mask) << 1;
+                var days = 0;
+                if (kinds[i] == TransactionKind.Purchase)
                 {
-                    if (r.Ticks > s.Last || s.Frequency == 0)
+                    days = DaysPlusOne(asOfTicks, t);
+                    if (oneRowPerOrder)
                     {
-                        s.Last = r.Ticks;
+                        meta |= 1;
                     }
+                    else if (!orderSeen[orders[i]])
+                    {
+                        orderSeen[orders[i]] = true;
+                        meta |= 1;
+                    }
+                }
+                else
+                {
+                    cents = -cents;
+                }
 
-                    s.Frequency += r.Meta & 1;
+                ref var r = ref rows[next[c >> shift]++];
+                r.Cents = (int)cents;
+                r.Days = days;
+                r.Meta = meta;
+            }
+
+            for (var p = 0; p < partitions; p++)
+            {
+                var slice = state.Slice(p << shift, Math.Min(1 << shift, n - (p << shift)));
+                foreach (ref readonly var r in rows.AsSpan(start[p], next[p] - start[p]))
+                {
+                    ref var s = ref slice[r.Meta >> 1];
+                    s.Cents += r.Cents;
+                    if (r.Days != 0)
+                    {
+                        s.Days = MinDays(s.Days, r.Days);
+                        s.Frequency += r.Meta & 1;
+                    }
                 }
             }
         }
 
         return true;
+    }
+
+    private static double[] ToDouble(int[] values)
+    {
+        var result = new double[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            result[i] = values[i];
+        }
+
+        return result;
+    }
+
+    private static double[] ToDouble(decimal[] values)
+    {
+        var result = new double[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            result[i] = (double)values[i];
+        }
+
+        return result;
     }
 
     /// <summary>Takes RFM values from computed features (recency floored to whole days, <see cref="CustomerFeatures.OrderCount"/>,
