@@ -31,6 +31,9 @@ internal sealed class Utf8CsvTokenizer : IDisposable
     private byte[] _buffer;
     private int _start;
     private int _end;
+
+    /// <summary>Bytes of <see cref="_buffer"/> before this index (from <see cref="_start"/> on) are known to be valid UTF-8.</summary>
+    private int _validEnd;
     private bool _eof;
     private bool _bomChecked;
     private int[] _fieldStart = new int[32];
@@ -180,7 +183,7 @@ internal sealed class Utf8CsvTokenizer : IDisposable
                 SplitSimple(line);
                 _recordStart = _start;
                 Line = _nextLine;
-                EnsureUtf8(line);
+                EnsureUtf8(_start, line.Length);
                 Advance(consumed, 1);
                 return CsvReadStatus.Record;
             }
@@ -210,12 +213,31 @@ internal sealed class Utf8CsvTokenizer : IDisposable
 
     /// <summary>
     /// Rejects a record that is not valid UTF-8 (a GBK or Latin-1 export read as UTF-8 would otherwise decode to U+FFFD and merge
-    /// distinct customer ids): the error names the file, the line and the first field with invalid bytes.
+    /// distinct customer ids): the error names the file, the line and the first field with invalid bytes. The check runs once per
+    /// block of complete lines in the buffer, not once per record: a block ends just after a line feed, which is never part of a
+    /// multi-byte sequence, so no character is cut. Only when a block is invalid is the record itself checked, so the error names
+    /// the record that holds the invalid bytes.
     /// </summary>
-    private void EnsureUtf8(ReadOnlySpan<byte> record)
+    private void EnsureUtf8(int offset, int length)
     {
-        if (System.Text.Unicode.Utf8.IsValid(record))
+        var end = offset + length;
+        if (end <= _validEnd)
         {
+            return;
+        }
+
+        var from = Math.Max(offset, _validEnd);
+        var lastNewLine = _buffer.AsSpan(from, _end - from).LastIndexOf((byte)'\n');
+        var blockEnd = Math.Max(end, from + lastNewLine + 1);
+        if (System.Text.Unicode.Utf8.IsValid(_buffer.AsSpan(from, blockEnd - from)))
+        {
+            _validEnd = blockEnd;
+            return;
+        }
+
+        if (System.Text.Unicode.Utf8.IsValid(_buffer.AsSpan(from, end - from)))
+        {
+            _validEnd = end; // the invalid bytes are in a later record, which is checked when it is read
             return;
         }
 
@@ -417,7 +439,7 @@ internal sealed class Utf8CsvTokenizer : IDisposable
         FieldCount = count;
         _recordStart = _start;
         Line = _nextLine;
-        EnsureUtf8(_buffer.AsSpan(_start, consumed));
+        EnsureUtf8(_start, consumed);
         if (anyEscaped)
         {
             for (var f = 0; f < count; f++)
@@ -448,6 +470,7 @@ internal sealed class Utf8CsvTokenizer : IDisposable
     {
         if (_start > 0)
         {
+            _validEnd = Math.Max(0, _validEnd - _start);
             var remaining = _end - _start;
             if (remaining > 0)
             {
