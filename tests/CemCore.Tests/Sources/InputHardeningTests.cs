@@ -32,6 +32,42 @@ public sealed class InputHardeningTests
         Assert.Equal((2L, "category"), (ex.Line, ex.Field));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(65536)]
+    public void Utf8_IsCheckedAcrossBufferRefills_ValidMultiByteRowsRead_FirstInvalidRowNamed(int readSize)
+    {
+        // The tokenizer validates blocks of complete lines, not records: multi-byte characters cut by every kind of read boundary must
+        // still be accepted, and an invalid row deep in the file (after many refills) must still be named by its own line and field.
+        var rows = new StringBuilder("customer_id,timestamp,amount,category\n");
+        for (var i = 0; i < 5000; i++)
+        {
+            rows.Append("顾客").Append(i).Append(",2024-01-01,").Append(1 + (i % 9)).Append(",鞋").Append(i % 3 == 0 ? "€" : "é").Append('\n');
+        }
+
+        var valid = Encoding.UTF8.GetBytes(rows.ToString());
+        using (var stream = new TrickleStream(valid, readSize))
+        {
+            var table = CsvTransactionReader.ReadStream(stream, "t.csv");
+            Assert.Equal(5000, table.Count);
+            Assert.Equal("顾客4999", table.CustomerIds[^1]);
+        }
+
+        byte[] bad = [.. valid, .. "顾客x,2024-01-01,5,"u8, 0xD0, 0xAC, 0xFF, .. "\n顾客y,2024-01-01,5,a\n"u8];
+        using var badStream = new TrickleStream(bad, readSize);
+        var ex = Assert.Throws<DataFormatException>(() => CsvTransactionReader.ReadStream(badStream, "t.csv"));
+        Assert.Equal(("t.csv", 5002L, "category"), (ex.File, ex.Line, ex.Field));
+    }
+
+    /// <summary>A stream that returns at most <c>readSize</c> bytes per read.</summary>
+    private sealed class TrickleStream(byte[] data, int readSize) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, readSize));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, readSize)]);
+    }
+
     [Fact]
     public void ValidUtf8_Chinese_IsRead()
     {
