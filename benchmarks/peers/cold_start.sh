@@ -44,13 +44,13 @@ echo "ISA: $isa, processors: $(nproc), load: $(uptime | sed 's/.*load average: /
 echo
 echo "| configuration | command | first one-shot (ms) | one-shot median of 5 (ms) | warm in-process median (ms) | one-shot median / warm |"
 echo "|---|---|---:|---:|---:|---:|"
-# Configurations: the ReadyToRun publish as shipped, the same with tiered PGO off for the process (DOTNET_TieredPGO=0: hot R2R methods
-# go straight to tier 1 instead of through an instrumented tier first), and the plain JIT publish.
-for config in r2r r2r-pgo-off jit; do
+# Configurations: the ReadyToRun publish as shipped (tiered PGO off, see the csproj), the same with tiered PGO on for the process
+# (DOTNET_TieredPGO=1: hot R2R methods pass through an instrumented tier before tier 1), and the plain JIT publish.
+for config in r2r r2r-pgo-on jit; do
   build="${config%%-*}"
   exe="$work/$build/CemCore.Cli"
   envs=()
-  if [[ $config == r2r-pgo-off ]]; then envs=(DOTNET_TieredPGO=0); fi
+  if [[ $config == r2r-pgo-on ]]; then envs=(DOTNET_TieredPGO=1); fi
   for cmd in rfm features; do
     if [[ $cmd == rfm ]]; then args=(rfm --transactions "$csv" --out "$work/out_$build.csv");
     else args=(features --transactions "$csv" --as-of 2026-01-01 --out "$work/out_$build.csv"); fi
