@@ -42,6 +42,9 @@ public sealed class DispatchStoreTests : IDisposable
 
         public ConcurrentDictionary<string, int> MessagesByCustomer { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The rendered body and field values of the first message per key (where a coupon code appears).</summary>
+        public ConcurrentDictionary<string, string> TextByKey { get; } = new(StringComparer.Ordinal);
+
         public int Calls => _calls;
 
         private int _calls;
@@ -61,6 +64,7 @@ public sealed class DispatchStoreTests : IDisposable
             if (MessagesByKey.TryAdd(idempotencyKey, message.CustomerId))
             {
                 MessagesByCustomer.AddOrUpdate(message.CustomerId, 1, (_, n) => n + 1);
+                TextByKey[idempotencyKey] = message.Body + " " + string.Join(' ', message.Fields.Values);
             }
 
             return ValueTask.FromResult(SendResult.Delivered("pm-" + idempotencyKey));
@@ -114,6 +118,24 @@ public sealed class DispatchStoreTests : IDisposable
         public ValueTask ReleaseAsync(string idempotencyKey, string owner, DateTimeOffset at) => inner.ReleaseAsync(idempotencyKey, owner, at);
     }
 
+    /// <summary>
+    /// The coupons behind the delivered messages equal a sequential replay's: one code per send key (asking the store again with the
+    /// key gives the code the message carried, so no runner, retry or restart issued a second one) and a different code per customer.
+    /// </summary>
+    private static async Task AssertOneWinBackCouponPerKey(DispatchStores stores, CountingChannel channel)
+    {
+        var offer = StandardCampaigns.Offers().Single(o => o.Id == "winback20");
+        var codes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, customer) in channel.MessagesByKey)
+        {
+            var found = System.Text.RegularExpressions.Regex.Matches(channel.TextByKey[key], @"\bWB[0-9A-Z]{4,}\b").Select(m => m.Value).Distinct().ToArray();
+            var code = Assert.Single(found);
+            var stored = await stores.Coupons.IssueOnceCodeAsync(key, offer, customer, AsOf.AddDays(30));
+            Assert.Equal(stored.Code, code);
+            Assert.True(codes.Add(code), "a coupon code was sent to two customers");
+        }
+    }
+
     private DispatchStores NewStores(string kind)
     {
         if (kind == "memory")
@@ -161,6 +183,7 @@ public sealed class DispatchStoreTests : IDisposable
         Assert.Equal(new BudgetUsage(45, 360m), await stores.Budgets!.GetUsageAsync(StandardCampaigns.WinBackCampaign)); // 45 × 8.00
         Assert.All(runs, r => Assert.Equal(60, r.Decided));
         Assert.All(runs, r => Assert.Equal(0, r.Count(DispatchStatus.InFlightElsewhere)));
+        await AssertOneWinBackCouponPerKey(stores, wechat);
     }
 
     [Theory]
@@ -220,6 +243,7 @@ public sealed class DispatchStoreTests : IDisposable
         var again = await Runner(stores, [wechat], time, settings: settings).RunAsync("spring", "run-1", CampaignAudience.Everyone, customers.ToAsyncEnumerable());
         Assert.Equal(8, again.Count(DispatchStatus.AlreadySent));
         Assert.Equal(8, wechat.MessagesByKey.Count);
+        await AssertOneWinBackCouponPerKey(stores, wechat);
     }
 
     [Theory]
