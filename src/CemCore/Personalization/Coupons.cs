@@ -235,13 +235,8 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
         cancellationToken.ThrowIfCancellationRequested();
         Check.NotBlank(issueKey);
         var row = IssueRow(issueKey, offer, customerId, issuedAt);
-        Offer issuer;
-        lock (_gate)
-        {
-            issuer = _issuers[row.Offer];
-        }
-
-        return new ValueTask<CemCore.Dispatch.IssuedCouponCode>(new CemCore.Dispatch.IssuedCouponCode(row.Code, Window(issuer, At(row.IssuedTicks, row.IssuedOffset)).Until));
+        var until = Window(IssuerOf(row), At(row.IssuedTicks, row.IssuedOffset)).Until;
+        return new ValueTask<CemCore.Dispatch.IssuedCouponCode>(new CemCore.Dispatch.IssuedCouponCode(row.Code, until));
     }
 
     /// <inheritdoc/>
@@ -420,15 +415,19 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
     /// <summary>The coupon of a row (caller holds the lock, or the row is a copy taken under it).</summary>
     private Coupon ToCoupon(in Row row)
     {
-        Offer offer;
-        lock (_gate)
-        {
-            offer = _issuers[row.Offer];
-        }
-
+        var offer = IssuerOf(row);
         var issued = At(row.IssuedTicks, row.IssuedOffset);
         var (from, until) = Window(offer, issued);
         return new Coupon(row.Code, offer.Id, row.CustomerId, issued, from, until, offer.Coupon!.MaxRedemptionsPerCode);
+    }
+
+    /// <summary>The offer that issued a row.</summary>
+    private Offer IssuerOf(in Row row)
+    {
+        lock (_gate)
+        {
+            return _issuers[row.Offer];
+        }
     }
 
     private static DateTimeOffset At(long utcTicks, short offsetMinutes)
