@@ -57,7 +57,7 @@ for config in r2r r2r-pgo-on jit; do
     sync; (echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null || true
     first=$(ms env "${envs[@]}" "$exe" "${args[@]}")
     oneshot=$(for _ in 1 2 3 4 5; do ms env "${envs[@]}" "$exe" "${args[@]}"; done | median)
-    warm=$(env "${envs[@]}" CEMCORE_CLI_REPEAT=6 "$exe" "${args[@]}" 2>&1 >/dev/null | sed -n 's/.*: run \([2-6]\) of 6: \([0-9.]*\) ms/\2/p' | median)
+    warm=$(env "${envs[@]}" CEMCORE_CLI_REPEAT=6 "$exe" "${args[@]}" 2>&1 >/dev/null | sed -n 's/.*: run \([2-6]\) of 6: \([0-9.]*\) ms.*/\2/p' | median)
     echo "| $config | $cmd | $first | $oneshot | $warm | $(awk -v c="$oneshot" -v w="$warm" 'BEGIN {printf "%.2f", c / w}') |"
   done
 done

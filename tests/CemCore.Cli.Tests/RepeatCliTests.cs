@@ -34,10 +34,25 @@ public sealed class RepeatCliTests
         Assert.Equal(3, timings.Length);
         for (var i = 0; i < 3; i++)
         {
-            Assert.Matches($@"^cemcore rfm: run {i + 1} of 3: \d+\.\d ms$", timings[i].TrimEnd('\r'));
+            Assert.Matches($@"^cemcore rfm: run {i + 1} of 3: \d+\.\d ms \(GCs \d+/\d+/\d+, GC pause \d+\.\d ms, JIT \d+ methods \d+\.\d ms\)$", timings[i].TrimEnd('\r'));
         }
 
         Assert.Equal(File.ReadAllText(once), File.ReadAllText(thrice));
+    }
+
+    [Fact]
+    public void Repeat_One_RunsOnce_WithTheTimingLine()
+    {
+        using var dir = new TempDir();
+        var input = dir.Write("tx.csv", Transactions);
+        var env = new Dictionary<string, string> { ["CEMCORE_CLI_REPEAT"] = "1" };
+        var r = CliRunner.RunWithEnvironment(env, "rfm", "--transactions", input, "--out", dir.File("o.csv"));
+        Assert.Equal(0, r.ExitCode);
+        var line = Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // The first run of a process compiles at least the command's own code, so the JIT count cannot be zero.
+        var m = System.Text.RegularExpressions.Regex.Match(line.TrimEnd('\r'), @"^cemcore rfm: run 1 of 1: \d+\.\d ms \(GCs \d+/\d+/\d+, GC pause \d+\.\d ms, JIT (\d+) methods \d+\.\d ms\)$");
+        Assert.True(m.Success, line);
+        Assert.True(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, line);
     }
 
     [Theory]

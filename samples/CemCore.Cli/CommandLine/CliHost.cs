@@ -45,20 +45,24 @@ internal static class CliHost
         {
             var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
             var repeat = RepeatCount();
-            if (repeat == 1)
+            if (repeat == 0)
             {
                 return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
             }
 
-            // Diagnostic (benchmarks/peers/cold_start.sh): the same command N times in this process, each run's wall time on stderr,
-            // so a one-shot run can be compared with the warm time of the same work.
+            // Diagnostic (benchmarks/peers/cold_start.sh): the same command N times in this process, each run's wall time on stderr
+            // with what the runtime did during it (collections per generation, GC pause, methods JIT-compiled and JIT time), so a
+            // one-shot run can be compared with the warm time of the same work and the difference attributed.
             var exit = 0;
             for (var run = 1; run <= repeat && exit == 0; run++)
             {
+                var before = RuntimeCounters.Now();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                exit = await root.Parse(args).InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                exit = await (run == 1 ? parse : root.Parse(args)).InvokeAsync(config, cts.Token).ConfigureAwait(false);
                 var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}: run {run} of {repeat}: {ms:F1} ms"));
+                var d = RuntimeCounters.Now() - before;
+                Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{name}: run {run} of {repeat}: {ms:F1} ms (GCs {d.Gen0}/{d.Gen1}/{d.Gen2}, GC pause {d.PauseMs:F1} ms, JIT {d.JitMethods} methods {d.JitMs:F1} ms)"));
             }
 
             return exit;
@@ -105,15 +109,15 @@ internal static class CliHost
     }
 
     /// <summary>
-    /// <c>CEMCORE_CLI_REPEAT</c> (1–100, default 1): how many times the command runs in this process. Anything else is a usage error
-    /// rather than silently one run.
+    /// <c>CEMCORE_CLI_REPEAT</c> (1–100): how many times the command runs in this process, each run followed by its timing line on
+    /// stderr; unset (0 here) is one run without the line. Anything else is a usage error rather than silently one run.
     /// </summary>
     private static int RepeatCount()
     {
         var text = Environment.GetEnvironmentVariable("CEMCORE_CLI_REPEAT");
         if (string.IsNullOrEmpty(text))
         {
-            return 1;
+            return 0;
         }
 
         return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100
@@ -161,4 +165,15 @@ internal static class CliHost
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    /// <summary>The runtime's cumulative counters read for the <c>CEMCORE_CLI_REPEAT</c> timing line.</summary>
+    private readonly record struct RuntimeCounters(int Gen0, int Gen1, int Gen2, double PauseMs, long JitMethods, double JitMs)
+    {
+        public static RuntimeCounters Now() => new(
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds,
+            System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
+
+        public static RuntimeCounters operator -(RuntimeCounters a, RuntimeCounters b) =>
+            new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.PauseMs - b.PauseMs, a.JitMethods - b.JitMethods, a.JitMs - b.JitMs);
+    }
 }
