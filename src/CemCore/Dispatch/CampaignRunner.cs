@@ -92,7 +92,11 @@ public sealed record DispatchSettings(
 
     /// <summary>Gets the customers dispatched at once.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Outside [1, 1024].</exception>
-    public int MaxParallelism { get; } = MaxParallelism is >= 1 and <= 1024 ? MaxParallelism : throw new ArgumentOutOfRangeException(nameof(MaxParallelism), MaxParallelism, "Must be in [1, 1024].");
+    public int MaxParallelism
+    {
+        get;
+        init => field = value is >= 1 and <= 1024 ? value : throw new ArgumentOutOfRangeException(nameof(MaxParallelism), value, "Must be in [1, 1024].");
+    } = MaxParallelism is >= 1 and <= 1024 ? MaxParallelism : throw new ArgumentOutOfRangeException(nameof(MaxParallelism), MaxParallelism, "Must be in [1, 1024].");
 
     /// <summary>Gets the sends in flight at once per channel.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Outside [1, 1024].</exception>

@@ -54,7 +54,8 @@ public sealed class EventDispatcher
         Time = timeProvider ?? TimeProvider.System;
         _decisionSettings = decisionSettings ?? DecisionSettings.Default;
         var d = dispatchSettings ?? DispatchSettings.Default;
-        _dispatchSettings = new DispatchSettings(d.Retry, d.RateLimits, d.Jitter, d.Personalize, d.ProgressInterval, 1, d.MaxParallelPerChannel, d.Lease, d.ClaimWait, d.Owner, KeepOutcomes: true, OutcomeSink: null) { MaxRateLimitWait = d.MaxRateLimitWait };
+        // One customer per dispatch, outcomes kept for the journey; every other setting (including ones added later) as given.
+        _dispatchSettings = d with { MaxParallelism = 1, KeepOutcomes = true, OutcomeSink = null };
         _ruleIds = new HashSet<string>(rules.Rules.Select(r => r.Id), StringComparer.Ordinal);
     }
 

@@ -278,6 +278,22 @@ public sealed class CampaignRunnerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), double.NaN));
     }
 
+    [Fact]
+    public void DispatchSettings_With_KeepsEverySetting_AndStillValidatesMaxParallelism()
+    {
+        var d = new DispatchSettings(ProgressInterval: 7, MaxParallelism: 8, MaxParallelPerChannel: 3, Lease: TimeSpan.FromMinutes(2), Owner: "runner-a")
+        {
+            MaxRateLimitWait = TimeSpan.FromSeconds(4),
+        };
+        var one = d with { MaxParallelism = 1, KeepOutcomes = true };
+        Assert.Equal(1, one.MaxParallelism);
+        Assert.True(one.KeepOutcomes);
+        Assert.Equal((7, 3, TimeSpan.FromMinutes(2), "runner-a", TimeSpan.FromSeconds(4)), (one.ProgressInterval, one.MaxParallelPerChannel, one.Lease, one.Owner, one.MaxRateLimitWait));
+        Assert.Throws<ArgumentOutOfRangeException>(() => d with { MaxParallelism = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => d with { MaxParallelism = 1025 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DispatchSettings(MaxParallelism: 0));
+    }
+
     private sealed class Progress(List<OperationProgress> sink) : IProgress<OperationProgress>
     {
         public void Report(OperationProgress value) => sink.Add(value);
