@@ -5,17 +5,8 @@ namespace CemCore.Transactions;
 /// allocates no string (the builder sees about one new order id per row; a <see cref="Dictionary{TKey, TValue}"/> of strings
 /// costs an object per key and GC time at millions of keys). Keys compare ordinally. Not thread-safe.
 /// </summary>
-/// <remarks>
-/// At a million keys the bucket array (8 bytes per bucket, at most half full) is far larger than the last-level cache, and most lookups
-/// of a parser are misses (a new order id per row): each would stall on one random bucket read, and each insert on another. So the map
-/// keeps a one-bit-per-hash presence filter (4 bits per bucket, a few MB, cache-resident): a key whose bit is clear is absent without a
-/// bucket read, and a new key's bucket insertion is deferred into a small pending list that is flushed in one go (its bucket reads
-/// issued together, so their cache misses overlap) when it is full or when a lookup finds its bit set. Lookups always see every key
-/// added: the filter holds the bit of every key, inserted or pending, and a lookup past the filter flushes first.
-/// </remarks>
 internal sealed class SpanKeyMap
 {
-    private const int PendingCapacity = 128;
     private long[] _buckets;     // (hash << 32) | (entry index + 1); 0 = empty. The hash in the bucket spares a second cache miss.
     private int[] _hashes;
     private int[] _keyStart;
@@ -25,11 +16,6 @@ internal sealed class SpanKeyMap
     private int _arenaLength;
     private int _count;
     private int _mask;
-    private ulong[] _filter = [];
-    private int _filterShift;
-    private readonly int[] _pending = new int[PendingCapacity]; // entries added but not yet in _buckets
-    private int _pendingCount;
-    private long _sink; // keeps the loads of Flush's first loop
 
     public SpanKeyMap(int capacity)
     {
@@ -41,7 +27,6 @@ internal sealed class SpanKeyMap
 
         _buckets = new long[size];
         _mask = size - 1;
-        ResetFilter();
         var entries = Math.Max(8, capacity);
         _hashes = GC.AllocateUninitializedArray<int>(entries); // entries below _count are always written first
         _keyStart = GC.AllocateUninitializedArray<int>(entries);
@@ -53,21 +38,21 @@ internal sealed class SpanKeyMap
     public int Count => _count;
 
     /// <summary>
-    /// Reads the presence-filter word of each hash so that the cache misses of a batch of upcoming lookups overlap (independent loads)
-    /// instead of stalling one by one inside <see cref="TryGetValue(ReadOnlySpan{char}, int, out int)"/>. Has no effect on the content.
+    /// Reads the bucket of each hash so that the cache misses of a batch of upcoming lookups overlap (independent loads) instead of
+    /// stalling one by one inside <see cref="TryGetValue(ReadOnlySpan{char}, int, out int)"/>. Has no effect on the content.
     /// </summary>
     /// <returns>A value that depends on the loads, so they are not optimized away.</returns>
     public long Touch(ReadOnlySpan<int> hashes)
     {
-        var filter = _filter;
-        var shift = _filterShift;
-        ulong sum = 0;
+        var buckets = _buckets;
+        var mask = _mask;
+        long sum = 0;
         foreach (var h in hashes)
         {
-            sum ^= filter[FilterBit(h, shift) >> 6];
+            sum ^= buckets[h & mask];
         }
 
-        return unchecked((long)sum);
+        return sum;
     }
 
     public bool TryGetValue(ReadOnlySpan<char> key, out int value) => TryGetValue(key, Hash(key), out value);
@@ -78,14 +63,6 @@ internal sealed class SpanKeyMap
 
     public bool TryGetValue(ReadOnlySpan<char> key, int hash, out int value)
     {
-        var bit = FilterBit(hash, _filterShift);
-        if ((_filter[bit >> 6] & (1UL << (int)(bit & 63))) == 0)
-        {
-            value = -1; // no key with this filter bit was ever added
-            return false;
-        }
-
-        Flush();
         var b = hash & _mask;
         while (true)
         {
@@ -139,56 +116,7 @@ internal sealed class SpanKeyMap
         _keyLength[e] = key.Length;
         _values[e] = value;
         _arenaLength += key.Length;
-        var bit = FilterBit(hash, _filterShift);
-        _filter[bit >> 6] |= 1UL << (int)(bit & 63);
-        _pending[_pendingCount++] = e;
-        if (_pendingCount == PendingCapacity)
-        {
-            Flush();
-        }
-    }
-
-    /// <summary>The filter bit of a hash: the top bits of a multiplicative (Fibonacci) mix, independent of the bucket's low bits.</summary>
-    private static uint FilterBit(int hash, int shift) => unchecked((uint)hash * 0x9E3779B1u) >> shift;
-
-    /// <summary>Inserts the pending entries into the buckets: first one load per bucket (independent, so the misses overlap), then the inserts.</summary>
-    private void Flush()
-    {
-        var n = _pendingCount;
-        if (n == 0)
-        {
-            return;
-        }
-
-        var buckets = _buckets;
-        var mask = _mask;
-        long sum = 0;
-        for (var i = 0; i < n; i++)
-        {
-            sum ^= buckets[_hashes[_pending[i]] & mask];
-        }
-
-        _sink ^= sum;
-        for (var i = 0; i < n; i++)
-        {
-            var e = _pending[i];
-            Insert(e, _hashes[e]);
-        }
-
-        _pendingCount = 0;
-    }
-
-    /// <summary>Sizes the filter to 4 bits per bucket (at most 2^30 bits) and sets the bit of every key.</summary>
-    private void ResetFilter()
-    {
-        var log2 = Math.Min(System.Numerics.BitOperations.Log2((uint)_buckets.Length) + 2, 30);
-        _filter = new ulong[Math.Max(1, (1 << log2) / 64)];
-        _filterShift = 32 - log2;
-        for (var e = 0; e < _count; e++)
-        {
-            var bit = FilterBit(_hashes[e], _filterShift);
-            _filter[bit >> 6] |= 1UL << (int)(bit & 63);
-        }
+        Insert(e, hash);
     }
 
     private void Insert(int entry, int hash)
@@ -208,10 +136,7 @@ internal sealed class SpanKeyMap
         _mask = _buckets.Length - 1;
         for (var e = 0; e < _count; e++)
         {
-            Insert(e, _hashes[e]); // pending entries included
+            Insert(e, _hashes[e]);
         }
-
-        _pendingCount = 0;
-        ResetFilter();
     }
 }

@@ -6,8 +6,8 @@ using FsCheck.Xunit;
 namespace CemCore.Tests.Transactions;
 
 /// <summary>
-/// <see cref="SpanKeyMap"/> (presence filter + deferred bucket inserts, issue 17) against <see cref="Dictionary{TKey, TValue}"/> as the
-/// reference: every interleaving of adds and lookups gives the same answers, across pending-list flushes and rehashes.
+/// <see cref="SpanKeyMap"/> (the builder's order-id map, issue 17) against <see cref="Dictionary{TKey, TValue}"/> as the
+/// reference: every interleaving of adds and lookups gives the same answers, across rehashes.
 /// </summary>
 public sealed class SpanKeyMapTests
 {
@@ -45,7 +45,7 @@ public sealed class SpanKeyMapTests
     [InlineData(300_000)]
     public void ManyKeys_EveryKeyFound_AndNoUnknownKeyFound(int capacity)
     {
-        // 300,000 keys: many flushes of the pending list and, from a small capacity, several rehashes (filter rebuilt each time).
+        // 300,000 keys: from a small capacity, several rehashes.
         var map = new SpanKeyMap(capacity);
         const int N = 300_000;
         for (var i = 0; i < N; i++)
@@ -55,7 +55,7 @@ public sealed class SpanKeyMapTests
             map.Add(key, i);
             if (i % 997 == 0)
             {
-                // A lookup of a key added just before (still pending) must find it.
+                // A lookup of the key just added finds it.
                 Assert.True(map.TryGetValue(key, out var v));
                 Assert.Equal(i, v);
             }
