@@ -26,7 +26,7 @@ py=/usr/bin/python3
 dotnet build "$root/benchmarks/CemCore.Benchmarks" -c Release -nologo -v q >/dev/null
 filters=(
   '*ChurnBenchmarks.ScalarRowMajor' '*ChurnBenchmarks.VectorRowMajor' '*ChurnBenchmarks.Vector256RowMajor'
-  '*ChurnBenchmarks.BandwidthSum' '*ChurnBenchmarks.MlNetBatch' '*ChurnBenchmarks.SingleCustomer' '*ChurnBenchmarks.Train'
+  '*ChurnBenchmarks.BandwidthSum' '*ChurnBenchmarks.BandwidthSum256' '*ChurnBenchmarks.MlNetBatch' '*ChurnBenchmarks.SingleCustomer' '*ChurnBenchmarks.Train'
   '*.RfmBenchmarks.*' '*RfmBenchmarksLarge.*' '*RfmBenchmarksSingle.*' '*RfmScalingBenchmarks.*'
   '*FeatureBenchmarks.*'
   '*RuleBenchmarks.SingleNaive' '*RuleBenchmarks.SingleLifecycleAndSegments'

@@ -115,8 +115,11 @@ rows.append(("One customer: rule segments + lifecycle stage", "< 200 ns, 0 B", t
              f"naive interpreter {t('RuleBenchmarks', 'SingleNaive')}"))
 
 # Logistic scoring
-score, bw = get("ChurnBenchmarks", "VectorRowMajor"), get("ChurnBenchmarks", "BandwidthSum")
-share = f"{bw[0] / score[0] * 100:.0f} % of the one-core bandwidth row ({fmt_time(bw[0])} to sum the same 72 MB)" if score and bw else MISSING
+# The bandwidth row is the faster of the two sums of the same 72 MB (TensorPrimitives.Sum, 4 × Vector256 accumulators): the harder ratio.
+score = get("ChurnBenchmarks", "VectorRowMajor")
+sums = [b for b in (get("ChurnBenchmarks", "BandwidthSum"), get("ChurnBenchmarks", "BandwidthSum256")) if b]
+bw = min(sums, key=lambda b: b[0]) if sums else None
+share = f"{bw[0] / score[0] * 100:.0f} % of the one-core bandwidth row ({fmt_time(bw[0])} to sum the same 72 MB, the faster of two sums)" if score and bw else MISSING
 rate = f" = {1e6 / (score[0] / 1e9) / 1e6:.0f}M rows/s" if score else ""
 sk_pred = peer("churn_sklearn", r"predict_proba \d+ rows: [0-9.]+ ms = ([0-9.]+) M rows/s")
 rows.append(("Logistic scoring, 1M × 9 features", "≥ 85 % of one core's memory bandwidth; ≥ 15× ML.NET",
