@@ -212,27 +212,7 @@ internal static class KMeansBlockKernel
             var j = 0;
             for (; j + 4 <= k; j += 4)
             {
-                var c0 = j * d;
-                var c1 = c0 + d;
-                var c2 = c1 + d;
-                var c3 = c2 + d;
-                var a0 = Vector256<double>.Zero;
-                var a1 = Vector256<double>.Zero;
-                var a2 = Vector256<double>.Zero;
-                var a3 = Vector256<double>.Zero;
-                for (var f = 0; f < d; f++)
-                {
-                    var xv = At(in xb, x0 + f);
-                    var wv = At(in wb, f);
-                    var t0 = xv - At(in cb, c0 + f);
-                    var t1 = xv - At(in cb, c1 + f);
-                    var t2 = xv - At(in cb, c2 + f);
-                    var t3 = xv - At(in cb, c3 + f);
-                    a0 += wv * t0 * t0;
-                    a1 += wv * t1 * t1;
-                    a2 += wv * t2 * t2;
-                    a3 += wv * t3 * t3;
-                }
+                Distances4x4(in xb, x0, in cb, j * d, in wb, d, out var a0, out var a1, out var a2, out var a3);
 
                 Keep(a0, j, ref best, ref bestJ);
                 Keep(a1, j + 1, ref best, ref bestJ);
@@ -256,6 +236,46 @@ internal static class KMeansBlockKernel
 
         bestIndex = bestJ;
         bestDistance = best;
+    }
+
+    /// <summary>The squared distances of the four rows at vector <paramref name="x0"/> to four consecutive broadcast points (d vectors
+    /// each, the first at vector <paramref name="p0"/>): four independent accumulators, so the additions do not wait on each other.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Distances4x4(
+        ref readonly double xb,
+        int x0,
+        ref readonly double pb,
+        int p0,
+        ref readonly double wb,
+        int d,
+        out Vector256<double> a0,
+        out Vector256<double> a1,
+        out Vector256<double> a2,
+        out Vector256<double> a3)
+    {
+        a0 = Vector256<double>.Zero;
+        a1 = Vector256<double>.Zero;
+        a2 = Vector256<double>.Zero;
+        a3 = Vector256<double>.Zero;
+        unchecked
+        {
+            var p1 = p0 + d;
+            var p2 = p1 + d;
+            var p3 = p2 + d;
+            for (var f = 0; f < d; f++)
+            {
+                var xv = At(in xb, x0 + f);
+                var wv = At(in wb, f);
+                var t0 = xv - At(in pb, p0 + f);
+                var t1 = xv - At(in pb, p1 + f);
+                var t2 = xv - At(in pb, p2 + f);
+                var t3 = xv - At(in pb, p3 + f);
+                a0 += wv * t0 * t0;
+                a1 += wv * t1 * t1;
+                a2 += wv * t2 * t2;
+                a3 += wv * t3 * t3;
+            }
+        }
     }
 
     /// <summary>Keeps the lanes of <paramref name="acc"/> that are strictly nearer than <paramref name="best"/> (ties: the earlier centre).</summary>
@@ -348,24 +368,7 @@ internal static class KMeansBlockKernel
             {
                 for (var b = 0; b < full; b++)
                 {
-                    var x0 = b * d;
-                    var a0 = Vector256<double>.Zero;
-                    var a1 = Vector256<double>.Zero;
-                    var a2 = Vector256<double>.Zero;
-                    var a3 = Vector256<double>.Zero;
-                    for (var f = 0; f < d; f++)
-                    {
-                        var xv = At(in xb, x0 + f);
-                        var wv = At(in wb, f);
-                        var t0 = xv - At(in pb, f);
-                        var t1 = xv - At(in pb, d + f);
-                        var t2 = xv - At(in pb, (2 * d) + f);
-                        var t3 = xv - At(in pb, (3 * d) + f);
-                        a0 += wv * t0 * t0;
-                        a1 += wv * t1 * t1;
-                        a2 += wv * t2 * t2;
-                        a3 += wv * t3 * t3;
-                    }
+                    Distances4x4(in xb, b * d, in pb, 0, in wb, d, out var a0, out var a1, out var a2, out var a3);
 
                     var cv = Vector256.Create(closest.Slice(b * L, L));
                     p0 = AddLanes(p0, Min(a0, cv));
