@@ -4,9 +4,9 @@ using System.Runtime.Intrinsics;
 namespace CemCore.Segmentation.Clustering;
 
 /// <summary>
-/// The rows in blocks of <see cref="Lanes"/>: vector <c>b·d + f</c> holds feature f of rows 4b..4b+3, so one Vector256 holds one feature
-/// of four rows and a distance is computed for four rows at once. The last block is padded with copies of the last row (their results
-/// are never read).
+/// The rows in blocks of <see cref="Lanes"/>: vector <c>b·d + f</c> (the doubles <c>4(b·d + f)</c> … <c>+3</c>) holds feature f of rows
+/// 4b..4b+3, so one Vector256 holds one feature of four rows and a distance is computed for four rows at once. The last block is padded
+/// with copies of the last row (their results are never read).
 /// </summary>
 internal sealed class PointBlocks
 {
@@ -17,18 +17,15 @@ internal sealed class PointBlocks
         Rows = n;
         Features = d;
         Blocks = (n + Lanes - 1) / Lanes;
-        Vectors = new Vector256<double>[Blocks * d];
-        Span<double> lanes = stackalloc double[Lanes];
+        Values = new double[Blocks * d * Lanes];
         for (var b = 0; b < Blocks; b++)
         {
             for (var f = 0; f < d; f++)
             {
                 for (var lane = 0; lane < Lanes; lane++)
                 {
-                    lanes[lane] = x[(Math.Min((b * Lanes) + lane, n - 1) * d) + f];
+                    Values[(((b * d) + f) * Lanes) + lane] = x[(Math.Min((b * Lanes) + lane, n - 1) * d) + f];
                 }
-
-                Vectors[(b * d) + f] = Vector256.Create((ReadOnlySpan<double>)lanes);
             }
         }
     }
@@ -39,8 +36,8 @@ internal sealed class PointBlocks
 
     public int Blocks { get; }
 
-    /// <summary>Gets the blocked rows: <c>Blocks × Features</c> vectors.</summary>
-    public Vector256<double>[] Vectors { get; }
+    /// <summary>Gets the blocked rows: <c>Blocks × Features</c> vectors of four doubles.</summary>
+    public double[] Values { get; }
 
     /// <summary>Gets whether the blocked kernels run in hardware (otherwise the scalar kernels are used).</summary>
     public static bool IsSupported => Vector256.IsHardwareAccelerated;
@@ -58,75 +55,27 @@ internal static class KMeansBlockKernel
     /// <summary>Seeding candidates evaluated per pass over the rows.</summary>
     private const int CandidateGroup = 4;
 
-    /// <summary>Fills <paramref name="broadcast"/> with each value broadcast to a vector.</summary>
-    public static void Broadcast(ReadOnlySpan<double> values, Span<Vector256<double>> broadcast)
+    private const int L = PointBlocks.Lanes;
+
+    /// <summary>Fills <paramref name="broadcast"/> with each value broadcast to four doubles (one vector).</summary>
+    public static void Broadcast(ReadOnlySpan<double> values, Span<double> broadcast)
     {
         for (var i = 0; i < values.Length; i++)
         {
-            broadcast[i] = Vector256.Create(values[i]);
+            broadcast.Slice(i * L, L).Fill(values[i]);
         }
     }
 
     /// <summary>Nearest centre of the four rows of block <paramref name="block"/> (ties: lowest index) and their squared distances.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Nearest4(
-        PointBlocks blocks, int block, Vector256<double>[] centers4, int k, Vector256<double>[] w4, out Vector256<double> bestIndex, out Vector256<double> bestDistance)
+        PointBlocks blocks, int block, double[] centers4, int k, double[] w4, out Vector256<double> bestIndex, out Vector256<double> bestDistance)
     {
         var d = blocks.Features;
-        var xs = blocks.Vectors;
-        var x0 = block * d;
-        var best = Vector256.Create(double.PositiveInfinity);
-        var bestJ = Vector256<double>.Zero;
-        var j = 0;
-        for (; j + 4 <= k; j += 4)
-        {
-            var c0 = j * d;
-            var c1 = c0 + d;
-            var c2 = c1 + d;
-            var c3 = c2 + d;
-            var a0 = Vector256<double>.Zero;
-            var a1 = Vector256<double>.Zero;
-            var a2 = Vector256<double>.Zero;
-            var a3 = Vector256<double>.Zero;
-            for (var f = 0; f < d; f++)
-            {
-                var xv = xs[x0 + f];
-                var wv = w4[f];
-                var t0 = xv - centers4[c0 + f];
-                var t1 = xv - centers4[c1 + f];
-                var t2 = xv - centers4[c2 + f];
-                var t3 = xv - centers4[c3 + f];
-                a0 += wv * t0 * t0;
-                a1 += wv * t1 * t1;
-                a2 += wv * t2 * t2;
-                a3 += wv * t3 * t3;
-            }
-
-            Keep(a0, j, ref best, ref bestJ);
-            Keep(a1, j + 1, ref best, ref bestJ);
-            Keep(a2, j + 2, ref best, ref bestJ);
-            Keep(a3, j + 3, ref best, ref bestJ);
-        }
-
-        for (; j < k; j++)
-        {
-            var c = j * d;
-            var acc = Vector256<double>.Zero;
-            for (var f = 0; f < d; f++)
-            {
-                var t = xs[x0 + f] - centers4[c + f];
-                acc += w4[f] * t * t;
-            }
-
-            Keep(acc, j, ref best, ref bestJ);
-        }
-
-        bestIndex = bestJ;
-        bestDistance = best;
+        Nearest(blocks.Values, block * d, d, centers4, k, w4, out bestIndex, out bestDistance);
     }
 
     /// <summary>Assigns every row to its nearest centre; returns the inertia, summed in row order (as the scalar kernel).</summary>
-    public static double Assign(PointBlocks blocks, ReadOnlySpan<double> centers, int k, Vector256<double>[] w4, Vector256<double>[] centers4, Span<int> labels, Span<double> distances)
+    public static double Assign(PointBlocks blocks, ReadOnlySpan<double> centers, int k, double[] w4, double[] centers4, Span<int> labels, Span<double> distances)
     {
         Broadcast(centers[..(k * blocks.Features)], centers4);
         var n = blocks.Rows;
@@ -134,8 +83,8 @@ internal static class KMeansBlockKernel
         for (var b = 0; b < blocks.Blocks; b++)
         {
             Nearest4(blocks, b, centers4, k, w4, out var index, out var dist);
-            var i0 = b * PointBlocks.Lanes;
-            var m = Math.Min(PointBlocks.Lanes, n - i0);
+            var i0 = b * L;
+            var m = Math.Min(L, n - i0);
             for (var lane = 0; lane < m; lane++)
             {
                 labels[i0 + lane] = (int)index.GetElement(lane);
@@ -162,7 +111,7 @@ internal static class KMeansBlockKernel
         var n = blocks.Rows;
         var d = blocks.Features;
         var w4 = context.W4;
-        var point4 = context.Centers4; // scratch for up to CandidateGroup broadcast candidates (at least 4 × d long)
+        var point4 = context.Centers4; // scratch for up to CandidateGroup broadcast candidates (at least 4 × d vectors)
         var first = random.Next(n);
         x.Slice(first * d, d).CopyTo(centers[..d]);
         Broadcast(centers[..d], point4);
@@ -199,7 +148,7 @@ internal static class KMeansBlockKernel
                 var count = Math.Min(CandidateGroup, trials - g);
                 for (var t = 0; t < count; t++)
                 {
-                    Broadcast(x.Slice(ids[g + t] * d, d), point4.AsSpan(t * d, d));
+                    Broadcast(x.Slice(ids[g + t] * d, d), point4.AsSpan(t * d * L, d * L));
                 }
 
                 Potentials(blocks, point4, count, w4, closest, pots);
@@ -221,6 +170,114 @@ internal static class KMeansBlockKernel
 #pragma warning restore CA5394
     }
 
+    /// <summary>Vector <paramref name="vector"/> of a blocked array (four doubles from <c>4 · vector</c>); the caller checked the length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> At(ref readonly double start, int vector) => Vector256.LoadUnsafe(in start, unchecked((nuint)(uint)vector * L));
+
+    /// <summary>Throws unless <paramref name="array"/> holds at least <paramref name="vectors"/> vectors (every load of a kernel stays inside).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Require(double[] array, long vectors)
+    {
+        if (array.Length < vectors * L)
+        {
+            TooShort(array.Length, vectors * L);
+        }
+    }
+
+    private static void TooShort(int length, long needed) =>
+        throw new InvalidOperationException($"A blocked array holds {length} values, fewer than {needed}.");
+
+    /// <summary>The nearest centre (ties: the lowest index) of the four rows at vector <paramref name="x0"/> and its squared distance.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Nearest(
+        double[] xs,
+        int x0,
+        int d,
+        double[] centers4,
+        int k,
+        double[] w4,
+        out Vector256<double> bestIndex,
+        out Vector256<double> bestDistance)
+    {
+        Require(xs, (long)x0 + d);
+        Require(centers4, (long)k * d);
+        Require(w4, d);
+        ref readonly var xb = ref xs[0];
+        ref readonly var cb = ref centers4[0];
+        ref readonly var wb = ref w4[0];
+        var best = Vector256.Create(double.PositiveInfinity);
+        var bestJ = Vector256<double>.Zero;
+        unchecked
+        {
+            var j = 0;
+            for (; j + 4 <= k; j += 4)
+            {
+                Distances4x4(in xb, x0, in cb, j * d, in wb, d, out var a0, out var a1, out var a2, out var a3);
+
+                Keep(a0, j, ref best, ref bestJ);
+                Keep(a1, j + 1, ref best, ref bestJ);
+                Keep(a2, j + 2, ref best, ref bestJ);
+                Keep(a3, j + 3, ref best, ref bestJ);
+            }
+
+            for (; j < k; j++)
+            {
+                var c = j * d;
+                var acc = Vector256<double>.Zero;
+                for (var f = 0; f < d; f++)
+                {
+                    var t = At(in xb, x0 + f) - At(in cb, c + f);
+                    acc += At(in wb, f) * t * t;
+                }
+
+                Keep(acc, j, ref best, ref bestJ);
+            }
+        }
+
+        bestIndex = bestJ;
+        bestDistance = best;
+    }
+
+    /// <summary>The squared distances of the four rows at vector <paramref name="x0"/> to four consecutive broadcast points (d vectors
+    /// each, the first at vector <paramref name="p0"/>): four independent accumulators, so the additions do not wait on each other.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Distances4x4(
+        ref readonly double xb,
+        int x0,
+        ref readonly double pb,
+        int p0,
+        ref readonly double wb,
+        int d,
+        out Vector256<double> a0,
+        out Vector256<double> a1,
+        out Vector256<double> a2,
+        out Vector256<double> a3)
+    {
+        a0 = Vector256<double>.Zero;
+        a1 = Vector256<double>.Zero;
+        a2 = Vector256<double>.Zero;
+        a3 = Vector256<double>.Zero;
+        unchecked
+        {
+            var p1 = p0 + d;
+            var p2 = p1 + d;
+            var p3 = p2 + d;
+            for (var f = 0; f < d; f++)
+            {
+                var xv = At(in xb, x0 + f);
+                var wv = At(in wb, f);
+                var t0 = xv - At(in pb, p0 + f);
+                var t1 = xv - At(in pb, p1 + f);
+                var t2 = xv - At(in pb, p2 + f);
+                var t3 = xv - At(in pb, p3 + f);
+                a0 += wv * t0 * t0;
+                a1 += wv * t1 * t1;
+                a2 += wv * t2 * t2;
+                a3 += wv * t3 * t3;
+            }
+        }
+    }
+
     /// <summary>Keeps the lanes of <paramref name="acc"/> that are strictly nearer than <paramref name="best"/> (ties: the earlier centre).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Keep(Vector256<double> acc, int j, ref Vector256<double> best, ref Vector256<double> bestJ)
@@ -230,14 +287,18 @@ internal static class KMeansBlockKernel
         bestJ = Vector256.ConditionalSelect(lt, Vector256.Create((double)j), bestJ);
     }
 
+    /// <summary>The squared distances of the four rows of block vector <paramref name="x0"/> to the broadcast point at vector <paramref name="p0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Distance4(Vector256<double>[] xs, int x0, Vector256<double>[] point4, int p0, Vector256<double>[] w4, int d)
+    private static Vector256<double> Distance4(ref readonly double xb, int x0, ref readonly double pb, int p0, ref readonly double wb, int d)
     {
         var acc = Vector256<double>.Zero;
-        for (var f = 0; f < d; f++)
+        unchecked
         {
-            var t = xs[x0 + f] - point4[p0 + f];
-            acc += w4[f] * t * t;
+            for (var f = 0; f < d; f++)
+            {
+                var t = At(in xb, x0 + f) - At(in pb, p0 + f);
+                acc += At(in wb, f) * t * t;
+            }
         }
 
         return acc;
@@ -247,17 +308,33 @@ internal static class KMeansBlockKernel
     /// <c>closest_i ← D(x_i, point)²</c> (<paramref name="initialize"/>) or <c>closest_i ← min(closest_i, D(x_i, point)²)</c>; returns
     /// <c>Σ closest_i</c> in row order.
     /// </summary>
-    private static double FoldInto(PointBlocks blocks, Vector256<double>[] point4, Vector256<double>[] w4, Span<double> closest, bool initialize)
+    private static double FoldInto(PointBlocks blocks, double[] point4, double[] w4, Span<double> closest, bool initialize)
     {
         var n = blocks.Rows;
         var d = blocks.Features;
-        var xs = blocks.Vectors;
+        var xs = blocks.Values;
+        Require(xs, (long)blocks.Blocks * d);
+        Require(point4, d);
+        Require(w4, d);
+        ref readonly var xb = ref xs[0];
+        ref readonly var pb = ref point4[0];
+        ref readonly var wb = ref w4[0];
         var sum = 0.0;
-        for (var b = 0; b < blocks.Blocks; b++)
+        var full = n / L;
+        for (var b = 0; b < full; b++)
         {
-            var v = Distance4(xs, b * d, point4, 0, w4, d);
-            var i0 = b * PointBlocks.Lanes;
-            var m = Math.Min(PointBlocks.Lanes, n - i0);
+            var v = Distance4(in xb, b * d, in pb, 0, in wb, d);
+            var c = closest.Slice(b * L, L);
+            var kept = initialize ? v : Min(v, Vector256.Create((ReadOnlySpan<double>)c)); // per lane dist < old ? dist : old, no branch
+            kept.CopyTo(c);
+            sum = AddLanes(sum, kept);
+        }
+
+        for (var b = full; b < blocks.Blocks; b++)
+        {
+            var v = Distance4(in xb, b * d, in pb, 0, in wb, d);
+            var i0 = b * L;
+            var m = Math.Min(L, n - i0);
             for (var lane = 0; lane < m; lane++)
             {
                 var dist = v.GetElement(lane);
@@ -272,41 +349,33 @@ internal static class KMeansBlockKernel
     }
 
     /// <summary>The potentials <c>Σ_i min(D(x_i, candidate_t)², closest_i)</c> of <paramref name="count"/> (1..4) broadcast candidates, each summed in row order.</summary>
-    private static void Potentials(PointBlocks blocks, Vector256<double>[] point4, int count, Vector256<double>[] w4, ReadOnlySpan<double> closest, Span<double> pots)
+    private static void Potentials(PointBlocks blocks, double[] point4, int count, double[] w4, ReadOnlySpan<double> closest, Span<double> pots)
     {
         var n = blocks.Rows;
         var d = blocks.Features;
-        var xs = blocks.Vectors;
+        var xs = blocks.Values;
+        Require(xs, (long)blocks.Blocks * d);
+        Require(point4, (long)count * d);
+        Require(w4, d);
+        ref readonly var xb = ref xs[0];
+        ref readonly var pb = ref point4[0];
+        ref readonly var wb = ref w4[0];
         double p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
-        var full = n / PointBlocks.Lanes;
+        var full = n / L;
         if (count == CandidateGroup)
         {
-            for (var b = 0; b < full; b++)
+            unchecked
             {
-                var x0 = b * d;
-                var a0 = Vector256<double>.Zero;
-                var a1 = Vector256<double>.Zero;
-                var a2 = Vector256<double>.Zero;
-                var a3 = Vector256<double>.Zero;
-                for (var f = 0; f < d; f++)
+                for (var b = 0; b < full; b++)
                 {
-                    var xv = xs[x0 + f];
-                    var wv = w4[f];
-                    var t0 = xv - point4[f];
-                    var t1 = xv - point4[d + f];
-                    var t2 = xv - point4[(2 * d) + f];
-                    var t3 = xv - point4[(3 * d) + f];
-                    a0 += wv * t0 * t0;
-                    a1 += wv * t1 * t1;
-                    a2 += wv * t2 * t2;
-                    a3 += wv * t3 * t3;
-                }
+                    Distances4x4(in xb, b * d, in pb, 0, in wb, d, out var a0, out var a1, out var a2, out var a3);
 
-                var cv = Vector256.Create(closest.Slice(b * PointBlocks.Lanes, PointBlocks.Lanes));
-                p0 = AddLanes(p0, Min(a0, cv));
-                p1 = AddLanes(p1, Min(a1, cv));
-                p2 = AddLanes(p2, Min(a2, cv));
-                p3 = AddLanes(p3, Min(a3, cv));
+                    var cv = Vector256.Create(closest.Slice(b * L, L));
+                    p0 = AddLanes(p0, Min(a0, cv));
+                    p1 = AddLanes(p1, Min(a1, cv));
+                    p2 = AddLanes(p2, Min(a2, cv));
+                    p3 = AddLanes(p3, Min(a3, cv));
+                }
             }
         }
         else
@@ -320,11 +389,11 @@ internal static class KMeansBlockKernel
         pots[3] = p3;
         for (var b = full; b < blocks.Blocks; b++)
         {
-            var i0 = b * PointBlocks.Lanes;
-            var m = Math.Min(PointBlocks.Lanes, n - i0);
+            var i0 = b * L;
+            var m = Math.Min(L, n - i0);
             for (var t = 0; t < count; t++)
             {
-                var v = Distance4(xs, b * d, point4, t * d, w4, d);
+                var v = Distance4(in xb, b * d, in pb, t * d, in wb, d);
                 var p = pots[t];
                 for (var lane = 0; lane < m; lane++)
                 {

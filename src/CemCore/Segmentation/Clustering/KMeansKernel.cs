@@ -181,11 +181,7 @@ internal static class KMeansKernel
                 {
                     KMeansBlockKernel.Nearest4(blocks.Blocks, b, centers4, k, blocks.W4, out var index, out var dist);
                     var i0 = b * PointBlocks.Lanes;
-                    var m = Math.Min(PointBlocks.Lanes, n - i0);
-                    for (var lane = 0; lane < m; lane++)
-                    {
-                        changed += Accumulate(x, d, i0 + lane, (int)index.GetElement(lane), dist.GetElement(lane), labels, distances, sums, counts);
-                    }
+                    changed += AccumulateBlock(x, d, i0, Math.Min(PointBlocks.Lanes, n - i0), index, dist, labels, distances, sums, counts);
                 }
             }
 
@@ -261,6 +257,41 @@ internal static class KMeansKernel
         for (var f = 0; f < d; f++)
         {
             s[f] += row[f];
+        }
+
+        return changed;
+    }
+
+    /// <summary><see cref="Accumulate"/> for the <paramref name="m"/> rows of one block from <see cref="KMeansBlockKernel.Nearest4"/>, the
+    /// coordinate sums added four features per vector (per element the same additions in the same row order).</summary>
+    private static int AccumulateBlock(
+        ReadOnlySpan<double> x, int d, int i0, int m, Vector256<double> index, Vector256<double> dist, Span<int> labels, Span<double> distances, Span<double> sums, Span<int> counts)
+    {
+        const int V = 4;
+        var changed = 0;
+        unchecked
+        {
+            for (var lane = 0; lane < m; lane++)
+            {
+                var i = i0 + lane;
+                var j = (int)index.GetElement(lane);
+                changed += labels[i] != j ? 1 : 0;
+                labels[i] = j;
+                distances[i] = dist.GetElement(lane);
+                counts[j]++;
+                var row = x.Slice(i * d, d);
+                var s = sums.Slice(j * d, d);
+                var f = 0;
+                for (; f + V <= d; f += V)
+                {
+                    (Vector256.Create(s.Slice(f, V)) + Vector256.Create(row.Slice(f, V))).CopyTo(s.Slice(f, V));
+                }
+
+                for (; f < d; f++)
+                {
+                    s[f] += row[f];
+                }
+            }
         }
 
         return changed;
@@ -346,18 +377,20 @@ internal static class KMeansKernel
 /// </summary>
 internal sealed class BlockContext
 {
-    private BlockContext(PointBlocks blocks, Vector256<double>[] w4, int k)
+    private BlockContext(PointBlocks blocks, double[] w4, int k)
     {
         Blocks = blocks;
         W4 = w4;
-        Centers4 = new Vector256<double>[Math.Max(k, 4) * blocks.Features]; // also the scratch of four seeding candidates
+        Centers4 = new double[Math.Max(k, 4) * blocks.Features * PointBlocks.Lanes]; // also the scratch of four seeding candidates
     }
 
     public PointBlocks Blocks { get; }
 
-    public Vector256<double>[] W4 { get; }
+    /// <summary>Gets the weights, each broadcast to a vector (four doubles).</summary>
+    public double[] W4 { get; }
 
-    public Vector256<double>[] Centers4 { get; }
+    /// <summary>Gets the broadcast centres (k × d vectors of four doubles).</summary>
+    public double[] Centers4 { get; }
 
     /// <summary>Blocks the rows when Vector256 runs in hardware; otherwise returns null (the scalar kernels are used).</summary>
     public static BlockContext? Create(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, int k, bool allowVectorized)
@@ -367,11 +400,11 @@ internal sealed class BlockContext
             return null;
         }
 
-        var w4 = new Vector256<double>[w.Length];
+        var w4 = new double[w.Length * PointBlocks.Lanes];
         KMeansBlockKernel.Broadcast(w, w4);
         return new BlockContext(new PointBlocks(x, n, w.Length), w4, k);
     }
 
     /// <summary>A context sharing the blocks and weights with fresh scratch vectors, for another worker.</summary>
-    public BlockContext ForWorker() => new(Blocks, W4, Centers4.Length / Math.Max(1, Blocks.Features));
+    public BlockContext ForWorker() => new(Blocks, W4, Centers4.Length / PointBlocks.Lanes / Math.Max(1, Blocks.Features));
 }
