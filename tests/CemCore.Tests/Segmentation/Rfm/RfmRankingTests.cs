@@ -135,3 +135,43 @@ public sealed class RfmRankingTests
         return items.SequenceEqual(expected) && keys.SequenceEqual(expectedKeys);
     }
 }
+
+/// <summary>Issue 17: aggregated values keep no per-customer decimal; <see cref="RfmValues.Monetary"/> is built from the doubles on
+/// first use (exact below 2^51 cents) or from kept cents above.</summary>
+public sealed class RfmValuesCentsTests
+{
+    [Property(MaxTest = 500)]
+    public bool CentsOf_RecoversEveryCentsBelowTheLimit(long seed, byte magnitude)
+    {
+        var limit = (long)RfmValues.ExactCentsLimit;
+        var random = new Random(unchecked((int)seed));
+        var cents = (magnitude % 4) switch
+        {
+            0 => limit - 1 - random.Next(1000),
+            1 => -(limit - 1) + random.Next(1000),
+            2 => random.NextInt64(-limit + 1, limit),
+            _ => random.Next(-100_000, 100_000),
+        };
+        return RfmValues.CentsOf(cents / 100.0) == cents;
+    }
+
+    [Fact]
+    public void FromTransactions_TotalsAboveTheLimit_KeepExactCents()
+    {
+        // 600,000 purchases of 40,000,000.00 = 2.4e15 cents (above 2^51) for one customer, 0.07 for another.
+        var builder = new CemCore.Transactions.TransactionTableBuilder();
+        var t = new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero).UtcTicks;
+        for (var i = 0; i < 600_000; i++)
+        {
+            builder.AddRow("big", t, 40_000_000.00m, CemCore.Transactions.TransactionKind.Purchase, default, default, default, 1, 0m, default, CemCore.Transactions.ReturnReason.Unspecified);
+        }
+
+        builder.AddRow("small", t, 0.07m, CemCore.Transactions.TransactionKind.Purchase, default, default, default, 1, 0m, default, CemCore.Transactions.ReturnReason.Unspecified);
+        var values = RfmValues.FromTransactions(builder.Build(), new DateTimeOffset(2025, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        var big = values.CustomerIds.ToList().IndexOf("big");
+        var small = values.CustomerIds.ToList().IndexOf("small");
+        Assert.Equal(600_000m * 40_000_000.00m, values.Monetary[big]);
+        Assert.Equal(0.07m, values.Monetary[small]);
+        Assert.Equal("0.07", values.Monetary[small].ToString(CultureInfo.InvariantCulture));
+    }
+}
