@@ -11,8 +11,10 @@ namespace CemCore.Segmentation.Rfm;
 /// equal-count bins exactly like <c>pd.qcut(rank, bins)</c> (see ReferenceData/Rfm). Recency is ranked on days ascending and reversed:
 /// <c>R = bins + 1 − bin</c>, i.e. <c>pd.qcut(recency_days.rank(method="first"), bins, labels=[bins..1])</c>.
 /// When no ids are given, the input position breaks ties (pass customers sorted by id to get the same convention).</para>
-/// <para>Cost: O(n log n) for sorting each measure's values (a counting pass for small whole numbers such as days and counts), plus
-/// sorting, by id, only the customers whose value equals a bin boundary. Scratch memory comes from <see cref="ArrayPool{T}"/>.</para>
+/// <para>Cost: O(n) expected per measure to find the boundary values (a counting pass for small whole numbers such as days and counts,
+/// a multi-quickselect otherwise), plus one O(n) radix sort of the purchasers into customer-id order per call (skipped when they already
+/// are in id order), shared by the three measures: tied customers are collected in that order. Scratch memory comes from
+/// <see cref="ArrayPool{T}"/>.</para>
 /// <para>Outcomes rather than errors: customers with frequency 0 are prospects (no scores); when every customer ties, the id order alone
 /// fills the bins; with fewer customers than bins some bins stay empty (as in pandas); a single customer gets the lowest bin of each
 /// measure (R = bins, F = M = 1) where pandas raises "Bin edges must be unique".</para>

@@ -103,17 +103,6 @@ public sealed class RfmRankingTests
     }
 
     [Property(MaxTest = 200)]
-    public bool SortInIdOrder_AnyIds_EqualsOracleOrder(int seed, ushort size)
-    {
-        var random = new Random(seed);
-        var ids = MixedIds(random, size % 3000, random.Next(7));
-        var order = Enumerable.Range(0, ids.Length).ToArray();
-        RfmScorer.SortInIdOrder(order, ids);
-        var expected = Enumerable.Range(0, ids.Length).OrderBy(i => ids[i], IdOracle.Instance).ToArray();
-        return order.SequenceEqual(expected);
-    }
-
-    [Property(MaxTest = 200)]
     public bool RadixSort_AnyKeys_IsAStableSort(int seed, ushort size, byte pattern)
     {
         var random = new Random(seed);
