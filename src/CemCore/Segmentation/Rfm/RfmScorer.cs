@@ -328,10 +328,13 @@ public static class RfmScorer
         foreach (var i in purchasers)
         {
             var v = values[i];
+
+            // Boundaries below v (t is ascending, so this is the first b with t[b] ≥ v), counted without a data-dependent branch:
+            // values in random order made the search loop's exit mispredict about once per customer.
             var lo = 0;
-            while (lo < k && t[lo] < v)
+            foreach (var x in t)
             {
-                lo++;
+                lo += x < v ? 1 : 0;
             }
 
             if (lo < k && t[lo] == v)
