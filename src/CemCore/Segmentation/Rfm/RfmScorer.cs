@@ -11,8 +11,10 @@ namespace CemCore.Segmentation.Rfm;
 /// equal-count bins exactly like <c>pd.qcut(rank, bins)</c> (see ReferenceData/Rfm). Recency is ranked on days ascending and reversed:
 /// <c>R = bins + 1 − bin</c>, i.e. <c>pd.qcut(recency_days.rank(method="first"), bins, labels=[bins..1])</c>.
 /// When no ids are given, the input position breaks ties (pass customers sorted by id to get the same convention).</para>
-/// <para>Cost: O(n log n) for sorting each measure's values (a counting pass for small whole numbers such as days and counts), plus
-/// sorting, by id, only the customers whose value equals a bin boundary. Scratch memory comes from <see cref="ArrayPool{T}"/>.</para>
+/// <para>Cost: O(n) expected per measure to find the boundary values (a counting pass for small whole numbers such as days and counts,
+/// a multi-quickselect otherwise), plus one O(n) radix sort of the purchasers into customer-id order per call (skipped when they already
+/// are in id order), shared by the three measures: tied customers are collected in that order. Scratch memory comes from
+/// <see cref="ArrayPool{T}"/>.</para>
 /// <para>Outcomes rather than errors: customers with frequency 0 are prospects (no scores); when every customer ties, the id order alone
 /// fills the bins; with fewer customers than bins some bins stay empty (as in pandas); a single customer gets the lowest bin of each
 /// measure (R = bins, F = M = 1) where pandas raises "Bin edges must be unique".</para>
@@ -38,7 +40,7 @@ public static class RfmScorer
         ArgumentNullException.ThrowIfNull(values);
         settings ??= RfmSettings.Default;
         var scores = new RfmScore[values.Count];
-        var cuts = Score(values.Recency, values.FrequencyAsDouble, values.MonetaryAsDouble, values.Ids, settings, scores);
+        var cuts = ScoreCore(values.Recency, values.FrequencyAsDouble, values.MonetaryAsDouble, values.Ids, settings, scores, values.Recency, values.FrequencyAsDouble, values.MonetaryAsDouble);
         return new RfmResult(values, settings, cuts, scores);
     }
 
@@ -96,6 +98,22 @@ public static class RfmScorer
         }
 
         var ids = customerIds is null ? null : customerIds as string[] ?? [.. customerIds];
+        return ScoreCore(recencyDays, frequency, monetary, ids, settings, destination, null, null, null);
+    }
+
+    /// <summary>The batch path; the optional arrays hold the same values as the spans (the parallel rankings use them instead of copies).</summary>
+    private static RfmCutPoints ScoreCore(
+        ReadOnlySpan<double> recencyDays,
+        ReadOnlySpan<double> frequency,
+        ReadOnlySpan<double> monetary,
+        string[]? ids,
+        RfmSettings settings,
+        Span<RfmScore> destination,
+        double[]? recencyArray,
+        double[]? frequencyArray,
+        double[]? monetaryArray)
+    {
+        var n = frequency.Length;
         var q = settings.Bins;
         var rentedIdx = ArrayPool<int>.Shared.Rent(Math.Max(n, 1));
         var rentedBins = ArrayPool<byte>.Shared.Rent(Math.Max(3 * n, 1));
@@ -137,17 +155,40 @@ public static class RfmScorer
             RfmCutPoint[] rc, fc, mc;
             if (settings.Binning == RfmBinning.RankQuantile)
             {
-                if (count >= ParallelThreshold && Environment.ProcessorCount > 1)
+                // The purchasers in customer-id order, computed once for the three rankings (ties are collected in this order).
+                int[]? rentedOrder = null;
+                try
                 {
-                    // The three rankings are independent: run them on the thread pool (identical results; spans are
-                    // copied to arrays because lambdas cannot capture them).
-                    (rc, fc, mc) = RankBinsParallel(recencyDays, frequency, monetary, purchasers, ids, q, rentedBins, n);
+                    ReadOnlySpan<int> idOrder = purchasers;
+                    if (ids is not null && count > 1)
+                    {
+                        rentedOrder = ArrayPool<int>.Shared.Rent(count);
+                        var order = rentedOrder.AsSpan(0, count);
+                        purchasers.CopyTo(order);
+                        SortInIdOrder(order, ids);
+                        idOrder = order;
+                    }
+
+                    if (count >= ParallelThreshold && Environment.ProcessorCount > 1)
+                    {
+                        // The three rankings are independent: run them on the thread pool (identical results).
+                        (rc, fc, mc) = RankBinsParallel(
+                            new RankInput(recencyDays, recencyArray), new RankInput(frequency, frequencyArray), new RankInput(monetary, monetaryArray),
+                            rentedIdx, rentedOrder ?? rentedIdx, count, ids, q, rentedBins, n);
+                    }
+                    else
+                    {
+                        rc = count == 0 ? [] : RankBins(recencyDays, purchasers, idOrder, ids, q, rb);
+                        fc = count == 0 ? [] : RankBins(frequency, purchasers, idOrder, ids, q, fb);
+                        mc = count == 0 ? [] : RankBins(monetary, purchasers, idOrder, ids, q, mb);
+                    }
                 }
-                else
+                finally
                 {
-                    rc = count == 0 ? [] : RankBins(recencyDays, purchasers, ids, q, rb);
-                    fc = count == 0 ? [] : RankBins(frequency, purchasers, ids, q, fb);
-                    mc = count == 0 ? [] : RankBins(monetary, purchasers, ids, q, mb);
+                    if (rentedOrder is not null)
+                    {
+                        ArrayPool<int>.Shared.Return(rentedOrder);
+                    }
                 }
             }
             else
@@ -182,26 +223,57 @@ public static class RfmScorer
     /// <summary>Purchaser count from which the three rankings run in parallel.</summary>
     internal const int ParallelThreshold = 16_384;
 
+    /// <summary>One measure for <see cref="RankBinsParallel"/>: its values as an array (the caller's, or a pooled copy of the span).</summary>
+    private readonly ref struct RankInput(ReadOnlySpan<double> values, double[]? array)
+    {
+        public ReadOnlySpan<double> Values { get; } = values;
+
+        public double[]? Array { get; } = array;
+    }
+
     private static (RfmCutPoint[] R, RfmCutPoint[] F, RfmCutPoint[] M) RankBinsParallel(
-        ReadOnlySpan<double> recencyDays,
-        ReadOnlySpan<double> frequency,
-        ReadOnlySpan<double> monetary,
-        ReadOnlySpan<int> purchasers,
+        RankInput recency,
+        RankInput frequency,
+        RankInput monetary,
+        int[] purchasers,
+        int[] idOrder,
+        int count,
         string[]? ids,
         int q,
         byte[] bins,
         int n)
     {
-        var r = recencyDays.ToArray();
-        var f = frequency.ToArray();
-        var m = monetary.ToArray();
-        var p = purchasers.ToArray();
-        RfmCutPoint[] rc = [], fc = [], mc = [];
-        Parallel.Invoke(
-            () => mc = RankBins(m, p, ids, q, bins.AsSpan(2 * n, n)),
-            () => rc = RankBins(r, p, ids, q, bins.AsSpan(0, n)),
-            () => fc = RankBins(f, p, ids, q, bins.AsSpan(n, n)));
-        return (rc, fc, mc);
+        // Lambdas cannot capture spans: use the caller's arrays, or pooled copies (a fresh array would be page-faulted in each call).
+        double[]? rentedR = null, rentedF = null, rentedM = null;
+        try
+        {
+            var r = recency.Array ?? Copy(recency.Values, out rentedR);
+            var f = frequency.Array ?? Copy(frequency.Values, out rentedF);
+            var m = monetary.Array ?? Copy(monetary.Values, out rentedM);
+            RfmCutPoint[] rc = [], fc = [], mc = [];
+            Parallel.Invoke(
+                () => mc = RankBins(m.AsSpan(0, n), purchasers.AsSpan(0, count), idOrder.AsSpan(0, count), ids, q, bins.AsSpan(2 * n, n)),
+                () => rc = RankBins(r.AsSpan(0, n), purchasers.AsSpan(0, count), idOrder.AsSpan(0, count), ids, q, bins.AsSpan(0, n)),
+                () => fc = RankBins(f.AsSpan(0, n), purchasers.AsSpan(0, count), idOrder.AsSpan(0, count), ids, q, bins.AsSpan(n, n)));
+            return (rc, fc, mc);
+        }
+        finally
+        {
+            foreach (var rented in (ReadOnlySpan<double[]?>)[rentedR, rentedF, rentedM])
+            {
+                if (rented is not null)
+                {
+                    ArrayPool<double>.Shared.Return(rented);
+                }
+            }
+        }
+
+        static double[] Copy(ReadOnlySpan<double> values, out double[]? rented)
+        {
+            rented = ArrayPool<double>.Shared.Rent(values.Length);
+            values.CopyTo(rented);
+            return rented;
+        }
     }
 
     private static RfmCutPoint[] ThresholdBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, IReadOnlyList<double> cuts, Span<byte> bins)
@@ -236,8 +308,9 @@ public static class RfmScorer
     /// below <see cref="RfmSettings.MaxBins"/>), so pass 2 collects the tie groups without searching the boundaries again.</summary>
     private const int TieMarker = 128;
 
-    /// <summary>Rank-quantile bins (0-based) of the purchasers; returns the q − 1 boundaries.</summary>
-    internal static RfmCutPoint[] RankBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, string[]? ids, int q, Span<byte> bins)
+    /// <summary>Rank-quantile bins (0-based) of the purchasers; returns the q − 1 boundaries. <paramref name="idOrder"/> holds the same
+    /// purchasers in customer-id order (ties at a boundary value are collected in that order, so no tie group is sorted here).</summary>
+    internal static RfmCutPoint[] RankBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, ReadOnlySpan<int> idOrder, string[]? ids, int q, Span<byte> bins)
     {
         var n = purchasers.Length;
         var k = q - 1;
@@ -255,10 +328,13 @@ public static class RfmScorer
         foreach (var i in purchasers)
         {
             var v = values[i];
+
+            // Boundaries below v (t is ascending, so this is the first b with t[b] ≥ v), counted without a data-dependent branch:
+            // values in random order made the search loop's exit mispredict about once per customer.
             var lo = 0;
-            while (lo < k && t[lo] < v)
+            foreach (var x in t)
             {
-                lo++;
+                lo += x < v ? 1 : 0;
             }
 
             if (lo < k && t[lo] == v)
@@ -301,12 +377,16 @@ public static class RfmScorer
             var members = rented.AsSpan(0, total);
             Span<int> fill = stackalloc int[k];
             offset[..k].CopyTo(fill);
-            foreach (var i in purchasers)
+            if (total > 0)
             {
-                var b = bins[i];
-                if (b >= TieMarker)
+                // In id order: each group comes out ordered by id (pandas rank(method="first") on the frame sorted by id).
+                foreach (var i in idOrder)
                 {
-                    members[fill[b - TieMarker]++] = i;
+                    var b = bins[i];
+                    if (b >= TieMarker)
+                    {
+                        members[fill[b - TieMarker]++] = i;
+                    }
                 }
             }
 
@@ -316,11 +396,6 @@ public static class RfmScorer
                 if (group.IsEmpty)
                 {
                     continue;
-                }
-
-                if (ids is not null && group.Length > 1)
-                {
-                    SortById(group, ids);
                 }
 
                 var b = g;
@@ -352,100 +427,209 @@ public static class RfmScorer
         return cuts;
     }
 
+    /// <summary>Sorts customer indices into <see cref="CustomerIdOrder"/>, unless they already are (one pass of comparisons).</summary>
+    internal static void SortInIdOrder(Span<int> order, string[] ids)
+    {
+        for (var j = 1; j < order.Length; j++)
+        {
+            if (CustomerIdOrder.Compare(ids[order[j - 1]], ids[order[j]]) > 0)
+            {
+                SortById(order, ids);
+                return;
+            }
+        }
+    }
+
     /// <summary>
-    /// Sorts customer indices in <see cref="CustomerIdOrder"/>. A group of integer-like ids sorts their numeric values as keys; a group
-    /// with no integer-like id sorts 64-bit keys made of the 9 chars (7 bits each, when all are ASCII) or else the 4 UTF-16 chars after the
-    /// group's common prefix (which order exactly like ordinal comparison wherever keys differ), then fixes runs of equal keys with full comparisons; a mixed group uses the comparer.
+    /// Sorts customer indices in <see cref="CustomerIdOrder"/> without comparing strings in bulk: integer-like ids are moved first and
+    /// sorted on their numeric values; the other ids are sorted on 64-bit keys made of the 9 chars after their common prefix (7 bits each,
+    /// when all are ASCII) or else the 4 UTF-16 chars after it (keys never order two ids against their ordinal order), and the runs of
+    /// equal keys (ids longer than the key) are fixed with full comparisons. Both sorts are LSD radix sorts (<see cref="RadixSort"/>).
+    /// Each id is read twice, in index order. Small groups use a comparison sort.
     /// </summary>
     internal static void SortById(Span<int> group, string[] ids)
     {
-        if (group.Length <= 32)
+        var n = group.Length;
+        if (n <= 32)
         {
             group.Sort(new IdOrder(ids));
             return;
         }
 
-        var integers = 0;
-        foreach (var m in group)
-        {
-            if (CustomerIdOrder.TryParseInteger(ids[m], out _))
-            {
-                integers++;
-            }
-        }
-
-        if (integers == group.Length)
-        {
-            var numeric = ArrayPool<long>.Shared.Rent(group.Length);
-            try
-            {
-                var keys = numeric.AsSpan(0, group.Length);
-                for (var j = 0; j < group.Length; j++)
-                {
-                    _ = CustomerIdOrder.TryParseInteger(ids[group[j]], out keys[j]); // every id of the group is integer-like
-                }
-
-                keys.Sort(group); // distinct ids have distinct values: no ties to fix
-            }
-            finally
-            {
-                ArrayPool<long>.Shared.Return(numeric);
-            }
-
-            return;
-        }
-
-        if (integers > 0)
-        {
-            group.Sort(new IdOrder(ids));
-            return;
-        }
-
-        var first = ids[group[0]].AsSpan();
-        var prefix = first.Length;
-        foreach (var m in group)
-        {
-            prefix = Math.Min(prefix, first.CommonPrefixLength(ids[m]));
-        }
-
-        var rented = ArrayPool<ulong>.Shared.Rent(group.Length);
+        var rentedKeys = ArrayPool<ulong>.Shared.Rent(2 * n);
+        var rentedItems = ArrayPool<int>.Shared.Rent(2 * n);
         try
         {
-            var keys = rented.AsSpan(0, group.Length);
-            if (!AsciiKeys(group, ids, prefix, keys))
+            var keys = rentedKeys.AsSpan(0, n);
+            var items = rentedItems.AsSpan(0, n);
+
+            // Integer-like ids to the front (with their values as keys), the others to the back (reversed, restored below).
+            var integers = 0;
+            var text = 0;
+            string? firstText = null;
+            var prefix = 0;
+            foreach (var m in group)
             {
-                for (var j = 0; j < group.Length; j++)
+                var id = ids[m];
+                if (CustomerIdOrder.TryParseInteger(id, out var value))
                 {
-                    var id = ids[group[j]];
-                    ulong key = 0;
-                    for (var c = 0; c < 4; c++)
+                    keys[integers] = (ulong)value;
+                    items[integers++] = m;
+                }
+                else
+                {
+                    if (firstText is null)
                     {
-                        var pos = prefix + c;
-                        key = (key << 16) | (pos < id.Length ? id[pos] : 0u);
+                        firstText = id;
+                        prefix = id.Length;
+                    }
+                    else
+                    {
+                        prefix = Math.Min(prefix, firstText.AsSpan().CommonPrefixLength(id));
                     }
 
-                    keys[j] = key;
+                    items[n - 1 - text++] = m;
                 }
             }
 
-            keys.Sort(group);
-            var start = 0;
-            for (var j = 1; j <= keys.Length; j++)
+            items[integers..].Reverse();
+            var keyBuffer = rentedKeys.AsSpan(n, n);
+            var itemBuffer = rentedItems.AsSpan(n, n);
+            RadixSort(keys[..integers], items[..integers], keyBuffer, itemBuffer); // distinct ids have distinct values
+            if (text > 0)
             {
-                if (j == keys.Length || keys[j] != keys[start])
+                var textKeys = keys[integers..];
+                var textItems = items[integers..];
+                if (!AsciiKeys(textItems, ids, prefix, textKeys))
                 {
-                    if (j - start > 1)
+                    Utf16Keys(textItems, ids, prefix, textKeys);
+                }
+
+                RadixSort(textKeys, textItems, keyBuffer, itemBuffer);
+                var start = 0;
+                for (var j = 1; j <= textKeys.Length; j++)
+                {
+                    if (j == textKeys.Length || textKeys[j] != textKeys[start])
                     {
-                        group[start..j].Sort(new IdOrder(ids));
+                        if (j - start > 1)
+                        {
+                            textItems[start..j].Sort(new IdOrder(ids));
+                        }
+
+                        start = j;
+                    }
+                }
+            }
+
+            items.CopyTo(group);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(rentedKeys);
+            ArrayPool<int>.Shared.Return(rentedItems);
+        }
+    }
+
+    /// <summary>Bits per digit of <see cref="RadixSort"/> (a 2,048-entry histogram per digit stays in L1).</summary>
+    private const int RadixBits = 11;
+
+    /// <summary>
+    /// Stable LSD radix sort of <paramref name="keys"/> (unsigned) carrying <paramref name="items"/>. Bits that are equal in every key are
+    /// shifted out first; one pass builds the histograms of all digits; a digit whose values all fall in one bucket is skipped. The buffers
+    /// are at least as long as the keys.
+    /// </summary>
+    internal static void RadixSort(Span<ulong> keys, Span<int> items, Span<ulong> keyBuffer, Span<int> itemBuffer)
+    {
+        var n = keys.Length;
+        if (n < 2)
+        {
+            return;
+        }
+
+        ulong diff = 0;
+        var first = keys[0];
+        foreach (var key in keys)
+        {
+            diff |= key ^ first;
+        }
+
+        if (diff == 0)
+        {
+            return;
+        }
+
+        var shift = System.Numerics.BitOperations.TrailingZeroCount(diff);
+        var bits = 64 - System.Numerics.BitOperations.LeadingZeroCount(diff) - shift;
+        var digits = (bits + RadixBits - 1) / RadixBits;
+        const int Buckets = 1 << RadixBits;
+        const ulong Mask = Buckets - 1;
+        var rentedCounts = ArrayPool<int>.Shared.Rent(digits * Buckets);
+        try
+        {
+            var counts = rentedCounts.AsSpan(0, digits * Buckets);
+            counts.Clear();
+            foreach (var key in keys)
+            {
+                var k = key >> shift;
+                for (var d = 0; d < digits; d++)
+                {
+                    counts[(d * Buckets) + (int)((k >> (d * RadixBits)) & Mask)]++;
+                }
+            }
+
+            var srcKeys = keys;
+            var srcItems = items;
+            var dstKeys = keyBuffer[..n];
+            var dstItems = itemBuffer[..n];
+            for (var d = 0; d < digits; d++)
+            {
+                var count = counts.Slice(d * Buckets, Buckets);
+                var sum = 0;
+                var single = false;
+                for (var b = 0; b < Buckets; b++)
+                {
+                    var c = count[b];
+                    if (c == n)
+                    {
+                        single = true;
+                        break;
                     }
 
-                    start = j;
+                    count[b] = sum;
+                    sum += c;
                 }
+
+                if (single)
+                {
+                    continue;
+                }
+
+                var digitShift = shift + (d * RadixBits);
+                for (var j = 0; j < n; j++)
+                {
+                    var key = srcKeys[j];
+                    var position = count[(int)((key >> digitShift) & Mask)]++;
+                    dstKeys[position] = key;
+                    dstItems[position] = srcItems[j];
+                }
+
+                var swapKeys = srcKeys;
+                srcKeys = dstKeys;
+                dstKeys = swapKeys;
+                var swapItems = srcItems;
+                srcItems = dstItems;
+                dstItems = swapItems;
+            }
+
+            if (srcKeys != keys)
+            {
+                srcKeys.CopyTo(keys);
+                srcItems.CopyTo(items);
             }
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(rented);
+            ArrayPool<int>.Shared.Return(rentedCounts);
         }
     }
 
@@ -475,6 +659,23 @@ public static class RfmScorer
         }
 
         return true;
+    }
+
+    /// <summary>Keys of the 4 UTF-16 chars after the common prefix (the end of an id counts as 0).</summary>
+    private static void Utf16Keys(ReadOnlySpan<int> group, string[] ids, int prefix, Span<ulong> keys)
+    {
+        for (var j = 0; j < group.Length; j++)
+        {
+            var id = ids[group[j]];
+            ulong key = 0;
+            for (var c = 0; c < 4; c++)
+            {
+                var pos = prefix + c;
+                key = (key << 16) | (pos < id.Length ? id[pos] : 0u);
+            }
+
+            keys[j] = key;
+        }
     }
 
     /// <summary>Finds the value at each boundary rank (t[b] = the upper[b]-th smallest value).</summary>

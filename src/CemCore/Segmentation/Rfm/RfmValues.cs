@@ -25,15 +25,20 @@ public sealed class RfmValues
     private readonly string[] _ids;
     private readonly double[] _recency;
     private readonly int[] _frequency;
-    private readonly decimal[] _monetary;
+    private readonly long[]? _cents;
+    private decimal[]? _monetary;
 
     private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[] monetary)
         : this(ids, recency, frequency, monetary, ToDouble(frequency), ToDouble(monetary))
     {
     }
 
-    private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[] monetary, double[] frequencyAsDouble, double[] monetaryAsDouble)
+    /// <summary>Values whose monetary totals are whole cents: <paramref name="monetary"/> is null and the decimals are built on first
+    /// use of <see cref="Monetary"/>, from <paramref name="cents"/>, or, when that is null (every |cents| below 2^51), from
+    /// <paramref name="monetaryAsDouble"/> = cents / 100 (exact: see <see cref="CentsOf"/>).</summary>
+    private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[]? monetary, double[] frequencyAsDouble, double[] monetaryAsDouble, long[]? cents = null)
     {
+        _cents = cents;
         _ids = ids;
         _recency = recency;
         _frequency = frequency;
@@ -56,7 +61,7 @@ public sealed class RfmValues
     public ReadOnlySpan<int> Frequency => _frequency;
 
     /// <summary>Gets the monetary values in the data's currency.</summary>
-    public ReadOnlySpan<decimal> Monetary => _monetary;
+    public ReadOnlySpan<decimal> Monetary => _monetary ?? BuildMonetary();
 
     internal double[] FrequencyAsDouble { get; }
 
@@ -174,7 +179,9 @@ public sealed class RfmValues
         // then completes recency and frequency and reports whether the cents sums are exact.
         var exact = (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits))
             || AggregateDirect(table, asOfTicks, state);
-        var money = new decimal[n];
+        // No per-customer decimal here when the sums are whole cents (issue 17): the scorer reads the doubles, and Monetary builds the
+        // decimals on first use.
+        var money = exact ? null : new decimal[n];
         var moneyAsDouble = new double[n];
         var frequency = new int[n];
         var frequencyAsDouble = new double[n];
@@ -190,17 +197,18 @@ public sealed class RfmValues
             {
                 if (ticks[i] < asOfTicks)
                 {
-                    money[cust[i]] += kinds[i] == TransactionKind.Purchase ? amounts[i] : -amounts[i];
+                    money![cust[i]] += kinds[i] == TransactionKind.Purchase ? amounts[i] : -amounts[i];
                 }
             }
 
             for (var c = 0; c < n; c++)
             {
-                money[c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
+                money![c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
                 moneyAsDouble[c] = (double)money[c];
             }
         }
 
+        var large = false;
         for (var c = 0; c < n; c++)
         {
             ref readonly var s = ref state[c];
@@ -208,10 +216,10 @@ public sealed class RfmValues
             {
                 var cents = s.Cents;
                 var abs = (ulong)Math.Abs(cents);
-                money[c] = new decimal(unchecked((int)(uint)abs), unchecked((int)(uint)(abs >> 32)), 0, cents < 0, 2);
                 // (double)decimal divides the double of the 96-bit mantissa by 10^scale and applies the sign; below 2^53 cents that is
                 // exactly this quotient (tests compare both on every aggregated table).
-                moneyAsDouble[c] = abs < (1UL << 53) ? cents / 100.0 : (double)money[c];
+                moneyAsDouble[c] = abs < (1UL << 53) ? cents / 100.0 : (double)CentsToDecimal(cents);
+                large |= abs >= ExactCentsLimit;
             }
 
             frequency[c] = s.Frequency;
@@ -219,7 +227,46 @@ public sealed class RfmValues
             recency[c] = s.Frequency > 0 ? s.Days - 1 : double.NaN;
         }
 
-        return new RfmValues(table.CustomerIdArray, recency, frequency, money, frequencyAsDouble, moneyAsDouble);
+        long[]? centsArray = null;
+        if (large)
+        {
+            // Rare: some total of 2^51 cents or more; keep the exact cents (the double does not determine them).
+            centsArray = new long[n];
+            for (var c = 0; c < n; c++)
+            {
+                centsArray[c] = state[c].Cents;
+            }
+        }
+
+        return new RfmValues(table.CustomerIdArray, recency, frequency, money, frequencyAsDouble, moneyAsDouble, centsArray);
+    }
+
+    /// <summary>|cents| below which <see cref="CentsOf"/> recovers the cents from cents / 100 as a double.</summary>
+    internal const ulong ExactCentsLimit = 1UL << 51;
+
+    /// <summary>
+    /// The whole cents c of <paramref name="monetaryAsDouble"/> = fl(c / 100) for |c| &lt; 2^51: fl(c / 100) · 100 differs from c by at most
+    /// |c| · (2^-52 + 2^-106) &lt; 0.5 (one rounding in the quotient, one in the product), so rounding to the nearest integer gives c.
+    /// </summary>
+    internal static long CentsOf(double monetaryAsDouble) => (long)Math.Round(monetaryAsDouble * 100.0, MidpointRounding.ToEven);
+
+    private static decimal CentsToDecimal(long cents)
+    {
+        var abs = (ulong)Math.Abs(cents);
+        return new decimal(unchecked((int)(uint)abs), unchecked((int)(uint)(abs >> 32)), 0, cents < 0, 2);
+    }
+
+    /// <summary>Builds the decimal totals on first use (thread-safe: concurrent callers may build equal arrays; one is kept).</summary>
+    private decimal[] BuildMonetary()
+    {
+        var money = new decimal[_ids.Length];
+        var asDouble = MonetaryAsDouble;
+        for (var c = 0; c < money.Length; c++)
+        {
+            money[c] = CentsToDecimal(_cents is null ? CentsOf(asDouble[c]) : _cents[c]);
+        }
+
+        return Interlocked.CompareExchange(ref _monetary, money, null) ?? money;
     }
 
     /// <summary>Customers up to which the rows are aggregated in row order: the packed state (16 B a customer, 1 MB here) stays in L2.
