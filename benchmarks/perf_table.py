@@ -166,6 +166,16 @@ for f_, k_ in ((5, 8), (5, 12), (20, 8), (20, 12)):
     spd.append(f"{s_ / (v[0] / 1e6):.1f}×" if v and s_ is not None else "?")
 rows.append(("k-means, 100k × 5/20, k = 8/12, 10 restarts, single thread", "≥ 2× scikit-learn",
              " / ".join(cem) + " ms", "scikit-learn (one thread, CPU time) " + " / ".join(skl) + " ms: " + " / ".join(spd)))
+# The same fits with the restarts in parallel (issue 17: "restarts in parallel"), against the same single-thread peer.
+pcem, pspd = [], []
+for f_, k_ in ((5, 8), (5, 12), (20, 8), (20, 12)):
+    v = get("KMeansScaleBenchmarks", "VectorizedParallelRestarts", f"Features={f_}&K={k_}")
+    s_ = peer("kmeans_sklearn_scale", rf"features=\s*{f_} k=\s*{k_} n_init=10 max_iter=10: median\s+[0-9.]+ ms wall,\s+([0-9.]+) ms CPU")
+    pcem.append(f"{v[0] / 1e6:,.0f}" if v else "?")
+    pspd.append(f"{s_ / (v[0] / 1e6):.1f}×" if v and s_ is not None else "?")
+procs = re.search(r"processors: (\d+)", open(os.path.join(work, "machine.txt"), encoding="utf-8").read())
+rows.append((f"k-means, the same grid, restarts in parallel ({procs.group(1) if procs else '?'} processors)", "≥ 2× scikit-learn (single thread)",
+             " / ".join(pcem) + " ms", "the same scikit-learn runs: " + " / ".join(pspd)))
 
 # Loyalty
 rows.append(("Loyalty ledger posting (in memory)", "≥ 2M/s single thread, 0 B", ta("LoyaltyBenchmarks", "InMemorySingleThread"),
