@@ -156,23 +156,27 @@ drate = f" = {1e3 / d[0]:.1f}M/s" if d else ""
 rows.append(("Offer decisions, 1M customers × 50 rules, no rendering", "≥ 2M/s per core, 0 B",
              ta("PersonalizationBenchmarks", "Engine") + drate, f"naive LINQ {t('PersonalizationBenchmarks', 'NaiveLinq')}"))
 
-# k-means
-cem, skl, spd = [], [], []
-for f_, k_ in ((5, 8), (5, 12), (20, 8), (20, 12)):
-    v = get("KMeansScaleBenchmarks", "VectorizedSequential", f"Features={f_}&K={k_}")
-    s_ = peer("kmeans_sklearn_scale", rf"features=\s*{f_} k=\s*{k_} n_init=10 max_iter=10: median\s+[0-9.]+ ms wall,\s+([0-9.]+) ms CPU")
-    cem.append(f"{v[0] / 1e6:,.0f}" if v else "?")
-    skl.append(f"{s_:,.0f}" if s_ is not None else "?")
-    spd.append(f"{s_ / (v[0] / 1e6):.1f}×" if v and s_ is not None else "?")
+# k-means: single thread and with the restarts in parallel (issue 17: "restarts in parallel"), both against the same single-thread peer.
+grid = ((5, 8), (5, 12), (20, 8), (20, 12))
+skl_ms = [peer("kmeans_sklearn_scale", rf"features=\s*{f_} k=\s*{k_} n_init=10 max_iter=10: median\s+[0-9.]+ ms wall,\s+([0-9.]+) ms CPU")
+          for f_, k_ in grid]
+
+
+def kmeans_cells(method):
+    """Our times (ms) and speed-ups over the peer for one benchmark method, in grid order."""
+    times, speedups = [], []
+    for (f_, k_), s_ in zip(grid, skl_ms):
+        v = get("KMeansScaleBenchmarks", method, f"Features={f_}&K={k_}")
+        times.append(f"{v[0] / 1e6:,.0f}" if v else "?")
+        speedups.append(f"{s_ / (v[0] / 1e6):.1f}×" if v and s_ is not None else "?")
+    return times, speedups
+
+
+cem, spd = kmeans_cells("VectorizedSequential")
+skl = [f"{s_:,.0f}" if s_ is not None else "?" for s_ in skl_ms]
 rows.append(("k-means, 100k × 5/20, k = 8/12, 10 restarts, single thread", "≥ 2× scikit-learn",
              " / ".join(cem) + " ms", "scikit-learn (one thread, CPU time) " + " / ".join(skl) + " ms: " + " / ".join(spd)))
-# The same fits with the restarts in parallel (issue 17: "restarts in parallel"), against the same single-thread peer.
-pcem, pspd = [], []
-for f_, k_ in ((5, 8), (5, 12), (20, 8), (20, 12)):
-    v = get("KMeansScaleBenchmarks", "VectorizedParallelRestarts", f"Features={f_}&K={k_}")
-    s_ = peer("kmeans_sklearn_scale", rf"features=\s*{f_} k=\s*{k_} n_init=10 max_iter=10: median\s+[0-9.]+ ms wall,\s+([0-9.]+) ms CPU")
-    pcem.append(f"{v[0] / 1e6:,.0f}" if v else "?")
-    pspd.append(f"{s_ / (v[0] / 1e6):.1f}×" if v and s_ is not None else "?")
+pcem, pspd = kmeans_cells("VectorizedParallelRestarts")
 procs = re.search(r"processors: (\d+)", open(os.path.join(work, "machine.txt"), encoding="utf-8").read())
 rows.append((f"k-means, the same grid, restarts in parallel ({procs.group(1) if procs else '?'} processors)", "≥ 2× scikit-learn (single thread)",
              " / ".join(pcem) + " ms", "the same scikit-learn runs: " + " / ".join(pspd)))
