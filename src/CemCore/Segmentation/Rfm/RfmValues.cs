@@ -174,42 +174,76 @@ public sealed class RfmValues
     private static RfmValues Aggregate(TransactionTable table, long asOfTicks, Span<CustomerState> state, int directCustomerLimit, int minPartitionBits)
     {
         var n = state.Length;
-        state.Clear();
-        // The partitioned pass gives up (clearing the state) on an amount that is not whole cents below 2^31; the row-order pass
-        // then completes recency and frequency and reports whether the cents sums are exact.
-        var exact = (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits))
-            || AggregateDirect(table, asOfTicks, state);
-        // No per-customer decimal here when the sums are whole cents (issue 17): the scorer reads the doubles, and Monetary builds the
-        // decimals on first use.
-        var money = exact ? null : new decimal[n];
-        var moneyAsDouble = new double[n];
-        var frequency = new int[n];
-        var frequencyAsDouble = new double[n];
-        var recency = new double[n];
-        if (!exact)
+        // Every element of the outputs is written below (by the partitioned pass or by Emit after the row-order pass), so they need no
+        // zeroing (issue 17: 28 MB at 1M customers).
+        var outputs = new Outputs(n);
+        // The partitioned pass gives up on an amount that is not whole cents below 2^31 or a purchase 2^16 days or more before as-of;
+        // the row-order pass then starts over and reports whether the cents sums are exact.
+        bool exact;
+        bool large;
+        if (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits, outputs, out large))
         {
-            // Some amount has more than 2 decimals or is very large: redo the sums in decimal (the state's cents are not used).
-            var cust = table.CustomerIndex;
-            var ticks = table.UtcTicks;
-            var amounts = table.Amounts;
-            var kinds = table.Kinds;
-            for (var i = 0; i < ticks.Length; i++)
+            exact = true;
+        }
+        else
+        {
+            state.Clear();
+            exact = AggregateDirect(table, asOfTicks, state);
+            if (!exact)
             {
-                if (ticks[i] < asOfTicks)
-                {
-                    money![cust[i]] += kinds[i] == TransactionKind.Purchase ? amounts[i] : -amounts[i];
-                }
+                RedoMonetaryInDecimal(table, asOfTicks, outputs);
             }
 
+            large = Emit(state, 0, outputs, exact);
+        }
+
+        long[]? centsArray = null;
+        if (large)
+        {
+            // Rare: some total of 2^51 cents or more; keep the exact cents (the double does not determine them).
+            centsArray = new long[n];
             for (var c = 0; c < n; c++)
             {
-                money![c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
-                moneyAsDouble[c] = (double)money[c];
+                centsArray[c] = state[c].Cents;
             }
         }
 
+        return new RfmValues(table.CustomerIdArray, outputs.Recency, outputs.Frequency, outputs.Money, outputs.FrequencyAsDouble, outputs.MoneyAsDouble, centsArray);
+    }
+
+    /// <summary>Some amount has more than 2 decimals or is very large: the sums in decimal (the state's cents are not used).</summary>
+    private static void RedoMonetaryInDecimal(TransactionTable table, long asOfTicks, Outputs outputs)
+    {
+        var money = outputs.Money = new decimal[outputs.Recency.Length];
+        var cust = table.CustomerIndex;
+        var ticks = table.UtcTicks;
+        var amounts = table.Amounts;
+        var kinds = table.Kinds;
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            if (ticks[i] < asOfTicks)
+            {
+                money[cust[i]] += kinds[i] == TransactionKind.Purchase ? amounts[i] : -amounts[i];
+            }
+        }
+
+        for (var c = 0; c < money.Length; c++)
+        {
+            money[c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
+            outputs.MoneyAsDouble[c] = (double)money[c];
+        }
+    }
+
+    /// <summary>Writes the outputs of the customers <paramref name="offset"/> … <paramref name="offset"/> + state.Length − 1 from their
+    /// aggregated state (the money doubles only when <paramref name="exact"/>). Returns whether some total reaches 2^51 cents.</summary>
+    private static bool Emit(ReadOnlySpan<CustomerState> state, int offset, Outputs outputs, bool exact)
+    {
+        var moneyAsDouble = outputs.MoneyAsDouble.AsSpan(offset, state.Length);
+        var frequency = outputs.Frequency.AsSpan(offset, state.Length);
+        var frequencyAsDouble = outputs.FrequencyAsDouble.AsSpan(offset, state.Length);
+        var recency = outputs.Recency.AsSpan(offset, state.Length);
         var large = false;
-        for (var c = 0; c < n; c++)
+        for (var c = 0; c < state.Length; c++)
         {
             ref readonly var s = ref state[c];
             if (exact)
@@ -227,18 +261,22 @@ public sealed class RfmValues
             recency[c] = s.Frequency > 0 ? s.Days - 1 : double.NaN;
         }
 
-        long[]? centsArray = null;
-        if (large)
-        {
-            // Rare: some total of 2^51 cents or more; keep the exact cents (the double does not determine them).
-            centsArray = new long[n];
-            for (var c = 0; c < n; c++)
-            {
-                centsArray[c] = state[c].Cents;
-            }
-        }
+        return large;
+    }
 
-        return new RfmValues(table.CustomerIdArray, recency, frequency, money, frequencyAsDouble, moneyAsDouble, centsArray);
+    /// <summary>The per-customer output arrays of <see cref="Aggregate"/>, allocated without zeroing.</summary>
+    private sealed class Outputs(int n)
+    {
+        public double[] MoneyAsDouble { get; } = GC.AllocateUninitializedArray<double>(n);
+
+        public int[] Frequency { get; } = GC.AllocateUninitializedArray<int>(n);
+
+        public double[] FrequencyAsDouble { get; } = GC.AllocateUninitializedArray<double>(n);
+
+        public double[] Recency { get; } = GC.AllocateUninitializedArray<double>(n);
+
+        /// <summary>Gets or sets the decimal totals when some amount is not whole cents (else null: built on first use).</summary>
+        public decimal[]? Money { get; set; }
     }
 
     /// <summary>|cents| below which <see cref="CentsOf"/> recovers the cents from cents / 100 as a double.</summary>
@@ -274,11 +312,20 @@ public sealed class RfmValues
     /// customers (state in L3) on (issue 17, benchmarks/results/RfmBenchmarks.md).</summary>
     internal const int DirectCustomerLimit = 1 << 16;
 
-    /// <summary>Rows per chunk of the partitioned pass: 12 MB of packed rows, so the scatter and the read-back stay in the last-level cache.</summary>
-    private const int ChunkRows = 1 << 20;
+    /// <summary>Rows per chunk of the partitioned pass at most (2^23 rows of 8 B: a 64 MB pooled buffer). Up to it the whole table is one
+    /// chunk, so each customer range's state is loaded once, not once per chunk (issue 17: with 2^20-row chunks at 1M customers every
+    /// chunk reloaded the whole 16 MB state from memory).</summary>
+    private const int MaxChunkRows = 1 << 23;
 
     /// <summary>Customers per partition of <see cref="AggregatePartitioned"/> at least (2^14 · 16 B = 256 KB of state: L2-resident).</summary>
     private const int MinPartitionBits = 14;
+
+    /// <summary>Customers per partition at most: a row keeps its customer's offset in 15 bits (2^15 · 16 B = 512 KB of state).</summary>
+    private const int MaxPartitionBits = 15;
+
+    /// <summary>Bits of a packed row's "1 + days to as-of" field: a purchase 2^16 − 1 days (179 years) or more before as-of makes the
+    /// partitioned pass fall back to the row-order pass.</summary>
+    private const int PackedDayBits = 16;
 
     /// <summary>The per-customer running aggregate, packed so one row touches one cache line (16 B).</summary>
     /// <remarks><see cref="Days"/> is 1 + the least whole days from a purchase to as-of, 0 before the first purchase: floor((asOf − t) / day)
@@ -288,15 +335,6 @@ public sealed class RfmValues
         public long Cents;
         public int Days;
         public int Frequency;
-    }
-
-    /// <summary>One row as the partitioned pass keeps it (12 B): signed cents, 1 + days to as-of (0 for a return), and the customer's
-    /// offset in its partition shifted left by 1 with the flag "first row of its purchase order" (bit 0).</summary>
-    private struct PackedRow
-    {
-        public int Cents;
-        public int Days;
-        public int Meta;
     }
 
     /// <summary>Converts an amount with at most 2 decimals and a mantissa below 2^32 to whole cents (exact); false otherwise.</summary>
@@ -376,34 +414,40 @@ public sealed class RfmValues
     }
 
     /// <summary>
-    /// Cache-aware aggregation for many customers (rows in random customer order). The rows are taken in chunks of 2^20 (12 MB of packed
-    /// rows, last-level-cache sized): a counting pass over the chunk's customer column; a pass in row order that converts each row to 12
-    /// bytes (whole cents, days to as-of, order de-duplication in row order as in <see cref="AggregateDirect"/>) and scatters it to its
-    /// customer range's partition (at most 256 partitions, each ≥ 2^14 customers); then each partition is aggregated into its slice of
-    /// the packed state, which stays in L2. The chunk buffer comes from the shared array pool and is reused for every chunk. The sums,
-    /// minima and counts are those of the row-order pass (integer sums, minima and counts are order-independent). Returns false when an
-    /// amount is not whole cents below 2^31 (the state is then cleared and the caller starts over in row order).
+    /// Cache-aware aggregation for many customers (rows in random customer order). Pass 1 (per chunk of up to 2^23 rows, normally the
+    /// whole table): a counting pass over the customer column sizes the customer ranges (at most 256 ranges of 2^14–2^15 customers, more
+    /// ranges above 2^23 customers), then one pass in row order converts each row to 8 bytes (signed whole cents in the high half; the
+    /// customer's offset in its range, the flag "first row of its purchase order" and 1 + days to as-of, 0 for a return, in the low half;
+    /// order de-duplication in row order as in <see cref="AggregateDirect"/>) and scatters it to its range. Pass 2: each range is
+    /// aggregated into its slice of the packed state, which stays in L2; the slice is cleared just before its first chunk and, after
+    /// the last chunk, written to the outputs while it is still in L2 (no separate clearing or output pass over the whole state). The
+    /// chunk buffer comes from the shared array pool. The sums, minima and counts are those of the row-order pass (integer sums, minima
+    /// and counts are order-independent). Returns false when an amount is not whole cents below 2^31 or a purchase is 2^16 − 1 days or
+    /// more before as-of (the caller then starts over in row order).
     /// </summary>
-    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int minPartitionBits)
+    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int minPartitionBits, Outputs outputs, out bool large)
     {
         var n = state.Length;
-        var cust = table.CustomerIndex;
+        var rowCount = table.Count;
         var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
-        var shift = Math.Max(minPartitionBits, bitsNeeded - 8);
-        var chunk = Math.Min(cust.Length, ChunkRows);
-        var rows = ArrayPool<PackedRow>.Shared.Rent(chunk);
+        var shift = Math.Min(MaxPartitionBits, Math.Max(minPartitionBits, bitsNeeded - 8));
+        // Balanced chunks: 10M rows are two chunks of 5M rather than 8M + 2M.
+        var chunks = ((rowCount - 1) / MaxChunkRows) + 1;
+        var chunk = ((rowCount - 1) / chunks) + 1;
+        var rows = ArrayPool<long>.Shared.Rent(chunk);
         try
         {
-            return AggregateChunks(table, asOfTicks, state, shift, chunk, rows);
+            return AggregateChunks(table, asOfTicks, state, shift, chunk, rows, outputs, out large);
         }
         finally
         {
-            ArrayPool<PackedRow>.Shared.Return(rows);
+            ArrayPool<long>.Shared.Return(rows);
         }
     }
 
-    private static bool AggregateChunks(TransactionTable table, long asOfTicks, Span<CustomerState> state, int shift, int chunk, PackedRow[] rows)
+    private static bool AggregateChunks(TransactionTable table, long asOfTicks, Span<CustomerState> state, int shift, int chunk, long[] rows, Outputs outputs, out bool large)
     {
+        large = false;
         var n = state.Length;
         var cust = table.CustomerIndex;
         var ticks = table.UtcTicks;
@@ -412,6 +456,9 @@ public sealed class RfmValues
         var orders = table.OrderIndex;
         var partitions = ((n - 1) >> shift) + 1;
         var mask = (1 << shift) - 1;
+        const int FirstOfOrder = 1 << PackedDayBits;
+        const int OffsetShift = PackedDayBits + 1;
+        const int DayMask = (1 << PackedDayBits) - 1;
         var start = new int[partitions + 1];
         var next = new int[partitions];
         var oneRowPerOrder = table.OrderCount == table.Count;
@@ -442,24 +489,28 @@ public sealed class RfmValues
 
                 if (!TryCents(amounts[i], bits, out var cents) || cents > int.MaxValue)
                 {
-                    state.Clear();
                     return false;
                 }
 
                 var c = cust[i];
-                var meta = (c & mask) << 1;
-                var days = 0;
+                var key = (c & mask) << OffsetShift;
                 if (kinds[i] == TransactionKind.Purchase)
                 {
-                    days = DaysPlusOne(asOfTicks, t);
+                    var days = DaysPlusOne(asOfTicks, t);
+                    if (days > DayMask)
+                    {
+                        return false;
+                    }
+
+                    key |= days;
                     if (oneRowPerOrder)
                     {
-                        meta |= 1;
+                        key |= FirstOfOrder;
                     }
                     else if (!orderSeen[orders[i]])
                     {
                         orderSeen[orders[i]] = true;
-                        meta |= 1;
+                        key |= FirstOfOrder;
                     }
                 }
                 else
@@ -467,24 +518,36 @@ public sealed class RfmValues
                     cents = -cents;
                 }
 
-                ref var r = ref rows[next[c >> shift]++];
-                r.Cents = (int)cents;
-                r.Days = days;
-                r.Meta = meta;
+                // unchecked: the cents (|cents| < 2^31) go to the high half, the key (< 2^32) to the low half.
+                rows[next[c >> shift]++] = unchecked((cents << 32) | (uint)key);
             }
 
+            var first = from == 0;
+            var last = to == cust.Length;
             for (var p = 0; p < partitions; p++)
             {
                 var slice = state.Slice(p << shift, Math.Min(1 << shift, n - (p << shift)));
-                foreach (ref readonly var r in rows.AsSpan(start[p], next[p] - start[p]))
+                if (first)
                 {
-                    ref var s = ref slice[r.Meta >> 1];
-                    s.Cents += r.Cents;
-                    if (r.Days != 0)
+                    slice.Clear();
+                }
+
+                foreach (var r in rows.AsSpan(start[p], next[p] - start[p]))
+                {
+                    var key = unchecked((uint)r);
+                    ref var s = ref slice[(int)(key >> OffsetShift)];
+                    s.Cents += r >> 32;
+                    var days = (int)(key & DayMask);
+                    if (days != 0)
                     {
-                        s.Days = MinDays(s.Days, r.Days);
-                        s.Frequency += r.Meta & 1;
+                        s.Days = MinDays(s.Days, days);
+                        s.Frequency += (int)((key >> PackedDayBits) & 1);
                     }
+                }
+
+                if (last)
+                {
+                    large |= Emit(slice, p << shift, outputs, exact: true);
                 }
             }
         }
