@@ -152,8 +152,8 @@ public sealed class RfmValues
         FromTransactionsCore(table, asOf, DirectCustomerLimit, MinPartitionBits);
 
     /// <summary>As <see cref="FromTransactions(TransactionTable, DateTimeOffset)"/> with the partitioning thresholds given (tests force
-    /// the partitioned pass on small tables and many partitions).</summary>
-    internal static RfmValues FromTransactionsCore(TransactionTable table, DateTimeOffset asOf, int directCustomerLimit, int minPartitionBits)
+    /// the partitioned pass on small tables, many partitions and many chunks).</summary>
+    internal static RfmValues FromTransactionsCore(TransactionTable table, DateTimeOffset asOf, int directCustomerLimit, int minPartitionBits, int maxChunkRows = MaxChunkRows)
     {
         ArgumentNullException.ThrowIfNull(table);
         var n = table.CustomerIds.Count;
@@ -163,7 +163,7 @@ public sealed class RfmValues
         var rentedState = ArrayPool<CustomerState>.Shared.Rent(Math.Max(n, 1));
         try
         {
-            return Aggregate(table, asOfTicks, rentedState.AsSpan(0, n), directCustomerLimit, minPartitionBits);
+            return Aggregate(table, asOfTicks, rentedState.AsSpan(0, n), directCustomerLimit, minPartitionBits, maxChunkRows);
         }
         finally
         {
@@ -171,7 +171,7 @@ public sealed class RfmValues
         }
     }
 
-    private static RfmValues Aggregate(TransactionTable table, long asOfTicks, Span<CustomerState> state, int directCustomerLimit, int minPartitionBits)
+    private static RfmValues Aggregate(TransactionTable table, long asOfTicks, Span<CustomerState> state, int directCustomerLimit, int minPartitionBits, int maxChunkRows)
     {
         var n = state.Length;
         // Every element of the outputs is written below (by the partitioned pass or by Emit after the row-order pass), so they need no
@@ -181,7 +181,7 @@ public sealed class RfmValues
         // the row-order pass then starts over and reports whether the cents sums are exact.
         bool exact;
         bool large;
-        if (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits, outputs, out large))
+        if (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits, maxChunkRows, outputs, out large))
         {
             exact = true;
         }
@@ -425,14 +425,14 @@ public sealed class RfmValues
     /// and counts are order-independent). Returns false when an amount is not whole cents below 2^31 or a purchase is 2^16 − 1 days or
     /// more before as-of (the caller then starts over in row order).
     /// </summary>
-    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int minPartitionBits, Outputs outputs, out bool large)
+    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int minPartitionBits, int maxChunkRows, Outputs outputs, out bool large)
     {
         var n = state.Length;
         var rowCount = table.Count;
         var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
         var shift = Math.Min(MaxPartitionBits, Math.Max(minPartitionBits, bitsNeeded - 8));
         // Balanced chunks: 10M rows are two chunks of 5M rather than 8M + 2M.
-        var chunks = ((rowCount - 1) / MaxChunkRows) + 1;
+        var chunks = ((rowCount - 1) / maxChunkRows) + 1;
         var chunk = ((rowCount - 1) / chunks) + 1;
         var rows = ArrayPool<long>.Shared.Rent(chunk);
         try
