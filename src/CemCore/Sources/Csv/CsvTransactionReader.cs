@@ -336,29 +336,24 @@ public static class CsvTransactionReader
 
         private int StoreKey(int slot, ReadOnlySpan<byte> key)
         {
-            if (_keyLength + key.Length > _keys.Length)
-            {
-                Array.Resize(ref _keys, Math.Max(_keys.Length * 2, _keyLength + key.Length));
-            }
-
-            key.CopyTo(_keys.AsSpan(_keyLength));
-            _key[slot] = _keyLength;
-            _key[slot + 1] = key.Length;
-            _keyLength += key.Length;
+            Put(ref _keys, ref _keyLength, _key, slot, key);
             return key.IsEmpty ? 0 : Utf8OrderNumbering.Hash(key);
         }
 
-        private void Store(int slot, ReadOnlySpan<char> text)
+        private void Store(int slot, ReadOnlySpan<char> text) => Put(ref _chars, ref _charLength, _text, slot, text);
+
+        /// <summary>Appends <paramref name="text"/> to a growable buffer and records its start and length at <paramref name="slot"/>.</summary>
+        private static void Put<T>(ref T[] buffer, ref int length, int[] index, int slot, ReadOnlySpan<T> text)
         {
-            if (_charLength + text.Length > _chars.Length)
+            if (length + text.Length > buffer.Length)
             {
-                Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _charLength + text.Length));
+                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + text.Length));
             }
 
-            text.CopyTo(_chars.AsSpan(_charLength));
-            _text[slot] = _charLength;
-            _text[slot + 1] = text.Length;
-            _charLength += text.Length;
+            text.CopyTo(buffer.AsSpan(length));
+            index[slot] = length;
+            index[slot + 1] = text.Length;
+            length += text.Length;
         }
     }
 
