@@ -1,3 +1,4 @@
+using System.Buffers;
 using CemCore.Primitives;
 using CemCore.Sources;
 using CemCore.Transactions;
@@ -37,12 +38,36 @@ public static class FeatureExtractor
         ArgumentNullException.ThrowIfNull(table);
         settings ??= FeatureSettings.Default;
         var customers = table.CustomerIds.Count;
+
+        // Counting sort of included rows by customer. The index arrays are pooled (issue 17: 12 MB of large-object-heap arrays per call
+        // brought on full collections); the per-customer time order is checked on the table's own instants, so no key array is built.
+        var start = ArrayPool<int>.Shared.Rent(customers + 1);
+        var rows = ArrayPool<int>.Shared.Rent(table.Count);
+        try
+        {
+            return ComputeGrouped(table, asOf, settings, progress, start, rows, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rows);
+            ArrayPool<int>.Shared.Return(start);
+        }
+    }
+
+    private static CustomerFeatureSet ComputeGrouped(
+        TransactionTable table,
+        DateTimeOffset asOf,
+        FeatureSettings settings,
+        IProgress<OperationProgress>? progress,
+        int[] start,
+        int[] rows,
+        CancellationToken cancellationToken)
+    {
+        var customers = table.CustomerIds.Count;
         var asOfTicks = asOf.UtcTicks;
         var cust = table.CustomerIndex;
         var ticks = table.UtcTicks;
-
-        // Counting sort of included rows by customer.
-        var start = new int[customers + 1];
+        Array.Clear(start, 0, customers + 1);
         for (var i = 0; i < table.Count; i++)
         {
             if (ticks[i] < asOfTicks)
@@ -56,18 +81,23 @@ public static class FeatureExtractor
             start[c + 1] += start[c];
         }
 
-        var rows = new int[start[customers]];
-        var keys = new long[rows.Length];
-        var fill = (int[])start.Clone();
-        for (var i = 0; i < table.Count; i++)
+        // Fill each customer's range from its end backwards (start[c + 1] is the cursor), so rows stay in row order and no copy of start
+        // is needed; afterwards start[c + 1] is where customer c begins, so shift by one.
+        var included = start[customers];
+        for (var i = table.Count - 1; i >= 0; i--)
         {
             if (ticks[i] < asOfTicks)
             {
-                var p = fill[cust[i]]++;
-                rows[p] = i;
-                keys[p] = ticks[i];
+                rows[--start[cust[i] + 1]] = i;
             }
         }
+
+        for (var c = 0; c < customers; c++)
+        {
+            start[c] = start[c + 1];
+        }
+
+        start[customers] = included;
 
         var endDay = settings.DayOf(asOfTicks - 1);
         var unitDays = (double)TimeUnits.DaysPerUnit(settings.TimeUnit);
@@ -82,11 +112,12 @@ public static class FeatureExtractor
             cancellationToken.ThrowIfCancellationRequested();
             var first = chunk * ChunkSize;
             var last = Math.Min(customers, (chunk + 1) * ChunkSize);
+            var tableTicks = table.UtcTicks;
             for (var c = first; c < last; c++)
             {
                 var from = start[c];
                 var to = start[c + 1];
-                SortByTime(keys.AsSpan(from, to - from), rows.AsSpan(from, to - from));
+                state.SortByTime(tableTicks, rows.AsSpan(from, to - from));
             }
 
             // Gather the chunk's rows (customer by customer, each in time order) from the table's columns in one tight loop: the reads
@@ -107,9 +138,16 @@ public static class FeatureExtractor
         if (settings.MaxDegreeOfParallelism == 1 || Environment.ProcessorCount == 1 || chunks < ParallelMinChunks)
         {
             var state = new Scratch(table);
-            for (var chunk = 0; chunk < chunks; chunk++)
+            try
             {
-                RunChunk(chunk, state);
+                for (var chunk = 0; chunk < chunks; chunk++)
+                {
+                    RunChunk(chunk, state);
+                }
+            }
+            finally
+            {
+                state.Release();
             }
         }
         else
@@ -125,7 +163,7 @@ public static class FeatureExtractor
                     RunChunk(chunk, state);
                     return state;
                 },
-                static _ => { });
+                static state => state.Release());
         }
 
         progress?.Report(new OperationProgress("features", customers, customers));
@@ -161,33 +199,6 @@ public static class FeatureExtractor
 
         progress?.Report(new OperationProgress("read", n, n));
         return Compute(builder.Build(), asOf, settings, progress, cancellationToken);
-    }
-
-    private static void SortByTime(Span<long> keys, Span<int> rows)
-    {
-        // Rows usually arrive in time order: check before sorting. Equal instants keep input (row) order.
-        for (var i = 1; i < keys.Length; i++)
-        {
-            if (keys[i] < keys[i - 1] || (keys[i] == keys[i - 1] && rows[i] < rows[i - 1]))
-            {
-                keys.Sort(rows);
-                var runStart = 0;
-                for (var j = 1; j <= keys.Length; j++)
-                {
-                    if (j == keys.Length || keys[j] != keys[runStart])
-                    {
-                        if (j - runStart > 1)
-                        {
-                            rows[runStart..j].Sort();
-                        }
-
-                        runStart = j;
-                    }
-                }
-
-                return;
-            }
-        }
     }
 
     private static CustomerFeatures ComputeOne(
@@ -415,7 +426,7 @@ public static class FeatureExtractor
         public int Stamp;
         /// <summary>Whether every row is its own order (no order ids): then no stamps are needed to count orders.</summary>
         public readonly bool OneRowPerOrder = table.OrderCount == table.Count;
-        public readonly int[] OrderStamp = table.OrderCount == table.Count ? [] : new int[table.OrderCount];
+        public readonly int[] OrderStamp = table.OrderCount == table.Count ? [] : RentCleared(table.OrderCount);
         public readonly int[] CatStamp = new int[table.Categories.Count];
         public readonly int[] CatSlot = new int[table.Categories.Count];
         public readonly CatAcc[] CatList = new CatAcc[table.Categories.Count];
@@ -423,20 +434,100 @@ public static class FeatureExtractor
         public readonly int[] ChanSlot = new int[table.Channels.Count];
         public readonly ChanAcc[] ChanList = new ChanAcc[table.Channels.Count];
 
+        private long[] _keys = new long[64];
+
+        /// <summary>Returns the pooled arrays (the stamps and the gathered columns); the scratch is not used afterwards.</summary>
+        public void Release()
+        {
+            if (OrderStamp.Length > 0)
+            {
+                ArrayPool<int>.Shared.Return(OrderStamp);
+            }
+
+            ReturnColumns();
+        }
+
+        private static int[] RentCleared(int length)
+        {
+            var a = ArrayPool<int>.Shared.Rent(length);
+            Array.Clear(a, 0, length);
+            return a;
+        }
+
+        private void ReturnColumns()
+        {
+            if (Ticks.Length == 0)
+            {
+                return;
+            }
+
+            ArrayPool<long>.Shared.Return(Ticks);
+            ArrayPool<decimal>.Shared.Return(Amounts);
+            ArrayPool<decimal>.Shared.Return(Discounts);
+            ArrayPool<TransactionKind>.Shared.Return(Kinds);
+            ArrayPool<int>.Shared.Return(Orders);
+            ArrayPool<int>.Shared.Return(Categories);
+            ArrayPool<int>.Shared.Return(ChannelIndex);
+            ArrayPool<int>.Shared.Return(Quantities);
+            Ticks = [];
+        }
+
+        /// <summary>
+        /// Orders one customer's rows (in row order) by instant, equal instants in row order. Rows usually arrive in time order: that is
+        /// checked on the table's instants first, and only otherwise are the instants copied and sorted.
+        /// </summary>
+        public void SortByTime(ReadOnlySpan<long> ticks, Span<int> rows)
+        {
+            for (var i = 1; i < rows.Length; i++)
+            {
+                if (ticks[rows[i]] < ticks[rows[i - 1]])
+                {
+                    if (_keys.Length < rows.Length)
+                    {
+                        _keys = new long[Math.Max(rows.Length, _keys.Length * 2)];
+                    }
+
+                    var keys = _keys.AsSpan(0, rows.Length);
+                    for (var k = 0; k < rows.Length; k++)
+                    {
+                        keys[k] = ticks[rows[k]];
+                    }
+
+                    keys.Sort(rows);
+                    var runStart = 0;
+                    for (var j = 1; j <= keys.Length; j++)
+                    {
+                        if (j == keys.Length || keys[j] != keys[runStart])
+                        {
+                            if (j - runStart > 1)
+                            {
+                                rows[runStart..j].Sort();
+                            }
+
+                            runStart = j;
+                        }
+                    }
+
+                    return;
+                }
+            }
+        }
+
         /// <summary>Copies the columns of <paramref name="rows"/> into the gathered arrays (grown as needed), in that order.</summary>
         public void Gather(ReadOnlySpan<int> rows)
         {
             if (Ticks.Length < rows.Length)
             {
                 var size = Math.Max(rows.Length, 2 * Ticks.Length);
-                Ticks = new long[size];
-                Amounts = new decimal[size];
-                Discounts = new decimal[size];
-                Kinds = new TransactionKind[size];
-                Orders = new int[size];
-                Categories = new int[size];
-                ChannelIndex = new int[size];
-                Quantities = new int[size];
+                ReturnColumns();
+                Ticks = ArrayPool<long>.Shared.Rent(size); // every slot read is written by this gather first
+                Amounts = ArrayPool<decimal>.Shared.Rent(size);
+                Discounts = ArrayPool<decimal>.Shared.Rent(size);
+                Kinds = ArrayPool<TransactionKind>.Shared.Rent(size);
+                Orders = ArrayPool<int>.Shared.Rent(size);
+                Categories = ArrayPool<int>.Shared.Rent(size);
+                ChannelIndex = ArrayPool<int>.Shared.Rent(size);
+                Quantities = ArrayPool<int>.Shared.Rent(size);
             }
 
             var ticks = _table.UtcTicks;

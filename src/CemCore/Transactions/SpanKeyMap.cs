@@ -37,24 +37,6 @@ internal sealed class SpanKeyMap
 
     public int Count => _count;
 
-    /// <summary>
-    /// Reads the bucket of each hash so that the cache misses of a batch of upcoming lookups overlap (independent loads) instead of
-    /// stalling one by one inside <see cref="TryGetValue(ReadOnlySpan{char}, int, out int)"/>. Has no effect on the content.
-    /// </summary>
-    /// <returns>A value that depends on the loads, so they are not optimized away.</returns>
-    public long Touch(ReadOnlySpan<int> hashes)
-    {
-        var buckets = _buckets;
-        var mask = _mask;
-        long sum = 0;
-        foreach (var h in hashes)
-        {
-            sum ^= buckets[h & mask];
-        }
-
-        return sum;
-    }
-
     public bool TryGetValue(ReadOnlySpan<char> key, out int value) => TryGetValue(key, Hash(key), out value);
 
     /// <summary>Returns the key's hash, for <see cref="TryGetValue(ReadOnlySpan{char}, int, out int)"/> and <see cref="Add(ReadOnlySpan{char}, int, int)"/>.</summary>

@@ -19,7 +19,8 @@ public sealed class TransactionTableBuilder
 {
     private readonly Dictionary<string, int> _customers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _customerLookup;
-    private readonly SpanKeyMap _orders;
+    private readonly int _capacity;
+    private SpanKeyMap? _orders; // created on first use: the CSV reader numbers orders itself (AddRowResolved)
     private readonly Dictionary<string, int> _categories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _categoryLookup;
     private readonly Dictionary<SalesChannel, int> _channels = [];
@@ -48,7 +49,6 @@ public sealed class TransactionTableBuilder
     private ReturnReason[] _reason;
     private int _count;
     private bool _built;
-    private long _touched; // sink of TouchOrders' loads
 
     // One-entry caches: exports usually list a customer's rows, and an order's lines, together.
     private string? _lastCustomerId;
@@ -69,15 +69,15 @@ public sealed class TransactionTableBuilder
         _ticks = GC.AllocateUninitializedArray<long>(capacity); // rows past Count are never read
         _amount = GC.AllocateUninitializedArray<decimal>(capacity); // rows past Count are never read
         _discount = GC.AllocateUninitializedArray<decimal>(capacity); // rows past Count are never read
-        _kind = new TransactionKind[capacity];
+        _kind = GC.AllocateUninitializedArray<TransactionKind>(capacity); // rows past Count are never read
         _order = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
         _category = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
         _channel = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
         _quantity = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
         _originalOrder = GC.AllocateUninitializedArray<int>(capacity); // rows past Count are never read
-        _reason = new ReturnReason[capacity];
+        _reason = GC.AllocateUninitializedArray<ReturnReason>(capacity); // rows past Count are never read
         _customerLookup = _customers.GetAlternateLookup<ReadOnlySpan<char>>();
-        _orders = new SpanKeyMap(capacity);
+        _capacity = capacity;
         var orders = Math.Max(16, capacity); // most rows of an export are orders of their own: no resize copies
         _orderCustomer = GC.AllocateUninitializedArray<int>(orders); // every slot below _orderCount is written by NewOrder
         _orderTicks = GC.AllocateUninitializedArray<long>(orders);
@@ -197,14 +197,8 @@ public sealed class TransactionTableBuilder
             originalOrderId, originalOrderId.IsEmpty ? 0 : SpanKeyMap.Hash(originalOrderId), reason);
     }
 
-    /// <summary>Pre-reads the order-map buckets of a batch of upcoming order-id hashes (see <see cref="SpanKeyMap.Touch"/>).</summary>
-    internal void TouchOrders(ReadOnlySpan<int> hashes) => _touched ^= _orders.Touch(hashes);
-
-    /// <summary>
-    /// <see cref="AddRow"/> with the order ids already trimmed (<see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/>) and hashed with
-    /// <see cref="SpanKeyMap.Hash"/> (any value when the id is empty), so a parser thread can do that work.
-    /// </summary>
-    internal int AddRowHashed(
+    /// <summary><see cref="AddRow"/> with the order ids already trimmed and hashed with <see cref="SpanKeyMap.Hash"/> (any value when empty).</summary>
+    private int AddRowHashed(
         ReadOnlySpan<char> customerId,
         long utcTicks,
         decimal amount,
@@ -217,6 +211,111 @@ public sealed class TransactionTableBuilder
         decimal discount,
         ReadOnlySpan<char> originalOrderId,
         int originalHash,
+        ReturnReason reason)
+    {
+        var row = CheckRow(ref customerId, utcTicks, amount, kind, quantity, discount, !originalOrderId.IsEmpty, reason);
+        var c = CustomerOf(customerId);
+        int o;
+        if (orderId.IsEmpty)
+        {
+            o = NewOrder(c, utcTicks, kind, row, seen: true);
+        }
+        else if (_lastOrder >= 0 && _lastOrderRow == _count && _orderCustomer[_lastOrder] == c && _orderTicks[_lastOrder] == utcTicks
+            && _orderKind[_lastOrder] == kind && orderId.SequenceEqual(_lastOrderId.AsSpan(0, _lastOrderIdLength)))
+        {
+            o = _lastOrder; // the next line of the previous row's order: no lookup
+        }
+        else if (Orders.TryGetValue(orderId, orderHash, out o))
+        {
+            SeeOrder(o, c, utcTicks, kind, row);
+        }
+        else
+        {
+            o = NewOrder(c, utcTicks, kind, row, seen: true);
+            Orders.Add(orderId, orderHash, o);
+        }
+
+        _lastOrder = o;
+        _lastOrderRow = _count + 1;
+        if (orderId.Length > _lastOrderId.Length)
+        {
+            _lastOrderId = new char[orderId.Length * 2];
+        }
+
+        orderId.CopyTo(_lastOrderId);
+        _lastOrderIdLength = orderId.Length;
+
+        var original = -1;
+        if (kind == TransactionKind.Return)
+        {
+            if (!Orders.TryGetValue(originalOrderId, originalHash, out original))
+            {
+                original = NewOrder(-1, 0, TransactionKind.Purchase, row, seen: false);
+                Orders.Add(originalOrderId, originalHash, original);
+            }
+        }
+
+        Store(c, utcTicks, amount, kind, o, channel, category, quantity, discount, original, reason);
+        return row;
+    }
+
+    /// <summary>
+    /// <see cref="AddRow"/> with the orders already numbered by the caller (the CSV reader's parser thread, issue 17), in the sequence this
+    /// builder would number them: a new number (equal to the number of orders so far) for a new order id, for a row without an order id,
+    /// and for a refunded order id not seen yet, taken in row order, the row's own order before its refunded order. A builder fed
+    /// this way must not also be fed by <see cref="AddRow"/> (the two numberings would disagree). <c>hasOriginal</c> says whether the row
+    /// names a refunded order id; <c>original</c> is, for a return that does, the refunded order's number (ignored otherwise).
+    /// </summary>
+    internal int AddRowResolved(
+        ReadOnlySpan<char> customerId,
+        long utcTicks,
+        decimal amount,
+        TransactionKind kind,
+        int order,
+        SalesChannel channel,
+        ReadOnlySpan<char> category,
+        int quantity,
+        decimal discount,
+        bool hasOriginal,
+        int original,
+        ReturnReason reason)
+    {
+        var row = CheckRow(ref customerId, utcTicks, amount, kind, quantity, discount, hasOriginal, reason);
+        var c = CustomerOf(customerId);
+        if (order == _orderCount)
+        {
+            NewOrder(c, utcTicks, kind, row, seen: true);
+        }
+        else if ((uint)order < (uint)_orderCount)
+        {
+            SeeOrder(order, c, utcTicks, kind, row);
+        }
+        else
+        {
+            throw new InvalidOperationException("The order numbers are out of sequence.");
+        }
+
+        if (kind != TransactionKind.Return)
+        {
+            original = -1;
+        }
+        else if (original == _orderCount)
+        {
+            NewOrder(-1, 0, TransactionKind.Purchase, row, seen: false);
+        }
+        else if ((uint)original >= (uint)_orderCount)
+        {
+            throw new InvalidOperationException("The order numbers are out of sequence.");
+        }
+
+        Store(c, utcTicks, amount, kind, order, channel, category, quantity, discount, original, reason);
+        return row;
+    }
+
+    private SpanKeyMap Orders => _orders ??= new SpanKeyMap(_capacity);
+
+    /// <summary>Checks the rules of one row and trims the customer id; returns the 1-based row number.</summary>
+    private int CheckRow(ref ReadOnlySpan<char> customerId, long utcTicks, decimal amount, TransactionKind kind, int quantity, decimal discount, bool hasOriginal,
         ReturnReason reason)
     {
         if (_built)
@@ -256,12 +355,12 @@ public sealed class TransactionTableBuilder
             throw new DataFormatException("The kind must be Purchase or Return.", null, row, "kind");
         }
 
-        if (kind == TransactionKind.Return && originalOrderId.IsEmpty)
+        if (kind == TransactionKind.Return && !hasOriginal)
         {
             throw new DataFormatException("A return must name the order it refunds.", null, row, "original_order_id");
         }
 
-        if (kind == TransactionKind.Purchase && (!originalOrderId.IsEmpty || reason != ReturnReason.Unspecified))
+        if (kind == TransactionKind.Purchase && (hasOriginal || reason != ReturnReason.Unspecified))
         {
             throw new DataFormatException("Only a return may carry an original order id or a return reason.", null, row, "original_order_id");
         }
@@ -271,78 +370,51 @@ public sealed class TransactionTableBuilder
             Grow();
         }
 
-        int c;
+        return row;
+    }
+
+    private int CustomerOf(ReadOnlySpan<char> customerId)
+    {
         if (_lastCustomerId is not null && customerId.SequenceEqual(_lastCustomerId))
         {
-            c = _lastCustomer;
-        }
-        else
-        {
-            if (!_customerLookup.TryGetValue(customerId, out c))
-            {
-                c = _customerIds.Count;
-                var id = customerId.ToString();
-                _customers.Add(id, c);
-                _customerIds.Add(id);
-            }
-
-            _lastCustomer = c;
-            _lastCustomerId = _customerIds[c];
+            return _lastCustomer;
         }
 
-        int o;
-        if (orderId.IsEmpty)
+        if (!_customerLookup.TryGetValue(customerId, out var c))
         {
-            o = NewOrder(c, utcTicks, kind, row, seen: true);
-        }
-        else if (_lastOrder >= 0 && _lastOrderRow == _count && _orderCustomer[_lastOrder] == c && _orderTicks[_lastOrder] == utcTicks
-            && _orderKind[_lastOrder] == kind && orderId.SequenceEqual(_lastOrderId.AsSpan(0, _lastOrderIdLength)))
-        {
-            o = _lastOrder; // the next line of the previous row's order: no lookup
-        }
-        else if (_orders.TryGetValue(orderId, orderHash, out o))
-        {
-            if (!_orderSeen[o])
-            {
-                _orderCustomer[o] = c;
-                _orderTicks[o] = utcTicks;
-                _orderKind[o] = kind;
-                _orderSeen[o] = true;
-                _orderFirstRow[o] = row;
-            }
-            else if (_orderCustomer[o] != c || _orderTicks[o] != utcTicks || _orderKind[o] != kind)
-            {
-                throw new DataFormatException(
-                    $"The order id is reused: rows sharing an order id are lines of one order and must have the same customer, timestamp and kind (first seen at row {_orderFirstRow[o]}).",
-                    null, row, "order_id");
-            }
-        }
-        else
-        {
-            o = NewOrder(c, utcTicks, kind, row, seen: true);
-            _orders.Add(orderId, orderHash, o);
+            c = _customerIds.Count;
+            var id = customerId.ToString();
+            _customers.Add(id, c);
+            _customerIds.Add(id);
         }
 
-        _lastOrder = o;
-        _lastOrderRow = _count + 1;
-        if (orderId.Length > _lastOrderId.Length)
+        _lastCustomer = c;
+        _lastCustomerId = _customerIds[c];
+        return c;
+    }
+
+    /// <summary>A row of an order numbered before: defines it when only a return referred to it so far, else checks it agrees.</summary>
+    private void SeeOrder(int o, int c, long utcTicks, TransactionKind kind, int row)
+    {
+        if (!_orderSeen[o])
         {
-            _lastOrderId = new char[orderId.Length * 2];
+            _orderCustomer[o] = c;
+            _orderTicks[o] = utcTicks;
+            _orderKind[o] = kind;
+            _orderSeen[o] = true;
+            _orderFirstRow[o] = row;
         }
-
-        orderId.CopyTo(_lastOrderId);
-        _lastOrderIdLength = orderId.Length;
-
-        var original = -1;
-        if (kind == TransactionKind.Return)
+        else if (_orderCustomer[o] != c || _orderTicks[o] != utcTicks || _orderKind[o] != kind)
         {
-            if (!_orders.TryGetValue(originalOrderId, originalHash, out original))
-            {
-                original = NewOrder(-1, 0, TransactionKind.Purchase, row, seen: false);
-                _orders.Add(originalOrderId, originalHash, original);
-            }
+            throw new DataFormatException(
+                $"The order id is reused: rows sharing an order id are lines of one order and must have the same customer, timestamp and kind (first seen at row {_orderFirstRow[o]}).",
+                null, row, "order_id");
         }
+    }
 
+    private void Store(int c, long utcTicks, decimal amount, TransactionKind kind, int o, SalesChannel channel, ReadOnlySpan<char> category, int quantity,
+        decimal discount, int original, ReturnReason reason)
+    {
         var cat = -1;
         category = category.Trim();
         if (!category.IsEmpty && (cat = FindFewCategory(category)) < 0 && !_categoryLookup.TryGetValue(category, out cat))
@@ -368,7 +440,6 @@ public sealed class TransactionTableBuilder
         _originalOrder[i] = original;
         _reason[i] = kind == TransactionKind.Return ? reason : ReturnReason.Unspecified;
         _count++;
-        return row;
     }
 
     /// <summary>Adds one row.</summary>
@@ -540,7 +611,8 @@ public sealed class TransactionTableBuilder
 
     private void Grow()
     {
-        var n = checked(_customer.Length * 2);
+        // By half: the CSV reader sizes the columns from the file length, so a growth means an estimate a little short.
+        var n = checked(_customer.Length + Math.Max(16, _customer.Length / 2));
         Array.Resize(ref _customer, n);
         Array.Resize(ref _ticks, n);
         Array.Resize(ref _amount, n);

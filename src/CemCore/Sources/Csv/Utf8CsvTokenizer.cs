@@ -65,6 +65,9 @@ internal sealed class Utf8CsvTokenizer : IDisposable
     /// <summary>Gets the number of bytes consumed so far.</summary>
     public long BytesConsumed { get; private set; }
 
+    /// <summary>Gets the bytes read ahead and not consumed yet (a sample of what follows; valid until the next read).</summary>
+    public ReadOnlySpan<byte> Buffered => _buffer.AsSpan(_start, _end - _start);
+
     /// <summary>Returns field <paramref name="index"/> of the current record (unquoted, escapes resolved).</summary>
     public ReadOnlySpan<byte> Field(int index) => _buffer.AsSpan(_recordStart + _fieldStart[index], _fieldLength[index]);
 

@@ -1,0 +1,185 @@
+using System.Text;
+
+namespace CemCore.Sources.Csv;
+
+/// <summary>
+/// Numbers the orders of a transactions file on the parser side, keyed on the order ids' UTF-8 bytes (issue 17): the same numbers, in
+/// the same sequence, as <see cref="Transactions.TransactionTableBuilder"/> would assign from the decoded ids (a new number per new
+/// order id, per row without an order id, and per refunded order id not seen yet), so the builder receives order numbers instead of ids.
+/// </summary>
+/// <remarks>
+/// <para>Open addressing with linear probing; keys live in one byte arena (no string per order). The buckets hold the key's hash next to
+/// the entry index, so a probe over another key rarely reads that key's entry. Half the memory of a map of UTF-16 keys, and no
+/// decoding of order ids. The tokenizer has validated the bytes as UTF-8, so equal bytes ⇔ equal decoded ids.</para>
+/// <para>Keys are trimmed like <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/> trims the decoded id (see <see cref="Normalize"/>).</para>
+/// <para>Not thread-safe: owned by the parser thread.</para>
+/// </remarks>
+internal sealed class Utf8OrderNumbering
+{
+    private long[] _buckets; // (hash << 32) | (entry + 1); 0 = empty
+    private Entry[] _entries;
+    private byte[] _arena;
+    private int _arenaLength;
+    private int _count;
+    private int _mask;
+    private char[] _chars = new char[64];
+    private byte[] _trimmed = new byte[64];
+
+    /// <summary>Creates the numbering.</summary>
+    /// <param name="expectedRows">Expected number of rows (a hint: the map grows as needed).</param>
+    public Utf8OrderNumbering(int expectedRows)
+    {
+        // Up to one order per row; at most half full before it grows. Sized for 3/4 of the rows: in retail exports most rows are
+        // orders of their own or lines of one, and a growth near the end costs one pass over the buckets.
+        var size = 16;
+        while (size < expectedRows + (expectedRows / 2) && size < (1 << 30))
+        {
+            size <<= 1;
+        }
+
+        _buckets = new long[size];
+        _mask = size - 1;
+        _entries = GC.AllocateUninitializedArray<Entry>(Math.Max(16, size / 2)); // entries below _count are always written first
+        _arena = GC.AllocateUninitializedArray<byte>(Math.Max(64, size * 6));
+    }
+
+    /// <summary>Gets the number of orders numbered so far (the next order number).</summary>
+    public int OrderCount { get; private set; }
+
+    /// <summary>Gets the number of distinct order ids.</summary>
+    public int KeyCount => _count;
+
+    /// <summary>Returns the hash of a normalized key (randomized per process, as <see cref="HashCode"/> is).</summary>
+    public static int Hash(ReadOnlySpan<byte> key)
+    {
+        var h = default(HashCode);
+        h.AddBytes(key);
+        return h.ToHashCode();
+    }
+
+    /// <summary>
+    /// Returns the id as the builder would key it: trimmed of white space as <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/> trims
+    /// the decoded text. Ids that start and end with a printable ASCII byte (the norm) are returned as they are; others are decoded,
+    /// trimmed and encoded again into a buffer of this instance (valid until the next call).
+    /// </summary>
+    public ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> id)
+    {
+        if (id.IsEmpty || (IsPlainAscii(id[0]) && IsPlainAscii(id[^1])))
+        {
+            return id;
+        }
+
+        if (_chars.Length < id.Length)
+        {
+            _chars = new char[id.Length * 2];
+        }
+
+        var text = _chars.AsSpan(0, Encoding.UTF8.GetChars(id, _chars)).Trim();
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (_trimmed.Length < max)
+        {
+            _trimmed = new byte[max];
+        }
+
+        return _trimmed.AsSpan(0, Encoding.UTF8.GetBytes(text, _trimmed));
+
+        static bool IsPlainAscii(byte b) => b is > 0x20 and < 0x7F;
+    }
+
+    /// <summary>Returns a new order number for a row without an order id.</summary>
+    public int NewOrder() => OrderCount++;
+
+    /// <summary>Reads the bucket of each hash, so the cache misses of a batch of upcoming lookups overlap instead of stalling one by one.</summary>
+    /// <returns>A value that depends on the loads, so they are not optimized away.</returns>
+    public long Touch(ReadOnlySpan<int> hashes)
+    {
+        var buckets = _buckets;
+        var mask = _mask;
+        long sum = 0;
+        foreach (var h in hashes)
+        {
+            sum ^= buckets[h & mask];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Returns the number of the order with this (normalized, non-empty) id, numbering it when it is new.</summary>
+    /// <param name="key">The normalized id.</param>
+    /// <param name="hash">Its <see cref="Hash"/>.</param>
+    /// <returns>The order number.</returns>
+    public int GetOrAdd(ReadOnlySpan<byte> key, int hash)
+    {
+        var b = hash & _mask;
+        while (true)
+        {
+            var bucket = _buckets[b];
+            if (bucket == 0)
+            {
+                break;
+            }
+
+            if ((int)(bucket >> 32) == hash)
+            {
+                ref var e = ref _entries[unchecked((int)bucket) - 1];
+                if (key.SequenceEqual(_arena.AsSpan(e.Start, e.Length)))
+                {
+                    return e.Order;
+                }
+            }
+
+            b = (b + 1) & _mask;
+        }
+
+        if ((_count + 1) * 2 > _buckets.Length)
+        {
+            Grow();
+            return GetOrAdd(key, hash); // rare: the map doubled; find the free bucket again
+        }
+
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, _count * 2);
+        }
+
+        if (_arenaLength + key.Length > _arena.Length)
+        {
+            Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaLength + key.Length));
+        }
+
+        key.CopyTo(_arena.AsSpan(_arenaLength));
+        var order = OrderCount++;
+        _entries[_count] = new Entry { Start = _arenaLength, Length = key.Length, Order = order };
+        _arenaLength += key.Length;
+        _count++;
+        _buckets[b] = ((long)hash << 32) | (uint)_count;
+        return order;
+    }
+
+    private void Grow()
+    {
+        var old = _buckets;
+        _buckets = new long[old.Length * 2];
+        _mask = _buckets.Length - 1;
+        foreach (var bucket in old)
+        {
+            if (bucket != 0)
+            {
+                var b = (int)(bucket >> 32) & _mask;
+                while (_buckets[b] != 0)
+                {
+                    b = (b + 1) & _mask;
+                }
+
+                _buckets[b] = bucket;
+            }
+        }
+    }
+
+    private struct Entry
+    {
+        public int Start;
+        public int Length;
+        public int Order;
+    }
+}

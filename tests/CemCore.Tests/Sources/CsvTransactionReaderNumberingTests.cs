@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Text;
+using CemCore.Sources.Csv;
+using CemCore.Transactions;
+
+namespace CemCore.Tests.Sources;
+
+/// <summary>
+/// The reader numbers orders on its parser thread from the ids' UTF-8 bytes and sizes the table from a sample of the file (issue 17).
+/// Reference: the same rows split by a minimal RFC 4180 splitter in this test and added through the public
+/// <see cref="TransactionTableBuilder.AddRow"/>, which numbers orders on its own UTF-16 map (<see cref="SpanKeyMap"/>) after
+/// <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/>. Both the sequential (small or seekable input under 4 MiB) and the pipelined
+/// (non-seekable or 4 MiB and more) paths are compared.
+/// </summary>
+public sealed class CsvTransactionReaderNumberingTests
+{
+    private const string Header = "customer_id,order_id,timestamp,amount,kind,original_order_id,note";
+
+    private sealed class ForwardOnlyStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+
+    private static TransactionTable ReadSeekable(string csv)
+    {
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(csv));
+        return CsvTransactionReader.ReadStream(stream, "t.csv");
+    }
+
+    private static TransactionTable ReadForwardOnly(string csv)
+    {
+        using var stream = new ForwardOnlyStream(Encoding.UTF8.GetBytes(csv));
+        return CsvTransactionReader.ReadStream(stream, "t.csv");
+    }
+
+    /// <summary>The reference: split each record (quotes, "" escapes, CRLF) and add it with the public char-span API.</summary>
+    private static TransactionTable Reference(string csv)
+    {
+        var records = Split(csv);
+        var header = records[0];
+        int Col(string name) => Array.IndexOf(header, name);
+        var builder = new TransactionTableBuilder();
+        foreach (var r in records.Skip(1))
+        {
+            var isReturn = r[Col("kind")] == "return";
+            builder.AddRow(
+                r[Col("customer_id")],
+                DateTimeOffset.Parse(r[Col("timestamp")], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).UtcTicks,
+                decimal.Parse(r[Col("amount")], CultureInfo.InvariantCulture),
+                isReturn ? TransactionKind.Return : TransactionKind.Purchase,
+                r[Col("order_id")],
+                default,
+                default,
+                1,
+                0m,
+                r[Col("original_order_id")],
+                isReturn ? ReturnReason.Other : ReturnReason.Unspecified);
+        }
+
+        return builder.Build();
+    }
+
+    private static List<string[]> Split(string csv)
+    {
+        var records = new List<string[]>();
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < csv.Length; i++)
+        {
+            var ch = csv[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < csv.Length && csv[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (ch == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(ch);
+                }
+            }
+            else if (ch == '"')
+            {
+                quoted = true;
+            }
+            else if (ch == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else if (ch == '\n' || (ch == '\r' && i + 1 < csv.Length && csv[i + 1] == '\n'))
+            {
+                i += ch == '\r' ? 1 : 0;
+                fields.Add(field.ToString());
+                field.Clear();
+                records.Add([.. fields]);
+                fields.Clear();
+            }
+            else
+            {
+                field.Append(ch);
+            }
+        }
+
+        if (field.Length > 0 || fields.Count > 0)
+        {
+            fields.Add(field.ToString());
+            records.Add([.. fields]);
+        }
+
+        return records;
+    }
+
+    private static void AssertSameTable(TransactionTable expected, TransactionTable actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected.OrderCount, actual.OrderCount);
+        Assert.Equal(expected.CustomerIds, actual.CustomerIds);
+        Assert.True(expected.CustomerIndex.SequenceEqual(actual.CustomerIndex));
+        Assert.True(expected.UtcTicks.SequenceEqual(actual.UtcTicks));
+        Assert.True(expected.Amounts.SequenceEqual(actual.Amounts));
+        Assert.True(expected.Kinds.SequenceEqual(actual.Kinds));
+        Assert.True(expected.OrderIndex.SequenceEqual(actual.OrderIndex));
+        Assert.True(expected.OriginalOrderIndex.SequenceEqual(actual.OriginalOrderIndex));
+    }
+
+    /// <summary>Rows whose order ids vary in white space (ASCII, tab, no-break space U+00A0, ideographic space U+3000), non-ASCII letters,
+    /// quoting, and empty ids; returns refer back to earlier orders through differently padded ids.</summary>
+    private static string Orders(int rows, string lineEnd = "\n", Func<int, string>? note = null)
+    {
+        string[] pads = ["", " ", "\t", "\u00A0", "\u3000", "  "];
+        var sb = new StringBuilder(Header).Append(lineEnd);
+        var t0 = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < rows; i++)
+        {
+            var orderNo = i / 3; // three lines per order
+            var at = t0.AddHours(orderNo).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+            var customer = "c" + (orderNo % 97).ToString(CultureInfo.InvariantCulture);
+            var id = (orderNo % 5) switch
+            {
+                0 => "o" + orderNo.ToString(CultureInfo.InvariantCulture),
+                1 => "ö-" + orderNo.ToString(CultureInfo.InvariantCulture),
+                2 => "\"o, " + orderNo.ToString(CultureInfo.InvariantCulture) + " \"\"q\"\"\"",
+                3 => string.Empty,
+                _ => "订单" + orderNo.ToString(CultureInfo.InvariantCulture),
+            };
+            var pad = pads[i % pads.Length];
+            var padded = id.Length == 0 ? pads[(i + 1) % pads.Length] : id.StartsWith('"') ? id : pad + id + pads[(i / 2) % pads.Length];
+            sb.Append(customer).Append(',').Append(padded).Append(',').Append(at).Append(",1.5,purchase,,").Append(note?.Invoke(i) ?? "n").Append(lineEnd);
+            if (i % 3 == 2 && (orderNo % 5 is 0 or 1 or 4) && orderNo % 2 == 0)
+            {
+                // A return of this order, naming it with other padding; the return's own id is empty (an order of its own).
+                var returnAt = t0.AddHours(orderNo).AddMinutes(30).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                sb.Append(customer).Append(",,").Append(returnAt).Append(",0.5,return,").Append(pads[(i + 3) % pads.Length]).Append(id)
+                  .Append(pads[(i + 4) % pads.Length]).Append(",r").Append(lineEnd);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    [Theory]
+    [InlineData(1, "\n")]
+    [InlineData(2, "\r\n")]
+    [InlineData(300, "\n")]
+    [InlineData(3_000, "\r\n")]
+    public void ReadStream_OrderNumbers_EqualTheBuildersOwnNumbering(int rows, string lineEnd)
+    {
+        var csv = Orders(rows, lineEnd);
+        var expected = Reference(csv);
+        AssertSameTable(expected, ReadSeekable(csv));
+        AssertSameTable(expected, ReadForwardOnly(csv));
+    }
+
+    [Fact]
+    public void ReadStream_WhiteSpacePaddedIds_AreOneOrder()
+    {
+        // The same order id with ASCII, tab and no-break-space padding: one order, as the builder's Trim() sees it.
+        var csv = Header + "\n" + "c1, o1 ,2024-01-01,1,purchase,,\n" + "c1,\to1\u00A0,2024-01-01,2,purchase,,\n" + "c1,o1,2024-01-01,3,purchase,,\n"
+            + "c1,,2024-01-02,1,return,\u3000o1,\n";
+        var table = ReadSeekable(csv);
+        Assert.Equal(2, table.OrderCount);
+        Assert.True(table.OrderIndex.SequenceEqual([0, 0, 0, 1]));
+        Assert.Equal(0, table.OriginalOrderIndex[3]);
+        AssertSameTable(Reference(csv), table);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ReadStream_SizeEstimateTooSmallOrTooLarge_ReadsEveryRow(bool longLinesFirst)
+    {
+        // Over 4 MiB and seekable: the pipelined path with the columns sized from the first buffer's mean line length. Long lines
+        // first make the estimate several times too small (the columns grow); short lines first make it several times too large.
+        var longNote = new string('x', 600);
+        var rows = longLinesFirst ? 80_000 : 36_000;
+        string Note(int i) => (longLinesFirst ? i < 2_000 : i >= 30_000) ? longNote : "s";
+        var csv = Orders(rows, "\n", Note);
+        Assert.True(Encoding.UTF8.GetByteCount(csv) >= CsvTransactionReader.PipelineThresholdBytes);
+        var expected = Reference(csv);
+        AssertSameTable(expected, ReadSeekable(csv));
+    }
+
+    [Theory]
+    [InlineData(1000, 10, 100)]    // the sample is all that is left: the exact line count (+1 for a last line without a line end)
+    [InlineData(100_000, 100, 1_000)]
+    public void EstimateRows_FromTheSampleMeanLineLength(long remaining, int lineLength, int sampleLines)
+    {
+        var line = new string('a', lineLength - 1) + "\n";
+        var sample = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(line, sampleLines)));
+        var estimate = CsvTransactionReader.EstimateRows(remaining, sample);
+        if (remaining <= sample.Length)
+        {
+            Assert.Equal(sampleLines + 1, estimate);
+        }
+        else
+        {
+            var rows = remaining / lineLength;
+            Assert.InRange(estimate, rows, (rows * 1.05) + 100);
+        }
+    }
+
+    [Fact]
+    public void EstimateRows_NoLineEndInTheSample_FallsBackToTheLength() =>
+        Assert.Equal(1_000_000 / 64, CsvTransactionReader.EstimateRows(1_000_000, "abc"u8));
+
+    [Fact]
+    public void EstimateRows_IsAtLeastSixteen() => Assert.Equal(16, CsvTransactionReader.EstimateRows(0, default));
+}
