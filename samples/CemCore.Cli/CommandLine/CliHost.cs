@@ -12,6 +12,7 @@ internal static class CliHost
 {
     public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
+        CliMemory.AdviseHugePages();
         CliHelp.Install(root);
         if (args.Length == 0)
         {
