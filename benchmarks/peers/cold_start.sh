@@ -40,17 +40,19 @@ ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 isa=$(grep -o -w -m1 'avx512f' /proc/cpuinfo || grep -o -w -m1 'avx2' /proc/cpuinfo || echo "no-avx2")
-echo "ISA: $isa, processors: $(nproc), load: $(uptime | sed 's/.*load average: //')"
+thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "n/a")
+echo "ISA: $isa, processors: $(nproc), transparent huge pages: $thp, load: $(uptime | sed 's/.*load average: //')"
 echo
 echo "| configuration | command | first one-shot (ms) | one-shot median of 5 (ms) | warm in-process median (ms) | one-shot median / warm |"
 echo "|---|---|---:|---:|---:|---:|"
-# Configurations: the ReadyToRun publish as shipped (tiered PGO off, see the csproj), the same with tiered PGO on for the process
-# (DOTNET_TieredPGO=1: hot R2R methods pass through an instrumented tier before tier 1), and the plain JIT publish.
-for config in r2r r2r-pgo-on jit; do
+# Configurations: the ReadyToRun publish as shipped (tiered PGO off, the managed heap advised for transparent huge pages: see the
+# csproj and samples/CemCore.Cli/CommandLine/CliMemory.cs), the same with the huge-page advice off (CEMCORE_CLI_HUGEPAGES=0: 4 KB
+# first-touch page faults, as before), and the plain JIT publish.
+for config in r2r r2r-thp-off jit; do
   build="${config%%-*}"
   exe="$work/$build/CemCore.Cli"
   envs=()
-  if [[ $config == r2r-pgo-on ]]; then envs=(DOTNET_TieredPGO=1); fi
+  if [[ $config == r2r-thp-off ]]; then envs=(CEMCORE_CLI_HUGEPAGES=0); fi
   for cmd in rfm features; do
     if [[ $cmd == rfm ]]; then args=(rfm --transactions "$csv" --out "$work/out_$build.csv");
     else args=(features --transactions "$csv" --as-of 2026-01-01 --out "$work/out_$build.csv"); fi

@@ -63,9 +63,39 @@ internal sealed class CliCsvWriter : IDisposable
         return this;
     }
 
-    /// <summary>Appends <paramref name="value"/> formatted with <paramref name="format"/> (invariant culture).</summary>
-    public CliCsvWriter Number<T>(T value, string? format = null)
-        where T : struct, ISpanFormattable
+    // One overload per cell type rather than a generic over ISpanFormattable: ReadyToRun has no precompiled code for generic
+    // instantiations over framework value types, so a generic here was JIT-compiled at start-up in every one-shot run.
+
+    /// <summary>Appends an integer cell.</summary>
+    public CliCsvWriter Number(int value)
+    {
+        Separator();
+        int written;
+        while (!value.TryFormat(_line.AsSpan(_length), out written, default, CultureInfo.InvariantCulture))
+        {
+            Grow(_line.Length);
+        }
+
+        _length += written;
+        return this;
+    }
+
+    /// <summary>Appends an integer cell.</summary>
+    public CliCsvWriter Number(long value)
+    {
+        Separator();
+        int written;
+        while (!value.TryFormat(_line.AsSpan(_length), out written, default, CultureInfo.InvariantCulture))
+        {
+            Grow(_line.Length);
+        }
+
+        _length += written;
+        return this;
+    }
+
+    /// <summary>Appends a decimal cell (<paramref name="format"/> null: the shortest exact text, as <c>ToString()</c>).</summary>
+    public CliCsvWriter Number(decimal value, string? format = null)
     {
         Separator();
         int written;
@@ -78,10 +108,42 @@ internal sealed class CliCsvWriter : IDisposable
         return this;
     }
 
-    /// <summary>Appends <paramref name="value"/> formatted with <paramref name="format"/>, or an empty cell when it is null.</summary>
-    public CliCsvWriter Number<T>(T? value, string? format = null)
-        where T : struct, ISpanFormattable =>
-        value is { } v ? Number(v, format) : Empty();
+    /// <summary>Appends a floating-point cell in <paramref name="format"/> (e.g. <c>R</c>: round-trip, <c>0</c>: whole number).</summary>
+    public CliCsvWriter Number(double value, string format)
+    {
+        Separator();
+        int written;
+        while (!value.TryFormat(_line.AsSpan(_length), out written, format, CultureInfo.InvariantCulture))
+        {
+            Grow(_line.Length);
+        }
+
+        _length += written;
+        return this;
+    }
+
+    /// <summary>Appends a timestamp cell in <paramref name="format"/>.</summary>
+    public CliCsvWriter Time(DateTimeOffset value, string format)
+    {
+        Separator();
+        int written;
+        while (!value.TryFormat(_line.AsSpan(_length), out written, format, CultureInfo.InvariantCulture))
+        {
+            Grow(_line.Length);
+        }
+
+        _length += written;
+        return this;
+    }
+
+    /// <summary>Appends an integer cell, or an empty cell when <paramref name="value"/> is null.</summary>
+    public CliCsvWriter Number(int? value) => value is { } v ? Number(v) : Empty();
+
+    /// <summary>Appends a floating-point cell, or an empty cell when <paramref name="value"/> is null.</summary>
+    public CliCsvWriter Number(double? value, string format) => value is { } v ? Number(v, format) : Empty();
+
+    /// <summary>Appends a timestamp cell, or an empty cell when <paramref name="value"/> is null.</summary>
+    public CliCsvWriter Time(DateTimeOffset? value, string format) => value is { } v ? Time(v, format) : Empty();
 
     /// <summary>Ends the row: writes the line and a <c>\n</c>.</summary>
     public void EndRow()

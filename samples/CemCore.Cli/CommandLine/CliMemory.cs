@@ -64,40 +64,40 @@ internal static class CliMemory
             handle.Free();
         }
 
-        var maps = new List<(ulong Start, ulong End)>();
+        // Runs of adjacent anonymous mappings, in address order; the answer is the run holding the probe. (No generic collection over
+        // a tuple here: that would be JIT-compiled at every start, see CliCsvWriter.)
+        ulong runStart = 0, runEnd = 0;
+        var found = false;
         foreach (var line in File.ReadLines("/proc/self/maps"))
         {
             // "start-end perms offset dev inode [path]": anonymous mappings have inode 0 and no path.
             var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length != 5 || fields[4] != "0")
+            var dash = fields[0].IndexOf('-', StringComparison.Ordinal);
+            var start = ulong.Parse(fields[0].AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var end = ulong.Parse(fields[0].AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var anonymous = fields.Length == 5 && fields[4] == "0";
+            if (anonymous && start == runEnd && runEnd != 0)
             {
-                continue;
+                runEnd = end;
+            }
+            else if (found)
+            {
+                break;
+            }
+            else if (anonymous)
+            {
+                (runStart, runEnd) = (start, end);
+            }
+            else
+            {
+                (runStart, runEnd) = (0, 0);
             }
 
-            var dash = fields[0].IndexOf('-', StringComparison.Ordinal);
-            maps.Add((ulong.Parse(fields[0].AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-                      ulong.Parse(fields[0].AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
-        }
-
-        var at = maps.FindIndex(m => m.Start <= address && address < m.End);
-        if (at < 0)
-        {
-            return (0, 0);
-        }
-
-        int first = at, last = at;
-        while (first > 0 && maps[first - 1].End == maps[first].Start)
-        {
-            first--;
-        }
-
-        while (last < maps.Count - 1 && maps[last + 1].Start == maps[last].End)
-        {
-            last++;
+            found |= anonymous && start <= address && address < end;
         }
 
         GC.KeepAlive(probe);
-        return (maps[first].Start, maps[last].End);
+        return found ? (runStart, runEnd) : (0, 0);
     }
 
     private static class NativeMethods

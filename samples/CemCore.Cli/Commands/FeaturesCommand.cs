@@ -96,7 +96,7 @@ internal static class FeaturesCommand
         {
             csv.Text(f.CustomerId)
                .Number(f.OrderCount).Number(f.RepeatCount).Number(f.PurchaseDays)
-               .Number(f.FirstPurchase, Iso).Number(f.LastPurchase, Iso)
+               .Time(f.FirstPurchase, Iso).Time(f.LastPurchase, Iso)
                .Number(f.RecencyDays, "R").Number(f.TenureDays, "R")
                .Number(f.GrossSpend).Number(f.ReturnedAmount).Number(f.MonetaryTotal).Number(decimal.Round(f.MonetaryMean, 4))
                .Number(f.ReturnCount).Number(f.ReturnRate, "R")
