@@ -5,6 +5,7 @@ using CemCore.Cli.CommandLine;
 using CemCore.Features;
 using CemCore.Primitives;
 using CemCore.Sources.Csv;
+using CemCore.Transactions;
 
 namespace CemCore.Cli.Commands;
 
@@ -63,13 +64,15 @@ internal static class FeaturesCommand
         var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
         var asOf = new DateTimeOffset(local, zone.GetUtcOffset(local));
         var settings = new FeatureSettings(unit, zone);
-        var (table, features) = CliProgress.Run(progress =>
+        TransactionTable? read = null;
+        var features = CliProgress.Run(progress =>
         {
-            var t = CliInput.ReadTransactions(path, encoding, progress, cancellationToken);
-            return (t, partitions == 1
+            var t = read = CliInput.ReadTransactions(path, encoding, progress, cancellationToken);
+            return partitions == 1
                 ? FeatureExtractor.Compute(t, asOf, settings, progress, cancellationToken)
-                : Partitioned.Features(t, asOf, settings, partitions, cancellationToken));
+                : Partitioned.Features(t, asOf, settings, partitions, cancellationToken);
         });
+        var table = read!;
 
         CliInput.WarnIfAsOfBeforeAllData("features", table, asOf);
         Write(features, outPath);
@@ -113,9 +116,12 @@ internal static class FeaturesCommand
     /// <summary>The category with the highest spend (ties: first by name); empty when none.</summary>
     internal static string TopCategory(CustomerFeatures f)
     {
+        // Indexed loops: a foreach over the IReadOnlyList allocated an enumerator per customer.
         CategoryStat? best = null;
-        foreach (var c in f.Categories)
+        var categories = f.Categories;
+        for (var i = 0; i < categories.Count; i++)
         {
+            var c = categories[i];
             if (best is null || c.Spend > best.Value.Spend)
             {
                 best = c;
@@ -129,8 +135,10 @@ internal static class FeaturesCommand
     internal static string TopChannel(CustomerFeatures f)
     {
         ChannelStat? best = null;
-        foreach (var c in f.Channels)
+        var channels = f.Channels;
+        for (var i = 0; i < channels.Count; i++)
         {
+            var c = channels[i];
             if (best is null || c.Orders > best.Value.Orders || (c.Orders == best.Value.Orders && c.Spend > best.Value.Spend))
             {
                 best = c;
