@@ -12,6 +12,7 @@ namespace CemCore.Cli.CommandLine;
 /// </summary>
 internal sealed class CliCsvWriter : IDisposable
 {
+    private const int MaxNumberLength = 64;
     private readonly StreamWriter _writer;
     private char[] _line = new char[512];
     private int _length;
@@ -67,74 +68,19 @@ internal sealed class CliCsvWriter : IDisposable
     // instantiations over framework value types, so a generic here was JIT-compiled at start-up in every one-shot run.
 
     /// <summary>Appends an integer cell.</summary>
-    public CliCsvWriter Number(int value)
-    {
-        Separator();
-        int written;
-        while (!value.TryFormat(_line.AsSpan(_length), out written, default, CultureInfo.InvariantCulture))
-        {
-            Grow(_line.Length);
-        }
-
-        _length += written;
-        return this;
-    }
+    public CliCsvWriter Number(int value) => Advance(value.TryFormat(Cell(), out var n, default, CultureInfo.InvariantCulture), n);
 
     /// <summary>Appends an integer cell.</summary>
-    public CliCsvWriter Number(long value)
-    {
-        Separator();
-        int written;
-        while (!value.TryFormat(_line.AsSpan(_length), out written, default, CultureInfo.InvariantCulture))
-        {
-            Grow(_line.Length);
-        }
-
-        _length += written;
-        return this;
-    }
+    public CliCsvWriter Number(long value) => Advance(value.TryFormat(Cell(), out var n, default, CultureInfo.InvariantCulture), n);
 
     /// <summary>Appends a decimal cell (<paramref name="format"/> null: the shortest exact text, as <c>ToString()</c>).</summary>
-    public CliCsvWriter Number(decimal value, string? format = null)
-    {
-        Separator();
-        int written;
-        while (!value.TryFormat(_line.AsSpan(_length), out written, format, CultureInfo.InvariantCulture))
-        {
-            Grow(_line.Length);
-        }
-
-        _length += written;
-        return this;
-    }
+    public CliCsvWriter Number(decimal value, string? format = null) => Advance(value.TryFormat(Cell(), out var n, format, CultureInfo.InvariantCulture), n);
 
     /// <summary>Appends a floating-point cell in <paramref name="format"/> (e.g. <c>R</c>: round-trip, <c>0</c>: whole number).</summary>
-    public CliCsvWriter Number(double value, string format)
-    {
-        Separator();
-        int written;
-        while (!value.TryFormat(_line.AsSpan(_length), out written, format, CultureInfo.InvariantCulture))
-        {
-            Grow(_line.Length);
-        }
-
-        _length += written;
-        return this;
-    }
+    public CliCsvWriter Number(double value, string format) => Advance(value.TryFormat(Cell(), out var n, format, CultureInfo.InvariantCulture), n);
 
     /// <summary>Appends a timestamp cell in <paramref name="format"/>.</summary>
-    public CliCsvWriter Time(DateTimeOffset value, string format)
-    {
-        Separator();
-        int written;
-        while (!value.TryFormat(_line.AsSpan(_length), out written, format, CultureInfo.InvariantCulture))
-        {
-            Grow(_line.Length);
-        }
-
-        _length += written;
-        return this;
-    }
+    public CliCsvWriter Time(DateTimeOffset value, string format) => Advance(value.TryFormat(Cell(), out var n, format, CultureInfo.InvariantCulture), n);
 
     /// <summary>Appends an integer cell, or an empty cell when <paramref name="value"/> is null.</summary>
     public CliCsvWriter Number(int? value) => value is { } v ? Number(v) : Empty();
@@ -155,6 +101,25 @@ internal sealed class CliCsvWriter : IDisposable
     }
 
     public void Dispose() => _writer.Dispose();
+
+    /// <summary>Starts a number cell: the separator, then room for <see cref="MaxNumberLength"/> characters.</summary>
+    private Span<char> Cell()
+    {
+        Separator();
+        if (_length + MaxNumberLength > _line.Length)
+        {
+            Grow(MaxNumberLength);
+        }
+
+        return _line.AsSpan(_length);
+    }
+
+    private CliCsvWriter Advance(bool formatted, int written)
+    {
+        // Cannot fail: the formats used here give at most ~32 characters (decimal, "R" doubles, the ISO timestamp).
+        _length += formatted ? written : throw new InvalidOperationException("A CSV number cell is longer than " + MaxNumberLength + " characters.");
+        return this;
+    }
 
     private void Separator()
     {
