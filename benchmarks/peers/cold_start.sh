@@ -7,7 +7,7 @@
 #   warm     = the same command repeated in ONE process (CEMCORE_CLI_REPEAT=6, each run's wall time on stderr): median of runs 2-6,
 #              i.e. the work with every method already compiled and tiered up.
 # The goal (issue #17) is one-shot ≤ 1.3 × warm for the ReadyToRun publish. Prints one Markdown table row per build and command, and the
-# machine's ISA and load. Usage: benchmarks/peers/cold_start.sh [workdir]   (default /tmp/cemcore-cold-start)
+# machine's ISA and load. Usage: [COLD_START_BASELINE=DIR] benchmarks/peers/cold_start.sh [workdir]   (default /tmp/cemcore-cold-start)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:-/tmp/cemcore-cold-start}"
@@ -35,22 +35,35 @@ if [[ "${COLD_START_NO_PUBLISH:-0}" != 1 || ! -x "$work/r2r/CemCore.Cli" || ! -x
   dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/r2r" -nologo -v q >/dev/null
   dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/jit" -p:PublishReadyToRun=false -nologo -v q >/dev/null
 fi
+# COLD_START_COMPOSITE=1 also times the opt-in self-contained composite publish (framework included; -p:CliComposite=true, see the
+# csproj): several minutes of crossgen, so off by default.
+if [[ "${COLD_START_COMPOSITE:-0}" == 1 && ( "${COLD_START_NO_PUBLISH:-0}" != 1 || ! -x "$work/composite/CemCore.Cli" ) ]]; then
+  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/composite" -p:CliComposite=true -nologo -v q >/dev/null
+fi
 
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 isa=$(grep -o -w -m1 'avx512f' /proc/cpuinfo || grep -o -w -m1 'avx2' /proc/cpuinfo || echo "no-avx2")
-echo "ISA: $isa, processors: $(nproc), load: $(uptime | sed 's/.*load average: //')"
+thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "n/a")
+echo "ISA: $isa, processors: $(nproc), transparent huge pages: $thp, load: $(uptime | sed 's/.*load average: //')"
 echo
 echo "| configuration | command | first one-shot (ms) | one-shot median of 5 (ms) | warm in-process median (ms) | one-shot median / warm |"
 echo "|---|---|---:|---:|---:|---:|"
-# Configurations: the ReadyToRun publish as shipped (tiered PGO off, see the csproj), the same with tiered PGO on for the process
-# (DOTNET_TieredPGO=1: hot R2R methods pass through an instrumented tier before tier 1), and the plain JIT publish.
-for config in r2r r2r-pgo-on jit; do
+# Configurations: the ReadyToRun publish as shipped (tiered PGO off, the managed heap advised for transparent huge pages: see the
+# csproj and samples/CemCore.Cli/CommandLine/CliMemory.cs), the same with the huge-page advice off (CEMCORE_CLI_HUGEPAGES=0: 4 KB
+# first-touch page faults, as before), and the plain JIT publish.
+# COLD_START_BASELINE=DIR adds a "baseline" row timed the same way: the CLI published in DIR (e.g. the R2R publish of an earlier commit),
+# for a before/after of a change in the same minutes.
+configs=(r2r r2r-thp-off jit)
+if [[ -n "${COLD_START_BASELINE:-}" ]]; then configs=(baseline "${configs[@]}"); fi
+if [[ "${COLD_START_COMPOSITE:-0}" == 1 ]]; then configs+=(composite); fi
+for config in "${configs[@]}"; do
   build="${config%%-*}"
   exe="$work/$build/CemCore.Cli"
+  if [[ $config == baseline ]]; then exe="$COLD_START_BASELINE/CemCore.Cli"; fi
   envs=()
-  if [[ $config == r2r-pgo-on ]]; then envs=(DOTNET_TieredPGO=1); fi
+  if [[ $config == r2r-thp-off ]]; then envs=(CEMCORE_CLI_HUGEPAGES=0); fi
   for cmd in rfm features; do
     if [[ $cmd == rfm ]]; then args=(rfm --transactions "$csv" --out "$work/out_$build.csv");
     else args=(features --transactions "$csv" --as-of 2026-01-01 --out "$work/out_$build.csv"); fi

@@ -12,6 +12,7 @@ internal static class CliHost
 {
     public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
+        CliMemory.AdviseHugePages();
         CliHelp.Install(root);
         if (args.Length == 0)
         {
@@ -62,7 +63,7 @@ internal static class CliHost
                 var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var d = RuntimeCounters.Now() - before;
                 Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{name}: run {run} of {repeat}: {ms:F1} ms (GCs {d.Gen0}/{d.Gen1}/{d.Gen2}, GC pause {d.PauseMs:F1} ms, JIT {d.JitMethods} methods {d.JitMs:F1} ms)"));
+                    $"{name}: run {run} of {repeat}: {ms:F1} ms (GCs {d.Gen0}/{d.Gen1}/{d.Gen2}, GC pause {d.PauseMs:F1} ms, allocated {d.AllocatedBytes / 1048576.0:F1} MB, JIT {d.JitMethods} methods {d.JitMs:F1} ms)"));
             }
 
             return exit;
@@ -167,13 +168,13 @@ internal static class CliHost
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     /// <summary>The runtime's cumulative counters read for the <c>CEMCORE_CLI_REPEAT</c> timing line.</summary>
-    private readonly record struct RuntimeCounters(int Gen0, int Gen1, int Gen2, double PauseMs, long JitMethods, double JitMs)
+    private readonly record struct RuntimeCounters(int Gen0, int Gen1, int Gen2, double PauseMs, long AllocatedBytes, long JitMethods, double JitMs)
     {
         public static RuntimeCounters Now() => new(
             GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds,
-            System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
+            GC.GetTotalAllocatedBytes(precise: true), System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
 
         public static RuntimeCounters operator -(RuntimeCounters a, RuntimeCounters b) =>
-            new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.PauseMs - b.PauseMs, a.JitMethods - b.JitMethods, a.JitMs - b.JitMs);
+            new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.PauseMs - b.PauseMs, a.AllocatedBytes - b.AllocatedBytes, a.JitMethods - b.JitMethods, a.JitMs - b.JitMs);
     }
 }

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using CemCore.Cli.CommandLine;
 using CemCore.Features;
 using CemCore.Primitives;
 using CemCore.Sources.Csv;
+using CemCore.Transactions;
 
 namespace CemCore.Cli.Commands;
 
@@ -64,13 +64,15 @@ internal static class FeaturesCommand
         var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
         var asOf = new DateTimeOffset(local, zone.GetUtcOffset(local));
         var settings = new FeatureSettings(unit, zone);
-        var (table, features) = CliProgress.Run(progress =>
+        TransactionTable? read = null;
+        var features = CliProgress.Run(progress =>
         {
-            var t = CliInput.ReadTransactions(path, encoding, progress, cancellationToken);
-            return (t, partitions == 1
+            var t = read = CliInput.ReadTransactions(path, encoding, progress, cancellationToken);
+            return partitions == 1
                 ? FeatureExtractor.Compute(t, asOf, settings, progress, cancellationToken)
-                : Partitioned.Features(t, asOf, settings, partitions, cancellationToken));
+                : Partitioned.Features(t, asOf, settings, partitions, cancellationToken);
         });
+        var table = read!;
 
         CliInput.WarnIfAsOfBeforeAllData("features", table, asOf);
         Write(features, outPath);
@@ -89,51 +91,37 @@ internal static class FeaturesCommand
 
     internal static void Write(CustomerFeatureSet features, string outPath)
     {
-        using var writer = new StreamWriter(outPath, false, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
-        writer.WriteLine(string.Join(',', Columns));
-        var inv = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder(256);
+        // One reused line buffer, no string per cell (CliCsvWriter): the text is that of ToString(format, InvariantCulture).
+        const string Iso = "yyyy-MM-dd'T'HH:mm:ss'Z'";
+        using var csv = new CliCsvWriter(outPath);
+        csv.Header(Columns);
         foreach (var f in features)
         {
-            sb.Clear();
-            sb.Append(Csv(f.CustomerId)).Append(',')
-              .Append(f.OrderCount.ToString(inv)).Append(',')
-              .Append(f.RepeatCount.ToString(inv)).Append(',')
-              .Append(f.PurchaseDays.ToString(inv)).Append(',')
-              .Append(f.FirstPurchase?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", inv)).Append(',')
-              .Append(f.LastPurchase?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", inv)).Append(',')
-              .Append(D(f.RecencyDays)).Append(',')
-              .Append(D(f.TenureDays)).Append(',')
-              .Append(f.GrossSpend.ToString(inv)).Append(',')
-              .Append(f.ReturnedAmount.ToString(inv)).Append(',')
-              .Append(f.MonetaryTotal.ToString(inv)).Append(',')
-              .Append(decimal.Round(f.MonetaryMean, 4).ToString(inv)).Append(',')
-              .Append(f.ReturnCount.ToString(inv)).Append(',')
-              .Append(D(f.ReturnRate)).Append(',')
-              .Append(f.DiscountTotal.ToString(inv)).Append(',')
-              .Append(D(f.DiscountShare)).Append(',')
-              .Append(f.Quantity.ToString(inv)).Append(',')
-              .Append(f.IntervalCount.ToString(inv)).Append(',')
-              .Append(D(f.IntervalMeanDays)).Append(',')
-              .Append(D(f.IntervalPopulationStdDevDays)).Append(',')
-              .Append(f.IntervalMinDays?.ToString(inv)).Append(',')
-              .Append(f.IntervalMaxDays?.ToString(inv)).Append(',')
-              .Append(f.Btyd.Frequency.ToString(inv)).Append(',')
-              .Append(D(f.Btyd.Recency)).Append(',')
-              .Append(D(f.Btyd.Age)).Append(',')
-              .Append(decimal.Round(f.Btyd.MeanRepeatSpend, 4).ToString(inv)).Append(',')
-              .Append(Csv(TopCategory(f))).Append(',')
-              .Append(Csv(TopChannel(f)));
-            writer.WriteLine(sb);
+            csv.Text(f.CustomerId)
+               .Number(f.OrderCount).Number(f.RepeatCount).Number(f.PurchaseDays)
+               .Time(f.FirstPurchase, Iso).Time(f.LastPurchase, Iso)
+               .Number(f.RecencyDays, "R").Number(f.TenureDays, "R")
+               .Number(f.GrossSpend).Number(f.ReturnedAmount).Number(f.MonetaryTotal).Number(decimal.Round(f.MonetaryMean, 4))
+               .Number(f.ReturnCount).Number(f.ReturnRate, "R")
+               .Number(f.DiscountTotal).Number(f.DiscountShare, "R")
+               .Number(f.Quantity).Number(f.IntervalCount)
+               .Number(f.IntervalMeanDays, "R").Number(f.IntervalPopulationStdDevDays, "R")
+               .Number(f.IntervalMinDays).Number(f.IntervalMaxDays)
+               .Number(f.Btyd.Frequency).Number(f.Btyd.Recency, "R").Number(f.Btyd.Age, "R").Number(decimal.Round(f.Btyd.MeanRepeatSpend, 4))
+               .Text(TopCategory(f)).Text(TopChannel(f))
+               .EndRow();
         }
     }
 
     /// <summary>The category with the highest spend (ties: first by name); empty when none.</summary>
     internal static string TopCategory(CustomerFeatures f)
     {
+        // Indexed loops: a foreach over the IReadOnlyList allocated an enumerator per customer.
         CategoryStat? best = null;
-        foreach (var c in f.Categories)
+        var categories = f.Categories;
+        for (var i = 0; i < categories.Count; i++)
         {
+            var c = categories[i];
             if (best is null || c.Spend > best.Value.Spend)
             {
                 best = c;
@@ -147,8 +135,10 @@ internal static class FeaturesCommand
     internal static string TopChannel(CustomerFeatures f)
     {
         ChannelStat? best = null;
-        foreach (var c in f.Channels)
+        var channels = f.Channels;
+        for (var i = 0; i < channels.Count; i++)
         {
+            var c = channels[i];
             if (best is null || c.Orders > best.Value.Orders || (c.Orders == best.Value.Orders && c.Spend > best.Value.Spend))
             {
                 best = c;
@@ -157,9 +147,4 @@ internal static class FeaturesCommand
 
         return best?.Channel.Value ?? string.Empty;
     }
-
-    private static string D(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty;
-
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -20,6 +20,8 @@ namespace CemCore.Cli.Commands;
 /// </remarks>
 internal static class RfmCommand
 {
+    private static readonly string[] CsvColumns = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"];
+
     public static Command Create()
     {
         var transactions = CliOptions.RequiredPath("--transactions", "Transactions CSV (customer_id,timestamp,amount,...).");
@@ -77,10 +79,8 @@ internal static class RfmCommand
         IReadOnlyList<RfmResult> results = partitions == 1
             ? [RfmScorer.Score(RfmValues.FromTransactions(table, asOf), settings)]
             : Partitioned.Rfm(table, asOf, settings, partitions);
-        var perPartition = results.Select(r => r.CountBySegment()).ToArray();
-        var counts = perPartition[0].Select((c, k) => new KeyValuePair<string, int>(c.Key, perPartition.Sum(p => p[k].Value))).ToArray();
-        var total = results.Sum(r => r.Count);
-        var stats = RfmSegmentStats.Compute(results, counts.Select(c => c.Key).ToArray());
+        var (counts, total) = SegmentCounts(results);
+        var stats = RfmSegmentStats.Compute(results, counts);
         var ties = thresholds is null ? RfmSegmentStats.TieBrokenCustomers(results) : 0;
         if (ties > 0)
         {
@@ -122,6 +122,38 @@ internal static class RfmCommand
         return Task.FromResult(0);
     }
 
+    /// <summary>Customers per segment (every segment of the map, in its order) summed over the partitions, and the customer total.</summary>
+    private static (KeyValuePair<string, int>[] Counts, int Total) SegmentCounts(IReadOnlyList<RfmResult> results)
+    {
+        IReadOnlyList<KeyValuePair<string, int>>? names = null;
+        int[] sums = [];
+        var total = 0;
+        foreach (var result in results)
+        {
+            var partCounts = result.CountBySegment();
+            if (names is null)
+            {
+                names = partCounts;
+                sums = new int[partCounts.Count];
+            }
+
+            for (var k = 0; k < sums.Length; k++)
+            {
+                sums[k] += partCounts[k].Value;
+            }
+
+            total += result.Count;
+        }
+
+        var counts = new KeyValuePair<string, int>[sums.Length];
+        for (var k = 0; k < counts.Length; k++)
+        {
+            counts[k] = new(names![k].Key, sums[k]);
+        }
+
+        return (counts, total);
+    }
+
     internal static string FormatTable(IReadOnlyList<KeyValuePair<string, int>> counts, int total)
     {
         var width = Math.Max(7, counts.Max(c => c.Key.Length));
@@ -139,32 +171,48 @@ internal static class RfmCommand
 
     private static void WriteCsv(string path, IReadOnlyList<RfmResult> results)
     {
-        var order = results.SelectMany((r, p) => Enumerable.Range(0, r.Count).Select(i => (Part: p, Index: i))).ToArray();
-        Array.Sort(order, (a, b) => string.CompareOrdinal(results[a.Part].Values.CustomerIds[a.Index], results[b.Part].Values.CustomerIds[b.Index]));
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
-        writer.Write("customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment\n");
-        var inv = CultureInfo.InvariantCulture;
-        foreach (var (part, i) in order)
+        // Rows in ordinal id order over all partitions: one key array and one (partition, index) array sorted together, then one
+        // reused line buffer (CliCsvWriter), so the 1M-row one-shot run does not allocate a string per cell.
+        var n = 0;
+        foreach (var r in results)
         {
-            var result = results[part];
-            var ids = result.Values.CustomerIds;
+            n += r.Count;
+        }
+
+        var ids = new string[n];
+        var rows = new long[n];
+        n = 0;
+        for (var p = 0; p < results.Count; p++)
+        {
+            var partIds = results[p].Values.CustomerIds;
+            for (var i = 0; i < partIds.Count; i++, n++)
+            {
+                ids[n] = partIds[i];
+                rows[n] = ((long)p << 32) | (uint)i;
+            }
+        }
+
+        Array.Sort(ids, rows, StringComparer.Ordinal);
+        using var csv = new CliCsvWriter(path);
+        csv.Header(CsvColumns);
+        foreach (var row in rows)
+        {
+            var result = results[(int)(row >> 32)];
+            var i = (int)(row & uint.MaxValue);
+            var values = result.Values;
             var s = result.Scores[i];
-            var prospect = s.IsProspect;
-            writer.Write(Quote(ids[i]));
-            writer.Write(',');
-            writer.Write(prospect ? string.Empty : result.Values.RecencyDays[i].ToString("0", inv));
-            writer.Write(',');
-            writer.Write(result.Values.Frequency[i].ToString(inv));
-            writer.Write(',');
-            writer.Write(result.Values.Monetary[i].ToString("0.00", inv));
-            writer.Write(',');
-            writer.Write(prospect ? ",," : string.Create(inv, $"{s.Recency},{s.Frequency},{s.Monetary}"));
-            writer.Write(',');
-            writer.Write(Quote(result.SegmentOf(i)));
-            writer.Write('\n');
+            csv.Text(values.CustomerIds[i]);
+            if (s.IsProspect)
+            {
+                csv.Empty().Number(values.Frequency[i]).Number(values.Monetary[i], "0.00").Empty().Empty().Empty();
+            }
+            else
+            {
+                csv.Number(values.RecencyDays[i], "0").Number(values.Frequency[i]).Number(values.Monetary[i], "0.00")
+                   .Number(s.Recency).Number(s.Frequency).Number(s.Monetary);
+            }
+
+            csv.Text(result.SegmentOf(i)).EndRow();
         }
     }
-
-    private static string Quote(string text) =>
-        text.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
 }

@@ -14,48 +14,62 @@ internal static class RfmSegmentStats
 {
     internal sealed record Row(string Segment, int Customers, double Share, double? RecencyDays, double? Frequency, double? Monetary, decimal Revenue, double? RevenueShare);
 
-    public static IReadOnlyList<Row> Compute(IReadOnlyList<RfmResult> results, IReadOnlyList<string> segments)
+    /// <summary>The rows of <paramref name="segments"/> (names in output order; their counts are not used).</summary>
+    public static IReadOnlyList<Row> Compute(IReadOnlyList<RfmResult> results, IReadOnlyList<KeyValuePair<string, int>> segments)
     {
-        var count = new Dictionary<string, int>(StringComparer.Ordinal);
-        var purchasers = new Dictionary<string, int>(StringComparer.Ordinal);
-        var recency = new Dictionary<string, double>(StringComparer.Ordinal);
-        var frequency = new Dictionary<string, double>(StringComparer.Ordinal);
-        var revenue = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        // Sums per segment slot in arrays (one name lookup per customer), in customer order as before, so the double sums are the same.
+        var slot = new Dictionary<string, int>(segments.Count, StringComparer.Ordinal);
+        for (var k = 0; k < segments.Count; k++)
+        {
+            slot.TryAdd(segments[k].Key, k);
+        }
+
+        var count = new int[segments.Count];
+        var purchasers = new int[segments.Count];
+        var recency = new double[segments.Count];
+        var frequency = new double[segments.Count];
+        var revenue = new decimal[segments.Count];
         var total = 0;
         var totalRevenue = 0m;
         foreach (var result in results)
         {
+            var values = result.Values;
             for (var i = 0; i < result.Count; i++)
             {
-                var segment = result.SegmentOf(i);
-                count[segment] = count.GetValueOrDefault(segment) + 1;
-                frequency[segment] = frequency.GetValueOrDefault(segment) + result.Values.Frequency[i];
-                revenue[segment] = revenue.GetValueOrDefault(segment) + result.Values.Monetary[i];
-                totalRevenue += result.Values.Monetary[i];
+                var monetary = values.Monetary[i];
+                totalRevenue += monetary;
                 total++;
+                if (!slot.TryGetValue(result.SegmentOf(i), out var k))
+                {
+                    continue;
+                }
+
+                count[k]++;
+                frequency[k] += values.Frequency[i];
+                revenue[k] += monetary;
                 if (!result.Scores[i].IsProspect)
                 {
-                    purchasers[segment] = purchasers.GetValueOrDefault(segment) + 1;
-                    recency[segment] = recency.GetValueOrDefault(segment) + result.Values.RecencyDays[i];
+                    purchasers[k]++;
+                    recency[k] += values.RecencyDays[i];
                 }
             }
         }
 
-        var rows = new List<Row>(segments.Count);
-        foreach (var s in segments)
+        var rows = new Row[segments.Count];
+        for (var k = 0; k < rows.Length; k++)
         {
-            var n = count.GetValueOrDefault(s);
-            var p = purchasers.GetValueOrDefault(s);
-            var r = revenue.GetValueOrDefault(s);
-            rows.Add(new Row(
-                s,
+            var k0 = slot[segments[k].Key];
+            int n = count[k0], p = purchasers[k0];
+            var r = revenue[k0];
+            rows[k] = new Row(
+                segments[k].Key,
                 n,
                 total == 0 ? 0 : (double)n / total,
-                p == 0 ? null : recency[s] / p,
-                n == 0 ? null : frequency[s] / n,
+                p == 0 ? null : recency[k0] / p,
+                n == 0 ? null : frequency[k0] / n,
                 n == 0 ? null : (double)(r / n),
                 r,
-                totalRevenue > 0 ? (double)(r / totalRevenue) : null));
+                totalRevenue > 0 ? (double)(r / totalRevenue) : null);
         }
 
         return rows;
@@ -83,7 +97,14 @@ internal static class RfmSegmentStats
 
     public static string Table(IReadOnlyList<Row> rows)
     {
-        var width = Math.Max(7, rows.Max(c => c.Segment.Length));
+        var width = 7;
+        var customers = 0;
+        foreach (var r in rows)
+        {
+            width = Math.Max(width, r.Segment.Length);
+            customers += r.Customers;
+        }
+
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(inv, $"{"segment".PadRight(width)}  {"customers",9}  {"share",6}  {"recency",8}  {"freq",6}  {"monetary",10}  {"revenue",7}").AppendLine();
@@ -92,7 +113,7 @@ internal static class RfmSegmentStats
             sb.Append(inv, $"{r.Segment.PadRight(width)}  {r.Customers,9}  {100 * r.Share,5:0.0}%  {N(r.RecencyDays, "0.0"),8}  {N(r.Frequency, "0.00"),6}  {N(r.Monetary, "0.00"),10}  {(r.RevenueShare is { } x ? (100 * x).ToString("0.0", inv) + "%" : "-"),7}").AppendLine();
         }
 
-        sb.Append(inv, $"{"total".PadRight(width)}  {rows.Sum(r => r.Customers),9}").AppendLine();
+        sb.Append(inv, $"{"total".PadRight(width)}  {customers,9}").AppendLine();
         return sb.ToString();
 
         static string N(double? v, string format) => v?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
@@ -105,18 +126,24 @@ internal static class RfmSegmentStats
     public static int TieBrokenCustomers(IReadOnlyList<RfmResult> results)
     {
         // The cut points are global (the same in every partition), so a tie is judged over all partitions together: with
-        // --partitions N the count equals the one-partition count.
-        var decided = new HashSet<(int Part, int Index)>();
+        // --partitions N the count equals the one-partition count. One flag per customer marks those already counted.
         if (results.Count == 0)
         {
             return 0;
         }
 
+        var decided = new bool[results.Count][];
+        for (var part = 0; part < results.Count; part++)
+        {
+            decided[part] = new bool[results[part].Count];
+        }
+
+        var count = 0;
         var first = results[0].CutPoints;
         Mark(first.Recency.Count, (r, c) => r.CutPoints.Recency[c], (r, i) => r.Values.RecencyDays[i]);
         Mark(first.Frequency.Count, (r, c) => r.CutPoints.Frequency[c], (r, i) => r.Values.Frequency[i]);
         Mark(first.Monetary.Count, (r, c) => r.CutPoints.Monetary[c], (r, i) => (double)r.Values.Monetary[i]);
-        return decided.Count;
+        return count;
 
         void Mark(int cutCount, Func<RfmResult, int, RfmCutPoint> cutOf, Func<RfmResult, int, double> value)
         {
@@ -127,9 +154,9 @@ internal static class RfmSegmentStats
                     continue;
                 }
 
-                var tied = new List<(int, int)>();
+                // The customers with the cut value: do they fall on both sides of the cut? Then each of them was placed by id.
                 bool below = false, above = false;
-                for (var part = 0; part < results.Count; part++)
+                for (var part = 0; part < results.Count && !(below && above); part++)
                 {
                     var result = results[part];
                     var cut = cutOf(result, c);
@@ -137,7 +164,6 @@ internal static class RfmSegmentStats
                     {
                         if (!result.Scores[i].IsProspect && value(result, i) == cut.Value)
                         {
-                            tied.Add((part, i));
                             var up = cut.IsBelow(value(result, i), result.Values.CustomerIds[i]);
                             above |= up;
                             below |= !up;
@@ -145,9 +171,23 @@ internal static class RfmSegmentStats
                     }
                 }
 
-                if (below && above)
+                if (!(below && above))
                 {
-                    decided.UnionWith(tied);
+                    continue;
+                }
+
+                for (var part = 0; part < results.Count; part++)
+                {
+                    var result = results[part];
+                    var cut = cutOf(result, c);
+                    for (var i = 0; i < result.Count; i++)
+                    {
+                        if (!result.Scores[i].IsProspect && value(result, i) == cut.Value && !decided[part][i])
+                        {
+                            decided[part][i] = true;
+                            count++;
+                        }
+                    }
                 }
             }
         }
