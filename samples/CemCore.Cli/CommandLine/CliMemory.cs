@@ -44,6 +44,13 @@ internal static class CliMemory
         catch (UnauthorizedAccessException)
         {
         }
+        catch (DllNotFoundException)
+        {
+            // A C library under another name (e.g. musl): keep the default pages rather than fail the command.
+        }
+        catch (EntryPointNotFoundException)
+        {
+        }
     }
 
     /// <summary>
