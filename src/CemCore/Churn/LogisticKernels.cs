@@ -577,7 +577,12 @@ internal static class LogisticKernels
     private static (Vector256<double> Low, Vector256<double> High) Sigmoid8(Vector256<double> z0, Vector256<double> z1) =>
         VectorExp.InSigmoidDomain(z0, z1) ? (VectorExp.Sigmoid(z0), VectorExp.Sigmoid(z1)) : Sigmoid8Tails(z0, z1);
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <summary>
+    /// The exp-based σ of eight logits (NaN, saturated and extreme logits). Inlined although cold: as a call it made the JIT spill the
+    /// kernels' logits and loop state to the stack on every step (all vector registers are caller-saved), a store and a reload per value
+    /// in the hot loop (issue 17, seen in the block kernel's disassembly).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<double> Low, Vector256<double> High) Sigmoid8Tails(Vector256<double> z0, Vector256<double> z1)
     {
         var one = Vector256.Create(1.0);
