@@ -284,59 +284,16 @@ internal static class LogisticKernels
     {
         const int K = BlockFeatures;
         CheckBlockArguments(rows, w, destination.Length);
-        var wp = stackalloc Vector256<double>[K];
+
+        // The nine weight patterns, then the intercept.
+        var wp = stackalloc Vector256<double>[K + 1];
         for (var j = 0; j < K; j++)
         {
             wp[j] = Vector256.Create(w[(4 * j) % K], w[((4 * j) + 1) % K], w[((4 * j) + 2) % K], w[((4 * j) + 3) % K]);
         }
 
-        var total = destination.Length;
-        fixed (double* start = destination)
-        fixed (double* source = rows)
-        {
-            var head = BlockHead(start, total, ref nonTemporal);
-            for (var i = 0; i < head; i++)
-            {
-                destination[i] = Sigmoid(Dot(rows.Slice(i * K, K), w, intercept));
-            }
-
-            var n = (nuint)(total - head);
-            var src = source + (head * K);
-            var output = start + head;
-            var b = Vector256.Create(intercept);
-            nuint r = 0;
-            if (n >= 8)
-            {
-                Logits8Block9(src, wp, b, out var p0, out var p1);
-                for (r = 8; r + 8 <= n; r += 8)
-                {
-                    var s = src + (r * K);
-                    if (nonTemporal)
-                    {
-                        Prefetch576((byte*)s + PrefetchBytes);
-                    }
-
-                    Logits8Block9(s, wp, b, out var z0, out var z1);
-                    var (s0, s1) = Sigmoid8(p0, p1);
-                    Store8(output + r - 8, s0, s1, nonTemporal);
-                    p0 = z0;
-                    p1 = z1;
-                }
-
-                var (l0, l1) = Sigmoid8(p0, p1);
-                Store8(output + r - 8, l0, l1, nonTemporal: false);
-            }
-
-            for (var i = (int)r + head; i < total; i++)
-            {
-                destination[i] = Sigmoid(Dot(rows.Slice(i * K, K), w, intercept));
-            }
-
-            if (nonTemporal)
-            {
-                Sse.StoreFence();
-            }
-        }
+        wp[K] = Vector256.Create(intercept);
+        ScoreBlocks<Block256>(rows, w, intercept, destination, nonTemporal, wp);
     }
 
     /// <summary>
@@ -350,7 +307,7 @@ internal static class LogisticKernels
     {
         const int K = BlockFeatures;
         CheckBlockArguments(rows, w, destination.Length);
-        var wp = stackalloc Vector512<double>[K];
+        var wp = stackalloc Vector512<double>[K + 1];
         var pattern = stackalloc double[8];
         for (var j = 0; j < K; j++)
         {
@@ -362,6 +319,47 @@ internal static class LogisticKernels
             wp[j] = Vector512.Load(pattern);
         }
 
+        wp[K] = Vector512.Create(intercept);
+        ScoreBlocks<Block512>(rows, w, intercept, destination, nonTemporal, wp);
+    }
+
+    /// <summary>The logits of eight rows of k = 9 at a pointer, from the weight patterns and intercept a block kernel prepared.</summary>
+    private interface IBlockLogits
+    {
+        static abstract unsafe void Logits8(double* rows, void* weights, out Vector256<double> low, out Vector256<double> high);
+    }
+
+    private readonly struct Block256 : IBlockLogits
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Logits8(double* rows, void* weights, out Vector256<double> low, out Vector256<double> high)
+        {
+            var wp = (Vector256<double>*)weights;
+            Logits8Block9(rows, wp, wp[BlockFeatures], out low, out high);
+        }
+    }
+
+    private readonly struct Block512 : IBlockLogits
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Logits8(double* rows, void* weights, out Vector256<double> low, out Vector256<double> high)
+        {
+            var wp = (Vector512<double>*)weights;
+            var z = Logits8Block9(rows, wp, wp[BlockFeatures]);
+            low = z.GetLower();
+            high = z.GetUpper();
+        }
+    }
+
+    /// <summary>
+    /// The loop of the block kernels (specialised per <typeparamref name="TBlock"/>): 0–3 scalar rows up to the output's 32-byte
+    /// boundary (non-temporal stores only), eight rows per step software-pipelined one step behind the loads (σ of the previous step next
+    /// to the loads of this one), with non-temporal stores also a prefetch <see cref="PrefetchBytes"/> ahead; the last 0–7 rows scalar.
+    /// </summary>
+    private static unsafe void ScoreBlocks<TBlock>(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination, bool nonTemporal, void* weights)
+        where TBlock : struct, IBlockLogits
+    {
+        const int K = BlockFeatures;
         var total = destination.Length;
         fixed (double* start = destination)
         fixed (double* source = rows)
@@ -375,11 +373,10 @@ internal static class LogisticKernels
             var n = (nuint)(total - head);
             var src = source + (head * K);
             var output = start + head;
-            var b = Vector512.Create(intercept);
             nuint r = 0;
             if (n >= 8)
             {
-                var p = Logits8Block9(src, wp, b);
+                TBlock.Logits8(src, weights, out var p0, out var p1);
                 for (r = 8; r + 8 <= n; r += 8)
                 {
                     var s = src + (r * K);
@@ -388,13 +385,14 @@ internal static class LogisticKernels
                         Prefetch576((byte*)s + PrefetchBytes);
                     }
 
-                    var z = Logits8Block9(s, wp, b);
-                    var (s0, s1) = Sigmoid8(p.GetLower(), p.GetUpper());
+                    TBlock.Logits8(s, weights, out var z0, out var z1);
+                    var (s0, s1) = Sigmoid8(p0, p1);
                     Store8(output + r - 8, s0, s1, nonTemporal);
-                    p = z;
+                    p0 = z0;
+                    p1 = z1;
                 }
 
-                var (l0, l1) = Sigmoid8(p.GetLower(), p.GetUpper());
+                var (l0, l1) = Sigmoid8(p0, p1);
                 Store8(output + r - 8, l0, l1, nonTemporal: false);
             }
 
