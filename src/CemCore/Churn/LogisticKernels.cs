@@ -67,7 +67,8 @@ internal static class LogisticKernels
         ScoreRowMajor(rows, w, intercept, destination, BestRowMajorPath(w.Length));
 
     /// <summary>
-    /// The fastest row-major path for <paramref name="k"/> features on this hardware: the AVX2/FMA streaming kernel wherever it runs, AVX-512
+    /// The fastest row-major path for <paramref name="k"/> features on this hardware: for k = 9 the Vector256 block kernel
+    /// (<see cref="ScoreRowMajorBlock256"/>) wherever AVX2 and FMA exist; otherwise the AVX2/FMA streaming kernel wherever it runs, AVX-512
     /// hosts included (issue 17: on Zen 4 it scored 1M × 9 in 2.4–2.5 ms against 2.8–3.1 ms for the Vector512 kernel, whose 512-bit
     /// operations the core splits in two and whose loads are span-checked); the Vector512 kernel when AVX2 or FMA is missing.
     /// </summary>
