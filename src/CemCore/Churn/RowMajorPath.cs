@@ -14,4 +14,10 @@ internal enum RowMajorPath
 
     /// <summary>AVX-512 streaming kernel, eight rows per step.</summary>
     Vector512,
+
+    /// <summary>AVX2/FMA kernel for k = 9 without wasted lanes: four rows = nine dense vectors (issue 17).</summary>
+    Vector256Block,
+
+    /// <summary>AVX-512 kernel for k = 9 without wasted lanes: eight rows = nine dense vectors (issue 17).</summary>
+    Vector512Block,
 }
