@@ -46,9 +46,6 @@ internal sealed class Utf8OrderNumbering
     /// <summary>Gets the number of orders numbered so far (the next order number).</summary>
     public int OrderCount { get; private set; }
 
-    /// <summary>Gets the number of distinct order ids.</summary>
-    public int KeyCount => _count;
-
     /// <summary>Returns the hash of a normalized key (randomized per process, as <see cref="HashCode"/> is).</summary>
     public static int Hash(ReadOnlySpan<byte> key)
     {
