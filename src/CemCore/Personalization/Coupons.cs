@@ -155,7 +155,6 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
 {
     private const int MaxCollisionRetries = 16;
     private readonly Dictionary<string, int> _used = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Offer> _offers = new(StringComparer.Ordinal);
     private readonly Dictionary<Offer, int> _issuerIndex = new(ReferenceEqualityComparer.Instance);
     private readonly List<Offer> _issuers = [];
     private readonly Lock _gate = new();
@@ -293,7 +292,7 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
             }
 
             c = ToCoupon(_rows[i]);
-            offer = _offers[c.OfferId];
+            offer = _issuers[_rows[i].Offer];
         }
 
         if (at < c.ValidFrom)
@@ -404,7 +403,6 @@ public sealed class CouponLedger : CemCore.Dispatch.ICouponStore
                     Offer = IssuerIndex(offer),
                 };
                 Add(row);
-                _offers.TryAdd(offer.Id, offer);
                 return row;
             }
         }

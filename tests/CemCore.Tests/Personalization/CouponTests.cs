@@ -82,6 +82,29 @@ public sealed class CouponTests
     }
 
     [Fact]
+    public void Redeem_TwoOffersSharingAnId_EachCodeKeepsItsIssuingOffersRules()
+    {
+        // Two versions of the "omni20" offer (same id, e.g. the campaign was edited): the second is store-only, sportswear-free and
+        // allows one use. Each code must be redeemed against the offer that issued it, not the first offer registered under the id.
+        var ledger = new CouponLedger();
+        var first = ledger.Issue(Omni(uses: 2), "C1", T0.AddDays(1));
+        var second = ledger.Issue(
+            new Offer("omni20", OfferKind.FixedDiscount, 20m, T0, T0.AddDays(30), applicableCategories: ["shoes"],
+                redeemableChannels: [SalesChannel.Store], coupon: new CouponPolicy(1, 12, "WB")),
+            "C2",
+            T0.AddDays(1));
+
+        Assert.Equal(RedemptionStatus.WrongChannel, ledger.TryRedeem(second.Code, SalesChannel.Online, T0.AddDays(2)));
+        Assert.Equal(RedemptionStatus.NotApplicable, ledger.TryRedeem(second.Code, SalesChannel.Store, T0.AddDays(2), [("S2", "sportswear")]));
+        Assert.Equal(RedemptionStatus.Redeemed, ledger.TryRedeem(second.Code, SalesChannel.Store, T0.AddDays(2), [("S1", "shoes")]));
+        Assert.Equal(RedemptionStatus.UsageLimitReached, ledger.TryRedeem(second.Code, SalesChannel.Store, T0.AddDays(3), [("S1", "shoes")]));
+
+        Assert.Equal(RedemptionStatus.NotApplicable, ledger.TryRedeem(first.Code, SalesChannel.Online, T0.AddDays(2), [("S1", "shoes")]));
+        Assert.Equal(RedemptionStatus.Redeemed, ledger.TryRedeem(first.Code, SalesChannel.Online, T0.AddDays(2), [("S2", "sportswear")]));
+        Assert.Equal(RedemptionStatus.Redeemed, ledger.TryRedeem(first.Code, SalesChannel.Store, T0.AddDays(2)));
+    }
+
+    [Fact]
     public void Issue_OutsideOfferWindowOrWithoutPolicy_Throws()
     {
         var ledger = new CouponLedger();
