@@ -123,7 +123,8 @@ public class ChurnBenchmarks
 
     /// <summary>
     /// The k = 9 block kernel forced (issue 17: four rows = nine dense Vector256 loads, 9 multiplies/FMAs per four rows instead of 12, 8 KiB
-    /// prefetch). <c>ScoreBatch</c> picks it for k = 9 wherever AVX2 and FMA exist; <see cref="Vector256RowMajor"/> is the generic kernel
+    /// prefetch). <c>ScoreBatch</c> picks it for k = 9 wherever AVX2 and FMA exist but Vector512 is not accelerated (the AVX2 machine case,
+    /// <c>DOTNET_EnableAVX512=0</c>); <see cref="Vector256RowMajor"/> is the generic kernel
     /// it replaced for this k.
     /// </summary>
     [Benchmark(Description = "Row-major k = 9 block kernel, Vector256")]
@@ -134,7 +135,8 @@ public class ChurnBenchmarks
     }
 
     /// <summary>
-    /// The k = 9 block kernel on Vector512 (eight rows = nine dense loads). Only meaningful on an AVX-512 runtime; elsewhere this row runs
+    /// The k = 9 block kernel on Vector512 (eight rows = nine dense loads, σ on the whole Vector512): <c>ScoreBatch</c>'s path for k = 9 on
+    /// an AVX-512 runtime since issue 17's fourth pass. Only meaningful on an AVX-512 runtime; elsewhere this row runs
     /// the best available path instead (so a filter that includes it does not fail under <c>DOTNET_EnableAVX512=0</c>).
     /// </summary>
     [Benchmark(Description = "Row-major k = 9 block kernel, Vector512")]

@@ -17,7 +17,7 @@ internal static class LogisticKernels
     /// <summary>Whether the Vector256 kernels are used (otherwise the scalar reference runs).</summary>
     private static readonly bool UseVector = Vector256.IsHardwareAccelerated;
 
-    /// <summary>Whether <see cref="VectorExp.Sigmoid"/> runs on hardware FMA (without it <c>Vector256.FusedMultiplyAdd</c> is emulated).</summary>
+    /// <summary>Whether <see cref="VectorExp.Sigmoid(Vector256{double})"/> runs on hardware FMA (without it <c>Vector256.FusedMultiplyAdd</c> is emulated).</summary>
     private static readonly bool UseFastSigmoid = Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -67,13 +67,21 @@ internal static class LogisticKernels
         ScoreRowMajor(rows, w, intercept, destination, BestRowMajorPath(w.Length));
 
     /// <summary>
-    /// The fastest row-major path for <paramref name="k"/> features on this hardware: for k = 9 the Vector256 block kernel
-    /// (<see cref="ScoreRowMajorBlock256"/>) wherever AVX2 and FMA exist; otherwise the AVX2/FMA streaming kernel wherever it runs, AVX-512
-    /// hosts included (issue 17: on Zen 4 it scored 1M × 9 in 2.4–2.5 ms against 2.8–3.1 ms for the Vector512 kernel, whose 512-bit
-    /// operations the core splits in two and whose loads are span-checked); the Vector512 kernel when AVX2 or FMA is missing.
+    /// The fastest row-major path for <paramref name="k"/> features on this hardware: for k = 9 the Vector512 block kernel
+    /// (<see cref="ScoreRowMajorBlock512"/>) where the runtime accelerates Vector512 and AVX2/FMA exist (issue 17, fourth pass: with σ on the
+    /// whole Vector512 it was 3–13 % faster than the Vector256 block kernel in the minima of three interleaved runs on the Zen 4 host, and the
+    /// faster one in the integrator's quiet run), else the Vector256 block kernel (<see cref="ScoreRowMajorBlock256"/>) wherever AVX2 and
+    /// FMA exist; for other k the AVX2/FMA streaming kernel wherever it runs, AVX-512 hosts included (on Zen 4 it scored 1M × 9 in
+    /// 2.4–2.5 ms against 2.8–3.1 ms for the generic Vector512 kernel, whose 512-bit operations the core splits in two and whose loads are
+    /// span-checked); the generic Vector512 kernel when AVX2 or FMA is missing.
     /// </summary>
     internal static RowMajorPath BestRowMajorPath(int k)
     {
+        if (k == BlockFeatures && IsAvailable(RowMajorPath.Vector512Block, k))
+        {
+            return RowMajorPath.Vector512Block;
+        }
+
         if (UseVector && Avx2.IsSupported && Fma.IsSupported && k == BlockFeatures)
         {
             return RowMajorPath.Vector256Block;
@@ -149,7 +157,7 @@ internal static class LogisticKernels
     /// step behind the loads, one FMA chain per row over ⌈k/4⌉ loads straight from the row (no gathering); when k is not a multiple of 4 the
     /// last load is the row's final 4 values, its lanes already counted masked to +0 (so an infinite value is never multiplied by a zero
     /// weight) and multiplied by the matching weights. Each group's four accumulators are reduced together (two horizontal adds and a
-    /// 128-bit lane swap), and σ is applied in registers with <see cref="VectorExp.Sigmoid"/> (one division, 10 FMAs per four rows) when
+    /// 128-bit lane swap), and σ is applied in registers with <see cref="VectorExp.Sigmoid(Vector256{double})"/> (one division, 10 FMAs per four rows) when
     /// all eight logits are in its domain, else with <see cref="VectorExp.ExpForSigmoid"/> (NaN, saturated and extreme logits: the
     /// scalar path's results bit for bit at saturation). The loads are <c>Vector256.LoadUnsafe</c> at offsets inside the checked length
     /// <c>n · k</c> (see <see cref="CheckedRowsBase"/>). With <paramref name="nonTemporal"/> the eight results of a step go out with
@@ -294,14 +302,14 @@ internal static class LogisticKernels
         }
 
         wp[K] = Vector256.Create(intercept);
-        ScoreBlocks<Block256>(rows, w, intercept, destination, nonTemporal, wp);
+        ScoreBlocks<Block256, Logits256>(rows, w, intercept, destination, nonTemporal, wp);
     }
 
     /// <summary>
     /// Row-major kernel for k = 9 without wasted lanes, Vector512 (AVX-512F): eight rows are 72 doubles, exactly nine vectors; load j is
     /// multiplied by <c>w[(8j + l) mod 9]</c> and holds the end of row j − 1 (lanes below j) and the start of row j (lanes j and up), split
     /// with a lane mask. 9 multiplies and 8 adds for eight rows, the eight row sums reduced to one vector as in
-    /// <see cref="ScoreRowMajor512"/>, σ on its two halves (<see cref="VectorExp.Sigmoid"/>); stores, prefetch and the scalar rows as in
+    /// <see cref="ScoreRowMajor512"/>, σ on the whole vector (<see cref="VectorExp.Sigmoid(Vector512{double})"/>); stores, prefetch and the scalar rows as in
     /// <see cref="ScoreRowMajorBlock256"/>.
     /// </summary>
     internal static unsafe void ScoreRowMajorBlock512(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination, bool nonTemporal)
@@ -321,34 +329,58 @@ internal static class LogisticKernels
         }
 
         wp[K] = Vector512.Create(intercept);
-        ScoreBlocks<Block512>(rows, w, intercept, destination, nonTemporal, wp);
+        ScoreBlocks<Block512, Vector512<double>>(rows, w, intercept, destination, nonTemporal, wp);
     }
 
-    /// <summary>The logits of eight rows of k = 9 at a pointer, from the weight patterns and intercept a block kernel prepared.</summary>
-    private interface IBlockLogits
+    /// <summary>
+    /// One eight-row step of a k = 9 block kernel: the logits of eight rows at a pointer (from the weight patterns and intercept the kernel
+    /// prepared) in the kernel's own register type <typeparamref name="TLogits"/>, and their σ as two Vector256 halves for the stores.
+    /// </summary>
+    private interface IBlockStep<TLogits>
+        where TLogits : struct
     {
-        static abstract unsafe void Logits8(double* rows, void* weights, out Vector256<double> low, out Vector256<double> high);
+        static abstract unsafe TLogits Logits8(double* rows, void* weights);
+
+        static abstract (Vector256<double> Low, Vector256<double> High) Sigmoid8(TLogits z);
     }
 
-    private readonly struct Block256 : IBlockLogits
+    /// <summary>Two Vector256 of four logits each (the AVX2 block kernel's state between its loads and its σ).</summary>
+    private readonly record struct Logits256(Vector256<double> Low, Vector256<double> High);
+
+    private readonly struct Block256 : IBlockStep<Logits256>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Logits8(double* rows, void* weights, out Vector256<double> low, out Vector256<double> high)
+        public static unsafe Logits256 Logits8(double* rows, void* weights)
         {
             var wp = (Vector256<double>*)weights;
-            Logits8Block9(rows, wp, wp[BlockFeatures], out low, out high);
+            Logits8Block9(rows, wp, wp[BlockFeatures], out var low, out var high);
+            return new Logits256(low, high);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static (Vector256<double> Low, Vector256<double> High) Sigmoid8(Logits256 z) => LogisticKernels.Sigmoid8(z.Low, z.High);
     }
 
-    private readonly struct Block512 : IBlockLogits
+    private readonly struct Block512 : IBlockStep<Vector512<double>>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe void Logits8(double* rows, void* weights, out Vector256<double> low, out Vector256<double> high)
+        public static unsafe Vector512<double> Logits8(double* rows, void* weights)
         {
             var wp = (Vector512<double>*)weights;
-            var z = Logits8Block9(rows, wp, wp[BlockFeatures]);
-            low = z.GetLower();
-            high = z.GetUpper();
+            return Logits8Block9(rows, wp, wp[BlockFeatures]);
+        }
+
+        /// <summary>σ on the whole Vector512 (half the instructions of two Vector256 halves); the tails as in the AVX2 kernels.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static (Vector256<double> Low, Vector256<double> High) Sigmoid8(Vector512<double> z)
+        {
+            if (VectorExp.InSigmoidDomain(z))
+            {
+                var s = VectorExp.Sigmoid(z);
+                return (s.GetLower(), s.GetUpper());
+            }
+
+            return Sigmoid8Tails(z.GetLower(), z.GetUpper());
         }
     }
 
@@ -357,8 +389,9 @@ internal static class LogisticKernels
     /// boundary (non-temporal stores only), eight rows per step software-pipelined one step behind the loads (σ of the previous step next
     /// to the loads of this one), with non-temporal stores also a prefetch <see cref="PrefetchBytes"/> ahead; the last 0–7 rows scalar.
     /// </summary>
-    private static unsafe void ScoreBlocks<TBlock>(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination, bool nonTemporal, void* weights)
-        where TBlock : struct, IBlockLogits
+    private static unsafe void ScoreBlocks<TBlock, TLogits>(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination, bool nonTemporal, void* weights)
+        where TBlock : struct, IBlockStep<TLogits>
+        where TLogits : struct
     {
         const int K = BlockFeatures;
         var total = destination.Length;
@@ -377,7 +410,7 @@ internal static class LogisticKernels
             nuint r = 0;
             if (n >= 8)
             {
-                TBlock.Logits8(src, weights, out var p0, out var p1);
+                var previous = TBlock.Logits8(src, weights);
                 for (r = 8; r + 8 <= n; r += 8)
                 {
                     var s = src + (r * K);
@@ -386,14 +419,13 @@ internal static class LogisticKernels
                         Prefetch576((byte*)s + PrefetchBytes);
                     }
 
-                    TBlock.Logits8(s, weights, out var z0, out var z1);
-                    var (s0, s1) = Sigmoid8(p0, p1);
+                    var z = TBlock.Logits8(s, weights);
+                    var (s0, s1) = TBlock.Sigmoid8(previous);
                     Store8(output + r - 8, s0, s1, nonTemporal);
-                    p0 = z0;
-                    p1 = z1;
+                    previous = z;
                 }
 
-                var (l0, l1) = Sigmoid8(p0, p1);
+                var (l0, l1) = TBlock.Sigmoid8(previous);
                 Store8(output + r - 8, l0, l1, nonTemporal: false);
             }
 
@@ -571,7 +603,7 @@ internal static class LogisticKernels
         return Avx512F.Shuffle4x128(u0123, u4567, 0b10_00_10_00) + Avx512F.Shuffle4x128(u0123, u4567, 0b11_01_11_01);
     }
 
-    /// <summary>σ of eight logits: <see cref="VectorExp.Sigmoid"/> when all are in its domain, else the exp-based formula.</summary>
+    /// <summary>σ of eight logits: <see cref="VectorExp.Sigmoid(Vector256{double})"/> when all are in its domain, else the exp-based formula.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<double> Low, Vector256<double> High) Sigmoid8(Vector256<double> z0, Vector256<double> z1) =>
         VectorExp.InSigmoidDomain(z0, z1) ? (VectorExp.Sigmoid(z0), VectorExp.Sigmoid(z1)) : Sigmoid8Tails(z0, z1);
@@ -805,7 +837,7 @@ internal static class LogisticKernels
         }
     }
 
-    /// <summary>Replaces each z by σ(z), vectorized (<see cref="VectorExp.Sigmoid"/> eight at a time with AVX2 and FMA).</summary>
+    /// <summary>Replaces each z by σ(z), vectorized (<see cref="VectorExp.Sigmoid(Vector256{double})"/> eight at a time with AVX2 and FMA).</summary>
     public static void SigmoidInPlace(Span<double> values)
     {
         var i = 0;

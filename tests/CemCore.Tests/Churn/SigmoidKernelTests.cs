@@ -213,4 +213,53 @@ public sealed class SigmoidKernelTests
             }
         }
     }
+
+    /// <summary>
+    /// The Vector512 σ of the AVX-512 block kernel is the Vector256 formula's operations on wider vectors: identical results lane for lane
+    /// (every lane of a vector a different logit, so a lane mix-up shows), over the whole domain and its edges. Runs everywhere: without
+    /// AVX-512 both sides take the runtime's software path, whose fused multiply-add is <see cref="Math.FusedMultiplyAdd"/>.
+    /// </summary>
+    [Fact]
+    public void Sigmoid512_SameResultsAsSigmoid256_LaneForLane()
+    {
+        var random = new Random(5120);
+        var z = new double[80_000];
+        for (var i = 0; i < z.Length; i++)
+        {
+            z[i] = i % 2 == 0 ? VectorExp.SigmoidLowerLimit + (random.NextDouble() * (VectorExp.SigmoidUpperLimit - VectorExp.SigmoidLowerLimit)) : (random.NextDouble() * 8) - 4;
+        }
+
+        double[] edges = [0.0, -0.0, 1e-300, -5e-324, VectorExp.SigmoidLowerLimit, VectorExp.SigmoidUpperLimit, 0.5 * Math.Log(2), -0.5 * Math.Log(2)];
+        edges.CopyTo(z, 8);
+        var narrow = Sigmoid(z);
+        for (var i = 0; i + 8 <= z.Length; i += 8)
+        {
+            var wide = VectorExp.Sigmoid(Vector512.Create(z.AsSpan(i, 8)));
+            for (var l = 0; l < 8; l++)
+            {
+                Assert.True(wide[l].Equals(narrow[i + l]), $"z = {z[i + l]:R}: {wide[l]:R} vs {narrow[i + l]:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public void InSigmoidDomain512_EveryLane_AgreesWithTheVector256Check()
+    {
+        double[] outside = [double.NaN, double.PositiveInfinity, double.NegativeInfinity, Math.BitIncrement(VectorExp.SigmoidUpperLimit), Math.BitDecrement(VectorExp.SigmoidLowerLimit), 1e300];
+        var inside = Enumerable.Range(0, 8).Select(l => (l * 3.7) - 12).ToArray();
+        Assert.True(VectorExp.InSigmoidDomain(Vector512.Create(inside)));
+        Assert.True(VectorExp.InSigmoidDomain(Vector512.Create(VectorExp.SigmoidLowerLimit)));
+        Assert.True(VectorExp.InSigmoidDomain(Vector512.Create(VectorExp.SigmoidUpperLimit)));
+        for (var l = 0; l < 8; l++)
+        {
+            foreach (var value in outside)
+            {
+                var lanes = (double[])inside.Clone();
+                lanes[l] = value;
+                var expected = VectorExp.InSigmoidDomain(Vector256.Create(lanes.AsSpan(0, 4)), Vector256.Create(lanes.AsSpan(4, 4)));
+                Assert.False(expected);
+                Assert.Equal(expected, VectorExp.InSigmoidDomain(Vector512.Create(lanes)));
+            }
+        }
+    }
 }
