@@ -16,8 +16,10 @@
 # Before the rounds, one "first one-shot" per configuration and command runs after dropping the OS file cache (when allowed).
 #
 # Usage: [COLD_START_ROUNDS=6] [COLD_START_REPEAT=4] [COLD_START_NO_PUBLISH=1] [COLD_START_BASELINE=DIR] [COLD_START_COMPOSITE=1]
-#        [COLD_START_EXTRA='name:VAR=value,VAR2=value;name2:...'] benchmarks/peers/cold_start.sh [workdir]   (default /tmp/cemcore-cold-start)
-# COLD_START_EXTRA adds configurations of the shipped R2R publish run with extra environment variables (for A/B trials of runtime knobs).
+#        [COLD_START_EXTRA='name:VAR=value,VAR2=value;name2:...'] [COLD_START_ONLY=regex] benchmarks/peers/cold_start.sh [workdir]
+#        (default workdir /tmp/cemcore-cold-start; defaults: 6 rounds, warm processes of 4 runs)
+# COLD_START_EXTRA adds configurations of the shipped R2R publish run with extra environment variables (for A/B trials of runtime knobs);
+# COLD_START_ONLY keeps only the configurations whose name matches the (Python) regular expression, e.g. 'r2r.*'.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:-/tmp/cemcore-cold-start}"
@@ -82,12 +84,14 @@ for spec in filter(None, os.environ.get("COLD_START_EXTRA", "").split(";")):
     name, _, assignments = spec.partition(":")
     env = dict(a.split("=", 1) for a in assignments.split(",") if a)
     configs.append((name, r2r, env, []))
+if os.environ.get("COLD_START_ONLY"):
+    configs = [c for c in configs if re.fullmatch(os.environ["COLD_START_ONLY"], c[0])]
 
 commands = {
     "rfm": ["rfm", "--transactions", csv, "--out", os.path.join(work, "out.csv")],
     "features": ["features", "--transactions", csv, "--as-of", "2026-01-01", "--out", os.path.join(work, "out.csv")],
 }
-line = re.compile(r": run (\d+) of \d+: ([0-9.]+) ms \(GCs [^,]*, GC pause [0-9.]+ ms, allocated [0-9.]+ MB, JIT (\d+) methods ([0-9.]+) ms, CPU ([0-9.]+) ms, minor faults (\d+)\)")
+line = re.compile(r": run (\d+) of \d+: ([0-9.]+) ms \(GCs [^,]*, GC pause [0-9.]+ ms, allocated [0-9.]+ MB, JIT (\d+) methods ([0-9.]+) ms, CPU ([0-9.]+) ms, minor faults (\d+)[,)]")
 
 def run(config, cmd, n):
     """One process running the command n times (CEMCORE_CLI_REPEAT=n): (wall ms, rusage CPU ms, rusage minflt, [per-run tuples])."""
