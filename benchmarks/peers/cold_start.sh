@@ -59,7 +59,7 @@ echo "ISA: $isa, processors: $(nproc), transparent huge pages: $thp, load: $(upt
 echo
 
 # Configurations: the ReadyToRun publish as shipped (see the csproj and samples/CemCore.Cli/CommandLine/CliMemory.cs); the same with the
-# huge-page advice off (CEMCORE_CLI_HUGEPAGES=0); the same pinned to ONE processor (taskset -c 0: Environment.ProcessorCount is 1, so
+# huge-page advice off (CEMCORE_CLI_HUGEPAGES=0); the same without the command's no-GC region (CEMCORE_CLI_NOGC=0); the same pinned to ONE processor (taskset -c 0: Environment.ProcessorCount is 1, so
 # the library takes its sequential paths, which this row times); the plain JIT publish; optional baseline / composite / extra rows.
 /usr/bin/python3 - "$work" "$csv" <<'PY'
 import os, re, subprocess, sys, time, statistics
@@ -75,6 +75,7 @@ r2r = os.path.join(work, "r2r", "CemCore.Cli")
 configs += [
     ("r2r (shipped)", r2r, {}, []),
     ("r2r-thp-off", r2r, {"CEMCORE_CLI_HUGEPAGES": "0"}, []),
+    ("r2r-nogc-off", r2r, {"CEMCORE_CLI_NOGC": "0"}, []),
     ("r2r-1cpu", r2r, {}, ["taskset", "-c", "0"]),
     ("jit", os.path.join(work, "jit", "CemCore.Cli"), {}, []),
 ]

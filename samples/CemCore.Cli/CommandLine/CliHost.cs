@@ -48,7 +48,15 @@ internal static class CliHost
             var repeat = RepeatCount();
             if (repeat == 0)
             {
-                return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                var noGc = CliMemory.TryStartNoGcRegion();
+                try
+                {
+                    return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    CliMemory.EndNoGcRegion(noGc);
+                }
             }
 
             // Diagnostic (benchmarks/peers/cold_start.sh): the same command N times in this process, each run's wall time on stderr
@@ -59,7 +67,16 @@ internal static class CliHost
             {
                 var before = RuntimeCounters.Now();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                exit = await (run == 1 ? parse : root.Parse(args)).InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                var noGc = CliMemory.TryStartNoGcRegion();
+                try
+                {
+                    exit = await (run == 1 ? parse : root.Parse(args)).InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    CliMemory.EndNoGcRegion(noGc);
+                }
+
                 var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var d = RuntimeCounters.Now() - before;
                 Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
