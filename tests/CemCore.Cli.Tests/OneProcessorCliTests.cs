@@ -62,7 +62,7 @@ public sealed class OneProcessorCliTests
     }
 
     /// <summary>Deterministic transactions in random customer order (seeded), amounts with cents, timestamps over 2024.</summary>
-    private static string WriteTransactions(TempDir dir)
+    internal static string WriteTransactions(TempDir dir)
     {
         var rng = new Random(17);
         var sb = new StringBuilder(Rows * 44);
