@@ -15,9 +15,9 @@
 # depend on what else the machine ran (note it counts the background JIT thread and the second core of the parallel paths).
 # Before the rounds, one "first one-shot" per configuration and command runs after dropping the OS file cache (when allowed).
 #
-# Usage: [COLD_START_ROUNDS=6] [COLD_START_REPEAT=4] [COLD_START_NO_PUBLISH=1] [COLD_START_BASELINE=DIR] [COLD_START_COMPOSITE=1]
+# Usage: [COLD_START_ROUNDS=5] [COLD_START_REPEAT=4] [COLD_START_NO_PUBLISH=1] [COLD_START_BASELINE=DIR] [COLD_START_COMPOSITE=1]
 #        [COLD_START_EXTRA='name:VAR=value,VAR2=value;name2:...'] [COLD_START_ONLY=regex] benchmarks/peers/cold_start.sh [workdir]
-#        (default workdir /tmp/cemcore-cold-start; defaults: 6 rounds, warm processes of 4 runs)
+#        (default workdir /tmp/cemcore-cold-start; defaults: 5 rounds, warm processes of 4 runs)
 # COLD_START_EXTRA adds configurations of the shipped R2R publish run with extra environment variables (for A/B trials of runtime knobs);
 # COLD_START_ONLY keeps only the configurations whose name matches the (Python) regular expression, e.g. 'r2r.*'.
 set -euo pipefail
@@ -65,7 +65,7 @@ echo
 import os, re, subprocess, sys, time, statistics
 
 work, csv = sys.argv[1], sys.argv[2]
-rounds = int(os.environ.get("COLD_START_ROUNDS", "6"))
+rounds = int(os.environ.get("COLD_START_ROUNDS", "5"))
 repeat = int(os.environ.get("COLD_START_REPEAT", "4"))
 
 configs = []  # (name, exe, extra env, command prefix)
