@@ -11,9 +11,11 @@
 # instead of one block; several rounds; for both one-shot and warm the MINIMUM (best of N) is printed next to the median.
 # The goal (issue #17, one-shot <= 1.3 x warm) is judged on best-of-N one-shot wall / best-of-N warm wall: the minimum of each is the
 # run least disturbed by other processes, so the ratio of minima compares the intrinsic cost of the two; the medians (the old
-# columns) include the interference and move with the load. The CPU-time ratio (medians) is printed as a cross-check that does not
-# depend on what else the machine ran (note it counts the background JIT thread and the second core of the parallel paths).
+# columns) include the interference and move with the load. The CPU-time ratio (medians) is printed as a cross-check that depends far
+# less on what else the machine runs (note it counts the background JIT thread and the second core of the parallel paths).
 # Before the rounds, one "first one-shot" per configuration and command runs after dropping the OS file cache (when allowed).
+# One-shot processes run with CEMCORE_CLI_REPEAT=1, i.e. the single run plus its stderr line (the counters are read outside the
+# command's own timing; a few ms of the process's wall time), so the second table can split the one-shot time.
 #
 # Usage: [COLD_START_ROUNDS=5] [COLD_START_REPEAT=4] [COLD_START_NO_PUBLISH=1] [COLD_START_BASELINE=DIR] [COLD_START_COMPOSITE=1]
 #        [COLD_START_EXTRA='name:VAR=value,VAR2=value;name2:...'] [COLD_START_ONLY=regex] benchmarks/peers/cold_start.sh [workdir]
