@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
-# Cold vs warm one-shot CLI runs (issue #17): publishes the CLI for this machine's runtime (ReadyToRun, see
+# Cold vs warm CLI runs (issue #17): publishes the CLI for this machine's runtime (ReadyToRun, see
 # samples/CemCore.Cli/CemCore.Cli.csproj) and, for comparison, as a plain JIT build; writes 1,000,000 synthetic transactions
 # (100,000 customers, seed 17) and times `cemcore rfm` and `cemcore features` on them.
-#   one-shot = wall time of a new process running the command once (runtime start, JIT or R2R code, the work, exit): the first
-#              run after the publish with the OS file cache dropped when possible, and the median of 5 further one-shot processes;
-#   warm     = the same command repeated in ONE process (CEMCORE_CLI_REPEAT=6, each run's wall time on stderr): median of runs 2-6,
-#              i.e. the work with every method already compiled and tiered up.
-# The goal (issue #17) is one-shot ≤ 1.3 × warm for the ReadyToRun publish. Prints one Markdown table row per build and command, and the
-# machine's ISA and load. Usage: [COLD_START_BASELINE=DIR] benchmarks/peers/cold_start.sh [workdir]   (default /tmp/cemcore-cold-start)
+#   one-shot = a new process running the command once (runtime start, JIT or R2R code, the work, exit): wall time from the parent,
+#              CPU time (user + system, all threads) and minor page faults from the child's rusage (wait4);
+#   warm     = the same command repeated in ONE process (CEMCORE_CLI_REPEAT, docs/cli.md): runs 2..N of that process, i.e. the work
+#              with everything compiled, tiered up and the heap grown; wall and CPU time of each run from its stderr line.
+# Measurement design (a shared, noisy VM): the configurations and commands are measured ROUND-ROBIN, each round running one one-shot
+# process and one warm process of every configuration and command, so a burst of load from other tenants hits all of them alike
+# instead of one block; several rounds; for both one-shot and warm the MINIMUM (best of N) is printed next to the median.
+# The goal (issue #17, one-shot <= 1.3 x warm) is judged on best-of-N one-shot wall / best-of-N warm wall: the minimum of each is the
+# run least disturbed by other processes, so the ratio of minima compares the intrinsic cost of the two; the medians (the old
+# columns) include the interference and move with the load. The CPU-time ratio (medians) is printed as a cross-check that depends far
+# less on what else the machine runs (note it counts the background JIT thread and the second core of the parallel paths).
+# Before the rounds, one "first one-shot" per configuration and command runs after dropping the OS file cache (when allowed).
+# One-shot processes run with CEMCORE_CLI_REPEAT=1, i.e. the single run plus its stderr line (the counters are read outside the
+# command's own timing; a few ms of the process's wall time), so the second table can split the one-shot time.
+#
+# Usage: [COLD_START_ROUNDS=5] [COLD_START_REPEAT=4] [COLD_START_NO_PUBLISH=1] [COLD_START_BASELINE=DIR] [COLD_START_COMPOSITE=1]
+#        [COLD_START_EXTRA='name:VAR=value,VAR2=value;name2:...'] [COLD_START_ONLY=regex] benchmarks/peers/cold_start.sh [workdir]
+#        (default workdir /tmp/cemcore-cold-start; defaults: 5 rounds, warm processes of 4 runs)
+# COLD_START_EXTRA adds configurations of the shipped R2R publish run with extra environment variables (for A/B trials of runtime knobs);
+# COLD_START_ONLY keeps only the configurations whose name matches the (Python) regular expression, e.g. 'r2r.*'.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:-/tmp/cemcore-cold-start}"
@@ -41,38 +55,110 @@ if [[ "${COLD_START_COMPOSITE:-0}" == 1 && ( "${COLD_START_NO_PUBLISH:-0}" != 1 
   dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/composite" -p:CliComposite=true -nologo -v q >/dev/null
 fi
 
-ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
-
 isa=$(grep -o -w -m1 'avx512f' /proc/cpuinfo || grep -o -w -m1 'avx2' /proc/cpuinfo || echo "no-avx2")
 thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "n/a")
 echo "ISA: $isa, processors: $(nproc), transparent huge pages: $thp, load: $(uptime | sed 's/.*load average: //')"
 echo
-echo "| configuration | command | first one-shot (ms) | one-shot median of 5 (ms) | warm in-process median (ms) | one-shot median / warm |"
-echo "|---|---|---:|---:|---:|---:|"
-# Configurations: the ReadyToRun publish as shipped (tiered PGO off, the managed heap advised for transparent huge pages: see the
-# csproj and samples/CemCore.Cli/CommandLine/CliMemory.cs), the same with the huge-page advice off (CEMCORE_CLI_HUGEPAGES=0: 4 KB
-# first-touch page faults, as before), and the plain JIT publish.
-# COLD_START_BASELINE=DIR adds a "baseline" row timed the same way: the CLI published in DIR (e.g. the R2R publish of an earlier commit),
-# for a before/after of a change in the same minutes.
-configs=(r2r r2r-thp-off jit)
-if [[ -n "${COLD_START_BASELINE:-}" ]]; then configs=(baseline "${configs[@]}"); fi
-if [[ "${COLD_START_COMPOSITE:-0}" == 1 ]]; then configs+=(composite); fi
-for config in "${configs[@]}"; do
-  build="${config%%-*}"
-  exe="$work/$build/CemCore.Cli"
-  if [[ $config == baseline ]]; then exe="$COLD_START_BASELINE/CemCore.Cli"; fi
-  envs=()
-  if [[ $config == r2r-thp-off ]]; then envs=(CEMCORE_CLI_HUGEPAGES=0); fi
-  for cmd in rfm features; do
-    if [[ $cmd == rfm ]]; then args=(rfm --transactions "$csv" --out "$work/out_$build.csv");
-    else args=(features --transactions "$csv" --as-of 2026-01-01 --out "$work/out_$build.csv"); fi
-    sync; (echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null || true
-    first=$(ms env "${envs[@]}" "$exe" "${args[@]}")
-    oneshot=$(for _ in 1 2 3 4 5; do ms env "${envs[@]}" "$exe" "${args[@]}"; done | median)
-    warm=$(env "${envs[@]}" CEMCORE_CLI_REPEAT=6 "$exe" "${args[@]}" 2>&1 >/dev/null | sed -n 's/.*: run \([2-6]\) of 6: \([0-9.]*\) ms.*/\2/p' | median)
-    echo "| $config | $cmd | $first | $oneshot | $warm | $(awk -v c="$oneshot" -v w="$warm" 'BEGIN {printf "%.2f", c / w}') |"
-  done
-done
+
+# Configurations: the ReadyToRun publish as shipped (see the csproj and samples/CemCore.Cli/CommandLine/CliMemory.cs); the same with the
+# huge-page advice off (CEMCORE_CLI_HUGEPAGES=0); the same without the command's no-GC region (CEMCORE_CLI_NOGC=0); the same pinned to ONE processor (taskset -c 0: Environment.ProcessorCount is 1, so
+# the library takes its sequential paths, which this row times); the plain JIT publish; optional baseline / composite / extra rows.
+/usr/bin/python3 - "$work" "$csv" <<'PY'
+import os, re, subprocess, sys, time, statistics
+
+work, csv = sys.argv[1], sys.argv[2]
+rounds = int(os.environ.get("COLD_START_ROUNDS", "5"))
+repeat = int(os.environ.get("COLD_START_REPEAT", "4"))
+
+configs = []  # (name, exe, extra env, command prefix)
+if os.environ.get("COLD_START_BASELINE"):
+    configs.append(("baseline", os.path.join(os.environ["COLD_START_BASELINE"], "CemCore.Cli"), {}, []))
+r2r = os.path.join(work, "r2r", "CemCore.Cli")
+configs += [
+    ("r2r (shipped)", r2r, {}, []),
+    ("r2r-thp-off", r2r, {"CEMCORE_CLI_HUGEPAGES": "0"}, []),
+    ("r2r-nogc-off", r2r, {"CEMCORE_CLI_NOGC": "0"}, []),
+    ("r2r-1cpu", r2r, {}, ["taskset", "-c", "0"]),
+    ("jit", os.path.join(work, "jit", "CemCore.Cli"), {}, []),
+]
+if os.environ.get("COLD_START_COMPOSITE") == "1":
+    configs.append(("composite (opt-in)", os.path.join(work, "composite", "CemCore.Cli"), {}, []))
+for spec in filter(None, os.environ.get("COLD_START_EXTRA", "").split(";")):
+    name, _, assignments = spec.partition(":")
+    env = dict(a.split("=", 1) for a in assignments.split(",") if a)
+    configs.append((name, r2r, env, []))
+if os.environ.get("COLD_START_ONLY"):
+    configs = [c for c in configs if re.fullmatch(os.environ["COLD_START_ONLY"], c[0])]
+
+commands = {
+    "rfm": ["rfm", "--transactions", csv, "--out", os.path.join(work, "out.csv")],
+    "features": ["features", "--transactions", csv, "--as-of", "2026-01-01", "--out", os.path.join(work, "out.csv")],
+}
+line = re.compile(r": run (\d+) of \d+: ([0-9.]+) ms \(GCs [^,]*, GC pause [0-9.]+ ms, allocated [0-9.]+ MB, JIT (\d+) methods ([0-9.]+) ms, CPU ([0-9.]+) ms, minor faults (\d+)[,)]")
+
+def run(config, cmd, n):
+    """One process running the command n times (CEMCORE_CLI_REPEAT=n): (wall ms, rusage CPU ms, rusage minflt, [per-run tuples])."""
+    _, exe, extra, prefix = config
+    env = dict(os.environ, **extra, CEMCORE_CLI_REPEAT=str(n))
+    start = time.perf_counter_ns()
+    p = subprocess.Popen(prefix + [exe] + commands[cmd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = (time.perf_counter_ns() - start) / 1e6
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit(f"{config[0]} {cmd}: exit {p.returncode}: {err.decode(errors='replace')[-400:]}")
+    runs = [(int(m[1]), float(m[2]), int(m[3]), float(m[4]), float(m[5]), int(m[6])) for m in line.finditer(err.decode())]
+    return wall, (ru.ru_utime + ru.ru_stime) * 1000, ru.ru_minflt, runs
+
+results = {(c[0], cmd): {"first": None, "one": [], "warm": []} for c in configs for cmd in commands}
+for config in configs:
+    for cmd in commands:
+        subprocess.run(["sync"])
+        try:
+            with open("/proc/sys/vm/drop_caches", "w") as f:
+                f.write("3\n")
+        except OSError:
+            pass
+        results[(config[0], cmd)]["first"] = run(config, cmd, 1)[0]
+for r in range(rounds):
+    for config in configs:
+        for cmd in commands:
+            # One-shot: CEMCORE_CLI_REPEAT=1 (the same single run, plus its stderr line: what happened inside the command).
+            results[(config[0], cmd)]["one"].append(run(config, cmd, 1))
+            results[(config[0], cmd)]["warm"].append(run(config, cmd, repeat))
+
+med = statistics.median
+print(f"{rounds} interleaved rounds; one-shot = a new process (wall from the parent, CPU and faults from rusage); warm = runs 2-{repeat} of a"
+      f" CEMCORE_CLI_REPEAT={repeat} process ({rounds * (repeat - 1)} runs)")
+print()
+print("| configuration | command | first one-shot (ms) | one-shot median (ms) | warm in-process median (ms) | one-shot median / warm |"
+      " one-shot best (ms) | warm best (ms) | **best / best** | one-shot CPU median (ms) | warm CPU median (ms) | CPU ratio |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for (name, cmd), v in results.items():
+    one_wall = [o[0] for o in v["one"]]
+    one_cpu = [o[1] for o in v["one"]]
+    warm = [w for proc in v["warm"] for w in proc[3] if w[0] >= 2]
+    warm_wall = [w[1] for w in warm]
+    warm_cpu = [w[4] for w in warm]
+    print(f"| {name} | {cmd} | {v['first']:.0f} | {med(one_wall):.0f} | {med(warm_wall):.1f} | {med(one_wall) / med(warm_wall):.2f} |"
+          f" {min(one_wall):.0f} | {min(warm_wall):.1f} | **{min(one_wall) / min(warm_wall):.2f}** |"
+          f" {med(one_cpu):.0f} | {med(warm_cpu):.0f} | {med(one_cpu) / med(warm_cpu):.2f} |")
+print()
+print("Where the one-shot time goes (medians over the rounds): the command's own run inside the process (its stderr line) against the")
+print("whole process; 'outside' = runtime start, argument parsing and exit; JIT and faults of the one-shot run against a warm run.")
+print()
+print("| configuration | command | one-shot wall (ms) | command inside (ms) | outside (ms) | warm run (ms) | one-shot JIT methods / ms | warm JIT methods / ms | one-shot minor faults (process) | warm minor faults (run) |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for (name, cmd), v in results.items():
+    one_wall = [o[0] for o in v["one"]]
+    inside = [o[3][0][1] for o in v["one"]]
+    outside = [o[0] - o[3][0][1] for o in v["one"]]
+    warm = [w for proc in v["warm"] for w in proc[3] if w[0] >= 2]
+    print(f"| {name} | {cmd} | {med(one_wall):.0f} | {med(inside):.0f} | {med(outside):.0f} | {med([w[1] for w in warm]):.0f} |"
+          f" {med([o[3][0][2] for o in v['one']]):.0f} / {med([o[3][0][3] for o in v['one']]):.0f} |"
+          f" {med([w[2] for w in warm]):.0f} / {med([w[3] for w in warm]):.0f} |"
+          f" {med([o[2] for o in v['one']]):.0f} | {med([w[5] for w in warm]):.0f} |")
+PY
 echo
 echo "load after: $(uptime | sed 's/.*load average: //')"

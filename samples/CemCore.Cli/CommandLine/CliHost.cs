@@ -48,7 +48,15 @@ internal static class CliHost
             var repeat = RepeatCount();
             if (repeat == 0)
             {
-                return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                var noGc = CliMemory.TryStartNoGcRegion();
+                try
+                {
+                    return await parse.InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    CliMemory.EndNoGcRegion(noGc);
+                }
             }
 
             // Diagnostic (benchmarks/peers/cold_start.sh): the same command N times in this process, each run's wall time on stderr
@@ -59,11 +67,20 @@ internal static class CliHost
             {
                 var before = RuntimeCounters.Now();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                exit = await (run == 1 ? parse : root.Parse(args)).InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                var noGc = CliMemory.TryStartNoGcRegion();
+                try
+                {
+                    exit = await (run == 1 ? parse : root.Parse(args)).InvokeAsync(config, cts.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    CliMemory.EndNoGcRegion(noGc);
+                }
+
                 var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var d = RuntimeCounters.Now() - before;
                 Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{name}: run {run} of {repeat}: {ms:F1} ms (GCs {d.Gen0}/{d.Gen1}/{d.Gen2}, GC pause {d.PauseMs:F1} ms, allocated {d.AllocatedBytes / 1048576.0:F1} MB, JIT {d.JitMethods} methods {d.JitMs:F1} ms)"));
+                    $"{name}: run {run} of {repeat}: {ms:F1} ms (GCs {d.Gen0}/{d.Gen1}/{d.Gen2}, GC pause {d.PauseMs:F1} ms, allocated {d.AllocatedBytes / 1048576.0:F1} MB, JIT {d.JitMethods} methods {d.JitMs:F1} ms, CPU {d.CpuMs:F1} ms, minor faults {d.MinorFaults}, processors {Environment.ProcessorCount}, pool work items {d.PoolWorkItems})"));
             }
 
             return exit;
@@ -167,14 +184,49 @@ internal static class CliHost
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
-    /// <summary>The runtime's cumulative counters read for the <c>CEMCORE_CLI_REPEAT</c> timing line.</summary>
-    private readonly record struct RuntimeCounters(int Gen0, int Gen1, int Gen2, double PauseMs, long AllocatedBytes, long JitMethods, double JitMs)
+    /// <summary>
+    /// The runtime's cumulative counters read for the <c>CEMCORE_CLI_REPEAT</c> timing line; the CPU time (user + system, all threads:
+    /// far less sensitive to other tenants of a shared machine than the wall time) and, on Linux, the minor (first-touch) page faults
+    /// of the whole process (<c>/proc/self/stat</c>; 0 elsewhere), and the thread-pool work items completed (0 when the command ran
+    /// only on its own thread: the sequential paths taken when one processor is available).
+    /// </summary>
+    private readonly record struct RuntimeCounters(int Gen0, int Gen1, int Gen2, double PauseMs, long AllocatedBytes, long JitMethods, double JitMs, double CpuMs, long MinorFaults, long PoolWorkItems)
     {
-        public static RuntimeCounters Now() => new(
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds,
-            GC.GetTotalAllocatedBytes(precise: true), System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
+        public static RuntimeCounters Now()
+        {
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            return new(
+                GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds,
+                GC.GetTotalAllocatedBytes(precise: true), System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
+                self.TotalProcessorTime.TotalMilliseconds, MinorFaultCount(), ThreadPool.CompletedWorkItemCount);
+        }
 
         public static RuntimeCounters operator -(RuntimeCounters a, RuntimeCounters b) =>
-            new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.PauseMs - b.PauseMs, a.AllocatedBytes - b.AllocatedBytes, a.JitMethods - b.JitMethods, a.JitMs - b.JitMs);
+            new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.PauseMs - b.PauseMs, a.AllocatedBytes - b.AllocatedBytes, a.JitMethods - b.JitMethods, a.JitMs - b.JitMs,
+                a.CpuMs - b.CpuMs, a.MinorFaults - b.MinorFaults, a.PoolWorkItems - b.PoolWorkItems);
+
+        /// <summary>Field 10 (<c>minflt</c>) of <c>/proc/self/stat</c>, counted after the command name's closing parenthesis.</summary>
+        private static long MinorFaultCount()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return 0;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText("/proc/self/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture); // fields[0] is field 3 (state)
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return 0;
+            }
+        }
     }
 }

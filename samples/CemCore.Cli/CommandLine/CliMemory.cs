@@ -54,6 +54,58 @@ internal static class CliMemory
     }
 
     /// <summary>
+    /// Allocation budget of the no-GC region a command runs in (<see cref="TryStartNoGcRegion"/>): enough for the ~170–200 MB that
+    /// <c>rfm</c> and <c>features</c> allocate on 1M rows.
+    /// </summary>
+    public const long NoGcBudgetBytes = 256L << 20;
+
+    /// <summary>
+    /// Starts a no-GC region of <see cref="NoGcBudgetBytes"/> for the command (issue #17): a one-shot command allocates its table once
+    /// and exits, so collections during it (each of which, on a loaded machine, waits for the GC's threads to be scheduled) buy nothing.
+    /// The runtime commits the budget up front (address space, not resident memory: pages are backed when first touched). A command that
+    /// allocates more simply leaves the region at its first collection and continues with the ordinary GC. <c>CEMCORE_CLI_NOGC=0</c>
+    /// turns it off. Returns whether a region was started; never throws.
+    /// </summary>
+    public static bool TryStartNoGcRegion()
+    {
+        if (Environment.GetEnvironmentVariable("CEMCORE_CLI_NOGC") == "0")
+        {
+            return false;
+        }
+
+        try
+        {
+            return GC.TryStartNoGCRegion(NoGcBudgetBytes);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false; // more than this GC configuration allows in one region
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // already in a region
+        }
+    }
+
+    /// <summary>Ends the region <see cref="TryStartNoGcRegion"/> started, if the command did not already leave it by a collection.</summary>
+    public static void EndNoGcRegion(bool started)
+    {
+        if (!started || System.Runtime.GCSettings.LatencyMode != System.Runtime.GCLatencyMode.NoGCRegion)
+        {
+            return;
+        }
+
+        try
+        {
+            GC.EndNoGCRegion();
+        }
+        catch (InvalidOperationException)
+        {
+            // The region ended by a collection in the meantime.
+        }
+    }
+
+    /// <summary>
     /// The run of adjacent anonymous mappings around a freshly allocated object: the GC's reservation (committed and reserved parts are
     /// separate mappings with different protections, one address range).
     /// </summary>
