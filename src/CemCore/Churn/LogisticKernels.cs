@@ -69,8 +69,8 @@ internal static class LogisticKernels
     /// <summary>
     /// The fastest row-major path for <paramref name="k"/> features on this hardware: for k = 9 the Vector512 block kernel
     /// (<see cref="ScoreRowMajorBlock512"/>) where the runtime accelerates Vector512 and AVX2/FMA exist (issue 17, fourth pass: with σ on the
-    /// whole Vector512 it was 3–13 % faster than the Vector256 block kernel in the minima of three interleaved runs on the Zen 4 host, and the
-    /// faster one in the integrator's quiet run), else the Vector256 block kernel (<see cref="ScoreRowMajorBlock256"/>) wherever AVX2 and
+    /// whole Vector512 it was 3–13 % faster than the Vector256 block kernel in the minima of three interleaved loaded runs on the Zen 4 host;
+    /// in four quiet BenchmarkDotNet runs each kernel won two, so the choice is not settled, see benchmarks/results/ChurnBenchmarks.md), else the Vector256 block kernel (<see cref="ScoreRowMajorBlock256"/>) wherever AVX2 and
     /// FMA exist; for other k the AVX2/FMA streaming kernel wherever it runs, AVX-512 hosts included (on Zen 4 it scored 1M × 9 in
     /// 2.4–2.5 ms against 2.8–3.1 ms for the generic Vector512 kernel, whose 512-bit operations the core splits in two and whose loads are
     /// span-checked); the generic Vector512 kernel when AVX2 or FMA is missing.
