@@ -149,11 +149,12 @@ public sealed class RfmValues
     /// <returns>One entry per customer of the table, in the table's customer order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="table"/> is <see langword="null"/>.</exception>
     public static RfmValues FromTransactions(TransactionTable table, DateTimeOffset asOf) =>
-        FromTransactionsCore(table, asOf, DirectCustomerLimit, MinPartitionBits);
+        FromTransactionsCore(table, asOf, DirectCustomerLimit, AutoPartitionBits);
 
-    /// <summary>As <see cref="FromTransactions(TransactionTable, DateTimeOffset)"/> with the partitioning thresholds given (tests force
-    /// the partitioned pass on small tables, many partitions and many chunks).</summary>
-    internal static RfmValues FromTransactionsCore(TransactionTable table, DateTimeOffset asOf, int directCustomerLimit, int minPartitionBits, int maxChunkRows = MaxChunkRows)
+    /// <summary>As <see cref="FromTransactions(TransactionTable, DateTimeOffset)"/> with the partitioning given (tests force the partitioned
+    /// pass on small tables, many or few partitions and many chunks): <paramref name="partitionBits"/> is log2 of the customers per
+    /// partition (0 to <see cref="MaxPartitionBits"/>), or <see cref="AutoPartitionBits"/> to choose it from the customer count.</summary>
+    internal static RfmValues FromTransactionsCore(TransactionTable table, DateTimeOffset asOf, int directCustomerLimit, int partitionBits, int maxChunkRows = MaxChunkRows)
     {
         ArgumentNullException.ThrowIfNull(table);
         var n = table.CustomerIds.Count;
@@ -163,7 +164,7 @@ public sealed class RfmValues
         var rentedState = ArrayPool<CustomerState>.Shared.Rent(Math.Max(n, 1));
         try
         {
-            return Aggregate(table, asOfTicks, rentedState.AsSpan(0, n), directCustomerLimit, minPartitionBits, maxChunkRows);
+            return Aggregate(table, asOfTicks, rentedState.AsSpan(0, n), directCustomerLimit, partitionBits, maxChunkRows);
         }
         finally
         {
@@ -171,17 +172,17 @@ public sealed class RfmValues
         }
     }
 
-    private static RfmValues Aggregate(TransactionTable table, long asOfTicks, Span<CustomerState> state, int directCustomerLimit, int minPartitionBits, int maxChunkRows)
+    private static RfmValues Aggregate(TransactionTable table, long asOfTicks, Span<CustomerState> state, int directCustomerLimit, int partitionBits, int maxChunkRows)
     {
         var n = state.Length;
         // Every element of the outputs is written below (by the partitioned pass or by Emit after the row-order pass), so they need no
         // zeroing (issue 17: 28 MB at 1M customers).
         var outputs = new Outputs(n);
-        // The partitioned pass gives up on an amount that is not whole cents below 2^31 or a purchase 2^16 days or more before as-of;
-        // the row-order pass then starts over and reports whether the cents sums are exact.
+        // The partitioned pass gives up on an amount that is not whole cents with a mantissa below 2^32 or a purchase 2^16 − 1 days or
+        // more before as-of; the row-order pass then starts over and reports whether the cents sums are exact.
         bool exact;
         bool large;
-        if (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, minPartitionBits, maxChunkRows, outputs, out large))
+        if (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, partitionBits, maxChunkRows, outputs, out large))
         {
             exact = true;
         }
@@ -317,11 +318,21 @@ public sealed class RfmValues
     /// chunk reloaded the whole 16 MB state from memory).</summary>
     private const int MaxChunkRows = 1 << 23;
 
-    /// <summary>Customers per partition of <see cref="AggregatePartitioned"/> at least (2^14 · 16 B = 256 KB of state: L2-resident).</summary>
+    /// <summary>Customers per partition of <see cref="AggregatePartitioned"/> at least when chosen from the customer count (2^14 · 16 B =
+    /// 256 KB of state).</summary>
     private const int MinPartitionBits = 14;
 
-    /// <summary>Customers per partition at most: a row keeps its customer's offset in 15 bits (2^15 · 16 B = 512 KB of state).</summary>
-    private const int MaxPartitionBits = 15;
+    /// <summary>Customers per partition at most: a packed row keeps its customer's offset in up to 18 bits (2^18 · 16 B = 4 MB of state,
+    /// well inside the last-level cache).</summary>
+    internal const int MaxPartitionBits = 18;
+
+    /// <summary>log2 of the number of partitions aimed at (8). Issue 17: the scatter of pass 1 slows down with the number of ranges it
+    /// writes to once its destination no longer fits the last-level cache (10M rows, 1M customers, AVX2 host: 124 ms with 62 ranges of
+    /// 2^14 customers, 75 ms with 8 ranges of 2^17), while pass 2 ran as fast on 2–4 MB slices (L3) as on 256 KB slices (L2).</summary>
+    private const int TargetPartitionCountBits = 3;
+
+    /// <summary>The <c>partitionBits</c> of <see cref="FromTransactionsCore"/> that chooses the partition size from the customer count.</summary>
+    internal const int AutoPartitionBits = -1;
 
     /// <summary>Bits of a packed row's "1 + days to as-of" field: a purchase 2^16 − 1 days (179 years) or more before as-of makes the
     /// partitioned pass fall back to the row-order pass.</summary>
@@ -415,22 +426,31 @@ public sealed class RfmValues
 
     /// <summary>
     /// Cache-aware aggregation for many customers (rows in random customer order). Pass 1 (per chunk of up to 2^23 rows, normally the
-    /// whole table): a counting pass over the customer column sizes the customer ranges (at most 256 ranges of 2^14–2^15 customers, more
-    /// ranges above 2^23 customers), then one pass in row order converts each row to 8 bytes (signed whole cents in the high half; the
-    /// customer's offset in its range, the flag "first row of its purchase order" and 1 + days to as-of, 0 for a return, in the low half;
-    /// order de-duplication in row order as in <see cref="AggregateDirect"/>) and scatters it to its range. Pass 2: each range is
-    /// aggregated into its slice of the packed state, which stays in L2; the slice is cleared just before its first chunk and, after
-    /// the last chunk, written to the outputs while it is still in L2 (no separate clearing or output pass over the whole state). The
-    /// chunk buffer comes from the shared array pool. The sums, minima and counts are those of the row-order pass (integer sums, minima
-    /// and counts are order-independent). Returns false when an amount is not whole cents below 2^31 or a purchase is 2^16 − 1 days or
-    /// more before as-of (the caller then starts over in row order).
+    /// whole table): a counting pass over the customer column sizes the customer ranges (about 8 ranges of 2^14–2^18 customers, more
+    /// ranges above 2^21 customers), then one pass in row order converts each row to 8 bytes (signed whole cents in the high bits; the
+    /// customer's offset in its range, the flag "first row of its purchase order" and 1 + days to as-of, 0 for a return, in the low
+    /// 17 + offset bits; order de-duplication in row order as in <see cref="AggregateDirect"/>) and scatters it to its range. An amount
+    /// whose cents do not fit the high bits (2^28 cents and more with 2^18-customer ranges) is packed as 0 cents and kept aside with
+    /// its customer; it is added to the customer's state before the output. Pass 2: each range is aggregated into its slice of the
+    /// packed state (cache-resident); the slice is cleared just before its first chunk and, after the last chunk, written to the outputs
+    /// while it is still in cache (no separate clearing or output pass over the whole state). The chunk buffer comes from the shared
+    /// array pool. The sums, minima and counts are those of the row-order pass (integer sums, minima and counts are order-independent).
+    /// Returns false when an amount is not whole cents with a mantissa below 2^32 or a purchase is 2^16 − 1 days or more before as-of
+    /// (the caller then starts over in row order).
     /// </summary>
-    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int minPartitionBits, int maxChunkRows, Outputs outputs, out bool large)
+    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int partitionBits, int maxChunkRows, Outputs outputs, out bool large)
     {
         var n = state.Length;
         var rowCount = table.Count;
         var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
-        var shift = Math.Min(MaxPartitionBits, Math.Max(minPartitionBits, bitsNeeded - 8));
+        var shift = partitionBits == AutoPartitionBits
+            ? Math.Clamp(bitsNeeded - TargetPartitionCountBits, MinPartitionBits, MaxPartitionBits)
+            : partitionBits;
+        if (shift is < 0 or > MaxPartitionBits)
+        {
+            throw new ArgumentOutOfRangeException(nameof(partitionBits), partitionBits, $"Expected {AutoPartitionBits} or 0 to {MaxPartitionBits}.");
+        }
+
         // Balanced chunks: 10M rows are two chunks of 5M rather than 8M + 2M.
         var chunks = ((rowCount - 1) / maxChunkRows) + 1;
         var chunk = ((rowCount - 1) / chunks) + 1;
@@ -459,6 +479,12 @@ public sealed class RfmValues
         const int FirstOfOrder = 1 << PackedDayBits;
         const int OffsetShift = PackedDayBits + 1;
         const int DayMask = (1 << PackedDayBits) - 1;
+
+        // The low `low` bits hold the key (offset, flag, days), the high bits the signed cents: |cents| < centsLimit fits.
+        var low = OffsetShift + shift;
+        var lowMask = (1L << low) - 1;
+        var centsLimit = 1L << (63 - low);
+        List<(int Customer, long Cents)>? aside = null;
         var start = new int[partitions + 1];
         var next = new int[partitions];
         var oneRowPerOrder = table.OrderCount == table.Count;
@@ -487,13 +513,13 @@ public sealed class RfmValues
                     continue;
                 }
 
-                if (!TryCents(amounts[i], bits, out var cents) || cents > int.MaxValue)
+                if (!TryCents(amounts[i], bits, out var cents))
                 {
                     return false;
                 }
 
                 var c = cust[i];
-                var key = (c & mask) << OffsetShift;
+                var key = (long)(c & mask) << OffsetShift;
                 if (kinds[i] == TransactionKind.Purchase)
                 {
                     var days = DaysPlusOne(asOfTicks, t);
@@ -502,7 +528,7 @@ public sealed class RfmValues
                         return false;
                     }
 
-                    key |= days;
+                    key |= (uint)days; // 1 ≤ days ≤ DayMask
                     if (oneRowPerOrder)
                     {
                         key |= FirstOfOrder;
@@ -518,12 +544,25 @@ public sealed class RfmValues
                     cents = -cents;
                 }
 
-                // unchecked: the cents (|cents| < 2^31) go to the high half, the key (< 2^32) to the low half.
-                rows[next[c >> shift]++] = unchecked((cents << 32) | (uint)key);
+                if (cents >= centsLimit || cents <= -centsLimit)
+                {
+                    // Rare (a very large amount for the range size): added to the customer's state before the output.
+                    (aside ??= []).Add((c, cents));
+                    cents = 0;
+                }
+
+                // unchecked: the cents (|cents| < centsLimit) go to the high bits, the key (< 2^low) to the low bits.
+                rows[next[c >> shift]++] = unchecked((cents << low) | key);
             }
 
             var first = from == 0;
             var last = to == cust.Length;
+            var nextAside = 0;
+            if (last)
+            {
+                aside?.Sort(static (x, y) => x.Customer.CompareTo(y.Customer));
+            }
+
             for (var p = 0; p < partitions; p++)
             {
                 var slice = state.Slice(p << shift, Math.Min(1 << shift, n - (p << shift)));
@@ -534,9 +573,9 @@ public sealed class RfmValues
 
                 foreach (var r in rows.AsSpan(start[p], next[p] - start[p]))
                 {
-                    var key = unchecked((uint)r);
+                    var key = r & lowMask;
                     ref var s = ref slice[(int)(key >> OffsetShift)];
-                    s.Cents += r >> 32;
+                    s.Cents += r >> low;
                     var days = (int)(key & DayMask);
                     if (days != 0)
                     {
@@ -547,6 +586,13 @@ public sealed class RfmValues
 
                 if (last)
                 {
+                    var end = (p << shift) + slice.Length;
+                    while (aside is not null && nextAside < aside.Count && aside[nextAside].Customer < end)
+                    {
+                        slice[aside[nextAside].Customer & mask].Cents += aside[nextAside].Cents;
+                        nextAside++;
+                    }
+
                     large |= Emit(slice, p << shift, outputs, exact: true);
                 }
             }

@@ -41,7 +41,7 @@ public sealed class PandasReferenceTests
         }
 
         var result = RfmScorer.Score(partitioned
-            ? RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, minPartitionBits: 4)
+            ? RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, partitionBits: 4)
             : RfmValues.FromTransactions(table, asOf));
 
         var index = new Dictionary<string, int>(StringComparer.Ordinal);

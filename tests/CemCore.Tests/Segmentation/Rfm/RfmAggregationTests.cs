@@ -7,8 +7,8 @@ namespace CemCore.Tests.Segmentation.Rfm;
 /// <summary>
 /// Issue 17: the cache-aware (partitioned, chunked) aggregation of <see cref="RfmValues.FromTransactions"/> against the row-order pass
 /// and an independent naive aggregation (LINQ over the rows, decimal sums), on tables just below and above the default threshold and on
-/// forced small partitions and chunks, with amounts that take each fallback (sub-cent, too large for 32-bit cents, totals of 2^51 cents
-/// and more, purchases more than 2^16 days before as-of).
+/// forced small and large partitions and chunks, with amounts that take each fallback or side path (sub-cent, too many cents for a packed
+/// row, totals of 2^51 cents and more, purchases more than 2^16 days before as-of).
 /// </summary>
 public sealed class RfmAggregationTests
 {
@@ -20,7 +20,7 @@ public sealed class RfmAggregationTests
         /// <summary>Some amounts with 3 or 4 decimals (decimal sums).</summary>
         SubCent,
 
-        /// <summary>Some amounts of 30 million (3·10^9 cents: not a 32-bit row).</summary>
+        /// <summary>Some amounts of 30 million (3·10^9 cents: more than a packed row holds with 2^16 customers or more per partition).</summary>
         Large,
 
         /// <summary>Amounts of 10^12 for a few customers, whose totals reach 2^51 cents and more.</summary>
@@ -40,7 +40,7 @@ public sealed class RfmAggregationTests
     {
         var (table, asOf) = Build(customers, rows: 3 * customers, amounts, seed: customers);
         var values = RfmValues.FromTransactions(table, asOf);
-        var direct = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: int.MaxValue, minPartitionBits: 14);
+        var direct = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: int.MaxValue, partitionBits: 14);
         AssertSame(direct, values);
         AssertNaive(table, asOf, values);
     }
@@ -55,7 +55,7 @@ public sealed class RfmAggregationTests
     public void FromTransactions_ForcedPartitionsAndChunks_EqualRowOrderAndNaive(Amounts amounts, int seed)
     {
         var (table, asOf) = Build(customers: 3_000, rows: 20_000, amounts, seed);
-        var direct = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: int.MaxValue, minPartitionBits: 14);
+        var direct = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: int.MaxValue, partitionBits: 14);
         AssertNaive(table, asOf, direct);
         if (amounts == Amounts.Huge)
         {
@@ -68,9 +68,11 @@ public sealed class RfmAggregationTests
             Assert.True(direct.RecencyDays.ToArray().Max() > ushort.MaxValue);
         }
 
-        foreach (var (bits, chunkRows) in new[] { (2, 1_000), (4, 7_001), (6, 20_000), (14, 1), (14, 1 << 23) })
+        // Bits 17 and 18 (one partition of 3,000 customers) leave 2^29 and 2^28 cents to a packed row: the Large amounts (3·10^9 cents)
+        // are kept aside and added before the output.
+        foreach (var (bits, chunkRows) in new[] { (0, 5_000), (2, 1_000), (4, 7_001), (6, 20_000), (14, 1), (14, 1 << 23), (17, 1 << 23), (18, 999), (RfmValues.AutoPartitionBits, 3_001) })
         {
-            AssertSame(direct, RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, minPartitionBits: bits, maxChunkRows: chunkRows));
+            AssertSame(direct, RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, partitionBits: bits, maxChunkRows: chunkRows));
         }
     }
 
@@ -82,13 +84,13 @@ public sealed class RfmAggregationTests
         builder.AddRow("a", t0.UtcTicks, 12.5m, TransactionKind.Purchase, default, default, default, 1, 0m, default, ReturnReason.Unspecified);
         var asOf = t0.AddDays(3);
         var table = builder.Build();
-        var values = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, minPartitionBits: 0, maxChunkRows: 1);
+        var values = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, partitionBits: 0, maxChunkRows: 1);
         Assert.Equal([1], values.Frequency.ToArray());
         Assert.Equal([3.0], values.RecencyDays.ToArray());
         Assert.Equal([12.5m], values.Monetary.ToArray());
 
         // Every row at or after as-of: one prospect.
-        var prospect = RfmValues.FromTransactionsCore(table, t0, directCustomerLimit: 0, minPartitionBits: 0);
+        var prospect = RfmValues.FromTransactionsCore(table, t0, directCustomerLimit: 0, partitionBits: 0);
         Assert.Equal([0], prospect.Frequency.ToArray());
         Assert.True(double.IsNaN(prospect.RecencyDays[0]));
         Assert.Equal([0m], prospect.Monetary.ToArray());

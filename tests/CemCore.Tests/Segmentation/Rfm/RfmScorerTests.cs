@@ -332,7 +332,7 @@ public sealed class RfmValuesTests
         Assert.Contains(0, a.Frequency.ToArray());
 
         // The cache-aware pass (forced: partitions of 4 customers) gives the same values as the row-order pass, or falls back to it.
-        var partitioned = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, minPartitionBits: 2);
+        var partitioned = RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, partitionBits: 2);
         Assert.Equal(a.CustomerIds, partitioned.CustomerIds);
         Assert.Equal(a.Frequency.ToArray(), partitioned.Frequency.ToArray());
         Assert.Equal(a.Monetary.ToArray(), partitioned.Monetary.ToArray());
