@@ -163,21 +163,25 @@ public static class RfmScorer
                     if (ids is not null && count > 1)
                     {
                         rentedOrder = ArrayPool<int>.Shared.Rent(count);
-                        var order = rentedOrder.AsSpan(0, count);
-                        purchasers.CopyTo(order);
-                        SortInIdOrder(order, ids);
-                        idOrder = order;
+                        purchasers.CopyTo(rentedOrder);
+                        idOrder = rentedOrder.AsSpan(0, count);
                     }
 
                     if (count >= ParallelThreshold && Environment.ProcessorCount > 1)
                     {
-                        // The three rankings are independent: run them on the thread pool (identical results).
+                        // The id-order sort and the first pass of the three rankings (which does not need the id order) run side by side,
+                        // then the three rankings collect their ties in id order (identical results to the serial path).
                         (rc, fc, mc) = RankBinsParallel(
                             new RankInput(recencyDays, recencyArray), new RankInput(frequency, frequencyArray), new RankInput(monetary, monetaryArray),
-                            rentedIdx, rentedOrder ?? rentedIdx, count, ids, q, rentedBins, n);
+                            rentedIdx, rentedOrder, count, ids, q, rentedBins, n);
                     }
                     else
                     {
+                        if (rentedOrder is not null)
+                        {
+                            SortInIdOrder(rentedOrder.AsSpan(0, count), ids!);
+                        }
+
                         rc = count == 0 ? [] : RankBins(recencyDays, purchasers, idOrder, ids, q, rb);
                         fc = count == 0 ? [] : RankBins(frequency, purchasers, idOrder, ids, q, fb);
                         mc = count == 0 ? [] : RankBins(monetary, purchasers, idOrder, ids, q, mb);
@@ -236,13 +240,14 @@ public static class RfmScorer
         RankInput frequency,
         RankInput monetary,
         int[] purchasers,
-        int[] idOrder,
+        int[]? idOrder,
         int count,
         string[]? ids,
         int q,
         byte[] bins,
         int n)
     {
+        // idOrder holds a copy of the purchasers, sorted into id order here (null: no ids, the purchasers' order breaks ties).
         // Lambdas cannot capture spans: use the caller's arrays, or pooled copies (a fresh array would be page-faulted in each call).
         double[]? rentedR = null, rentedF = null, rentedM = null;
         try
@@ -250,11 +255,33 @@ public static class RfmScorer
             var r = recency.Array ?? Copy(recency.Values, out rentedR);
             var f = frequency.Array ?? Copy(frequency.Values, out rentedF);
             var m = monetary.Array ?? Copy(monetary.Values, out rentedM);
+            RankMarks? rm = null, fm = null, mm = null;
+            if (idOrder is null)
+            {
+                Parallel.Invoke(
+                    () => mm = MarkBins(m.AsSpan(0, n), purchasers.AsSpan(0, count), q, bins.AsSpan(2 * n, n)),
+                    () => rm = MarkBins(r.AsSpan(0, n), purchasers.AsSpan(0, count), q, bins.AsSpan(0, n)),
+                    () => fm = MarkBins(f.AsSpan(0, n), purchasers.AsSpan(0, count), q, bins.AsSpan(n, n)));
+            }
+            else
+            {
+                // Issue 17: the sort (serial, about a third of the step at 1M customers) no longer precedes the rankings' first pass.
+                Parallel.Invoke(
+                    () => SortInIdOrder(idOrder.AsSpan(0, count), ids!),
+                    () =>
+                    {
+                        mm = MarkBins(m.AsSpan(0, n), purchasers.AsSpan(0, count), q, bins.AsSpan(2 * n, n));
+                        rm = MarkBins(r.AsSpan(0, n), purchasers.AsSpan(0, count), q, bins.AsSpan(0, n));
+                        fm = MarkBins(f.AsSpan(0, n), purchasers.AsSpan(0, count), q, bins.AsSpan(n, n));
+                    });
+            }
+
+            var order = idOrder ?? purchasers;
             RfmCutPoint[] rc = [], fc = [], mc = [];
             Parallel.Invoke(
-                () => mc = RankBins(m.AsSpan(0, n), purchasers.AsSpan(0, count), idOrder.AsSpan(0, count), ids, q, bins.AsSpan(2 * n, n)),
-                () => rc = RankBins(r.AsSpan(0, n), purchasers.AsSpan(0, count), idOrder.AsSpan(0, count), ids, q, bins.AsSpan(0, n)),
-                () => fc = RankBins(f.AsSpan(0, n), purchasers.AsSpan(0, count), idOrder.AsSpan(0, count), ids, q, bins.AsSpan(n, n)));
+                () => mc = CollectTies(mm!, order.AsSpan(0, count), ids, bins.AsSpan(2 * n, n)),
+                () => rc = CollectTies(rm!, order.AsSpan(0, count), ids, bins.AsSpan(0, n)),
+                () => fc = CollectTies(fm!, order.AsSpan(0, count), ids, bins.AsSpan(n, n)));
             return (rc, fc, mc);
         }
         finally
@@ -310,21 +337,38 @@ public static class RfmScorer
 
     /// <summary>Rank-quantile bins (0-based) of the purchasers; returns the q − 1 boundaries. <paramref name="idOrder"/> holds the same
     /// purchasers in customer-id order (ties at a boundary value are collected in that order, so no tie group is sorted here).</summary>
-    internal static RfmCutPoint[] RankBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, ReadOnlySpan<int> idOrder, string[]? ids, int q, Span<byte> bins)
+    internal static RfmCutPoint[] RankBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, ReadOnlySpan<int> idOrder, string[]? ids, int q, Span<byte> bins) =>
+        CollectTies(MarkBins(values, purchasers, q, bins), idOrder, ids, bins);
+
+    /// <summary>What the first pass of a ranking leaves for the second (<see cref="CollectTies"/>): boundary values and ranks, and the
+    /// counts of tied customers and of customers below each boundary value.</summary>
+    private sealed class RankMarks(int q)
+    {
+        public int[] Upper { get; } = new int[q];
+
+        public double[] Thresholds { get; } = new double[q - 1];
+
+        public int[] GroupCount { get; } = new int[q - 1];
+
+        public int[] Lower { get; } = new int[q];
+    }
+
+    /// <summary>Pass 1 of <see cref="RankBins"/> (needs no id order): the boundary values, the bins of customers off them, and tied
+    /// customers marked <c>TieMarker + group</c>.</summary>
+    private static RankMarks MarkBins(ReadOnlySpan<double> values, ReadOnlySpan<int> purchasers, int q, Span<byte> bins)
     {
         var n = purchasers.Length;
         var k = q - 1;
-        Span<int> upper = stackalloc int[q];
+        var marks = new RankMarks(q);
+        Span<int> upper = marks.Upper;
         RankQuantile.UpperRanks(n, q, upper);
-        Span<double> t = stackalloc double[k];
+        Span<double> t = marks.Thresholds;
         FindThresholds(values, purchasers, upper, t);
 
         // Pass 1: bins of customers off the boundary values; count the tied customers per boundary group, and the customers
         // strictly below each boundary value (lower[b] = #{v < t[b]}, accumulated from below[#{t ≤ v}]).
-        Span<int> groupCount = stackalloc int[k];
-        Span<int> lower = stackalloc int[k + 1];
-        groupCount.Clear();
-        lower.Clear();
+        Span<int> groupCount = marks.GroupCount;
+        Span<int> lower = marks.Lower;
         foreach (var i in purchasers)
         {
             var v = values[i];
@@ -361,6 +405,18 @@ public static class RfmScorer
             lower[b] += lower[b - 1];
         }
 
+        return marks;
+    }
+
+    /// <summary>Pass 2 of <see cref="RankBins"/>: collects the tied customers of each boundary value in <paramref name="idOrder"/> and
+    /// gives them their bins; returns the cut-points.</summary>
+    private static RfmCutPoint[] CollectTies(RankMarks marks, ReadOnlySpan<int> idOrder, string[]? ids, Span<byte> bins)
+    {
+        var k = marks.Thresholds.Length;
+        ReadOnlySpan<int> upper = marks.Upper;
+        ReadOnlySpan<double> t = marks.Thresholds;
+        ReadOnlySpan<int> groupCount = marks.GroupCount;
+        ReadOnlySpan<int> lower = marks.Lower;
         var total = 0;
         Span<int> offset = stackalloc int[k + 1];
         for (var g = 0; g < k; g++)

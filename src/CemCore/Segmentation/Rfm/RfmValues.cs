@@ -153,8 +153,9 @@ public sealed class RfmValues
 
     /// <summary>As <see cref="FromTransactions(TransactionTable, DateTimeOffset)"/> with the partitioning given (tests force the partitioned
     /// pass on small tables, many or few partitions and many chunks): <paramref name="partitionBits"/> is log2 of the customers per
-    /// partition (0 to <see cref="MaxPartitionBits"/>), or <see cref="AutoPartitionBits"/> to choose it from the customer count.</summary>
-    internal static RfmValues FromTransactionsCore(TransactionTable table, DateTimeOffset asOf, int directCustomerLimit, int partitionBits, int maxChunkRows = MaxChunkRows)
+    /// partition (0 to <see cref="MaxPartitionBits"/>), or <see cref="AutoPartitionBits"/> to choose it from the customer count;
+    /// <paramref name="workers"/> is the number of threads of the partitioned pass, or 0 to choose it (<see cref="PartitionedWorkers"/>).</summary>
+    internal static RfmValues FromTransactionsCore(TransactionTable table, DateTimeOffset asOf, int directCustomerLimit, int partitionBits, int maxChunkRows = MaxChunkRows, int workers = 0)
     {
         ArgumentNullException.ThrowIfNull(table);
         var n = table.CustomerIds.Count;
@@ -164,7 +165,7 @@ public sealed class RfmValues
         var rentedState = ArrayPool<CustomerState>.Shared.Rent(Math.Max(n, 1));
         try
         {
-            return Aggregate(table, asOfTicks, rentedState.AsSpan(0, n), directCustomerLimit, partitionBits, maxChunkRows);
+            return Aggregate(table, asOfTicks, rentedState, n, directCustomerLimit, partitionBits, maxChunkRows, workers);
         }
         finally
         {
@@ -172,9 +173,9 @@ public sealed class RfmValues
         }
     }
 
-    private static RfmValues Aggregate(TransactionTable table, long asOfTicks, Span<CustomerState> state, int directCustomerLimit, int partitionBits, int maxChunkRows)
+    private static RfmValues Aggregate(TransactionTable table, long asOfTicks, CustomerState[] stateArray, int n, int directCustomerLimit, int partitionBits, int maxChunkRows, int workers)
     {
-        var n = state.Length;
+        var state = stateArray.AsSpan(0, n);
         // Every element of the outputs is written below (by the partitioned pass or by Emit after the row-order pass), so they need no
         // zeroing (issue 17: 28 MB at 1M customers).
         var outputs = new Outputs(n);
@@ -182,7 +183,7 @@ public sealed class RfmValues
         // more before as-of; the row-order pass then starts over and reports whether the cents sums are exact.
         bool exact;
         bool large;
-        if (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, state, partitionBits, maxChunkRows, outputs, out large))
+        if (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, stateArray, n, partitionBits, maxChunkRows, workers, outputs, out large))
         {
             exact = true;
         }
@@ -334,6 +335,20 @@ public sealed class RfmValues
     /// <summary>The <c>partitionBits</c> of <see cref="FromTransactionsCore"/> that chooses the partition size from the customer count.</summary>
     internal const int AutoPartitionBits = -1;
 
+    /// <summary>Rows per chunk from which the partitioned pass runs on several threads (when more than one processor is available).
+    /// Issue 17 asks for parallel paths only above a measured work threshold: see benchmarks/results/RfmBenchmarks.md.</summary>
+    internal const int ParallelRowThreshold = 1 << 19;
+
+    /// <summary>Threads of the partitioned pass at most (pass 2 has about 8 partitions to share).</summary>
+    private const int MaxWorkers = 4;
+
+    /// <summary>Threads for a chunk of <paramref name="chunkRows"/> rows: <paramref name="forced"/> when positive (tests), else one below
+    /// <see cref="ParallelRowThreshold"/> or with one processor, else up to <see cref="MaxWorkers"/>.</summary>
+    internal static int PartitionedWorkers(int chunkRows, int forced) =>
+        forced > 0 ? forced
+        : chunkRows < ParallelRowThreshold || Environment.ProcessorCount < 2 ? 1
+        : Math.Min(Environment.ProcessorCount, MaxWorkers);
+
     /// <summary>Bits of a packed row's "1 + days to as-of" field: a purchase 2^16 − 1 days (179 years) or more before as-of makes the
     /// partitioned pass fall back to the row-order pass.</summary>
     private const int PackedDayBits = 16;
@@ -438,9 +453,8 @@ public sealed class RfmValues
     /// Returns false when an amount is not whole cents with a mantissa below 2^32 or a purchase is 2^16 − 1 days or more before as-of
     /// (the caller then starts over in row order).
     /// </summary>
-    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, Span<CustomerState> state, int partitionBits, int maxChunkRows, Outputs outputs, out bool large)
+    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, CustomerState[] state, int n, int partitionBits, int maxChunkRows, int workers, Outputs outputs, out bool large)
     {
-        var n = state.Length;
         var rowCount = table.Count;
         var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
         var shift = partitionBits == AutoPartitionBits
@@ -457,7 +471,10 @@ public sealed class RfmValues
         var rows = ArrayPool<long>.Shared.Rent(chunk);
         try
         {
-            return AggregateChunks(table, asOfTicks, state, shift, chunk, rows, outputs, out large);
+            var pass = new PartitionedPass(table, asOfTicks, state, n, shift, rows, outputs, PartitionedWorkers(chunk, workers));
+            var done = pass.Run(chunk);
+            large = pass.Large;
+            return done;
         }
         finally
         {
@@ -465,46 +482,168 @@ public sealed class RfmValues
         }
     }
 
-    private static bool AggregateChunks(TransactionTable table, long asOfTicks, Span<CustomerState> state, int shift, int chunk, long[] rows, Outputs outputs, out bool large)
+    /// <summary>One run of the partitioned pass: pass 1 by row segments, pass 2 by partitions, each on up to <see cref="Workers"/>
+    /// threads (one: the serial path, same code).</summary>
+    private sealed class PartitionedPass
     {
-        large = false;
-        var n = state.Length;
-        var cust = table.CustomerIndex;
-        var ticks = table.UtcTicks;
-        var amounts = table.Amounts;
-        var kinds = table.Kinds;
-        var orders = table.OrderIndex;
-        var partitions = ((n - 1) >> shift) + 1;
-        var mask = (1 << shift) - 1;
-        const int FirstOfOrder = 1 << PackedDayBits;
-        const int OffsetShift = PackedDayBits + 1;
-        const int DayMask = (1 << PackedDayBits) - 1;
+        private const int FirstOfOrder = 1 << PackedDayBits;
+        private const int OffsetShift = PackedDayBits + 1;
+        private const int DayMask = (1 << PackedDayBits) - 1;
 
-        // The low `low` bits hold the key (offset, flag, days), the high bits the signed cents: |cents| < centsLimit fits.
-        var low = OffsetShift + shift;
-        var lowMask = (1L << low) - 1;
-        var centsLimit = 1L << (63 - low);
-        List<(int Customer, long Cents)>? aside = null;
-        var start = new int[partitions + 1];
-        var next = new int[partitions];
-        var oneRowPerOrder = table.OrderCount == table.Count;
-        var orderSeen = oneRowPerOrder ? [] : new bool[table.OrderCount];
-        Span<int> bits = stackalloc int[4];
-        for (var from = 0; from < cust.Length; from += chunk)
+        private readonly TransactionTable _table;
+        private readonly long _asOfTicks;
+        private readonly CustomerState[] _state;
+        private readonly int _n;
+        private readonly int _shift;
+        private readonly int _mask;
+        private readonly int _partitions;
+        private readonly int _low;
+        private readonly long _lowMask;
+        private readonly long _centsLimit;
+        private readonly long[] _rows;
+        private readonly Outputs _outputs;
+        private readonly bool _oneRowPerOrder;
+        private readonly byte[] _orderSeen; // 1 once an order's flag is given
+
+        // Per segment w and partition p: where its rows start in the chunk buffer and where the next goes (pass 2 reads base..next).
+        private readonly int[][] _base;
+        private readonly int[][] _next;
+        private readonly List<(int Customer, long Cents)>?[] _aside;
+        private List<(int Customer, long Cents)>? _asideSorted;
+        private int _failed;
+        private int _large;
+
+        public PartitionedPass(TransactionTable table, long asOfTicks, CustomerState[] state, int n, int shift, long[] rows, Outputs outputs, int workers)
         {
-            var to = Math.Min(cust.Length, from + chunk);
-            Array.Clear(start);
-            foreach (var c in cust[from..to])
+            _table = table;
+            _asOfTicks = asOfTicks;
+            _state = state;
+            _n = n;
+            _shift = shift;
+            _mask = (1 << shift) - 1;
+            _partitions = ((n - 1) >> shift) + 1;
+
+            // The low `_low` bits hold the key (offset, flag, days), the high bits the signed cents: |cents| < _centsLimit fits.
+            _low = OffsetShift + shift;
+            _lowMask = (1L << _low) - 1;
+            _centsLimit = 1L << (63 - _low);
+            _rows = rows;
+            _outputs = outputs;
+            _oneRowPerOrder = table.OrderCount == table.Count;
+            _orderSeen = _oneRowPerOrder ? [] : new byte[table.OrderCount];
+            Workers = workers;
+            _base = new int[workers][];
+            _next = new int[workers][];
+            for (var w = 0; w < workers; w++)
             {
-                start[(c >> shift) + 1]++;
+                _base[w] = new int[_partitions];
+                _next[w] = new int[_partitions];
             }
 
-            for (var p = 0; p < partitions; p++)
+            _aside = new List<(int, long)>?[workers];
+        }
+
+        public int Workers { get; }
+
+        public bool Large => _large != 0;
+
+        /// <summary>Aggregates every chunk; false when a row needs the row-order pass.</summary>
+        public bool Run(int chunk)
+        {
+            var rowCount = _table.Count;
+            for (var from = 0; from < rowCount; from += chunk)
             {
-                start[p + 1] += start[p];
+                var to = Math.Min(rowCount, from + chunk);
+                var first = from == 0;
+                var last = to == rowCount;
+                var length = to - from;
+                if (Workers == 1)
+                {
+                    Count(0, from, to);
+                    Place();
+                    Scatter(0, from, to);
+                }
+                else
+                {
+                    Parallel.For(0, Workers, new ParallelOptions { MaxDegreeOfParallelism = Workers }, w => Count(w, from + SegmentStart(w, length), from + SegmentStart(w + 1, length)));
+                    Place();
+                    Parallel.For(0, Workers, new ParallelOptions { MaxDegreeOfParallelism = Workers }, w => Scatter(w, from + SegmentStart(w, length), from + SegmentStart(w + 1, length)));
+                }
+
+                if (_failed != 0)
+                {
+                    return false;
+                }
+
+                if (last)
+                {
+                    _asideSorted = MergeAside();
+                }
+
+                if (Workers == 1)
+                {
+                    for (var p = 0; p < _partitions; p++)
+                    {
+                        AggregatePartition(p, first, last);
+                    }
+                }
+                else
+                {
+                    Parallel.For(0, _partitions, new ParallelOptions { MaxDegreeOfParallelism = Workers }, p => AggregatePartition(p, first, last));
+                }
             }
 
-            start.AsSpan(0, partitions).CopyTo(next);
+            return true;
+        }
+
+        private int SegmentStart(int w, int length) => (int)((long)length * w / Workers);
+
+        /// <summary>Counts segment w's rows per partition (into its base array, turned into offsets by <see cref="Place"/>).</summary>
+        private void Count(int w, int from, int to)
+        {
+            var counts = _base[w];
+            Array.Clear(counts);
+            var shift = _shift;
+            foreach (var c in _table.CustomerIndex[from..to])
+            {
+                counts[c >> shift]++;
+            }
+        }
+
+        /// <summary>Turns the counts into each segment's first position per partition: partition by partition, segment by segment.</summary>
+        private void Place()
+        {
+            var position = 0;
+            for (var p = 0; p < _partitions; p++)
+            {
+                for (var w = 0; w < Workers; w++)
+                {
+                    var count = _base[w][p];
+                    _base[w][p] = position;
+                    _next[w][p] = position;
+                    position += count;
+                }
+            }
+        }
+
+        /// <summary>Pass 1 for rows from..to of segment w: packs each row and writes it to its partition's region of the segment.</summary>
+        private void Scatter(int w, int from, int to)
+        {
+            var cust = _table.CustomerIndex;
+            var ticks = _table.UtcTicks;
+            var amounts = _table.Amounts;
+            var kinds = _table.Kinds;
+            var orders = _table.OrderIndex;
+            var next = _next[w];
+            var rows = _rows;
+            var shift = _shift;
+            var mask = _mask;
+            var low = _low;
+            var centsLimit = _centsLimit;
+            var asOfTicks = _asOfTicks;
+            var serial = Workers == 1;
+            List<(int, long)>? aside = null;
+            Span<int> bits = stackalloc int[4];
             for (var i = from; i < to; i++)
             {
                 var t = ticks[i];
@@ -515,7 +654,8 @@ public sealed class RfmValues
 
                 if (!TryCents(amounts[i], bits, out var cents))
                 {
-                    return false;
+                    _failed = 1;
+                    return;
                 }
 
                 var c = cust[i];
@@ -525,18 +665,28 @@ public sealed class RfmValues
                     var days = DaysPlusOne(asOfTicks, t);
                     if (days > DayMask)
                     {
-                        return false;
+                        _failed = 1;
+                        return;
                     }
 
                     key |= (uint)days; // 1 ≤ days ≤ DayMask
-                    if (oneRowPerOrder)
+                    if (_oneRowPerOrder)
                     {
                         key |= FirstOfOrder;
                     }
-                    else if (!orderSeen[orders[i]])
+                    else if (_orderSeen[orders[i]] == 0)
                     {
-                        orderSeen[orders[i]] = true;
-                        key |= FirstOfOrder;
+                        // One row per order carries the flag (the rows of an order share its customer and instant, so which one does not
+                        // matter); segments may share an order, hence the exchange when several threads run.
+                        if (serial)
+                        {
+                            _orderSeen[orders[i]] = 1;
+                            key |= FirstOfOrder;
+                        }
+                        else if (Interlocked.Exchange(ref _orderSeen[orders[i]], (byte)1) == 0)
+                        {
+                            key |= FirstOfOrder;
+                        }
                     }
                 }
                 else
@@ -555,23 +705,43 @@ public sealed class RfmValues
                 rows[next[c >> shift]++] = unchecked((cents << low) | key);
             }
 
-            var first = from == 0;
-            var last = to == cust.Length;
-            var nextAside = 0;
-            if (last)
+            if (aside is not null)
             {
-                aside?.Sort(static (x, y) => x.Customer.CompareTo(y.Customer));
+                (_aside[w] ??= []).AddRange(aside);
+            }
+        }
+
+        private List<(int Customer, long Cents)>? MergeAside()
+        {
+            List<(int Customer, long Cents)>? all = null;
+            foreach (var list in _aside)
+            {
+                if (list is not null)
+                {
+                    (all ??= []).AddRange(list);
+                }
             }
 
-            for (var p = 0; p < partitions; p++)
-            {
-                var slice = state.Slice(p << shift, Math.Min(1 << shift, n - (p << shift)));
-                if (first)
-                {
-                    slice.Clear();
-                }
+            all?.Sort(static (x, y) => x.Customer.CompareTo(y.Customer));
+            return all;
+        }
 
-                foreach (var r in rows.AsSpan(start[p], next[p] - start[p]))
+        /// <summary>Pass 2 for partition p: aggregates its rows into its state slice (cleared on the first chunk) and, on the last chunk,
+        /// adds the amounts kept aside and writes the outputs.</summary>
+        private void AggregatePartition(int p, bool first, bool last)
+        {
+            var offset = p << _shift;
+            var slice = _state.AsSpan(offset, Math.Min(1 << _shift, _n - offset));
+            if (first)
+            {
+                slice.Clear();
+            }
+
+            var low = _low;
+            var lowMask = _lowMask;
+            for (var w = 0; w < Workers; w++)
+            {
+                foreach (var r in _rows.AsSpan(_base[w][p], _next[w][p] - _base[w][p]))
                 {
                     var key = r & lowMask;
                     ref var s = ref slice[(int)(key >> OffsetShift)];
@@ -583,22 +753,41 @@ public sealed class RfmValues
                         s.Frequency += (int)((key >> PackedDayBits) & 1);
                     }
                 }
+            }
 
-                if (last)
+            if (!last)
+            {
+                return;
+            }
+
+            if (_asideSorted is { } aside)
+            {
+                // The first entry of this partition's customers (the list is sorted by customer).
+                int lo = 0, hi = aside.Count;
+                while (lo < hi)
                 {
-                    var end = (p << shift) + slice.Length;
-                    while (aside is not null && nextAside < aside.Count && aside[nextAside].Customer < end)
+                    var mid = (lo + hi) >>> 1;
+                    if (aside[mid].Customer < offset)
                     {
-                        slice[aside[nextAside].Customer & mask].Cents += aside[nextAside].Cents;
-                        nextAside++;
+                        lo = mid + 1;
                     }
+                    else
+                    {
+                        hi = mid;
+                    }
+                }
 
-                    large |= Emit(slice, p << shift, outputs, exact: true);
+                for (var j = lo; j < aside.Count && aside[j].Customer < offset + slice.Length; j++)
+                {
+                    slice[aside[j].Customer - offset].Cents += aside[j].Cents;
                 }
             }
-        }
 
-        return true;
+            if (Emit(slice, offset, _outputs, exact: true))
+            {
+                Interlocked.Exchange(ref _large, 1);
+            }
+        }
     }
 
     private static double[] ToDouble(int[] values)

@@ -72,7 +72,11 @@ public sealed class RfmAggregationTests
         // are kept aside and added before the output.
         foreach (var (bits, chunkRows) in new[] { (0, 5_000), (2, 1_000), (4, 7_001), (6, 20_000), (14, 1), (14, 1 << 23), (17, 1 << 23), (18, 999), (RfmValues.AutoPartitionBits, 3_001) })
         {
-            AssertSame(direct, RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, partitionBits: bits, maxChunkRows: chunkRows));
+            // One thread, and 2 or 3 threads splitting each chunk into row segments (orders may straddle two segments).
+            foreach (var workers in new[] { 1, 2, 3 })
+            {
+                AssertSame(direct, RfmValues.FromTransactionsCore(table, asOf, directCustomerLimit: 0, partitionBits: bits, maxChunkRows: chunkRows, workers: workers));
+            }
         }
     }
 

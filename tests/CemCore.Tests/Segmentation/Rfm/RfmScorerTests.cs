@@ -429,4 +429,20 @@ public sealed class RfmKernelTests
         RfmScorer.Score(recency, frequency, monetary, ids, new RfmSettings(5), scores);
         Assert.Equal(RfmTestData.Naive(ids, recency, frequency, monetary, 5), scores);
     }
+
+    [Fact]
+    public void Score_AboveParallelThreshold_NoIds_TiesByPosition_EqualsNaiveOracle()
+    {
+        // Without ids the parallel path skips the id-order sort and collects ties in input order: the oracle with ids "0", "1", … (integer-like,
+        // so in numeric order, i.e. by position). Few distinct values, so every boundary has a large tie group.
+        var random = new Random(13);
+        var n = RfmScorer.ParallelThreshold + 4_321;
+        var positions = Enumerable.Range(0, n).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var recency = Enumerable.Range(0, n).Select(_ => (double)random.Next(30)).ToArray();
+        var frequency = Enumerable.Range(0, n).Select(i => i % 89 == 0 ? 0.0 : 1 + random.Next(4)).ToArray();
+        var monetary = Enumerable.Range(0, n).Select(_ => random.Next(20) * 5.0).ToArray();
+        var scores = new RfmScore[n];
+        RfmScorer.Score(recency, frequency, monetary, null, new RfmSettings(5), scores);
+        Assert.Equal(RfmTestData.Naive(positions, recency, frequency, monetary, 5), scores);
+    }
 }
