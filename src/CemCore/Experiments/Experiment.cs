@@ -125,17 +125,17 @@ public sealed class Experiment
             return new Assignment(AssignmentStatus.NotInTraffic, -1);
         }
 
+        // The first k with u < limits[k] (the limits ascend), counted without a data-dependent branch: u is uniform, so a search
+        // loop's exit mispredicted on about half of the customers (issue 17, Zen 3 host, ExperimentBenchmarks: 24.95 → 19.9–20.6 ns).
         var u = h >> 32;
         var limits = _variantLimits;
-        for (var k = 0; k < limits.Length; k++)
+        var index = 0;
+        foreach (var limit in limits)
         {
-            if (u < limits[k])
-            {
-                return new Assignment(AssignmentStatus.Assigned, k);
-            }
+            index += u >= limit ? 1 : 0;
         }
 
-        return new Assignment(AssignmentStatus.Assigned, limits.Length - 1);
+        return new Assignment(AssignmentStatus.Assigned, Math.Min(index, limits.Length - 1));
     }
 
     /// <summary>Assigns many customers: writes the variant index per customer (−1 when not in traffic) into <paramref name="destination"/>.</summary>
