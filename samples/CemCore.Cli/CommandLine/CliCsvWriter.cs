@@ -20,6 +20,11 @@ internal sealed class CliCsvWriter : IDisposable
 
     public CliCsvWriter(string path) => _writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
 
+    /// <summary>One text cell as a string, quoted when it contains a comma, quote or line break (quotes doubled): the same text as
+    /// <see cref="Text"/>, for the commands that build their lines themselves.</summary>
+    public static string Quote(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
     /// <summary>Writes a header line (the names are written as given).</summary>
     public void Header(IReadOnlyList<string> names)
     {

@@ -97,7 +97,7 @@ internal static class ChurnCommands
             w.WriteLine("customer_id,probability");
             for (var i = 0; i < p.Length; i++)
             {
-                w.Write(Csv(table.CustomerIds[i]));
+                w.Write(CliCsvWriter.Quote(table.CustomerIds[i]));
                 w.Write(',');
                 w.WriteLine(p[i].ToString("R", CultureInfo.InvariantCulture));
             }
@@ -120,7 +120,4 @@ internal static class ChurnCommands
         using var reader = new StreamReader(path);
         return FeatureTableCsv.Read(reader, Path.GetFileName(path));
     }
-
-    internal static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

@@ -161,7 +161,7 @@ internal static class ClvCommands
             for (var i = 0; i < split.Count; i++)
             {
                 w.Write(string.Create(CultureInfo.InvariantCulture,
-                    $"{Csv(split.CustomerIds[i])},{split.Frequency[i]},{split.Recency[i]:R},{split.Age[i]:R},{Cell(pAlive[i])},{Cell(expected[i])}"));
+                    $"{CliCsvWriter.Quote(split.CustomerIds[i])},{split.Frequency[i]},{split.Recency[i]:R},{split.Age[i]:R},{Cell(pAlive[i])},{Cell(expected[i])}"));
                 w.WriteLine(money is null ? string.Empty : "," + Cell(money.Spend[i]) + "," + Cell(money.Clv[i]));
             }
         }
@@ -267,7 +267,4 @@ internal static class ClvCommands
     }
 
     private static TimeUnit Unit(string? text) => text == "day" ? TimeUnit.Day : TimeUnit.Week;
-
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

@@ -88,7 +88,7 @@ internal static class OffersCommand
             await writer.WriteLineAsync("customer_id,offer_id,channel,preview,reason").ConfigureAwait(false);
             foreach (var row in plan.Rows)
             {
-                await writer.WriteLineAsync(string.Join(',', Csv(row.CustomerId), Csv(row.OfferId), Csv(row.Channel), Csv(row.Preview), Csv(row.Reason))).ConfigureAwait(false);
+                await writer.WriteLineAsync(string.Join(',', CliCsvWriter.Quote(row.CustomerId), CliCsvWriter.Quote(row.OfferId), CliCsvWriter.Quote(row.Channel), CliCsvWriter.Quote(row.Preview), CliCsvWriter.Quote(row.Reason))).ConfigureAwait(false);
             }
         }
 
@@ -113,9 +113,6 @@ internal static class OffersCommand
 
         return 0;
     }
-
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }
 
 /// <summary>Builds decision contexts from transactions and profiles, decides and renders a preview per customer.</summary>

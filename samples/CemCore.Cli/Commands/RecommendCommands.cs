@@ -134,8 +134,8 @@ internal static class RecommendCommand
                 foreach (var r in recommender.Recommend(c, count))
                 {
                     rows++;
-                    text.Append(Csv(c)).Append(',').Append((++rank).ToString(CultureInfo.InvariantCulture)).Append(',').Append(Csv(r.Item)).Append(',')
-                        .Append(r.Score.ToString("R", CultureInfo.InvariantCulture)).Append(',').Append(Csv(r.Reason.ToString())).Append('\n');
+                    text.Append(CliCsvWriter.Quote(c)).Append(',').Append((++rank).ToString(CultureInfo.InvariantCulture)).Append(',').Append(CliCsvWriter.Quote(r.Item)).Append(',')
+                        .Append(r.Score.ToString("R", CultureInfo.InvariantCulture)).Append(',').Append(CliCsvWriter.Quote(r.Reason.ToString())).Append('\n');
                 }
             }
 
@@ -217,9 +217,6 @@ internal static class RecommendCommand
         "als" => ImplicitAls.Fit(history, new ImplicitAlsSettings(Factors: 16, Iterations: 10, Seed: seed), ct),
         _ => new PopularityRecommender(history),
     };
-
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }
 
 /// <summary>Options shared by the recommendation commands.</summary>

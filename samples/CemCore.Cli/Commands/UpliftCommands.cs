@@ -233,7 +233,7 @@ internal static class UpliftCommands
             w.WriteLine("customer_id,uplift,decile");
             for (var i = 0; i < uplift.Length; i++)
             {
-                w.Write(ChurnCommands.Csv(table.CustomerIds[i]));
+                w.Write(CliCsvWriter.Quote(table.CustomerIds[i]));
                 w.Write(',');
                 w.Write(uplift[i].ToString("R", CultureInfo.InvariantCulture));
                 w.Write(',');
