@@ -401,6 +401,35 @@ public sealed class RfmKernelTests
         return positions.All(p => a[p] == sorted[p]) && a.Order().SequenceEqual(sorted);
     }
 
+    [Property(MaxTest = 300)]
+    public bool RadixSelect_AnyPositions_MatchFullSort(int seed, ushort size, byte kind)
+    {
+        // The selection used from RfmScorer.RadixSelectMin purchasers on: uniform values, heavy ties with negatives, six decades of both
+        // signs, ±0 and tiny values, all equal; a random subset of purchasers; against a full sort of their values.
+        var random = new Random(seed);
+        var n = 1 + (size % 5_000);
+        double Next() => (kind % 5) switch
+        {
+            0 => random.NextDouble(),
+            1 => (random.Next(1 + (kind % 50)) * 0.5) - 3,
+            2 => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-5, 8)),
+            3 => random.Next(3) switch { 0 => 0.0, 1 => -0.0, _ => 1e-300 * random.Next(-2, 3) },
+            _ => 42.0,
+        };
+        var a = Enumerable.Range(0, n).Select(_ => Next()).ToArray();
+        var purchasers = Enumerable.Range(0, n).Where(_ => random.Next(4) != 0).ToArray();
+        if (purchasers.Length == 0)
+        {
+            return true;
+        }
+
+        var positions = Enumerable.Range(0, random.Next(1, 10)).Select(_ => random.Next(purchasers.Length)).Distinct().Order().ToArray();
+        var sorted = purchasers.Select(i => a[i]).Order().ToArray();
+        var result = new double[positions.Length];
+        RfmScorer.RadixSelect(a, purchasers, positions, result);
+        return positions.Select((p, j) => result[j] == sorted[p]).All(x => x);
+    }
+
     [Fact]
     public void Score_LargeTieGroups_EqualsNaiveOracle()
     {
