@@ -34,7 +34,7 @@ public sealed class RepeatCliTests
         Assert.Equal(3, timings.Length);
         for (var i = 0; i < 3; i++)
         {
-            Assert.Matches($@"^cemcore rfm: run {i + 1} of 3: \d+\.\d ms \(GCs \d+/\d+/\d+, GC pause \d+\.\d ms, allocated \d+\.\d MB, JIT \d+ methods \d+\.\d ms, CPU \d+\.\d ms, minor faults \d+, processors \d+, pool work items \d+\)$", timings[i].TrimEnd('\r'));
+            Assert.Matches($@"^cemcore rfm: run {i + 1} of 3: \d+\.\d ms \(GCs \d+/\d+/\d+, GC pause \d+\.\d ms, allocated \d+\.\d MB, JIT \d+ methods \d+\.\d ms, CPU \d+\.\d ms, minor faults \d+, processors \d+, pool work items \d+, no-GC region (held|left|off)\)$", timings[i].TrimEnd('\r'));
         }
 
         Assert.Equal(File.ReadAllText(once), File.ReadAllText(thrice));
@@ -50,7 +50,7 @@ public sealed class RepeatCliTests
         Assert.Equal(0, r.ExitCode);
         var line = Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         // The first run of a process compiles at least the command's own code, so the JIT count cannot be zero.
-        var m = System.Text.RegularExpressions.Regex.Match(line.TrimEnd('\r'), @"^cemcore rfm: run 1 of 1: \d+\.\d ms \(GCs \d+/\d+/\d+, GC pause \d+\.\d ms, allocated \d+\.\d MB, JIT (\d+) methods \d+\.\d ms, CPU \d+\.\d ms, minor faults \d+, processors \d+, pool work items \d+\)$");
+        var m = System.Text.RegularExpressions.Regex.Match(line.TrimEnd('\r'), @"^cemcore rfm: run 1 of 1: \d+\.\d ms \(GCs \d+/\d+/\d+, GC pause \d+\.\d ms, allocated \d+\.\d MB, JIT (\d+) methods \d+\.\d ms, CPU \d+\.\d ms, minor faults \d+, processors \d+, pool work items \d+, no-GC region (held|left|off)\)$");
         Assert.True(m.Success, line);
         Assert.True(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, line);
     }

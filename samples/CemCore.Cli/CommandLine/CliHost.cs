@@ -63,6 +63,7 @@ internal static class CliHost
             // with what the runtime did during it (collections per generation, GC pause, methods JIT-compiled and JIT time), so a
             // one-shot run can be compared with the warm time of the same work and the difference attributed.
             var exit = 0;
+            var region = "off";
             for (var run = 1; run <= repeat && exit == 0; run++)
             {
                 var before = RuntimeCounters.Now();
@@ -74,13 +75,14 @@ internal static class CliHost
                 }
                 finally
                 {
+                    region = !noGc ? "off" : System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion ? "held" : "left";
                     CliMemory.EndNoGcRegion(noGc);
                 }
 
                 var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var d = RuntimeCounters.Now() - before;
                 Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{name}: run {run} of {repeat}: {ms:F1} ms (GCs {d.Gen0}/{d.Gen1}/{d.Gen2}, GC pause {d.PauseMs:F1} ms, allocated {d.AllocatedBytes / 1048576.0:F1} MB, JIT {d.JitMethods} methods {d.JitMs:F1} ms, CPU {d.CpuMs:F1} ms, minor faults {d.MinorFaults}, processors {Environment.ProcessorCount}, pool work items {d.PoolWorkItems})"));
+                    $"{name}: run {run} of {repeat}: {ms:F1} ms (GCs {d.Gen0}/{d.Gen1}/{d.Gen2}, GC pause {d.PauseMs:F1} ms, allocated {d.AllocatedBytes / 1048576.0:F1} MB, JIT {d.JitMethods} methods {d.JitMs:F1} ms, CPU {d.CpuMs:F1} ms, minor faults {d.MinorFaults}, processors {Environment.ProcessorCount}, pool work items {d.PoolWorkItems}, no-GC region {region})"));
             }
 
             return exit;
