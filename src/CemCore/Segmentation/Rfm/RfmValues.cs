@@ -444,9 +444,9 @@ public sealed class RfmValues
     /// <summary>
     /// Cache-aware aggregation for many customers (rows in random customer order). Pass 1 (per chunk of up to 2^23 rows, normally the
     /// whole table): a counting pass over the customer column sizes the customer ranges (about 8 ranges of 2^14–2^18 customers, more
-    /// ranges above 2^21 customers), then one pass in row order converts each row to 8 bytes (signed whole cents in the high bits; the
+    /// ranges above 2^21 customers), then one pass (per row segment when several threads run) converts each row to 8 bytes (signed whole cents in the high bits; the
     /// customer's offset in its range, the flag "first row of its purchase order" and 1 + days to as-of, 0 for a return, in the low
-    /// 17 + offset bits; order de-duplication in row order as in <see cref="AggregateDirect"/>) and scatters it to its range. An amount
+    /// 17 + offset bits; one row per purchase order flagged, as in <see cref="AggregateDirect"/>) and scatters it to its range. An amount
     /// whose cents do not fit the high bits (2^28 cents and more with 2^18-customer ranges) is packed as 0 cents and kept aside with
     /// its customer; it is added to the customer's state before the output. Pass 2: each range is aggregated into its slice of the
     /// packed state (cache-resident); the slice is cleared just before its first chunk and, after the last chunk, written to the outputs
@@ -559,19 +559,9 @@ public sealed class RfmValues
                 var first = from == 0;
                 var last = to == rowCount;
                 var length = to - from;
-                if (Workers == 1)
-                {
-                    Count(0, from, to);
-                    Place();
-                    Scatter(0, from, to);
-                }
-                else
-                {
-                    Parallel.For(0, Workers, new ParallelOptions { MaxDegreeOfParallelism = Workers }, w => Count(w, from + SegmentStart(w, length), from + SegmentStart(w + 1, length)));
-                    Place();
-                    Parallel.For(0, Workers, new ParallelOptions { MaxDegreeOfParallelism = Workers }, w => Scatter(w, from + SegmentStart(w, length), from + SegmentStart(w + 1, length)));
-                }
-
+                ForEach(Workers, w => Count(w, from + SegmentStart(w, length), from + SegmentStart(w + 1, length)));
+                Place();
+                ForEach(Workers, w => Scatter(w, from + SegmentStart(w, length), from + SegmentStart(w + 1, length)));
                 if (_failed != 0)
                 {
                     return false;
@@ -582,20 +572,27 @@ public sealed class RfmValues
                     _asideSorted = MergeAside();
                 }
 
-                if (Workers == 1)
-                {
-                    for (var p = 0; p < _partitions; p++)
-                    {
-                        AggregatePartition(p, first, last);
-                    }
-                }
-                else
-                {
-                    Parallel.For(0, _partitions, new ParallelOptions { MaxDegreeOfParallelism = Workers }, p => AggregatePartition(p, first, last));
-                }
+                ForEach(_partitions, p => AggregatePartition(p, first, last));
             }
 
             return true;
+        }
+
+        /// <summary>Runs <paramref name="body"/> for 0 … count − 1: in order on this thread with one worker (no thread-pool work), else
+        /// on up to <see cref="Workers"/> threads.</summary>
+        private void ForEach(int count, Action<int> body)
+        {
+            if (Workers == 1)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    body(i);
+                }
+            }
+            else
+            {
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Workers }, body);
+            }
         }
 
         private int SegmentStart(int w, int length) => (int)((long)length * w / Workers);
@@ -644,7 +641,6 @@ public sealed class RfmValues
             var centsLimit = _centsLimit;
             var asOfTicks = _asOfTicks;
             var serial = Workers == 1;
-            List<(int, long)>? aside = null;
             Span<int> bits = stackalloc int[4];
             for (var i = from; i < to; i++)
             {
@@ -699,17 +695,12 @@ public sealed class RfmValues
                 if (cents >= centsLimit || cents <= -centsLimit)
                 {
                     // Rare (a very large amount for the range size): added to the customer's state before the output.
-                    (aside ??= []).Add((c, cents));
+                    (_aside[w] ??= []).Add((c, cents)); // this segment's own list
                     cents = 0;
                 }
 
                 // unchecked: the cents (|cents| < centsLimit) go to the high bits, the key (< 2^low) to the low bits.
                 rows[next[c >> shift]++] = unchecked((cents << low) | key);
-            }
-
-            if (aside is not null)
-            {
-                (_aside[w] ??= []).AddRange(aside);
             }
         }
 
