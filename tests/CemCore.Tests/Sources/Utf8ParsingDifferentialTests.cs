@@ -39,6 +39,32 @@ public sealed class Utf8ParsingDifferentialTests
         return fast == general && (!fast || ticks == expected);
     }
 
+    /// <summary>
+    /// Valid or near-valid timestamps with one byte of the date and time (not the separator at index 10, which the reference's format
+    /// takes literally) replaced by a digit or a punctuation mark: aimed at the 8-byte word checks of the reader's usual
+    /// <c>yyyy-MM-ddTHH:mm:ss</c> layout, which must reject exactly what the general parser rejects.
+    /// </summary>
+    public static Arbitrary<(string Text, int Position, char Replacement)> MutatedTimestamps() =>
+        (from text in Timestamps().Generator
+         from position in Gen.Elements(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18)
+         from replacement in Gen.Elements("0123456789/:.aTZ!~".ToCharArray())
+         select (text, position, replacement)).ToArbitrary();
+
+    [Property(MaxTest = 3000, Arbitrary = [typeof(Utf8ParsingDifferentialTests)])]
+    public bool Timestamp_OneByteReplaced_AgreesWithDateTimeOffsetParseExact((string Text, int Position, char Replacement) input)
+    {
+        var chars = input.Text.ToCharArray();
+        if (input.Position < chars.Length)
+        {
+            chars[input.Position] = input.Replacement;
+        }
+
+        var text = new string(chars);
+        var fast = Utf8Parsing.TryParseTimestamp(Encoding.UTF8.GetBytes(text), out var ticks);
+        var general = TryParseGeneral(text, out var expected);
+        return fast == general && (!fast || ticks == expected);
+    }
+
     [Theory]
     [InlineData("2024-02-29T12:00:00+08:00", true)]
     [InlineData("2023-02-29T12:00:00+08:00", false)]

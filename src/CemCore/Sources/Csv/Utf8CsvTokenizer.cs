@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
@@ -162,36 +164,39 @@ internal sealed class Utf8CsvTokenizer : IDisposable
                 return _eof ? CsvReadStatus.End : CsvReadStatus.NeedMore;
             }
 
-            var nl = data.IndexOf((byte)'\n');
+            var nl = ScanUnquoted(data);
+            if (nl == QuoteFirst)
+            {
+                return ParseQuoted(data);
+            }
+
             if (nl < 0 && !_eof)
             {
                 return CsvReadStatus.NeedMore;
             }
 
-            var line = nl < 0 ? data : data[..nl];
             var consumed = nl < 0 ? data.Length : nl + 1;
-            if (line.IndexOf((byte)'"') < 0)
+            var lineLength = nl < 0 ? data.Length : nl;
+            if (lineLength > 0 && data[lineLength - 1] == (byte)'\r')
             {
-                if (line.Length > 0 && line[^1] == (byte)'\r')
+                lineLength--;
+                if (_fieldLength[FieldCount - 1] > 0)
                 {
-                    line = line[..^1];
+                    _fieldLength[FieldCount - 1]--;
                 }
-
-                if (IsBlank(line))
-                {
-                    Advance(consumed, 1);
-                    continue;
-                }
-
-                SplitSimple(line);
-                _recordStart = _start;
-                Line = _nextLine;
-                EnsureUtf8(_start, line.Length);
-                Advance(consumed, 1);
-                return CsvReadStatus.Record;
             }
 
-            return ParseQuoted(data);
+            if (FieldCount == 1 && IsBlank(data[..lineLength]))
+            {
+                Advance(consumed, 1);
+                continue;
+            }
+
+            _recordStart = _start;
+            Line = _nextLine;
+            EnsureUtf8(_start, lineLength);
+            Advance(consumed, 1);
+            return CsvReadStatus.Record;
         }
     }
 
@@ -271,24 +276,95 @@ internal sealed class Utf8CsvTokenizer : IDisposable
         _nextLine += lines;
     }
 
-    private void SplitSimple(ReadOnlySpan<byte> line)
+    /// <summary><see cref="ScanUnquoted"/>'s result when a double quote comes before the end of the record's first line.</summary>
+    private const int QuoteFirst = -2;
+
+    /// <summary>
+    /// Splits the record at the start of <paramref name="data"/> at its commas in one pass over its bytes (32 at a time where the
+    /// hardware has 256-bit vectors: one compare per delimiter and a walk over the set bits), when its line holds no double quote.
+    /// </summary>
+    /// <returns>The index of the line feed ending the record (the fields are set, a trailing carriage return included); -1 when
+    /// <paramref name="data"/> holds no line feed (the fields then run to its end); <see cref="QuoteFirst"/> when a double quote comes
+    /// first (the fields are not set).</returns>
+    private int ScanUnquoted(ReadOnlySpan<byte> data)
     {
         var count = 0;
-        var pos = 0;
-        while (true)
+        var fieldStart = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            var comma = line[pos..].IndexOf((byte)',');
-            var len = comma < 0 ? line.Length - pos : comma;
-            AddField(count++, pos, len, false);
-            if (comma < 0)
+            var commas = Vector256.Create((byte)',');
+            var quotes = Vector256.Create((byte)'"');
+            var lineFeeds = Vector256.Create((byte)'\n');
+            for (; i <= data.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
             {
-                break;
-            }
+                var v = Vector256.Create(data.Slice(i, Vector256<byte>.Count));
+                var lf = Vector256.Equals(v, lineFeeds).ExtractMostSignificantBits();
+                var before = unchecked((lf & (0u - lf)) - 1u); // the bits below the first line feed (all of them when there is none)
+                if ((Vector256.Equals(v, quotes).ExtractMostSignificantBits() & before) != 0)
+                {
+                    return QuoteFirst;
+                }
 
-            pos += comma + 1;
+                var c = Vector256.Equals(v, commas).ExtractMostSignificantBits() & before;
+                while (c != 0)
+                {
+                    var p = i + BitOperations.TrailingZeroCount(c);
+                    AddPlainField(count++, fieldStart, p - fieldStart);
+                    fieldStart = p + 1;
+                    c &= unchecked(c - 1);
+                }
+
+                if (lf != 0)
+                {
+                    var end = i + BitOperations.TrailingZeroCount(lf);
+                    AddPlainField(count++, fieldStart, end - fieldStart);
+                    FieldCount = count;
+                    return end;
+                }
+            }
         }
 
+        for (; i < data.Length; i++)
+        {
+            var b = data[i];
+            if (b == (byte)'\n')
+            {
+                AddField(count++, fieldStart, i - fieldStart, false);
+                FieldCount = count;
+                return i;
+            }
+
+            if (b == (byte)',')
+            {
+                AddField(count++, fieldStart, i - fieldStart, false);
+                fieldStart = i + 1;
+            }
+            else if (b == (byte)'"')
+            {
+                return QuoteFirst;
+            }
+        }
+
+        AddField(count++, fieldStart, data.Length - fieldStart, false);
         FieldCount = count;
+        return -1;
+    }
+
+    /// <summary>Records an unquoted field (<see cref="ScanUnquoted"/>'s fast path: the escape flags are read only by <see cref="ParseQuoted"/>, which sets them).</summary>
+    private void AddPlainField(int index, int start, int length)
+    {
+        var starts = _fieldStart;
+        var lengths = _fieldLength;
+        if ((uint)index < (uint)starts.Length && (uint)index < (uint)lengths.Length)
+        {
+            starts[index] = start;
+            lengths[index] = length;
+        }
+        else
+        {
+            AddField(index, start, length, false);
+        }
     }
 
     private void AddField(int index, int start, int length, bool escaped)

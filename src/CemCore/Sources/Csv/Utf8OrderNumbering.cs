@@ -12,7 +12,7 @@ namespace CemCore.Sources.Csv;
 /// the entry index, so a probe over another key rarely reads that key's entry. Half the memory of a map of UTF-16 keys, and no
 /// decoding of order ids. The tokenizer has validated the bytes as UTF-8, so equal bytes ⇔ equal decoded ids.</para>
 /// <para>Keys are trimmed like <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/> trims the decoded id (see <see cref="Normalize"/>).</para>
-/// <para>Not thread-safe: owned by the parser thread.</para>
+/// <para>Not thread-safe: numbering is owned by the builder thread (<see cref="Normalize"/> is static and runs on the parser thread).</para>
 /// </remarks>
 internal sealed class Utf8OrderNumbering
 {
@@ -22,8 +22,6 @@ internal sealed class Utf8OrderNumbering
     private int _arenaLength;
     private int _count;
     private int _mask;
-    private char[] _chars = new char[64];
-    private byte[] _trimmed = new byte[64];
 
     /// <summary>Creates the numbering.</summary>
     /// <param name="expectedRows">Expected number of rows (a hint: the map grows as needed).</param>
@@ -57,28 +55,32 @@ internal sealed class Utf8OrderNumbering
     /// <summary>
     /// Returns the id as the builder would key it: trimmed of white space as <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/> trims
     /// the decoded text. Ids that start and end with a printable ASCII byte (the norm) are returned as they are; others are decoded,
-    /// trimmed and encoded again into a buffer of this instance (valid until the next call).
+    /// trimmed and encoded again into <paramref name="trimmed"/> (valid until its next use). Static, so the parser thread can
+    /// normalize while the builder thread numbers.
     /// </summary>
-    public ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> id)
+    /// <param name="id">The id's bytes as in the file.</param>
+    /// <param name="chars">Scratch for the decoded text, owned by the caller (grown as needed).</param>
+    /// <param name="trimmed">Scratch for the re-encoded text, owned by the caller (grown as needed); the result may point into it.</param>
+    public static ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> id, ref char[] chars, ref byte[] trimmed)
     {
         if (id.IsEmpty || (IsPlainAscii(id[0]) && IsPlainAscii(id[^1])))
         {
             return id;
         }
 
-        if (_chars.Length < id.Length)
+        if (chars.Length < id.Length)
         {
-            _chars = new char[id.Length * 2];
+            chars = new char[id.Length * 2];
         }
 
-        var text = _chars.AsSpan(0, Encoding.UTF8.GetChars(id, _chars)).Trim();
+        var text = chars.AsSpan(0, Encoding.UTF8.GetChars(id, chars)).Trim();
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-        if (_trimmed.Length < max)
+        if (trimmed.Length < max)
         {
-            _trimmed = new byte[max];
+            trimmed = new byte[max];
         }
 
-        return _trimmed.AsSpan(0, Encoding.UTF8.GetBytes(text, _trimmed));
+        return trimmed.AsSpan(0, Encoding.UTF8.GetBytes(text, trimmed));
 
         static bool IsPlainAscii(byte b) => b is > 0x20 and < 0x7F;
     }
