@@ -267,7 +267,7 @@ public sealed class TransactionTableBuilder
     /// names a refunded order id; <c>original</c> is, for a return that does, the refunded order's number (ignored otherwise).
     /// </summary>
     internal int AddRowResolved(
-        ReadOnlySpan<char> customerId,
+        int customer,
         long utcTicks,
         decimal amount,
         TransactionKind kind,
@@ -280,8 +280,8 @@ public sealed class TransactionTableBuilder
         int original,
         ReturnReason reason)
     {
-        var row = CheckRow(ref customerId, utcTicks, amount, kind, quantity, discount, hasOriginal, reason);
-        var c = CustomerOf(customerId);
+        var row = CheckResolved(customer, utcTicks, amount, kind, quantity, discount, hasOriginal, reason);
+        var c = customer;
         if (order == _orderCount)
         {
             NewOrder(c, utcTicks, kind, row, seen: true);
@@ -314,28 +314,76 @@ public sealed class TransactionTableBuilder
 
     private SpanKeyMap Orders => _orders ??= new SpanKeyMap(_capacity);
 
-    /// <summary>Checks the rules of one row and trims the customer id; returns the 1-based row number.</summary>
-    private int CheckRow(ref ReadOnlySpan<char> customerId, long utcTicks, decimal amount, TransactionKind kind, int quantity, decimal discount, bool hasOriginal,
+    /// <summary>
+    /// Adds a customer for <see cref="AddRowResolved"/>, whose caller numbers customers itself (on the ids' UTF-8 bytes) in order of first
+    /// appearance; returns the customer's number, which must be the caller's. <paramref name="customerId"/> is trimmed and not empty.
+    /// </summary>
+    internal int AddResolvedCustomer(string customerId)
+    {
+        if (_customers.TryGetValue(customerId, out var c))
+        {
+            return c;
+        }
+
+        c = _customerIds.Count;
+        _customers.Add(customerId, c);
+        _customerIds.Add(customerId);
+        return c;
+    }
+
+    /// <summary>The checks of <see cref="CheckRow"/> for a customer numbered by the caller (-1: the id is empty).</summary>
+    private int CheckResolved(int customer, long utcTicks, decimal amount, TransactionKind kind, int quantity, decimal discount, bool hasOriginal,
         ReturnReason reason)
+    {
+        if (unchecked((uint)customer) >= (uint)_customerIds.Count)
+        {
+            ThrowIfBuilt();
+            if (customer >= 0)
+            {
+                throw new InvalidOperationException("The customer was not added.");
+            }
+
+            throw new DataFormatException("The customer id is empty.", null, _count + 1, "customer_id");
+        }
+
+        return CheckValues(utcTicks, amount, kind, quantity, discount, hasOriginal, reason);
+    }
+
+    private void ThrowIfBuilt()
     {
         if (_built)
         {
             throw new InvalidOperationException("Build() was already called; a TransactionTableBuilder is single-use.");
         }
+    }
 
-        var row = _count + 1;
+    /// <summary>Checks the rules of one row and trims the customer id; returns the 1-based row number.</summary>
+    private int CheckRow(ref ReadOnlySpan<char> customerId, long utcTicks, decimal amount, TransactionKind kind, int quantity, decimal discount, bool hasOriginal,
+        ReturnReason reason)
+    {
+        ThrowIfBuilt();
         customerId = customerId.Trim();
         if (customerId.IsEmpty)
         {
-            throw new DataFormatException("The customer id is empty.", null, row, "customer_id");
+            throw new DataFormatException("The customer id is empty.", null, _count + 1, "customer_id");
         }
 
-        if (amount < 0m)
+        return CheckValues(utcTicks, amount, kind, quantity, discount, hasOriginal, reason);
+    }
+
+    /// <summary>Checks the rules of one row other than its customer id; returns the 1-based row number.</summary>
+    private int CheckValues(long utcTicks, decimal amount, TransactionKind kind, int quantity, decimal discount, bool hasOriginal, ReturnReason reason)
+    {
+        ThrowIfBuilt();
+        var row = _count + 1;
+
+        // decimal.IsNegative is a sign-bit test; the comparison with zero (a call) then runs only for negative values or negative zero.
+        if (decimal.IsNegative(amount) && amount != 0m)
         {
             throw new DataFormatException("The amount is negative; record a refund as a row of kind Return with a positive amount.", null, row, "amount");
         }
 
-        if (discount < 0m)
+        if (decimal.IsNegative(discount) && discount != 0m)
         {
             throw new DataFormatException("The discount is negative.", null, row, "discount");
         }

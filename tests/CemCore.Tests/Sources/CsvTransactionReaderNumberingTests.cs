@@ -6,7 +6,7 @@ using CemCore.Transactions;
 namespace CemCore.Tests.Sources;
 
 /// <summary>
-/// The reader numbers orders on its parser thread from the ids' UTF-8 bytes and sizes the table from a sample of the file (issue 17).
+/// The reader numbers orders and customers from the ids' UTF-8 bytes and sizes the table from a sample of the file (issue 17).
 /// Reference: the same rows split by a minimal RFC 4180 splitter in this test and added through the public
 /// <see cref="TransactionTableBuilder.AddRow"/>, which numbers orders on its own UTF-16 map (<see cref="SpanKeyMap"/>) after
 /// <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/>. Both the sequential (small or seekable input under 4 MiB) and the pipelined
@@ -131,7 +131,8 @@ public sealed class CsvTransactionReaderNumberingTests
     }
 
     /// <summary>Rows whose order ids vary in white space (ASCII, tab, no-break space U+00A0, ideographic space U+3000), non-ASCII letters,
-    /// quoting, and empty ids; returns refer back to earlier orders through differently padded ids.</summary>
+    /// quoting, and empty ids; returns refer back to earlier orders through differently padded ids. Customer ids vary the same way
+    /// (padding, non-ASCII, quoted with a comma), come back after other customers, and run over several rows.</summary>
     private static string Orders(int rows, string lineEnd = "\n", Func<int, string>? note = null)
     {
         string[] pads = ["", " ", "\t", "\u00A0", "\u3000", "  "];
@@ -141,7 +142,17 @@ public sealed class CsvTransactionReaderNumberingTests
         {
             var orderNo = i / 3; // three lines per order
             var at = t0.AddHours(orderNo).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-            var customer = "c" + (orderNo % 97).ToString(CultureInfo.InvariantCulture);
+            var customerNo = (orderNo % 97).ToString(CultureInfo.InvariantCulture);
+            var customerId = (orderNo % 3) switch
+            {
+                0 => "c" + customerNo,
+                1 => "客户" + customerNo,
+                _ => "\"ö, " + customerNo + "\"",
+            };
+
+            // Customers are numbered on their UTF-8 bytes too: the same customer with other padding on each line (not inside quotes).
+            string Customer(int k) => customerId.StartsWith('"') ? customerId : pads[(k + 2) % pads.Length] + customerId + pads[(k / 3) % pads.Length];
+            var customer = Customer(i);
             var id = (orderNo % 5) switch
             {
                 0 => "o" + orderNo.ToString(CultureInfo.InvariantCulture),
@@ -157,7 +168,7 @@ public sealed class CsvTransactionReaderNumberingTests
             {
                 // A return of this order, naming it with other padding; the return's own id is empty (an order of its own).
                 var returnAt = t0.AddHours(orderNo).AddMinutes(30).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-                sb.Append(customer).Append(",,").Append(returnAt).Append(",0.5,return,").Append(pads[(i + 3) % pads.Length]).Append(id)
+                sb.Append(Customer(i + 1)).Append(",,").Append(returnAt).Append(",0.5,return,").Append(pads[(i + 3) % pads.Length]).Append(id)
                   .Append(pads[(i + 4) % pads.Length]).Append(",r").Append(lineEnd);
             }
         }

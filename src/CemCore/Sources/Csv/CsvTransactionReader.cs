@@ -57,7 +57,7 @@ public static class CsvTransactionReader
         var columns = TransactionColumns.ReadHeader(tok);
         var capacity = total is { } t ? EstimateRows(t - tok.BytesConsumed, tok.Buffered) : 4096;
         var builder = new TransactionTableBuilder(capacity);
-        var numbering = new Utf8OrderNumbering(capacity);
+        var numbering = new Numberings(new Utf8OrderNumbering(capacity), new KeyNumbering(capacity / 8));
         var lines = new RowLines();
         var pipelined = Environment.ProcessorCount > 1 && (total is null || total >= PipelineThresholdBytes);
         var rows = pipelined
@@ -109,10 +109,10 @@ public static class CsvTransactionReader
         return (int)Math.Clamp((remainingBytes / meanLine * 1.02) + 64, 16, Max);
     }
 
-    private static int ReadSequential(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, Utf8OrderNumbering numbering,
+    private static int ReadSequential(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, Numberings numbering,
         RowLines lines, long? total, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        var row = new TransactionRowParser(tok, columns, decodeOrderIds: false);
+        var row = new TransactionRowParser(tok, columns, decodeIds: false);
         var batch = new RowBatch();
         var rows = 0;
         bool more;
@@ -130,15 +130,16 @@ public static class CsvTransactionReader
     }
 
     /// <summary>Adds a batch's rows to the builder, rethrowing its errors with the file name and line; returns the rows added so far.</summary>
-    private static int AddBatch(RowBatch batch, TransactionTableBuilder builder, Utf8OrderNumbering numbering, RowLines lines, int rows, string fileName)
+    private static int AddBatch(RowBatch batch, TransactionTableBuilder builder, Numberings numbering, RowLines lines, int rows, string fileName)
     {
-        batch.NumberOrders(numbering);
+        batch.NumberOrders(numbering.Orders);
+        batch.NumberCustomers(numbering.Customers, builder);
         for (var i = 0; i < batch.Count; i++)
         {
             lines.Add(rows + 1, batch.Line[i]);
             try
             {
-                builder.AddRowResolved(batch.Customer(i), batch.Ticks[i], batch.Amount[i], batch.Kind[i], batch.Order[i], batch.Channel[i],
+                builder.AddRowResolved(batch.Customer[i], batch.Ticks[i], batch.Amount[i], batch.Kind[i], batch.Order[i], batch.Channel[i],
                     batch.Category(i), batch.Quantity[i], batch.Discount[i], batch.HasOriginal[i], batch.Original[i], batch.Reason[i]);
             }
             catch (DataFormatException ex)
@@ -153,11 +154,11 @@ public static class CsvTransactionReader
     }
 
     /// <summary>
-    /// A two-stage pipeline: a producer thread tokenizes and parses batches of rows (hashing their order ids) while the calling thread
-    /// numbers their orders and adds them to the builder (the stages take about the same time on the benchmark file). Errors surface
+    /// A two-stage pipeline: a producer thread tokenizes and parses batches of rows while the calling thread
+    /// hashes and numbers their orders and adds them to the builder (the stages take about the same time on the benchmark file). Errors surface
     /// in file order: a parse error is rethrown after the rows before it were added.
     /// </summary>
-    private static int ReadPipelined(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, Utf8OrderNumbering numbering,
+    private static int ReadPipelined(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, Numberings numbering,
         RowLines lines, long? total, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -171,7 +172,7 @@ public static class CsvTransactionReader
         var token = stop.Token;
         var producer = new Thread(() =>
         {
-            var row = new TransactionRowParser(tok, columns, decodeOrderIds: false);
+            var row = new TransactionRowParser(tok, columns, decodeIds: false);
             try
             {
                 bool more;
@@ -218,16 +219,16 @@ public static class CsvTransactionReader
         return rows;
     }
 
-    /// <summary>A block of parsed rows, their order ids normalized and hashed, handed from the parser to the builder, which numbers the orders.</summary>
+    /// <summary>A block of parsed rows, their order ids normalized, handed from the parser to the builder, which hashes and numbers the orders.</summary>
     private sealed class RowBatch
     {
         public const int Capacity = 4096;
         private char[] _chars = new char[Capacity * 24];
         private int _charLength;
-        private readonly int[] _text = new int[Capacity * 4]; // start/length of customer, category
+        private readonly int[] _text = new int[Capacity * 2]; // start/length of the category
         private byte[] _keys = new byte[Capacity * 24];
         private int _keyLength;
-        private readonly int[] _key = new int[Capacity * 4]; // start/length of the normalized order id, original order id
+        private readonly int[] _key = new int[Capacity * 6]; // start/length of the normalized order id, original order id, customer id
         private readonly int[] _orderHash = new int[Capacity];
         private readonly int[] _originalHash = new int[Capacity];
         private long _touched; // sink of the bucket pre-reads
@@ -265,9 +266,10 @@ public static class CsvTransactionReader
         /// <summary>Gets whether each row names an original order id.</summary>
         public bool[] HasOriginal { get; } = new bool[Capacity];
 
-        public ReadOnlySpan<char> Customer(int i) => _chars.AsSpan(_text[i * 4], _text[(i * 4) + 1]);
+        /// <summary>Gets each row's customer number (see <see cref="KeyNumbering"/>), or -1 when its id is empty.</summary>
+        public int[] Customer { get; } = new int[Capacity];
 
-        public ReadOnlySpan<char> Category(int i) => _chars.AsSpan(_text[(i * 4) + 2], _text[(i * 4) + 3]);
+        public ReadOnlySpan<char> Category(int i) => _chars.AsSpan(_text[i * 2], _text[(i * 2) + 1]);
 
         /// <summary>
         /// Parses up to <see cref="Capacity"/> records. An error is kept in <see cref="Error"/> (after the rows before it, which are
@@ -311,10 +313,10 @@ public static class CsvTransactionReader
             Kind[i] = row.Kind;
             Reason[i] = row.Reason;
             Channel[i] = row.Channel;
-            Store(i * 4, row.Customer);
-            Store((i * 4) + 2, row.Category);
-            _orderHash[i] = StoreKey(i * 4, Utf8OrderNumbering.Normalize(row.OrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
-            _originalHash[i] = StoreKey((i * 4) + 2, Utf8OrderNumbering.Normalize(row.OriginalOrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
+            Store(i * 2, row.Category);
+            StoreKey(i * 6, Utf8OrderNumbering.Normalize(row.OrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
+            StoreKey((i * 6) + 2, Utf8OrderNumbering.Normalize(row.OriginalOrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
+            StoreKey((i * 6) + 4, Utf8OrderNumbering.Normalize(row.CustomerBytes, ref _normalizedChars, ref _normalizedBytes));
             Count++;
         }
 
@@ -324,24 +326,41 @@ public static class CsvTransactionReader
         /// </summary>
         public void NumberOrders(Utf8OrderNumbering numbering)
         {
+            for (var i = 0; i < Count; i++)
+            {
+                var order = Key(i * 6);
+                _orderHash[i] = order.IsEmpty ? 0 : Utf8OrderNumbering.Hash(order);
+                var original = Key((i * 6) + 2);
+                _originalHash[i] = original.IsEmpty ? 0 : Utf8OrderNumbering.Hash(original);
+            }
+
             _touched ^= numbering.Touch(_orderHash.AsSpan(0, Count)) ^ numbering.Touch(_originalHash.AsSpan(0, Count));
             for (var i = 0; i < Count; i++)
             {
-                var order = Key(i * 4);
+                var order = Key(i * 6);
                 Order[i] = order.IsEmpty ? numbering.NewOrder() : numbering.GetOrAdd(order, _orderHash[i]);
-                var original = Key((i * 4) + 2);
+                var original = Key((i * 6) + 2);
                 HasOriginal[i] = !original.IsEmpty;
                 Original[i] = Kind[i] == TransactionKind.Return && !original.IsEmpty ? numbering.GetOrAdd(original, _originalHash[i]) : -1;
             }
         }
 
+        /// <summary>
+        /// Numbers the batch's customers on their normalized UTF-8 ids (a run of rows of one customer costs one comparison per row),
+        /// adding each new one to the builder, which numbers customers in the same order of first appearance.
+        /// </summary>
+        public void NumberCustomers(KeyNumbering customers, TransactionTableBuilder builder)
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                var id = Key((i * 6) + 4);
+                Customer[i] = id.IsEmpty ? -1 : customers.GetOrAdd(id, builder);
+            }
+        }
+
         private ReadOnlySpan<byte> Key(int slot) => _keys.AsSpan(_key[slot], _key[slot + 1]);
 
-        private int StoreKey(int slot, ReadOnlySpan<byte> key)
-        {
-            Put(ref _keys, ref _keyLength, _key, slot, key);
-            return key.IsEmpty ? 0 : Utf8OrderNumbering.Hash(key);
-        }
+        private void StoreKey(int slot, ReadOnlySpan<byte> key) => Put(ref _keys, ref _keyLength, _key, slot, key);
 
         private void Store(int slot, ReadOnlySpan<char> text) => Put(ref _chars, ref _charLength, _text, slot, text);
 
@@ -357,6 +376,46 @@ public static class CsvTransactionReader
             index[slot] = length;
             index[slot + 1] = text.Length;
             length += text.Length;
+        }
+    }
+
+    /// <summary>The builder thread's numberings of orders and customers.</summary>
+    private sealed record Numberings(Utf8OrderNumbering Orders, KeyNumbering Customers);
+
+    /// <summary>
+    /// Numbers customer ids on their normalized UTF-8 bytes (no decoding per row, issue 17), keeping the last id seen so that a run of
+    /// one customer's rows costs one comparison each; a new id is decoded once and added to the builder, whose number it must get.
+    /// </summary>
+    private sealed class KeyNumbering(int expected)
+    {
+        private readonly Utf8OrderNumbering _map = new(Math.Max(expected, 16));
+        private byte[] _last = new byte[64];
+        private int _lastLength = -1;
+        private int _lastNumber;
+
+        public int GetOrAdd(ReadOnlySpan<byte> id, TransactionTableBuilder builder)
+        {
+            if (id.SequenceEqual(_last.AsSpan(0, Math.Max(_lastLength, 0))) && _lastLength >= 0)
+            {
+                return _lastNumber;
+            }
+
+            var count = _map.OrderCount;
+            var number = _map.GetOrAdd(id, Utf8OrderNumbering.Hash(id));
+            if (number == count && builder.AddResolvedCustomer(Encoding.UTF8.GetString(id)) != number)
+            {
+                throw new InvalidOperationException("The builder numbered a customer differently.");
+            }
+
+            if (id.Length > _last.Length)
+            {
+                _last = new byte[Math.Max(id.Length, _last.Length * 2)];
+            }
+
+            id.CopyTo(_last);
+            _lastLength = id.Length;
+            _lastNumber = number;
+            return number;
         }
     }
 
@@ -467,8 +526,12 @@ internal sealed class TransactionColumns
     }
 }
 
-/// <summary>Parses the current record of a tokenizer into typed transaction fields, reusing its buffers.</summary>
-internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColumns columns, bool decodeOrderIds = true)
+/// <summary>
+/// Parses the current record of a tokenizer into typed transaction fields, reusing its buffers. With <c>decodeIds</c> false the
+/// customer and order ids are left as bytes (<see cref="TransactionRowParser.CustomerBytes"/>, <see cref="TransactionRowParser.OrderIdBytes"/>):
+/// the table reader numbers them on their UTF-8 bytes.
+/// </summary>
+internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColumns columns, bool decodeIds = true)
 {
     private readonly ChannelCache _channels = new();
     private char[] _customer = new char[64];
@@ -487,6 +550,9 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     public ReadOnlySpan<char> Category => _category.AsSpan(0, _categoryLength);
 
     public ReadOnlySpan<char> OriginalOrderId => _original.AsSpan(0, _originalLength);
+
+    /// <summary>Gets the customer id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
+    public ReadOnlySpan<byte> CustomerBytes => tok.Field(columns.Customer);
 
     /// <summary>Gets the order id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
     public ReadOnlySpan<byte> OrderIdBytes => columns.Order < 0 ? default : tok.Field(columns.Order);
@@ -517,7 +583,7 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
             Throw($"Expected {columns.FieldCount} fields as in the header but found {tok.FieldCount}.", field);
         }
 
-        _customerLength = Decode(tok.Field(columns.Customer), ref _customer);
+        _customerLength = decodeIds ? Decode(tok.Field(columns.Customer), ref _customer) : 0;
         if (!Utf8Parsing.TryParseTimestamp(tok.Field(columns.Timestamp), out var ticks))
         {
             Throw("The timestamp is not an ISO-8601 date (yyyy-MM-dd) or date-time (yyyy-MM-ddTHH:mm[:ss[.fffffff]][Z|±HH:mm]).", columns.Timestamp);
@@ -560,9 +626,9 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
         Reason = columns.Reason < 0
             ? (Kind == TransactionKind.Return ? ReturnReason.Other : ReturnReason.Unspecified)
             : ParseReason(Utf8Parsing.Trim(tok.Field(columns.Reason)));
-        _orderLength = columns.Order < 0 || !decodeOrderIds ? 0 : Decode(tok.Field(columns.Order), ref _order);
+        _orderLength = columns.Order < 0 || !decodeIds ? 0 : Decode(tok.Field(columns.Order), ref _order);
         _categoryLength = columns.Category < 0 ? 0 : Decode(tok.Field(columns.Category), ref _category);
-        _originalLength = columns.Original < 0 || !decodeOrderIds ? 0 : Decode(tok.Field(columns.Original), ref _original);
+        _originalLength = columns.Original < 0 || !decodeIds ? 0 : Decode(tok.Field(columns.Original), ref _original);
         Channel = columns.Channel < 0 ? default : _channels.Get(tok.Field(columns.Channel));
     }
 
