@@ -260,11 +260,14 @@ public sealed class TransactionTableBuilder
     }
 
     /// <summary>
-    /// <see cref="AddRow"/> with the orders already numbered by the caller (the CSV reader's parser thread, issue 17), in the sequence this
-    /// builder would number them: a new number (equal to the number of orders so far) for a new order id, for a row without an order id,
-    /// and for a refunded order id not seen yet, taken in row order, the row's own order before its refunded order. A builder fed
-    /// this way must not also be fed by <see cref="AddRow"/> (the two numberings would disagree). <c>hasOriginal</c> says whether the row
-    /// names a refunded order id; <c>original</c> is, for a return that does, the refunded order's number (ignored otherwise).
+    /// <see cref="AddRow"/> with orders, customers and categories already numbered by the caller (the CSV reader, on the ids' UTF-8
+    /// bytes, issue 17). Orders in the sequence this builder would number them: a new number (equal to the number of orders so far) for a
+    /// new order id, for a row without an order id, and for a refunded order id not seen yet, taken in row order, the row's own order
+    /// before its refunded order. Customers and categories in order of first appearance, each new one added first through
+    /// <see cref="AddResolvedCustomer"/> / <see cref="AddResolvedCategory"/>; <c>customer</c> is -1 for an empty id (an error),
+    /// <c>category</c> -1 for none. A builder fed this way must not also be fed by <see cref="AddRow"/> (the numberings would disagree).
+    /// <c>hasOriginal</c> says whether the row names a refunded order id; <c>original</c> is, for a return that does, the refunded
+    /// order's number (ignored otherwise).
     /// </summary>
     internal int AddRowResolved(
         int customer,
@@ -273,7 +276,7 @@ public sealed class TransactionTableBuilder
         TransactionKind kind,
         int order,
         SalesChannel channel,
-        ReadOnlySpan<char> category,
+        int category,
         int quantity,
         decimal discount,
         bool hasOriginal,
@@ -473,6 +476,29 @@ public sealed class TransactionTableBuilder
             _categoryNames.Add(name);
         }
 
+        Store(c, utcTicks, amount, kind, o, channel, cat, quantity, discount, original, reason);
+    }
+
+    /// <summary>
+    /// Adds a category for <see cref="AddRowResolved"/>, whose caller numbers categories itself (on the names' UTF-8 bytes) in order of
+    /// first appearance; returns the category's number, which must be the caller's. <paramref name="category"/> is trimmed and not empty.
+    /// </summary>
+    internal int AddResolvedCategory(string category)
+    {
+        if (_categories.TryGetValue(category, out var cat))
+        {
+            return cat;
+        }
+
+        cat = _categoryNames.Count;
+        _categories.Add(category, cat);
+        _categoryNames.Add(category);
+        return cat;
+    }
+
+    private void Store(int c, long utcTicks, decimal amount, TransactionKind kind, int o, SalesChannel channel, int cat, int quantity,
+        decimal discount, int original, ReturnReason reason)
+    {
         var ch = channel.Kind == SalesChannelKind.Unspecified ? -1 : ChannelIndex(channel);
 
         var i = _count;

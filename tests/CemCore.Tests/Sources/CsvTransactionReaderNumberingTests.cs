@@ -50,7 +50,7 @@ public sealed class CsvTransactionReaderNumberingTests
                 isReturn ? TransactionKind.Return : TransactionKind.Purchase,
                 r[Col("order_id")],
                 default,
-                default,
+                Col("category") >= 0 ? r[Col("category")] : default,
                 1,
                 0m,
                 r[Col("original_order_id")],
@@ -128,15 +128,19 @@ public sealed class CsvTransactionReaderNumberingTests
         Assert.True(expected.Kinds.SequenceEqual(actual.Kinds));
         Assert.True(expected.OrderIndex.SequenceEqual(actual.OrderIndex));
         Assert.True(expected.OriginalOrderIndex.SequenceEqual(actual.OriginalOrderIndex));
+        Assert.Equal(expected.Categories, actual.Categories);
+        Assert.True(expected.CategoryIndex.SequenceEqual(actual.CategoryIndex));
     }
 
     /// <summary>Rows whose order ids vary in white space (ASCII, tab, no-break space U+00A0, ideographic space U+3000), non-ASCII letters,
     /// quoting, and empty ids; returns refer back to earlier orders through differently padded ids. Customer ids vary the same way
-    /// (padding, non-ASCII, quoted with a comma), come back after other customers, and run over several rows.</summary>
+    /// (padding, non-ASCII, quoted with a comma), come back after other customers, and run over several rows; so do categories (and
+    /// some rows have none).</summary>
     private static string Orders(int rows, string lineEnd = "\n", Func<int, string>? note = null)
     {
         string[] pads = ["", " ", "\t", "\u00A0", "\u3000", "  "];
-        var sb = new StringBuilder(Header).Append(lineEnd);
+        var sb = new StringBuilder(Header).Append(",category").Append(lineEnd);
+        string[] categories = ["shoes", " shoes", "shoes\u00A0", "鞋子", "\"bags, small\"", "", "\t鞋子 "];
         var t0 = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
         for (var i = 0; i < rows; i++)
         {
@@ -163,13 +167,14 @@ public sealed class CsvTransactionReaderNumberingTests
             };
             var pad = pads[i % pads.Length];
             var padded = id.Length == 0 ? pads[(i + 1) % pads.Length] : id.StartsWith('"') ? id : pad + id + pads[(i / 2) % pads.Length];
-            sb.Append(customer).Append(',').Append(padded).Append(',').Append(at).Append(",1.5,purchase,,").Append(note?.Invoke(i) ?? "n").Append(lineEnd);
+            sb.Append(customer).Append(',').Append(padded).Append(',').Append(at).Append(",1.5,purchase,,").Append(note?.Invoke(i) ?? "n").Append(',')
+                .Append(categories[(i * 5) % categories.Length]).Append(lineEnd);
             if (i % 3 == 2 && (orderNo % 5 is 0 or 1 or 4) && orderNo % 2 == 0)
             {
                 // A return of this order, naming it with other padding; the return's own id is empty (an order of its own).
                 var returnAt = t0.AddHours(orderNo).AddMinutes(30).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 sb.Append(Customer(i + 1)).Append(",,").Append(returnAt).Append(",0.5,return,").Append(pads[(i + 3) % pads.Length]).Append(id)
-                  .Append(pads[(i + 4) % pads.Length]).Append(",r").Append(lineEnd);
+                  .Append(pads[(i + 4) % pads.Length]).Append(",r,").Append(categories[i % categories.Length]).Append(lineEnd);
             }
         }
 

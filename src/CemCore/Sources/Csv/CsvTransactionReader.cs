@@ -57,7 +57,7 @@ public static class CsvTransactionReader
         var columns = TransactionColumns.ReadHeader(tok);
         var capacity = total is { } t ? EstimateRows(t - tok.BytesConsumed, tok.Buffered) : 4096;
         var builder = new TransactionTableBuilder(capacity);
-        var numbering = new Numberings(new Utf8OrderNumbering(capacity), new KeyNumbering(capacity / 8));
+        var numbering = new Numberings(new Utf8OrderNumbering(capacity), new KeyNumbering(capacity / 8), new KeyNumbering(16));
         var lines = new RowLines();
         var pipelined = Environment.ProcessorCount > 1 && (total is null || total >= PipelineThresholdBytes);
         var rows = pipelined
@@ -133,14 +133,14 @@ public static class CsvTransactionReader
     private static int AddBatch(RowBatch batch, TransactionTableBuilder builder, Numberings numbering, RowLines lines, int rows, string fileName)
     {
         batch.NumberOrders(numbering.Orders);
-        batch.NumberCustomers(numbering.Customers, builder);
+        batch.NumberCustomers(numbering.Customers, numbering.Categories, builder);
         for (var i = 0; i < batch.Count; i++)
         {
             lines.Add(rows + 1, batch.Line[i]);
             try
             {
                 builder.AddRowResolved(batch.Customer[i], batch.Ticks[i], batch.Amount[i], batch.Kind[i], batch.Order[i], batch.Channel[i],
-                    batch.Category(i), batch.Quantity[i], batch.Discount[i], batch.HasOriginal[i], batch.Original[i], batch.Reason[i]);
+                    batch.Category[i], batch.Quantity[i], batch.Discount[i], batch.HasOriginal[i], batch.Original[i], batch.Reason[i]);
             }
             catch (DataFormatException ex)
             {
@@ -223,12 +223,9 @@ public static class CsvTransactionReader
     private sealed class RowBatch
     {
         public const int Capacity = 4096;
-        private char[] _chars = new char[Capacity * 24];
-        private int _charLength;
-        private readonly int[] _text = new int[Capacity * 2]; // start/length of the category
         private byte[] _keys = new byte[Capacity * 24];
         private int _keyLength;
-        private readonly int[] _key = new int[Capacity * 6]; // start/length of the normalized order id, original order id, customer id
+        private readonly int[] _key = new int[Capacity * 8]; // start/length of the normalized order id, original order id, customer id, category
         private readonly int[] _orderHash = new int[Capacity];
         private readonly int[] _originalHash = new int[Capacity];
         private long _touched; // sink of the bucket pre-reads
@@ -269,7 +266,8 @@ public static class CsvTransactionReader
         /// <summary>Gets each row's customer number (see <see cref="KeyNumbering"/>), or -1 when its id is empty.</summary>
         public int[] Customer { get; } = new int[Capacity];
 
-        public ReadOnlySpan<char> Category(int i) => _chars.AsSpan(_text[i * 2], _text[(i * 2) + 1]);
+        /// <summary>Gets each row's category number (see <see cref="KeyNumbering"/>), or -1 when it has none.</summary>
+        public int[] Category { get; } = new int[Capacity];
 
         /// <summary>
         /// Parses up to <see cref="Capacity"/> records. An error is kept in <see cref="Error"/> (after the rows before it, which are
@@ -280,7 +278,6 @@ public static class CsvTransactionReader
         public bool Fill(Utf8CsvTokenizer tok, TransactionRowParser row)
         {
             Count = 0;
-            _charLength = 0;
             _keyLength = 0;
             Error = null;
             var more = true;
@@ -313,10 +310,10 @@ public static class CsvTransactionReader
             Kind[i] = row.Kind;
             Reason[i] = row.Reason;
             Channel[i] = row.Channel;
-            Store(i * 2, row.Category);
-            StoreKey(i * 6, Utf8OrderNumbering.Normalize(row.OrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
-            StoreKey((i * 6) + 2, Utf8OrderNumbering.Normalize(row.OriginalOrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
-            StoreKey((i * 6) + 4, Utf8OrderNumbering.Normalize(row.CustomerBytes, ref _normalizedChars, ref _normalizedBytes));
+            StoreKey(i * 8, Utf8OrderNumbering.Normalize(row.OrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
+            StoreKey((i * 8) + 2, Utf8OrderNumbering.Normalize(row.OriginalOrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
+            StoreKey((i * 8) + 4, Utf8OrderNumbering.Normalize(row.CustomerBytes, ref _normalizedChars, ref _normalizedBytes));
+            StoreKey((i * 8) + 6, Utf8OrderNumbering.Normalize(row.CategoryBytes, ref _normalizedChars, ref _normalizedBytes));
             Count++;
         }
 
@@ -328,41 +325,52 @@ public static class CsvTransactionReader
         {
             for (var i = 0; i < Count; i++)
             {
-                var order = Key(i * 6);
+                var order = Key(i * 8);
                 _orderHash[i] = order.IsEmpty ? 0 : Utf8OrderNumbering.Hash(order);
-                var original = Key((i * 6) + 2);
+                var original = Key((i * 8) + 2);
                 _originalHash[i] = original.IsEmpty ? 0 : Utf8OrderNumbering.Hash(original);
             }
 
             _touched ^= numbering.Touch(_orderHash.AsSpan(0, Count)) ^ numbering.Touch(_originalHash.AsSpan(0, Count));
             for (var i = 0; i < Count; i++)
             {
-                var order = Key(i * 6);
+                var order = Key(i * 8);
                 Order[i] = order.IsEmpty ? numbering.NewOrder() : numbering.GetOrAdd(order, _orderHash[i]);
-                var original = Key((i * 6) + 2);
+                var original = Key((i * 8) + 2);
                 HasOriginal[i] = !original.IsEmpty;
                 Original[i] = Kind[i] == TransactionKind.Return && !original.IsEmpty ? numbering.GetOrAdd(original, _originalHash[i]) : -1;
             }
         }
 
         /// <summary>
-        /// Numbers the batch's customers on their normalized UTF-8 ids (a run of rows of one customer costs one comparison per row),
-        /// adding each new one to the builder, which numbers customers in the same order of first appearance.
+        /// Numbers the batch's customers and categories on their normalized UTF-8 text (a run of rows of one customer costs one
+        /// comparison per row), adding each new one to the builder, which numbers them in the same order of first appearance.
         /// </summary>
-        public void NumberCustomers(KeyNumbering customers, TransactionTableBuilder builder)
+        public void NumberCustomers(KeyNumbering customers, KeyNumbering categories, TransactionTableBuilder builder)
         {
             for (var i = 0; i < Count; i++)
             {
-                var id = Key((i * 6) + 4);
-                Customer[i] = id.IsEmpty ? -1 : customers.GetOrAdd(id, builder);
+                var id = Key((i * 8) + 4);
+                var added = false;
+                Customer[i] = id.IsEmpty ? -1 : customers.GetOrAdd(id, out added);
+                if (added && builder.AddResolvedCustomer(Encoding.UTF8.GetString(id)) != Customer[i])
+                {
+                    throw new InvalidOperationException("The builder numbered a customer differently.");
+                }
+
+                var category = Key((i * 8) + 6);
+                var newCategory = false;
+                Category[i] = category.IsEmpty ? -1 : categories.GetOrAdd(category, out newCategory);
+                if (newCategory && builder.AddResolvedCategory(Encoding.UTF8.GetString(category)) != Category[i])
+                {
+                    throw new InvalidOperationException("The builder numbered a category differently.");
+                }
             }
         }
 
         private ReadOnlySpan<byte> Key(int slot) => _keys.AsSpan(_key[slot], _key[slot + 1]);
 
         private void StoreKey(int slot, ReadOnlySpan<byte> key) => Put(ref _keys, ref _keyLength, _key, slot, key);
-
-        private void Store(int slot, ReadOnlySpan<char> text) => Put(ref _chars, ref _charLength, _text, slot, text);
 
         /// <summary>Appends <paramref name="text"/> to a growable buffer and records its start and length at <paramref name="slot"/>.</summary>
         private static void Put<T>(ref T[] buffer, ref int length, int[] index, int slot, ReadOnlySpan<T> text)
@@ -380,11 +388,11 @@ public static class CsvTransactionReader
     }
 
     /// <summary>The builder thread's numberings of orders and customers.</summary>
-    private sealed record Numberings(Utf8OrderNumbering Orders, KeyNumbering Customers);
+    private sealed record Numberings(Utf8OrderNumbering Orders, KeyNumbering Customers, KeyNumbering Categories);
 
     /// <summary>
-    /// Numbers customer ids on their normalized UTF-8 bytes (no decoding per row, issue 17), keeping the last id seen so that a run of
-    /// one customer's rows costs one comparison each; a new id is decoded once and added to the builder, whose number it must get.
+    /// Numbers customer ids or categories on their normalized UTF-8 bytes (no decoding per row, issue 17) in order of first appearance,
+    /// keeping the last text seen so that a run of equal values costs one comparison each.
     /// </summary>
     private sealed class KeyNumbering(int expected)
     {
@@ -393,20 +401,18 @@ public static class CsvTransactionReader
         private int _lastLength = -1;
         private int _lastNumber;
 
-        public int GetOrAdd(ReadOnlySpan<byte> id, TransactionTableBuilder builder)
+        /// <summary>Returns the number of <paramref name="id"/> (normalized, not empty); <paramref name="added"/> says whether it is new.</summary>
+        public int GetOrAdd(ReadOnlySpan<byte> id, out bool added)
         {
-            if (id.SequenceEqual(_last.AsSpan(0, Math.Max(_lastLength, 0))) && _lastLength >= 0)
+            added = false;
+            if (_lastLength == id.Length && id.SequenceEqual(_last.AsSpan(0, _lastLength)))
             {
                 return _lastNumber;
             }
 
             var count = _map.OrderCount;
             var number = _map.GetOrAdd(id, Utf8OrderNumbering.Hash(id));
-            if (number == count && builder.AddResolvedCustomer(Encoding.UTF8.GetString(id)) != number)
-            {
-                throw new InvalidOperationException("The builder numbered a customer differently.");
-            }
-
+            added = number == count;
             if (id.Length > _last.Length)
             {
                 _last = new byte[Math.Max(id.Length, _last.Length * 2)];
@@ -551,6 +557,9 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
 
     public ReadOnlySpan<char> OriginalOrderId => _original.AsSpan(0, _originalLength);
 
+    /// <summary>Gets the category's bytes as in the file (untrimmed, empty without the column; valid until the tokenizer reads on).</summary>
+    public ReadOnlySpan<byte> CategoryBytes => columns.Category < 0 ? default : tok.Field(columns.Category);
+
     /// <summary>Gets the customer id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
     public ReadOnlySpan<byte> CustomerBytes => tok.Field(columns.Customer);
 
@@ -627,7 +636,7 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
             ? (Kind == TransactionKind.Return ? ReturnReason.Other : ReturnReason.Unspecified)
             : ParseReason(Utf8Parsing.Trim(tok.Field(columns.Reason)));
         _orderLength = columns.Order < 0 || !decodeIds ? 0 : Decode(tok.Field(columns.Order), ref _order);
-        _categoryLength = columns.Category < 0 ? 0 : Decode(tok.Field(columns.Category), ref _category);
+        _categoryLength = columns.Category < 0 || !decodeIds ? 0 : Decode(tok.Field(columns.Category), ref _category);
         _originalLength = columns.Original < 0 || !decodeIds ? 0 : Decode(tok.Field(columns.Original), ref _original);
         Channel = columns.Channel < 0 ? default : _channels.Get(tok.Field(columns.Channel));
     }
