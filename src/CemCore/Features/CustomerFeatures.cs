@@ -41,7 +41,8 @@ public readonly record struct ChannelStat(SalesChannel Channel, int Orders, deci
 /// so <c>AsOf = 1997-10-01T00:00Z</c> includes purchases made on 1997-09-30. Money is <see cref="decimal"/> in the data's currency.</para>
 /// <para>An order is the set of rows sharing an order id (or one row without an id). A return reduces <see cref="MonetaryTotal"/>.</para>
 /// <para>A customer with returns but no purchases in the window has <see cref="OrderCount"/> 0 and no purchase instants.</para>
-/// <para>Immutable and thread-safe. <see cref="Categories"/> and <see cref="Channels"/> are compared by reference.</para>
+/// <para>Immutable and thread-safe. <see cref="Categories"/> and <see cref="Channels"/> are compared by their storage (the shared
+/// array and the slice), not element by element.</para>
 /// </remarks>
 public sealed record CustomerFeatures
 {
@@ -123,11 +124,57 @@ public sealed record CustomerFeatures
     /// <summary>Gets the BTYD summary (x, t_x, T) in <see cref="FeatureSettings.TimeUnit"/>; default when there is no purchase.</summary>
     public BtydSummary Btyd { get; internal init; }
 
+    // Categories and channels are slices of arrays shared by the customers of one extraction chunk (issue 17: two small arrays per
+    // customer doubled the bytes the garbage collector copied while the features of a large population were being built).
+    private CategoryStat[] _categories = [];
+    private int _categoryStart;
+    private int _categoryCount;
+    private ChannelStat[] _channels = [];
+    private int _channelStart;
+    private int _channelCount;
+
     /// <summary>Gets spend per category, ordered by category name (ordinal).</summary>
-    public IReadOnlyList<CategoryStat> Categories { get; internal init; } = [];
+    /// <remarks>A read-only view over storage shared with other customers of the same extraction; each access returns a new view.</remarks>
+    public IReadOnlyList<CategoryStat> Categories
+    {
+        get => _categoryCount == 0 ? Array.Empty<CategoryStat>() : new ArraySegment<CategoryStat>(_categories, _categoryStart, _categoryCount);
+        internal init
+        {
+            _categories = [.. value];
+            _categoryStart = 0;
+            _categoryCount = _categories.Length;
+        }
+    }
 
     /// <summary>Gets orders per channel, ordered by channel text (ordinal, case-insensitive).</summary>
-    public IReadOnlyList<ChannelStat> Channels { get; internal init; } = [];
+    /// <remarks>A read-only view over storage shared with other customers of the same extraction; each access returns a new view.</remarks>
+    public IReadOnlyList<ChannelStat> Channels
+    {
+        get => _channelCount == 0 ? Array.Empty<ChannelStat>() : new ArraySegment<ChannelStat>(_channels, _channelStart, _channelCount);
+        internal init
+        {
+            _channels = [.. value];
+            _channelStart = 0;
+            _channelCount = _channels.Length;
+        }
+    }
+
+    /// <summary>Gets <see cref="Categories"/> without allocating a view (for the library's hot paths).</summary>
+    internal ReadOnlySpan<CategoryStat> CategorySpan => _categories.AsSpan(_categoryStart, _categoryCount);
+
+    /// <summary>Gets <see cref="Channels"/> without allocating a view (for the library's hot paths).</summary>
+    internal ReadOnlySpan<ChannelStat> ChannelSpan => _channels.AsSpan(_channelStart, _channelCount);
+
+    /// <summary>Sets the category and channel slices (the extractor, before the features are published).</summary>
+    internal void SetStats(CategoryStat[] categories, int categoryStart, int categoryCount, ChannelStat[] channels, int channelStart, int channelCount)
+    {
+        _categories = categories;
+        _categoryStart = categoryStart;
+        _categoryCount = categoryCount;
+        _channels = channels;
+        _channelStart = channelStart;
+        _channelCount = channelCount;
+    }
 
     /// <summary>Gets whether the customer has at least one purchase before <see cref="AsOf"/>.</summary>
     public bool HasPurchased => OrderCount > 0;
@@ -137,7 +184,7 @@ public sealed record CustomerFeatures
     /// <returns>The statistics, or <see langword="null"/> when the customer never bought in it.</returns>
     public CategoryStat? FindCategory(string category)
     {
-        foreach (var c in Categories)
+        foreach (var c in CategorySpan)
         {
             if (string.Equals(c.Category, category, StringComparison.OrdinalIgnoreCase))
             {

@@ -124,9 +124,22 @@ public static class FeatureExtractor
             // are independent, so many cache misses overlap, and the per-customer pass below reads contiguous, cache-resident rows.
             var chunkFrom = start[first];
             state.Gather(rows.AsSpan(chunkFrom, start[last] - chunkFrom));
+            state.CatOutCount = 0;
+            state.ChanOutCount = 0;
+            state.Slice = 0;
             for (var c = first; c < last; c++)
             {
                 result[c] = ComputeOne(table, table.CustomerIds[c], start[c] - chunkFrom, start[c + 1] - start[c], asOf, endDay, unitDays, settings, state);
+            }
+
+            // The chunk's categories and channels in two arrays of their own, sliced per customer: a few large objects instead of two
+            // small arrays per customer for the garbage collector to copy (issue 17).
+            var cats = state.CatOut.AsSpan(0, state.CatOutCount).ToArray();
+            var chans = state.ChanOut.AsSpan(0, state.ChanOutCount).ToArray();
+            for (var c = first; c < last; c++)
+            {
+                var k = (c - first) * 4;
+                result[c].SetStats(cats, state.Slices[k], state.Slices[k + 1], chans, state.Slices[k + 2], state.Slices[k + 3]);
             }
 
             var completed = Interlocked.Add(ref done, last - (chunk * ChunkSize));
@@ -356,44 +369,73 @@ public static class FeatureExtractor
                     settings.TimeUnit,
                     repeatDays > 0 ? repeatSpend / repeatDays : 0m)
                 : new BtydSummary(0, 0, 0, settings.TimeUnit, 0m),
-            Categories = catCount == 0 ? [] : BuildCategories(table, s, catCount),
-            Channels = chanCount == 0 ? [] : BuildChannels(table, s, chanCount),
         };
+        var slice = (s.Slice++) * 4;
+        s.Slices[slice] = s.CatOutCount;
+        s.Slices[slice + 1] = catCount;
+        s.Slices[slice + 2] = s.ChanOutCount;
+        s.Slices[slice + 3] = chanCount;
+        if (catCount > 0)
+        {
+            AppendCategories(table, s, catCount);
+        }
+
+        if (chanCount > 0)
+        {
+            AppendChannels(table, s, chanCount);
+        }
+
         return features;
     }
 
-    private static CategoryStat[] BuildCategories(TransactionTable table, Scratch s, int count)
+    /// <summary>Appends the customer's category statistics to the chunk's, ordered by category name (ordinal, through the table's ranks).</summary>
+    private static void AppendCategories(TransactionTable table, Scratch s, int count)
     {
-        var list = new CategoryStat[count];
-        for (var i = 0; i < count; i++)
+        var list = s.CatList.AsSpan(0, count);
+        for (var i = 1; i < list.Length; i++)
         {
-            var a = s.CatList[i];
-            list[i] = new CategoryStat(table.Categories[a.Category], a.Spend, a.Orders, new DateTimeOffset(a.LastTicks, TimeSpan.Zero));
+            var item = list[i];
+            var rank = s.CatRank[item.Category];
+            var j = i - 1;
+            while (j >= 0 && s.CatRank[list[j].Category] > rank)
+            {
+                list[j + 1] = list[j];
+                j--;
+            }
+
+            list[j + 1] = item;
         }
 
-        if (count > 1)
+        s.EnsureCatOut(count);
+        foreach (ref readonly var a in list)
         {
-            Array.Sort(list, static (x, y) => string.CompareOrdinal(x.Category, y.Category));
+            s.CatOut[s.CatOutCount++] = new CategoryStat(table.Categories[a.Category], a.Spend, a.Orders, new DateTimeOffset(a.LastTicks, TimeSpan.Zero));
         }
-
-        return list;
     }
 
-    private static ChannelStat[] BuildChannels(TransactionTable table, Scratch s, int count)
+    /// <summary>Appends the customer's channel statistics to the chunk's, ordered by channel text (ordinal, case-insensitive, through ranks).</summary>
+    private static void AppendChannels(TransactionTable table, Scratch s, int count)
     {
-        var list = new ChannelStat[count];
-        for (var i = 0; i < count; i++)
+        var list = s.ChanList.AsSpan(0, count);
+        for (var i = 1; i < list.Length; i++)
         {
-            var a = s.ChanList[i];
-            list[i] = new ChannelStat(table.Channels[a.Channel], a.Orders, a.Spend);
+            var item = list[i];
+            var rank = s.ChanRank[item.Channel];
+            var j = i - 1;
+            while (j >= 0 && s.ChanRank[list[j].Channel] > rank)
+            {
+                list[j + 1] = list[j];
+                j--;
+            }
+
+            list[j + 1] = item;
         }
 
-        if (count > 1)
+        s.EnsureChanOut(count);
+        foreach (ref readonly var a in list)
         {
-            Array.Sort(list, static (x, y) => StringComparer.OrdinalIgnoreCase.Compare(x.Channel.Value, y.Channel.Value));
+            s.ChanOut[s.ChanOutCount++] = new ChannelStat(table.Channels[a.Channel], a.Orders, a.Spend);
         }
-
-        return list;
     }
 
     private struct CatAcc
@@ -434,7 +476,60 @@ public static class FeatureExtractor
         public readonly int[] ChanSlot = new int[table.Channels.Count];
         public readonly ChanAcc[] ChanList = new ChanAcc[table.Channels.Count];
 
+        /// <summary>Each category's position in ordinal name order.</summary>
+        public readonly int[] CatRank = Ranks(table.Categories, StringComparer.Ordinal);
+
+        /// <summary>Each channel's position in case-insensitive ordinal order of its text (ties in ordinal order).</summary>
+        public readonly int[] ChanRank = Ranks(table.Channels.Select(c => c.Value).ToList(), StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The chunk's category statistics so far (customer by customer).</summary>
+        public CategoryStat[] CatOut = new CategoryStat[256];
+        public int CatOutCount;
+
+        /// <summary>The chunk's channel statistics so far (customer by customer).</summary>
+        public ChannelStat[] ChanOut = new ChannelStat[256];
+        public int ChanOutCount;
+
+        /// <summary>Per customer of the chunk: category start and count, channel start and count.</summary>
+        public readonly int[] Slices = new int[4 * 4096];
+
+        /// <summary>The next customer's index in <see cref="Slices"/>.</summary>
+        public int Slice;
+
         private long[] _keys = new long[64];
+
+        public void EnsureCatOut(int more)
+        {
+            if (CatOutCount + more > CatOut.Length)
+            {
+                Array.Resize(ref CatOut, Math.Max(CatOut.Length * 2, CatOutCount + more));
+            }
+        }
+
+        public void EnsureChanOut(int more)
+        {
+            if (ChanOutCount + more > ChanOut.Length)
+            {
+                Array.Resize(ref ChanOut, Math.Max(ChanOut.Length * 2, ChanOutCount + more));
+            }
+        }
+
+        private static int[] Ranks(IReadOnlyList<string> names, StringComparer comparer)
+        {
+            var order = Enumerable.Range(0, names.Count).ToArray();
+            Array.Sort(order, (x, y) =>
+            {
+                var c = comparer.Compare(names[x], names[y]);
+                return c != 0 ? c : string.CompareOrdinal(names[x], names[y]);
+            });
+            var rank = new int[names.Count];
+            for (var i = 0; i < order.Length; i++)
+            {
+                rank[order[i]] = i;
+            }
+
+            return rank;
+        }
 
         /// <summary>Returns the pooled arrays (the stamps and the gathered columns); the scratch is not used afterwards.</summary>
         public void Release()

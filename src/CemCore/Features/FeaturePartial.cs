@@ -148,8 +148,8 @@ public sealed class FeaturePartial : IMergeable<FeaturePartial, CustomerFeatureS
             w.Write(f.Btyd.Age);
             w.Write((int)f.Btyd.Unit);
             w.WriteDecimal(f.Btyd.MeanRepeatSpend);
-            w.Write(f.Categories.Count);
-            foreach (var c in f.Categories)
+            w.Write(f.CategorySpan.Length);
+            foreach (var c in f.CategorySpan)
             {
                 w.Write(c.Category);
                 w.WriteDecimal(c.Spend);
@@ -157,8 +157,8 @@ public sealed class FeaturePartial : IMergeable<FeaturePartial, CustomerFeatureS
                 WriteInstant(w, c.LastPurchase);
             }
 
-            w.Write(f.Channels.Count);
-            foreach (var c in f.Channels)
+            w.Write(f.ChannelSpan.Length);
+            foreach (var c in f.ChannelSpan)
             {
                 w.Write(c.Channel.Value);
                 w.Write(c.Orders);

@@ -362,24 +362,8 @@ public sealed class FieldRegistry
 
     private static CategoryStat? FindCategory(CustomerFeatures features, string category)
     {
-        var list = features.Categories;
-        if (list is CategoryStat[] array)
+        foreach (ref readonly var s in features.CategorySpan)
         {
-            // Fast path: the feature extractor stores arrays; indexing the array avoids interface dispatch.
-            foreach (ref readonly var s in array.AsSpan())
-            {
-                if (string.Equals(s.Category, category, StringComparison.OrdinalIgnoreCase))
-                {
-                    return s;
-                }
-            }
-
-            return null;
-        }
-
-        for (var i = 0; i < list.Count; i++)
-        {
-            var s = list[i];
             if (string.Equals(s.Category, category, StringComparison.OrdinalIgnoreCase))
             {
                 return s;
@@ -394,24 +378,9 @@ public sealed class FieldRegistry
     private static int ChannelOrders(CustomerFeatures features, SalesChannel channel)
     {
         var orders = 0;
-        var list = features.Channels;
         var byKind = channel.Kind is not (SalesChannelKind.Other or SalesChannelKind.Unspecified);
-        if (list is ChannelStat[] array)
+        foreach (ref readonly var s in features.ChannelSpan)
         {
-            foreach (ref readonly var s in array.AsSpan())
-            {
-                if (byKind ? s.Channel.Kind == channel.Kind : s.Channel == channel)
-                {
-                    orders += s.Orders;
-                }
-            }
-
-            return orders;
-        }
-
-        for (var i = 0; i < list.Count; i++)
-        {
-            var s = list[i];
             if (byKind ? s.Channel.Kind == channel.Kind : s.Channel == channel)
             {
                 orders += s.Orders;
@@ -426,25 +395,9 @@ public sealed class FieldRegistry
     {
         orders = 0;
         spend = 0m;
-        var list = features.Channels;
         var byKind = channel.Kind is not (SalesChannelKind.Other or SalesChannelKind.Unspecified);
-        if (list is ChannelStat[] array)
+        foreach (ref readonly var s in features.ChannelSpan)
         {
-            foreach (ref readonly var s in array.AsSpan())
-            {
-                if (byKind ? s.Channel.Kind == channel.Kind : s.Channel == channel)
-                {
-                    orders += s.Orders;
-                    spend += s.Spend;
-                }
-            }
-
-            return;
-        }
-
-        for (var i = 0; i < list.Count; i++)
-        {
-            var s = list[i];
             if (byKind ? s.Channel.Kind == channel.Kind : s.Channel == channel)
             {
                 orders += s.Orders;
