@@ -46,6 +46,19 @@ public readonly record struct ChannelStat(SalesChannel Channel, int Orders, deci
 /// </remarks>
 public sealed record CustomerFeatures
 {
+    // Optional values are stored packed (issue 17: a million customers' features are a million objects the garbage collector copies
+    // while they are built; nullable DateTimeOffset and double fields took 24 and 16 bytes each). Instants are UTC ticks (purchase
+    // instants are always UTC), absent values are flagged and stored as 0 so that equality is unaffected.
+    private const long NoInstant = long.MinValue;
+    private const byte HasMean = 1, HasStdDev = 2, HasMin = 4, HasMax = 8;
+    private long _firstPurchaseTicks = NoInstant;
+    private long _lastPurchaseTicks = NoInstant;
+    private double _intervalMean;
+    private double _intervalStdDev;
+    private int _intervalMin;
+    private int _intervalMax;
+    private byte _present;
+
     internal CustomerFeatures(string customerId, DateTimeOffset asOf)
     {
         CustomerId = customerId;
@@ -68,10 +81,18 @@ public sealed record CustomerFeatures
     public int PurchaseDays { get; internal init; }
 
     /// <summary>Gets the first purchase instant, or <see langword="null"/> when there is none.</summary>
-    public DateTimeOffset? FirstPurchase { get; internal init; }
+    public DateTimeOffset? FirstPurchase
+    {
+        get => _firstPurchaseTicks == NoInstant ? null : new DateTimeOffset(_firstPurchaseTicks, TimeSpan.Zero);
+        internal init => _firstPurchaseTicks = value?.UtcTicks ?? NoInstant;
+    }
 
     /// <summary>Gets the last purchase instant, or <see langword="null"/> when there is none.</summary>
-    public DateTimeOffset? LastPurchase { get; internal init; }
+    public DateTimeOffset? LastPurchase
+    {
+        get => _lastPurchaseTicks == NoInstant ? null : new DateTimeOffset(_lastPurchaseTicks, TimeSpan.Zero);
+        internal init => _lastPurchaseTicks = value?.UtcTicks ?? NoInstant;
+    }
 
     /// <summary>Gets the elapsed days from the last purchase to <see cref="AsOf"/> (fractional), or <see langword="null"/> with no purchase.</summary>
     public double? RecencyDays => LastPurchase is { } last ? (AsOf - last).TotalDays : null;
@@ -110,16 +131,32 @@ public sealed record CustomerFeatures
     public int IntervalCount => Math.Max(PurchaseDays - 1, 0);
 
     /// <summary>Gets the mean days between consecutive purchase days, or <see langword="null"/> with fewer than two purchase days.</summary>
-    public double? IntervalMeanDays { get; internal init; }
+    public double? IntervalMeanDays
+    {
+        get => Has(HasMean) ? _intervalMean : null;
+        internal init => _intervalMean = Set(HasMean, value);
+    }
 
     /// <summary>Gets the population standard deviation (divisor n) of the days between consecutive purchase days, or <see langword="null"/> with fewer than two purchase days.</summary>
-    public double? IntervalPopulationStdDevDays { get; internal init; }
+    public double? IntervalPopulationStdDevDays
+    {
+        get => Has(HasStdDev) ? _intervalStdDev : null;
+        internal init => _intervalStdDev = Set(HasStdDev, value);
+    }
 
     /// <summary>Gets the shortest interval in days, or <see langword="null"/>.</summary>
-    public int? IntervalMinDays { get; internal init; }
+    public int? IntervalMinDays
+    {
+        get => Has(HasMin) ? _intervalMin : null;
+        internal init => _intervalMin = (int)Set(HasMin, value);
+    }
 
     /// <summary>Gets the longest interval in days, or <see langword="null"/>.</summary>
-    public int? IntervalMaxDays { get; internal init; }
+    public int? IntervalMaxDays
+    {
+        get => Has(HasMax) ? _intervalMax : null;
+        internal init => _intervalMax = (int)Set(HasMax, value);
+    }
 
     /// <summary>Gets the BTYD summary (x, t_x, T) in <see cref="FeatureSettings.TimeUnit"/>; default when there is no purchase.</summary>
     public BtydSummary Btyd { get; internal init; }
@@ -178,6 +215,14 @@ public sealed record CustomerFeatures
 
     /// <summary>Gets whether the customer has at least one purchase before <see cref="AsOf"/>.</summary>
     public bool HasPurchased => OrderCount > 0;
+
+    private bool Has(byte flag) => (_present & flag) != 0;
+
+    private double Set(byte flag, double? value)
+    {
+        _present = value.HasValue ? (byte)(_present | flag) : (byte)(_present & ~flag);
+        return value ?? 0;
+    }
 
     /// <summary>Returns the category statistics for <paramref name="category"/> (ordinal, case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="category">The category.</param>
