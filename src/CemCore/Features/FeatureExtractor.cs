@@ -167,18 +167,27 @@ public static class FeatureExtractor
         }
         else
         {
-            var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism };
-            Parallel.For(
-                0,
-                chunks,
-                options,
-                () => new Scratch(table),
-                (chunk, _, state) =>
+            // One scratch per worker, workers claiming chunks in order (Parallel.For over the chunks may start more tasks than
+            // processors, each with a scratch of its own: issue 17 measured 11 MB more allocated than on one thread).
+            var workers = Math.Min(chunks, settings.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : settings.MaxDegreeOfParallelism);
+            var next = -1;
+            var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers };
+            Parallel.For(0, workers, options, _ =>
+            {
+                var state = new Scratch(table);
+                try
                 {
-                    RunChunk(chunk, state);
-                    return state;
-                },
-                static state => state.Release());
+                    int chunk;
+                    while ((chunk = Interlocked.Increment(ref next)) < chunks)
+                    {
+                        RunChunk(chunk, state);
+                    }
+                }
+                finally
+                {
+                    state.Release();
+                }
+            });
         }
 
         progress?.Report(new OperationProgress("features", customers, customers));
