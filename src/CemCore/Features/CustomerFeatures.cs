@@ -174,26 +174,16 @@ public sealed record CustomerFeatures
     /// <remarks>A read-only view over storage shared with other customers of the same extraction; each access returns a new view.</remarks>
     public IReadOnlyList<CategoryStat> Categories
     {
-        get => _categoryCount == 0 ? Array.Empty<CategoryStat>() : new ArraySegment<CategoryStat>(_categories, _categoryStart, _categoryCount);
-        internal init
-        {
-            _categories = [.. value];
-            _categoryStart = 0;
-            _categoryCount = _categories.Length;
-        }
+        get => View(_categories, _categoryStart, _categoryCount);
+        internal init => (_categories, _categoryStart, _categoryCount) = Own(value);
     }
 
     /// <summary>Gets orders per channel, ordered by channel text (ordinal, case-insensitive).</summary>
     /// <remarks>A read-only view over storage shared with other customers of the same extraction; each access returns a new view.</remarks>
     public IReadOnlyList<ChannelStat> Channels
     {
-        get => _channelCount == 0 ? Array.Empty<ChannelStat>() : new ArraySegment<ChannelStat>(_channels, _channelStart, _channelCount);
-        internal init
-        {
-            _channels = [.. value];
-            _channelStart = 0;
-            _channelCount = _channels.Length;
-        }
+        get => View(_channels, _channelStart, _channelCount);
+        internal init => (_channels, _channelStart, _channelCount) = Own(value);
     }
 
     /// <summary>Gets <see cref="Categories"/> without allocating a view (for the library's hot paths).</summary>
@@ -215,6 +205,15 @@ public sealed record CustomerFeatures
 
     /// <summary>Gets whether the customer has at least one purchase before <see cref="AsOf"/>.</summary>
     public bool HasPurchased => OrderCount > 0;
+
+    private static IReadOnlyList<T> View<T>(T[] array, int start, int count) =>
+        count == 0 ? Array.Empty<T>() : new ArraySegment<T>(array, start, count);
+
+    private static (T[] Array, int Start, int Count) Own<T>(IReadOnlyList<T> items)
+    {
+        T[] copy = [.. items];
+        return (copy, 0, copy.Length);
+    }
 
     private bool Has(byte flag) => (_present & flag) != 0;
 

@@ -403,20 +403,7 @@ public static class FeatureExtractor
     private static void AppendCategories(TransactionTable table, Scratch s, int count)
     {
         var list = s.CatList.AsSpan(0, count);
-        for (var i = 1; i < list.Length; i++)
-        {
-            var item = list[i];
-            var rank = s.CatRank[item.Category];
-            var j = i - 1;
-            while (j >= 0 && s.CatRank[list[j].Category] > rank)
-            {
-                list[j + 1] = list[j];
-                j--;
-            }
-
-            list[j + 1] = item;
-        }
-
+        SortByRank(list, s.CatRank);
         s.EnsureCatOut(count);
         foreach (ref readonly var a in list)
         {
@@ -428,20 +415,7 @@ public static class FeatureExtractor
     private static void AppendChannels(TransactionTable table, Scratch s, int count)
     {
         var list = s.ChanList.AsSpan(0, count);
-        for (var i = 1; i < list.Length; i++)
-        {
-            var item = list[i];
-            var rank = s.ChanRank[item.Channel];
-            var j = i - 1;
-            while (j >= 0 && s.ChanRank[list[j].Channel] > rank)
-            {
-                list[j + 1] = list[j];
-                j--;
-            }
-
-            list[j + 1] = item;
-        }
-
+        SortByRank(list, s.ChanRank);
         s.EnsureChanOut(count);
         foreach (ref readonly var a in list)
         {
@@ -449,20 +423,49 @@ public static class FeatureExtractor
         }
     }
 
-    private struct CatAcc
+    /// <summary>Insertion sort of a customer's few accumulators by the rank of their category or channel (distinct ranks).</summary>
+    private static void SortByRank<T>(Span<T> list, int[] rank)
+        where T : struct, IRanked
+    {
+        for (var i = 1; i < list.Length; i++)
+        {
+            var item = list[i];
+            var r = rank[item.Index];
+            var j = i - 1;
+            while (j >= 0 && rank[list[j].Index] > r)
+            {
+                list[j + 1] = list[j];
+                j--;
+            }
+
+            list[j + 1] = item;
+        }
+    }
+
+    /// <summary>An accumulator keyed by a category or channel index.</summary>
+    private interface IRanked
+    {
+        int Index { get; }
+    }
+
+    private struct CatAcc : IRanked
     {
         public int Category;
         public decimal Spend;
         public int Orders;
         public int LastOrder;
         public long LastTicks;
+
+        readonly int IRanked.Index => Category;
     }
 
-    private struct ChanAcc
+    private struct ChanAcc : IRanked
     {
         public int Channel;
         public decimal Spend;
         public int Orders;
+
+        readonly int IRanked.Index => Channel;
     }
 
     private sealed class Scratch(TransactionTable table)

@@ -321,18 +321,7 @@ public sealed class TransactionTableBuilder
     /// Adds a customer for <see cref="AddRowResolved"/>, whose caller numbers customers itself (on the ids' UTF-8 bytes) in order of first
     /// appearance; returns the customer's number, which must be the caller's. <paramref name="customerId"/> is trimmed and not empty.
     /// </summary>
-    internal int AddResolvedCustomer(string customerId)
-    {
-        if (_customers.TryGetValue(customerId, out var c))
-        {
-            return c;
-        }
-
-        c = _customerIds.Count;
-        _customers.Add(customerId, c);
-        _customerIds.Add(customerId);
-        return c;
-    }
+    internal int AddResolvedCustomer(string customerId) => AddResolved(_customers, _customerIds, customerId);
 
     /// <summary>The checks of <see cref="CheckRow"/> for a customer numbered by the caller (-1: the id is empty).</summary>
     private int CheckResolved(int customer, long utcTicks, decimal amount, TransactionKind kind, int quantity, decimal discount, bool hasOriginal,
@@ -483,17 +472,19 @@ public sealed class TransactionTableBuilder
     /// Adds a category for <see cref="AddRowResolved"/>, whose caller numbers categories itself (on the names' UTF-8 bytes) in order of
     /// first appearance; returns the category's number, which must be the caller's. <paramref name="category"/> is trimmed and not empty.
     /// </summary>
-    internal int AddResolvedCategory(string category)
+    internal int AddResolvedCategory(string category) => AddResolved(_categories, _categoryNames, category);
+
+    /// <summary>Returns the number of <paramref name="key"/>, numbering it next when it is new.</summary>
+    private static int AddResolved(Dictionary<string, int> numbers, List<string> keys, string key)
     {
-        if (_categories.TryGetValue(category, out var cat))
+        if (!numbers.TryGetValue(key, out var n))
         {
-            return cat;
+            n = keys.Count;
+            numbers.Add(key, n);
+            keys.Add(key);
         }
 
-        cat = _categoryNames.Count;
-        _categories.Add(category, cat);
-        _categoryNames.Add(category);
-        return cat;
+        return n;
     }
 
     private void Store(int c, long utcTicks, decimal amount, TransactionKind kind, int o, SalesChannel channel, int cat, int quantity,
