@@ -18,6 +18,9 @@ public static class FeatureExtractor
     /// <summary>The number of 4,096-customer chunks from which the features are computed in parallel (16,384 customers).</summary>
     internal const int ParallelMinChunks = 4;
 
+    /// <summary>Customers per chunk (the unit of work of a worker and of the shared category/channel arrays).</summary>
+    private const int ChunkSize = 4096;
+
     /// <summary>Computes the features of every customer in <paramref name="table"/>.</summary>
     /// <param name="table">The transactions.</param>
     /// <param name="asOf">The exclusive as-of instant.</param>
@@ -102,7 +105,7 @@ public static class FeatureExtractor
         var endDay = settings.DayOf(asOfTicks - 1);
         var unitDays = (double)TimeUnits.DaysPerUnit(settings.TimeUnit);
         var result = new CustomerFeatures[customers];
-        const int ChunkSize = 4096;
+        var ranks = new StatRanks(table);
         var chunks = (customers + ChunkSize - 1) / ChunkSize;
         long done = 0;
         progress?.Report(new OperationProgress("features", 0, customers));
@@ -126,9 +129,7 @@ public static class FeatureExtractor
             }
 
             state.GatherRest(chunkRows);
-            state.CatOutCount = 0;
-            state.ChanOutCount = 0;
-            state.Slice = 0;
+            state.BeginChunk();
             for (var c = first; c < last; c++)
             {
                 result[c] = ComputeOne(table, table.CustomerIds[c], start[c] - chunkFrom, start[c + 1] - start[c], asOf, endDay, unitDays, settings, state);
@@ -136,8 +137,8 @@ public static class FeatureExtractor
 
             // The chunk's categories and channels in two arrays of their own, sliced per customer: a few large objects instead of two
             // small arrays per customer for the garbage collector to copy (issue 17).
-            var cats = state.CatOut.AsSpan(0, state.CatOutCount).ToArray();
-            var chans = state.ChanOut.AsSpan(0, state.ChanOutCount).ToArray();
+            var cats = state.CatOut.ToArray();
+            var chans = state.ChanOut.ToArray();
             for (var c = first; c < last; c++)
             {
                 var k = (c - first) * 4;
@@ -152,7 +153,7 @@ public static class FeatureExtractor
         // processor, or for small populations, the parallel path cost more than it saved).
         if (settings.MaxDegreeOfParallelism == 1 || Environment.ProcessorCount == 1 || chunks < ParallelMinChunks)
         {
-            var state = new Scratch(table);
+            var state = new Scratch(table, ranks);
             try
             {
                 for (var chunk = 0; chunk < chunks; chunk++)
@@ -174,7 +175,7 @@ public static class FeatureExtractor
             var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers };
             Parallel.For(0, workers, options, _ =>
             {
-                var state = new Scratch(table);
+                var state = new Scratch(table, ranks);
                 try
                 {
                     int chunk;
@@ -382,9 +383,9 @@ public static class FeatureExtractor
                 : new BtydSummary(0, 0, 0, settings.TimeUnit, 0m),
         };
         var slice = (s.Slice++) * 4;
-        s.Slices[slice] = s.CatOutCount;
+        s.Slices[slice] = s.CatOut.Count;
         s.Slices[slice + 1] = catCount;
-        s.Slices[slice + 2] = s.ChanOutCount;
+        s.Slices[slice + 2] = s.ChanOut.Count;
         s.Slices[slice + 3] = chanCount;
         if (catCount > 0)
         {
@@ -403,11 +404,10 @@ public static class FeatureExtractor
     private static void AppendCategories(TransactionTable table, Scratch s, int count)
     {
         var list = s.CatList.AsSpan(0, count);
-        SortByRank(list, s.CatRank);
-        s.EnsureCatOut(count);
+        SortByRank(list, s.Ranks.Categories);
         foreach (ref readonly var a in list)
         {
-            s.CatOut[s.CatOutCount++] = new CategoryStat(table.Categories[a.Category], a.Spend, a.Orders, new DateTimeOffset(a.LastTicks, TimeSpan.Zero));
+            s.CatOut.Add(new CategoryStat(table.Categories[a.Category], a.Spend, a.Orders, new DateTimeOffset(a.LastTicks, TimeSpan.Zero)));
         }
     }
 
@@ -415,11 +415,10 @@ public static class FeatureExtractor
     private static void AppendChannels(TransactionTable table, Scratch s, int count)
     {
         var list = s.ChanList.AsSpan(0, count);
-        SortByRank(list, s.ChanRank);
-        s.EnsureChanOut(count);
+        SortByRank(list, s.Ranks.Channels);
         foreach (ref readonly var a in list)
         {
-            s.ChanOut[s.ChanOutCount++] = new ChannelStat(table.Channels[a.Channel], a.Orders, a.Spend);
+            s.ChanOut.Add(new ChannelStat(table.Channels[a.Channel], a.Orders, a.Spend));
         }
     }
 
@@ -468,7 +467,53 @@ public static class FeatureExtractor
         readonly int IRanked.Index => Channel;
     }
 
-    private sealed class Scratch(TransactionTable table)
+    /// <summary>Each category's position in ordinal name order and each channel's in case-insensitive ordinal order of its text (ties in
+    /// ordinal order): the orders of <see cref="CustomerFeatures.Categories"/> and <see cref="CustomerFeatures.Channels"/>.</summary>
+    private sealed class StatRanks(TransactionTable table)
+    {
+        public int[] Categories { get; } = Ranks(table.Categories, StringComparer.Ordinal);
+
+        public int[] Channels { get; } = Ranks(table.Channels.Select(c => c.Value).ToList(), StringComparer.OrdinalIgnoreCase);
+
+        private static int[] Ranks(IReadOnlyList<string> names, StringComparer comparer)
+        {
+            var order = Enumerable.Range(0, names.Count).ToArray();
+            Array.Sort(order, (x, y) =>
+            {
+                var c = comparer.Compare(names[x], names[y]);
+                return c != 0 ? c : string.CompareOrdinal(names[x], names[y]);
+            });
+            var rank = new int[names.Count];
+            for (var i = 0; i < order.Length; i++)
+            {
+                rank[order[i]] = i;
+            }
+
+            return rank;
+        }
+    }
+
+    /// <summary>A growable array reused from chunk to chunk.</summary>
+    private sealed class GrowBuffer<T>
+    {
+        private T[] _items = new T[256];
+
+        public int Count { get; set; }
+
+        public void Add(T item)
+        {
+            if (Count == _items.Length)
+            {
+                Array.Resize(ref _items, _items.Length * 2);
+            }
+
+            _items[Count++] = item;
+        }
+
+        public T[] ToArray() => _items.AsSpan(0, Count).ToArray();
+    }
+
+    private sealed class Scratch(TransactionTable table, StatRanks ranks)
     {
         private readonly TransactionTable _table = table;
         public long[] Ticks = [];
@@ -490,57 +535,27 @@ public static class FeatureExtractor
         public readonly int[] ChanSlot = new int[table.Channels.Count];
         public readonly ChanAcc[] ChanList = new ChanAcc[table.Channels.Count];
 
-        /// <summary>Each category's position in ordinal name order.</summary>
-        public readonly int[] CatRank = Ranks(table.Categories, StringComparer.Ordinal);
-
-        /// <summary>Each channel's position in case-insensitive ordinal order of its text (ties in ordinal order).</summary>
-        public readonly int[] ChanRank = Ranks(table.Channels.Select(c => c.Value).ToList(), StringComparer.OrdinalIgnoreCase);
+        /// <summary>The ranks by which a customer's categories and channels are ordered.</summary>
+        public readonly StatRanks Ranks = ranks;
 
         /// <summary>The chunk's category statistics so far (customer by customer).</summary>
-        public CategoryStat[] CatOut = new CategoryStat[256];
-        public int CatOutCount;
+        public readonly GrowBuffer<CategoryStat> CatOut = new();
 
         /// <summary>The chunk's channel statistics so far (customer by customer).</summary>
-        public ChannelStat[] ChanOut = new ChannelStat[256];
-        public int ChanOutCount;
+        public readonly GrowBuffer<ChannelStat> ChanOut = new();
 
         /// <summary>Per customer of the chunk: category start and count, channel start and count.</summary>
-        public readonly int[] Slices = new int[4 * 4096];
+        public readonly int[] Slices = new int[4 * ChunkSize];
 
         /// <summary>The next customer's index in <see cref="Slices"/>.</summary>
         public int Slice;
 
-        public void EnsureCatOut(int more)
+        /// <summary>Starts a chunk: no statistics, no customer slices yet.</summary>
+        public void BeginChunk()
         {
-            if (CatOutCount + more > CatOut.Length)
-            {
-                Array.Resize(ref CatOut, Math.Max(CatOut.Length * 2, CatOutCount + more));
-            }
-        }
-
-        public void EnsureChanOut(int more)
-        {
-            if (ChanOutCount + more > ChanOut.Length)
-            {
-                Array.Resize(ref ChanOut, Math.Max(ChanOut.Length * 2, ChanOutCount + more));
-            }
-        }
-
-        private static int[] Ranks(IReadOnlyList<string> names, StringComparer comparer)
-        {
-            var order = Enumerable.Range(0, names.Count).ToArray();
-            Array.Sort(order, (x, y) =>
-            {
-                var c = comparer.Compare(names[x], names[y]);
-                return c != 0 ? c : string.CompareOrdinal(names[x], names[y]);
-            });
-            var rank = new int[names.Count];
-            for (var i = 0; i < order.Length; i++)
-            {
-                rank[order[i]] = i;
-            }
-
-            return rank;
+            CatOut.Count = 0;
+            ChanOut.Count = 0;
+            Slice = 0;
         }
 
         /// <summary>Returns the pooled arrays (the stamps and the gathered columns); the scratch is not used afterwards.</summary>

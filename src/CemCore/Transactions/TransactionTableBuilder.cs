@@ -284,14 +284,13 @@ public sealed class TransactionTableBuilder
         ReturnReason reason)
     {
         var row = CheckResolved(customer, utcTicks, amount, kind, quantity, discount, hasOriginal, reason);
-        var c = customer;
         if (order == _orderCount)
         {
-            NewOrder(c, utcTicks, kind, row, seen: true);
+            NewOrder(customer, utcTicks, kind, row, seen: true);
         }
         else if ((uint)order < (uint)_orderCount)
         {
-            SeeOrder(order, c, utcTicks, kind, row);
+            SeeOrder(order, customer, utcTicks, kind, row);
         }
         else
         {
@@ -311,7 +310,7 @@ public sealed class TransactionTableBuilder
             throw new InvalidOperationException("The order numbers are out of sequence.");
         }
 
-        Store(c, utcTicks, amount, kind, order, channel, category, quantity, discount, original, reason);
+        Store(customer, utcTicks, amount, kind, order, channel, category, quantity, discount, original, reason);
         return row;
     }
 
@@ -327,9 +326,9 @@ public sealed class TransactionTableBuilder
     private int CheckResolved(int customer, long utcTicks, decimal amount, TransactionKind kind, int quantity, decimal discount, bool hasOriginal,
         ReturnReason reason)
     {
+        ThrowIfBuilt();
         if (unchecked((uint)customer) >= (uint)_customerIds.Count)
         {
-            ThrowIfBuilt();
             if (customer >= 0)
             {
                 throw new InvalidOperationException("The customer was not added.");
@@ -363,10 +362,9 @@ public sealed class TransactionTableBuilder
         return CheckValues(utcTicks, amount, kind, quantity, discount, hasOriginal, reason);
     }
 
-    /// <summary>Checks the rules of one row other than its customer id; returns the 1-based row number.</summary>
+    /// <summary>Checks the rules of one row other than its customer id (after <see cref="ThrowIfBuilt"/>); returns the 1-based row number.</summary>
     private int CheckValues(long utcTicks, decimal amount, TransactionKind kind, int quantity, decimal discount, bool hasOriginal, ReturnReason reason)
     {
-        ThrowIfBuilt();
         var row = _count + 1;
 
         // decimal.IsNegative is a sign-bit test; the comparison with zero (a call) then runs only for negative values or negative zero.

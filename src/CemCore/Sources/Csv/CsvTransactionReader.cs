@@ -57,7 +57,7 @@ public static class CsvTransactionReader
         var columns = TransactionColumns.ReadHeader(tok);
         var capacity = total is { } t ? EstimateRows(t - tok.BytesConsumed, tok.Buffered) : 4096;
         var builder = new TransactionTableBuilder(capacity);
-        var numbering = new Numberings(new Utf8OrderNumbering(capacity), new KeyNumbering(capacity / 8), new KeyNumbering(16));
+        var numbering = new Numberings(new Utf8OrderNumbering(capacity), new KeyNumbering(capacity / 8, builder.AddResolvedCustomer), new KeyNumbering(16, builder.AddResolvedCategory));
         var lines = new RowLines();
         var pipelined = Environment.ProcessorCount > 1 && (total is null || total >= PipelineThresholdBytes);
         var rows = pipelined
@@ -133,7 +133,7 @@ public static class CsvTransactionReader
     private static int AddBatch(RowBatch batch, TransactionTableBuilder builder, Numberings numbering, RowLines lines, int rows, string fileName)
     {
         batch.NumberOrders(numbering.Orders);
-        batch.NumberCustomers(numbering.Customers, numbering.Categories, builder);
+        batch.NumberCustomersAndCategories(numbering.Customers, numbering.Categories);
         for (var i = 0; i < batch.Count; i++)
         {
             lines.Add(rows + 1, batch.Line[i]);
@@ -344,27 +344,14 @@ public static class CsvTransactionReader
 
         /// <summary>
         /// Numbers the batch's customers and categories on their normalized UTF-8 text (a run of rows of one customer costs one
-        /// comparison per row), adding each new one to the builder, which numbers them in the same order of first appearance.
+        /// comparison per row); each new one is added to the builder, which numbers them in the same order of first appearance.
         /// </summary>
-        public void NumberCustomers(KeyNumbering customers, KeyNumbering categories, TransactionTableBuilder builder)
+        public void NumberCustomersAndCategories(KeyNumbering customers, KeyNumbering categories)
         {
             for (var i = 0; i < Count; i++)
             {
-                var id = Key((i * 8) + 4);
-                var added = false;
-                Customer[i] = id.IsEmpty ? -1 : customers.GetOrAdd(id, out added);
-                if (added && builder.AddResolvedCustomer(Encoding.UTF8.GetString(id)) != Customer[i])
-                {
-                    throw new InvalidOperationException("The builder numbered a customer differently.");
-                }
-
-                var category = Key((i * 8) + 6);
-                var newCategory = false;
-                Category[i] = category.IsEmpty ? -1 : categories.GetOrAdd(category, out newCategory);
-                if (newCategory && builder.AddResolvedCategory(Encoding.UTF8.GetString(category)) != Category[i])
-                {
-                    throw new InvalidOperationException("The builder numbered a category differently.");
-                }
+                Customer[i] = customers.GetOrAdd(Key((i * 8) + 4));
+                Category[i] = categories.GetOrAdd(Key((i * 8) + 6));
             }
         }
 
@@ -387,24 +374,29 @@ public static class CsvTransactionReader
         }
     }
 
-    /// <summary>The builder thread's numberings of orders and customers.</summary>
+    /// <summary>The builder thread's numberings of orders, customers and categories.</summary>
     private sealed record Numberings(Utf8OrderNumbering Orders, KeyNumbering Customers, KeyNumbering Categories);
 
     /// <summary>
     /// Numbers customer ids or categories on their normalized UTF-8 bytes (no decoding per row, issue 17) in order of first appearance,
-    /// keeping the last text seen so that a run of equal values costs one comparison each.
+    /// keeping the last text seen so that a run of equal values costs one comparison each. A new value is decoded once and handed to
+    /// <paramref name="add"/> (the builder's), which must give it the same number.
     /// </summary>
-    private sealed class KeyNumbering(int expected)
+    private sealed class KeyNumbering(int expected, Func<string, int> add)
     {
         private readonly Utf8OrderNumbering _map = new(Math.Max(expected, 16));
         private byte[] _last = new byte[64];
         private int _lastLength = -1;
         private int _lastNumber;
 
-        /// <summary>Returns the number of <paramref name="id"/> (normalized, not empty); <paramref name="added"/> says whether it is new.</summary>
-        public int GetOrAdd(ReadOnlySpan<byte> id, out bool added)
+        /// <summary>Returns the number of <paramref name="id"/> (normalized), or -1 when it is empty.</summary>
+        public int GetOrAdd(ReadOnlySpan<byte> id)
         {
-            added = false;
+            if (id.IsEmpty)
+            {
+                return -1;
+            }
+
             if (_lastLength == id.Length && id.SequenceEqual(_last.AsSpan(0, _lastLength)))
             {
                 return _lastNumber;
@@ -412,7 +404,11 @@ public static class CsvTransactionReader
 
             var count = _map.OrderCount;
             var number = _map.GetOrAdd(id, Utf8OrderNumbering.Hash(id));
-            added = number == count;
+            if (number == count && add(Encoding.UTF8.GetString(id)) != number)
+            {
+                throw new InvalidOperationException("The builder numbered a customer or category differently.");
+            }
+
             if (id.Length > _last.Length)
             {
                 _last = new byte[Math.Max(id.Length, _last.Length * 2)];
@@ -669,7 +665,7 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
 
         if (fast)
         {
-            // At most 18 significant digits: below MaxMoney, and negative exactly when the sign bit is set (no decimal comparison).
+            // At most 18 digits: below MaxMoney, and negative exactly when the sign bit is set (no decimal comparison).
             if (decimal.IsNegative(value))
             {
                 Throw($"The {name} is negative; record a refund as kind=return with a positive amount.", column);

@@ -1,7 +1,7 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.Intrinsics;
-using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace CemCore.Sources.Csv;
@@ -330,14 +330,14 @@ internal sealed class Utf8CsvTokenizer : IDisposable
             var b = data[i];
             if (b == (byte)'\n')
             {
-                AddField(count++, fieldStart, i - fieldStart, false);
+                AddPlainField(count++, fieldStart, i - fieldStart);
                 FieldCount = count;
                 return i;
             }
 
             if (b == (byte)',')
             {
-                AddField(count++, fieldStart, i - fieldStart, false);
+                AddPlainField(count++, fieldStart, i - fieldStart);
                 fieldStart = i + 1;
             }
             else if (b == (byte)'"')
@@ -346,7 +346,7 @@ internal sealed class Utf8CsvTokenizer : IDisposable
             }
         }
 
-        AddField(count++, fieldStart, data.Length - fieldStart, false);
+        AddPlainField(count++, fieldStart, data.Length - fieldStart);
         FieldCount = count;
         return -1;
     }

@@ -87,7 +87,7 @@ internal static class Utf8Parsing
 
     /// <summary>
     /// Parses an invariant decimal as <see cref="TryParseDecimal(ReadOnlySpan{byte}, out decimal)"/> does, and reports whether it took the
-    /// fast path: then the value has at most 18 significant digits (so its magnitude is below 1e18) and is negative exactly when its sign
+    /// fast path: then the text has at most 18 digits (so the value's magnitude is below 1e18) and is negative exactly when its sign
     /// bit is set (a negative zero is returned as zero).
     /// </summary>
     public static bool TryParseDecimal(ReadOnlySpan<byte> s, out decimal value, out bool fast)
@@ -364,22 +364,5 @@ internal static class Utf8Parsing
     {
         var y = year - 1;
         return (y * 365) + (y / 4) - (y / 100) + (y / 400) + DaysBeforeMonth[month - 1] + (month > 2 && IsLeapYear(year) ? 1 : 0) + day - 1;
-    }
-
-    private static bool TryDigits(ReadOnlySpan<byte> s, out int value)
-    {
-        value = 0;
-        foreach (var c in s)
-        {
-            var d = unchecked((uint)(c - '0')); // wraps for non-digits, which then fail the range test
-            if (d > 9)
-            {
-                return false;
-            }
-
-            value = (value * 10) + (int)d;
-        }
-
-        return true;
     }
 }
