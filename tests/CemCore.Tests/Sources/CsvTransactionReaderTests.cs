@@ -311,4 +311,75 @@ public sealed class CsvTransactionReaderPipelineTests
         var ex2 = Assert.Throws<DataFormatException>(() => CsvTransactionReaderTests.Read(csv));
         Assert.Equal(ex.Message, ex2.Message);
     }
+
+    /// <summary>
+    /// Batches are tokenized, parsed and built by different threads in different orders; whichever error comes first in the file must
+    /// be the one reported, whatever stage finds it (tokenizer, parser, builder), with the rows before it and nothing after it.
+    /// </summary>
+    [Theory]
+    [InlineData(15_000, "c1,oX,2024-02-01,abc,,,", 17_000, "c1,\"open,2024-02-01,1,,,", "amount")]        // parse error, then a tokenizer error
+    [InlineData(15_000, "c1,\"open,2024-02-01,1,,,", 17_000, "c1,oX,2024-02-01,abc,,,", "order_id")]      // tokenizer error (unclosed quote runs to the end)
+    [InlineData(12_000, "c1,o5,2024-02-09,1,,,", 19_000, "c1,oY,2024-02-01,abc,,,", "order_id")]          // builder error, then a parse error
+    [InlineData(4_100, "c1,oZ,2024-02-30,1,,,", 4_101, "c1,oW,2024-02-01,abc,,,", "timestamp")]            // two parse errors in one batch
+    public void ReadStream_Pipelined_TwoErrors_ReportsTheFirstInTheFile(int firstAt, string firstRow, int secondAt, string secondRow, string field)
+    {
+        var csv = Synthetic(20_000, firstRow, firstAt);
+        var cut = csv.IndexOf(firstRow, StringComparison.Ordinal);
+        var lines = csv.Split('\n');
+        var secondLine = Array.FindIndex(lines, 1, l => l.StartsWith("c" + (secondAt % 1234).ToString(System.Globalization.CultureInfo.InvariantCulture) + ",o" + secondAt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",", StringComparison.Ordinal));
+        Assert.True(secondLine > 0);
+        lines[secondLine] = secondRow;
+        csv = string.Join('\n', lines);
+        var expectedLine = csv[..cut].Count(c => c == '\n') + 1;
+        var ex = Assert.Throws<DataFormatException>(() => ReadForwardOnly(csv));
+        Assert.Equal(expectedLine, ex.Line);
+        Assert.Equal(field, ex.Field);
+        var ex2 = Assert.Throws<DataFormatException>(() => CsvTransactionReaderTests.Read(csv));
+        Assert.Equal(ex.Message, ex2.Message);
+    }
+
+    [Fact]
+    public void ReadStream_Pipelined_InvalidUtf8InALaterBatch_NamesItsLine()
+    {
+        var csv = Synthetic(20_000);
+        var bytes = Encoding.UTF8.GetBytes(csv);
+        var lineStarts = new List<int> { 0 };
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == (byte)'\n')
+            {
+                lineStarts.Add(i + 1);
+            }
+        }
+
+        const int BadLine = 16_001; // 1-based
+        bytes[lineStarts[BadLine - 1] + 1] = 0xFF; // the second byte of the customer id
+        using var stream = new ForwardOnlyStream(bytes);
+        var ex = Assert.Throws<DataFormatException>(() => CsvTransactionReader.ReadStream(stream, "t.csv"));
+        Assert.Equal(BadLine, ex.Line);
+        Assert.Equal("customer_id", ex.Field);
+    }
+
+    [Fact]
+    public void ReadStream_Pipelined_CancelledMidway_StopsWithoutReadingOn()
+    {
+        var csv = Synthetic(60_000);
+        using var cts = new CancellationTokenSource();
+        var reports = 0;
+        var progress = new SyncProgress(p =>
+        {
+            if (++reports == 2)
+            {
+                cts.Cancel();
+            }
+        });
+        using var stream = new ForwardOnlyStream(Encoding.UTF8.GetBytes(csv));
+        Assert.ThrowsAny<OperationCanceledException>(() => CsvTransactionReader.ReadStream(stream, "t.csv", progress, cts.Token));
+        Assert.Equal(2, reports);
+    }
+
+    private sealed class SyncProgress(Action<CemCore.Primitives.OperationProgress> report) : IProgress<CemCore.Primitives.OperationProgress>
+    {
+        public void Report(CemCore.Primitives.OperationProgress value) => report(value);
+    }
 }

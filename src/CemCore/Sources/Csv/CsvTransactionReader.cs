@@ -119,7 +119,8 @@ public static class CsvTransactionReader
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            more = batch.Fill(tok, row);
+            more = batch.Tokenize(tok);
+            batch.Parse(row);
             rows = AddBatch(batch, builder, numbering, lines, rows, tok.FileName);
             progress?.Report(new OperationProgress("read", batch.BytesConsumed, total));
             batch.Error?.Throw();
@@ -154,45 +155,17 @@ public static class CsvTransactionReader
     }
 
     /// <summary>
-    /// A two-stage pipeline: a producer thread tokenizes and parses batches of rows while the calling thread
-    /// hashes and numbers their orders and adds them to the builder (the stages take about the same time on the benchmark file). Errors surface
-    /// in file order: a parse error is rethrown after the rows before it were added.
+    /// Reads with two threads sharing three stages: tokenizing (in file order, on a second thread, into a ring of batches), parsing the
+    /// tokenized batches' fields (by whichever thread is free, oldest batch first) and numbering and adding the rows to the builder (in
+    /// file order, on the calling thread). Issue 17: with a fixed split (tokenize + parse on one thread, build on the other) the stages'
+    /// times depend on the data, and the faster thread waited; sharing the parse keeps both busy. Errors surface in file order: a batch's
+    /// error is rethrown after the rows before it were added.
     /// </summary>
     private static int ReadPipelined(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, Numberings numbering,
         RowLines lines, long? total, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var full = new System.Collections.Concurrent.BlockingCollection<RowBatch>(4);
-        using var free = new System.Collections.Concurrent.BlockingCollection<RowBatch>();
-        for (var i = 0; i < 5; i++)
-        {
-            free.Add(new RowBatch(), CancellationToken.None);
-        }
-
-        var token = stop.Token;
-        var producer = new Thread(() =>
-        {
-            var row = new TransactionRowParser(tok, columns, decodeIds: false);
-            try
-            {
-                bool more;
-                do
-                {
-                    var batch = free.Take(token);
-                    more = batch.Fill(tok, row);
-                    full.Add(batch, token);
-                }
-                while (more);
-            }
-            catch (OperationCanceledException)
-            {
-                // The consumer stopped (Fill reports every other error in its batch).
-            }
-            finally
-            {
-                full.CompleteAdding();
-            }
-        })
+        var pipeline = new BatchRing(tok, columns);
+        var producer = new Thread(pipeline.RunProducer)
         {
             IsBackground = true,
             Name = "CemCore CSV parser",
@@ -201,41 +174,184 @@ public static class CsvTransactionReader
         var rows = 0;
         try
         {
-            foreach (var batch in full.GetConsumingEnumerable(token))
+            while (pipeline.Next() is { } batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 rows = AddBatch(batch, builder, numbering, lines, rows, tok.FileName);
                 progress?.Report(new OperationProgress("read", batch.BytesConsumed, total));
                 batch.Error?.Throw();
-                free.Add(batch, token);
+                pipeline.Release();
             }
         }
         finally
         {
-            stop.Cancel();
+            pipeline.Stop();
             producer.Join();
         }
 
         return rows;
     }
 
-    /// <summary>A block of parsed rows, their order ids normalized, handed from the parser to the builder, which hashes and numbers the orders.</summary>
+    /// <summary>
+    /// The ring of batches of <see cref="ReadPipelined"/> and its schedule, under one lock: batch <c>n</c> lives in slot <c>n % Slots</c>;
+    /// batches below <c>_tokenized</c> hold records, below <c>_claimed</c> are parsed or being parsed, below <c>_consumed</c> were added to
+    /// the builder (their slots are free again).
+    /// </summary>
+    private sealed class BatchRing(Utf8CsvTokenizer tok, TransactionColumns columns)
+    {
+        private const int Slots = 6;
+        private readonly object _gate = new();
+        private readonly RowBatch[] _batches = [.. Enumerable.Range(0, Slots).Select(_ => new RowBatch())];
+        private readonly bool[] _parsed = new bool[Slots];
+        private readonly TransactionRowParser.ChannelCache _channels = new();
+        private TransactionRowParser? _consumerParser;
+        private int _tokenized;
+        private int _claimed;
+        private int _consumed;
+        private bool _ended;
+        private bool _stopped;
+
+        /// <summary>The second thread: tokenizes while a slot is free, otherwise parses the oldest unclaimed batch.</summary>
+        public void RunProducer()
+        {
+            var parser = new TransactionRowParser(tok, columns, decodeIds: false, _channels);
+            while (true)
+            {
+                int job;
+                bool tokenize;
+                lock (_gate)
+                {
+                    if (_stopped)
+                    {
+                        return;
+                    }
+
+                    if (!_ended && _tokenized - _consumed < Slots)
+                    {
+                        (job, tokenize) = (_tokenized, true);
+                    }
+                    else if (_claimed < _tokenized)
+                    {
+                        (job, tokenize) = (_claimed++, false);
+                    }
+                    else if (_ended)
+                    {
+                        return; // every batch is claimed; the calling thread finishes
+                    }
+                    else
+                    {
+                        Monitor.Wait(_gate);
+                        continue;
+                    }
+                }
+
+                if (tokenize)
+                {
+                    var more = _batches[job % Slots].Tokenize(tok);
+                    lock (_gate)
+                    {
+                        _tokenized++;
+                        _ended |= !more;
+                        Monitor.PulseAll(_gate);
+                    }
+                }
+                else
+                {
+                    Parse(job, parser);
+                }
+            }
+        }
+
+        /// <summary>Returns the next batch in file order once parsed (parsing batches itself while it waits), or null at the end.</summary>
+        public RowBatch? Next()
+        {
+            _consumerParser ??= new TransactionRowParser(tok, columns, decodeIds: false, _channels);
+            var seq = _consumed;
+            while (true)
+            {
+                int job;
+                lock (_gate)
+                {
+                    if (seq < _tokenized && _parsed[seq % Slots])
+                    {
+                        return _batches[seq % Slots];
+                    }
+
+                    if (seq >= _tokenized && _ended)
+                    {
+                        return null;
+                    }
+
+                    if (_claimed < _tokenized)
+                    {
+                        job = _claimed++;
+                    }
+                    else
+                    {
+                        Monitor.Wait(_gate);
+                        continue;
+                    }
+                }
+
+                Parse(job, _consumerParser);
+            }
+        }
+
+        /// <summary>Frees the slot of the batch <see cref="Next"/> returned.</summary>
+        public void Release()
+        {
+            lock (_gate)
+            {
+                _parsed[_consumed % Slots] = false;
+                _consumed++;
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        /// <summary>Stops the second thread after its current batch.</summary>
+        public void Stop()
+        {
+            lock (_gate)
+            {
+                _stopped = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        private void Parse(int job, TransactionRowParser parser)
+        {
+            _batches[job % Slots].Parse(parser);
+            lock (_gate)
+            {
+                _parsed[job % Slots] = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A block of rows: tokenized into a <see cref="CsvRecordBlock"/>, then parsed into typed columns (ids and categories normalized in
+    /// place, as offsets into the block's bytes), then numbered and added to the builder by the builder thread.
+    /// </summary>
     private sealed class RowBatch
     {
         public const int Capacity = 4096;
-        private byte[] _keys = new byte[Capacity * 24];
-        private int _keyLength;
-        private readonly int[] _key = new int[Capacity * 8]; // start/length of the normalized order id, original order id, customer id, category
+        private readonly CsvRecordBlock _records = new();
+        private readonly int[] _key = new int[Capacity * 8]; // start/length in the record bytes of the normalized order id, original order id, customer id, category
         private readonly int[] _orderHash = new int[Capacity];
         private readonly int[] _originalHash = new int[Capacity];
+        private readonly bool[] _sameOrder = new bool[Capacity];
         private long _touched; // sink of the bucket pre-reads
         private char[] _normalizedChars = new char[64];
         private byte[] _normalizedBytes = new byte[64];
+        private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _tokenizeError;
 
+        /// <summary>Gets the number of rows parsed (those before <see cref="Error"/>, if any).</summary>
         public int Count { get; private set; }
 
         public long BytesConsumed { get; private set; }
 
+        /// <summary>Gets the batch's first error (parsing or tokenizing), after <see cref="Count"/> good rows.</summary>
         public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Error { get; private set; }
 
         public long[] Line { get; } = new long[Capacity];
@@ -270,28 +386,26 @@ public static class CsvTransactionReader
         public int[] Category { get; } = new int[Capacity];
 
         /// <summary>
-        /// Parses up to <see cref="Capacity"/> records. An error is kept in <see cref="Error"/> (after the rows before it, which are
-        /// kept), so it surfaces in file order.
+        /// Tokenizes up to <see cref="Capacity"/> records into the batch. An error is kept (after the records before it) and surfaces
+        /// from <see cref="Parse"/> after theirs, so errors come in file order.
         /// </summary>
         /// <returns>Whether more records may follow.</returns>
-        [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every parse error is handed to the builder side and rethrown there, in file order.")]
-        public bool Fill(Utf8CsvTokenizer tok, TransactionRowParser row)
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every error is handed to the builder side and rethrown there, in file order.")]
+        public bool Tokenize(Utf8CsvTokenizer tok)
         {
-            Count = 0;
-            _keyLength = 0;
-            Error = null;
+            _records.Clear();
+            _tokenizeError = null;
             var more = true;
             try
             {
-                while (Count < Capacity && (more = tok.Read()))
+                while (_records.Count < Capacity && (more = tok.Read()))
                 {
-                    row.Parse();
-                    Append(row, tok.Line);
+                    tok.CopyCurrentTo(_records);
                 }
             }
             catch (Exception ex)
             {
-                Error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                _tokenizeError = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
                 more = false;
             }
 
@@ -299,34 +413,54 @@ public static class CsvTransactionReader
             return more;
         }
 
-        private void Append(TransactionRowParser row, long line)
+        /// <summary>Parses the tokenized records; the first error is kept in <see cref="Error"/> with the rows before it.</summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every error is handed to the builder side and rethrown there, in file order.")]
+        public void Parse(TransactionRowParser row)
         {
-            var i = Count;
-            Line[i] = line;
-            Ticks[i] = row.UtcTicks;
-            Amount[i] = row.Amount;
-            Discount[i] = row.Discount;
-            Quantity[i] = row.Quantity;
-            Kind[i] = row.Kind;
-            Reason[i] = row.Reason;
-            Channel[i] = row.Channel;
-            StoreKey(i * 8, Utf8OrderNumbering.Normalize(row.OrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
-            StoreKey((i * 8) + 2, Utf8OrderNumbering.Normalize(row.OriginalOrderIdBytes, ref _normalizedChars, ref _normalizedBytes));
-            StoreKey((i * 8) + 4, Utf8OrderNumbering.Normalize(row.CustomerBytes, ref _normalizedChars, ref _normalizedBytes));
-            StoreKey((i * 8) + 6, Utf8OrderNumbering.Normalize(row.CategoryBytes, ref _normalizedChars, ref _normalizedBytes));
-            Count++;
+            var columns = row.Columns;
+            var i = 0;
+            try
+            {
+                for (; i < _records.Count; i++)
+                {
+                    var record = _records[i];
+                    row.Parse(record);
+                    Line[i] = record.Line;
+                    Ticks[i] = row.UtcTicks;
+                    Amount[i] = row.Amount;
+                    Discount[i] = row.Discount;
+                    Quantity[i] = row.Quantity;
+                    Kind[i] = row.Kind;
+                    Reason[i] = row.Reason;
+                    Channel[i] = row.Channel;
+                    StoreKey(i * 8, record, columns.Order);
+                    StoreKey((i * 8) + 2, record, columns.Original);
+                    StoreKey((i * 8) + 4, record, columns.Customer);
+                    StoreKey((i * 8) + 6, record, columns.Category);
+                }
+            }
+            catch (Exception ex)
+            {
+                Count = i;
+                Error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                return;
+            }
+
+            Count = i;
+            Error = _tokenizeError;
         }
 
         /// <summary>
         /// Numbers the batch's orders in row order (the row's own order, then its refunded order), after reading all their buckets first
-        /// so that the cache misses overlap.
+        /// so that the cache misses overlap. A row with the previous row's order id (the next line of an order) takes its number unhashed.
         /// </summary>
         public void NumberOrders(Utf8OrderNumbering numbering)
         {
             for (var i = 0; i < Count; i++)
             {
                 var order = Key(i * 8);
-                _orderHash[i] = order.IsEmpty ? 0 : Utf8OrderNumbering.Hash(order);
+                _sameOrder[i] = i > 0 && !order.IsEmpty && order.SequenceEqual(Key((i - 1) * 8));
+                _orderHash[i] = order.IsEmpty || _sameOrder[i] ? 0 : Utf8OrderNumbering.Hash(order);
                 var original = Key((i * 8) + 2);
                 _originalHash[i] = original.IsEmpty ? 0 : Utf8OrderNumbering.Hash(original);
             }
@@ -335,7 +469,7 @@ public static class CsvTransactionReader
             for (var i = 0; i < Count; i++)
             {
                 var order = Key(i * 8);
-                Order[i] = order.IsEmpty ? numbering.NewOrder() : numbering.GetOrAdd(order, _orderHash[i]);
+                Order[i] = _sameOrder[i] ? Order[i - 1] : order.IsEmpty ? numbering.NewOrder() : numbering.GetOrAdd(order, _orderHash[i]);
                 var original = Key((i * 8) + 2);
                 HasOriginal[i] = !original.IsEmpty;
                 Original[i] = Kind[i] == TransactionKind.Return && !original.IsEmpty ? numbering.GetOrAdd(original, _originalHash[i]) : -1;
@@ -355,22 +489,31 @@ public static class CsvTransactionReader
             }
         }
 
-        private ReadOnlySpan<byte> Key(int slot) => _keys.AsSpan(_key[slot], _key[slot + 1]);
+        private ReadOnlySpan<byte> Key(int slot) => _records.Bytes.AsSpan(_key[slot], _key[slot + 1]);
 
-        private void StoreKey(int slot, ReadOnlySpan<byte> key) => Put(ref _keys, ref _keyLength, _key, slot, key);
-
-        /// <summary>Appends <paramref name="text"/> to a growable buffer and records its start and length at <paramref name="slot"/>.</summary>
-        private static void Put<T>(ref T[] buffer, ref int length, int[] index, int slot, ReadOnlySpan<T> text)
+        /// <summary>
+        /// Records where the normalized value of a column (empty when the file lacks it) lies in the record bytes: the field itself, or,
+        /// when trimming shortened it (rare), the trimmed text written over the field's start.
+        /// </summary>
+        private void StoreKey(int slot, in CsvRecord record, int column)
         {
-            if (length + text.Length > buffer.Length)
+            if (column < 0)
             {
-                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + text.Length));
+                _key[slot] = 0;
+                _key[slot + 1] = 0;
+                return;
             }
 
-            text.CopyTo(buffer.AsSpan(length));
-            index[slot] = length;
-            index[slot + 1] = text.Length;
-            length += text.Length;
+            var field = record.Field(column);
+            var start = record.FieldOffset(column);
+            var key = Utf8OrderNumbering.Normalize(field, ref _normalizedChars, ref _normalizedBytes);
+            if (key.Length != field.Length)
+            {
+                key.CopyTo(_records.Bytes.AsSpan(start)); // trimming only removes text, so the key fits in the field
+            }
+
+            _key[slot] = start;
+            _key[slot + 1] = key.Length;
         }
     }
 
@@ -529,13 +672,16 @@ internal sealed class TransactionColumns
 }
 
 /// <summary>
-/// Parses the current record of a tokenizer into typed transaction fields, reusing its buffers. With <c>decodeIds</c> false the
+/// Parses a record (the tokenizer's current one, or one copied into a <see cref="CsvRecordBlock"/>) into typed transaction fields,
+/// reusing its buffers. Parsers on different threads may share one <see cref="ChannelCache"/>; a parser itself is not thread-safe. With <c>decodeIds</c> false the
 /// customer and order ids are left as bytes (<see cref="TransactionRowParser.CustomerBytes"/>, <see cref="TransactionRowParser.OrderIdBytes"/>):
 /// the table reader numbers them on their UTF-8 bytes.
 /// </summary>
-internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColumns columns, bool decodeIds = true)
+internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColumns columns, bool decodeIds = true, TransactionRowParser.ChannelCache? channels = null)
 {
-    private readonly ChannelCache _channels = new();
+    private readonly ChannelCache _channels = channels ?? new();
+    private CsvRecord _rec;
+    private int _lastChannel = -1;
     private char[] _customer = new char[64];
     private char[] _order = new char[64];
     private char[] _category = new char[64];
@@ -544,6 +690,9 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     private int _orderLength;
     private int _categoryLength;
     private int _originalLength;
+
+    /// <summary>Gets the columns the parser reads.</summary>
+    public TransactionColumns Columns => columns;
 
     public ReadOnlySpan<char> Customer => _customer.AsSpan(0, _customerLength);
 
@@ -554,16 +703,16 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     public ReadOnlySpan<char> OriginalOrderId => _original.AsSpan(0, _originalLength);
 
     /// <summary>Gets the category's bytes as in the file (untrimmed, empty without the column; valid until the tokenizer reads on).</summary>
-    public ReadOnlySpan<byte> CategoryBytes => columns.Category < 0 ? default : tok.Field(columns.Category);
+    public ReadOnlySpan<byte> CategoryBytes => columns.Category < 0 ? default : _rec.Field(columns.Category);
 
     /// <summary>Gets the customer id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
-    public ReadOnlySpan<byte> CustomerBytes => tok.Field(columns.Customer);
+    public ReadOnlySpan<byte> CustomerBytes => _rec.Field(columns.Customer);
 
     /// <summary>Gets the order id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
-    public ReadOnlySpan<byte> OrderIdBytes => columns.Order < 0 ? default : tok.Field(columns.Order);
+    public ReadOnlySpan<byte> OrderIdBytes => columns.Order < 0 ? default : _rec.Field(columns.Order);
 
     /// <summary>Gets the original order id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
-    public ReadOnlySpan<byte> OriginalOrderIdBytes => columns.Original < 0 ? default : tok.Field(columns.Original);
+    public ReadOnlySpan<byte> OriginalOrderIdBytes => columns.Original < 0 ? default : _rec.Field(columns.Original);
 
     public long UtcTicks { get; private set; }
 
@@ -580,16 +729,20 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     public SalesChannel Channel { get; private set; }
 
     /// <summary>Parses the tokenizer's current record.</summary>
-    public void Parse()
+    public void Parse() => Parse(tok.Current);
+
+    /// <summary>Parses a record; the id and category bytes then point into its buffer.</summary>
+    public void Parse(in CsvRecord record)
     {
-        if (tok.FieldCount != columns.FieldCount)
+        _rec = record;
+        if (record.FieldCount != columns.FieldCount)
         {
-            var field = tok.FieldCount < columns.FieldCount ? tok.NameOf(tok.FieldCount) : tok.NameOf(columns.FieldCount);
-            Throw($"Expected {columns.FieldCount} fields as in the header but found {tok.FieldCount}.", field);
+            var field = record.FieldCount < columns.FieldCount ? tok.NameOf(record.FieldCount) : tok.NameOf(columns.FieldCount);
+            Throw($"Expected {columns.FieldCount} fields as in the header but found {record.FieldCount}.", field);
         }
 
-        _customerLength = decodeIds ? Decode(tok.Field(columns.Customer), ref _customer) : 0;
-        if (!Utf8Parsing.TryParseTimestamp(tok.Field(columns.Timestamp), out var ticks))
+        _customerLength = decodeIds ? Decode(_rec.Field(columns.Customer), ref _customer) : 0;
+        if (!Utf8Parsing.TryParseTimestamp(_rec.Field(columns.Timestamp), out var ticks))
         {
             Throw("The timestamp is not an ISO-8601 date (yyyy-MM-dd) or date-time (yyyy-MM-ddTHH:mm[:ss[.fffffff]][Z|±HH:mm]).", columns.Timestamp);
         }
@@ -602,11 +755,11 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
 
         UtcTicks = ticks;
         Amount = ParseMoney(columns.Amount, "amount");
-        Discount = columns.Discount < 0 || Utf8Parsing.Trim(tok.Field(columns.Discount)).IsEmpty ? 0m : ParseMoney(columns.Discount, "discount");
+        Discount = columns.Discount < 0 || Utf8Parsing.Trim(_rec.Field(columns.Discount)).IsEmpty ? 0m : ParseMoney(columns.Discount, "discount");
         Quantity = 1;
         if (columns.Quantity >= 0)
         {
-            var q = tok.Field(columns.Quantity);
+            var q = _rec.Field(columns.Quantity);
             if (q.Length == 1 && q[0] is >= (byte)'1' and <= (byte)'9')
             {
                 Quantity = q[0] - '0'; // the usual single digit
@@ -627,14 +780,14 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
             }
         }
 
-        Kind = columns.Kind < 0 ? TransactionKind.Purchase : ParseKind(Utf8Parsing.Trim(tok.Field(columns.Kind)));
+        Kind = columns.Kind < 0 ? TransactionKind.Purchase : ParseKind(Utf8Parsing.Trim(_rec.Field(columns.Kind)));
         Reason = columns.Reason < 0
             ? (Kind == TransactionKind.Return ? ReturnReason.Other : ReturnReason.Unspecified)
-            : ParseReason(Utf8Parsing.Trim(tok.Field(columns.Reason)));
-        _orderLength = columns.Order < 0 || !decodeIds ? 0 : Decode(tok.Field(columns.Order), ref _order);
-        _categoryLength = columns.Category < 0 || !decodeIds ? 0 : Decode(tok.Field(columns.Category), ref _category);
-        _originalLength = columns.Original < 0 || !decodeIds ? 0 : Decode(tok.Field(columns.Original), ref _original);
-        Channel = columns.Channel < 0 ? default : _channels.Get(tok.Field(columns.Channel));
+            : ParseReason(Utf8Parsing.Trim(_rec.Field(columns.Reason)));
+        _orderLength = columns.Order < 0 || !decodeIds ? 0 : Decode(_rec.Field(columns.Order), ref _order);
+        _categoryLength = columns.Category < 0 || !decodeIds ? 0 : Decode(_rec.Field(columns.Category), ref _category);
+        _originalLength = columns.Original < 0 || !decodeIds ? 0 : Decode(_rec.Field(columns.Original), ref _original);
+        Channel = columns.Channel < 0 ? default : _channels.Get(_rec.Field(columns.Channel), ref _lastChannel);
     }
 
     private static int Decode(ReadOnlySpan<byte> bytes, ref char[] buffer)
@@ -658,7 +811,7 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
 
     private decimal ParseMoney(int column, string name)
     {
-        if (!Utf8Parsing.TryParseDecimal(tok.Field(column), out var value, out var fast))
+        if (!Utf8Parsing.TryParseDecimal(_rec.Field(column), out var value, out var fast))
         {
             Throw($"The {name} is not a decimal number (digits with an optional '.'; no thousands separators, exponents, NaN or infinity).", column);
         }
@@ -757,39 +910,59 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     private void Throw(string reason, int column) => Throw(reason, tok.NameOf(column));
 
     [DoesNotReturn]
-    private void Throw(string reason, string field) => throw new DataFormatException(reason, tok.FileName, tok.Line, field);
+    private void Throw(string reason, string field) => throw new DataFormatException(reason, tok.FileName, _rec.Line, field);
 
-    /// <summary>Maps channel bytes to <see cref="SalesChannel"/> values; a handful of distinct values is the norm.</summary>
-    private sealed class ChannelCache
+    /// <summary>
+    /// Maps channel bytes to <see cref="SalesChannel"/> values (a handful of distinct values is the norm), shared by the parsers of one
+    /// file so that a channel is one string whichever thread parsed it. Lookups read a copy-on-write array without locking.
+    /// </summary>
+    internal sealed class ChannelCache
     {
-        private readonly List<(byte[] Bytes, SalesChannel Channel)> _items = [];
-        private byte[]? _lastBytes;
-        private SalesChannel _last;
+        private const int MaxItems = 256;
+        private readonly Lock _gate = new();
+        private (byte[] Bytes, SalesChannel Channel)[] _items = [];
 
-        public SalesChannel Get(ReadOnlySpan<byte> bytes)
+        /// <summary>Returns the channel of <paramref name="bytes"/>; <paramref name="last"/> is the caller's index of its last hit.</summary>
+        public SalesChannel Get(ReadOnlySpan<byte> bytes, ref int last)
         {
-            if (_lastBytes is { } last && bytes.SequenceEqual(last))
+            var items = Volatile.Read(ref _items);
+            if (last >= 0 && last < items.Length && bytes.SequenceEqual(items[last].Bytes))
             {
-                return _last; // runs of one channel are common
+                return items[last].Channel; // runs of one channel are common
             }
 
-            foreach (var (b, c) in _items)
+            for (var i = 0; i < items.Length; i++)
             {
-                if (bytes.SequenceEqual(b))
+                if (bytes.SequenceEqual(items[i].Bytes))
                 {
-                    _lastBytes = b;
-                    _last = c;
-                    return c;
+                    last = i;
+                    return items[i].Channel;
                 }
             }
 
-            var channel = new SalesChannel(Encoding.UTF8.GetString(bytes));
-            if (_items.Count < 256)
-            {
-                _items.Add((bytes.ToArray(), channel));
-            }
+            return Add(bytes);
+        }
 
-            return channel;
+        private SalesChannel Add(ReadOnlySpan<byte> bytes)
+        {
+            lock (_gate)
+            {
+                foreach (var (b, c) in _items)
+                {
+                    if (bytes.SequenceEqual(b))
+                    {
+                        return c; // added by the other parser meanwhile
+                    }
+                }
+
+                var channel = new SalesChannel(Encoding.UTF8.GetString(bytes));
+                if (_items.Length < MaxItems)
+                {
+                    Volatile.Write(ref _items, [.. _items, (bytes.ToArray(), channel)]);
+                }
+
+                return channel;
+            }
         }
     }
 }

@@ -73,6 +73,20 @@ internal sealed class Utf8CsvTokenizer : IDisposable
     /// <summary>Returns field <paramref name="index"/> of the current record (unquoted, escapes resolved).</summary>
     public ReadOnlySpan<byte> Field(int index) => _buffer.AsSpan(_recordStart + _fieldStart[index], _fieldLength[index]);
 
+    /// <summary>Gets the current record (valid until the next <see cref="TryRead"/> or <see cref="Fill"/>).</summary>
+    public CsvRecord Current => new(_buffer, _recordStart, _fieldStart, _fieldLength, 0, FieldCount, Line);
+
+    /// <summary>
+    /// Appends the current record to <paramref name="block"/>: its bytes (fields unquoted, escapes resolved) and field positions, so it
+    /// can be parsed after the tokenizer has moved on, on another thread.
+    /// </summary>
+    public void CopyCurrentTo(CsvRecordBlock block)
+    {
+        var count = FieldCount;
+        var length = count == 0 ? 0 : _fieldStart[count - 1] + _fieldLength[count - 1]; // fields lie in order within the record
+        block.Add(_buffer.AsSpan(_recordStart, length), _fieldStart.AsSpan(0, count), _fieldLength.AsSpan(0, count), Line);
+    }
+
     /// <summary>Returns the current record's field as a string.</summary>
     public string FieldString(int index) => Encoding.UTF8.GetString(Field(index));
 
@@ -576,4 +590,98 @@ internal sealed class Utf8CsvTokenizer : IDisposable
     [DoesNotReturn]
     private void ThrowAfterQuote(int field, long line) =>
         throw new DataFormatException("Unexpected text after a closing quote (a quote inside a quoted field must be doubled).", FileName, line, NameOf(field));
+}
+
+/// <summary>
+/// One record's fields: spans of a byte buffer (unquoted, escapes resolved). A view of the tokenizer's current record
+/// (<see cref="Utf8CsvTokenizer.Current"/>) or of a record copied into a <see cref="CsvRecordBlock"/>.
+/// </summary>
+internal readonly struct CsvRecord(byte[] bytes, int recordStart, int[] fieldStart, int[] fieldLength, int fieldBase, int fieldCount, long line)
+{
+    /// <summary>Gets the number of fields.</summary>
+    public int FieldCount => fieldCount;
+
+    /// <summary>Gets the 1-based line on which the record starts.</summary>
+    public long Line => line;
+
+    /// <summary>Returns field <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> Field(int index) => bytes.AsSpan(recordStart + fieldStart[fieldBase + index], fieldLength[fieldBase + index]);
+
+    /// <summary>Returns where field <paramref name="index"/> starts in the buffer.</summary>
+    public int FieldOffset(int index) => recordStart + fieldStart[fieldBase + index];
+}
+
+/// <summary>
+/// Records copied out of a tokenizer's buffer (<see cref="Utf8CsvTokenizer.CopyCurrentTo"/>): their bytes in one array, their field
+/// positions in two, so a block of records can be parsed on another thread while the tokenizer reads on. Reused: <see cref="Clear"/>.
+/// </summary>
+internal sealed class CsvRecordBlock
+{
+    private byte[] _bytes = new byte[1 << 16];
+    private int _length;
+    private int[] _fieldStart = new int[1 << 12];
+    private int[] _fieldLength = new int[1 << 12];
+    private int _fields;
+    private int[] _recordStart = new int[64];
+    private int[] _fieldBase = new int[64];
+    private int[] _fieldCount = new int[64];
+    private long[] _line = new long[64];
+
+    /// <summary>Gets the number of records.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Gets the record bytes (fields may be rewritten in place; see <see cref="CsvRecord.FieldOffset"/>).</summary>
+    public byte[] Bytes => _bytes;
+
+    /// <summary>Returns record <paramref name="index"/>.</summary>
+    public CsvRecord this[int index] =>
+        new(_bytes, _recordStart[index], _fieldStart, _fieldLength, _fieldBase[index], _fieldCount[index], _line[index]);
+
+    /// <summary>Removes every record (keeping the storage).</summary>
+    public void Clear()
+    {
+        Count = 0;
+        _length = 0;
+        _fields = 0;
+    }
+
+    /// <summary>Appends a record: its bytes and its fields' starts (relative to the bytes) and lengths.</summary>
+    public void Add(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> fieldStart, ReadOnlySpan<int> fieldLength, long line)
+    {
+        var r = Count;
+        if (r == _recordStart.Length)
+        {
+            var n = r * 2;
+            Array.Resize(ref _recordStart, n);
+            Array.Resize(ref _fieldBase, n);
+            Array.Resize(ref _fieldCount, n);
+            Array.Resize(ref _line, n);
+        }
+
+        Ensure(ref _bytes, _length + bytes.Length);
+        if (_fields + fieldStart.Length > _fieldStart.Length)
+        {
+            Ensure(ref _fieldStart, _fields + fieldStart.Length);
+            Ensure(ref _fieldLength, _fields + fieldStart.Length);
+        }
+
+        bytes.CopyTo(_bytes.AsSpan(_length));
+        fieldStart.CopyTo(_fieldStart.AsSpan(_fields));
+        fieldLength.CopyTo(_fieldLength.AsSpan(_fields));
+        _recordStart[r] = _length;
+        _fieldBase[r] = _fields;
+        _fieldCount[r] = fieldStart.Length;
+        _line[r] = line;
+        _length += bytes.Length;
+        _fields += fieldStart.Length;
+        Count = r + 1;
+    }
+
+    private static void Ensure<T>(ref T[] array, int length)
+    {
+        if (length > array.Length)
+        {
+            Array.Resize(ref array, Math.Max(length, array.Length * 2));
+        }
+    }
 }

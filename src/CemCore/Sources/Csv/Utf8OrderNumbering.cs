@@ -61,13 +61,15 @@ internal sealed class Utf8OrderNumbering
     /// <param name="id">The id's bytes as in the file.</param>
     /// <param name="chars">Scratch for the decoded text, owned by the caller (grown as needed).</param>
     /// <param name="trimmed">Scratch for the re-encoded text, owned by the caller (grown as needed); the result may point into it.</param>
-    public static ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> id, ref char[] chars, ref byte[] trimmed)
-    {
-        if (id.IsEmpty || (IsPlainAscii(id[0]) && IsPlainAscii(id[^1])))
-        {
-            return id;
-        }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> id, ref char[] chars, ref byte[] trimmed) =>
+        id.IsEmpty || (IsPlainAscii(id[0]) && IsPlainAscii(id[^1])) ? id : Trim(id, ref chars, ref trimmed);
 
+    private static bool IsPlainAscii(byte b) => b is > 0x20 and < 0x7F;
+
+    /// <summary>The slow path of <see cref="Normalize"/>: decodes, trims and encodes again.</summary>
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> id, ref char[] chars, ref byte[] trimmed)
+    {
         if (chars.Length < id.Length)
         {
             chars = new char[id.Length * 2];
@@ -81,8 +83,6 @@ internal sealed class Utf8OrderNumbering
         }
 
         return trimmed.AsSpan(0, Encoding.UTF8.GetBytes(text, trimmed));
-
-        static bool IsPlainAscii(byte b) => b is > 0x20 and < 0x7F;
     }
 
     /// <summary>Returns a new order number for a row without an order id.</summary>
