@@ -680,8 +680,16 @@ internal sealed class TransactionColumns
 internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColumns columns, bool decodeIds = true, TransactionRowParser.ChannelCache? channels = null)
 {
     private readonly ChannelCache _channels = channels ?? new();
-    private CsvRecord _rec;
     private int _lastChannel = -1;
+
+    // The current record, unpacked: its arrays change only between buffers or blocks, so a row stores them only when they changed (a
+    // struct field holding three references would cost three GC write barriers per row).
+    private byte[] _bytes = [];
+    private int[] _fieldStarts = [];
+    private int[] _fieldLengths = [];
+    private int _recordStart;
+    private int _fieldBase;
+    private long _line;
     private char[] _customer = new char[64];
     private char[] _order = new char[64];
     private char[] _category = new char[64];
@@ -703,16 +711,16 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     public ReadOnlySpan<char> OriginalOrderId => _original.AsSpan(0, _originalLength);
 
     /// <summary>Gets the category's bytes as in the file (untrimmed, empty without the column; valid until the tokenizer reads on).</summary>
-    public ReadOnlySpan<byte> CategoryBytes => columns.Category < 0 ? default : _rec.Field(columns.Category);
+    public ReadOnlySpan<byte> CategoryBytes => columns.Category < 0 ? default : Field(columns.Category);
 
     /// <summary>Gets the customer id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
-    public ReadOnlySpan<byte> CustomerBytes => _rec.Field(columns.Customer);
+    public ReadOnlySpan<byte> CustomerBytes => Field(columns.Customer);
 
     /// <summary>Gets the order id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
-    public ReadOnlySpan<byte> OrderIdBytes => columns.Order < 0 ? default : _rec.Field(columns.Order);
+    public ReadOnlySpan<byte> OrderIdBytes => columns.Order < 0 ? default : Field(columns.Order);
 
     /// <summary>Gets the original order id's bytes as in the file (untrimmed; valid until the tokenizer reads on).</summary>
-    public ReadOnlySpan<byte> OriginalOrderIdBytes => columns.Original < 0 ? default : _rec.Field(columns.Original);
+    public ReadOnlySpan<byte> OriginalOrderIdBytes => columns.Original < 0 ? default : Field(columns.Original);
 
     public long UtcTicks { get; private set; }
 
@@ -734,15 +742,28 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     /// <summary>Parses a record; the id and category bytes then point into its buffer.</summary>
     public void Parse(in CsvRecord record)
     {
-        _rec = record;
+        if (!ReferenceEquals(_bytes, record.Bytes))
+        {
+            _bytes = record.Bytes;
+        }
+
+        if (!ReferenceEquals(_fieldStarts, record.FieldStarts))
+        {
+            _fieldStarts = record.FieldStarts;
+            _fieldLengths = record.FieldLengths;
+        }
+
+        _recordStart = record.RecordStart;
+        _fieldBase = record.FieldBase;
+        _line = record.Line;
         if (record.FieldCount != columns.FieldCount)
         {
             var field = record.FieldCount < columns.FieldCount ? tok.NameOf(record.FieldCount) : tok.NameOf(columns.FieldCount);
             Throw($"Expected {columns.FieldCount} fields as in the header but found {record.FieldCount}.", field);
         }
 
-        _customerLength = decodeIds ? Decode(_rec.Field(columns.Customer), ref _customer) : 0;
-        if (!Utf8Parsing.TryParseTimestamp(_rec.Field(columns.Timestamp), out var ticks))
+        _customerLength = decodeIds ? Decode(Field(columns.Customer), ref _customer) : 0;
+        if (!Utf8Parsing.TryParseTimestamp(Field(columns.Timestamp), out var ticks))
         {
             Throw("The timestamp is not an ISO-8601 date (yyyy-MM-dd) or date-time (yyyy-MM-ddTHH:mm[:ss[.fffffff]][Z|±HH:mm]).", columns.Timestamp);
         }
@@ -755,11 +776,11 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
 
         UtcTicks = ticks;
         Amount = ParseMoney(columns.Amount, "amount");
-        Discount = columns.Discount < 0 || Utf8Parsing.Trim(_rec.Field(columns.Discount)).IsEmpty ? 0m : ParseMoney(columns.Discount, "discount");
+        Discount = columns.Discount < 0 || Utf8Parsing.Trim(Field(columns.Discount)).IsEmpty ? 0m : ParseMoney(columns.Discount, "discount");
         Quantity = 1;
         if (columns.Quantity >= 0)
         {
-            var q = _rec.Field(columns.Quantity);
+            var q = Field(columns.Quantity);
             if (q.Length == 1 && q[0] is >= (byte)'1' and <= (byte)'9')
             {
                 Quantity = q[0] - '0'; // the usual single digit
@@ -780,15 +801,17 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
             }
         }
 
-        Kind = columns.Kind < 0 ? TransactionKind.Purchase : ParseKind(Utf8Parsing.Trim(_rec.Field(columns.Kind)));
+        Kind = columns.Kind < 0 ? TransactionKind.Purchase : ParseKind(Utf8Parsing.Trim(Field(columns.Kind)));
         Reason = columns.Reason < 0
             ? (Kind == TransactionKind.Return ? ReturnReason.Other : ReturnReason.Unspecified)
-            : ParseReason(Utf8Parsing.Trim(_rec.Field(columns.Reason)));
-        _orderLength = columns.Order < 0 || !decodeIds ? 0 : Decode(_rec.Field(columns.Order), ref _order);
-        _categoryLength = columns.Category < 0 || !decodeIds ? 0 : Decode(_rec.Field(columns.Category), ref _category);
-        _originalLength = columns.Original < 0 || !decodeIds ? 0 : Decode(_rec.Field(columns.Original), ref _original);
-        Channel = columns.Channel < 0 ? default : _channels.Get(_rec.Field(columns.Channel), ref _lastChannel);
+            : ParseReason(Utf8Parsing.Trim(Field(columns.Reason)));
+        _orderLength = columns.Order < 0 || !decodeIds ? 0 : Decode(Field(columns.Order), ref _order);
+        _categoryLength = columns.Category < 0 || !decodeIds ? 0 : Decode(Field(columns.Category), ref _category);
+        _originalLength = columns.Original < 0 || !decodeIds ? 0 : Decode(Field(columns.Original), ref _original);
+        Channel = columns.Channel < 0 ? default : _channels.Get(Field(columns.Channel), ref _lastChannel);
     }
+
+    private ReadOnlySpan<byte> Field(int index) => _bytes.AsSpan(_recordStart + _fieldStarts[_fieldBase + index], _fieldLengths[_fieldBase + index]);
 
     private static int Decode(ReadOnlySpan<byte> bytes, ref char[] buffer)
     {
@@ -811,7 +834,7 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
 
     private decimal ParseMoney(int column, string name)
     {
-        if (!Utf8Parsing.TryParseDecimal(_rec.Field(column), out var value, out var fast))
+        if (!Utf8Parsing.TryParseDecimal(Field(column), out var value, out var fast))
         {
             Throw($"The {name} is not a decimal number (digits with an optional '.'; no thousands separators, exponents, NaN or infinity).", column);
         }
@@ -910,7 +933,7 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     private void Throw(string reason, int column) => Throw(reason, tok.NameOf(column));
 
     [DoesNotReturn]
-    private void Throw(string reason, string field) => throw new DataFormatException(reason, tok.FileName, _rec.Line, field);
+    private void Throw(string reason, string field) => throw new DataFormatException(reason, tok.FileName, _line, field);
 
     /// <summary>
     /// Maps channel bytes to <see cref="SalesChannel"/> values (a handful of distinct values is the norm), shared by the parsers of one

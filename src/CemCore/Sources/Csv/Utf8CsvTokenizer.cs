@@ -609,6 +609,21 @@ internal readonly struct CsvRecord(byte[] bytes, int recordStart, int[] fieldSta
 
     /// <summary>Returns where field <paramref name="index"/> starts in the buffer.</summary>
     public int FieldOffset(int index) => recordStart + fieldStart[fieldBase + index];
+
+    /// <summary>Gets the buffer the fields lie in.</summary>
+    public byte[] Bytes => bytes;
+
+    /// <summary>Gets where the record starts in <see cref="Bytes"/>.</summary>
+    public int RecordStart => recordStart;
+
+    /// <summary>Gets the fields' starts (relative to <see cref="RecordStart"/>), from <see cref="FieldBase"/> on.</summary>
+    public int[] FieldStarts => fieldStart;
+
+    /// <summary>Gets the fields' lengths, from <see cref="FieldBase"/> on.</summary>
+    public int[] FieldLengths => fieldLength;
+
+    /// <summary>Gets the index of the record's first field in <see cref="FieldStarts"/> and <see cref="FieldLengths"/>.</summary>
+    public int FieldBase => fieldBase;
 }
 
 /// <summary>
