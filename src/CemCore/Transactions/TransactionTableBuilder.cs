@@ -1,3 +1,4 @@
+using System.Buffers;
 using CemCore.Primitives;
 using CemCore.Sources;
 
@@ -29,11 +30,11 @@ public sealed class TransactionTableBuilder
     private readonly List<SalesChannel> _channelValues = [];
 
     // Per order: customer, ticks, kind, whether a row defined it (false = only referenced by a return so far), first row.
-    private int[] _orderCustomer = new int[16];
-    private long[] _orderTicks = new long[16];
-    private TransactionKind[] _orderKind = new TransactionKind[16];
-    private bool[] _orderSeen = new bool[16];
-    private int[] _orderFirstRow = new int[16];
+    private int[] _orderCustomer;
+    private long[] _orderTicks;
+    private TransactionKind[] _orderKind;
+    private bool[] _orderSeen;
+    private int[] _orderFirstRow;
     private int _orderCount;
 
     private int[] _customer;
@@ -78,12 +79,15 @@ public sealed class TransactionTableBuilder
         _reason = GC.AllocateUninitializedArray<ReturnReason>(capacity); // rows past Count are never read
         _customerLookup = _customers.GetAlternateLookup<ReadOnlySpan<char>>();
         _capacity = capacity;
-        var orders = Math.Max(16, capacity); // most rows of an export are orders of their own: no resize copies
-        _orderCustomer = GC.AllocateUninitializedArray<int>(orders); // every slot below _orderCount is written by NewOrder
-        _orderTicks = GC.AllocateUninitializedArray<long>(orders);
-        _orderKind = new TransactionKind[orders];
-        _orderSeen = new bool[orders];
-        _orderFirstRow = GC.AllocateUninitializedArray<int>(orders);
+        // Most rows of an export are orders of their own: no resize copies. The per-order arrays are only needed until Build, so they
+        // are rented and returned there (issue 17: 20 bytes per row of large-object-heap arrays per file); every slot below _orderCount
+        // is written by NewOrder before it is read.
+        var orders = Math.Max(16, capacity);
+        _orderCustomer = ArrayPool<int>.Shared.Rent(orders);
+        _orderTicks = ArrayPool<long>.Shared.Rent(orders);
+        _orderKind = ArrayPool<TransactionKind>.Shared.Rent(orders);
+        _orderSeen = ArrayPool<bool>.Shared.Rent(orders);
+        _orderFirstRow = ArrayPool<int>.Shared.Rent(orders);
         _categoryLookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -590,6 +594,7 @@ public sealed class TransactionTableBuilder
         }
 
         _built = true;
+        ReturnOrderArrays();
         return new TransactionTable(
             _count,
             [.. _customerIds],
@@ -656,11 +661,11 @@ public sealed class TransactionTableBuilder
         if (_orderCount == _orderCustomer.Length)
         {
             var n = _orderCount * 2;
-            Array.Resize(ref _orderCustomer, n);
-            Array.Resize(ref _orderTicks, n);
-            Array.Resize(ref _orderKind, n);
-            Array.Resize(ref _orderSeen, n);
-            Array.Resize(ref _orderFirstRow, n);
+            Regrow(ref _orderCustomer, _orderCount, n);
+            Regrow(ref _orderTicks, _orderCount, n);
+            Regrow(ref _orderKind, _orderCount, n);
+            Regrow(ref _orderSeen, _orderCount, n);
+            Regrow(ref _orderFirstRow, _orderCount, n);
         }
 
         var o = _orderCount++;
@@ -670,6 +675,29 @@ public sealed class TransactionTableBuilder
         _orderSeen[o] = seen;
         _orderFirstRow[o] = row;
         return o;
+    }
+
+    /// <summary>Replaces a rented per-order array by a larger rented one holding its first <paramref name="used"/> items.</summary>
+    private static void Regrow<T>(ref T[] array, int used, int length)
+    {
+        var larger = ArrayPool<T>.Shared.Rent(length);
+        Array.Copy(array, larger, used);
+        ArrayPool<T>.Shared.Return(array);
+        array = larger;
+    }
+
+    private void ReturnOrderArrays()
+    {
+        ArrayPool<int>.Shared.Return(_orderCustomer);
+        ArrayPool<long>.Shared.Return(_orderTicks);
+        ArrayPool<TransactionKind>.Shared.Return(_orderKind);
+        ArrayPool<bool>.Shared.Return(_orderSeen);
+        ArrayPool<int>.Shared.Return(_orderFirstRow);
+        _orderCustomer = [];
+        _orderTicks = [];
+        _orderKind = [];
+        _orderSeen = [];
+        _orderFirstRow = [];
     }
 
     private void Grow()

@@ -60,9 +60,18 @@ public static class CsvTransactionReader
         var numbering = new Numberings(new Utf8OrderNumbering(capacity), new KeyNumbering(capacity / 8, builder.AddResolvedCustomer), new KeyNumbering(16, builder.AddResolvedCategory));
         var lines = new RowLines();
         var pipelined = Environment.ProcessorCount > 1 && (total is null || total >= PipelineThresholdBytes);
-        var rows = pipelined
-            ? ReadPipelined(tok, columns, builder, numbering, lines, total, progress, cancellationToken)
-            : ReadSequential(tok, columns, builder, numbering, lines, total, progress, cancellationToken);
+        int rows;
+        try
+        {
+            rows = pipelined
+                ? ReadPipelined(tok, columns, builder, numbering, lines, total, progress, cancellationToken)
+                : ReadSequential(tok, columns, builder, numbering, lines, total, progress, cancellationToken);
+        }
+        finally
+        {
+            numbering.Release();
+        }
+
         if (rows == 0)
         {
             throw new DataFormatException("The file has a header but no data rows.", fileName, columns.HeaderLine, "header");
@@ -113,19 +122,27 @@ public static class CsvTransactionReader
         RowLines lines, long? total, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var row = new TransactionRowParser(tok, columns, decodeIds: false);
-        var batch = new RowBatch();
+        var batches = RowBatch.TakeSpare();
+        var batch = batches[0];
         var rows = 0;
-        bool more;
-        do
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            more = batch.Tokenize(tok);
-            batch.Parse(row);
-            rows = AddBatch(batch, builder, numbering, lines, rows, tok.FileName);
-            progress?.Report(new OperationProgress("read", batch.BytesConsumed, total));
-            batch.Error?.Throw();
+            bool more;
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                more = batch.Tokenize(tok);
+                batch.Parse(row);
+                rows = AddBatch(batch, builder, numbering, lines, rows, tok.FileName);
+                progress?.Report(new OperationProgress("read", batch.BytesConsumed, total));
+                batch.Error?.Throw();
+            }
+            while (more);
         }
-        while (more);
+        finally
+        {
+            RowBatch.ReturnSpare(batches);
+        }
 
         return rows;
     }
@@ -187,6 +204,7 @@ public static class CsvTransactionReader
         {
             pipeline.Stop();
             producer.Join();
+            pipeline.ReturnBatches();
         }
 
         return rows;
@@ -199,9 +217,9 @@ public static class CsvTransactionReader
     /// </summary>
     private sealed class BatchRing(Utf8CsvTokenizer tok, TransactionColumns columns)
     {
-        private const int Slots = 6;
+        private const int Slots = RowBatch.SpareCount;
         private readonly object _gate = new();
-        private readonly RowBatch[] _batches = [.. Enumerable.Range(0, Slots).Select(_ => new RowBatch())];
+        private readonly RowBatch[] _batches = RowBatch.TakeSpare();
         private readonly bool[] _parsed = new bool[Slots];
         private readonly TransactionRowParser.ChannelCache _channels = new();
         private TransactionRowParser? _consumerParser;
@@ -308,6 +326,9 @@ public static class CsvTransactionReader
             }
         }
 
+        /// <summary>Hands the batches back for the next read (after the second thread has ended).</summary>
+        public void ReturnBatches() => RowBatch.ReturnSpare(_batches);
+
         /// <summary>Stops the second thread after its current batch.</summary>
         public void Stop()
         {
@@ -336,6 +357,31 @@ public static class CsvTransactionReader
     private sealed class RowBatch
     {
         public const int Capacity = 4096;
+
+        /// <summary>The number of batches of a read (the pipeline's ring; the sequential read uses the first).</summary>
+        public const int SpareCount = 6;
+
+        /// <summary>One read's batches (about 1.2 MB each), kept for the next read: issue 17, reading files one after another
+        /// allocated them anew each time on the large-object heap. A read that finds none (another read holds them) makes its own.</summary>
+        private static RowBatch[]? s_spare;
+
+        /// <summary>Takes the kept batches, or makes new ones.</summary>
+        public static RowBatch[] TakeSpare() =>
+            Interlocked.Exchange(ref s_spare, null) ?? [.. Enumerable.Range(0, SpareCount).Select(_ => new RowBatch())];
+
+        /// <summary>Keeps <paramref name="batches"/> for the next read, without the errors and channels of this one.</summary>
+        public static void ReturnSpare(RowBatch[] batches)
+        {
+            foreach (var b in batches)
+            {
+                b.Error = null;
+                b._tokenizeError = null;
+                Array.Clear(b.Channel);
+            }
+
+            Volatile.Write(ref s_spare, batches);
+        }
+
         private readonly CsvRecordBlock _records = new();
         private readonly int[] _key = new int[Capacity * 8]; // start/length in the record bytes of the normalized order id, original order id, customer id, category
         private readonly int[] _orderHash = new int[Capacity];
@@ -518,7 +564,16 @@ public static class CsvTransactionReader
     }
 
     /// <summary>The builder thread's numberings of orders, customers and categories.</summary>
-    private sealed record Numberings(Utf8OrderNumbering Orders, KeyNumbering Customers, KeyNumbering Categories);
+    private sealed record Numberings(Utf8OrderNumbering Orders, KeyNumbering Customers, KeyNumbering Categories)
+    {
+        /// <summary>Returns the maps' rented arrays.</summary>
+        public void Release()
+        {
+            Orders.Release();
+            Customers.Release();
+            Categories.Release();
+        }
+    }
 
     /// <summary>
     /// Numbers customer ids or categories on their normalized UTF-8 bytes (no decoding per row, issue 17) in order of first appearance,
@@ -531,6 +586,9 @@ public static class CsvTransactionReader
         private byte[] _last = new byte[64];
         private int _lastLength = -1;
         private int _lastNumber;
+
+        /// <summary>Returns the map's rented arrays.</summary>
+        public void Release() => _map.Release();
 
         /// <summary>Returns the number of <paramref name="id"/> (normalized), or -1 when it is empty.</summary>
         public int GetOrAdd(ReadOnlySpan<byte> id)

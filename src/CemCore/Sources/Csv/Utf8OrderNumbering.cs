@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace CemCore.Sources.Csv;
@@ -35,10 +36,12 @@ internal sealed class Utf8OrderNumbering
             size <<= 1;
         }
 
-        _buckets = new long[size];
+        // The three arrays are rented (issue 17: ~40 MB of large-object-heap arrays per 1M-row file, dropped after the read, brought
+        // on full collections when files are read one after another); Release returns them.
+        _buckets = RentBuckets(size);
         _mask = size - 1;
-        _entries = GC.AllocateUninitializedArray<Entry>(Math.Max(16, size / 2)); // entries below _count are always written first
-        _arena = GC.AllocateUninitializedArray<byte>(Math.Max(64, size * 6));
+        _entries = ArrayPool<Entry>.Shared.Rent(Math.Max(16, size / 2)); // entries below _count are always written first
+        _arena = ArrayPool<byte>.Shared.Rent(Math.Max(64, size * 6));
     }
 
     /// <summary>Gets the number of orders numbered so far (the next order number).</summary>
@@ -130,7 +133,7 @@ internal sealed class Utf8OrderNumbering
             b = (b + 1) & _mask;
         }
 
-        if ((_count + 1) * 2 > _buckets.Length)
+        if ((_count + 1) * 2 > (_mask + 1))
         {
             Grow();
             return GetOrAdd(key, hash); // rare: the map doubled; find the free bucket again
@@ -138,12 +141,12 @@ internal sealed class Utf8OrderNumbering
 
         if (_count == _entries.Length)
         {
-            Array.Resize(ref _entries, _count * 2);
+            Regrow(ref _entries, _count, _count * 2);
         }
 
         if (_arenaLength + key.Length > _arena.Length)
         {
-            Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaLength + key.Length));
+            Regrow(ref _arena, _arenaLength, Math.Max(_arena.Length * 2, _arenaLength + key.Length));
         }
 
         key.CopyTo(_arena.AsSpan(_arenaLength));
@@ -155,12 +158,41 @@ internal sealed class Utf8OrderNumbering
         return order;
     }
 
+    /// <summary>Returns the rented arrays to the pool; the numbering must not be used afterwards.</summary>
+    public void Release()
+    {
+        ArrayPool<long>.Shared.Return(_buckets);
+        ArrayPool<Entry>.Shared.Return(_entries);
+        ArrayPool<byte>.Shared.Return(_arena);
+        _buckets = [];
+        _entries = [];
+        _arena = [];
+    }
+
+    /// <summary>Rents a bucket array of exactly <paramref name="size"/> usable slots (a power of two), cleared.</summary>
+    private static long[] RentBuckets(int size)
+    {
+        var buckets = ArrayPool<long>.Shared.Rent(size);
+        Array.Clear(buckets, 0, size);
+        return buckets;
+    }
+
+    /// <summary>Replaces a rented array by a larger rented one holding its first <paramref name="used"/> items.</summary>
+    private static void Regrow<T>(ref T[] array, int used, int length)
+    {
+        var larger = ArrayPool<T>.Shared.Rent(length);
+        Array.Copy(array, larger, used);
+        ArrayPool<T>.Shared.Return(array);
+        array = larger;
+    }
+
     private void Grow()
     {
         var old = _buckets;
-        _buckets = new long[old.Length * 2];
-        _mask = _buckets.Length - 1;
-        foreach (var bucket in old)
+        var oldSize = _mask + 1;
+        _buckets = RentBuckets(oldSize * 2);
+        _mask = (oldSize * 2) - 1;
+        foreach (var bucket in old.AsSpan(0, oldSize))
         {
             if (bucket != 0)
             {
@@ -173,6 +205,8 @@ internal sealed class Utf8OrderNumbering
                 _buckets[b] = bucket;
             }
         }
+
+        ArrayPool<long>.Shared.Return(old);
     }
 
     private struct Entry
