@@ -378,6 +378,27 @@ public sealed class CsvTransactionReaderPipelineTests
         Assert.Equal(2, reports);
     }
 
+    /// <summary>A stream that fails mid-file (a dropped network share, a bad disk) must fail the read on the calling thread, not hang it.</summary>
+    [Fact]
+    public void ReadStream_Pipelined_StreamFailsMidway_RethrowsTheIOException()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Synthetic(60_000));
+        using var stream = new FailingStream(bytes, failAfter: bytes.Length / 2);
+        var ex = Assert.Throws<IOException>(() => CsvTransactionReader.ReadStream(stream, "t.csv"));
+        Assert.Equal("disk gone", ex.Message);
+    }
+
+    private sealed class FailingStream(byte[] data, int failAfter) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            Position >= failAfter ? throw new IOException("disk gone") : base.Read(buffer, offset, Math.Min(count, 64 * 1024));
+
+        public override int Read(Span<byte> buffer) =>
+            Position >= failAfter ? throw new IOException("disk gone") : base.Read(buffer[..Math.Min(buffer.Length, 64 * 1024)]);
+    }
+
     private sealed class SyncProgress(Action<CemCore.Primitives.OperationProgress> report) : IProgress<CemCore.Primitives.OperationProgress>
     {
         public void Report(CemCore.Primitives.OperationProgress value) => report(value);

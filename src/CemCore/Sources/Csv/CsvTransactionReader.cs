@@ -228,9 +228,27 @@ public static class CsvTransactionReader
         private int _consumed;
         private bool _ended;
         private bool _stopped;
+        private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _producerError;
 
         /// <summary>The second thread: tokenizes while a slot is free, otherwise parses the oldest unclaimed batch.</summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "An unexpected failure of the second thread is handed to the calling thread, which would otherwise wait for it forever.")]
         public void RunProducer()
+        {
+            try
+            {
+                Produce();
+            }
+            catch (Exception ex)
+            {
+                lock (_gate)
+                {
+                    _producerError = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        }
+
+        private void Produce()
         {
             var parser = new TransactionRowParser(tok, columns, decodeIds: false, _channels);
             while (true)
@@ -294,6 +312,8 @@ public static class CsvTransactionReader
                     {
                         return _batches[seq % Slots];
                     }
+
+                    _producerError?.Throw(); // tokenizing and parsing errors are in the batches; this is anything else
 
                     if (seq >= _tokenized && _ended)
                     {
@@ -808,6 +828,10 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
         if (!ReferenceEquals(_fieldStarts, record.FieldStarts))
         {
             _fieldStarts = record.FieldStarts;
+        }
+
+        if (!ReferenceEquals(_fieldLengths, record.FieldLengths))
+        {
             _fieldLengths = record.FieldLengths;
         }
 
