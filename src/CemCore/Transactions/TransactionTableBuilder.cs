@@ -661,11 +661,11 @@ public sealed class TransactionTableBuilder
         if (_orderCount == _orderCustomer.Length)
         {
             var n = _orderCount * 2;
-            Regrow(ref _orderCustomer, _orderCount, n);
-            Regrow(ref _orderTicks, _orderCount, n);
-            Regrow(ref _orderKind, _orderCount, n);
-            Regrow(ref _orderSeen, _orderCount, n);
-            Regrow(ref _orderFirstRow, _orderCount, n);
+            PooledArrays.Regrow(ref _orderCustomer, _orderCount, n);
+            PooledArrays.Regrow(ref _orderTicks, _orderCount, n);
+            PooledArrays.Regrow(ref _orderKind, _orderCount, n);
+            PooledArrays.Regrow(ref _orderSeen, _orderCount, n);
+            PooledArrays.Regrow(ref _orderFirstRow, _orderCount, n);
         }
 
         var o = _orderCount++;
@@ -675,15 +675,6 @@ public sealed class TransactionTableBuilder
         _orderSeen[o] = seen;
         _orderFirstRow[o] = row;
         return o;
-    }
-
-    /// <summary>Replaces a rented per-order array by a larger rented one holding its first <paramref name="used"/> items.</summary>
-    private static void Regrow<T>(ref T[] array, int used, int length)
-    {
-        var larger = ArrayPool<T>.Shared.Rent(length);
-        Array.Copy(array, larger, used);
-        ArrayPool<T>.Shared.Return(array);
-        array = larger;
     }
 
     private void ReturnOrderArrays()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using CemCore.Primitives;
 
 namespace CemCore.Sources.Csv;
 
@@ -141,12 +142,12 @@ internal sealed class Utf8OrderNumbering
 
         if (_count == _entries.Length)
         {
-            Regrow(ref _entries, _count, _count * 2);
+            PooledArrays.Regrow(ref _entries, _count, _count * 2);
         }
 
         if (_arenaLength + key.Length > _arena.Length)
         {
-            Regrow(ref _arena, _arenaLength, Math.Max(_arena.Length * 2, _arenaLength + key.Length));
+            PooledArrays.Regrow(ref _arena, _arenaLength, Math.Max(_arena.Length * 2, _arenaLength + key.Length));
         }
 
         key.CopyTo(_arena.AsSpan(_arenaLength));
@@ -175,15 +176,6 @@ internal sealed class Utf8OrderNumbering
         var buckets = ArrayPool<long>.Shared.Rent(size);
         Array.Clear(buckets, 0, size);
         return buckets;
-    }
-
-    /// <summary>Replaces a rented array by a larger rented one holding its first <paramref name="used"/> items.</summary>
-    private static void Regrow<T>(ref T[] array, int used, int length)
-    {
-        var larger = ArrayPool<T>.Shared.Rent(length);
-        Array.Copy(array, larger, used);
-        ArrayPool<T>.Shared.Return(array);
-        array = larger;
     }
 
     private void Grow()
