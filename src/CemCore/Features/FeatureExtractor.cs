@@ -258,8 +258,8 @@ public static class FeatureExtractor
 
         for (var r = 0; r < length; r++)
         {
-            var o = orders[r];
-            if (kinds[r] == TransactionKind.Return)
+            var o = s.UseOrders ? orders[r] : 0; // not read below when every row is its own order and there are no categories
+            if (s.UseKinds && kinds[r] == TransactionKind.Return)
             {
                 returned += amounts[r];
                 if (s.OneRowPerOrder)
@@ -316,10 +316,14 @@ public static class FeatureExtractor
             }
 
             gross += amounts[r];
-            discount += discounts[r];
-            quantity += qty[r];
+            if (s.UseDiscounts)
+            {
+                discount += discounts[r];
+            }
 
-            var cat = cats[r];
+            quantity += s.UseQuantities ? qty[r] : 1;
+
+            var cat = s.UseCategories ? cats[r] : -1;
             if (cat >= 0)
             {
                 if (s.CatStamp[cat] != s.Stamp)
@@ -339,7 +343,7 @@ public static class FeatureExtractor
                 }
             }
 
-            var ch = chans[r];
+            var ch = s.UseChannels ? chans[r] : -1;
             if (ch >= 0)
             {
                 if (s.ChanStamp[ch] != s.Stamp)
@@ -527,6 +531,15 @@ public static class FeatureExtractor
         public int Stamp;
         /// <summary>Whether every row is its own order (no order ids): then no stamps are needed to count orders.</summary>
         public readonly bool OneRowPerOrder = table.OrderCount == table.Count;
+
+        // Which columns are gathered: a column without information (no returns, no discounts, all quantities 1, no categories, no
+        // channels, no multi-line orders) is not read at all; the per-customer pass then adds its neutral value (issue 17).
+        public readonly bool UseKinds = table.Informative.Returns;
+        public readonly bool UseDiscounts = table.Informative.Discounts;
+        public readonly bool UseQuantities = table.Informative.Quantities;
+        public readonly bool UseCategories = table.Categories.Count > 0;
+        public readonly bool UseChannels = table.Channels.Count > 0;
+        public readonly bool UseOrders = table.OrderCount != table.Count || table.Categories.Count > 0;
         public readonly int[] OrderStamp = table.OrderCount == table.Count ? [] : RentCleared(table.OrderCount);
         public readonly int[] CatStamp = new int[table.Categories.Count];
         public readonly int[] CatSlot = new int[table.Categories.Count];
@@ -651,12 +664,35 @@ public static class FeatureExtractor
             // independent cache misses in flight than with all the columns in one loop body (issue 17: at 10M rows the columns are far
             // larger than the last-level cache and the rows of a chunk are spread over all of them).
             GatherColumn(_table.Amounts, rows, Amounts);
-            GatherColumn(_table.Discounts, rows, Discounts);
-            GatherColumn(_table.Kinds, rows, Kinds);
-            GatherColumn(_table.OrderIndex, rows, Orders);
-            GatherColumn(_table.CategoryIndex, rows, Categories);
-            GatherColumn(_table.ChannelIndex, rows, ChannelIndex);
-            GatherColumn(_table.Quantities, rows, Quantities);
+            if (UseDiscounts)
+            {
+                GatherColumn(_table.Discounts, rows, Discounts);
+            }
+
+            if (UseKinds)
+            {
+                GatherColumn(_table.Kinds, rows, Kinds);
+            }
+
+            if (UseOrders)
+            {
+                GatherColumn(_table.OrderIndex, rows, Orders);
+            }
+
+            if (UseCategories)
+            {
+                GatherColumn(_table.CategoryIndex, rows, Categories);
+            }
+
+            if (UseChannels)
+            {
+                GatherColumn(_table.ChannelIndex, rows, ChannelIndex);
+            }
+
+            if (UseQuantities)
+            {
+                GatherColumn(_table.Quantities, rows, Quantities);
+            }
         }
 
         private static void GatherColumn<T>(ReadOnlySpan<T> column, ReadOnlySpan<int> rows, Span<T> into)

@@ -209,18 +209,19 @@ public sealed class LoyaltyAccountState
 
         if (expiries is not null)
         {
-            ExpireDue(posting.Timestamp, expiries);
-        }
-        else
-        {
-            Mature(ticks);
+            ExpireLots(ticks, expiries); // logged postings of their own, so a replay of the ledger repeats them
         }
 
+        // Validation reads what is spendable at the posting's instant without maturing anything: a rejected posting must leave no trace,
+        // or a later accepted posting with an earlier instant could spend points that were still pending at its own instant, and a
+        // replay of the stored postings (a restart of a durable store) would reach another balance.
         var reason = Validate(posting);
         if (reason is not null)
         {
             return Result(PostingOutcome.Rejected, reason);
         }
+
+        Mature(ticks);
 
         switch (posting.Kind)
         {
@@ -269,6 +270,13 @@ public sealed class LoyaltyAccountState
             return;
         }
 
+        ExpireLots(ticks, expiries);
+        Mature(ticks);
+    }
+
+    /// <summary>Expires the lots due by <paramref name="ticks"/> (each an expire posting at its own instant, added to <paramref name="expiries"/>).</summary>
+    private void ExpireLots(long ticks, ICollection<LoyaltyPosting> expiries)
+    {
         // The first live lot is the soonest to expire (lots are in expiry order): expire due lots one by one, each at its own instant,
         // maturing what is due before it.
         while (_firstLive < _lots.Count && _lots[_firstLive].ExpiresTicks <= ticks)
@@ -285,8 +293,6 @@ public sealed class LoyaltyAccountState
 
             expiries.Add(expire);
         }
-
-        Mature(ticks);
     }
 
     /// <summary>Matures the pending lots due by <paramref name="asOf"/> (no posting: maturity moves points from pending to available).</summary>

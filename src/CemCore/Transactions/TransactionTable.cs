@@ -111,6 +111,55 @@ public sealed class TransactionTable
     /// <summary>Gets each row's return reason (<see cref="ReturnReason.Unspecified"/> for purchases).</summary>
     public ReadOnlySpan<ReturnReason> ReturnReasons => _reason.AsSpan(0, Count);
 
+    /// <summary>
+    /// Gets which optional columns carry information (computed on first use, then cached): whether any row is a return, has a discount
+    /// other than a plain <c>0</c> (scale 0), or a quantity other than 1. Columns without information need not be read by kernels that
+    /// would only add their neutral values (issue 17: at 10M rows each column read in customer order is a cache miss per row).
+    /// </summary>
+    internal (bool Returns, bool Discounts, bool Quantities) Informative
+    {
+        get
+        {
+            var facts = Volatile.Read(ref _informative);
+            if (facts == 0)
+            {
+                facts = 1 | (Kinds.Contains(TransactionKind.Return) ? 2 : 0) | (AnyDiscount() ? 4 : 0) | (AnyQuantityOtherThanOne() ? 8 : 0);
+                Volatile.Write(ref _informative, facts); // a race computes the same value twice
+            }
+
+            return ((facts & 2) != 0, (facts & 4) != 0, (facts & 8) != 0);
+        }
+    }
+
+    private int _informative;
+
+    private bool AnyDiscount()
+    {
+        foreach (var d in Discounts)
+        {
+            // Not exactly 0 with scale 0 (0.00 would change the scale of a sum, -0 its sign).
+            if (d.Scale != 0 || decimal.IsNegative(d) || d != 0m)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool AnyQuantityOtherThanOne()
+    {
+        foreach (var q in Quantities)
+        {
+            if (q != 1)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Gets the array behind <see cref="CustomerIds"/> (read-only by convention), so results can share it instead of copying.</summary>
     internal string[] CustomerIdArray => _customerIds;
 
