@@ -19,7 +19,10 @@ public static class FeatureExtractor
     internal const int ParallelMinChunks = 4;
 
     /// <summary>Customers per chunk (the unit of work of a worker and of the shared category/channel arrays).</summary>
-    private const int ChunkSize = 4096;
+    private const int ChunkSize = 1 << ChunkShift;
+
+    /// <summary>log2 of <see cref="ChunkSize"/>.</summary>
+    private const int ChunkShift = 12;
 
     /// <summary>Computes the features of every customer in <paramref name="table"/>.</summary>
     /// <param name="table">The transactions.</param>
@@ -42,17 +45,21 @@ public static class FeatureExtractor
         settings ??= FeatureSettings.Default;
         var customers = table.CustomerIds.Count;
 
-        // Counting sort of included rows by customer. The index arrays are pooled (issue 17: 12 MB of large-object-heap arrays per call
-        // brought on full collections); the per-customer time order is checked on the table's own instants, so no key array is built.
+        // Rows grouped by customer in two levels (issue 17): here by chunk of 4,096 customers, in row order, with each row's instant (a
+        // few hundred sequential write streams instead of one random write per row once the table outgrows the cache); per chunk, in
+        // RunChunk, by customer inside the chunk's cache-resident range. The arrays are pooled (12 MB of large-object-heap arrays per
+        // call brought on full collections).
         var start = ArrayPool<int>.Shared.Rent(customers + 1);
-        var rows = ArrayPool<int>.Shared.Rent(table.Count);
+        var keys = ArrayPool<ulong>.Shared.Rent(table.Count);
+        var times = ArrayPool<long>.Shared.Rent(table.Count);
         try
         {
-            return ComputeGrouped(table, asOf, settings, progress, start, rows, cancellationToken);
+            return ComputeGrouped(table, asOf, settings, progress, start, keys, times, cancellationToken);
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(rows);
+            ArrayPool<long>.Shared.Return(times);
+            ArrayPool<ulong>.Shared.Return(keys);
             ArrayPool<int>.Shared.Return(start);
         }
     }
@@ -63,13 +70,16 @@ public static class FeatureExtractor
         FeatureSettings settings,
         IProgress<OperationProgress>? progress,
         int[] start,
-        int[] rows,
+        ulong[] keys,
+        long[] times,
         CancellationToken cancellationToken)
     {
         var customers = table.CustomerIds.Count;
         var asOfTicks = asOf.UtcTicks;
         var cust = table.CustomerIndex;
         var ticks = table.UtcTicks;
+
+        // start[c] = where customer c's included rows begin in the grouped order (counts, then a running sum).
         Array.Clear(start, 0, customers + 1);
         for (var i = 0; i < table.Count; i++)
         {
@@ -84,29 +94,30 @@ public static class FeatureExtractor
             start[c + 1] += start[c];
         }
 
-        // Fill each customer's range from its end backwards (start[c + 1] is the cursor), so rows stay in row order and no copy of start
-        // is needed; afterwards start[c + 1] is where customer c begins, so shift by one.
-        var included = start[customers];
-        for (var i = table.Count - 1; i >= 0; i--)
+        // First level: each included row into its chunk's range, in row order, as (row, customer within the chunk) with its instant.
+        var chunks = (customers + ChunkSize - 1) / ChunkSize;
+        var cursor = new int[chunks];
+        for (var k = 0; k < chunks; k++)
         {
-            if (ticks[i] < asOfTicks)
+            cursor[k] = start[k * ChunkSize];
+        }
+
+        for (var i = 0; i < table.Count; i++)
+        {
+            var t = ticks[i];
+            if (t < asOfTicks)
             {
-                rows[--start[cust[i] + 1]] = i;
+                var c = cust[i];
+                var at = cursor[c >> ChunkShift]++;
+                keys[at] = unchecked((uint)i | ((ulong)(c & (ChunkSize - 1)) << 32));
+                times[at] = t;
             }
         }
-
-        for (var c = 0; c < customers; c++)
-        {
-            start[c] = start[c + 1];
-        }
-
-        start[customers] = included;
 
         var endDay = settings.DayOf(asOfTicks - 1);
         var unitDays = (double)TimeUnits.DaysPerUnit(settings.TimeUnit);
         var result = new CustomerFeatures[customers];
         var ranks = new StatRanks(table);
-        var chunks = (customers + ChunkSize - 1) / ChunkSize;
         long done = 0;
         progress?.Report(new OperationProgress("features", 0, customers));
 
@@ -115,12 +126,11 @@ public static class FeatureExtractor
             cancellationToken.ThrowIfCancellationRequested();
             var first = chunk * ChunkSize;
             var last = Math.Min(customers, (chunk + 1) * ChunkSize);
-            // Gather the chunk's instants first (customer by customer), order each customer's rows by time on the gathered copy (no
-            // random reads of the table's instants), then gather the other columns in that order: the reads are independent, so many
-            // cache misses overlap, and the per-customer pass below reads contiguous, cache-resident rows.
+            // Second level: the chunk's rows by customer (rows stay in row order inside a customer), with their instants; then each
+            // customer's rows ordered by time on that copy, then the other columns gathered in that order: the reads are independent,
+            // so many cache misses overlap, and the per-customer pass below reads contiguous, cache-resident rows.
             var chunkFrom = start[first];
-            var chunkRows = rows.AsSpan(chunkFrom, start[last] - chunkFrom);
-            state.GatherTicks(chunkRows);
+            var chunkRows = state.GroupChunk(keys.AsSpan(chunkFrom, start[last] - chunkFrom), times.AsSpan(chunkFrom, start[last] - chunkFrom), start.AsSpan(first, last - first), chunkFrom);
             for (var c = first; c < last; c++)
             {
                 var from = start[c] - chunkFrom;
@@ -237,7 +247,7 @@ public static class FeatureExtractor
         FeatureSettings settings,
         Scratch s)
     {
-        // The customer's rows, gathered by Scratch.Gather (index k here is row rows[offset + k] of the table).
+        // The customer's rows, grouped and gathered by the scratch (index k here is row Rows[offset + k] of the table).
         var ticks = s.Ticks.AsSpan(offset, length);
         var amounts = s.Amounts.AsSpan(offset, length);
         var kinds = s.Kinds.AsSpan(offset, length);
@@ -374,7 +384,7 @@ public static class FeatureExtractor
             FirstPurchase = orderCount > 0 ? new DateTimeOffset(firstTicks, TimeSpan.Zero) : null,
             LastPurchase = orderCount > 0 ? new DateTimeOffset(lastTicks, TimeSpan.Zero) : null,
             IntervalMeanDays = repeatDays > 0 ? intervalSum / repeatDays : null,
-            IntervalPopulationStdDevDays = repeatDays > 0 ? Math.Sqrt(Math.Max(0.0, (intervalSumSq / repeatDays) - Math.Pow(intervalSum / repeatDays, 2))) : null,
+            IntervalPopulationStdDevDays = repeatDays > 0 ? Math.Sqrt(Math.Max(0.0, (intervalSumSq / repeatDays) - Square(intervalSum / repeatDays))) : null,
             IntervalMinDays = repeatDays > 0 ? minInterval : null,
             IntervalMaxDays = repeatDays > 0 ? maxInterval : null,
             Btyd = orderCount > 0
@@ -403,6 +413,8 @@ public static class FeatureExtractor
 
         return features;
     }
+
+    private static double Square(double x) => x * x;
 
     /// <summary>Appends the customer's category statistics to the chunk's, ordered by category name (ordinal, through the table's ranks).</summary>
     private static void AppendCategories(TransactionTable table, Scratch s, int count)
@@ -520,6 +532,10 @@ public static class FeatureExtractor
     private sealed class Scratch(TransactionTable table, StatRanks ranks)
     {
         private readonly TransactionTable _table = table;
+
+        /// <summary>Per customer of the chunk, the next free slot of the second-level grouping.</summary>
+        private readonly int[] _next = new int[ChunkSize];
+        public int[] Rows = [];
         public long[] Ticks = [];
         public decimal[] Amounts = [];
         public decimal[] Discounts = [];
@@ -597,6 +613,7 @@ public static class FeatureExtractor
             }
 
             ArrayPool<long>.Shared.Return(Ticks);
+            ArrayPool<int>.Shared.Return(Rows);
             ArrayPool<decimal>.Shared.Return(Amounts);
             ArrayPool<decimal>.Shared.Return(Discounts);
             ArrayPool<TransactionKind>.Shared.Return(Kinds);
@@ -637,14 +654,20 @@ public static class FeatureExtractor
             }
         }
 
-        /// <summary>Copies the instants of <paramref name="rows"/> into <see cref="Ticks"/> (the gathered columns grown as needed).</summary>
-        public void GatherTicks(ReadOnlySpan<int> rows)
+        /// <summary>
+        /// Orders a chunk's rows by customer: <paramref name="keys"/> holds (row, customer within the chunk) in row order, <paramref
+        /// name="times"/> their instants, <paramref name="starts"/> each of the chunk's customers' start in the grouped order (minus
+        /// <paramref name="chunkFrom"/> here). Fills <see cref="Rows"/> and <see cref="Ticks"/> (grown as needed) and returns the rows.
+        /// </summary>
+        public Span<int> GroupChunk(ReadOnlySpan<ulong> keys, ReadOnlySpan<long> times, ReadOnlySpan<int> starts, int chunkFrom)
         {
-            if (Ticks.Length < rows.Length)
+            var n = keys.Length;
+            if (Ticks.Length < n)
             {
-                var size = Math.Max(rows.Length, 2 * Ticks.Length);
+                var size = Math.Max(n, 2 * Ticks.Length);
                 ReturnColumns();
-                Ticks = ArrayPool<long>.Shared.Rent(size); // every slot read is written by this gather first
+                Ticks = ArrayPool<long>.Shared.Rent(size); // every slot read is written by this pass or a gather first
+                Rows = ArrayPool<int>.Shared.Rent(size);
                 Amounts = ArrayPool<decimal>.Shared.Rent(size);
                 Discounts = ArrayPool<decimal>.Shared.Rent(size);
                 Kinds = ArrayPool<TransactionKind>.Shared.Rent(size);
@@ -654,10 +677,26 @@ public static class FeatureExtractor
                 Quantities = ArrayPool<int>.Shared.Rent(size);
             }
 
-            GatherColumn(_table.UtcTicks, rows, Ticks);
+            var next = _next;
+            for (var j = 0; j < starts.Length; j++)
+            {
+                next[j] = starts[j] - chunkFrom;
+            }
+
+            var rows = Rows;
+            var ticks = Ticks;
+            for (var p = 0; p < n; p++)
+            {
+                var key = keys[p];
+                var at = next[(int)(key >> 32)]++;
+                rows[at] = unchecked((int)(uint)key);
+                ticks[at] = times[p];
+            }
+
+            return rows.AsSpan(0, n);
         }
 
-        /// <summary>Copies the other columns of <paramref name="rows"/> (after <see cref="GatherTicks"/> with as many rows), in that order.</summary>
+        /// <summary>Copies the other columns of <paramref name="rows"/> (after <see cref="GroupChunk"/> with as many rows), in that order.</summary>
         public void GatherRest(ReadOnlySpan<int> rows)
         {
             // One column at a time: each loop is a handful of instructions per row, so the out-of-order core keeps many more of its
