@@ -384,7 +384,7 @@ public static class FeatureExtractor
             FirstPurchase = orderCount > 0 ? new DateTimeOffset(firstTicks, TimeSpan.Zero) : null,
             LastPurchase = orderCount > 0 ? new DateTimeOffset(lastTicks, TimeSpan.Zero) : null,
             IntervalMeanDays = repeatDays > 0 ? intervalSum / repeatDays : null,
-            IntervalPopulationStdDevDays = repeatDays > 0 ? Math.Sqrt(Math.Max(0.0, (intervalSumSq / repeatDays) - Square(intervalSum / repeatDays))) : null,
+            IntervalPopulationStdDevDays = repeatDays > 0 ? Math.Sqrt(Math.Max(0.0, (intervalSumSq / repeatDays) - Math.Pow(intervalSum / repeatDays, 2))) : null,
             IntervalMinDays = repeatDays > 0 ? minInterval : null,
             IntervalMaxDays = repeatDays > 0 ? maxInterval : null,
             Btyd = orderCount > 0
@@ -413,8 +413,6 @@ public static class FeatureExtractor
 
         return features;
     }
-
-    private static double Square(double x) => x * x;
 
     /// <summary>Appends the customer's category statistics to the chunk's, ordered by category name (ordinal, through the table's ranks).</summary>
     private static void AppendCategories(TransactionTable table, Scratch s, int count)
