@@ -96,20 +96,7 @@ public sealed class FeatureColumnSkippingTests
         foreach (var a in actual)
         {
             Assert.True(expected.TryGet(a.CustomerId, out var e));
-            Assert.Equal(e.OrderCount, a.OrderCount);
-            Assert.Equal(e.ReturnCount, a.ReturnCount);
-            Assert.Equal(e.PurchaseDays, a.PurchaseDays);
-            Assert.Equal(e.GrossSpend.ToString(CultureInfo.InvariantCulture), a.GrossSpend.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal(e.ReturnedAmount.ToString(CultureInfo.InvariantCulture), a.ReturnedAmount.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal(e.DiscountTotal.ToString(CultureInfo.InvariantCulture), a.DiscountTotal.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal(e.Quantity, a.Quantity);
-            Assert.Equal(e.FirstPurchase, a.FirstPurchase);
-            Assert.Equal(e.LastPurchase, a.LastPurchase);
-            Assert.Equal(e.IntervalMeanDays, a.IntervalMeanDays);
-            Assert.Equal(e.IntervalPopulationStdDevDays, a.IntervalPopulationStdDevDays);
-            Assert.Equal(e.Btyd, a.Btyd);
-            Assert.Equal(e.Categories.ToArray(), a.Categories.ToArray());
-            Assert.Equal(e.Channels.ToArray(), a.Channels.ToArray());
+            FeatureAssert.Same(e, a);
         }
     }
 

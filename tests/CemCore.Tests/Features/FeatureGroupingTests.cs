@@ -91,30 +91,10 @@ public sealed class FeatureGroupingTests
             var expected = FeatureExtractor.Compute(alone.Build(), asOf);
             Assert.True(expected.TryGet(id, out var e));
             Assert.True(actual.TryGet(id, out var a));
-            AssertSame(e, a);
+            FeatureAssert.Same(e, a);
             checkedCount++;
         }
 
         Assert.True(checkedCount >= 200);
-    }
-
-    private static void AssertSame(CustomerFeatures e, CustomerFeatures a)
-    {
-        Assert.Equal(e.OrderCount, a.OrderCount);
-        Assert.Equal(e.ReturnCount, a.ReturnCount);
-        Assert.Equal(e.PurchaseDays, a.PurchaseDays);
-        Assert.Equal(e.GrossSpend.ToString(CultureInfo.InvariantCulture), a.GrossSpend.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(e.ReturnedAmount.ToString(CultureInfo.InvariantCulture), a.ReturnedAmount.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(e.DiscountTotal.ToString(CultureInfo.InvariantCulture), a.DiscountTotal.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(e.Quantity, a.Quantity);
-        Assert.Equal(e.FirstPurchase, a.FirstPurchase);
-        Assert.Equal(e.LastPurchase, a.LastPurchase);
-        Assert.Equal(e.IntervalMeanDays, a.IntervalMeanDays);
-        Assert.Equal(e.IntervalPopulationStdDevDays, a.IntervalPopulationStdDevDays);
-        Assert.Equal(e.IntervalMinDays, a.IntervalMinDays);
-        Assert.Equal(e.IntervalMaxDays, a.IntervalMaxDays);
-        Assert.Equal(e.Btyd, a.Btyd);
-        Assert.Equal(e.Categories.ToArray(), a.Categories.ToArray());
-        Assert.Equal(e.Channels.ToArray(), a.Channels.ToArray());
     }
 }
