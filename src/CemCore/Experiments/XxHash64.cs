@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace CemCore.Experiments;
 
@@ -72,12 +73,7 @@ internal static class XxHash64
                 i++;
             }
 
-            acc ^= acc >> 33;
-            acc *= P2;
-            acc ^= acc >> 29;
-            acc *= P3;
-            acc ^= acc >> 32;
-            return acc;
+            return Avalanche(acc);
         }
     }
 
@@ -101,43 +97,7 @@ internal static class XxHash64
             return TryHashAsciiWithLanes(text, seed, out hash);
         }
 
-        unchecked
-        {
-            var any = 0;
-            var acc = seed + P5 + (ulong)length;
-            var i = 0;
-            if (length >= 4)
-            {
-                int c0 = text[0], c1 = text[1], c2 = text[2], c3 = text[3];
-                any = c0 | c1 | c2 | c3;
-                var lane = (uint)c0 | ((uint)c1 << 8) | ((uint)c2 << 16) | ((uint)c3 << 24);
-                acc ^= lane * P1;
-                acc = (BitOperations.RotateLeft(acc, 23) * P2) + P3;
-                i = 4;
-            }
-
-            for (; i < length; i++)
-            {
-                int c = text[i];
-                any |= c;
-                acc ^= (ulong)(uint)c * P5;
-                acc = BitOperations.RotateLeft(acc, 11) * P1;
-            }
-
-            hash = 0;
-            if (any >= 0x80)
-            {
-                return false;
-            }
-
-            acc ^= acc >> 33;
-            acc *= P2;
-            acc ^= acc >> 29;
-            acc *= P3;
-            acc ^= acc >> 32;
-            hash = acc;
-            return true;
-        }
+        return TryHashAsciiTail(text, unchecked(seed + P5 + (ulong)length), 0, out hash);
     }
 
     /// <summary><see cref="TryHashShortAscii"/> for ids of 8 characters or more (false from 32 on).</summary>
@@ -167,38 +127,59 @@ internal static class XxHash64
                 i += 8;
             }
 
-            if (i + 4 <= length)
+            return TryHashAsciiTail(text[i..], acc, any, out hash);
+        }
+    }
+
+    /// <summary>
+    /// The end of XXH64 over fewer than 8 ASCII characters: one 4-byte step when 4 or more are left, then one step per character, then
+    /// the avalanche. <paramref name="any"/> is the OR of the characters already hashed; false (and no hash) when one is not ASCII.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryHashAsciiTail(ReadOnlySpan<char> tail, ulong acc, int any, out ulong hash)
+    {
+        unchecked
+        {
+            var i = 0;
+            if (tail.Length >= 4)
             {
-                var s = text.Slice(i, 4);
-                int c0 = s[0], c1 = s[1], c2 = s[2], c3 = s[3];
+                int c0 = tail[0], c1 = tail[1], c2 = tail[2], c3 = tail[3];
                 any |= c0 | c1 | c2 | c3;
                 var lane = (uint)c0 | ((uint)c1 << 8) | ((uint)c2 << 16) | ((uint)c3 << 24);
                 acc ^= lane * P1;
                 acc = (BitOperations.RotateLeft(acc, 23) * P2) + P3;
-                i += 4;
+                i = 4;
             }
 
-            while (i < length)
+            for (; i < tail.Length; i++)
             {
-                int c = text[i];
+                int c = tail[i];
                 any |= c;
                 acc ^= (ulong)(uint)c * P5;
                 acc = BitOperations.RotateLeft(acc, 11) * P1;
-                i++;
             }
 
+            hash = 0;
             if (any >= 0x80)
             {
                 return false;
             }
 
+            hash = Avalanche(acc);
+            return true;
+        }
+    }
+
+    private static ulong Avalanche(ulong acc)
+    {
+        unchecked
+        {
             acc ^= acc >> 33;
             acc *= P2;
             acc ^= acc >> 29;
             acc *= P3;
             acc ^= acc >> 32;
-            hash = acc;
-            return true;
+            return acc;
         }
     }
 
