@@ -203,9 +203,9 @@ path_isa = ("AVX2 path (AVX-512 switched off with DOTNET_EnableAVX512=0)" if avx
     (f", CPU flags {' '.join(flags)}" if flags else "")
 head = (f"One run of `benchmarks/perf-table.sh` on {info.get('date', '?')} (commit {info.get('commit', '?')}): {info.get('cpu', '?')}, "
         f"{info.get('processors', '?')} processors, {path_isa}; load average before {info.get('load before', '?')}, after {info.get('load after', '?')}. "
-        "BenchmarkDotNet in-process: the rows with a fixed limit (scoring and its bandwidth rows, RFM 1M and 10×, features 10×, parse + "
-        "features with the reader alone and Sep, assignment, rule segments + lifecycle) with its medium job (15 iterations × 2 launches, "
-        "upper outliers removed), the others with its short job (3 iterations); peers run right after in the same script (Debian python3, one thread).")
+        "BenchmarkDotNet in-process: every CemCore figure judged against a fixed target (and the bandwidth rows, our reader alone and Sep) "
+        "with its medium job (15 iterations × 2 launches, upper outliers removed), the other baselines and the rows judged against a peer "
+        "with its short job (3 iterations); peers run right after in the same script (Debian python3, one thread).")
 table = ["| Workload | Target (issue) | CemCore | Peer in the same run |", "|---|---|---|---|"]
 table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
 failed = os.path.join(work, "peers", "failed.txt")
