@@ -43,6 +43,38 @@ public sealed class HelpCliTests
         Assert.DoesNotContain("Examples:", r.StdOut, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 17: only the command named by the first argument is built (Program.cs's table). Every command the full tree lists must
+    /// build alone under the same name: a table entry whose factory names the command otherwise would fail this (exit 1), and one
+    /// missing from the table would be missing from the root help. The list comes from the root help, which builds every command.
+    /// </summary>
+    [Fact]
+    public void EveryListedCommand_BuildsAloneUnderItsName()
+    {
+        var help = CliRunner.Run("--help");
+        Assert.True(help.ExitCode == 0, help.StdErr);
+        var section = help.StdOut[(help.StdOut.IndexOf("Commands:", StringComparison.Ordinal) + "Commands:".Length)..];
+        var names = section.Split('\n')
+            .TakeWhile(line => line.Length == 0 || line.StartsWith("  ", StringComparison.Ordinal))
+            .Select(line => line.Trim().Split(' ')[0])
+            .Where(name => name.Length > 0)
+            .ToArray();
+        Assert.True(names.Length >= 20, "root help lists " + names.Length + " commands: " + string.Join(", ", names));
+        foreach (var name in names)
+        {
+            var r = CliRunner.Run(name, "--help");
+            Assert.True(r.ExitCode == 0, name + ": " + r.StdErr);
+            Assert.Contains("cemcore " + name + " ", r.StdOut, StringComparison.Ordinal);
+        }
+
+        // An unknown first argument still builds the whole tree, so the error lists every command.
+        var unknown = CliAssert.UsageError(CliRunner.Run("rfmm", "--transactions", "t.csv"));
+        foreach (var name in names)
+        {
+            Assert.Contains(name, unknown, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Version_Exit0()
     {
