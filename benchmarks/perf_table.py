@@ -116,11 +116,16 @@ rows.append(("One customer: rule segments + lifecycle stage", "< 200 ns, 0 B", t
              f"naive interpreter {t('RuleBenchmarks', 'SingleNaive')}"))
 
 # Logistic scoring
-# The bandwidth row is the faster of the two sums of the same 72 MB (TensorPrimitives.Sum, 4 × Vector256 accumulators): the harder ratio.
+# Two bandwidth references (issue 17): the row with scoring's own traffic (read the 72 MB, write the 8 MB of results with the same
+# non-temporal stores, no arithmetic: ChurnBenchmarks.BandwidthReadWrite256), against which the goal is judged, and the faster of the
+# two read-only sums of the 72 MB (TensorPrimitives.Sum, 4 × Vector256), which scoring, having to write its results, cannot match.
 score = get("ChurnBenchmarks", "VectorRowMajor")
+same = get("ChurnBenchmarks", "BandwidthReadWrite256")
 sums = [b for b in (get("ChurnBenchmarks", "BandwidthSum"), get("ChurnBenchmarks", "BandwidthSum256")) if b]
 bw = min(sums, key=lambda b: b[0]) if sums else None
-share = f"{bw[0] / score[0] * 100:.0f} % of the one-core bandwidth row ({fmt_time(bw[0])} to sum the same 72 MB, the faster of two sums)" if score and bw else MISSING
+share = (f"{same[0] / score[0] * 100:.0f} % of the one-core bandwidth row with the same traffic ({fmt_time(same[0])} to read the 72 MB "
+         f"and write the 8 MB of results)" if score and same else MISSING) + \
+        (f"; {bw[0] / score[0] * 100:.0f} % of the faster read-only sum of the 72 MB ({fmt_time(bw[0])})" if score and bw else "")
 rate = f" = {1e6 / (score[0] / 1e9) / 1e6:.0f}M rows/s" if score else ""
 sk_pred = peer("churn_sklearn", r"predict_proba \d+ rows: [0-9.]+ ms = ([0-9.]+) M rows/s")
 rows.append(("Logistic scoring, 1M × 9 features", "≥ 85 % of one core's memory bandwidth; ≥ 15× ML.NET",
