@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Cold vs warm CLI runs (issue #17): publishes the CLI for this machine's runtime (ReadyToRun, see
-# samples/CemCore.Cli/CemCore.Cli.csproj) and, for comparison, as a plain JIT build; writes 1,000,000 synthetic transactions
+# Cold vs warm CLI runs (issue #17): publishes the CLI for this machine's runtime as shipped (NativeAOT since the tenth session, see
+# samples/CemCore.Cli/CemCore.Cli.csproj) and, for comparison, as ReadyToRun (CliPublish=r2r) and as a plain JIT build; writes 1,000,000 synthetic transactions
 # (100,000 customers, seed 17) and times `cemcore rfm` and `cemcore features` on them.
 #   one-shot = a new process running the command once (runtime start, JIT or R2R code, the work, exit): wall time from the parent,
 #              CPU time (user + system, all threads) and minor page faults from the child's rusage (wait4);
@@ -21,11 +21,11 @@
 # One-shot processes run with CEMCORE_CLI_REPEAT=1, i.e. the single run plus its stderr line (the counters are read outside the
 # command's own timing; a few ms of the process's wall time), so the second table can split the one-shot time.
 #
-# Usage: [COLD_START_ROUNDS=5] [COLD_START_REPEAT=4] [COLD_START_ONESHOTS=REPEAT-1] [COLD_START_NO_PUBLISH=1] [COLD_START_BASELINE=DIR] [COLD_START_COMPOSITE=1]
+# Usage: [COLD_START_ROUNDS=5] [COLD_START_REPEAT=4] [COLD_START_ONESHOTS=REPEAT-1] [COLD_START_NO_PUBLISH=1] [COLD_START_BASELINE=DIR] [COLD_START_COMPOSITE=1] [COLD_START_AOT_V3=1]
 #        [COLD_START_EXTRA='name:VAR=value,VAR2=value;name2:...'] [COLD_START_ONLY=regex] benchmarks/peers/cold_start.sh [workdir]
 #        (default workdir /tmp/cemcore-cold-start; defaults: 5 rounds, warm processes of 4 runs)
-# COLD_START_EXTRA adds configurations of the shipped R2R publish run with extra environment variables (for A/B trials of runtime knobs);
-# COLD_START_ONLY keeps only the configurations whose name matches the (Python) regular expression, e.g. 'r2r.*'.
+# COLD_START_EXTRA adds configurations of the ReadyToRun publish run with extra environment variables (for A/B trials of runtime knobs);
+# COLD_START_ONLY keeps only the configurations whose name matches the (Python) regular expression, e.g. 'aot.*'.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:-/tmp/cemcore-cold-start}"
@@ -49,14 +49,26 @@ PY
 fi
 
 # COLD_START_NO_PUBLISH=1 reuses the two publishes already in the work folder (publish first, time later on a quiet machine).
-if [[ "${COLD_START_NO_PUBLISH:-0}" != 1 || ! -x "$work/r2r/CemCore.Cli" || ! -x "$work/jit/CemCore.Cli" ]]; then
-  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/r2r" -nologo -v q >/dev/null
-  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/jit" -p:PublishReadyToRun=false -nologo -v q >/dev/null
+# The R2R, JIT and NativeAOT publishes share the project's intermediate folder; crossgen and the AOT compiler do not rerun when only
+# their options change, so their output folders are removed before each publish.
+obj="$root/artifacts/obj/CemCore.Cli/release_$rid"
+if [[ "${COLD_START_NO_PUBLISH:-0}" != 1 || ! -x "$work/aot/CemCore.Cli" || ! -x "$work/r2r/CemCore.Cli" || ! -x "$work/jit/CemCore.Cli" ]]; then
+  rm -rf "$obj/native" "$obj/R2R"
+  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/aot" -nologo -v q >/dev/null
+  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/r2r" -p:CliPublish=r2r -nologo -v q >/dev/null
+  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/jit" -p:CliPublish=jit -nologo -v q >/dev/null
 fi
 # COLD_START_COMPOSITE=1 also times the opt-in self-contained composite publish (framework included; -p:CliComposite=true, see the
 # csproj): several minutes of crossgen, so off by default.
 if [[ "${COLD_START_COMPOSITE:-0}" == 1 && ( "${COLD_START_NO_PUBLISH:-0}" != 1 || ! -x "$work/composite/CemCore.Cli" ) ]]; then
-  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/composite" -p:CliComposite=true -nologo -v q >/dev/null
+  rm -rf "$obj/R2R"
+  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/composite" -p:CliPublish=composite -nologo -v q >/dev/null
+fi
+# COLD_START_AOT_V3=1 also times the NativeAOT publish for x86-64-v3 (-p:CliAotInstructionSet=x86-64-v3: AVX2 and FMA; only on such a
+# processor).
+if [[ "${COLD_START_AOT_V3:-0}" == 1 ]] && grep -q -w avx2 /proc/cpuinfo && [[ "${COLD_START_NO_PUBLISH:-0}" != 1 || ! -x "$work/aot-v3/CemCore.Cli" ]]; then
+  rm -rf "$obj/native"
+  dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/aot-v3" -p:CliAotInstructionSet=x86-64-v3 -nologo -v q >/dev/null
 fi
 
 isa=$(grep -o -w -m1 'avx512f' /proc/cpuinfo || grep -o -w -m1 'avx2' /proc/cpuinfo || echo "no-avx2")
@@ -64,9 +76,10 @@ thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/
 echo "ISA: $isa, processors: $(nproc), transparent huge pages: $thp, load: $(uptime | sed 's/.*load average: //')"
 echo
 
-# Configurations: the ReadyToRun publish as shipped (see the csproj and samples/CemCore.Cli/CommandLine/CliMemory.cs); the same with the
+# Configurations: the NativeAOT publish as shipped (see the csproj and samples/CemCore.Cli/CommandLine/CliMemory.cs); the same with the
 # huge-page advice off (CEMCORE_CLI_HUGEPAGES=0); the same without the command's no-GC region (CEMCORE_CLI_NOGC=0); the same pinned to ONE processor (taskset -c 0: Environment.ProcessorCount is 1, so
-# the library takes its sequential paths, which this row times); the plain JIT publish; optional baseline / composite / extra rows.
+# the library takes its sequential paths, which this row times); the ReadyToRun publish (shipped until the ninth session) and the same
+# on one processor; the plain JIT publish; optional baseline / composite / x86-64-v3 / extra rows.
 /usr/bin/python3 - "$work" "$csv" <<'PY'
 import os, re, subprocess, sys, time, statistics
 
@@ -78,16 +91,21 @@ oneshots = int(os.environ.get("COLD_START_ONESHOTS", str(repeat - 1)))
 configs = []  # (name, exe, extra env, command prefix)
 if os.environ.get("COLD_START_BASELINE"):
     configs.append(("baseline", os.path.join(os.environ["COLD_START_BASELINE"], "CemCore.Cli"), {}, []))
+aot = os.path.join(work, "aot", "CemCore.Cli")
 r2r = os.path.join(work, "r2r", "CemCore.Cli")
 configs += [
-    ("r2r (shipped)", r2r, {}, []),
-    ("r2r-thp-off", r2r, {"CEMCORE_CLI_HUGEPAGES": "0"}, []),
-    ("r2r-nogc-off", r2r, {"CEMCORE_CLI_NOGC": "0"}, []),
+    ("aot (shipped)", aot, {}, []),
+    ("aot-thp-off", aot, {"CEMCORE_CLI_HUGEPAGES": "0"}, []),
+    ("aot-nogc-off", aot, {"CEMCORE_CLI_NOGC": "0"}, []),
+    ("aot-1cpu", aot, {}, ["taskset", "-c", "0"]),
+    ("r2r (CliPublish=r2r)", r2r, {}, []),
     ("r2r-1cpu", r2r, {}, ["taskset", "-c", "0"]),
     ("jit", os.path.join(work, "jit", "CemCore.Cli"), {}, []),
 ]
 if os.environ.get("COLD_START_COMPOSITE") == "1":
     configs.append(("composite (opt-in)", os.path.join(work, "composite", "CemCore.Cli"), {}, []))
+if os.environ.get("COLD_START_AOT_V3") == "1" and os.path.exists(os.path.join(work, "aot-v3", "CemCore.Cli")):
+    configs.append(("aot-v3 (opt-in)", os.path.join(work, "aot-v3", "CemCore.Cli"), {}, []))
 for spec in filter(None, os.environ.get("COLD_START_EXTRA", "").split(";")):
     name, _, assignments = spec.partition(":")
     env = dict(a.split("=", 1) for a in assignments.split(",") if a)

@@ -81,8 +81,7 @@ public sealed class CampaignCliTests
 
     private static Process Start(string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CemCore.Cli.dll"));
+        var psi = CliRunner.StartInfo();
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

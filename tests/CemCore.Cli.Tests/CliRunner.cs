@@ -2,7 +2,11 @@ using System.Diagnostics;
 
 namespace CemCore.Cli.Tests;
 
-/// <summary>Runs the built sample CLI (CemCore.Cli.dll, copied next to the tests by the project reference) as a child process.</summary>
+/// <summary>
+/// Runs the built sample CLI (CemCore.Cli.dll, copied next to the tests by the project reference) as a child process, or, when the
+/// environment variable <c>CEMCORE_CLI_EXE</c> names an executable (e.g. the NativeAOT publish, <c>-p:CliNativeAot=true</c>), that
+/// executable: .ci/run runs this whole suite a second time against the native build.
+/// </summary>
 internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
@@ -16,19 +20,12 @@ internal static class CliRunner
     /// <summary>Runs the CLI in <paramref name="workingDirectory"/> (null: the test's own), with extra environment variables.</summary>
     public static Result RunIn(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "CemCore.Cli.dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException("The CLI was not built next to the tests.", dll);
-        }
-
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = StartInfo();
         if (workingDirectory is not null)
         {
             psi.WorkingDirectory = workingDirectory;
         }
 
-        psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
@@ -50,5 +47,33 @@ internal static class CliRunner
         }
 
         return new Result(p.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+    }
+
+    /// <summary>Gets the native executable under test (<c>CEMCORE_CLI_EXE</c>), or <see langword="null"/> for the built CemCore.Cli.dll.</summary>
+    public static string? NativeExecutable =>
+        Environment.GetEnvironmentVariable("CEMCORE_CLI_EXE") is { Length: > 0 } exe ? Path.GetFullPath(exe) : null;
+
+    /// <summary>The process to start: the native executable, or <c>dotnet CemCore.Cli.dll</c>.</summary>
+    public static ProcessStartInfo StartInfo()
+    {
+        if (NativeExecutable is { } exe)
+        {
+            if (!File.Exists(exe))
+            {
+                throw new FileNotFoundException("CEMCORE_CLI_EXE does not name a file.", exe);
+            }
+
+            return new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        }
+
+        var dll = Path.Combine(AppContext.BaseDirectory, "CemCore.Cli.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException("The CLI was not built next to the tests.", dll);
+        }
+
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        return psi;
     }
 }

@@ -183,7 +183,7 @@ internal static class AbStatisticsCommands
             }
             else
             {
-                expected.Add(new JsonArray([.. row]));
+                expected.Add((JsonNode)new JsonArray([.. row]));
             }
         }
 

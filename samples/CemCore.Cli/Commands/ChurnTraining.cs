@@ -360,7 +360,7 @@ internal static class ChurnTraining
 
             cumRows += to - from;
             cumChurners += churners;
-            rows.Add(new JsonObject
+            rows.Add((JsonNode)new JsonObject
             {
                 ["decile"] = d,
                 ["rows"] = to - from,

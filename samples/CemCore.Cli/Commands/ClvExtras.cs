@@ -184,7 +184,7 @@ internal static class ClvExtras
             }
 
             var endDay = DateOnly.FromDayNumber((int)Math.Min(start + ((long)k * unitDays) - 1, holdoutEnd.DayNumber));
-            rows.Add(new JsonObject
+            rows.Add((JsonNode)new JsonObject
             {
                 ["period"] = k,
                 ["end"] = endDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),

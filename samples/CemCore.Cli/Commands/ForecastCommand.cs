@@ -89,7 +89,7 @@ internal static class ForecastCommand
                 var array = new JsonArray();
                 foreach (var p in points)
                 {
-                    array.Add(new JsonObject
+                    array.Add((JsonNode)new JsonObject
                     {
                         ["period"] = data.After(p.Step),
                         ["mean"] = CliJson.Number(p.Mean),

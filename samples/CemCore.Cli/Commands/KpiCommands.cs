@@ -73,7 +73,7 @@ internal static class KpiCommands
         var cohorts = new JsonArray();
         foreach (var row in matrix.Cohorts)
         {
-            cohorts.Add(new JsonObject
+            cohorts.Add((JsonNode)new JsonObject
             {
                 ["cohort"] = row.Label,
                 ["customers"] = row.Customers,

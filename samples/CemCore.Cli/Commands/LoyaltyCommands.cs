@@ -109,7 +109,7 @@ internal static class LoyaltyCommands
                         duplicates++;
                         break;
                     default:
-                        rejected.Add(Rejected(chunk[j].Key, results[j].Reason!));
+                        rejected.Add((JsonNode)Rejected(chunk[j].Key, results[j].Reason!));
                         break;
                 }
             }
@@ -266,7 +266,7 @@ internal static class LoyaltyCommands
                 posting = posting with { Points = posting.OrderId is not null && store.TryGetOrderEarn(posting.AccountId, posting.OrderId, out var rest) ? rest : 0 };
                 if (posting.Points == 0)
                 {
-                    rejected.Add(Rejected(posting.Key, LedgerReasons.UnknownEarn));
+                    rejected.Add((JsonNode)Rejected(posting.Key, LedgerReasons.UnknownEarn));
                     continue;
                 }
             }
@@ -274,11 +274,11 @@ internal static class LoyaltyCommands
             var result = store.Append(posting);
             if (result.Outcome == PostingOutcome.Duplicate)
             {
-                rejected.Add(Rejected(posting.Key, "duplicate"));
+                rejected.Add((JsonNode)Rejected(posting.Key, "duplicate"));
             }
             else if (!result.IsAccepted)
             {
-                rejected.Add(Rejected(posting.Key, result.Reason!));
+                rejected.Add((JsonNode)Rejected(posting.Key, result.Reason!));
             }
             else if (posting.Kind is PostingKind.Earn or PostingKind.Reverse)
             {
@@ -337,7 +337,7 @@ internal static class LoyaltyCommands
         {
             if (c.FromTier is not null && c.At >= from && c.At < asOf)
             {
-                changes.Add(new JsonObject
+                changes.Add((JsonNode)new JsonObject
                 {
                     ["customerId"] = c.MemberId,
                     ["from"] = c.FromTier,

@@ -66,7 +66,7 @@ internal static class AbDemo
             var rows = new JsonArray();
             foreach (var v in m.Variants)
             {
-                rows.Add(new JsonObject
+                rows.Add((JsonNode)new JsonObject
                 {
                     ["variant"] = v.Variant,
                     ["units"] = v.Units,
@@ -80,7 +80,7 @@ internal static class AbDemo
                 });
             }
 
-            metrics.Add(new JsonObject { ["name"] = m.Name, ["variants"] = rows });
+            metrics.Add((JsonNode)new JsonObject { ["name"] = m.Name, ["variants"] = rows });
         }
 
         context.Json["ab"] = new JsonObject

@@ -59,7 +59,7 @@ internal static class ClvDemo
         {
             context.Line(string.Create(CultureInfo.InvariantCulture,
                 $"  {ids[i]}  x={x[i],2}  P(alive)={pAlive[i]:F3}  E[spend]={gg.Model.ConditionalExpectedAverageSpend(x[i], m[i]),8:F2}  CLV={clv[i],9:F2}"));
-            top.Add(new JsonObject { ["customerId"] = ids[i], ["frequency"] = x[i], ["pAlive"] = pAlive[i], ["clv"] = clv[i] });
+            top.Add((JsonNode)new JsonObject { ["customerId"] = ids[i], ["frequency"] = x[i], ["pAlive"] = pAlive[i], ["clv"] = clv[i] });
         }
 
         context.Json["clv"] = new JsonObject

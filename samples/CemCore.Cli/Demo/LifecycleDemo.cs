@@ -64,7 +64,7 @@ internal static class LifecycleDemo
         var edgeArray = new JsonArray();
         foreach (var e in edges)
         {
-            edgeArray.Add(new JsonObject
+            edgeArray.Add((JsonNode)new JsonObject
             {
                 ["from"] = LifecycleRules.StageName(e.From),
                 ["to"] = LifecycleRules.StageName(e.To),

@@ -49,7 +49,7 @@ internal static class LoyaltyDemo
         foreach (var f in program.Funnel())
         {
             context.Line(string.Create(CultureInfo.InvariantCulture, $"  referral cohort {f.Cohort}: {f.Members} members, {f.Invitations} invitations, {f.Conversions} conversions, K = {f.KFactor?.ToString("0.00", CultureInfo.InvariantCulture) ?? "n/a"}"));
-            funnels.Add(new JsonObject { ["cohort"] = f.Cohort, ["members"] = f.Members, ["invitations"] = f.Invitations, ["conversions"] = f.Conversions, ["k_factor"] = f.KFactor is { } k ? JsonValue.Create(k) : null });
+            funnels.Add((JsonNode)new JsonObject { ["cohort"] = f.Cohort, ["members"] = f.Members, ["invitations"] = f.Invitations, ["conversions"] = f.Conversions, ["k_factor"] = f.KFactor is { } k ? JsonValue.Create(k) : null });
         }
 
         var full = new GroupBuy("gb-1", "sneaker-x", 3, 199m, at.AddDays(1));
