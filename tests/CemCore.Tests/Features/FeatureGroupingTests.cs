@@ -96,5 +96,20 @@ public sealed class FeatureGroupingTests
         }
 
         Assert.True(checkedCount >= 200);
+
+        // A second extraction of the whole table reuses the pooled statistics buffers of the calls above (returned cleared): every
+        // customer's categories and channels must be the same as in the first.
+        var again = FeatureExtractor.Compute(table, asOf, new FeatureSettings(maxDegreeOfParallelism: parallelism));
+        var withStats = 0;
+        foreach (var id in table.CustomerIds)
+        {
+            Assert.True(actual.TryGet(id, out var first));
+            Assert.True(again.TryGet(id, out var second));
+            Assert.Equal(first.Categories.ToArray(), second.Categories.ToArray());
+            Assert.Equal(first.Channels.ToArray(), second.Channels.ToArray());
+            withStats += first.Categories.Count > 0 && first.Channels.Count > 0 ? 1 : 0;
+        }
+
+        Assert.True(withStats > customers / 2, "most customers have both categories and channels");
     }
 }
