@@ -4,7 +4,7 @@ namespace CemCore.Cli.Tests;
 
 /// <summary>
 /// Runs the built sample CLI (CemCore.Cli.dll, copied next to the tests by the project reference) as a child process, or, when the
-/// environment variable <c>CEMCORE_CLI_EXE</c> names an executable (e.g. the NativeAOT publish, <c>-p:CliNativeAot=true</c>), that
+/// environment variable <c>CEMCORE_CLI_EXE</c> names an executable (e.g. the NativeAOT publish, <c>-p:CliPublish=aot</c>), that
 /// executable: .ci/run runs this whole suite a second time against the native build.
 /// </summary>
 internal static class CliRunner
