@@ -48,7 +48,7 @@ with open(sys.argv[1], "w") as f:
 PY
 fi
 
-# COLD_START_NO_PUBLISH=1 reuses the two publishes already in the work folder (publish first, time later on a quiet machine).
+# COLD_START_NO_PUBLISH=1 reuses the publishes already in the work folder (publish first, time later on a quiet machine).
 # The R2R, JIT and NativeAOT publishes share the project's intermediate folder; crossgen and the AOT compiler do not rerun when only
 # their options change, so their output folders are removed before each publish.
 obj="$root/artifacts/obj/CemCore.Cli/release_$rid"
@@ -58,7 +58,7 @@ if [[ "${COLD_START_NO_PUBLISH:-0}" != 1 || ! -x "$work/aot/CemCore.Cli" || ! -x
   dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/r2r" -p:CliPublish=r2r -nologo -v q >/dev/null
   dotnet publish "$root/samples/CemCore.Cli" -c Release -r "$rid" -o "$work/jit" -p:CliPublish=jit -nologo -v q >/dev/null
 fi
-# COLD_START_COMPOSITE=1 also times the opt-in self-contained composite publish (framework included; -p:CliComposite=true, see the
+# COLD_START_COMPOSITE=1 also times the self-contained composite publish (framework included; -p:CliPublish=composite, see the
 # csproj): several minutes of crossgen, so off by default.
 if [[ "${COLD_START_COMPOSITE:-0}" == 1 && ( "${COLD_START_NO_PUBLISH:-0}" != 1 || ! -x "$work/composite/CemCore.Cli" ) ]]; then
   rm -rf "$obj/R2R"

@@ -56,24 +56,19 @@ internal static class CliRunner
     /// <summary>The process to start: the native executable, or <c>dotnet CemCore.Cli.dll</c>.</summary>
     public static ProcessStartInfo StartInfo()
     {
-        if (NativeExecutable is { } exe)
+        var native = NativeExecutable;
+        var target = native ?? Path.Combine(AppContext.BaseDirectory, "CemCore.Cli.dll");
+        if (!File.Exists(target))
         {
-            if (!File.Exists(exe))
-            {
-                throw new FileNotFoundException("CEMCORE_CLI_EXE does not name a file.", exe);
-            }
-
-            return new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            throw new FileNotFoundException(native is null ? "The CLI was not built next to the tests." : "CEMCORE_CLI_EXE does not name a file.", target);
         }
 
-        var dll = Path.Combine(AppContext.BaseDirectory, "CemCore.Cli.dll");
-        if (!File.Exists(dll))
+        var psi = new ProcessStartInfo(native ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (native is null)
         {
-            throw new FileNotFoundException("The CLI was not built next to the tests.", dll);
+            psi.ArgumentList.Add(target);
         }
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
         return psi;
     }
 }

@@ -19,17 +19,7 @@ internal static class CliHost
     /// <exception cref="InvalidOperationException">A factory built a command under another name than its entry (a programming error).</exception>
     public static void AddCommands(RootCommand root, (string Name, Func<Command> Create)[] commands, string[] args)
     {
-        var first = args.Length > 0 ? args[0] : null;
-        var only = -1;
-        for (var i = 0; i < commands.Length && first is not null; i++)
-        {
-            if (string.Equals(commands[i].Name, first, StringComparison.Ordinal))
-            {
-                only = i;
-                break;
-            }
-        }
-
+        var only = args.Length > 0 ? Array.FindIndex(commands, c => string.Equals(c.Name, args[0], StringComparison.Ordinal)) : -1;
         for (var i = 0; i < commands.Length; i++)
         {
             if (only >= 0 && i != only)

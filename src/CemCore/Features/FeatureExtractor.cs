@@ -532,12 +532,8 @@ public static class FeatureExtractor
         /// <summary>Returns the storage to the pool; the buffer is empty afterwards and may be used again.</summary>
         public void Release()
         {
-            if (_items.Length > 0)
-            {
-                ArrayPool<T>.Shared.Return(_items, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
-                _items = [];
-            }
-
+            Return(_items);
+            _items = [];
             Count = 0;
         }
 
@@ -545,11 +541,16 @@ public static class FeatureExtractor
         {
             var bigger = ArrayPool<T>.Shared.Rent(Math.Max(256, _items.Length * 2));
             _items.AsSpan(0, Count).CopyTo(bigger);
-            var old = _items;
+            Return(_items);
             _items = bigger;
-            if (old.Length > 0)
+        }
+
+        /// <summary>Returns a rented array (not the initial empty one), cleared when its elements hold references.</summary>
+        private static void Return(T[] items)
+        {
+            if (items.Length > 0)
             {
-                ArrayPool<T>.Shared.Return(old, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+                ArrayPool<T>.Shared.Return(items, clearArray: System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
             }
         }
     }
