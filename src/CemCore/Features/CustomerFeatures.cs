@@ -46,23 +46,28 @@ public readonly record struct ChannelStat(SalesChannel Channel, int Orders, deci
 /// </remarks>
 public sealed record CustomerFeatures
 {
-    // Optional values are stored packed (issue 17: a million customers' features are a million objects the garbage collector copies
-    // while they are built; nullable DateTimeOffset and double fields took 24 and 16 bytes each). Instants are UTC ticks (purchase
-    // instants are always UTC), absent values are flagged and stored as 0 so that equality is unaffected.
-    private const long NoInstant = long.MinValue;
-    private const byte HasMean = 1, HasStdDev = 2, HasMin = 4, HasMax = 8;
-    private long _firstPurchaseTicks = NoInstant;
-    private long _lastPurchaseTicks = NoInstant;
-    private double _intervalMean;
-    private double _intervalStdDev;
-    private int _intervalMin;
-    private int _intervalMax;
-    private byte _present;
+    // Every value is in one packed struct (issue 17): the extractor writes these into one large array of the feature set and an object
+    // is made only when a customer's features are asked for, so computing a million customers' features allocates no small objects for
+    // the garbage collector to copy. Instants are UTC ticks (purchase instants are always UTC); absent optional values are flagged and
+    // stored as 0, so that equality is unaffected.
+    private FeatureValues _v;
 
     internal CustomerFeatures(string customerId, DateTimeOffset asOf)
     {
         CustomerId = customerId;
         AsOf = asOf;
+        _v.FirstPurchaseTicks = FeatureValues.NoInstant;
+        _v.LastPurchaseTicks = FeatureValues.NoInstant;
+    }
+
+    /// <summary>Makes the features of one customer of an extraction from its packed values and its chunk's shared statistics.</summary>
+    internal CustomerFeatures(string customerId, DateTimeOffset asOf, in FeatureValues values, CategoryStat[] categories, ChannelStat[] channels)
+    {
+        CustomerId = customerId;
+        AsOf = asOf;
+        _v = values;
+        _categories = values.CategoryCount == 0 ? [] : categories;
+        _channels = values.ChannelCount == 0 ? [] : channels;
     }
 
     /// <summary>Gets the customer's CRM id.</summary>
@@ -72,26 +77,26 @@ public sealed record CustomerFeatures
     public DateTimeOffset AsOf { get; }
 
     /// <summary>Gets the number of purchase orders before <see cref="AsOf"/>.</summary>
-    public int OrderCount { get; internal init; }
+    public int OrderCount { get => _v.OrderCount; internal init => _v.OrderCount = value; }
 
     /// <summary>Gets the number of purchase orders after the first one (<c>max(OrderCount − 1, 0)</c>).</summary>
     public int RepeatCount => Math.Max(OrderCount - 1, 0);
 
     /// <summary>Gets the number of distinct calendar days with a purchase.</summary>
-    public int PurchaseDays { get; internal init; }
+    public int PurchaseDays { get => _v.PurchaseDays; internal init => _v.PurchaseDays = value; }
 
     /// <summary>Gets the first purchase instant, or <see langword="null"/> when there is none.</summary>
     public DateTimeOffset? FirstPurchase
     {
-        get => _firstPurchaseTicks == NoInstant ? null : new DateTimeOffset(_firstPurchaseTicks, TimeSpan.Zero);
-        internal init => _firstPurchaseTicks = value?.UtcTicks ?? NoInstant;
+        get => _v.FirstPurchaseTicks == FeatureValues.NoInstant ? null : new DateTimeOffset(_v.FirstPurchaseTicks, TimeSpan.Zero);
+        internal init => _v.FirstPurchaseTicks = value?.UtcTicks ?? FeatureValues.NoInstant;
     }
 
     /// <summary>Gets the last purchase instant, or <see langword="null"/> when there is none.</summary>
     public DateTimeOffset? LastPurchase
     {
-        get => _lastPurchaseTicks == NoInstant ? null : new DateTimeOffset(_lastPurchaseTicks, TimeSpan.Zero);
-        internal init => _lastPurchaseTicks = value?.UtcTicks ?? NoInstant;
+        get => _v.LastPurchaseTicks == FeatureValues.NoInstant ? null : new DateTimeOffset(_v.LastPurchaseTicks, TimeSpan.Zero);
+        internal init => _v.LastPurchaseTicks = value?.UtcTicks ?? FeatureValues.NoInstant;
     }
 
     /// <summary>Gets the elapsed days from the last purchase to <see cref="AsOf"/> (fractional), or <see langword="null"/> with no purchase.</summary>
@@ -101,10 +106,10 @@ public sealed record CustomerFeatures
     public double? TenureDays => FirstPurchase is { } first ? (AsOf - first).TotalDays : null;
 
     /// <summary>Gets the amount paid on purchases (gross of returns).</summary>
-    public decimal GrossSpend { get; internal init; }
+    public decimal GrossSpend { get => _v.GrossSpend; internal init => _v.GrossSpend = value; }
 
     /// <summary>Gets the amount refunded by returns.</summary>
-    public decimal ReturnedAmount { get; internal init; }
+    public decimal ReturnedAmount { get => _v.ReturnedAmount; internal init => _v.ReturnedAmount = value; }
 
     /// <summary>Gets the monetary value: <see cref="GrossSpend"/> − <see cref="ReturnedAmount"/>.</summary>
     public decimal MonetaryTotal => GrossSpend - ReturnedAmount;
@@ -113,19 +118,19 @@ public sealed record CustomerFeatures
     public decimal MonetaryMean => OrderCount == 0 ? 0m : MonetaryTotal / OrderCount;
 
     /// <summary>Gets the number of return orders.</summary>
-    public int ReturnCount { get; internal init; }
+    public int ReturnCount { get => _v.ReturnCount; internal init => _v.ReturnCount = value; }
 
     /// <summary>Gets return orders per purchase order (<see cref="ReturnCount"/> / <see cref="OrderCount"/>); 0 with no orders.</summary>
     public double ReturnRate => OrderCount == 0 ? 0.0 : (double)ReturnCount / OrderCount;
 
     /// <summary>Gets the total discount granted on purchases.</summary>
-    public decimal DiscountTotal { get; internal init; }
+    public decimal DiscountTotal { get => _v.DiscountTotal; internal init => _v.DiscountTotal = value; }
 
     /// <summary>Gets the discount share of list value: <see cref="DiscountTotal"/> / (<see cref="GrossSpend"/> + <see cref="DiscountTotal"/>); 0 when both are 0.</summary>
     public double DiscountShare => GrossSpend + DiscountTotal == 0m ? 0.0 : (double)(DiscountTotal / (GrossSpend + DiscountTotal));
 
     /// <summary>Gets the total quantity bought.</summary>
-    public long Quantity { get; internal init; }
+    public long Quantity { get => _v.Quantity; internal init => _v.Quantity = value; }
 
     /// <summary>Gets the number of intervals between consecutive purchase days (<see cref="PurchaseDays"/> − 1, at least 0).</summary>
     public int IntervalCount => Math.Max(PurchaseDays - 1, 0);
@@ -133,75 +138,60 @@ public sealed record CustomerFeatures
     /// <summary>Gets the mean days between consecutive purchase days, or <see langword="null"/> with fewer than two purchase days.</summary>
     public double? IntervalMeanDays
     {
-        get => Has(HasMean) ? _intervalMean : null;
-        internal init => _intervalMean = Set(HasMean, value);
+        get => _v.Has(FeatureValues.HasMean) ? _v.IntervalMean : null;
+        internal init => _v.IntervalMean = _v.Set(FeatureValues.HasMean, value);
     }
 
     /// <summary>Gets the population standard deviation (divisor n) of the days between consecutive purchase days, or <see langword="null"/> with fewer than two purchase days.</summary>
     public double? IntervalPopulationStdDevDays
     {
-        get => Has(HasStdDev) ? _intervalStdDev : null;
-        internal init => _intervalStdDev = Set(HasStdDev, value);
+        get => _v.Has(FeatureValues.HasStdDev) ? _v.IntervalStdDev : null;
+        internal init => _v.IntervalStdDev = _v.Set(FeatureValues.HasStdDev, value);
     }
 
     /// <summary>Gets the shortest interval in days, or <see langword="null"/>.</summary>
     public int? IntervalMinDays
     {
-        get => Has(HasMin) ? _intervalMin : null;
-        internal init => _intervalMin = (int)Set(HasMin, value);
+        get => _v.Has(FeatureValues.HasMin) ? _v.IntervalMin : null;
+        internal init => _v.IntervalMin = (int)_v.Set(FeatureValues.HasMin, value);
     }
 
     /// <summary>Gets the longest interval in days, or <see langword="null"/>.</summary>
     public int? IntervalMaxDays
     {
-        get => Has(HasMax) ? _intervalMax : null;
-        internal init => _intervalMax = (int)Set(HasMax, value);
+        get => _v.Has(FeatureValues.HasMax) ? _v.IntervalMax : null;
+        internal init => _v.IntervalMax = (int)_v.Set(FeatureValues.HasMax, value);
     }
 
     /// <summary>Gets the BTYD summary (x, t_x, T) in <see cref="FeatureSettings.TimeUnit"/>; default when there is no purchase.</summary>
-    public BtydSummary Btyd { get; internal init; }
+    public BtydSummary Btyd { get => _v.Btyd; internal init => _v.Btyd = value; }
 
     // Categories and channels are slices of arrays shared by the customers of one extraction chunk (issue 17: two small arrays per
     // customer doubled the bytes the garbage collector copied while the features of a large population were being built).
     private CategoryStat[] _categories = [];
-    private int _categoryStart;
-    private int _categoryCount;
     private ChannelStat[] _channels = [];
-    private int _channelStart;
-    private int _channelCount;
 
     /// <summary>Gets spend per category, ordered by category name (ordinal).</summary>
     /// <remarks>A read-only view over storage shared with other customers of the same extraction; each access returns a new view.</remarks>
     public IReadOnlyList<CategoryStat> Categories
     {
-        get => View(_categories, _categoryStart, _categoryCount);
-        internal init => (_categories, _categoryStart, _categoryCount) = Own(value);
+        get => View(_categories, _v.CategoryStart, _v.CategoryCount);
+        internal init => (_categories, _v.CategoryStart, _v.CategoryCount) = Own(value);
     }
 
     /// <summary>Gets orders per channel, ordered by channel text (ordinal, case-insensitive).</summary>
     /// <remarks>A read-only view over storage shared with other customers of the same extraction; each access returns a new view.</remarks>
     public IReadOnlyList<ChannelStat> Channels
     {
-        get => View(_channels, _channelStart, _channelCount);
-        internal init => (_channels, _channelStart, _channelCount) = Own(value);
+        get => View(_channels, _v.ChannelStart, _v.ChannelCount);
+        internal init => (_channels, _v.ChannelStart, _v.ChannelCount) = Own(value);
     }
 
     /// <summary>Gets <see cref="Categories"/> without allocating a view (for the library's hot paths).</summary>
-    internal ReadOnlySpan<CategoryStat> CategorySpan => _categories.AsSpan(_categoryStart, _categoryCount);
+    internal ReadOnlySpan<CategoryStat> CategorySpan => _categories.AsSpan(_v.CategoryStart, _v.CategoryCount);
 
     /// <summary>Gets <see cref="Channels"/> without allocating a view (for the library's hot paths).</summary>
-    internal ReadOnlySpan<ChannelStat> ChannelSpan => _channels.AsSpan(_channelStart, _channelCount);
-
-    /// <summary>Sets the category and channel slices (the extractor, before the features are published).</summary>
-    internal void SetStats(CategoryStat[] categories, int categoryStart, int categoryCount, ChannelStat[] channels, int channelStart, int channelCount)
-    {
-        _categories = categories;
-        _categoryStart = categoryStart;
-        _categoryCount = categoryCount;
-        _channels = channels;
-        _channelStart = channelStart;
-        _channelCount = channelCount;
-    }
+    internal ReadOnlySpan<ChannelStat> ChannelSpan => _channels.AsSpan(_v.ChannelStart, _v.ChannelCount);
 
     /// <summary>Gets whether the customer has at least one purchase before <see cref="AsOf"/>.</summary>
     public bool HasPurchased => OrderCount > 0;
@@ -213,14 +203,6 @@ public sealed record CustomerFeatures
     {
         T[] copy = [.. items];
         return (copy, 0, copy.Length);
-    }
-
-    private bool Has(byte flag) => (_present & flag) != 0;
-
-    private double Set(byte flag, double? value)
-    {
-        _present = value.HasValue ? (byte)(_present | flag) : (byte)(_present & ~flag);
-        return value ?? 0;
     }
 
     /// <summary>Returns the category statistics for <paramref name="category"/> (ordinal, case-insensitive), or <see langword="null"/>.</summary>
@@ -237,5 +219,47 @@ public sealed record CustomerFeatures
         }
 
         return null;
+    }
+}
+
+/// <summary>
+/// The values of one customer's <see cref="CustomerFeatures"/>, packed without references (issue 17): the extractor writes a million of
+/// them into one array that the garbage collector neither copies nor scans. Categories and channels are slices of the extraction chunk's
+/// shared arrays.
+/// </summary>
+internal record struct FeatureValues
+{
+    /// <summary>The stored value of an absent instant.</summary>
+    public const long NoInstant = long.MinValue;
+
+    /// <summary>Flags of the optional interval values present.</summary>
+    public const byte HasMean = 1, HasStdDev = 2, HasMin = 4, HasMax = 8;
+
+    public decimal GrossSpend;
+    public decimal ReturnedAmount;
+    public decimal DiscountTotal;
+    public BtydSummary Btyd;
+    public long FirstPurchaseTicks;
+    public long LastPurchaseTicks;
+    public long Quantity;
+    public double IntervalMean;
+    public double IntervalStdDev;
+    public int OrderCount;
+    public int PurchaseDays;
+    public int ReturnCount;
+    public int IntervalMin;
+    public int IntervalMax;
+    public int CategoryStart;
+    public int CategoryCount;
+    public int ChannelStart;
+    public int ChannelCount;
+    public byte Present;
+
+    public readonly bool Has(byte flag) => (Present & flag) != 0;
+
+    public double Set(byte flag, double? value)
+    {
+        Present = value.HasValue ? (byte)(Present | flag) : (byte)(Present & ~flag);
+        return value ?? 0;
     }
 }

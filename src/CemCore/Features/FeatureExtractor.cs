@@ -116,7 +116,11 @@ public static class FeatureExtractor
 
         var endDay = settings.DayOf(asOfTicks - 1);
         var unitDays = (double)TimeUnits.DaysPerUnit(settings.TimeUnit);
-        var result = new CustomerFeatures[customers];
+        // The values go into one reference-free array (uninitialized: every element is written whole below) and the statistics into
+        // two arrays per chunk; no object per customer is made here (see CustomerFeatureSet).
+        var values = GC.AllocateUninitializedArray<FeatureValues>(customers);
+        var categoryChunks = new CategoryStat[chunks][];
+        var channelChunks = new ChannelStat[chunks][];
         var ranks = new StatRanks(table);
         long done = 0;
         progress?.Report(new OperationProgress("features", 0, customers));
@@ -142,18 +146,13 @@ public static class FeatureExtractor
             state.BeginChunk();
             for (var c = first; c < last; c++)
             {
-                result[c] = ComputeOne(table, table.CustomerIds[c], start[c] - chunkFrom, start[c + 1] - start[c], asOf, endDay, unitDays, settings, state);
+                ComputeOne(table, start[c] - chunkFrom, start[c + 1] - start[c], endDay, unitDays, settings, state, out values[c]);
             }
 
             // The chunk's categories and channels in two arrays of their own, sliced per customer: a few large objects instead of two
             // small arrays per customer for the garbage collector to copy (issue 17).
-            var cats = state.CatOut.ToArray();
-            var chans = state.ChanOut.ToArray();
-            for (var c = first; c < last; c++)
-            {
-                var k = (c - first) * 4;
-                result[c].SetStats(cats, state.Slices[k], state.Slices[k + 1], chans, state.Slices[k + 2], state.Slices[k + 3]);
-            }
+            categoryChunks[chunk] = state.CatOut.ToArray();
+            channelChunks[chunk] = state.ChanOut.ToArray();
 
             var completed = Interlocked.Add(ref done, last - (chunk * ChunkSize));
             progress?.Report(new OperationProgress("features", completed, customers));
@@ -202,7 +201,7 @@ public static class FeatureExtractor
         }
 
         progress?.Report(new OperationProgress("features", customers, customers));
-        return new CustomerFeatureSet(result, asOf, settings);
+        return new CustomerFeatureSet(new FeatureStore(table.CustomerIdArray, values, categoryChunks, channelChunks, ChunkShift), asOf, settings);
     }
 
     /// <summary>Reads every transaction before <paramref name="asOf"/> from a source and computes the features.</summary>
@@ -236,16 +235,15 @@ public static class FeatureExtractor
         return Compute(builder.Build(), asOf, settings, progress, cancellationToken);
     }
 
-    private static CustomerFeatures ComputeOne(
+    private static void ComputeOne(
         TransactionTable table,
-        string customerId,
         int offset,
         int length,
-        DateTimeOffset asOf,
         long endDay,
         double unitDays,
         FeatureSettings settings,
-        Scratch s)
+        Scratch s,
+        out FeatureValues values)
     {
         // The customer's rows, grouped and gathered by the scratch (index k here is row Rows[offset + k] of the table).
         var ticks = s.Ticks.AsSpan(offset, length);
@@ -372,7 +370,16 @@ public static class FeatureExtractor
             }
         }
 
-        var features = new CustomerFeatures(customerId, asOf)
+        byte present = 0;
+        double intervalMean = 0, intervalStdDev = 0;
+        if (repeatDays > 0)
+        {
+            present = FeatureValues.HasMean | FeatureValues.HasStdDev | FeatureValues.HasMin | FeatureValues.HasMax;
+            intervalMean = intervalSum / repeatDays;
+            intervalStdDev = Math.Sqrt(Math.Max(0.0, (intervalSumSq / repeatDays) - Math.Pow(intervalSum / repeatDays, 2)));
+        }
+
+        values = new FeatureValues
         {
             OrderCount = orderCount,
             ReturnCount = returnCount,
@@ -381,12 +388,13 @@ public static class FeatureExtractor
             ReturnedAmount = returned,
             DiscountTotal = discount,
             Quantity = quantity,
-            FirstPurchase = orderCount > 0 ? new DateTimeOffset(firstTicks, TimeSpan.Zero) : null,
-            LastPurchase = orderCount > 0 ? new DateTimeOffset(lastTicks, TimeSpan.Zero) : null,
-            IntervalMeanDays = repeatDays > 0 ? intervalSum / repeatDays : null,
-            IntervalPopulationStdDevDays = repeatDays > 0 ? Math.Sqrt(Math.Max(0.0, (intervalSumSq / repeatDays) - Math.Pow(intervalSum / repeatDays, 2))) : null,
-            IntervalMinDays = repeatDays > 0 ? minInterval : null,
-            IntervalMaxDays = repeatDays > 0 ? maxInterval : null,
+            FirstPurchaseTicks = orderCount > 0 ? firstTicks : FeatureValues.NoInstant,
+            LastPurchaseTicks = orderCount > 0 ? lastTicks : FeatureValues.NoInstant,
+            IntervalMean = intervalMean,
+            IntervalStdDev = intervalStdDev,
+            IntervalMin = repeatDays > 0 ? minInterval : 0,
+            IntervalMax = repeatDays > 0 ? maxInterval : 0,
+            Present = present,
             Btyd = orderCount > 0
                 ? new BtydSummary(
                     repeatDays,
@@ -395,12 +403,11 @@ public static class FeatureExtractor
                     settings.TimeUnit,
                     repeatDays > 0 ? repeatSpend / repeatDays : 0m)
                 : new BtydSummary(0, 0, 0, settings.TimeUnit, 0m),
+            CategoryStart = catCount > 0 ? s.CatOut.Count : 0,
+            CategoryCount = catCount,
+            ChannelStart = chanCount > 0 ? s.ChanOut.Count : 0,
+            ChannelCount = chanCount,
         };
-        var slice = (s.Slice++) * 4;
-        s.Slices[slice] = s.CatOut.Count;
-        s.Slices[slice + 1] = catCount;
-        s.Slices[slice + 2] = s.ChanOut.Count;
-        s.Slices[slice + 3] = chanCount;
         if (catCount > 0)
         {
             AppendCategories(table, s, catCount);
@@ -410,8 +417,6 @@ public static class FeatureExtractor
         {
             AppendChannels(table, s, chanCount);
         }
-
-        return features;
     }
 
     /// <summary>Appends the customer's category statistics to the chunk's, ordered by category name (ordinal, through the table's ranks).</summary>
@@ -599,18 +604,12 @@ public static class FeatureExtractor
         /// <summary>The chunk's channel statistics so far (customer by customer).</summary>
         public readonly GrowBuffer<ChannelStat> ChanOut = new();
 
-        /// <summary>Per customer of the chunk: category start and count, channel start and count.</summary>
-        public readonly int[] Slices = new int[4 * ChunkSize];
 
-        /// <summary>The next customer's index in <see cref="Slices"/>.</summary>
-        public int Slice;
-
-        /// <summary>Starts a chunk: no statistics, no customer slices yet.</summary>
+        /// <summary>Starts a chunk: no statistics yet.</summary>
         public void BeginChunk()
         {
             CatOut.Count = 0;
             ChanOut.Count = 0;
-            Slice = 0;
         }
 
         /// <summary>Returns the pooled arrays (the stamps, the statistics buffers and the gathered columns); the scratch is not used afterwards.</summary>
