@@ -50,7 +50,7 @@ limit_filters=(
   '*ChurnBenchmarks.SingleCustomer'
   '*ClvBenchmarks.FitBfgsCompressed' '*ClvBenchmarks.ScoreSpanKernels' '*PersonalizationBenchmarks.Engine' '*LoyaltyBenchmarks.InMemorySingleThread'
   '*.RfmBenchmarks.CemCore' '*RfmScalingBenchmarks.AggregateAndScore' '*RfmScalingBenchmarks.Features'
-  '*FeatureBenchmarks.Parse' '*FeatureBenchmarks.SepParse' '*FeatureBenchmarks.ParseAndFeatures'
+  '*FeatureBenchmarks.Parse' '*FeatureBenchmarks.SepParse' '*FeatureBenchmarks.ParseAndFeatures' '*FeatureBenchmarks.ParseFeaturesAndObjects'
   '*ExperimentBenchmarks.Assign*'
   '*RuleBenchmarks.SingleLifecycleAndSegments'
 )
