@@ -181,7 +181,7 @@ public static class CsvTransactionReader
     private static int ReadPipelined(Utf8CsvTokenizer tok, TransactionColumns columns, TransactionTableBuilder builder, Numberings numbering,
         RowLines lines, long? total, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        var pipeline = new BatchRing(tok, columns);
+        var pipeline = new BatchRing(tok, columns, builder.Prefault);
         var producer = new Thread(pipeline.RunProducer)
         {
             IsBackground = true,
@@ -215,7 +215,7 @@ public static class CsvTransactionReader
     /// batches below <c>_tokenized</c> hold records, below <c>_claimed</c> are parsed or being parsed, below <c>_consumed</c> were added to
     /// the builder (their slots are free again).
     /// </summary>
-    private sealed class BatchRing(Utf8CsvTokenizer tok, TransactionColumns columns)
+    private sealed class BatchRing(Utf8CsvTokenizer tok, TransactionColumns columns, Action<int, int>? prefault)
     {
         private const int Slots = RowBatch.SpareCount;
         private readonly object _gate = new();
@@ -283,6 +283,9 @@ public static class CsvTransactionReader
 
                 if (tokenize)
                 {
+                    // Batch `job` holds rows from job × Capacity on (every earlier batch is full): map their column pages for the
+                    // builder thread, which adds them only after this batch is handed over below.
+                    prefault?.Invoke(job * RowBatch.Capacity, (job + 1) * RowBatch.Capacity);
                     var more = _batches[job % Slots].Tokenize(tok);
                     lock (_gate)
                     {
