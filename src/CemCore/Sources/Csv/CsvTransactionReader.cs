@@ -57,6 +57,7 @@ public static class CsvTransactionReader
         var columns = TransactionColumns.ReadHeader(tok);
         var capacity = total is { } t ? EstimateRows(t - tok.BytesConsumed, tok.Buffered) : 4096;
         var builder = new TransactionTableBuilder(capacity);
+        builder.ExpectCustomers(capacity / 8);
         var numbering = new Numberings(new Utf8OrderNumbering(capacity), new KeyNumbering(capacity / 8, builder.AddResolvedCustomer), new KeyNumbering(16, builder.AddResolvedCategory));
         var lines = new RowLines();
         var pipelined = Environment.ProcessorCount > 1 && (total is null || total >= PipelineThresholdBytes);
