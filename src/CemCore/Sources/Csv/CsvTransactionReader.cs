@@ -286,7 +286,7 @@ public static class CsvTransactionReader
                 {
                     // Batch `job` holds rows from job × Capacity on (every earlier batch is full): map their column pages for the
                     // builder thread, which adds them only after this batch is handed over below.
-                    prefault?.Invoke(job * RowBatch.Capacity, (job + 1) * RowBatch.Capacity);
+                    prefault?.Invoke((int)Math.Min(int.MaxValue, (long)job * RowBatch.Capacity), (int)Math.Min(int.MaxValue, (job + 1L) * RowBatch.Capacity));
                     var more = _batches[job % Slots].Tokenize(tok);
                     lock (_gate)
                     {
