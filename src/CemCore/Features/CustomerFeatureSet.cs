@@ -71,7 +71,7 @@ public sealed class CustomerFeatureSet : IReadOnlyList<CustomerFeatures>
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>Gets the id of the customer at <paramref name="index"/> without making its features object.</summary>
-    internal string CustomerIdAt(int index) => _store is { } store ? store.CustomerIds[index] : this[index].CustomerId;
+    private string CustomerIdAt(int index) => _store is { } store ? store.CustomerIds[index] : this[index].CustomerId;
 
     private CustomerFeatures Materialize(int index)
     {
