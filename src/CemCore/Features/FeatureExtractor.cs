@@ -139,7 +139,7 @@ public static class FeatureExtractor
             {
                 var from = start[c] - chunkFrom;
                 var length = start[c + 1] - start[c];
-                Scratch.SortByTime(state.Ticks.AsSpan(from, length), chunkRows.Slice(from, length));
+                state.SortByTime(state.Ticks.AsSpan(from, length), chunkRows.Slice(from, length));
             }
 
             state.GatherRest(chunkRows);
@@ -272,30 +272,18 @@ public static class FeatureExtractor
         for (var r = 0; r < length; r++)
         {
             var o = s.UseOrders ? orders[r] : 0; // not read below when every row is its own order and there are no categories
+
+            // An order's rows are consecutive here (SortByTime), so a row starts an order unless the previous row is of the same order.
+            var newOrder = s.OneRowPerOrder || r == 0 || orders[r - 1] != o;
             if (s.UseKinds && kinds[r] == TransactionKind.Return)
             {
                 returned.Add(inCents, amounts, amountCents, amountScales, r);
-                if (s.OneRowPerOrder)
-                {
-                    returnCount++;
-                }
-                else if (s.OrderStamp[o] != s.Stamp)
-                {
-                    s.OrderStamp[o] = s.Stamp;
-                    returnCount++;
-                }
-
+                returnCount += newOrder ? 1 : 0;
                 continue;
             }
 
-            var newOrder = s.OneRowPerOrder || s.OrderStamp[o] != s.Stamp;
             if (newOrder)
             {
-                if (!s.OneRowPerOrder)
-                {
-                    s.OrderStamp[o] = s.Stamp;
-                }
-
                 orderCount++;
             }
 
@@ -632,7 +620,6 @@ public static class FeatureExtractor
         public readonly bool UseCategories = table.Categories.Count > 0;
         public readonly bool UseChannels = table.Channels.Count > 0;
         public readonly bool UseOrders = table.OrderCount != table.Count || table.Categories.Count > 0;
-        public readonly int[] OrderStamp = table.OrderCount == table.Count ? [] : RentCleared(table.OrderCount);
         public readonly int[] CatStamp = new int[table.Categories.Count];
         public readonly int[] CatSlot = new int[table.Categories.Count];
         public readonly CatAcc[] CatList = new CatAcc[table.Categories.Count];
@@ -660,21 +647,9 @@ public static class FeatureExtractor
         /// <summary>Returns the pooled arrays (the stamps, the statistics buffers and the gathered columns); the scratch is not used afterwards.</summary>
         public void Release()
         {
-            if (OrderStamp.Length > 0)
-            {
-                ArrayPool<int>.Shared.Return(OrderStamp);
-            }
-
             CatOut.Release();
             ChanOut.Release();
             ReturnColumns();
-        }
-
-        private static int[] RentCleared(int length)
-        {
-            var a = ArrayPool<int>.Shared.Rent(length);
-            Array.Clear(a, 0, length);
-            return a;
         }
 
         private void ReturnColumns()
@@ -701,34 +676,98 @@ public static class FeatureExtractor
         }
 
         /// <summary>
-        /// Orders one customer's rows by instant, ties by row index (the input order of the table), sorting <paramref name="ticks"/> (the
-        /// rows' gathered instants) along. Rows already in order (the norm for exports sorted by time) cost one comparison each.
+        /// Orders one customer's rows by instant, ties by order and then by row index (the input order of the table), sorting <paramref
+        /// name="ticks"/> (the rows' gathered instants) along. Rows already in order (the norm for exports sorted by time) cost one
+        /// comparison each. Every row of an order has the order's instant (a rule of <see cref="TransactionTableBuilder"/>), so the rows
+        /// of an order end up consecutive, even when an export interleaves the lines of orders placed at the same instant.
         /// </summary>
-        public static void SortByTime(Span<long> ticks, Span<int> rows)
+        public void SortByTime(Span<long> ticks, Span<int> rows)
         {
+            var byOrder = !OneRowPerOrder; // with one row per order, each order is one row: consecutive whatever the ties' order
+            var orderOf = _table.OrderIndex;
+            var sorted = true;
+            var ties = false;
             for (var i = 1; i < rows.Length; i++)
             {
                 if (ticks[i] < ticks[i - 1])
                 {
-                    ticks.Sort(rows);
-                    var runStart = 0;
-                    for (var j = 1; j <= ticks.Length; j++)
-                    {
-                        if (j == ticks.Length || ticks[j] != ticks[runStart])
-                        {
-                            if (j - runStart > 1)
-                            {
-                                rows[runStart..j].Sort();
-                            }
+                    sorted = false;
+                    break;
+                }
 
-                            runStart = j;
-                        }
+                // In row order already: a tie needs sorting only when its orders are out of order.
+                ties |= ticks[i] == ticks[i - 1] && byOrder && orderOf[rows[i]] < orderOf[rows[i - 1]];
+            }
+
+            if (sorted && !ties)
+            {
+                return;
+            }
+
+            if (!sorted)
+            {
+                ticks.Sort(rows);
+            }
+
+            var runStart = 0;
+            for (var j = 1; j <= ticks.Length; j++)
+            {
+                if (j == ticks.Length || ticks[j] != ticks[runStart])
+                {
+                    if (j - runStart > 1)
+                    {
+                        SortTie(rows[runStart..j], byOrder ? orderOf : default);
                     }
 
-                    return;
+                    runStart = j;
                 }
             }
         }
+
+        /// <summary>Sorts rows of one instant by (order, row index), or by row index when <paramref name="orderOf"/> is empty.</summary>
+        private static void SortTie(Span<int> rows, ReadOnlySpan<int> orderOf)
+        {
+            if (orderOf.IsEmpty)
+            {
+                rows.Sort();
+                return;
+            }
+
+            if (rows.Length <= 16)
+            {
+                // The usual tie: the few lines of one or two orders.
+                for (var i = 1; i < rows.Length; i++)
+                {
+                    var row = rows[i];
+                    var key = TieKey(orderOf, row);
+                    var j = i - 1;
+                    while (j >= 0 && TieKey(orderOf, rows[j]) > key)
+                    {
+                        rows[j + 1] = rows[j];
+                        j--;
+                    }
+
+                    rows[j + 1] = row;
+                }
+
+                return;
+            }
+
+            var keys = new long[rows.Length];
+            for (var k = 0; k < rows.Length; k++)
+            {
+                keys[k] = TieKey(orderOf, rows[k]);
+            }
+
+            Array.Sort(keys);
+            for (var k = 0; k < rows.Length; k++)
+            {
+                rows[k] = unchecked((int)keys[k]);
+            }
+        }
+
+        /// <summary>(order, row index) as one sortable number; the row index in the low 32 bits.</summary>
+        private static long TieKey(ReadOnlySpan<int> orderOf, int row) => ((long)orderOf[row] << 32) | (uint)row;
 
         /// <summary>
         /// Orders a chunk's rows by customer: <paramref name="keys"/> holds (row, customer within the chunk) in row order, <paramref

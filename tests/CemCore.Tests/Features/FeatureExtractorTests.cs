@@ -236,6 +236,61 @@ public sealed class FeatureExtractorTests
         Assert.Null(f.FindCategory("beauty"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Compute_InterleavedLinesOfSameInstantOrders_CountEachOrderOnce(bool earlierRowLast)
+    {
+        // Two orders placed at the same instant whose lines the export interleaves (o1, o2, o1), and a return with two lines around
+        // another return at one instant: each order counts once, in the totals and in every category and channel it has a line in.
+        var at = Utc(2024, 3, 1, 12);
+        var builder = new TransactionTableBuilder()
+            .AddPurchase("a", at, 10m, "o1", SalesChannel.Online, "shoes")
+            .AddPurchase("a", at, 20m, "o2", SalesChannel.Online, "shoes")
+            .AddPurchase("a", at, 30m, "o1", SalesChannel.Online, "shoes")
+            .AddPurchase("a", at, 5m, "o2", SalesChannel.Online, "socks")
+            .AddReturn("a", at.AddDays(1), 4m, "o1", ReturnReason.Size, "r1")
+            .AddReturn("a", at.AddDays(1), 3m, "o2", ReturnReason.Size, "r2")
+            .AddReturn("a", at.AddDays(1), 2m, "o1", ReturnReason.Size, "r1");
+        if (earlierRowLast)
+        {
+            builder.AddPurchase("a", at.AddDays(-1), 1m, "o0"); // rows out of time order: the sort path rather than the in-order check
+        }
+
+        var f = Single(builder.Build(), Utc(2024, 4, 1));
+        Assert.Equal(earlierRowLast ? 3 : 2, f.OrderCount);                                 // o1, o2 (and o0)
+        Assert.Equal(2, f.ReturnCount);                                                     // r1, r2
+        Assert.Equal(new CategoryStat("shoes", 60m, 2, at), f.Categories[0]);               // o1 (10 + 30) and o2 (20)
+        Assert.Equal(new CategoryStat("socks", 5m, 1, at), f.Categories[1]);
+        Assert.Equal(new ChannelStat(SalesChannel.Online, 2, 65m), f.Channels[0]);          // o0 has no channel
+        Assert.Equal(9m, f.ReturnedAmount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Compute_ManyInterleavedLinesAtOneInstant_CountEachOrderOnce(bool earlierRowLast)
+    {
+        // 40 lines of 5 orders at one instant, round-robin (o0, o1, …, o4, o0, …): a tie longer than the short insertion sort.
+        var at = Utc(2024, 3, 1, 12);
+        var builder = new TransactionTableBuilder();
+        for (var i = 0; i < 40; i++)
+        {
+            builder.AddPurchase("a", at, 1m, "o" + (i % 5).ToString(System.Globalization.CultureInfo.InvariantCulture), SalesChannel.Online, i % 2 == 0 ? "even" : "odd");
+        }
+
+        if (earlierRowLast)
+        {
+            builder.AddPurchase("a", at.AddDays(-1), 1m, "x");
+        }
+
+        var f = Single(builder.Build(), Utc(2024, 4, 1));
+        Assert.Equal(earlierRowLast ? 6 : 5, f.OrderCount);
+        Assert.Equal(new CategoryStat("even", 20m, 5, at), f.Categories[0]);  // lines 0, 2, …: every order has even lines (i % 5 hits all)
+        Assert.Equal(new CategoryStat("odd", 20m, 5, at), f.Categories[1]);
+        Assert.Equal(new ChannelStat(SalesChannel.Online, 5, 40m), f.Channels[0]);
+    }
+
     [Fact]
     public void Compute_DiscountShare_IsDiscountOverListValue()
     {
