@@ -476,7 +476,7 @@ public static class FeatureExtractor
         {
             if (inCents)
             {
-                _cents += cents[index]; // no overflow: the chunk's cents sum is below 2^62 (Scratch.GatherMoney)
+                _cents += cents[index]; // no overflow: the chunk's cents sum is below 2^62 (Scratch.ToCents)
                 _scale = Math.Max(_scale, scales[index]);
             }
             else
@@ -584,7 +584,7 @@ public static class FeatureExtractor
 
     private sealed class Scratch(TransactionTable table, StatRanks ranks)
     {
-        /// <summary>The bound on a chunk's total cents for <see cref="GatherMoney"/> (2^62).</summary>
+        /// <summary>The bound on a chunk's total cents for <see cref="ToCents"/> (2^62).</summary>
         private const long MaxChunkCents = 1L << 62;
 
         private readonly TransactionTable _table = table;
@@ -821,14 +821,13 @@ public static class FeatureExtractor
             // One column at a time: each loop is a handful of instructions per row, so the out-of-order core keeps many more of its
             // independent cache misses in flight than with all the columns in one loop body (issue 17: at 10M rows the columns are far
             // larger than the last-level cache and the rows of a chunk are spread over all of them).
-            // Amounts and discounts as cents when every one of the chunk's is whole cents (the norm for money), else as decimals.
-            MoneyInCents = GatherMoney(_table.Amounts, rows, AmountCents, AmountScales)
-                && (!UseDiscounts || GatherMoney(_table.Discounts, rows, DiscountCents, DiscountScales));
-            if (!MoneyInCents)
-            {
-                GatherColumn(_table.Amounts, rows, Amounts);
-                GatherIf(UseDiscounts, _table.Discounts, rows, Discounts);
-            }
+            GatherColumn(_table.Amounts, rows, Amounts);
+            GatherIf(UseDiscounts, _table.Discounts, rows, Discounts);
+
+            // Then, from those contiguous copies (the gathers above keep their loops minimal, so that many cache misses are in flight at
+            // 10M rows), amounts and discounts as cents when every one of the chunk's is whole cents (the norm for money).
+            MoneyInCents = ToCents(Amounts.AsSpan(0, rows.Length), AmountCents, AmountScales)
+                && (!UseDiscounts || ToCents(Discounts.AsSpan(0, rows.Length), DiscountCents, DiscountScales));
 
             GatherIf(UseKinds, _table.Kinds, rows, Kinds);
             GatherIf(UseOrders, _table.OrderIndex, rows, Orders);
@@ -838,19 +837,19 @@ public static class FeatureExtractor
         }
 
         /// <summary>
-        /// Gathers a money column as whole cents and decimal scales; returns false (the caller gathers decimals instead) when an amount is
-        /// not a non-negative decimal with at most 2 decimals and a mantissa below 2^32, or when the cents of all the rows reach 2^62 (so
-        /// that no sum of some of them overflows).
+        /// Converts gathered amounts to whole cents and decimal scales; returns false (the per-customer pass then sums the decimals) when
+        /// an amount is not a non-negative decimal with at most 2 decimals and a mantissa below 2^32, or when the cents of all of them reach
+        /// 2^62 (so that no sum of some of them overflows).
         /// </summary>
-        private static bool GatherMoney(ReadOnlySpan<decimal> column, ReadOnlySpan<int> rows, Span<long> cents, Span<byte> scales)
+        private static bool ToCents(ReadOnlySpan<decimal> values, Span<long> cents, Span<byte> scales)
         {
             Span<int> bits = stackalloc int[4];
-            cents = cents[..rows.Length];
-            scales = scales[..rows.Length];
+            cents = cents[..values.Length];
+            scales = scales[..values.Length];
             long total = 0;
-            for (var k = 0; k < rows.Length; k++)
+            for (var k = 0; k < values.Length; k++)
             {
-                decimal.GetBits(column[rows[k]], bits);
+                decimal.GetBits(values[k], bits);
                 var flags = bits[3];
                 var scale = (flags >> 16) & 0xFF;
                 if ((bits[1] | bits[2] | (flags & int.MinValue)) != 0 || scale > 2)
