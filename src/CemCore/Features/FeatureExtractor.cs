@@ -461,7 +461,7 @@ public static class FeatureExtractor
 
     /// <summary>
     /// A sum of amounts, in <see cref="decimal"/> or, when the chunk's amounts are all whole cents (see <see cref="Scratch.MoneyInCents"/>),
-    /// in cents with the largest decimal scale added (issue 17: the decimal additions were ~40 % of the per-customer pass). The cents sum
+    /// in cents with the largest decimal scale added (issue 17: the decimal additions were the largest single cost of the per-customer pass). The cents sum
     /// gives the decimal the additions would: adding non-negative decimals of scale ≤ 2 is exact and its scale is the largest operand scale,
     /// with 0m (scale 0) for no operand.
     /// </summary>
@@ -600,8 +600,8 @@ public static class FeatureExtractor
         public long[] DiscountCents = [];
         public byte[] DiscountScales = [];
 
-        /// <summary>Whether the current chunk's amounts and discounts were gathered as cents (<see cref="AmountCents"/>, …) rather than
-        /// as decimals (<see cref="Amounts"/>, …); see <see cref="GatherRest"/>.</summary>
+        /// <summary>Whether the current chunk's gathered amounts and discounts (<see cref="Amounts"/>, <see cref="Discounts"/>) were
+        /// also converted to cents (<see cref="AmountCents"/>, …), which the per-customer pass then sums instead; see <see cref="GatherRest"/>.</summary>
         public bool MoneyInCents;
         public TransactionKind[] Kinds = [];
         public int[] Orders = [];
