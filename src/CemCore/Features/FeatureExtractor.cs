@@ -485,7 +485,7 @@ public static class FeatureExtractor
             }
         }
 
-        public readonly decimal Value(bool inCents) => inCents ? Scratch.FromCents(_cents, _scale) : _decimal;
+        public readonly decimal Value(bool inCents) => inCents ? WholeCents.ToAmount(_cents, _scale) : _decimal;
     }
 
     private struct CatAcc : IRanked
@@ -849,15 +849,11 @@ public static class FeatureExtractor
             long total = 0;
             for (var k = 0; k < values.Length; k++)
             {
-                decimal.GetBits(values[k], bits);
-                var flags = bits[3];
-                var scale = (flags >> 16) & 0xFF;
-                if ((bits[1] | bits[2] | (flags & int.MinValue)) != 0 || scale > 2)
+                if (!WholeCents.TryFromAmount(values[k], bits, out var value, out var scale) || bits[3] < 0)
                 {
-                    return false; // a high mantissa word, the sign (negative zero included) or more than 2 decimals
+                    return false; // more than 2 decimals, a mantissa of 2^32 or more, or the sign (negative zero included)
                 }
 
-                var value = unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L);
                 total += value; // below 2^62 + 2^39: checked below at every row
                 if (total >= MaxChunkCents)
                 {
@@ -869,14 +865,6 @@ public static class FeatureExtractor
             }
 
             return true;
-        }
-
-        /// <summary>The decimal of <paramref name="cents"/> (≥ 0, below 2^62) written with <paramref name="scale"/> (0 to 2) decimals
-        /// (<paramref name="cents"/> is a multiple of 10^(2 − scale): every summand had at most that many decimals).</summary>
-        public static decimal FromCents(long cents, int scale)
-        {
-            var mantissa = (ulong)(scale == 2 ? cents : scale == 1 ? cents / 10 : cents / 100);
-            return new decimal(unchecked((int)(uint)mantissa), unchecked((int)(uint)(mantissa >> 32)), 0, false, (byte)scale);
         }
 
         /// <summary>Gathers a column only when it carries information (see the <c>Use…</c> fields).</summary>

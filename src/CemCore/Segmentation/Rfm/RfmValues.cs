@@ -1,5 +1,6 @@
 using System.Buffers;
 using CemCore.Features;
+using CemCore.Primitives;
 using CemCore.Transactions;
 
 namespace CemCore.Segmentation.Rfm;
@@ -367,20 +368,7 @@ public sealed class RfmValues
 
     /// <summary>Converts an amount with at most 2 decimals and a mantissa below 2^32 to whole cents (exact); false otherwise.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static bool TryCents(decimal amount, Span<int> bits, out long cents)
-    {
-        decimal.GetBits(amount, bits);
-        var scale = (bits[3] >> 16) & 0xFF;
-        if ((bits[1] | bits[2]) == 0 && scale <= 2)
-        {
-            // unchecked: bits[0] is the unsigned low word of the mantissa; the product is below 2^32 · 100.
-            cents = unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L);
-            return true;
-        }
-
-        cents = 0;
-        return false;
-    }
+    private static bool TryCents(decimal amount, Span<int> bits, out long cents) => WholeCents.TryFromAmount(amount, bits, out cents, out _);
 
     /// <summary>1 + whole days from <paramref name="ticks"/> (before as-of) to as-of.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
