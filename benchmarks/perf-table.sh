@@ -23,6 +23,8 @@ py=/usr/bin/python3
   echo "commit: $(git -C "$root" rev-parse --short HEAD)"
   echo "cpu: $(grep -m1 "model name" /proc/cpuinfo | sed "s/.*: //")"
   echo "processors: $(nproc)"
+  echo "cpu family: $(grep -m1 "^cpu family" /proc/cpuinfo | sed "s/.*: //")"
+  echo "cpu model: $(grep -m1 "^model[[:space:]]*:" /proc/cpuinfo | sed "s/.*: //")"
   echo "isa flags: $(grep -o -w -m1 'avx512f' /proc/cpuinfo || true) $(grep -o -w -m1 'avx2' /proc/cpuinfo || true)"
   echo "DOTNET_EnableAVX512=$DOTNET_EnableAVX512"
   echo "load before: $(uptime | sed 's/.*load average: //')"

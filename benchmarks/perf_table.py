@@ -204,10 +204,13 @@ for path in sorted(glob.glob(os.path.join(work, "bdn", "results", "*-report-gith
 
 avx512_off = any(line.strip() == "DOTNET_EnableAVX512=0" for line in machine)
 flags = info.get("isa flags", "").split()
-path_isa = ("AVX2 path (AVX-512 switched off with DOTNET_EnableAVX512=0)" if avx512_off else "default ISA") + \
+avx512_on = not avx512_off and "avx512f" in info.get("isa flags", "").split() and "x86-64-v4" in host
+path_isa = ("AVX2 path (AVX-512 switched off with DOTNET_EnableAVX512=0)" if avx512_off
+            else "AVX-512 path (the runtime's x86-64-v4)" if avx512_on else "default ISA") + \
     (f", CPU flags {' '.join(flags)}" if flags else "")
+family = f" (family {info['cpu family']} model {info['cpu model']})" if "cpu family" in info and "cpu model" in info else ""
 head = (f"One run of `benchmarks/perf-table.sh` on {info.get('date', '?')} (commit {info.get('commit', '?')}): {info.get('cpu', '?')}, "
-        f"{info.get('processors', '?')} processors, {path_isa}; load average before {info.get('load before', '?')}, after {info.get('load after', '?')}. "
+        f"{info.get('processors', '?')} processors{family}, {path_isa}; load average before {info.get('load before', '?')}, after {info.get('load after', '?')}. "
         "BenchmarkDotNet in-process: every CemCore figure judged against a fixed target (and the bandwidth rows, our reader alone and Sep) "
         "with its medium job (15 iterations × 2 launches, upper outliers removed), the other baselines and the rows judged against a peer "
         "with its short job (3 iterations); peers run right after in the same script (Debian python3, one thread).")
