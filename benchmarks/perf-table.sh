@@ -5,7 +5,7 @@
 # `perf-table` markers in README.md.
 #   benchmarks/perf-table.sh [workdir]          (default /tmp/cemcore-perf-table; about 20-30 minutes on 2 quiet cores)
 # The run is the CI machine kind's AVX2 path: DOTNET_EnableAVX512=0 unless the caller sets DOTNET_EnableAVX512 (the host line in
-# the table then reads x86-64-v3). In-process toolchain. Two passes: every row whose target is a fixed number (scoring against the
+# the table then reads x86-64-v3; DOTNET_EnableAVX512=1 on an AVX-512 host gives the AVX-512 path, named so in the head line). In-process toolchain. Two passes: every row whose target is a fixed number (scoring against the
 # bandwidth rows, one-customer scoring, RFM 1M, RFM/features 10x, parse + features with the reader alone and Sep, assignment, rule
 # segments + lifecycle, the CLV fit and scores, offer decisions, ledger postings) runs BenchmarkDotNet's medium job (10 warm-ups, 15
 # iterations, 2 launches; upper outliers removed); the peers and baselines beside them, and the rows judged against a peer (k-means,

@@ -204,7 +204,7 @@ for path in sorted(glob.glob(os.path.join(work, "bdn", "results", "*-report-gith
 
 avx512_off = any(line.strip() == "DOTNET_EnableAVX512=0" for line in machine)
 flags = info.get("isa flags", "").split()
-avx512_on = not avx512_off and "avx512f" in info.get("isa flags", "").split() and "x86-64-v4" in host
+avx512_on = not avx512_off and "avx512f" in flags and "x86-64-v4" in host
 path_isa = ("AVX2 path (AVX-512 switched off with DOTNET_EnableAVX512=0)" if avx512_off
             else "AVX-512 path (the runtime's x86-64-v4)" if avx512_on else "default ISA") + \
     (f", CPU flags {' '.join(flags)}" if flags else "")
