@@ -366,10 +366,6 @@ public sealed class RfmValues
         public int Frequency;
     }
 
-    /// <summary>Converts an amount with at most 2 decimals and a mantissa below 2^32 to whole cents (exact); false otherwise.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static bool TryCents(decimal amount, Span<int> bits, out long cents) => WholeCents.TryFromAmount(amount, bits, out cents, out _);
-
     /// <summary>1 + whole days from <paramref name="ticks"/> (before as-of) to as-of.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int DaysPlusOne(long asOfTicks, long ticks) => (int)((asOfTicks - ticks) / TimeSpan.TicksPerDay) + 1;
@@ -401,7 +397,7 @@ public sealed class RfmValues
 
             ref var s = ref state[cust[i]];
             long amountCents = 0;
-            if (exact && !TryCents(amounts[i], bits, out amountCents))
+            if (exact && !WholeCents.TryFromAmount(amounts[i], bits, out amountCents, out _))
             {
                 exact = false;
             }
@@ -638,7 +634,7 @@ public sealed class RfmValues
                     continue;
                 }
 
-                if (!TryCents(amounts[i], bits, out var cents))
+                if (!WholeCents.TryFromAmount(amounts[i], bits, out var cents, out _))
                 {
                     _failed = 1;
                     return;
