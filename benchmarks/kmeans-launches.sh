@@ -13,7 +13,6 @@ work="${1:-/tmp/cemcore-kmeans-launches}"
 launches="${LAUNCHES:-5}"
 rm -rf "$work"; mkdir -p "$work"
 export DOTNET_EnableAVX512="${DOTNET_EnableAVX512:-0}"
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 py=/usr/bin/python3
 
 {
@@ -28,6 +27,7 @@ py=/usr/bin/python3
   echo "launches: $launches"
   echo "load before: $(uptime | sed 's/.*load average: //')"
 } > "$work/machine.txt"
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1   # after the machine lines: nproc honours OMP_NUM_THREADS
 
 dotnet build "$root/benchmarks/CemCore.Benchmarks" -c Release -nologo -v q >/dev/null
 for i in $(seq 1 "$launches"); do

@@ -45,6 +45,8 @@ def peer(i):
 
 runs = [(bdn(i), peer(i)) for i in range(1, launches + 1)]
 head = {k: v for k, v in (line.split(": ", 1) for line in machine.splitlines() if ": " in line)}
+avx512 = re.search(r"^DOTNET_EnableAVX512=(\S*)", machine, re.M)
+head["DOTNET_EnableAVX512"] = avx512.group(1) if avx512 else "unset"
 print(f"{head.get('date')}, commit {head.get('commit')}, {head.get('cpu')} (family {head.get('cpu family')}, model {head.get('cpu model')}), "
       f"{head.get('processors')} processors, ISA flags: {head.get('isa flags', '').strip()}, DOTNET_EnableAVX512={head.get('DOTNET_EnableAVX512')}, "
       f"load before {head.get('load before')}, after {head.get('load after')}")

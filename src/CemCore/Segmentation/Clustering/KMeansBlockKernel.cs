@@ -58,10 +58,11 @@ internal static class KMeansBlockKernel
     private const int L = PointBlocks.Lanes;
 
     /// <summary>Fills <paramref name="broadcast"/> with each value broadcast to four doubles (one vector).</summary>
-    /// <remarks>One vector store per value, not <c>Span&lt;double&gt;.Fill</c>: that calls the runtime's generic
-    /// <c>SpanHelpers.Fill&lt;double&gt;</c>, which is not precompiled and ran as instrumented tier-0 code through the whole first
-    /// k-means benchmark of a process (issue #17, fourteenth session: 100k × 5, k = 8 took ~250 ms there against ~190 ms with this
-    /// store; the broadcast runs k × d times per Lloyd iteration and d times per seeding candidate).</remarks>
+    /// <remarks>One vector store per value, not <c>Span&lt;double&gt;.Fill</c> (and <see cref="KMeansKernel.Lloyd"/> resets its labels
+    /// with a loop, not <c>Span&lt;int&gt;.Fill</c>). Both call the runtime's generic <c>SpanHelpers.Fill&lt;T&gt;</c>, which is not
+    /// precompiled and was still at its instrumented tier-0 or on-stack-replaced code through the whole first k-means benchmark of a
+    /// process. Issue #17, fourteenth session, BenchmarkDotNet short job on the Zen 5 host's AVX2 path: 100k × 5, k = 8 took 243–260 ms
+    /// with either call left in and 191 ms (four runs) with neither.</remarks>
     public static void Broadcast(ReadOnlySpan<double> values, Span<double> broadcast)
     {
         for (var i = 0; i < values.Length; i++)

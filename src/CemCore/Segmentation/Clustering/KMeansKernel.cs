@@ -155,7 +155,10 @@ internal static class KMeansKernel
         BlockContext? blocks = null)
     {
         var d = w.Length;
-        labels[..n].Fill(-1);
+        for (var i = 0; i < n; i++)
+        {
+            labels[i] = -1; // a loop, not Span.Fill: see KMeansBlockKernel.Broadcast
+        }
         converged = false;
         var iteration = 0;
         while (iteration < maxIterations)
