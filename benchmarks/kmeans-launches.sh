@@ -16,16 +16,8 @@ export DOTNET_EnableAVX512="${DOTNET_EnableAVX512:-0}"
 py=/usr/bin/python3
 
 {
-  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "commit: $(git -C "$root" rev-parse --short HEAD)"
-  echo "cpu: $(grep -m1 "model name" /proc/cpuinfo | sed "s/.*: //")"
-  echo "processors: $(nproc)"
-  echo "cpu family: $(grep -m1 "^cpu family" /proc/cpuinfo | sed "s/.*: //")"
-  echo "cpu model: $(grep -m1 "^model[[:space:]]*:" /proc/cpuinfo | sed "s/.*: //")"
-  echo "isa flags: $(grep -o -w -m1 'avx512f' /proc/cpuinfo || true) $(grep -o -w -m1 'avx2' /proc/cpuinfo || true)"
-  echo "DOTNET_EnableAVX512=$DOTNET_EnableAVX512"
+  "$root/benchmarks/machine-lines.sh" "$root"
   echo "launches: $launches"
-  echo "load before: $(uptime | sed 's/.*load average: //')"
 } > "$work/machine.txt"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1   # after the machine lines: nproc honours OMP_NUM_THREADS
 

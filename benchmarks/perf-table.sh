@@ -19,15 +19,7 @@ export DOTNET_EnableAVX512="${DOTNET_EnableAVX512:-0}"
 py=/usr/bin/python3
 
 {
-  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "commit: $(git -C "$root" rev-parse --short HEAD)"
-  echo "cpu: $(grep -m1 "model name" /proc/cpuinfo | sed "s/.*: //")"
-  echo "processors: $(nproc)"
-  echo "cpu family: $(grep -m1 "^cpu family" /proc/cpuinfo | sed "s/.*: //")"
-  echo "cpu model: $(grep -m1 "^model[[:space:]]*:" /proc/cpuinfo | sed "s/.*: //")"
-  echo "isa flags: $(grep -o -w -m1 'avx512f' /proc/cpuinfo || true) $(grep -o -w -m1 'avx2' /proc/cpuinfo || true)"
-  echo "DOTNET_EnableAVX512=$DOTNET_EnableAVX512"
-  echo "load before: $(uptime | sed 's/.*load average: //')"
+  "$root/benchmarks/machine-lines.sh" "$root"
 } > "$work/machine.txt"
 
 dotnet build "$root/benchmarks/CemCore.Benchmarks" -c Release -nologo -v q >/dev/null
