@@ -59,11 +59,9 @@ internal static class KMeansBlockKernel
 
     /// <summary>Fills <paramref name="broadcast"/> with each value broadcast to four doubles (one vector).</summary>
     /// <remarks>One vector store per value, not <c>Span&lt;double&gt;.Fill</c> (and <see cref="KMeansKernel.Lloyd"/> resets its labels
-    /// with a loop, not <c>Span&lt;int&gt;.Fill</c>). Both call the runtime's generic <c>SpanHelpers.Fill&lt;T&gt;</c>, which is not
-    /// precompiled and was still at its instrumented tier-0 or on-stack-replaced code through the whole first k-means benchmark of a
-    /// process. Issue #17, fourteenth session, BenchmarkDotNet short job on the Zen 5 host's AVX2 path, 100k × 5, k = 8 as the first
-    /// case: 243–260 ms with either call left in, 191–192 ms with neither (four runs of the sequential cases alone); in the full class
-    /// still 252–264 ms in 4 of 11 processes (benchmarks/results/KMeansScaleBenchmarks.md).</remarks>
+    /// with a loop, not <c>Span&lt;int&gt;.Fill</c>): both call the runtime's generic <c>SpanHelpers.Fill&lt;T&gt;</c>, which is not
+    /// precompiled and stayed unoptimised through a process's first k-means benchmark, slowing it by about a third (issue #17;
+    /// measurements in benchmarks/results/KMeansScaleBenchmarks.md).</remarks>
     public static void Broadcast(ReadOnlySpan<double> values, Span<double> broadcast)
     {
         for (var i = 0; i < values.Length; i++)
