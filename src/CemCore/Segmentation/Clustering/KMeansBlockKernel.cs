@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CemCore.Segmentation.Clustering;
 
@@ -70,31 +71,120 @@ internal static class KMeansBlockKernel
         }
     }
 
-    /// <summary>Nearest centre of the four rows of block <paramref name="block"/> (ties: lowest index) and their squared distances.</summary>
-    public static void Nearest4(
-        PointBlocks blocks, int block, double[] centers4, int k, double[] w4, out Vector256<double> bestIndex, out Vector256<double> bestDistance)
+    /// <summary>
+    /// Fills <paramref name="grouped"/> with the centres broadcast in the Lloyd layout: for each group of four centres <c>4g … 4g+3</c>
+    /// (while four remain) and each feature f, the four centres' broadcast values are consecutive vectors (<c>(g·d + f)·4 + c</c>), so
+    /// one pass over a block's features reads them at fixed offsets; the remaining centres follow, centre j's feature f at vector
+    /// <c>j·d + f</c>.
+    /// </summary>
+    public static void BroadcastGrouped(ReadOnlySpan<double> centers, int k, int d, Span<double> grouped)
     {
+        var full = k / 4 * 4;
+        for (var j = 0; j < k; j++)
+        {
+            for (var f = 0; f < d; f++)
+            {
+                var vector = j < full ? ((((j / 4) * d) + f) * 4) + (j % 4) : (j * d) + f;
+                Vector256.Create(centers[(j * d) + f]).CopyTo(grouped.Slice(vector * L, L));
+            }
+        }
+    }
+
+    /// <summary>
+    /// One Lloyd assignment pass over the blocked rows: every row's nearest centre (ties: the lowest index) and squared distance go to
+    /// <paramref name="labels"/> and <paramref name="distances"/>, and the row is added to its centre's <paramref name="sums"/> and
+    /// <paramref name="counts"/> in row order (per element the additions of the scalar kernel, in the same order). Returns the number
+    /// of labels that changed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe int LloydPass(
+        BlockContext context, ReadOnlySpan<double> centers, int k, ReadOnlySpan<double> x, Span<int> labels, Span<double> distances, Span<double> sums, Span<int> counts)
+    {
+        var blocks = context.Blocks;
+        var n = blocks.Rows;
         var d = blocks.Features;
-        Nearest(blocks.Values, block * d, d, centers4, k, w4, out bestIndex, out bestDistance);
+        BroadcastGrouped(centers[..(k * d)], k, d, context.Centers4);
+        RequireKernelSizes(blocks, context, k);
+        if (x.Length < (long)n * d || labels.Length < n || distances.Length < n || sums.Length < (long)k * d || counts.Length < k)
+        {
+            throw new InvalidOperationException("A Lloyd pass was given buffers shorter than the rows or centres.");
+        }
+
+        var changed = 0;
+        unchecked
+        {
+            fixed (double* pv = blocks.Values, pc = context.Centers4, pw = context.W4, px = x, pd = distances, ps = sums)
+            fixed (int* pl = labels, pn = counts)
+            {
+                for (var b = 0; b < blocks.Blocks; b++)
+                {
+                    NearestGrouped(pv + ((nint)b * d * L), pc, pw, d, k, out var index, out var dist);
+                    var i0 = b * L;
+                    var m = Math.Min(L, n - i0);
+                    var ji = ToInt32(index);
+                    if (m == L)
+                    {
+                        dist.Store(pd + i0);
+                        var same = Vector128.Equals(Vector128.Load(pl + i0), ji).ExtractMostSignificantBits();
+                        changed += L - System.Numerics.BitOperations.PopCount(same);
+                        ji.Store(pl + i0);
+                    }
+                    else
+                    {
+                        for (var lane = 0; lane < m; lane++)
+                        {
+                            var j = ji.GetElement(lane);
+                            changed += pl[i0 + lane] != j ? 1 : 0;
+                            pl[i0 + lane] = j;
+                            pd[i0 + lane] = dist.GetElement(lane);
+                        }
+                    }
+
+                    for (var lane = 0; lane < m; lane++)
+                    {
+                        var j = ji.GetElement(lane);
+                        pn[j]++;
+                        AddRow(ps + ((nint)j * d), px + ((nint)(i0 + lane) * d), d);
+                    }
+                }
+            }
+        }
+
+        return changed;
     }
 
     /// <summary>Assigns every row to its nearest centre; returns the inertia, summed in row order (as the scalar kernel).</summary>
-    public static double Assign(PointBlocks blocks, ReadOnlySpan<double> centers, int k, double[] w4, double[] centers4, Span<int> labels, Span<double> distances)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe double Assign(BlockContext context, ReadOnlySpan<double> centers, int k, Span<int> labels, Span<double> distances)
     {
-        Broadcast(centers[..(k * blocks.Features)], centers4);
+        var blocks = context.Blocks;
         var n = blocks.Rows;
-        var inertia = 0.0;
-        for (var b = 0; b < blocks.Blocks; b++)
+        var d = blocks.Features;
+        BroadcastGrouped(centers[..(k * d)], k, d, context.Centers4);
+        RequireKernelSizes(blocks, context, k);
+        if (labels.Length < n || distances.Length < n)
         {
-            Nearest4(blocks, b, centers4, k, w4, out var index, out var dist);
-            var i0 = b * L;
-            var m = Math.Min(L, n - i0);
-            for (var lane = 0; lane < m; lane++)
+            throw new InvalidOperationException("An assignment was given buffers shorter than the rows.");
+        }
+
+        var inertia = 0.0;
+        unchecked
+        {
+            fixed (double* pv = blocks.Values, pc = context.Centers4, pw = context.W4)
             {
-                labels[i0 + lane] = (int)index.GetElement(lane);
-                var dl = dist.GetElement(lane);
-                distances[i0 + lane] = dl;
-                inertia += dl;
+                for (var b = 0; b < blocks.Blocks; b++)
+                {
+                    NearestGrouped(pv + ((nint)b * d * L), pc, pw, d, k, out var index, out var dist);
+                    var i0 = b * L;
+                    var m = Math.Min(L, n - i0);
+                    for (var lane = 0; lane < m; lane++)
+                    {
+                        labels[i0 + lane] = (int)index.GetElement(lane);
+                        var dl = dist.GetElement(lane);
+                        distances[i0 + lane] = dl;
+                        inertia += dl;
+                    }
+                }
             }
         }
 
@@ -107,6 +197,7 @@ internal static class KMeansBlockKernel
     /// <c>Σ_i min(D(x_i, candidate)², closest_i)</c> are summed in row order for up to four candidates per pass, and one more pass
     /// folds the winner into <paramref name="closest"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PlusPlus(
         ReadOnlySpan<double> x, BlockContext context, int k, int trials, Random random, Span<double> centers, Span<double> closest, Span<double> cumulative)
     {
@@ -119,18 +210,12 @@ internal static class KMeansBlockKernel
         var first = random.Next(n);
         x.Slice(first * d, d).CopyTo(centers[..d]);
         Broadcast(centers[..d], point4);
-        var potential = FoldInto(blocks, point4, w4, closest, initialize: true);
+        var potential = FoldInto(blocks, point4, w4, closest, cumulative, initialize: true);
         Span<int> ids = trials <= 128 ? stackalloc int[trials] : new int[trials];
         Span<double> pots = stackalloc double[CandidateGroup];
         for (var c = 1; c < k; c++)
         {
-            var running = 0.0;
-            for (var i = 0; i < n; i++)
-            {
-                running += closest[i];
-                cumulative[i] = running;
-            }
-
+            // cumulative holds the running sums of closest, written by the last FoldInto.
             for (var t = 0; t < trials; t++)
             {
                 if (potential > 0.0)
@@ -168,7 +253,7 @@ internal static class KMeansBlockKernel
 
             x.Slice(bestId * d, d).CopyTo(centers.Slice(c * d, d));
             Broadcast(centers.Slice(c * d, d), point4);
-            FoldInto(blocks, point4, w4, closest, initialize: false);
+            FoldInto(blocks, point4, w4, closest, cumulative, initialize: false);
             potential = bestPotential;
         }
 #pragma warning restore CA5394
@@ -191,55 +276,110 @@ internal static class KMeansBlockKernel
     private static void TooShort(int length, long needed) =>
         throw new InvalidOperationException($"A blocked array holds {length} values, fewer than {needed}.");
 
-    /// <summary>The nearest centre (ties: the lowest index) of the four rows at vector <paramref name="x0"/> and its squared distance.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Nearest(
-        double[] xs,
-        int x0,
-        int d,
-        double[] centers4,
-        int k,
-        double[] w4,
-        out Vector256<double> bestIndex,
-        out Vector256<double> bestDistance)
+    /// <summary>Throws unless the blocked rows, the broadcast centres (k, or four seeding candidates) and the weights hold every vector a
+    /// kernel reads.</summary>
+    private static void RequireKernelSizes(PointBlocks blocks, BlockContext context, int k)
     {
-        Require(xs, (long)x0 + d);
-        Require(centers4, (long)k * d);
-        Require(w4, d);
-        ref readonly var xb = ref xs[0];
-        ref readonly var cb = ref centers4[0];
-        ref readonly var wb = ref w4[0];
+        Require(blocks.Values, (long)blocks.Blocks * blocks.Features);
+        Require(context.Centers4, (long)k * blocks.Features);
+        Require(context.W4, blocks.Features);
+    }
+
+    /// <summary>
+    /// The nearest centre (ties: the lowest index) of the four rows of the block at <paramref name="xp"/> (d vectors) and its squared
+    /// distance, the centres in the <see cref="BroadcastGrouped"/> layout at <paramref name="cp"/>. Each distance is
+    /// <c>s = s + (w·t)·t</c> in feature order, as in the scalar kernel; four centres per pass give four independent accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void NearestGrouped(
+        double* xp, double* cp, double* wp, int d, int k, out Vector256<double> bestIndex, out Vector256<double> bestDistance)
+    {
         var best = Vector256.Create(double.PositiveInfinity);
         var bestJ = Vector256<double>.Zero;
+        var one = Vector256<double>.One;
+        var two = Vector256.Create(2.0);
+        var three = Vector256.Create(3.0);
+        var four = Vector256.Create(4.0);
+        var jv = Vector256<double>.Zero; // the centre index j in every lane (small integers: exact)
         unchecked
         {
+            var c = cp;
             var j = 0;
             for (; j + 4 <= k; j += 4)
             {
-                Distances4x4(in xb, x0, in cb, j * d, in wb, d, out var a0, out var a1, out var a2, out var a3);
+                var a0 = Vector256<double>.Zero;
+                var a1 = Vector256<double>.Zero;
+                var a2 = Vector256<double>.Zero;
+                var a3 = Vector256<double>.Zero;
+                var xq = xp;
+                var wq = wp;
+                for (var f = 0; f < d; f++)
+                {
+                    var xv = Vector256.Load(xq);
+                    var wv = Vector256.Load(wq);
+                    var t0 = xv - Vector256.Load(c);
+                    var t1 = xv - Vector256.Load(c + L);
+                    var t2 = xv - Vector256.Load(c + (2 * L));
+                    var t3 = xv - Vector256.Load(c + (3 * L));
+                    a0 += wv * t0 * t0;
+                    a1 += wv * t1 * t1;
+                    a2 += wv * t2 * t2;
+                    a3 += wv * t3 * t3;
+                    xq += L;
+                    wq += L;
+                    c += 4 * L;
+                }
 
-                Keep(a0, j, ref best, ref bestJ);
-                Keep(a1, j + 1, ref best, ref bestJ);
-                Keep(a2, j + 2, ref best, ref bestJ);
-                Keep(a3, j + 3, ref best, ref bestJ);
+                Keep(a0, jv, ref best, ref bestJ);
+                Keep(a1, jv + one, ref best, ref bestJ);
+                Keep(a2, jv + two, ref best, ref bestJ);
+                Keep(a3, jv + three, ref best, ref bestJ);
+                jv += four;
             }
 
             for (; j < k; j++)
             {
-                var c = j * d;
                 var acc = Vector256<double>.Zero;
                 for (var f = 0; f < d; f++)
                 {
-                    var t = At(in xb, x0 + f) - At(in cb, c + f);
-                    acc += At(in wb, f) * t * t;
+                    var t = Vector256.Load(xp + (f * L)) - Vector256.Load(c);
+                    acc += Vector256.Load(wp + (f * L)) * t * t;
+                    c += L;
                 }
 
-                Keep(acc, j, ref best, ref bestJ);
+                Keep(acc, jv, ref best, ref bestJ);
+                jv += one;
             }
         }
 
         bestIndex = bestJ;
         bestDistance = best;
+    }
+
+    /// <summary>The four lanes' centre indices (small non-negative integers held as doubles) as integers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> ToInt32(Vector256<double> index) =>
+        Avx.IsSupported
+            ? Avx.ConvertToVector128Int32WithTruncation(index)
+            : Vector128.Create((int)index.GetElement(0), (int)index.GetElement(1), (int)index.GetElement(2), (int)index.GetElement(3));
+
+    /// <summary><c>sum[f] += row[f]</c> for the d features, four per vector (per element the scalar addition).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddRow(double* sum, double* row, int d)
+    {
+        unchecked
+        {
+            var f = 0;
+            for (; f + L <= d; f += L)
+            {
+                (Vector256.Load(sum + f) + Vector256.Load(row + f)).Store(sum + f);
+            }
+
+            for (; f < d; f++)
+            {
+                sum[f] += row[f];
+            }
+        }
     }
 
     /// <summary>The squared distances of the four rows at vector <paramref name="x0"/> to four consecutive broadcast points (d vectors
@@ -284,11 +424,21 @@ internal static class KMeansBlockKernel
 
     /// <summary>Keeps the lanes of <paramref name="acc"/> that are strictly nearer than <paramref name="best"/> (ties: the earlier centre).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Keep(Vector256<double> acc, int j, ref Vector256<double> best, ref Vector256<double> bestJ)
+    private static void Keep(Vector256<double> acc, Vector256<double> j, ref Vector256<double> best, ref Vector256<double> bestJ)
     {
         var lt = Vector256.LessThan(acc, best);
-        best = Vector256.ConditionalSelect(lt, acc, best);
-        bestJ = Vector256.ConditionalSelect(lt, Vector256.Create((double)j), bestJ);
+        if (Avx.IsSupported)
+        {
+            // vminpd returns its first operand where it is strictly less, else the second: exactly the select below, in one
+            // instruction; vblendvpd takes the mask as is (the portable select becomes and/andnot/or, three instructions).
+            best = Avx.Min(acc, best);
+            bestJ = Avx.BlendVariable(bestJ, j, lt);
+        }
+        else
+        {
+            best = Vector256.ConditionalSelect(lt, acc, best);
+            bestJ = Vector256.ConditionalSelect(lt, j, bestJ);
+        }
     }
 
     /// <summary>The squared distances of the four rows of block vector <paramref name="x0"/> to the broadcast point at vector <paramref name="p0"/>.</summary>
@@ -309,10 +459,11 @@ internal static class KMeansBlockKernel
     }
 
     /// <summary>
-    /// <c>closest_i ← D(x_i, point)²</c> (<paramref name="initialize"/>) or <c>closest_i ← min(closest_i, D(x_i, point)²)</c>; returns
-    /// <c>Σ closest_i</c> in row order.
+    /// <c>closest_i ← D(x_i, point)²</c> (<paramref name="initialize"/>) or <c>closest_i ← min(closest_i, D(x_i, point)²)</c>; writes the
+    /// running sums <c>closest_0 + … + closest_i</c> (in row order) to <paramref name="cumulative"/> and returns the last, <c>Σ closest_i</c>.
     /// </summary>
-    private static double FoldInto(PointBlocks blocks, double[] point4, double[] w4, Span<double> closest, bool initialize)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double FoldInto(PointBlocks blocks, double[] point4, double[] w4, Span<double> closest, Span<double> cumulative, bool initialize)
     {
         var n = blocks.Rows;
         var d = blocks.Features;
@@ -331,7 +482,11 @@ internal static class KMeansBlockKernel
             var c = closest.Slice(b * L, L);
             var kept = initialize ? v : Min(v, Vector256.Create((ReadOnlySpan<double>)c)); // per lane dist < old ? dist : old, no branch
             kept.CopyTo(c);
-            sum = AddLanes(sum, kept);
+            var s0 = sum + kept.GetElement(0);
+            var s1 = s0 + kept.GetElement(1);
+            var s2 = s1 + kept.GetElement(2);
+            sum = s2 + kept.GetElement(3);
+            Vector256.Create(s0, s1, s2, sum).CopyTo(cumulative.Slice(b * L, L));
         }
 
         for (var b = full; b < blocks.Blocks; b++)
@@ -346,6 +501,7 @@ internal static class KMeansBlockKernel
                 var kept = initialize || dist < old ? dist : old;
                 closest[i0 + lane] = kept;
                 sum += kept;
+                cumulative[i0 + lane] = sum;
             }
         }
 
@@ -353,6 +509,7 @@ internal static class KMeansBlockKernel
     }
 
     /// <summary>The potentials <c>Σ_i min(D(x_i, candidate_t)², closest_i)</c> of <paramref name="count"/> (1..4) broadcast candidates, each summed in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Potentials(PointBlocks blocks, double[] point4, int count, double[] w4, ReadOnlySpan<double> closest, Span<double> pots)
     {
         var n = blocks.Rows;
@@ -413,7 +570,8 @@ internal static class KMeansBlockKernel
 
     /// <summary>Per lane <c>a &lt; b ? a : b</c> (the scalar kernel's choice, also for equal values).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Min(Vector256<double> a, Vector256<double> b) => Vector256.ConditionalSelect(Vector256.LessThan(a, b), a, b);
+    private static Vector256<double> Min(Vector256<double> a, Vector256<double> b) =>
+        Avx.IsSupported ? Avx.Min(a, b) : Vector256.ConditionalSelect(Vector256.LessThan(a, b), a, b); // vminpd: a where a < b, else b
 
     /// <summary><c>((s + v₀) + v₁) + v₂) + v₃</c>: the lanes added in row order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

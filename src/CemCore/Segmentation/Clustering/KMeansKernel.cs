@@ -178,14 +178,7 @@ internal static class KMeansKernel
             }
             else
             {
-                var centers4 = blocks.Centers4;
-                KMeansBlockKernel.Broadcast(centers[..(k * d)], centers4);
-                for (var b = 0; b < blocks.Blocks.Blocks; b++)
-                {
-                    KMeansBlockKernel.Nearest4(blocks.Blocks, b, centers4, k, blocks.W4, out var index, out var dist);
-                    var i0 = b * PointBlocks.Lanes;
-                    changed += AccumulateBlock(x, d, i0, Math.Min(PointBlocks.Lanes, n - i0), index, dist, labels, distances, sums, counts);
-                }
+                changed = KMeansBlockKernel.LloydPass(blocks, centers, k, x, labels, distances, sums, counts);
             }
 
             RelocateEmpty(x, n, d, k, labels, distances, sums, counts);
@@ -223,7 +216,7 @@ internal static class KMeansKernel
     {
         if (blocks is not null)
         {
-            return KMeansBlockKernel.Assign(blocks.Blocks, centers, k, blocks.W4, blocks.Centers4, labels, distances);
+            return KMeansBlockKernel.Assign(blocks, centers, k, labels, distances);
         }
 
         return Assign(x, n, w, centers, k, labels);
@@ -260,41 +253,6 @@ internal static class KMeansKernel
         for (var f = 0; f < d; f++)
         {
             s[f] += row[f];
-        }
-
-        return changed;
-    }
-
-    /// <summary><see cref="Accumulate"/> for the <paramref name="m"/> rows of one block from <see cref="KMeansBlockKernel.Nearest4"/>, the
-    /// coordinate sums added four features per vector (per element the same additions in the same row order).</summary>
-    private static int AccumulateBlock(
-        ReadOnlySpan<double> x, int d, int i0, int m, Vector256<double> index, Vector256<double> dist, Span<int> labels, Span<double> distances, Span<double> sums, Span<int> counts)
-    {
-        const int V = 4;
-        var changed = 0;
-        unchecked
-        {
-            for (var lane = 0; lane < m; lane++)
-            {
-                var i = i0 + lane;
-                var j = (int)index.GetElement(lane);
-                changed += labels[i] != j ? 1 : 0;
-                labels[i] = j;
-                distances[i] = dist.GetElement(lane);
-                counts[j]++;
-                var row = x.Slice(i * d, d);
-                var s = sums.Slice(j * d, d);
-                var f = 0;
-                for (; f + V <= d; f += V)
-                {
-                    (Vector256.Create(s.Slice(f, V)) + Vector256.Create(row.Slice(f, V))).CopyTo(s.Slice(f, V));
-                }
-
-                for (; f < d; f++)
-                {
-                    s[f] += row[f];
-                }
-            }
         }
 
         return changed;
