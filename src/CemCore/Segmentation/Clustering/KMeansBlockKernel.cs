@@ -96,7 +96,7 @@ internal static class KMeansBlockKernel
     /// <paramref name="counts"/> in row order (per element the additions of the scalar kernel, in the same order). Returns the number
     /// of labels that changed.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static unsafe int LloydPass(
         BlockContext context, ReadOnlySpan<double> centers, int k, ReadOnlySpan<double> x, Span<int> labels, Span<double> distances, Span<double> sums, Span<int> counts)
     {
@@ -140,12 +140,17 @@ internal static class KMeansBlockKernel
                         }
                     }
 
-                    for (var lane = 0; lane < m; lane++)
-                    {
-                        var j = ji.GetElement(lane);
-                        pn[j]++;
-                        AddRow(ps + ((nint)j * d), px + ((nint)(i0 + lane) * d), d);
-                    }
+                }
+
+                // The sums in a second, tight loop over the rows (row order, as the scalar kernel): with the distance loop's vectors out of
+                // the way it keeps its pointers in registers.
+                var row = px;
+                for (var i = 0; i < n; i++)
+                {
+                    var j = pl[i];
+                    pn[j]++;
+                    AddRow(ps + ((nint)j * d), row, d);
+                    row += d;
                 }
             }
         }
@@ -154,7 +159,7 @@ internal static class KMeansBlockKernel
     }
 
     /// <summary>Assigns every row to its nearest centre; returns the inertia, summed in row order (as the scalar kernel).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static unsafe double Assign(BlockContext context, ReadOnlySpan<double> centers, int k, Span<int> labels, Span<double> distances)
     {
         var blocks = context.Blocks;
@@ -197,7 +202,7 @@ internal static class KMeansBlockKernel
     /// <c>Σ_i min(D(x_i, candidate)², closest_i)</c> are summed in row order for up to four candidates per pass, and one more pass
     /// folds the winner into <paramref name="closest"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void PlusPlus(
         ReadOnlySpan<double> x, BlockContext context, int k, int trials, Random random, Span<double> centers, Span<double> closest, Span<double> cumulative)
     {
@@ -235,12 +240,17 @@ internal static class KMeansBlockKernel
             for (var g = 0; g < trials; g += CandidateGroup)
             {
                 var count = Math.Min(CandidateGroup, trials - g);
-                for (var t = 0; t < count; t++)
+                for (var t = 0; t < CandidateGroup; t++)
                 {
-                    Broadcast(x.Slice(ids[g + t] * d, d), point4.AsSpan(t * d * L, d * L));
+                    // The group layout of BroadcastGrouped; a short last group repeats its first candidate (the extra results are unused).
+                    var row = x.Slice(ids[g + (t < count ? t : 0)] * d, d);
+                    for (var f = 0; f < d; f++)
+                    {
+                        Vector256.Create(row[f]).CopyTo(point4.AsSpan(((f * CandidateGroup) + t) * L, L));
+                    }
                 }
 
-                Potentials(blocks, point4, count, w4, closest, pots);
+                Potentials(blocks, point4, w4, closest, pots);
                 for (var t = 0; t < count; t++)
                 {
                     if (pots[t] < bestPotential)
@@ -307,29 +317,8 @@ internal static class KMeansBlockKernel
             var j = 0;
             for (; j + 4 <= k; j += 4)
             {
-                var a0 = Vector256<double>.Zero;
-                var a1 = Vector256<double>.Zero;
-                var a2 = Vector256<double>.Zero;
-                var a3 = Vector256<double>.Zero;
-                var xq = xp;
-                var wq = wp;
-                for (var f = 0; f < d; f++)
-                {
-                    var xv = Vector256.Load(xq);
-                    var wv = Vector256.Load(wq);
-                    var t0 = xv - Vector256.Load(c);
-                    var t1 = xv - Vector256.Load(c + L);
-                    var t2 = xv - Vector256.Load(c + (2 * L));
-                    var t3 = xv - Vector256.Load(c + (3 * L));
-                    a0 += wv * t0 * t0;
-                    a1 += wv * t1 * t1;
-                    a2 += wv * t2 * t2;
-                    a3 += wv * t3 * t3;
-                    xq += L;
-                    wq += L;
-                    c += 4 * L;
-                }
-
+                DistancesGrouped(xp, wp, c, d, out var a0, out var a1, out var a2, out var a3);
+                c += (nint)d * 4 * L;
                 Keep(a0, jv, ref best, ref bestJ);
                 Keep(a1, jv + one, ref best, ref bestJ);
                 Keep(a2, jv + two, ref best, ref bestJ);
@@ -356,6 +345,37 @@ internal static class KMeansBlockKernel
         bestDistance = best;
     }
 
+    /// <summary>The squared distances <c>s = s + (w·t)·t</c> (feature order) of the four rows at <paramref name="xp"/> to the four points
+    /// of one group of the <see cref="BroadcastGrouped"/> layout at <paramref name="c"/>: four independent accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void DistancesGrouped(
+        double* xp, double* wp, double* c, int d, out Vector256<double> a0, out Vector256<double> a1, out Vector256<double> a2, out Vector256<double> a3)
+    {
+        a0 = Vector256<double>.Zero;
+        a1 = Vector256<double>.Zero;
+        a2 = Vector256<double>.Zero;
+        a3 = Vector256<double>.Zero;
+        unchecked
+        {
+            for (var f = 0; f < d; f++)
+            {
+                var xv = Vector256.Load(xp);
+                var wv = Vector256.Load(wp);
+                var t0 = xv - Vector256.Load(c);
+                var t1 = xv - Vector256.Load(c + L);
+                var t2 = xv - Vector256.Load(c + (2 * L));
+                var t3 = xv - Vector256.Load(c + (3 * L));
+                a0 += wv * t0 * t0;
+                a1 += wv * t1 * t1;
+                a2 += wv * t2 * t2;
+                a3 += wv * t3 * t3;
+                xp += L;
+                wp += L;
+                c += 4 * L;
+            }
+        }
+    }
+
     /// <summary>The four lanes' centre indices (small non-negative integers held as doubles) as integers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<int> ToInt32(Vector256<double> index) =>
@@ -378,46 +398,6 @@ internal static class KMeansBlockKernel
             for (; f < d; f++)
             {
                 sum[f] += row[f];
-            }
-        }
-    }
-
-    /// <summary>The squared distances of the four rows at vector <paramref name="x0"/> to four consecutive broadcast points (d vectors
-    /// each, the first at vector <paramref name="p0"/>): four independent accumulators, so the additions do not wait on each other.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Distances4x4(
-        ref readonly double xb,
-        int x0,
-        ref readonly double pb,
-        int p0,
-        ref readonly double wb,
-        int d,
-        out Vector256<double> a0,
-        out Vector256<double> a1,
-        out Vector256<double> a2,
-        out Vector256<double> a3)
-    {
-        a0 = Vector256<double>.Zero;
-        a1 = Vector256<double>.Zero;
-        a2 = Vector256<double>.Zero;
-        a3 = Vector256<double>.Zero;
-        unchecked
-        {
-            var p1 = p0 + d;
-            var p2 = p1 + d;
-            var p3 = p2 + d;
-            for (var f = 0; f < d; f++)
-            {
-                var xv = At(in xb, x0 + f);
-                var wv = At(in wb, f);
-                var t0 = xv - At(in pb, p0 + f);
-                var t1 = xv - At(in pb, p1 + f);
-                var t2 = xv - At(in pb, p2 + f);
-                var t3 = xv - At(in pb, p3 + f);
-                a0 += wv * t0 * t0;
-                a1 += wv * t1 * t1;
-                a2 += wv * t2 * t2;
-                a3 += wv * t3 * t3;
             }
         }
     }
@@ -462,7 +442,7 @@ internal static class KMeansBlockKernel
     /// <c>closest_i ← D(x_i, point)²</c> (<paramref name="initialize"/>) or <c>closest_i ← min(closest_i, D(x_i, point)²)</c>; writes the
     /// running sums <c>closest_0 + … + closest_i</c> (in row order) to <paramref name="cumulative"/> and returns the last, <c>Σ closest_i</c>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static double FoldInto(PointBlocks blocks, double[] point4, double[] w4, Span<double> closest, Span<double> cumulative, bool initialize)
     {
         var n = blocks.Rows;
@@ -508,65 +488,64 @@ internal static class KMeansBlockKernel
         return sum;
     }
 
-    /// <summary>The potentials <c>Σ_i min(D(x_i, candidate_t)², closest_i)</c> of <paramref name="count"/> (1..4) broadcast candidates, each summed in row order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Potentials(PointBlocks blocks, double[] point4, int count, double[] w4, ReadOnlySpan<double> closest, Span<double> pots)
+    /// <summary>The potentials <c>Σ_i min(D(x_i, candidate_t)², closest_i)</c> of the four candidates broadcast in one group of the
+    /// <see cref="BroadcastGrouped"/> layout, each summed in row order (a short group repeats a candidate; its extra results are unused).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Potentials(PointBlocks blocks, double[] point4, double[] w4, ReadOnlySpan<double> closest, Span<double> pots)
     {
         var n = blocks.Rows;
         var d = blocks.Features;
         var xs = blocks.Values;
         Require(xs, (long)blocks.Blocks * d);
-        Require(point4, (long)count * d);
+        Require(point4, (long)CandidateGroup * d);
         Require(w4, d);
-        ref readonly var xb = ref xs[0];
-        ref readonly var pb = ref point4[0];
-        ref readonly var wb = ref w4[0];
+        if (closest.Length < n || pots.Length < CandidateGroup)
+        {
+            throw new InvalidOperationException("The seeding was given buffers shorter than the rows.");
+        }
+
         double p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
         var full = n / L;
-        if (count == CandidateGroup)
+        unchecked
         {
-            unchecked
+            fixed (double* pv = xs, pc = point4, pw = w4, pcl = closest)
             {
                 for (var b = 0; b < full; b++)
                 {
-                    Distances4x4(in xb, b * d, in pb, 0, in wb, d, out var a0, out var a1, out var a2, out var a3);
-
-                    var cv = Vector256.Create(closest.Slice(b * L, L));
+                    DistancesGrouped(pv + ((nint)b * d * L), pw, pc, d, out var a0, out var a1, out var a2, out var a3);
+                    var cv = Vector256.Load(pcl + ((nint)b * L));
                     p0 = AddLanes(p0, Min(a0, cv));
                     p1 = AddLanes(p1, Min(a1, cv));
                     p2 = AddLanes(p2, Min(a2, cv));
                     p3 = AddLanes(p3, Min(a3, cv));
                 }
+
+                if (full < blocks.Blocks)
+                {
+                    // The last, partial block: only its first m lanes are rows.
+                    DistancesGrouped(pv + ((nint)full * d * L), pw, pc, d, out var a0, out var a1, out var a2, out var a3);
+                    var i0 = full * L;
+                    for (var lane = 0; lane < n - i0; lane++)
+                    {
+                        var old = pcl[i0 + lane];
+                        p0 += Min(a0.GetElement(lane), old);
+                        p1 += Min(a1.GetElement(lane), old);
+                        p2 += Min(a2.GetElement(lane), old);
+                        p3 += Min(a3.GetElement(lane), old);
+                    }
+                }
             }
-        }
-        else
-        {
-            full = 0; // fewer candidates: all blocks through the general loop below
         }
 
         pots[0] = p0;
         pots[1] = p1;
         pots[2] = p2;
         pots[3] = p3;
-        for (var b = full; b < blocks.Blocks; b++)
-        {
-            var i0 = b * L;
-            var m = Math.Min(L, n - i0);
-            for (var t = 0; t < count; t++)
-            {
-                var v = Distance4(in xb, b * d, in pb, t * d, in wb, d);
-                var p = pots[t];
-                for (var lane = 0; lane < m; lane++)
-                {
-                    var dist = v.GetElement(lane);
-                    var old = closest[i0 + lane];
-                    p += dist < old ? dist : old;
-                }
-
-                pots[t] = p;
-            }
-        }
     }
+
+    /// <summary><c>a &lt; b ? a : b</c> (the scalar kernel's choice, also for equal values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Min(double a, double b) => a < b ? a : b;
 
     /// <summary>Per lane <c>a &lt; b ? a : b</c> (the scalar kernel's choice, also for equal values).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
