@@ -139,7 +139,6 @@ internal static class KMeansBlockKernel
                             pd[i0 + lane] = dist.GetElement(lane);
                         }
                     }
-
                 }
 
                 // The sums in a second, tight loop over the rows (row order, as the scalar kernel): with the distance loop's vectors out of
