@@ -40,8 +40,9 @@ internal sealed class PointBlocks
     /// <summary>Gets the blocked rows: <c>Blocks × Features</c> vectors of four doubles.</summary>
     public double[] Values { get; }
 
-    /// <summary>Gets whether the blocked kernels run in hardware (otherwise the scalar kernels are used).</summary>
-    public static bool IsSupported => Vector256.IsHardwareAccelerated;
+    /// <summary>Gets whether the blocked kernels run in hardware (otherwise the scalar kernels are used): Vector256 accelerated and the
+    /// AVX instructions the kernels call directly (<c>vminpd</c>, <c>vblendvpd</c>, <c>vcvttpd2dq</c>) available, i.e. x64 with AVX2.</summary>
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported;
 }
 
 /// <summary>
@@ -377,10 +378,7 @@ internal static class KMeansBlockKernel
 
     /// <summary>The four lanes' centre indices (small non-negative integers held as doubles) as integers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> ToInt32(Vector256<double> index) =>
-        Avx.IsSupported
-            ? Avx.ConvertToVector128Int32WithTruncation(index)
-            : Vector128.Create((int)index.GetElement(0), (int)index.GetElement(1), (int)index.GetElement(2), (int)index.GetElement(3));
+    private static Vector128<int> ToInt32(Vector256<double> index) => Avx.ConvertToVector128Int32WithTruncation(index);
 
     /// <summary><c>sum[f] += row[f]</c> for the d features, four per vector (per element the scalar addition).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -405,19 +403,11 @@ internal static class KMeansBlockKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Keep(Vector256<double> acc, Vector256<double> j, ref Vector256<double> best, ref Vector256<double> bestJ)
     {
+        // vminpd returns its first operand where it is strictly less, else the second: exactly acc < best ? acc : best, in one
+        // instruction; vblendvpd takes the mask as is (the portable Vector256.ConditionalSelect compiled to and/andnot/or, three).
         var lt = Vector256.LessThan(acc, best);
-        if (Avx.IsSupported)
-        {
-            // vminpd returns its first operand where it is strictly less, else the second: exactly the select below, in one
-            // instruction; vblendvpd takes the mask as is (the portable select becomes and/andnot/or, three instructions).
-            best = Avx.Min(acc, best);
-            bestJ = Avx.BlendVariable(bestJ, j, lt);
-        }
-        else
-        {
-            best = Vector256.ConditionalSelect(lt, acc, best);
-            bestJ = Vector256.ConditionalSelect(lt, j, bestJ);
-        }
+        best = Avx.Min(acc, best);
+        bestJ = Avx.BlendVariable(bestJ, j, lt);
     }
 
     /// <summary>The squared distances of the four rows of block vector <paramref name="x0"/> to the broadcast point at vector <paramref name="p0"/>.</summary>
@@ -548,8 +538,7 @@ internal static class KMeansBlockKernel
 
     /// <summary>Per lane <c>a &lt; b ? a : b</c> (the scalar kernel's choice, also for equal values).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Min(Vector256<double> a, Vector256<double> b) =>
-        Avx.IsSupported ? Avx.Min(a, b) : Vector256.ConditionalSelect(Vector256.LessThan(a, b), a, b); // vminpd: a where a < b, else b
+    private static Vector256<double> Min(Vector256<double> a, Vector256<double> b) => Avx.Min(a, b); // vminpd: a where a < b, else b
 
     /// <summary><c>((s + v₀) + v₁) + v₂) + v₃</c>: the lanes added in row order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
