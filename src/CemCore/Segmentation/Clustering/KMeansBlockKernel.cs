@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -127,7 +128,7 @@ internal static class KMeansBlockKernel
                     {
                         dist.Store(pd + i0);
                         var same = Vector128.Equals(Vector128.Load(pl + i0), ji).ExtractMostSignificantBits();
-                        changed += L - System.Numerics.BitOperations.PopCount(same);
+                        changed += L - BitOperations.PopCount(same);
                         ji.Store(pl + i0);
                     }
                     else
@@ -269,10 +270,6 @@ internal static class KMeansBlockKernel
 #pragma warning restore CA5394
     }
 
-    /// <summary>Vector <paramref name="vector"/> of a blocked array (four doubles from <c>4 · vector</c>); the caller checked the length.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> At(ref readonly double start, int vector) => Vector256.LoadUnsafe(in start, unchecked((nuint)(uint)vector * L));
-
     /// <summary>Throws unless <paramref name="array"/> holds at least <paramref name="vectors"/> vectors (every load of a kernel stays inside).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Require(double[] array, long vectors)
@@ -328,15 +325,8 @@ internal static class KMeansBlockKernel
 
             for (; j < k; j++)
             {
-                var acc = Vector256<double>.Zero;
-                for (var f = 0; f < d; f++)
-                {
-                    var t = Vector256.Load(xp + (f * L)) - Vector256.Load(c);
-                    acc += Vector256.Load(wp + (f * L)) * t * t;
-                    c += L;
-                }
-
-                Keep(acc, jv, ref best, ref bestJ);
+                Keep(Distance(xp, wp, c, d), jv, ref best, ref bestJ);
+                c += (nint)d * L;
                 jv += one;
             }
         }
@@ -410,17 +400,18 @@ internal static class KMeansBlockKernel
         bestJ = Avx.BlendVariable(bestJ, j, lt);
     }
 
-    /// <summary>The squared distances of the four rows of block vector <paramref name="x0"/> to the broadcast point at vector <paramref name="p0"/>.</summary>
+    /// <summary>The squared distances <c>s = s + (w·t)·t</c> (feature order) of the four rows at <paramref name="xp"/> to one broadcast point
+    /// (d consecutive vectors at <paramref name="c"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Distance4(ref readonly double xb, int x0, ref readonly double pb, int p0, ref readonly double wb, int d)
+    private static unsafe Vector256<double> Distance(double* xp, double* wp, double* c, int d)
     {
         var acc = Vector256<double>.Zero;
         unchecked
         {
             for (var f = 0; f < d; f++)
             {
-                var t = At(in xb, x0 + f) - At(in pb, p0 + f);
-                acc += At(in wb, f) * t * t;
+                var t = Vector256.Load(xp + (f * L)) - Vector256.Load(c + (f * L));
+                acc += Vector256.Load(wp + (f * L)) * t * t;
             }
         }
 
@@ -432,7 +423,7 @@ internal static class KMeansBlockKernel
     /// running sums <c>closest_0 + … + closest_i</c> (in row order) to <paramref name="cumulative"/> and returns the last, <c>Σ closest_i</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static double FoldInto(PointBlocks blocks, double[] point4, double[] w4, Span<double> closest, Span<double> cumulative, bool initialize)
+    private static unsafe double FoldInto(PointBlocks blocks, double[] point4, double[] w4, Span<double> closest, Span<double> cumulative, bool initialize)
     {
         var n = blocks.Rows;
         var d = blocks.Features;
@@ -440,37 +431,45 @@ internal static class KMeansBlockKernel
         Require(xs, (long)blocks.Blocks * d);
         Require(point4, d);
         Require(w4, d);
-        ref readonly var xb = ref xs[0];
-        ref readonly var pb = ref point4[0];
-        ref readonly var wb = ref w4[0];
-        var sum = 0.0;
-        var full = n / L;
-        for (var b = 0; b < full; b++)
+        if (closest.Length < n || cumulative.Length < n)
         {
-            var v = Distance4(in xb, b * d, in pb, 0, in wb, d);
-            var c = closest.Slice(b * L, L);
-            var kept = initialize ? v : Min(v, Vector256.Create((ReadOnlySpan<double>)c)); // per lane dist < old ? dist : old, no branch
-            kept.CopyTo(c);
-            var s0 = sum + kept.GetElement(0);
-            var s1 = s0 + kept.GetElement(1);
-            var s2 = s1 + kept.GetElement(2);
-            sum = s2 + kept.GetElement(3);
-            Vector256.Create(s0, s1, s2, sum).CopyTo(cumulative.Slice(b * L, L));
+            throw new InvalidOperationException("The seeding was given buffers shorter than the rows.");
         }
 
-        for (var b = full; b < blocks.Blocks; b++)
+        var sum = 0.0;
+        var full = n / L;
+        unchecked
         {
-            var v = Distance4(in xb, b * d, in pb, 0, in wb, d);
-            var i0 = b * L;
-            var m = Math.Min(L, n - i0);
-            for (var lane = 0; lane < m; lane++)
+            fixed (double* pv = xs, pp = point4, pw = w4, pc = closest, pcum = cumulative)
             {
-                var dist = v.GetElement(lane);
-                var old = closest[i0 + lane];
-                var kept = initialize || dist < old ? dist : old;
-                closest[i0 + lane] = kept;
-                sum += kept;
-                cumulative[i0 + lane] = sum;
+                for (var b = 0; b < full; b++)
+                {
+                    var v = Distance(pv + ((nint)b * d * L), pw, pp, d);
+                    var c = pc + ((nint)b * L);
+                    var kept = initialize ? v : Min(v, Vector256.Load(c)); // per lane dist < old ? dist : old, no branch
+                    kept.Store(c);
+                    var s0 = sum + kept.GetElement(0);
+                    var s1 = s0 + kept.GetElement(1);
+                    var s2 = s1 + kept.GetElement(2);
+                    sum = s2 + kept.GetElement(3);
+                    Vector256.Create(s0, s1, s2, sum).Store(pcum + ((nint)b * L));
+                }
+
+                if (full < blocks.Blocks)
+                {
+                    // The last, partial block: only its first n - i0 lanes are rows.
+                    var v = Distance(pv + ((nint)full * d * L), pw, pp, d);
+                    var i0 = full * L;
+                    for (var lane = 0; lane < n - i0; lane++)
+                    {
+                        var dist = v.GetElement(lane);
+                        var old = pc[i0 + lane];
+                        var kept = initialize || dist < old ? dist : old;
+                        pc[i0 + lane] = kept;
+                        sum += kept;
+                        pcum[i0 + lane] = sum;
+                    }
+                }
             }
         }
 
