@@ -9,6 +9,13 @@ namespace CemCore.Churn;
 /// Logistic scoring kernels: <c>p = 1 / (1 + exp(−(b + x·w)))</c>. The scalar versions are the reference; the Vector256 versions are the
 /// fast path and are tested against them (results may differ in the last bits, and by CPU).
 /// </summary>
+/// <remarks>
+/// The vector kernels' bodies are <c>unchecked</c>: the library builds with overflow checking on, which made every pointer offset and row
+/// index in these loops an add or multiply followed by an overflow branch (about 50 extra instructions per eight-row step of the k = 9 block
+/// kernels, seen in their JIT listing). Every offset stays below the row or output length, which the entry points check first, so nothing
+/// can overflow there. Without the checks the block kernels took 4–10 % (Vector512) and 7–20 % (Vector256) less time on rows already in
+/// cache (issue 17, benchmarks/results/ChurnBenchmarks.md, sixteenth session).
+/// </remarks>
 internal static class LogisticKernels
 {
     /// <summary>Rows per block of the block-wise kernels (a block of results stays in L1 for the sigmoid pass).</summary>
@@ -166,104 +173,107 @@ internal static class LogisticKernels
     /// </summary>
     internal static unsafe void ScoreRowMajor256(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination, bool nonTemporal)
     {
-        var k = w.Length;
-        var full = k / 4;
-        var rem = k - (full * 4);
-        var chunks = full + (rem > 0 ? 1 : 0);
-        Span<Vector256<double>> wv = stackalloc Vector256<double>[chunks];
-        for (var c = 0; c < full; c++)
+        unchecked
         {
-            wv[c] = Vector256.Create(w.Slice(c * 4, 4));
-        }
-
-        var tailMask = Vector256<double>.Zero;
-        if (rem > 0)
-        {
-            // Lanes 0 .. 4−rem−1 of the last 4 values were counted by the previous chunk.
-            var keep = Vector256.GreaterThanOrEqual(Vector256.Create(0L, 1L, 2L, 3L), Vector256.Create((long)(4 - rem))).AsDouble();
-            tailMask = keep;
-            wv[full] = Vector256.Create(w.Slice(k - 4, 4)) & keep;
-        }
-
-        var total = destination.Length;
-        fixed (double* start = destination)
-        {
-            // Rows before the first 32-byte boundary of the output: scalar (at most 3; none without non-temporal stores).
-            var head = 0;
-            var address = (nuint)start;
-            if (nonTemporal && (address & 7) == 0)
+            var k = w.Length;
+            var full = k / 4;
+            var rem = k - (full * 4);
+            var chunks = full + (rem > 0 ? 1 : 0);
+            Span<Vector256<double>> wv = stackalloc Vector256<double>[chunks];
+            for (var c = 0; c < full; c++)
             {
-                head = Math.Min(total, (int)((32 - (address & 31)) & 31) / 8);
-            }
-            else
-            {
-                nonTemporal = false;
+                wv[c] = Vector256.Create(w.Slice(c * 4, 4));
             }
 
-            var i = 0;
-            for (; i < head; i++)
+            var tailMask = Vector256<double>.Zero;
+            if (rem > 0)
             {
-                destination[i] = Sigmoid(Dot(rows.Slice(i * k, k), w, intercept));
+                // Lanes 0 .. 4−rem−1 of the last 4 values were counted by the previous chunk.
+                var keep = Vector256.GreaterThanOrEqual(Vector256.Create(0L, 1L, 2L, 3L), Vector256.Create((long)(4 - rem))).AsDouble();
+                tailMask = keep;
+                wv[full] = Vector256.Create(w.Slice(k - 4, 4)) & keep;
             }
 
-            var n = total - head;
-            var output = start + head;
-            var b = Vector256.Create(intercept);
-            var one = Vector256.Create(1.0);
-            i = 0;
-            if (n >= 4)
+            var total = destination.Length;
+            fixed (double* start = destination)
             {
-                ref readonly var src = ref CheckedRowsBase(rows[(head * k)..], n, k);
-                var step = (nuint)(4 * k);
-                if (n >= 8)
+                // Rows before the first 32-byte boundary of the output: scalar (at most 3; none without non-temporal stores).
+                var head = 0;
+                var address = (nuint)start;
+                if (nonTemporal && (address & 7) == 0)
                 {
-                    // Software-pipelined: each step loads and reduces rows i..i+7 while σ finishes rows i−8..i−1, so the out-of-order core
-                    // has independent work next to the σ chains.
-                    var p0 = Logits4(in src, 0, k, wv, tailMask, b);
-                    var p1 = Logits4(in src, step, k, wv, tailMask, b);
-                    for (i = 8; i <= n - 8; i += 8)
+                    head = Math.Min(total, (int)((32 - (address & 31)) & 31) / 8);
+                }
+                else
+                {
+                    nonTemporal = false;
+                }
+
+                var i = 0;
+                for (; i < head; i++)
+                {
+                    destination[i] = Sigmoid(Dot(rows.Slice(i * k, k), w, intercept));
+                }
+
+                var n = total - head;
+                var output = start + head;
+                var b = Vector256.Create(intercept);
+                var one = Vector256.Create(1.0);
+                i = 0;
+                if (n >= 4)
+                {
+                    ref readonly var src = ref CheckedRowsBase(rows[(head * k)..], n, k);
+                    var step = (nuint)(4 * k);
+                    if (n >= 8)
                     {
-                        var o = (nuint)(i * k);
-                        var z0 = Logits4(in src, o, k, wv, tailMask, b);
-                        var z1 = Logits4(in src, o + step, k, wv, tailMask, b);
-                        var (s0, s1) = Sigmoid8(p0, p1);
-                        if (nonTemporal)
+                        // Software-pipelined: each step loads and reduces rows i..i+7 while σ finishes rows i−8..i−1, so the out-of-order core
+                        // has independent work next to the σ chains.
+                        var p0 = Logits4(in src, 0, k, wv, tailMask, b);
+                        var p1 = Logits4(in src, step, k, wv, tailMask, b);
+                        for (i = 8; i <= n - 8; i += 8)
                         {
-                            Avx.StoreAlignedNonTemporal(output + i - 8, s0);
-                            Avx.StoreAlignedNonTemporal(output + i - 4, s1);
-                        }
-                        else
-                        {
-                            Avx.Store(output + i - 8, s0);
-                            Avx.Store(output + i - 4, s1);
+                            var o = (nuint)(i * k);
+                            var z0 = Logits4(in src, o, k, wv, tailMask, b);
+                            var z1 = Logits4(in src, o + step, k, wv, tailMask, b);
+                            var (s0, s1) = Sigmoid8(p0, p1);
+                            if (nonTemporal)
+                            {
+                                Avx.StoreAlignedNonTemporal(output + i - 8, s0);
+                                Avx.StoreAlignedNonTemporal(output + i - 4, s1);
+                            }
+                            else
+                            {
+                                Avx.Store(output + i - 8, s0);
+                                Avx.Store(output + i - 4, s1);
+                            }
+
+                            p0 = z0;
+                            p1 = z1;
                         }
 
-                        p0 = z0;
-                        p1 = z1;
+                        var (l0, l1) = Sigmoid8(p0, p1);
+                        Avx.Store(output + i - 8, l0);
+                        Avx.Store(output + i - 4, l1);
                     }
 
-                    var (l0, l1) = Sigmoid8(p0, p1);
-                    Avx.Store(output + i - 8, l0);
-                    Avx.Store(output + i - 4, l1);
+                    if (i <= n - 4)
+                    {
+                        var z = Logits4(in src, (nuint)(i * k), k, wv, tailMask, b);
+                        Avx.Store(output + i, one / (one + VectorExp.ExpForSigmoid(-z)));
+                        i += 4;
+                    }
                 }
 
-                if (i <= n - 4)
+                for (i += head; i < total; i++)
                 {
-                    var z = Logits4(in src, (nuint)(i * k), k, wv, tailMask, b);
-                    Avx.Store(output + i, one / (one + VectorExp.ExpForSigmoid(-z)));
-                    i += 4;
+                    destination[i] = Sigmoid(Dot(rows.Slice(i * k, k), w, intercept));
                 }
-            }
 
-            for (i += head; i < total; i++)
-            {
-                destination[i] = Sigmoid(Dot(rows.Slice(i * k, k), w, intercept));
-            }
-
-            if (nonTemporal)
-            {
-                // Non-temporal stores are weakly ordered: make them visible before the caller (or another thread) reads the results.
-                Sse.StoreFence();
+                if (nonTemporal)
+                {
+                    // Non-temporal stores are weakly ordered: make them visible before the caller (or another thread) reads the results.
+                    Sse.StoreFence();
+                }
             }
         }
     }
@@ -393,50 +403,53 @@ internal static class LogisticKernels
         where TBlock : struct, IBlockStep<TLogits>
         where TLogits : struct
     {
-        const int K = BlockFeatures;
-        var total = destination.Length;
-        fixed (double* start = destination)
-        fixed (double* source = rows)
+        unchecked
         {
-            var head = BlockHead(start, total, ref nonTemporal);
-            for (var i = 0; i < head; i++)
+            const int K = BlockFeatures;
+            var total = destination.Length;
+            fixed (double* start = destination)
+            fixed (double* source = rows)
             {
-                destination[i] = Sigmoid(Dot(rows.Slice(i * K, K), w, intercept));
-            }
-
-            var n = (nuint)(total - head);
-            var src = source + (head * K);
-            var output = start + head;
-            nuint r = 0;
-            if (n >= 8)
-            {
-                var previous = TBlock.Logits8(src, weights);
-                for (r = 8; r + 8 <= n; r += 8)
+                var head = BlockHead(start, total, ref nonTemporal);
+                for (var i = 0; i < head; i++)
                 {
-                    var s = src + (r * K);
-                    if (nonTemporal)
-                    {
-                        Prefetch576((byte*)s + PrefetchBytes);
-                    }
-
-                    var z = TBlock.Logits8(s, weights);
-                    var (s0, s1) = TBlock.Sigmoid8(previous);
-                    Store8(output + r - 8, s0, s1, nonTemporal);
-                    previous = z;
+                    destination[i] = Sigmoid(Dot(rows.Slice(i * K, K), w, intercept));
                 }
 
-                var (l0, l1) = TBlock.Sigmoid8(previous);
-                Store8(output + r - 8, l0, l1, nonTemporal: false);
-            }
+                var n = (nuint)(total - head);
+                var src = source + (head * K);
+                var output = start + head;
+                nuint r = 0;
+                if (n >= 8)
+                {
+                    var previous = TBlock.Logits8(src, weights);
+                    for (r = 8; r + 8 <= n; r += 8)
+                    {
+                        var s = src + (r * K);
+                        if (nonTemporal)
+                        {
+                            Prefetch576((byte*)s + PrefetchBytes);
+                        }
 
-            for (var i = (int)r + head; i < total; i++)
-            {
-                destination[i] = Sigmoid(Dot(rows.Slice(i * K, K), w, intercept));
-            }
+                        var z = TBlock.Logits8(s, weights);
+                        var (s0, s1) = TBlock.Sigmoid8(previous);
+                        Store8(output + r - 8, s0, s1, nonTemporal);
+                        previous = z;
+                    }
 
-            if (nonTemporal)
-            {
-                Sse.StoreFence();
+                    var (l0, l1) = TBlock.Sigmoid8(previous);
+                    Store8(output + r - 8, l0, l1, nonTemporal: false);
+                }
+
+                for (var i = (int)r + head; i < total; i++)
+                {
+                    destination[i] = Sigmoid(Dot(rows.Slice(i * K, K), w, intercept));
+                }
+
+                if (nonTemporal)
+                {
+                    Sse.StoreFence();
+                }
             }
         }
     }
@@ -458,43 +471,52 @@ internal static class LogisticKernels
     /// are switched off for an output that is not 8-byte aligned).</summary>
     private static unsafe int BlockHead(double* start, int total, ref bool nonTemporal)
     {
-        var address = (nuint)start;
-        if (nonTemporal && (address & 7) == 0)
+        unchecked
         {
-            return Math.Min(total, (int)((32 - (address & 31)) & 31) / 8);
-        }
+            var address = (nuint)start;
+            if (nonTemporal && (address & 7) == 0)
+            {
+                return Math.Min(total, (int)((32 - (address & 31)) & 31) / 8);
+            }
 
-        nonTemporal = false;
-        return 0;
+            nonTemporal = false;
+            return 0;
+        }
     }
 
     /// <summary>Prefetches the nine cache lines of one eight-row step of k = 9 (576 bytes). Prefetches never fault, past the end included.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Prefetch576(byte* at)
     {
-        Sse.Prefetch0(at);
-        Sse.Prefetch0(at + 64);
-        Sse.Prefetch0(at + 128);
-        Sse.Prefetch0(at + 192);
-        Sse.Prefetch0(at + 256);
-        Sse.Prefetch0(at + 320);
-        Sse.Prefetch0(at + 384);
-        Sse.Prefetch0(at + 448);
-        Sse.Prefetch0(at + 512);
+        unchecked
+        {
+            Sse.Prefetch0(at);
+            Sse.Prefetch0(at + 64);
+            Sse.Prefetch0(at + 128);
+            Sse.Prefetch0(at + 192);
+            Sse.Prefetch0(at + 256);
+            Sse.Prefetch0(at + 320);
+            Sse.Prefetch0(at + 384);
+            Sse.Prefetch0(at + 448);
+            Sse.Prefetch0(at + 512);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Store8(double* at, Vector256<double> low, Vector256<double> high, bool nonTemporal)
     {
-        if (nonTemporal)
+        unchecked
         {
-            Avx.StoreAlignedNonTemporal(at, low);
-            Avx.StoreAlignedNonTemporal(at + 4, high);
-        }
-        else
-        {
-            Avx.Store(at, low);
-            Avx.Store(at + 4, high);
+            if (nonTemporal)
+            {
+                Avx.StoreAlignedNonTemporal(at, low);
+                Avx.StoreAlignedNonTemporal(at + 4, high);
+            }
+            else
+            {
+                Avx.Store(at, low);
+                Avx.Store(at + 4, high);
+            }
         }
     }
 
@@ -506,81 +528,87 @@ internal static class LogisticKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Logits8Block9(double* p, Vector256<double>* wp, Vector256<double> b, out Vector256<double> z0, out Vector256<double> z1)
     {
-        var m1 = Vector256.Create(-1L, 0, 0, 0).AsDouble();
-        var m2 = Vector256.Create(-1L, -1, 0, 0).AsDouble();
-        var m3 = Vector256.Create(-1L, -1, -1, 0).AsDouble();
-        var q = p + 36;
-        var w0 = wp[0];
-        var w1 = wp[1];
-        var a0 = Fma.MultiplyAdd(Avx.LoadVector256(p + 4), w1, Avx.LoadVector256(p) * w0);
-        var c0 = Fma.MultiplyAdd(Avx.LoadVector256(q + 4), w1, Avx.LoadVector256(q) * w0);
-        var w2 = wp[2];
-        var p2 = Avx.LoadVector256(p + 8) * w2;
-        var q2 = Avx.LoadVector256(q + 8) * w2;
-        a0 += p2 & m1;
-        c0 += q2 & m1;
-        var w3 = wp[3];
-        var a1 = Fma.MultiplyAdd(Avx.LoadVector256(p + 12), w3, Avx.AndNot(m1, p2));
-        var c1 = Fma.MultiplyAdd(Avx.LoadVector256(q + 12), w3, Avx.AndNot(m1, q2));
-        var w4 = wp[4];
-        var p4 = Avx.LoadVector256(p + 16) * w4;
-        var q4 = Avx.LoadVector256(q + 16) * w4;
-        a1 += p4 & m2;
-        c1 += q4 & m2;
-        var t0 = Avx.HorizontalAdd(a0, a1);
-        var u0 = Avx.HorizontalAdd(c0, c1);
-        var w5 = wp[5];
-        var a2 = Fma.MultiplyAdd(Avx.LoadVector256(p + 20), w5, Avx.AndNot(m2, p4));
-        var c2 = Fma.MultiplyAdd(Avx.LoadVector256(q + 20), w5, Avx.AndNot(m2, q4));
-        var w6 = wp[6];
-        var p6 = Avx.LoadVector256(p + 24) * w6;
-        var q6 = Avx.LoadVector256(q + 24) * w6;
-        a2 += p6 & m3;
-        c2 += q6 & m3;
-        var w7 = wp[7];
-        var a3 = Fma.MultiplyAdd(Avx.LoadVector256(p + 28), w7, Avx.AndNot(m3, p6));
-        var c3 = Fma.MultiplyAdd(Avx.LoadVector256(q + 28), w7, Avx.AndNot(m3, q6));
-        var w8 = wp[8];
-        a3 = Fma.MultiplyAdd(Avx.LoadVector256(p + 32), w8, a3);
-        c3 = Fma.MultiplyAdd(Avx.LoadVector256(q + 32), w8, c3);
-        var t1 = Avx.HorizontalAdd(a2, a3);
-        var u1 = Avx.HorizontalAdd(c2, c3);
+        unchecked
+        {
+            var m1 = Vector256.Create(-1L, 0, 0, 0).AsDouble();
+            var m2 = Vector256.Create(-1L, -1, 0, 0).AsDouble();
+            var m3 = Vector256.Create(-1L, -1, -1, 0).AsDouble();
+            var q = p + 36;
+            var w0 = wp[0];
+            var w1 = wp[1];
+            var a0 = Fma.MultiplyAdd(Avx.LoadVector256(p + 4), w1, Avx.LoadVector256(p) * w0);
+            var c0 = Fma.MultiplyAdd(Avx.LoadVector256(q + 4), w1, Avx.LoadVector256(q) * w0);
+            var w2 = wp[2];
+            var p2 = Avx.LoadVector256(p + 8) * w2;
+            var q2 = Avx.LoadVector256(q + 8) * w2;
+            a0 += p2 & m1;
+            c0 += q2 & m1;
+            var w3 = wp[3];
+            var a1 = Fma.MultiplyAdd(Avx.LoadVector256(p + 12), w3, Avx.AndNot(m1, p2));
+            var c1 = Fma.MultiplyAdd(Avx.LoadVector256(q + 12), w3, Avx.AndNot(m1, q2));
+            var w4 = wp[4];
+            var p4 = Avx.LoadVector256(p + 16) * w4;
+            var q4 = Avx.LoadVector256(q + 16) * w4;
+            a1 += p4 & m2;
+            c1 += q4 & m2;
+            var t0 = Avx.HorizontalAdd(a0, a1);
+            var u0 = Avx.HorizontalAdd(c0, c1);
+            var w5 = wp[5];
+            var a2 = Fma.MultiplyAdd(Avx.LoadVector256(p + 20), w5, Avx.AndNot(m2, p4));
+            var c2 = Fma.MultiplyAdd(Avx.LoadVector256(q + 20), w5, Avx.AndNot(m2, q4));
+            var w6 = wp[6];
+            var p6 = Avx.LoadVector256(p + 24) * w6;
+            var q6 = Avx.LoadVector256(q + 24) * w6;
+            a2 += p6 & m3;
+            c2 += q6 & m3;
+            var w7 = wp[7];
+            var a3 = Fma.MultiplyAdd(Avx.LoadVector256(p + 28), w7, Avx.AndNot(m3, p6));
+            var c3 = Fma.MultiplyAdd(Avx.LoadVector256(q + 28), w7, Avx.AndNot(m3, q6));
+            var w8 = wp[8];
+            a3 = Fma.MultiplyAdd(Avx.LoadVector256(p + 32), w8, a3);
+            c3 = Fma.MultiplyAdd(Avx.LoadVector256(q + 32), w8, c3);
+            var t1 = Avx.HorizontalAdd(a2, a3);
+            var u1 = Avx.HorizontalAdd(c2, c3);
 
-        // t0 = [r0 (lanes 0+1), r1 (0+1), r0 (2+3), r1 (2+3)], t1 the same for rows 2 and 3: swapping t0's high half with t1's low half and
-        // adding the blend of the other halves gives [r0, r1, r2, r3].
-        z0 = Avx.Permute2x128(t0, t1, 0x21) + Avx.Blend(t0, t1, 0b1100) + b;
-        z1 = Avx.Permute2x128(u0, u1, 0x21) + Avx.Blend(u0, u1, 0b1100) + b;
+            // t0 = [r0 (lanes 0+1), r1 (0+1), r0 (2+3), r1 (2+3)], t1 the same for rows 2 and 3: swapping t0's high half with t1's low half and
+            // adding the blend of the other halves gives [r0, r1, r2, r3].
+            z0 = Avx.Permute2x128(t0, t1, 0x21) + Avx.Blend(t0, t1, 0b1100) + b;
+            z1 = Avx.Permute2x128(u0, u1, 0x21) + Avx.Blend(u0, u1, 0b1100) + b;
+        }
     }
 
     /// <summary>Logits of the eight rows at <paramref name="p"/>, k = 9, Vector512: row r is lanes r..7 of load r and lanes 0..r of load r + 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<double> Logits8Block9(double* p, Vector512<double>* wp, Vector512<double> b)
     {
-        var q0 = Vector512.Load(p) * wp[0];
-        var q1 = Vector512.Load(p + 8) * wp[1];
-        var q2 = Vector512.Load(p + 16) * wp[2];
-        var q3 = Vector512.Load(p + 24) * wp[3];
-        var q4 = Vector512.Load(p + 32) * wp[4];
-        var q5 = Vector512.Load(p + 40) * wp[5];
-        var q6 = Vector512.Load(p + 48) * wp[6];
-        var q7 = Vector512.Load(p + 56) * wp[7];
-        var q8 = Vector512.Load(p + 64) * wp[8];
-        var m1 = Vector512.Create(-1L, 0, 0, 0, 0, 0, 0, 0).AsDouble();
-        var m2 = Vector512.Create(-1L, -1, 0, 0, 0, 0, 0, 0).AsDouble();
-        var m3 = Vector512.Create(-1L, -1, -1, 0, 0, 0, 0, 0).AsDouble();
-        var m4 = Vector512.Create(-1L, -1, -1, -1, 0, 0, 0, 0).AsDouble();
-        var m5 = Vector512.Create(-1L, -1, -1, -1, -1, 0, 0, 0).AsDouble();
-        var m6 = Vector512.Create(-1L, -1, -1, -1, -1, -1, 0, 0).AsDouble();
-        var m7 = Vector512.Create(-1L, -1, -1, -1, -1, -1, -1, 0).AsDouble();
-        var a0 = q0 + (q1 & m1);
-        var a1 = Vector512.AndNot(q1, m1) + (q2 & m2);
-        var a2 = Vector512.AndNot(q2, m2) + (q3 & m3);
-        var a3 = Vector512.AndNot(q3, m3) + (q4 & m4);
-        var a4 = Vector512.AndNot(q4, m4) + (q5 & m5);
-        var a5 = Vector512.AndNot(q5, m5) + (q6 & m6);
-        var a6 = Vector512.AndNot(q6, m6) + (q7 & m7);
-        var a7 = Vector512.AndNot(q7, m7) + q8;
-        return Reduce8(a0, a1, a2, a3, a4, a5, a6, a7) + b;
+        unchecked
+        {
+            var q0 = Vector512.Load(p) * wp[0];
+            var q1 = Vector512.Load(p + 8) * wp[1];
+            var q2 = Vector512.Load(p + 16) * wp[2];
+            var q3 = Vector512.Load(p + 24) * wp[3];
+            var q4 = Vector512.Load(p + 32) * wp[4];
+            var q5 = Vector512.Load(p + 40) * wp[5];
+            var q6 = Vector512.Load(p + 48) * wp[6];
+            var q7 = Vector512.Load(p + 56) * wp[7];
+            var q8 = Vector512.Load(p + 64) * wp[8];
+            var m1 = Vector512.Create(-1L, 0, 0, 0, 0, 0, 0, 0).AsDouble();
+            var m2 = Vector512.Create(-1L, -1, 0, 0, 0, 0, 0, 0).AsDouble();
+            var m3 = Vector512.Create(-1L, -1, -1, 0, 0, 0, 0, 0).AsDouble();
+            var m4 = Vector512.Create(-1L, -1, -1, -1, 0, 0, 0, 0).AsDouble();
+            var m5 = Vector512.Create(-1L, -1, -1, -1, -1, 0, 0, 0).AsDouble();
+            var m6 = Vector512.Create(-1L, -1, -1, -1, -1, -1, 0, 0).AsDouble();
+            var m7 = Vector512.Create(-1L, -1, -1, -1, -1, -1, -1, 0).AsDouble();
+            var a0 = q0 + (q1 & m1);
+            var a1 = Vector512.AndNot(q1, m1) + (q2 & m2);
+            var a2 = Vector512.AndNot(q2, m2) + (q3 & m3);
+            var a3 = Vector512.AndNot(q3, m3) + (q4 & m4);
+            var a4 = Vector512.AndNot(q4, m4) + (q5 & m5);
+            var a5 = Vector512.AndNot(q5, m5) + (q6 & m6);
+            var a6 = Vector512.AndNot(q6, m6) + (q7 & m7);
+            var a7 = Vector512.AndNot(q7, m7) + q8;
+            return Reduce8(a0, a1, a2, a3, a4, a5, a6, a7) + b;
+        }
     }
 
     /// <summary>
@@ -641,36 +669,39 @@ internal static class LogisticKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Logits4(ref readonly double src, nuint o, int k, ReadOnlySpan<Vector256<double>> wv, Vector256<double> tailMask, Vector256<double> b)
     {
-        var uk = (nuint)k;
-        var full = k / 4;
-        var w0 = wv[0];
-        var a0 = Vector256.LoadUnsafe(in src, o) * w0;
-        var a1 = Vector256.LoadUnsafe(in src, o + uk) * w0;
-        var a2 = Vector256.LoadUnsafe(in src, o + (2 * uk)) * w0;
-        var a3 = Vector256.LoadUnsafe(in src, o + (3 * uk)) * w0;
-        for (var c = 1; c < full; c++)
+        unchecked
         {
-            var oc = o + (nuint)(c * 4);
-            var wc = wv[c];
-            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, oc), wc, a0);
-            a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, oc + uk), wc, a1);
-            a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, oc + (2 * uk)), wc, a2);
-            a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, oc + (3 * uk)), wc, a3);
-        }
+            var uk = (nuint)k;
+            var full = k / 4;
+            var w0 = wv[0];
+            var a0 = Vector256.LoadUnsafe(in src, o) * w0;
+            var a1 = Vector256.LoadUnsafe(in src, o + uk) * w0;
+            var a2 = Vector256.LoadUnsafe(in src, o + (2 * uk)) * w0;
+            var a3 = Vector256.LoadUnsafe(in src, o + (3 * uk)) * w0;
+            for (var c = 1; c < full; c++)
+            {
+                var oc = o + (nuint)(c * 4);
+                var wc = wv[c];
+                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, oc), wc, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, oc + uk), wc, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, oc + (2 * uk)), wc, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, oc + (3 * uk)), wc, a3);
+            }
 
-        if (full < wv.Length)
-        {
-            var ot = o + uk - 4;
-            var wt = wv[full];
-            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, ot) & tailMask, wt, a0);
-            a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, ot + uk) & tailMask, wt, a1);
-            a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, ot + (2 * uk)) & tailMask, wt, a2);
-            a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, ot + (3 * uk)) & tailMask, wt, a3);
-        }
+            if (full < wv.Length)
+            {
+                var ot = o + uk - 4;
+                var wt = wv[full];
+                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, ot) & tailMask, wt, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, ot + uk) & tailMask, wt, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, ot + (2 * uk)) & tailMask, wt, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(in src, ot + (3 * uk)) & tailMask, wt, a3);
+            }
 
-        var t0 = Avx.HorizontalAdd(a0, a1);
-        var t1 = Avx.HorizontalAdd(a2, a3);
-        return Avx.Permute2x128(t0, t1, 0x20) + Avx.Permute2x128(t0, t1, 0x31) + b;
+            var t0 = Avx.HorizontalAdd(a0, a1);
+            var t1 = Avx.HorizontalAdd(a2, a3);
+            return Avx.Permute2x128(t0, t1, 0x20) + Avx.Permute2x128(t0, t1, 0x31) + b;
+        }
     }
 
     /// <summary>
@@ -680,91 +711,94 @@ internal static class LogisticKernels
     /// </summary>
     internal static void ScoreRowMajor512(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
     {
-        var k = w.Length;
-        var full = k / 8;
-        var rem = k - (full * 8);
-        var chunks = full + (rem > 0 ? 1 : 0);
-        Span<Vector512<double>> wv = stackalloc Vector512<double>[chunks];
-        for (var c = 0; c < full; c++)
+        unchecked
         {
-            wv[c] = Vector512.Create(w.Slice(c * 8, 8));
-        }
-
-        var tailMask = Vector512<double>.Zero;
-        if (rem > 0)
-        {
-            var keep = Vector512.GreaterThanOrEqual(Vector512.Create(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), Vector512.Create((long)(8 - rem))).AsDouble();
-            tailMask = keep;
-            wv[full] = Vector512.Create(w.Slice(k - 8, 8)) & keep;
-        }
-
-        var n = destination.Length;
-        var b = Vector512.Create(intercept);
-        var one = Vector512.Create(1.0);
-        var tailOffset = k - 8;
-        var i = 0;
-        for (; i <= n - 8; i += 8)
-        {
-            var g = rows.Slice(i * k, 8 * k);
-            var r0 = g[..k];
-            var r1 = g.Slice(k, k);
-            var r2 = g.Slice(2 * k, k);
-            var r3 = g.Slice(3 * k, k);
-            var r4 = g.Slice(4 * k, k);
-            var r5 = g.Slice(5 * k, k);
-            var r6 = g.Slice(6 * k, k);
-            var r7 = g.Slice(7 * k, k);
-            var w0 = wv[0];
-            var a0 = Vector512.Create(r0) * w0;
-            var a1 = Vector512.Create(r1) * w0;
-            var a2 = Vector512.Create(r2) * w0;
-            var a3 = Vector512.Create(r3) * w0;
-            var a4 = Vector512.Create(r4) * w0;
-            var a5 = Vector512.Create(r5) * w0;
-            var a6 = Vector512.Create(r6) * w0;
-            var a7 = Vector512.Create(r7) * w0;
-            for (var c = 1; c < full; c++)
+            var k = w.Length;
+            var full = k / 8;
+            var rem = k - (full * 8);
+            var chunks = full + (rem > 0 ? 1 : 0);
+            Span<Vector512<double>> wv = stackalloc Vector512<double>[chunks];
+            for (var c = 0; c < full; c++)
             {
-                var oc = c * 8;
-                var wc = wv[c];
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[oc..]), wc, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[oc..]), wc, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[oc..]), wc, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[oc..]), wc, a3);
-                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[oc..]), wc, a4);
-                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r5[oc..]), wc, a5);
-                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r6[oc..]), wc, a6);
-                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r7[oc..]), wc, a7);
+                wv[c] = Vector512.Create(w.Slice(c * 8, 8));
             }
 
+            var tailMask = Vector512<double>.Zero;
             if (rem > 0)
             {
-                var wt = wv[full];
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[tailOffset..]) & tailMask, wt, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[tailOffset..]) & tailMask, wt, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[tailOffset..]) & tailMask, wt, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[tailOffset..]) & tailMask, wt, a3);
-                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[tailOffset..]) & tailMask, wt, a4);
-                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r5[tailOffset..]) & tailMask, wt, a5);
-                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r6[tailOffset..]) & tailMask, wt, a6);
-                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r7[tailOffset..]) & tailMask, wt, a7);
+                var keep = Vector512.GreaterThanOrEqual(Vector512.Create(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), Vector512.Create((long)(8 - rem))).AsDouble();
+                tailMask = keep;
+                wv[full] = Vector512.Create(w.Slice(k - 8, 8)) & keep;
             }
 
-            var z = Reduce8(a0, a1, a2, a3, a4, a5, a6, a7) + b;
-            if (UseFastSigmoid)
+            var n = destination.Length;
+            var b = Vector512.Create(intercept);
+            var one = Vector512.Create(1.0);
+            var tailOffset = k - 8;
+            var i = 0;
+            for (; i <= n - 8; i += 8)
             {
-                var (lo, hi) = Sigmoid8(z.GetLower(), z.GetUpper());
-                Vector512.Create(lo, hi).CopyTo(destination.Slice(i, 8));
-            }
-            else
-            {
-                (one / (one + Vector512.Exp(-z))).CopyTo(destination.Slice(i, 8));
-            }
-        }
+                var g = rows.Slice(i * k, 8 * k);
+                var r0 = g[..k];
+                var r1 = g.Slice(k, k);
+                var r2 = g.Slice(2 * k, k);
+                var r3 = g.Slice(3 * k, k);
+                var r4 = g.Slice(4 * k, k);
+                var r5 = g.Slice(5 * k, k);
+                var r6 = g.Slice(6 * k, k);
+                var r7 = g.Slice(7 * k, k);
+                var w0 = wv[0];
+                var a0 = Vector512.Create(r0) * w0;
+                var a1 = Vector512.Create(r1) * w0;
+                var a2 = Vector512.Create(r2) * w0;
+                var a3 = Vector512.Create(r3) * w0;
+                var a4 = Vector512.Create(r4) * w0;
+                var a5 = Vector512.Create(r5) * w0;
+                var a6 = Vector512.Create(r6) * w0;
+                var a7 = Vector512.Create(r7) * w0;
+                for (var c = 1; c < full; c++)
+                {
+                    var oc = c * 8;
+                    var wc = wv[c];
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[oc..]), wc, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[oc..]), wc, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[oc..]), wc, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[oc..]), wc, a3);
+                    a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[oc..]), wc, a4);
+                    a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r5[oc..]), wc, a5);
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r6[oc..]), wc, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r7[oc..]), wc, a7);
+                }
 
-        if (i < n)
-        {
-            ScoreRowMajor256(rows[(i * k)..], w, intercept, destination[i..]);
+                if (rem > 0)
+                {
+                    var wt = wv[full];
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[tailOffset..]) & tailMask, wt, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[tailOffset..]) & tailMask, wt, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[tailOffset..]) & tailMask, wt, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[tailOffset..]) & tailMask, wt, a3);
+                    a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[tailOffset..]) & tailMask, wt, a4);
+                    a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r5[tailOffset..]) & tailMask, wt, a5);
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r6[tailOffset..]) & tailMask, wt, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r7[tailOffset..]) & tailMask, wt, a7);
+                }
+
+                var z = Reduce8(a0, a1, a2, a3, a4, a5, a6, a7) + b;
+                if (UseFastSigmoid)
+                {
+                    var (lo, hi) = Sigmoid8(z.GetLower(), z.GetUpper());
+                    Vector512.Create(lo, hi).CopyTo(destination.Slice(i, 8));
+                }
+                else
+                {
+                    (one / (one + Vector512.Exp(-z))).CopyTo(destination.Slice(i, 8));
+                }
+            }
+
+            if (i < n)
+            {
+                ScoreRowMajor256(rows[(i * k)..], w, intercept, destination[i..]);
+            }
         }
     }
 
