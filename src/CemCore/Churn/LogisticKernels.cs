@@ -13,8 +13,8 @@ namespace CemCore.Churn;
 /// The vector kernels' bodies are <c>unchecked</c>: the library builds with overflow checking on, which made every pointer offset and row
 /// index in these loops an add or multiply followed by an overflow branch (about 50 extra instructions per eight-row step of the k = 9 block
 /// kernels, seen in their JIT listing). Every offset stays below the row or output length, which the entry points check first, so nothing
-/// can overflow there. Without the checks the block kernels took 4–10 % (Vector512) and 7–20 % (Vector256) less time on rows already in
-/// cache (issue 17, benchmarks/results/ChurnBenchmarks.md, sixteenth session).
+/// can overflow there. Without the checks the block kernels took 4–9 % (Vector512) and 6–19 % (Vector256) less time on rows already in
+/// cache, with the same results bit for bit (issue 17, benchmarks/results/ChurnBenchmarks.md, sixteenth session).
 /// </remarks>
 internal static class LogisticKernels
 {
