@@ -173,6 +173,7 @@ internal static class LogisticKernels
     /// </summary>
     internal static unsafe void ScoreRowMajor256(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination, bool nonTemporal)
     {
+        CheckRowsLength(rows, w.Length, destination.Length);
         unchecked
         {
             var k = w.Length;
@@ -454,6 +455,16 @@ internal static class LogisticKernels
         }
     }
 
+    /// <summary>Rejects rows shorter than <paramref name="n"/> rows of <paramref name="k"/> before an <c>unchecked</c> kernel indexes them
+    /// (then every row offset <c>i · k</c> with <c>i &lt; n</c> is below the span's length, so it cannot overflow).</summary>
+    private static void CheckRowsLength(ReadOnlySpan<double> rows, int k, int n)
+    {
+        if (rows.Length < (long)n * k)
+        {
+            throw new ArgumentException($"Expected at least {(long)n * k} values for {n} rows of {k}, got {rows.Length}.", nameof(rows));
+        }
+    }
+
     private static void CheckBlockArguments(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, int n)
     {
         if (w.Length != BlockFeatures)
@@ -711,6 +722,7 @@ internal static class LogisticKernels
     /// </summary>
     internal static void ScoreRowMajor512(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
     {
+        CheckRowsLength(rows, w.Length, destination.Length);
         unchecked
         {
             var k = w.Length;

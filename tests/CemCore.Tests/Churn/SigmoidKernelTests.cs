@@ -262,4 +262,52 @@ public sealed class SigmoidKernelTests
             }
         }
     }
+
+    private delegate void Kernel(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination);
+
+    /// <summary>
+    /// The vector kernels index their rows without overflow checks (issue 17), so each checks first that the rows hold n rows of k: a span
+    /// one value short is rejected with an <see cref="ArgumentException"/> on <c>rows</c> before any result is written (without the check
+    /// the generic kernels wrote their first rows, up to the output's alignment or up to the last whole step, and failed only then).
+    /// </summary>
+    [Fact]
+    public void VectorKernels_RowsOneValueShort_RejectedBeforeAnyResultIsWritten()
+    {
+        const int N = 17;
+        var kernels = new List<(string Name, int K, Kernel Score)>();
+        foreach (var k in new[] { 9, 12 })
+        {
+            kernels.Add(($"Vector256 k = {k}, non-temporal", k, (r, w, b, d) => LogisticKernels.ScoreRowMajor256(r, w, b, d, nonTemporal: true)));
+            kernels.Add(($"Vector256 k = {k}", k, (r, w, b, d) => LogisticKernels.ScoreRowMajor256(r, w, b, d, nonTemporal: false)));
+            kernels.Add(($"Vector512 k = {k}", k, LogisticKernels.ScoreRowMajor512));
+        }
+
+        kernels.Add(("Vector256 block", 9, (r, w, b, d) => LogisticKernels.ScoreRowMajorBlock256(r, w, b, d, nonTemporal: true)));
+        kernels.Add(("Vector512 block", 9, (r, w, b, d) => LogisticKernels.ScoreRowMajorBlock512(r, w, b, d, nonTemporal: true)));
+        foreach (var (name, k, score) in kernels)
+        {
+            var (w, b) = Weights(k, k);
+            var rows = Rows(N, k, k)[..((N * k) - 1)];
+
+            // Offsets 0-3 of one buffer: at least one puts the output off its 32-byte boundary, where a kernel with non-temporal stores
+            // scores its first rows with the scalar formula before the vector loop.
+            var buffer = new double[N + 3];
+            for (var offset = 0; offset <= 3; offset++)
+            {
+                Array.Fill(buffer, -1.0);
+                string? paramName = null;
+                try
+                {
+                    score(rows, w, b, buffer.AsSpan(offset, N));
+                }
+                catch (ArgumentException ex)
+                {
+                    paramName = ex.ParamName;
+                }
+
+                Assert.True(paramName == "rows", $"{name}, offset {offset}: expected an ArgumentException on rows, got {paramName ?? "none"}");
+                Assert.True(Array.TrueForAll(buffer, v => v == -1.0), $"{name}, offset {offset}: a result was written before the length check");
+            }
+        }
+    }
 }
