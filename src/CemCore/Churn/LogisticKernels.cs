@@ -10,7 +10,7 @@ namespace CemCore.Churn;
 /// fast path and are tested against them (results may differ in the last bits, and by CPU).
 /// </summary>
 /// <remarks>
-/// The vector kernels' bodies are <c>unchecked</c>: the library builds with overflow checking on, which made every pointer offset and row
+/// The vector kernels' loops are <c>unchecked</c>: the library builds with overflow checking on, which made every pointer offset and row
 /// index in these loops an add or multiply followed by an overflow branch (about 50 extra instructions per eight-row step of the k = 9 block
 /// kernels, seen in their JIT listing). Every offset stays below the row or output length, which the entry points check first, so nothing
 /// can overflow there. Without the checks the block kernels took 4–9 % (Vector512) and 6–19 % (Vector256) less time on rows already in
@@ -174,27 +174,27 @@ internal static class LogisticKernels
     internal static unsafe void ScoreRowMajor256(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination, bool nonTemporal)
     {
         CheckRowsLength(rows, w.Length, destination.Length);
+        var k = w.Length;
+        var full = k / 4;
+        var rem = k - (full * 4);
+        var chunks = full + (rem > 0 ? 1 : 0);
+        Span<Vector256<double>> wv = stackalloc Vector256<double>[chunks];
+        for (var c = 0; c < full; c++)
+        {
+            wv[c] = Vector256.Create(w.Slice(c * 4, 4));
+        }
+
+        var tailMask = Vector256<double>.Zero;
+        if (rem > 0)
+        {
+            // Lanes 0 .. 4−rem−1 of the last 4 values were counted by the previous chunk.
+            var keep = Vector256.GreaterThanOrEqual(Vector256.Create(0L, 1L, 2L, 3L), Vector256.Create((long)(4 - rem))).AsDouble();
+            tailMask = keep;
+            wv[full] = Vector256.Create(w.Slice(k - 4, 4)) & keep;
+        }
+
         unchecked
         {
-            var k = w.Length;
-            var full = k / 4;
-            var rem = k - (full * 4);
-            var chunks = full + (rem > 0 ? 1 : 0);
-            Span<Vector256<double>> wv = stackalloc Vector256<double>[chunks];
-            for (var c = 0; c < full; c++)
-            {
-                wv[c] = Vector256.Create(w.Slice(c * 4, 4));
-            }
-
-            var tailMask = Vector256<double>.Zero;
-            if (rem > 0)
-            {
-                // Lanes 0 .. 4−rem−1 of the last 4 values were counted by the previous chunk.
-                var keep = Vector256.GreaterThanOrEqual(Vector256.Create(0L, 1L, 2L, 3L), Vector256.Create((long)(4 - rem))).AsDouble();
-                tailMask = keep;
-                wv[full] = Vector256.Create(w.Slice(k - 4, 4)) & keep;
-            }
-
             var total = destination.Length;
             fixed (double* start = destination)
             {
@@ -723,26 +723,26 @@ internal static class LogisticKernels
     internal static void ScoreRowMajor512(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
     {
         CheckRowsLength(rows, w.Length, destination.Length);
+        var k = w.Length;
+        var full = k / 8;
+        var rem = k - (full * 8);
+        var chunks = full + (rem > 0 ? 1 : 0);
+        Span<Vector512<double>> wv = stackalloc Vector512<double>[chunks];
+        for (var c = 0; c < full; c++)
+        {
+            wv[c] = Vector512.Create(w.Slice(c * 8, 8));
+        }
+
+        var tailMask = Vector512<double>.Zero;
+        if (rem > 0)
+        {
+            var keep = Vector512.GreaterThanOrEqual(Vector512.Create(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), Vector512.Create((long)(8 - rem))).AsDouble();
+            tailMask = keep;
+            wv[full] = Vector512.Create(w.Slice(k - 8, 8)) & keep;
+        }
+
         unchecked
         {
-            var k = w.Length;
-            var full = k / 8;
-            var rem = k - (full * 8);
-            var chunks = full + (rem > 0 ? 1 : 0);
-            Span<Vector512<double>> wv = stackalloc Vector512<double>[chunks];
-            for (var c = 0; c < full; c++)
-            {
-                wv[c] = Vector512.Create(w.Slice(c * 8, 8));
-            }
-
-            var tailMask = Vector512<double>.Zero;
-            if (rem > 0)
-            {
-                var keep = Vector512.GreaterThanOrEqual(Vector512.Create(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), Vector512.Create((long)(8 - rem))).AsDouble();
-                tailMask = keep;
-                wv[full] = Vector512.Create(w.Slice(k - 8, 8)) & keep;
-            }
-
             var n = destination.Length;
             var b = Vector512.Create(intercept);
             var one = Vector512.Create(1.0);
