@@ -472,10 +472,7 @@ internal static class LogisticKernels
             throw new ArgumentException($"The block kernels take {BlockFeatures} weights, got {w.Length}.", nameof(w));
         }
 
-        if (rows.Length < (long)n * BlockFeatures)
-        {
-            throw new ArgumentException($"Expected at least {(long)n * BlockFeatures} values for {n} rows of {BlockFeatures}, got {rows.Length}.", nameof(rows));
-        }
+        CheckRowsLength(rows, BlockFeatures, n);
     }
 
     /// <summary>Rows scored by the scalar formula before the first 32-byte boundary of the output (0–3, only with non-temporal stores, which

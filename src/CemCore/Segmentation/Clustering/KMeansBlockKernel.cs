@@ -464,7 +464,7 @@ internal static class KMeansBlockKernel
                     {
                         var dist = v.GetElement(lane);
                         var old = pc[i0 + lane];
-                        var kept = initialize || dist < old ? dist : old;
+                        var kept = initialize ? dist : Min(dist, old);
                         pc[i0 + lane] = kept;
                         sum += kept;
                         pcum[i0 + lane] = sum;
