@@ -178,7 +178,8 @@ internal static class LogisticKernels
         var full = k / 4;
         var rem = k - (full * 4);
         var chunks = full + (rem > 0 ? 1 : 0);
-        Span<Vector256<double>> wv = stackalloc Vector256<double>[chunks];
+        var space = stackalloc Vector256<double>[chunks + 1];
+        var wv = new Span<Vector256<double>>(AlignedWeights(space), chunks);
         for (var c = 0; c < full; c++)
         {
             wv[c] = Vector256.Create(w.Slice(c * 4, 4));
@@ -306,7 +307,8 @@ internal static class LogisticKernels
         CheckBlockArguments(rows, w, destination.Length);
 
         // The nine weight patterns, then the intercept.
-        var wp = stackalloc Vector256<double>[K + 1];
+        var space = stackalloc Vector256<double>[K + 2];
+        var wp = AlignedWeights(space);
         for (var j = 0; j < K; j++)
         {
             wp[j] = Vector256.Create(w[(4 * j) % K], w[((4 * j) + 1) % K], w[((4 * j) + 2) % K], w[((4 * j) + 3) % K]);
@@ -327,7 +329,8 @@ internal static class LogisticKernels
     {
         const int K = BlockFeatures;
         CheckBlockArguments(rows, w, destination.Length);
-        var wp = stackalloc Vector512<double>[K + 1];
+        var space = stackalloc Vector512<double>[K + 2];
+        var wp = AlignedWeights(space);
         var pattern = stackalloc double[8];
         for (var j = 0; j < K; j++)
         {
@@ -342,6 +345,20 @@ internal static class LogisticKernels
         wp[K] = Vector512.Create(intercept);
         ScoreBlocks<Block512, Vector512<double>>(rows, w, intercept, destination, nonTemporal, wp);
     }
+
+    /// <summary>
+    /// The first address in <paramref name="space"/> aligned to the size of <typeparamref name="TVector"/> (32 or 64 bytes): the kernels
+    /// stack-allocate one vector more than they need and keep their weight vectors there. A stack allocation is only 16-byte aligned, and
+    /// where it starts depends on the process (the stack's base is randomized), so without this three processes in four loaded every
+    /// Vector512 weight across two cache lines on every step: the Vector512 block kernel took 4–10 % more time on cached rows in such a
+    /// process (issue 17, benchmarks/results/ChurnBenchmarks.md, seventeenth session).
+    /// </summary>
+    private static unsafe TVector* AlignedWeights<TVector>(TVector* space)
+        where TVector : unmanaged =>
+        (TVector*)AlignUp((nuint)space, (nuint)sizeof(TVector));
+
+    /// <summary>The first multiple of <paramref name="alignment"/> (a power of two) at or above <paramref name="address"/>.</summary>
+    internal static nuint AlignUp(nuint address, nuint alignment) => unchecked((address + alignment - 1) & ~(alignment - 1));
 
     /// <summary>
     /// One eight-row step of a k = 9 block kernel: the logits of eight rows at a pointer (from the weight patterns and intercept the kernel
@@ -717,14 +734,15 @@ internal static class LogisticKernels
     /// final 8 values with the lanes already counted masked to +0), then the eight accumulators reduced to one vector of eight logits
     /// (unpack-add, then two rounds of 128-bit lane shuffles and adds: 17 instructions for 8 rows), σ in registers.
     /// </summary>
-    internal static void ScoreRowMajor512(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
+    internal static unsafe void ScoreRowMajor512(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
     {
         CheckRowsLength(rows, w.Length, destination.Length);
         var k = w.Length;
         var full = k / 8;
         var rem = k - (full * 8);
         var chunks = full + (rem > 0 ? 1 : 0);
-        Span<Vector512<double>> wv = stackalloc Vector512<double>[chunks];
+        var space = stackalloc Vector512<double>[chunks + 1];
+        var wv = new Span<Vector512<double>>(AlignedWeights(space), chunks);
         for (var c = 0; c < full; c++)
         {
             wv[c] = Vector512.Create(w.Slice(c * 8, 8));
@@ -811,7 +829,7 @@ internal static class LogisticKernels
         }
     }
 
-    internal static void ScoreRowMajorVector(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
+    internal static unsafe void ScoreRowMajorVector(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
     {
         var k = w.Length;
         var chunks = k / 4;
@@ -821,7 +839,8 @@ internal static class LogisticKernels
             return;
         }
 
-        Span<Vector256<double>> wv = stackalloc Vector256<double>[chunks];
+        var space = stackalloc Vector256<double>[chunks + 1];
+        var wv = new Span<Vector256<double>>(AlignedWeights(space), chunks);
         for (var c = 0; c < chunks; c++)
         {
             wv[c] = Vector256.Create(w.Slice(c * 4, 4));

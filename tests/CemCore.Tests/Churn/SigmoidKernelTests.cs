@@ -310,4 +310,29 @@ public sealed class SigmoidKernelTests
             }
         }
     }
+
+    /// <summary>
+    /// The kernels keep their weight vectors at <see cref="LogisticKernels.AlignUp"/> of a stack allocation one vector longer than they
+    /// need (the stack is only 16-byte aligned): for every 8-byte-aligned start the result is a multiple of the vector size, not below the
+    /// start, and less than one vector above it, so the vectors stay inside the allocation.
+    /// </summary>
+    [Theory]
+    [InlineData(32)]
+    [InlineData(64)]
+    public void AlignUp_AnyEightByteAlignedStart_NextVectorBoundaryInsideOneExtraVector(int vectorBytes)
+    {
+        var alignment = (nuint)vectorBytes;
+        foreach (var page in new nuint[] { 0x1234_5000, 0x7F00_0000 })
+        {
+            for (nuint offset = 0; offset < 2 * alignment; offset += 8)
+            {
+                var start = page + offset;
+                var aligned = LogisticKernels.AlignUp(start, alignment);
+                Assert.Equal((nuint)0, aligned % alignment);
+                Assert.True(aligned >= start, $"start {offset}: below the start");
+                Assert.True(aligned - start < alignment, $"start {offset}: a whole vector or more above the start");
+                Assert.Equal(offset % alignment == 0 ? start : start - (offset % alignment) + alignment, aligned);
+            }
+        }
+    }
 }
