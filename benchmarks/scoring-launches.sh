@@ -3,7 +3,8 @@
 # BenchmarkDotNet processes (in-process toolchain, medium job), one measuring ChurnBenchmarks.VectorRowMajor (ScoreBatch, the best path
 # for the ISA) and one ChurnBenchmarks.BandwidthReadWrite256 (read the 72 MB, write the 8 MB), run one right after the other; odd
 # launches measure scoring first, even launches the bandwidth row first, so neither row always takes the later minute. Then
-# benchmarks/scoring_launches.py prints one table: each pair's two means and their ratio (bandwidth / scoring), and the spread.
+# benchmarks/scoring_launches.py prints one table: each pair's two means and their ratio (bandwidth / scoring; the goal is
+# judged on it), the ratio of the two rows' fastest iterations beside it, and the spread of both.
 #   benchmarks/scoring-launches.sh [workdir]      (default /tmp/cemcore-scoring-launches; ~1 minute per launch on 2 cores)
 # LAUNCHES (default 6) sets the number of pairs. DOTNET_EnableAVX512 is passed through unchanged: unset (or 1) measures the AVX-512
 # path where the processor has it, 0 the AVX2 path. Why pairs: perf-table.sh measures the two rows minutes apart in one process, and
