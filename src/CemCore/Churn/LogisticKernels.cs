@@ -349,8 +349,8 @@ internal static class LogisticKernels
     /// <summary>
     /// The first address in <paramref name="space"/> aligned to the size of <typeparamref name="TVector"/> (32 or 64 bytes): the kernels
     /// stack-allocate one vector more than they need and keep their weight vectors there. A stack allocation is only 16-byte aligned, and
-    /// where it starts depends on the process (the stack's base is randomized), so without this three processes in four loaded every
-    /// Vector512 weight across two cache lines on every step: the Vector512 block kernel took 4–10 % more time on cached rows in such a
+    /// where it starts depends on the process (the stack's base is randomized), so without this most processes loaded every Vector512
+    /// weight across two cache lines on every step. Aligned, the Vector512 block kernel takes 3–10 % less time on cached rows in such a
     /// process (issue 17, benchmarks/results/ChurnBenchmarks.md, seventeenth session).
     /// </summary>
     private static unsafe TVector* AlignedWeights<TVector>(TVector* space)
