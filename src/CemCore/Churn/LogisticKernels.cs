@@ -200,16 +200,7 @@ internal static class LogisticKernels
             fixed (double* start = destination)
             {
                 // Rows before the first 32-byte boundary of the output: scalar (at most 3; none without non-temporal stores).
-                var head = 0;
-                var address = (nuint)start;
-                if (nonTemporal && (address & 7) == 0)
-                {
-                    head = Math.Min(total, (int)((32 - (address & 31)) & 31) / 8);
-                }
-                else
-                {
-                    nonTemporal = false;
-                }
+                var head = BlockHead(start, total, ref nonTemporal);
 
                 var i = 0;
                 for (; i < head; i++)
@@ -492,21 +483,18 @@ internal static class LogisticKernels
         CheckRowsLength(rows, BlockFeatures, n);
     }
 
-    /// <summary>Rows scored by the scalar formula before the first 32-byte boundary of the output (0–3, only with non-temporal stores, which
-    /// are switched off for an output that is not 8-byte aligned).</summary>
+    /// <summary>Rows scored by the scalar formula before the first 32-byte boundary of the output, in the streaming and the block kernels
+    /// (0–3, only with non-temporal stores, which are switched off for an output that is not 8-byte aligned).</summary>
     private static unsafe int BlockHead(double* start, int total, ref bool nonTemporal)
     {
-        unchecked
+        var address = (nuint)start;
+        if (nonTemporal && (address & 7) == 0)
         {
-            var address = (nuint)start;
-            if (nonTemporal && (address & 7) == 0)
-            {
-                return Math.Min(total, (int)((32 - (address & 31)) & 31) / 8);
-            }
-
-            nonTemporal = false;
-            return 0;
+            return Math.Min(total, (int)((AlignUp(address, 32) - address) / 8));
         }
+
+        nonTemporal = false;
+        return 0;
     }
 
     /// <summary>Prefetches the nine cache lines of one eight-row step of k = 9 (576 bytes). Prefetches never fault, past the end included.</summary>
