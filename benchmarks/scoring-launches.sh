@@ -10,16 +10,23 @@
 # path where the processor has it, 0 the AVX2 path. Why pairs: perf-table.sh measures the two rows minutes apart in one process, and
 # on the thirteenth to sixteenth sessions' Zen 5 host either row's mean moved by up to ~1.5x between minutes (the bandwidth row from
 # 1.6 to 2.2 ms), so one run's ratio said more about the host's phase than about the kernel.
+# DESIGN=bracket (eighteenth session) makes each launch three adjacent processes instead: the bandwidth row, scoring, the bandwidth row
+# again. Scoring is then compared with the mean of the two bandwidth rows around it (a drift that is linear in time cancels), and the two
+# bandwidth rows compared with each other (an A/A comparison: the same code in adjacent processes) show in the same run how far the
+# host alone moves a ratio between adjacent processes. ~1.5 minutes per launch.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-/tmp/cemcore-scoring-launches}"
 launches="${LAUNCHES:-6}"
+design="${DESIGN:-pairs}"
+case "$design" in pairs|bracket) ;; *) echo "scoring-launches.sh: DESIGN must be 'pairs' or 'bracket', not '$design'" >&2; exit 2 ;; esac
 rm -rf "$work"; mkdir -p "$work"
 py=/usr/bin/python3
 
 {
   "$root/benchmarks/machine-lines.sh" "$root"
   echo "launches: $launches"
+  echo "design: $design"
 } > "$work/machine.txt"
 
 dotnet build "$root/benchmarks/CemCore.Benchmarks" -c Release -nologo -v q >/dev/null
@@ -28,7 +35,11 @@ run() { # run LABEL FILTER
     --filter "$2" --job medium --inProcess --exporters json --artifacts "$work/$1") > "$work/$1.log" 2>&1
 }
 for i in $(seq 1 "$launches"); do
-  if (( i % 2 == 1 )); then
+  if [[ "$design" == bracket ]]; then
+    run "bandwidth${i}a" '*ChurnBenchmarks.BandwidthReadWrite256'
+    run "score$i" '*ChurnBenchmarks.VectorRowMajor'
+    run "bandwidth${i}b" '*ChurnBenchmarks.BandwidthReadWrite256'
+  elif (( i % 2 == 1 )); then
     run "score$i" '*ChurnBenchmarks.VectorRowMajor'
     run "bandwidth$i" '*ChurnBenchmarks.BandwidthReadWrite256'
   else

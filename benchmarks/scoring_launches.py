@@ -7,6 +7,10 @@ Reads WORKDIR/machine.txt and, for each launch N, WORKDIR/scoreN/results/*.json 
 Each pair's ratio = bandwidth mean / scoring mean (the issue's goal: >= 85 %, judged on the means). A second ratio divides the two rows'
 fastest iterations (bandwidth min / scoring min), the figure least moved by the minutes in which the host slows down; it is shown
 beside the means, not instead of them. A missing figure is printed as "missing" (never guessed).
+With DESIGN=bracket (machine.txt "design: bracket") each launch N has WORKDIR/bandwidthNa, scoreN and bandwidthNb, measured in that order
+in three adjacent processes. Then the ratio is the mean of the two bandwidth means over the scoring mean, the ratios against each
+bandwidth row alone are printed beside it, and the two bandwidth rows' ratio (b / a, the same code in adjacent processes: an A/A
+comparison) shows how far the host alone moves a ratio between adjacent processes in the same minutes.
 """
 import glob
 import json
@@ -18,6 +22,8 @@ import sys
 work = sys.argv[1]
 machine = open(os.path.join(work, "machine.txt"), encoding="utf-8").read()
 launches = int(re.search(r"^launches: (\d+)", machine, re.M).group(1))
+design_line = re.search(r"^design: (\S+)", machine, re.M)
+design = design_line.group(1) if design_line else "pairs"
 
 
 def stats(folder, method):
@@ -36,6 +42,38 @@ print(f"{head.get('date')}, commit {head.get('commit')}, {head.get('cpu')} (fami
       f"{head.get('processors')} processors, ISA flags: {head.get('isa flags', '').strip()}, "
       f"DOTNET_EnableAVX512={avx512.group(1) if avx512 else 'unset'}, load before {head.get('load before')}, after {head.get('load after')}")
 print()
+if design == "bracket":
+    print("| launch | bandwidth row before: mean (min–max) | ScoreBatch mean (min–max) | bandwidth row after: mean (min–max) "
+          "| bandwidth (mean of both) / scoring | against before / after alone | fastest iterations: bandwidth / scoring "
+          "| A/A: bandwidth after / before |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    ratios, fastest, singles, aa = [], [], [], []
+    for i in range(1, launches + 1):
+        before, score, after = stats(f"bandwidth{i}a", "BandwidthReadWrite256"), stats(f"score{i}", "VectorRowMajor"), stats(f"bandwidth{i}b", "BandwidthReadWrite256")
+        cells = [str(i)] + [f"{s[0]:.3f} ms ({s[1]:.3f}–{s[2]:.3f})" if s else "missing" for s in (before, score, after)]
+        if before and score and after:
+            r = (before[0] + after[0]) / 2 / score[0]
+            ratios.append(r)
+            singles += [before[0] / score[0], after[0] / score[0]]
+            fastest.append(min(before[1], after[1]) / score[1])
+            aa.append(after[0] / before[0])
+            cells += [f"{r:.0%}", f"{before[0] / score[0]:.0%} / {after[0] / score[0]:.0%}", f"{fastest[-1]:.0%}", f"{aa[-1]:.0%}"]
+        else:
+            cells += ["missing"] * 4
+        print("| " + " | ".join(cells) + " |")
+    if ratios:
+        print()
+        print(f"Bandwidth (mean of both) / scoring over {len(ratios)} launches: min {min(ratios):.0%}, median {statistics.median(ratios):.0%}, "
+              f"max {max(ratios):.0%}; >= 85 % in {sum(r >= 0.85 for r in ratios)} of {len(ratios)}.")
+        print(f"Against one adjacent bandwidth row ({len(singles)} comparisons, as in the pairs design): min {min(singles):.0%}, "
+              f"median {statistics.median(singles):.0%}, max {max(singles):.0%}; >= 85 % in {sum(r >= 0.85 for r in singles)} of {len(singles)}.")
+        print(f"Fastest iterations: min {min(fastest):.0%}, median {statistics.median(fastest):.0%}, max {max(fastest):.0%}; "
+              f">= 85 % in {sum(r >= 0.85 for r in fastest)} of {len(fastest)}.")
+        worse = [min(r, 1 / r) for r in aa]
+        print(f"A/A (the bandwidth row against itself in the adjacent process but one): after / before from {min(aa):.0%} to {max(aa):.0%}; "
+              f"read in the less favourable direction, below 85 % in {sum(r < 0.85 for r in worse)} of {len(worse)} launches.")
+    sys.exit(0)
+
 print("| launch (first row measured) | ScoreBatch mean (min–max) | bandwidth row mean (min–max) | bandwidth / scoring (means) | fastest iterations: bandwidth / scoring |")
 print("|---|---:|---:|---:|---:|")
 ratios = []
