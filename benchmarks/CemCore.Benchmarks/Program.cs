@@ -12,6 +12,11 @@ internal static class Program
             return NightlyLoad.Run(args); // the nightly pipeline at scale, outside BenchmarkDotNet (docs/scale-out.md)
         }
 
+        if (args.Length > 0 && args[0] == "scoring-interleaved")
+        {
+            return ScoringInterleaved.Run(args); // logistic scoring and its bandwidth row in one process, round by round (issue 17)
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         foreach (var summary in summaries)
         {
