@@ -16,7 +16,7 @@ namespace CemCore.Benchmarks;
 /// </summary>
 internal static class ScoringInterleaved
 {
-    private const int WarmupRounds = 30;
+    private const int WarmupRounds = 300; // ~2 s: every method tiered up (tier-1 after 30 calls and a background compile) before the first measured round
 
     public static int Run(string[] args)
     {
