@@ -12,7 +12,7 @@
 # 1.6 to 2.2 ms), so one run's ratio said more about the host's phase than about the kernel.
 # DESIGN=bracket (eighteenth session) makes each launch three adjacent processes instead: the bandwidth row, scoring, the bandwidth row
 # again. Scoring is then compared with the mean of the two bandwidth rows around it (a drift that is linear in time cancels), and the two
-# bandwidth rows compared with each other (an A/A comparison: the same code in adjacent processes) show in the same run how far the
+# bandwidth rows compared with each other (an A/A comparison: the same code, one process apart) show in the same run how far the
 # host alone moves a ratio between adjacent processes. ~3.5 minutes per launch on the Zen 5 host.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
