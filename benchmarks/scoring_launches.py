@@ -26,6 +26,12 @@ design_line = re.search(r"^design: (\S+)", machine, re.M)
 design = design_line.group(1) if design_line else "pairs"
 
 
+def spread(values):
+    """min, median and max of a list of ratios and how many reach the goal's 85 %."""
+    return (f"min {min(values):.0%}, median {statistics.median(values):.0%}, max {max(values):.0%}; "
+            f">= 85 % in {sum(r >= 0.85 for r in values)} of {len(values)}.")
+
+
 def stats(folder, method):
     for path in glob.glob(os.path.join(work, folder, "results", "*.json")):
         with open(path, encoding="utf-8") as f:
@@ -63,12 +69,9 @@ if design == "bracket":
         print("| " + " | ".join(cells) + " |")
     if ratios:
         print()
-        print(f"Bandwidth (mean of both) / scoring over {len(ratios)} launches: min {min(ratios):.0%}, median {statistics.median(ratios):.0%}, "
-              f"max {max(ratios):.0%}; >= 85 % in {sum(r >= 0.85 for r in ratios)} of {len(ratios)}.")
-        print(f"Against one adjacent bandwidth row ({len(singles)} comparisons, as in the pairs design): min {min(singles):.0%}, "
-              f"median {statistics.median(singles):.0%}, max {max(singles):.0%}; >= 85 % in {sum(r >= 0.85 for r in singles)} of {len(singles)}.")
-        print(f"Fastest iterations: min {min(fastest):.0%}, median {statistics.median(fastest):.0%}, max {max(fastest):.0%}; "
-              f">= 85 % in {sum(r >= 0.85 for r in fastest)} of {len(fastest)}.")
+        print(f"Bandwidth (mean of both) / scoring over {len(ratios)} launches: {spread(ratios)}")
+        print(f"Against one adjacent bandwidth row ({len(singles)} comparisons, as in the pairs design): {spread(singles)}")
+        print(f"Fastest iterations: {spread(fastest)}")
         worse = [min(r, 1 / r) for r in aa]
         print(f"A/A (the bandwidth row against itself in the adjacent process but one): after / before from {min(aa):.0%} to {max(aa):.0%}; "
               f"read in the less favourable direction, below 85 % in {sum(r < 0.85 for r in worse)} of {len(worse)} launches.")
@@ -93,9 +96,6 @@ for i in range(1, launches + 1):
         cells += ["missing", "missing"]
     print("| " + " | ".join(cells) + " |")
 if ratios:
-    met = sum(r >= 0.85 for r in ratios)
     print()
-    print(f"Ratio over {len(ratios)} pairs: min {min(ratios):.0%}, median {statistics.median(ratios):.0%}, max {max(ratios):.0%}; "
-          f">= 85 % in {met} of {len(ratios)}.")
-    print(f"Fastest iterations: min {min(fastest):.0%}, median {statistics.median(fastest):.0%}, max {max(fastest):.0%}; "
-          f">= 85 % in {sum(r >= 0.85 for r in fastest)} of {len(fastest)}.")
+    print(f"Ratio over {len(ratios)} pairs: {spread(ratios)}")
+    print(f"Fastest iterations: {spread(fastest)}")
