@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CemCore.Sources;
 using CemCore.Sources.Csv;
 using CemCore.Transactions;
 
@@ -221,6 +222,88 @@ public sealed class CsvTransactionReaderNumberingTests
         Assert.True(Encoding.UTF8.GetByteCount(csv) >= CsvTransactionReader.PipelineThresholdBytes);
         var expected = Reference(csv);
         AssertSameTable(expected, ReadSeekable(csv));
+    }
+
+    /// <summary>A forward-only stream that hands out at most <paramref name="chunk"/> bytes per read, as a pipe or a socket may.</summary>
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
+    }
+
+    /// <summary>A quoted note of about <paramref name="length"/> characters with line breaks (LF and CRLF) and doubled quotes inside.</summary>
+    private static string QuotedNote(int length, int seed)
+    {
+        var sb = new StringBuilder(length + 2).Append('"');
+        for (var k = 0; sb.Length < length; k++)
+        {
+            sb.Append(((k + seed) % 7) switch
+            {
+                0 => "\n",
+                1 => "\r\n",
+                2 => "\"\"",
+                3 => "ö, ",
+                _ => "abcdefghij",
+            });
+        }
+
+        return sb.Append('"').ToString();
+    }
+
+    [Theory]
+    [InlineData(true, "\n")]
+    [InlineData(true, "\r\n")]
+    [InlineData(false, "\n")]
+    public void ReadStream_RecordsLongerThanABatchBufferAndQuotedLineBreaks_ReadEveryRow(bool pipelined, string lineEnd)
+    {
+        // Issue 17: each batch of records is tokenized in a buffer of its own (512 KiB to start, read 128 KiB at a time; a batch ends
+        // early when its buffer is full and the next goes on from the partial record). Records longer than that buffer and than the
+        // tokenizer's first 1 MiB, quoted notes with line breaks and "" escapes across the read steps; over 4 MiB the pipelined path,
+        // under it the sequential one. Read twice: the second read reuses the batches and their grown buffers.
+        string Note(int i) =>
+            i % 4001 == 17 ? QuotedNote(1_500_000, i)
+            : i % 2503 == 9 ? new string('y', 700_000)
+            : i % 997 == 3 ? QuotedNote(140_000, i)
+            : "n";
+        var csv = Orders(pipelined ? 40_000 : 2_000, lineEnd, Note);
+        var size = Encoding.UTF8.GetByteCount(csv);
+        Assert.Equal(pipelined, size >= CsvTransactionReader.PipelineThresholdBytes);
+        var expected = Reference(csv);
+        AssertSameTable(expected, ReadSeekable(csv));
+        AssertSameTable(expected, ReadSeekable(csv));
+        AssertSameTable(expected, ReadForwardOnly(csv));
+    }
+
+    [Fact]
+    public void ReadStream_AStreamThatHandsOutFewBytesPerRead_ReadsEveryRow()
+    {
+        // Reads that return 1-7 bytes make nearly every record need more bytes, in the middle of a field, a quote or a line end.
+        var csv = Orders(30_000, "\r\n", i => i % 50 == 1 ? QuotedNote(300, i) : "n");
+        Assert.True(Encoding.UTF8.GetByteCount(csv) >= CsvTransactionReader.PipelineThresholdBytes / 2);
+        var expected = Reference(csv);
+        foreach (var chunk in new[] { 1, 7 })
+        {
+            using var stream = new TrickleStream(Encoding.UTF8.GetBytes(csv), chunk);
+            AssertSameTable(expected, CsvTransactionReader.ReadStream(stream, "t.csv"));
+        }
+    }
+
+    [Fact]
+    public void ReadStream_ErrorAfterRecordsLongerThanABatchBuffer_NamesItsLine()
+    {
+        // Line numbers count the line breaks inside quoted notes, across batches that ended early on a full buffer.
+        var csv = Orders(20_000, "\n", i => i % 3001 == 5 ? QuotedNote(1_200_000, i) : "n");
+        var bad = csv.IndexOf(",1.5,purchase,", csv.Length * 9 / 10, StringComparison.Ordinal);
+        csv = string.Concat(csv.AsSpan(0, bad), ",1.x", csv.AsSpan(bad + 4));
+        var expectedLine = csv.AsSpan(0, csv.LastIndexOf('\n', bad) + 1).Count('\n') + 1;
+        var ex = Assert.Throws<DataFormatException>(() => ReadSeekable(csv));
+        Assert.Equal(expectedLine, ex.Line);
+        Assert.Equal("amount", ex.Field);
+        var ex2 = Assert.Throws<DataFormatException>(() => ReadForwardOnly(csv));
+        Assert.Equal(ex.Message, ex2.Message);
     }
 
     [Theory]

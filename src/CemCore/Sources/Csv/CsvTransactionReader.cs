@@ -284,8 +284,8 @@ public static class CsvTransactionReader
 
                 if (tokenize)
                 {
-                    // Batch `job` holds rows from job × Capacity on (every earlier batch is full): map their column pages for the
-                    // builder thread, which adds them only after this batch is handed over below.
+                    // Batch `job` holds rows from at most job × Capacity on (no batch holds more than Capacity): map the column pages
+                    // from there for the builder thread, which adds them only after this batch is handed over below.
                     prefault?.Invoke((int)Math.Min(int.MaxValue, (long)job * RowBatch.Capacity), (int)Math.Min(int.MaxValue, (job + 1L) * RowBatch.Capacity));
                     var more = _batches[job % Slots].Tokenize(tok);
                     lock (_gate)
@@ -406,7 +406,11 @@ public static class CsvTransactionReader
             Volatile.Write(ref s_spare, batches);
         }
 
-        private readonly CsvRecordBlock _records = new();
+        /// <summary>Bytes read at a time into a batch's buffer; at most this much (plus a partial record) is moved to the next batch's.</summary>
+        private const int ReadStep = 1 << 17;
+
+        /// <summary>The records, and the buffer they lie in: the batch's own, read into by the tokenizer (<see cref="Tokenize"/>).</summary>
+        private readonly CsvRecordBlock _records = new() { Bytes = new byte[1 << 19] };
         private readonly int[] _key = new int[Capacity * 8]; // start/length in the record bytes of the normalized order id, original order id, customer id, category
         private readonly int[] _orderHash = new int[Capacity];
         private readonly int[] _originalHash = new int[Capacity];
@@ -456,7 +460,7 @@ public static class CsvTransactionReader
         public int[] Category { get; } = new int[Capacity];
 
         /// <summary>
-        /// Tokenizes up to <see cref="Capacity"/> records into the batch. An error is kept (after the records before it) and surfaces
+        /// Tokenizes up to <see cref="Capacity"/> records into the batch (fewer when they fill its buffer, i.e. for long lines). An error is kept (after the records before it) and surfaces
         /// from <see cref="Parse"/> after theirs, so errors come in file order.
         /// </summary>
         /// <returns>Whether more records may follow.</returns>
@@ -468,9 +472,27 @@ public static class CsvTransactionReader
             var more = true;
             try
             {
-                while (_records.Count < Capacity && (more = tok.Read()))
+                _records.Bytes = tok.SwitchBuffer(_records.Bytes, ReadStep);
+                while (_records.Count < Capacity)
                 {
-                    tok.CopyCurrentTo(_records);
+                    var status = tok.TryRead();
+                    if (status == CsvReadStatus.Record)
+                    {
+                        tok.AddCurrentTo(_records);
+                    }
+                    else if (status == CsvReadStatus.End)
+                    {
+                        more = false;
+                        break;
+                    }
+                    else if (_records.Count == 0)
+                    {
+                        tok.Fill(); // no record lies in the buffer yet, so its bytes may move (and it may grow, for a record longer than it)
+                    }
+                    else if (!tok.TryAppend(ReadStep))
+                    {
+                        break; // the buffer is full: the next batch goes on from the partial record, in its own buffer
+                    }
                 }
             }
             catch (Exception ex)
@@ -479,6 +501,7 @@ public static class CsvTransactionReader
                 more = false;
             }
 
+            _records.Bytes = tok.Buffer;
             BytesConsumed = tok.BytesConsumed;
             return more;
         }
