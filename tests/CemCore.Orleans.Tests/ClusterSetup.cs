@@ -20,6 +20,9 @@ public static class Shared
     /// <summary>Gets the outbox (the provider).</summary>
     public static InMemoryOutbox Outbox { get; } = new();
 
+    /// <summary>Gets the nightly coordinator's hooks (every silo of a test cluster shares them).</summary>
+    public static NightlyRunHooks NightlyHooks { get; } = new();
+
     /// <summary>Gets the programme rules.</summary>
     public static MemberRules Rules { get; } = new();
 
@@ -29,6 +32,7 @@ public static class Shared
         Storage.Clear();
         Outbox.Clear();
         Outbox.BeforeDelivery = null;
+        NightlyHooks.BeforeWriteBack = null;
     }
 
     /// <summary>Short timeouts so a killed silo is noticed within seconds.</summary>
@@ -84,6 +88,7 @@ public sealed class MemorySilo : ISiloConfigurator
         ArgumentNullException.ThrowIfNull(siloBuilder);
         siloBuilder.Services.AddSingleton(Shared.Rules);
         siloBuilder.Services.AddSingleton<IOutboxChannel>(Shared.Outbox);
+        siloBuilder.Services.AddSingleton(Shared.NightlyHooks);
         siloBuilder.Services.AddCemCoreGrainServices();
         siloBuilder.Services.AddGrainStorage(StorageNames.Members, (_, _) => Shared.Storage);
         Shared.FastFailure(siloBuilder.Services);
@@ -99,6 +104,7 @@ public sealed class PostgresSilo : ISiloConfigurator
         ArgumentNullException.ThrowIfNull(siloBuilder);
         siloBuilder.Services.AddSingleton(Shared.Rules);
         siloBuilder.Services.AddSingleton<IOutboxChannel>(Shared.Outbox);
+        siloBuilder.Services.AddSingleton(Shared.NightlyHooks);
         siloBuilder.Services.AddCemCoreGrainServices();
         siloBuilder.AddPostgresStorage(Postgres.ConnectionString!);
         Shared.FastFailure(siloBuilder.Services);

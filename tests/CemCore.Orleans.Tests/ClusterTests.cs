@@ -210,11 +210,29 @@ public sealed class ClusterTests(ITestOutputHelper output)
             var coordinator = cluster.GrainFactory.GetGrain<INightlyCoordinatorGrain>("cancelled");
             using (var cts = new CancellationTokenSource())
             {
-                cts.CancelAfter(TimeSpan.FromMilliseconds(1));
+                // Cancel once the partitions are scored, and hold the run there until the cancellation has reached the coordinator
+                // (Orleans carries it asynchronously; with a timed cancellation a short run could finish and commit first, while the
+                // caller already saw the cancellation).
+                Shared.NightlyHooks.BeforeWriteBack = async token =>
+                {
+                    await cts.CancelAsync();
+                    var waited = System.Diagnostics.Stopwatch.StartNew();
+                    while (!token.IsCancellationRequested && waited.Elapsed < TimeSpan.FromSeconds(30))
+                    {
+                        await Task.Delay(10, CancellationToken.None);
+                    }
+                };
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => coordinator.RunAsync(4, NightlyAsOf, cts.Token));
+                Shared.NightlyHooks.BeforeWriteBack = null;
             }
 
             Assert.Null(await coordinator.GetLastAsync());
+            foreach (var id in events.Select(e => e.CustomerId).Distinct(StringComparer.Ordinal))
+            {
+                var member = Shared.Storage.Get<MemberState>("member", cluster.GrainFactory.GetGrain<ICustomerGrain>(id).GetGrainId()).Value!;
+                Assert.Equal(0, member.NightlyRun); // nothing written back
+                Assert.Null(member.RfmCell);
+            }
             foreach (var partitions in new[] { 1, 4, 7 })
             {
                 var summary = await coordinator.RunAsync(partitions, NightlyAsOf);

@@ -65,9 +65,20 @@ public sealed class ScoringPartitionGrain(MemberRules rules) : Grain, IScoringPa
     }
 }
 
+/// <summary>
+/// Points in a nightly run where a host or a test can act (all optional; the default does nothing). A test uses them to hold a run at a
+/// known point until its cancellation has reached the coordinator: Orleans carries a caller's cancellation to the grain asynchronously.
+/// </summary>
+public sealed class NightlyRunHooks
+{
+    /// <summary>Gets or sets what runs after the partitions were scored and before the cancellation check that precedes the write-back.</summary>
+    public Func<CancellationToken, Task>? BeforeWriteBack { get; set; }
+}
+
 /// <summary>The nightly coordinator: partition → accumulate (workers) → merge (<see cref="RfmPartial.Merge"/>) → finalize (cut-points).</summary>
 /// <param name="state">The last completed run.</param>
-public sealed class NightlyCoordinatorGrain([PersistentState("nightly", StorageNames.Members)] IPersistentState<NightlyState> state) : Grain, INightlyCoordinatorGrain
+/// <param name="hooks">Optional hooks (<see cref="NightlyRunHooks"/>).</param>
+public sealed class NightlyCoordinatorGrain([PersistentState("nightly", StorageNames.Members)] IPersistentState<NightlyState> state, NightlyRunHooks hooks) : Grain, INightlyCoordinatorGrain
 {
     /// <summary>Attempts per partition call before the run fails (a call to a silo that died is retried on the survivors).</summary>
     public const int PartitionAttempts = 8;
@@ -90,7 +101,12 @@ public sealed class NightlyCoordinatorGrain([PersistentState("nightly", StorageN
         var parts = await Task.WhenAll(Enumerable.Range(0, partitions)
             .Select(p => RetryAsync(() => worker.ScoreAsync(p, partitions, asOf, cancellationToken), cancellationToken)));
 
-        // Cancelled before the commit: the last completed run stays as it was, and nothing was written back.
+        // Cancelled before the write-back: the last completed run stays as it was, and nothing was written back.
+        if (hooks.BeforeWriteBack is { } beforeWriteBack)
+        {
+            await beforeWriteBack(cancellationToken);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         var partials = parts.Select(p => RfmPartial.Create(ToValues(p.Rows))).ToList();
         var cuts = RfmPartial.Merge(partials).ToCutPoints();
@@ -101,6 +117,9 @@ public sealed class NightlyCoordinatorGrain([PersistentState("nightly", StorageN
             () => worker.WriteBackAsync(new NightlyBatch(run, asOf, [.. p.Rows.Select(r => r.CustomerId)], [.. p.Rows.Select(r => Cell(cuts, r))]), cancellationToken),
             cancellationToken)));
 
+        // Cancelled during the write-back: the members carry this run's stamp (a re-run's higher stamp replaces it), but the run is
+        // not recorded as the last completed one. (A cancellation that reaches the grain after this check cannot undo the commit.)
+        cancellationToken.ThrowIfCancellationRequested();
         state.State.Last = summary;
         await state.WriteStateAsync(CancellationToken.None);
         return summary;

@@ -37,13 +37,14 @@ public static class SiloSetup
     /// <summary>The ADO.NET invariant of Npgsql.</summary>
     public const string PostgresInvariant = "Npgsql";
 
-    /// <summary>Adds the CemCore services (rules, outbox) unless the host added its own.</summary>
+    /// <summary>Adds the CemCore services (rules, outbox, nightly run hooks) unless the host added its own.</summary>
     /// <param name="services">The services.</param>
     /// <returns>The services.</returns>
     public static IServiceCollection AddCemCoreGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(_ => new MemberRules());
         services.TryAddSingleton<IOutboxChannel, InMemoryOutbox>();
+        services.TryAddSingleton<NightlyRunHooks>();
         return services;
     }
 
