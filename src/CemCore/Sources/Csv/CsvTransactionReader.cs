@@ -472,7 +472,7 @@ public static class CsvTransactionReader
             var more = true;
             try
             {
-                _records.Bytes = tok.SwitchBuffer(_records.Bytes, ReadStep);
+                tok.SwitchBuffer(_records.Bytes, ReadStep);
                 while (_records.Count < Capacity)
                 {
                     var status = tok.TryRead();
@@ -501,7 +501,7 @@ public static class CsvTransactionReader
                 more = false;
             }
 
-            _records.Bytes = tok.Buffer;
+            _records.Bytes = tok.Buffer; // the batch's buffer, or the larger one that replaced it
             BytesConsumed = tok.BytesConsumed;
             return more;
         }
