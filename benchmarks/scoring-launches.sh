@@ -13,7 +13,7 @@
 # DESIGN=bracket (eighteenth session) makes each launch three adjacent processes instead: the bandwidth row, scoring, the bandwidth row
 # again. Scoring is then compared with the mean of the two bandwidth rows around it (a drift that is linear in time cancels), and the two
 # bandwidth rows compared with each other (an A/A comparison: the same code, one process apart) show in the same run how far the
-# host alone moves a ratio between adjacent processes. ~3.5 minutes per launch on the Zen 5 host.
+# host alone moves a ratio between processes that close together. ~3.5 minutes per launch on the Zen 5 host.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-/tmp/cemcore-scoring-launches}"

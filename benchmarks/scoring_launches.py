@@ -10,7 +10,7 @@ beside the means, not instead of them. A missing figure is printed as "missing" 
 With DESIGN=bracket (machine.txt "design: bracket") each launch N has WORKDIR/bandwidthNa, scoreN and bandwidthNb, measured in that order
 in three adjacent processes. Then the ratio is the mean of the two bandwidth means over the scoring mean, the ratios against each
 bandwidth row alone are printed beside it, and the two bandwidth rows' ratio (b / a, the same code one process apart: an A/A
-comparison) shows how far the host alone moves a ratio between adjacent processes in the same minutes.
+comparison) shows how far the host alone moves a ratio between processes that close together, in the same minutes.
 """
 import glob
 import json
