@@ -42,7 +42,7 @@ filters=(
 limit_filters=(
   '*ChurnBenchmarks.VectorRowMajor' '*ChurnBenchmarks.BandwidthReadWrite256' '*ChurnBenchmarks.BandwidthSum' '*ChurnBenchmarks.BandwidthSum256'
   '*ChurnBenchmarks.SingleCustomer'
-  '*ClvBenchmarks.FitBfgsCompressed' '*ClvBenchmarks.ScoreSpanKernels' '*PersonalizationBenchmarks.Engine' '*LoyaltyBenchmarks.InMemorySingleThread'
+  '*ClvBenchmarks.FitBfgsCompressed' '*ClvBenchmarks.ScoreSpanKernels' '*PersonalizationBenchmarks.Engine' '*PersonalizationBenchmarks.EngineBatch' '*LoyaltyBenchmarks.InMemorySingleThread'
   '*.RfmBenchmarks.CemCore' '*RfmScalingBenchmarks.AggregateAndScore' '*RfmScalingBenchmarks.Features'
   '*FeatureBenchmarks.Parse' '*FeatureBenchmarks.SepParse' '*FeatureBenchmarks.ParseAndFeatures' '*FeatureBenchmarks.ParseFeaturesAndObjects'
   '*ExperimentBenchmarks.Assign*'

@@ -159,8 +159,11 @@ rows.append(("Accumulating 10M observations", "memory-bandwidth bound", t("Exper
 # Decisions
 d = get("PersonalizationBenchmarks", "Engine")
 drate = f" = {1e3 / d[0]:.1f}M/s" if d else ""
+db = get("PersonalizationBenchmarks", "EngineBatch")
+# The batch call (DecideBatch, as the nightly pipeline decides; twentieth session) beside the one-at-a-time loop, when the run has it.
+dbatch = f"; `DecideBatch` {ta('PersonalizationBenchmarks', 'EngineBatch')} = {1e3 / db[0]:.1f}M/s" if db else ""
 rows.append(("Offer decisions, 1M customers × 50 rules, no rendering", "≥ 2M/s per core, 0 B",
-             ta("PersonalizationBenchmarks", "Engine") + drate, f"naive LINQ {t('PersonalizationBenchmarks', 'NaiveLinq')}"))
+             "one at a time " + ta("PersonalizationBenchmarks", "Engine") + drate + dbatch, f"naive LINQ {t('PersonalizationBenchmarks', 'NaiveLinq')}"))
 
 # k-means: single thread and with the restarts in parallel (issue 17: "restarts in parallel"), both against the same single-thread peer.
 grid = ((5, 8), (5, 12), (20, 8), (20, 12))

@@ -380,6 +380,7 @@ public sealed class CemCorePipeline
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 
+                CustomerContext.PrefetchAhead(contexts, i);
                 decisions[i] = offers.Decide(contexts[i]);
             }
 

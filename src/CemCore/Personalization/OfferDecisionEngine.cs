@@ -257,6 +257,7 @@ public sealed class OfferDecisionEngine
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
+            CustomerContext.PrefetchAhead(contexts, i);
             destination[i] = Decide(contexts[i]);
         }
     }

@@ -356,4 +356,82 @@ public sealed class OfferDecisionEngineTests
 
         Assert.Throws<ArgumentException>(() => engine.DecideBatch(contexts, new OfferDecision[1]));
     }
+
+    /// <summary>
+    /// DecideBatch asks for the contexts, profiles and features a few customers ahead (issue 17: a cache hint): over contexts without a
+    /// profile, without features or empty, in a list or an array and of every length around the look-ahead distances, its decisions are
+    /// still exactly the single decisions, and it allocates nothing.
+    /// </summary>
+    [Fact]
+    public void DecideBatch_SparseContextsOfEveryLength_MatchesSingleDecisionsWithoutAllocating()
+    {
+        var engine = new OfferDecisionEngine(Standard, new DecisionSettings(reserveBudget: false));
+        var someFeatures = Context("F").Features;
+        var pool = SourceCases().Select(c => c.Context)
+            .Concat([new CustomerContext(null, someFeatures, AsOf).SetChurnProbability(0.9), new CustomerContext(Profile("NOFEAT"), null, AsOf).SetChurnProbability(0.9), new CustomerContext()])
+            .ToArray();
+        for (var n = 0; n <= pool.Length; n++)
+        {
+            var array = pool.Take(n).Reverse().ToArray();
+            var list = new List<CustomerContext>(array);
+            var fromArray = new OfferDecision[n];
+            var fromList = new OfferDecision[n];
+            engine.DecideBatch(array, fromArray);
+            engine.DecideBatch(list, fromList);
+            for (var i = 0; i < n; i++)
+            {
+                var single = engine.Decide(array[i]);
+                Assert.Equal(single, fromArray[i]);
+                Assert.Equal(single, fromList[i]);
+            }
+        }
+
+        var all = new OfferDecision[pool.Length];
+        var (least, attempts) = AllocationProbe.Least(() => engine.DecideBatch(pool, all));
+        Assert.True(least == 0, $"allocated in every attempt: {attempts} bytes");
+    }
+
+    /// <summary>The look-ahead reads only inside the list: every index of lists of 0 to 7 contexts (nulls among them), and the last indexes
+    /// of a list as long as an int can count (no overflow of index + distance).</summary>
+    [Fact]
+    public void PrefetchAhead_EveryIndex_StaysInsideTheListAndChangesNothing()
+    {
+        var profile = Profile("P");
+        for (var n = 0; n <= 7; n++)
+        {
+            var contexts = Enumerable.Range(0, n).Select(i => i % 3 == 1 ? null : new CustomerContext(i % 3 == 2 ? null : profile, null, AsOf.AddDays(i))).ToArray();
+            for (var i = 0; i < n; i++)
+            {
+                CustomerContext.PrefetchAhead(contexts, i);
+            }
+
+            Assert.All(contexts.Select((c, i) => (c, i)).Where(x => x.c is not null), x => Assert.Equal(AsOf.AddDays(x.i), x.c!.AsOf));
+        }
+
+        var huge = new CountOnlyList();
+        CustomerContext.PrefetchAhead(huge, int.MaxValue - 1);
+        CustomerContext.PrefetchAhead(huge, int.MaxValue - 3);
+        Assert.Equal([int.MaxValue - 1], huge.Read); // from int.MaxValue - 3 only the context two ahead is read; nothing past the end
+    }
+
+    /// <summary>A list that claims <see cref="int.MaxValue"/> elements, all null, and records which indexes were read.</summary>
+    private sealed class CountOnlyList : IReadOnlyList<CustomerContext?>
+    {
+        public List<int> Read { get; } = [];
+
+        public int Count => int.MaxValue;
+
+        public CustomerContext? this[int index]
+        {
+            get
+            {
+                Read.Add(index);
+                return null;
+            }
+        }
+
+        public IEnumerator<CustomerContext?> GetEnumerator() => throw new NotSupportedException();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }
