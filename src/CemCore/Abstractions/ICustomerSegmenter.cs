@@ -240,6 +240,11 @@ public sealed class RuleSegmenter(RuleSegmentSet segments, string name = "rules"
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
+            if (input.Contexts is { } contexts)
+            {
+                CustomerContext.PrefetchAhead(contexts, i); // prepared contexts: ask for the next customers' data (issue 17)
+            }
+
             var context = input.Contexts?[i] ?? scratch!.Reset(null, features[i], features.AsOf);
             masks[i] = Segments.EvaluateMask(context);
         }
