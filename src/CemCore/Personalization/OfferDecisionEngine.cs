@@ -238,6 +238,9 @@ public sealed class OfferDecisionEngine
     }
 
     /// <summary>Decides for a batch of customers, in order, into <paramref name="destination"/>.</summary>
+    /// <remarks>The same decisions as <see cref="Decide"/> one by one. For a large list of contexts built beforehand it is the faster
+    /// way: on x86 it asks the processor for the next customers' context, profile and features ahead of their decisions (prefetch
+    /// hints), which over a million prepared contexts halved the time per decision (docs/personalization.md).</remarks>
     /// <param name="contexts">The customers.</param>
     /// <param name="destination">Receives one decision per customer; at least as long as <paramref name="contexts"/>.</param>
     /// <param name="cancellationToken">Checked every 4,096 customers.</param>
