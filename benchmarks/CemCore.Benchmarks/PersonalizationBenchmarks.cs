@@ -57,18 +57,7 @@ public class PersonalizationBenchmarks
         _rules = [.. set.Rules];
         _engine = new OfferDecisionEngine(set, new DecisionSettings(holdout: new HoldoutGroup(0.05, "bench"), reserveBudget: false));
 
-        var table = new TransactionTableBuilder(Customers * 3);
-        for (var c = 0; c < Customers; c++)
-        {
-            var id = "C" + c.ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
-            var n = random.Next(1, 5);
-            for (var k = 0; k < n; k++)
-            {
-                table.AddPurchase(id, AsOf.AddDays(-random.Next(1, 400)), Math.Round((decimal)(random.NextDouble() * 300) + 5m, 2), category: categories[random.Next(categories.Length)]);
-            }
-        }
-
-        var features = FeatureExtractor.Compute(table.Build(), AsOf);
+        var features = FeatureExtractor.Compute(PurchaseTable(Customers, AsOf, categories, random), AsOf);
         ContactChannel[] channels = [ContactChannel.WeChat, ContactChannel.AppPush, ContactChannel.Sms, ContactChannel.Email];
         _contexts = new CustomerContext[Customers];
         var i2 = 0;
@@ -94,6 +83,31 @@ public class PersonalizationBenchmarks
         {
             throw new InvalidOperationException("The engine, its batch call and the LINQ baseline disagree.");
         }
+    }
+
+    /// <summary>
+    /// The generated purchases of the decision and segmentation benchmarks: customers <c>C0000000</c>, <c>C0000001</c>, ... with 1–4
+    /// purchases each in the 400 days before <paramref name="asOf"/>, 5–305 in amount, in <paramref name="categories"/>.
+    /// </summary>
+    /// <param name="customers">The number of customers.</param>
+    /// <param name="asOf">The end of the purchase history.</param>
+    /// <param name="categories">The categories drawn from.</param>
+    /// <param name="random">The source of the draws (its state moves on).</param>
+    /// <returns>The table.</returns>
+    internal static TransactionTable PurchaseTable(int customers, DateTimeOffset asOf, string[] categories, Random random)
+    {
+        var table = new TransactionTableBuilder(customers * 3);
+        for (var c = 0; c < customers; c++)
+        {
+            var id = "C" + c.ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+            var n = random.Next(1, 5);
+            for (var k = 0; k < n; k++)
+            {
+                table.AddPurchase(id, asOf.AddDays(-random.Next(1, 400)), Math.Round((decimal)(random.NextDouble() * 300) + 5m, 2), category: categories[random.Next(categories.Length)]);
+            }
+        }
+
+        return table.Build();
     }
 
     /// <summary>Baseline: every rule filtered with LINQ, sorted by priority then id, first taken; consent checked on the first channel that has it.</summary>

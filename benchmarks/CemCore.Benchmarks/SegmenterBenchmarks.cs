@@ -5,7 +5,6 @@ using CemCore.Features;
 using CemCore.Rules;
 using CemCore.Segmentation;
 using CemCore.Segmentation.RuleSegments;
-using CemCore.Transactions;
 
 namespace CemCore.Benchmarks;
 
@@ -31,18 +30,7 @@ public class SegmenterBenchmarks
     public void Setup()
     {
         var random = new Random(42);
-        string[] categories = ["sneakers", "sportswear", "apparel", "bags", "watches"];
-        var table = new TransactionTableBuilder(OneMillion * 3);
-        for (var c = 0; c < OneMillion; c++)
-        {
-            var id = "C" + c.ToString("D7", CultureInfo.InvariantCulture);
-            for (var k = random.Next(1, 5); k > 0; k--)
-            {
-                table.AddPurchase(id, AsOf.AddDays(-random.Next(1, 400)), Math.Round((decimal)(random.NextDouble() * 300) + 5m, 2), category: categories[random.Next(categories.Length)]);
-            }
-        }
-
-        var features = FeatureExtractor.Compute(table.Build(), AsOf);
+        var features = FeatureExtractor.Compute(PersonalizationBenchmarks.PurchaseTable(OneMillion, AsOf, ["sneakers", "sportswear", "apparel", "bags", "watches"], random), AsOf);
         _contexts = new CustomerContext[features.Count];
         var i = 0;
         foreach (var f in features)

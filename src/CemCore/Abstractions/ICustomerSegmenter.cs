@@ -232,7 +232,8 @@ public sealed class RuleSegmenter(RuleSegmentSet segments, string name = "rules"
         ArgumentNullException.ThrowIfNull(input);
         var features = input.Features;
         var masks = new ulong[features.Count];
-        var scratch = input.Contexts is null ? new CustomerContext() : null;
+        var contexts = input.Contexts;
+        var scratch = contexts is null ? new CustomerContext() : null;
         for (var i = 0; i < masks.Length; i++)
         {
             if ((i & 4095) == 0)
@@ -240,12 +241,13 @@ public sealed class RuleSegmenter(RuleSegmentSet segments, string name = "rules"
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            if (input.Contexts is { } contexts)
+            if (contexts is not null)
             {
                 CustomerContext.PrefetchAhead(contexts, i); // prepared contexts: ask for the next customers' data (issue 17)
             }
 
-            var context = input.Contexts?[i] ?? scratch!.Reset(null, features[i], features.AsOf);
+            var context = contexts?[i] ?? scratch!.Reset(null, features[i], features.AsOf);
+
             masks[i] = Segments.EvaluateMask(context);
         }
 
