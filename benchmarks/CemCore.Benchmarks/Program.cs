@@ -17,6 +17,11 @@ internal static class Program
             return ScoringInterleaved.Run(args); // logistic scoring and its bandwidth row in one process, round by round (issue 17)
         }
 
+        if (args.Length > 0 && args[0] == "parse-memory")
+        {
+            return ParseMemory.Run(args); // parse + features per call against the new memory it maps (issue 17)
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         foreach (var summary in summaries)
         {
