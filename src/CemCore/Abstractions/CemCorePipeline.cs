@@ -373,6 +373,7 @@ public sealed class CemCorePipeline
         if (Offers is { } offers)
         {
             var decisions = new OfferDecision[n];
+            var engine = (offers as OfferDecider)?.Engine; // the library's engine: the look-ahead above replaces its per-call hints
             for (var i = 0; i < n; i++)
             {
                 if ((i & 4095) == 0)
@@ -381,7 +382,7 @@ public sealed class CemCorePipeline
                 }
 
                 CustomerContext.PrefetchAhead(contexts, i);
-                decisions[i] = offers.Decide(contexts[i]);
+                decisions[i] = engine is not null ? engine.DecideAhead(contexts[i]) : offers.Decide(contexts[i]);
             }
 
             run.Decisions = decisions;

@@ -36,8 +36,14 @@ public sealed record Demographics(
     int? CityTier = null,
     string? Occupation = null)
 {
+    /// <summary>The backing field of <see cref="BirthDate"/>: a field, so that <see cref="PrefetchObject"/> can find the object's lines.</summary>
+    private readonly DateOnly? _birthDate = BirthDate;
+
     /// <summary>The largest accepted city tier.</summary>
     public const int MaxCityTier = 6;
+
+    /// <summary>Gets the date of birth, when known. Preferred over <see cref="AgeBand"/> for age conditions.</summary>
+    public DateOnly? BirthDate { get => _birthDate; init => _birthDate = value; }
 
     /// <summary>Gets an instance with every field absent.</summary>
     public static Demographics Unknown { get; } = new();
@@ -47,6 +53,15 @@ public sealed record Demographics(
     public int? CityTier { get; } = CityTier is null or (>= 1 and <= MaxCityTier)
         ? CityTier
         : throw new ArgumentOutOfRangeException(nameof(CityTier), CityTier, $"City tier must be in [1, {MaxCityTier}].");
+
+    /// <summary>Asks for this object's cache lines (see <see cref="Primitives.CachePrefetch"/>).</summary>
+    internal unsafe void PrefetchObject()
+    {
+        fixed (DateOnly?* p = &_birthDate)
+        {
+            Primitives.CachePrefetch.Lines(p, 1, 1);
+        }
+    }
 
     /// <summary>Returns the age in whole years on <paramref name="date"/>, or <see langword="null"/> when the birth date is unknown.</summary>
     /// <param name="date">The day on which the age is taken.</param>

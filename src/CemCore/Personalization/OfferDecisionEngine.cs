@@ -97,8 +97,22 @@ public sealed class OfferDecisionEngine
     /// <returns>The decision.</returns>
     public OfferDecision Decide(CustomerContext context, DecisionTrace? trace = null)
     {
+        HintReferenced(context);
+        return DecideWithScratch(context, trace);
+    }
+
+    /// <summary>
+    /// <see cref="Decide"/> without its own cache hints, for loops that ask for each customer's objects a few customers ahead
+    /// (<see cref="DecideBatch"/>, the pipeline's decision step): there the hints would only repeat requests already made.
+    /// </summary>
+    /// <param name="context">The customer.</param>
+    /// <returns>The decision, the same as <see cref="Decide"/>'s.</returns>
+    internal OfferDecision DecideAhead(CustomerContext context) => DecideWithScratch(context, null);
+
+    private OfferDecision DecideWithScratch(CustomerContext context, DecisionTrace? trace)
+    {
         var scratch = t_scratch ??= new PersonalizationRule?[DecisionSettings.MaxStackedOffers];
-        var d = DecideStacked(context, scratch, trace);
+        var d = DecideCore(context, scratch, trace);
         Array.Clear(scratch);
         return d;
     }
@@ -111,6 +125,12 @@ public sealed class OfferDecisionEngine
     /// <exception cref="ArgumentException"><paramref name="selected"/> is empty.</exception>
     public OfferDecision DecideStacked(CustomerContext context, Span<PersonalizationRule?> selected, DecisionTrace? trace)
     {
+        HintReferenced(context);
+        return DecideCore(context, selected, trace);
+    }
+
+    private OfferDecision DecideCore(CustomerContext context, Span<PersonalizationRule?> selected, DecisionTrace? trace)
+    {
         ArgumentNullException.ThrowIfNull(context);
         if (selected.IsEmpty)
         {
@@ -119,6 +139,7 @@ public sealed class OfferDecisionEngine
 
         var profile = context.Profile;
         var id = profile?.Id ?? context.Features?.CustomerId;
+
         var asOf = context.AsOf;
         var asOfTicks = asOf.UtcTicks;
         // Holdout membership is hashed lazily (only once a rule passes eligibility and consent), except when tracing.
@@ -261,8 +282,32 @@ public sealed class OfferDecisionEngine
             }
 
             CustomerContext.PrefetchAhead(contexts, i);
-            destination[i] = Decide(contexts[i]);
+            destination[i] = DecideAhead(contexts[i]);
         }
+    }
+
+    /// <summary>
+    /// Asks for the objects a single decision reads after the profile: the features (the rules), the id's characters (the holdout
+    /// hash) and the demographics (birthday and other profile conditions). Each is a separate object; asked for at the start, their
+    /// cache misses overlap the profile's own instead of following it one by one (issue 17: 4–9 % less time per single decision over
+    /// 1M customers in an in-process A/B; docs/personalization.md). A hint only: no result changes, nothing happens off x86.
+    /// </summary>
+    private void HintReferenced(CustomerContext? context)
+    {
+        if (!CachePrefetch.IsSupported || context is null)
+        {
+            return;
+        }
+
+        var profile = context.Profile;
+        var features = context.Features;
+        features?.PrefetchObject();
+        if (Settings.Holdout is not null && (profile?.Id ?? features?.CustomerId) is { } id)
+        {
+            CachePrefetch.String(id);
+        }
+
+        profile?.Demographics?.PrefetchObject();
     }
 
     private static long Ticks(DateTimeOffset? instant, long none) => instant is { } t ? t.UtcTicks : none;

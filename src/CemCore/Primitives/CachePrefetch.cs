@@ -44,4 +44,15 @@ internal static class CachePrefetch
             }
         }
     }
+
+    /// <summary>Requests the first cache line of a string's characters (its length and first 26 characters on 64-bit).</summary>
+    /// <param name="text">The string.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void String(string text)
+    {
+        fixed (char* p = text)
+        {
+            Lines(p, 0, 0);
+        }
+    }
 }

@@ -391,6 +391,44 @@ public sealed class OfferDecisionEngineTests
         Assert.True(least == 0, $"allocated in every attempt: {attempts} bytes");
     }
 
+    /// <summary>
+    /// A single decision asks for the customer's features, id and demographics before it reads them (issue 17: a cache hint). With a
+    /// holdout (so the id is hashed) and over contexts without a profile, without features, empty, or with a profile whose id is the
+    /// features' customer, every decision is still the one the traced path makes, the holdout is the group's, and nothing is allocated.
+    /// </summary>
+    [Fact]
+    public void Decide_WithHoldoutOverSparseContexts_MatchesTracedDecisionsWithoutAllocating()
+    {
+        var holdout = new HoldoutGroup(0.5, "prefetch-salt");
+        var engine = new OfferDecisionEngine(Standard, new DecisionSettings(holdout: holdout, reserveBudget: false));
+        var someFeatures = Context("F").Features;
+        var contexts = SourceCases().Select(c => c.Context)
+            .Concat(Enumerable.Range(0, 40).Select(i => Context(Profile("H" + i, birthDate: i % 2 == 0 ? new DateOnly(1990, 1 + (i % 12), 1) : null)).SetChurnProbability(0.9)))
+            .Concat([new CustomerContext(null, someFeatures, AsOf).SetChurnProbability(0.9), new CustomerContext(Profile("NOFEAT"), null, AsOf).SetChurnProbability(0.9), new CustomerContext()])
+            .ToArray();
+        var trace = new DecisionTrace();
+        foreach (var c in contexts)
+        {
+            var decided = engine.Decide(c);
+            Assert.Equal(engine.Decide(c, trace), decided);
+            if (decided.Status is DecisionStatus.Offer or DecisionStatus.Holdout && (c.Profile?.Id ?? c.Features?.CustomerId) is { } id)
+            {
+                Assert.Equal(holdout.Contains(id), decided.Status == DecisionStatus.Holdout);
+            }
+        }
+
+        Assert.Contains(contexts, c => engine.Decide(c).Status == DecisionStatus.Holdout);
+        Assert.Contains(contexts, c => engine.Decide(c).Status == DecisionStatus.Offer);
+        var (least, attempts) = AllocationProbe.Least(() =>
+        {
+            foreach (var c in contexts)
+            {
+                engine.Decide(c);
+            }
+        });
+        Assert.True(least == 0, $"allocated in every attempt: {attempts} bytes");
+    }
+
     /// <summary>The look-ahead reads only inside the list: every index of lists of 0 to 7 contexts (nulls among them), and the last indexes
     /// of a list as long as an int can count (no overflow of index + distance).</summary>
     [Fact]
