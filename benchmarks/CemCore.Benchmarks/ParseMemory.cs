@@ -58,7 +58,7 @@ internal static class ParseMemory
         }
 
         Console.WriteLine(FormattableString.Invariant(
-            $"parse-memory: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} processors, load {Load()}; {iterations} calls of FeatureBenchmarks.ParseAndFeatures after {WarmupCalls} warm-up calls (checksum {sink})"));
+            $"parse-memory: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} processors, load {ScoringInterleaved.Load()}; {iterations} calls of FeatureBenchmarks.ParseAndFeatures after {WarmupCalls} warm-up calls (checksum {sink})"));
         Console.WriteLine("  per call, ms / minor faults: " + string.Join(" ", milliseconds.Zip(faults, (m, f) => FormattableString.Invariant($"{m:F0}/{f}"))));
         var fresh = milliseconds.Where((_, i) => faults[i] >= NewMemoryFaults).ToArray();
         var reused = milliseconds.Where((_, i) => faults[i] < ReusedMemoryFaults).ToArray();
@@ -73,17 +73,7 @@ internal static class ParseMemory
 
     private static string Summary(double[] values) => values.Length == 0
         ? "none"
-        : FormattableString.Invariant($"median {Quantile(values, 0.5):F1} ms (fastest {values.Min():F1}, slowest {values.Max():F1})");
-
-    private static double Quantile(double[] values, double q)
-    {
-        var sorted = (double[])values.Clone();
-        Array.Sort(sorted);
-        var position = q * (sorted.Length - 1);
-        var low = (int)Math.Floor(position);
-        var high = Math.Min(low + 1, sorted.Length - 1);
-        return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
-    }
+        : FormattableString.Invariant($"median {ScoringInterleaved.Quantile(values, 0.5):F1} ms (fastest {values.Min():F1}, slowest {values.Max():F1})");
 
     private static double Correlation(double[] x, long[] y)
     {
@@ -116,22 +106,6 @@ internal static class ParseMemory
         catch (UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    private static string Load()
-    {
-        try
-        {
-            return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "unknown";
         }
     }
 }

@@ -87,7 +87,8 @@ internal static class ScoringInterleaved
         return 0;
     }
 
-    private static double Quantile(double[] values, double q)
+    /// <summary>The <paramref name="q"/> quantile of <paramref name="values"/>, linear between order statistics (also used by <see cref="ParseMemory"/>).</summary>
+    internal static double Quantile(double[] values, double q)
     {
         var sorted = (double[])values.Clone();
         Array.Sort(sorted);
@@ -97,7 +98,8 @@ internal static class ScoringInterleaved
         return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
     }
 
-    private static string Load()
+    /// <summary>The load average (1, 5, 15 minutes) from <c>/proc/loadavg</c>, or "unknown".</summary>
+    internal static string Load()
     {
         try
         {
