@@ -139,7 +139,6 @@ public sealed class OfferDecisionEngine
 
         var profile = context.Profile;
         var id = profile?.Id ?? context.Features?.CustomerId;
-
         var asOf = context.AsOf;
         var asOfTicks = asOf.UtcTicks;
         // Holdout membership is hashed lazily (only once a rule passes eligibility and consent), except when tracing.

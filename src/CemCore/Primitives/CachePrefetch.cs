@@ -45,7 +45,7 @@ internal static class CachePrefetch
         }
     }
 
-    /// <summary>Requests the first cache line of a string's characters (its length and first 26 characters on 64-bit).</summary>
+    /// <summary>Requests the cache line of a string's first characters (with its length, for short strings all of it).</summary>
     /// <param name="text">The string.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void String(string text)
