@@ -121,7 +121,17 @@ public sealed record CustomerFeatures
     public decimal ReturnedAmount { get => _v.ReturnedAmount; internal init => _v.ReturnedAmount = value; }
 
     /// <summary>Gets the monetary value: <see cref="GrossSpend"/> − <see cref="ReturnedAmount"/>.</summary>
-    public decimal MonetaryTotal => GrossSpend - ReturnedAmount;
+    /// <remarks>Without returns (a zero <see cref="ReturnedAmount"/> of no greater scale, the usual case) this is <see cref="GrossSpend"/>
+    /// itself, the very value the subtraction gives, without its cost (issue 17: the subtraction was ~9 % of an offer decision's CPU time
+    /// with a rule on this field).</remarks>
+    public decimal MonetaryTotal
+    {
+        get
+        {
+            var returned = ReturnedAmount;
+            return returned == 0m && returned.Scale <= GrossSpend.Scale ? GrossSpend : GrossSpend - returned;
+        }
+    }
 
     /// <summary>Gets the mean monetary value per purchase order (<see cref="MonetaryTotal"/> / <see cref="OrderCount"/>); 0 with no orders.</summary>
     public decimal MonetaryMean => OrderCount == 0 ? 0m : MonetaryTotal / OrderCount;
