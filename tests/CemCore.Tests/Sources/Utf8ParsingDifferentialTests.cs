@@ -117,6 +117,54 @@ public sealed class Utf8ParsingDifferentialTests
     [InlineData("--1")]
     public void Decimal_Edges_AgreeWithGeneralParser(string text) => Assert.True(DecimalAgrees(text), text);
 
+    /// <summary>
+    /// Every text of 1 to 5 characters over digits, the point, the characters next to the digits and the point in ASCII, signs, a blank
+    /// and a letter (the lengths of most amounts: accepted or rejected as the general parser does, with its value and scale), then
+    /// 200,000 random texts of 6 to 9 characters over the same alphabet, half of them of digits and at most one point.
+    /// </summary>
+    [Fact]
+    public void Decimal_AllShortTexts_AgreeWithGeneralParser()
+    {
+        const string alphabet = "0159./:-+ x";
+        var checkedTexts = 0;
+        var chars = new char[9];
+        for (var length = 1; length <= 5; length++)
+        {
+            var total = (int)Math.Pow(alphabet.Length, length);
+            for (var code = 0; code < total; code++)
+            {
+                var c = code;
+                for (var k = 0; k < length; k++)
+                {
+                    chars[k] = alphabet[c % alphabet.Length];
+                    c /= alphabet.Length;
+                }
+
+                var text = new string(chars, 0, length);
+                Assert.True(DecimalAgrees(text), text);
+                checkedTexts++;
+            }
+        }
+
+        var random = new Random(20261207);
+        for (var i = 0; i < 200_000; i++)
+        {
+            var length = random.Next(6, 10);
+            var clean = i % 2 == 0;
+            var point = clean ? random.Next(-1, length) : -1;
+            for (var k = 0; k < length; k++)
+            {
+                chars[k] = clean ? (k == point ? '.' : (char)('0' + random.Next(10))) : alphabet[random.Next(alphabet.Length)];
+            }
+
+            var text = new string(chars, 0, length);
+            Assert.True(DecimalAgrees(text), text);
+            checkedTexts++;
+        }
+
+        Assert.Equal(11 + 121 + 1_331 + 14_641 + 161_051 + 200_000, checkedTexts);
+    }
+
     private static bool DecimalAgrees(string text)
     {
         var fast = Utf8Parsing.TryParseDecimal(Encoding.UTF8.GetBytes(text), out var value);
