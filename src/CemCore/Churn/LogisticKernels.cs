@@ -16,7 +16,7 @@ namespace CemCore.Churn;
 /// can overflow there. Without the checks the block kernels took 4–9 % (Vector512) and 6–19 % (Vector256) less time on rows already in
 /// cache, with the same results bit for bit (issue 17, benchmarks/results/ChurnBenchmarks.md, sixteenth session).
 /// </remarks>
-internal static class LogisticKernels
+internal static partial class LogisticKernels
 {
     /// <summary>Rows per block of the block-wise kernels (a block of results stays in L1 for the sigmoid pass).</summary>
     private const int BlockRows = 256;
@@ -80,7 +80,9 @@ internal static class LogisticKernels
     /// in four quiet BenchmarkDotNet runs each kernel won two, so the choice is not settled, see benchmarks/results/ChurnBenchmarks.md), else the Vector256 block kernel (<see cref="ScoreRowMajorBlock256"/>) wherever AVX2 and
     /// FMA exist; for other k the AVX2/FMA streaming kernel wherever it runs, AVX-512 hosts included (on Zen 4 it scored 1M × 9 in
     /// 2.4–2.5 ms against 2.8–3.1 ms for the generic Vector512 kernel, whose 512-bit operations the core splits in two and whose loads are
-    /// span-checked); the generic Vector512 kernel when AVX2 or FMA is missing.
+    /// span-checked); the generic Vector512 kernel when AVX2 or FMA is missing; where Vector256 is not accelerated at all (Arm64, x64
+    /// without AVX2, the CLI's NativeAOT build for x86-64-v2) the Vector128 kernel (<see cref="ScoreRowMajor128"/>) instead of the scalar
+    /// reference.
     /// </summary>
     internal static RowMajorPath BestRowMajorPath(int k)
     {
@@ -104,7 +106,12 @@ internal static class LogisticKernels
             return RowMajorPath.Vector512;
         }
 
-        return UseVector && k >= 4 ? RowMajorPath.Portable : RowMajorPath.Scalar;
+        if (UseVector && k >= 4)
+        {
+            return RowMajorPath.Portable;
+        }
+
+        return IsAvailable(RowMajorPath.Vector128, k) ? RowMajorPath.Vector128 : RowMajorPath.Scalar;
     }
 
     /// <summary>Whether <paramref name="path"/> can run here for <paramref name="k"/> features (tests force each available path).</summary>
@@ -116,6 +123,7 @@ internal static class LogisticKernels
         RowMajorPath.Vector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && k is >= 8 and <= MaxStreamFeatures,
         RowMajorPath.Vector256Block => Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported && k == BlockFeatures,
         RowMajorPath.Vector512Block => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported && k == BlockFeatures,
+        RowMajorPath.Vector128 => Vector128.IsHardwareAccelerated && k is >= 1 and <= MaxStreamFeatures,
         _ => false,
     };
 
@@ -138,6 +146,9 @@ internal static class LogisticKernels
                 break;
             case RowMajorPath.Portable:
                 ScoreRowMajorVector(rows, w, intercept, destination);
+                break;
+            case RowMajorPath.Vector128:
+                ScoreRowMajor128(rows, w, intercept, destination);
                 break;
             default:
                 ScoreRowMajorScalar(rows, w, intercept, destination);
@@ -865,7 +876,7 @@ internal static class LogisticKernels
     {
         var n = destination.Length;
         var k = w.Length;
-        if (!UseVector || n < 4 || k > 256)
+        if (!(UseVector || Vector128.IsHardwareAccelerated) || n < 4 || k > 256)
         {
             ScoreFeatureMajorScalar(columns, w, intercept, destination);
             return;
@@ -887,7 +898,8 @@ internal static class LogisticKernels
         }
     }
 
-    /// <summary>Replaces each z by σ(z), vectorized (<see cref="VectorExp.Sigmoid(Vector256{double})"/> eight at a time with AVX2 and FMA).</summary>
+    /// <summary>Replaces each z by σ(z), vectorized (<see cref="VectorExp.Sigmoid(Vector256{double})"/> eight at a time with AVX2 and FMA;
+    /// <see cref="VectorExp.Sigmoid(Vector128{double})"/> four at a time where Vector256 is not accelerated).</summary>
     public static void SigmoidInPlace(Span<double> values)
     {
         var i = 0;
@@ -898,6 +910,25 @@ internal static class LogisticKernels
                 var (lo, hi) = Sigmoid8(Vector256.Create((ReadOnlySpan<double>)values.Slice(i, 4)), Vector256.Create((ReadOnlySpan<double>)values.Slice(i + 4, 4)));
                 lo.CopyTo(values.Slice(i, 4));
                 hi.CopyTo(values.Slice(i + 4, 4));
+            }
+        }
+        else if (!Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated)
+        {
+            // The 128-bit σ of ScoreRowMajor128 (no Vector256: Arm64, x64 without AVX2, x86-64-v2 NativeAOT code), four at a time.
+            for (; i <= values.Length - 4; i += 4)
+            {
+                var z0 = Vector128.Create((ReadOnlySpan<double>)values.Slice(i, 2));
+                var z1 = Vector128.Create((ReadOnlySpan<double>)values.Slice(i + 2, 2));
+                if (VectorExp.InSigmoidDomain(z0, z1))
+                {
+                    VectorExp.Sigmoid(z0).CopyTo(values.Slice(i, 2));
+                    VectorExp.Sigmoid(z1).CopyTo(values.Slice(i + 2, 2));
+                }
+                else
+                {
+                    SigmoidEach(z0, values.Slice(i, 2));
+                    SigmoidEach(z1, values.Slice(i + 2, 2));
+                }
             }
         }
         else if (Vector512.IsHardwareAccelerated)

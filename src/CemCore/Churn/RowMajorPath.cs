@@ -20,4 +20,7 @@ internal enum RowMajorPath
 
     /// <summary>AVX-512 kernel for k = 9 without wasted lanes: eight rows = nine dense vectors (issue 17).</summary>
     Vector512Block,
+
+    /// <summary>Vector128 kernel for any k without wasted lanes: two rows = k dense vectors; plain multiplies and adds (issue 17: the path where Vector256 is not accelerated).</summary>
+    Vector128,
 }
