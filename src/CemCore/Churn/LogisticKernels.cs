@@ -914,22 +914,7 @@ internal static partial class LogisticKernels
         }
         else if (!Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated)
         {
-            // The 128-bit σ of ScoreRowMajor128 (no Vector256: Arm64, x64 without AVX2, x86-64-v2 NativeAOT code), four at a time.
-            for (; i <= values.Length - 4; i += 4)
-            {
-                var z0 = Vector128.Create((ReadOnlySpan<double>)values.Slice(i, 2));
-                var z1 = Vector128.Create((ReadOnlySpan<double>)values.Slice(i + 2, 2));
-                if (VectorExp.InSigmoidDomain(z0, z1))
-                {
-                    VectorExp.Sigmoid(z0).CopyTo(values.Slice(i, 2));
-                    VectorExp.Sigmoid(z1).CopyTo(values.Slice(i + 2, 2));
-                }
-                else
-                {
-                    SigmoidEach(z0, values.Slice(i, 2));
-                    SigmoidEach(z1, values.Slice(i + 2, 2));
-                }
-            }
+            i = SigmoidInPlace128(values);
         }
         else if (Vector512.IsHardwareAccelerated)
         {

@@ -174,6 +174,35 @@ internal static partial class LogisticKernels
         return Vector128.Create(a.GetElement(0) + a.GetElement(1), b.GetElement(0) + b.GetElement(1));
     }
 
+    /// <summary>
+    /// σ in place, four values at a time with <see cref="VectorExp.Sigmoid(Vector128{double})"/> (the scalar formula for a group with a
+    /// value outside its domain); returns how many values it replaced (a multiple of four), the caller does the rest. A method of its own:
+    /// inside <see cref="SigmoidInPlace"/>, whose other branches use Vector256 and Vector512, the NativeAOT compiler (x86-64-v2, where
+    /// those types are not accelerated) left the Vector128 σ and the domain check as calls.
+    /// </summary>
+    private static int SigmoidInPlace128(Span<double> values)
+    {
+        var i = 0;
+        for (; i <= values.Length - 4; i += 4)
+        {
+            ref var at = ref values[i]; // values[i .. i + 3] exist: two vectors from here stay inside the span
+            var z0 = Vector128.LoadUnsafe(ref at);
+            var z1 = Vector128.LoadUnsafe(ref at, 2);
+            if (VectorExp.InSigmoidDomain(z0, z1))
+            {
+                VectorExp.Sigmoid(z0).StoreUnsafe(ref at);
+                VectorExp.Sigmoid(z1).StoreUnsafe(ref at, 2);
+            }
+            else
+            {
+                SigmoidEach(z0, values.Slice(i, 2));
+                SigmoidEach(z1, values.Slice(i + 2, 2));
+            }
+        }
+
+        return i;
+    }
+
     /// <summary>The scalar formula on each lane (the tails of σ, and a last pair).</summary>
     private static void SigmoidEach(Vector128<double> z, Span<double> destination)
     {
