@@ -115,6 +115,19 @@ public class ClvBenchmarks
         return _out1[^1] + _out2[^1];
     }
 
+    /// <summary>
+    /// The same two span computations with the scalar reference kernels: what <see cref="ScoreSpanKernels"/> ran for E[Y] wherever Vector256
+    /// is not accelerated before issue 17's twenty-third session (run with <c>DOTNET_EnableAVX=0</c> for that case).
+    /// </summary>
+    [Benchmark]
+    [BenchmarkCategory("Score1M")]
+    public double ScoreSpanScalarReference()
+    {
+        BgFamily.ProbabilityAliveScalar(0.243, 4.414, 0.793, 2.426, false, _bigX, _bigTx, _bigT, _out1);
+        BgFamily.ConditionalExpectedScalar(0.243, 4.414, 0.793, 2.426, false, 39.0, _bigX, _bigTx, _bigT, _out2);
+        return _out1[^1] + _out2[^1];
+    }
+
     /// <summary>A BG/NBD draw: λ ~ Gamma(r, α), p ~ Beta(a, b), T uniform in [27, 38.86] weeks, dropout after each repeat purchase.</summary>
     internal static (int[] X, double[] Tx, double[] T) Draw(int n, Random random)
     {
