@@ -4,7 +4,8 @@ using CemCore.Churn;
 namespace CemCore.Tests.Churn;
 
 /// <summary>
-/// Issue 17: the one-division sigmoid of the AVX2 kernel (<see cref="VectorExp.Sigmoid"/>) against <c>1 / (1 + Math.Exp(−z))</c> (the
+/// Issue 17: the one-division sigmoid of the AVX2 kernel (<see cref="VectorExp.Sigmoid(Vector256{double})"/>, and its 128-bit version
+/// without FMA, <see cref="VectorExp.Sigmoid(Vector128{double})"/>) against <c>1 / (1 + Math.Exp(−z))</c> (the
 /// runtime's libm exp: an independent implementation), and the non-temporal store path of the streaming kernel against the scalar path
 /// for every output alignment, the short lengths, and sizes around <see cref="LogisticKernels.NonTemporalMinRows"/>.
 /// </summary>
@@ -18,19 +19,30 @@ public sealed class SigmoidKernelTests
     private static double Ulps(double actual, double expected) =>
         actual == expected ? 0 : Math.Abs(actual - expected) / (Math.BitIncrement(expected) - expected);
 
-    private static double[] Sigmoid(double[] z)
+    /// <summary>σ of every value with the Vector256 (FMA) or the Vector128 (plain multiplies and adds, issue 17's 128-bit path) version.</summary>
+    private static double[] Sigmoid(double[] z, int width)
     {
         var result = new double[z.Length];
-        for (var i = 0; i + 4 <= z.Length; i += 4)
+        var lanes = width / 64;
+        for (var i = 0; i + lanes <= z.Length; i += lanes)
         {
-            VectorExp.Sigmoid(Vector256.Create(z.AsSpan(i, 4))).CopyTo(result.AsSpan(i, 4));
+            if (width == 128)
+            {
+                VectorExp.Sigmoid(Vector128.Create(z.AsSpan(i, 2))).CopyTo(result.AsSpan(i, 2));
+            }
+            else
+            {
+                VectorExp.Sigmoid(Vector256.Create(z.AsSpan(i, 4))).CopyTo(result.AsSpan(i, 4));
+            }
         }
 
         return result;
     }
 
-    [Fact]
-    public void Sigmoid_DenseSweepOfItsDomain_WithinBoundOfScalarFormula()
+    [Theory]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void Sigmoid_DenseSweepOfItsDomain_WithinBoundOfScalarFormula(int width)
     {
         var z = new double[1_040_000];
         var step = (VectorExp.SigmoidUpperLimit - VectorExp.SigmoidLowerLimit) / (z.Length - 1);
@@ -40,7 +52,7 @@ public sealed class SigmoidKernelTests
         }
 
         z[^1] = VectorExp.SigmoidUpperLimit;
-        var got = Sigmoid(z);
+        var got = Sigmoid(z, width);
         var worst = 0.0;
         for (var i = 0; i < z.Length; i++)
         {
@@ -53,8 +65,10 @@ public sealed class SigmoidKernelTests
         Assert.True(worst > 0, "the sweep should see rounding differences; a zero worst case means the test compares the formula to itself");
     }
 
-    [Fact]
-    public void Sigmoid_RandomLogitsAndExactPoints_WithinBound()
+    [Theory]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void Sigmoid_RandomLogitsAndExactPoints_WithinBound(int width)
     {
         var random = new Random(1717);
         var z = new double[200_000];
@@ -66,7 +80,7 @@ public sealed class SigmoidKernelTests
 
         double[] exact = [0.0, -0.0, 1.0, -1.0, Math.Log(3), -Math.Log(3), 1e-300, -1e-300, 5e-324, VectorExp.SigmoidLowerLimit, VectorExp.SigmoidUpperLimit, 0.5 * Math.Log(2)];
         exact.CopyTo(z, 0);
-        var got = Sigmoid(z);
+        var got = Sigmoid(z, width);
         Assert.Equal(0.5, got[0]);
         Assert.Equal(0.5, got[1]);
         Assert.Equal(0.75, got[4], 15);
@@ -95,6 +109,15 @@ public sealed class SigmoidKernelTests
             var v = zeros.WithElement(lane, value);
             Assert.Equal(inside, VectorExp.InSigmoidDomain(v, zeros));
             Assert.Equal(inside, VectorExp.InSigmoidDomain(zeros, v));
+        }
+
+        // The 128-bit check (issue 17's 128-bit path), each of its four lanes.
+        var zeros128 = Vector128<double>.Zero;
+        for (var lane = 0; lane < 2; lane++)
+        {
+            var v = zeros128.WithElement(lane, value);
+            Assert.Equal(inside, VectorExp.InSigmoidDomain(v, zeros128));
+            Assert.Equal(inside, VectorExp.InSigmoidDomain(zeros128, v));
         }
     }
 
@@ -231,7 +254,7 @@ public sealed class SigmoidKernelTests
 
         double[] edges = [0.0, -0.0, 1e-300, -5e-324, VectorExp.SigmoidLowerLimit, VectorExp.SigmoidUpperLimit, 0.5 * Math.Log(2), -0.5 * Math.Log(2)];
         edges.CopyTo(z, 8);
-        var narrow = Sigmoid(z);
+        var narrow = Sigmoid(z, 256);
         for (var i = 0; i + 8 <= z.Length; i += 8)
         {
             var wide = VectorExp.Sigmoid(Vector512.Create(z.AsSpan(i, 8)));
