@@ -18,11 +18,11 @@ internal static partial class LogisticKernels
     /// vectors: load j (elements 2j and 2j + 1 of the pair) is multiplied by the weights in the same places (<c>w[2j mod k]</c>,
     /// <c>w[(2j + 1) mod k]</c>), so every product is one the scalar formula makes and no lane is wasted. Loads before the middle belong to
     /// the first row, loads after it to the second; for odd k the middle load holds the first row's last value and the second row's first,
-    /// and its product is added lane for lane after the two rows' pairwise sums (no mask). Two pairs (four rows) per step, each pair's
-    /// logits reduced by one pairwise add; σ with <see cref="VectorExp.Sigmoid(Vector128{double})"/> when all four logits are in its
-    /// domain, else the scalar formula for each (NaN, saturated and extreme logits: the scalar path's results bit for bit there). Plain
-    /// multiplies and adds (no FMA, which x86-64-v2 lacks): the same results on every processor that takes this path. A last odd row takes
-    /// the scalar formula.
+    /// and its product is added lane for lane after the two rows' pairwise sums (no mask). Two pairs (four rows) per step sharing each
+    /// weight load, each pair's logits reduced by one pairwise add; σ with <see cref="VectorExp.Sigmoid(Vector128{double})"/> when all four
+    /// logits are in its domain, else the scalar formula for each (NaN, saturated and extreme logits: the scalar path's results bit for bit
+    /// there). Plain multiplies and adds (no FMA, which x86-64-v2 lacks): the same results on every processor that takes this path. A last
+    /// pair gets the scalar σ of its two logits, a last odd row the whole scalar formula.
     /// </summary>
     internal static unsafe void ScoreRowMajor128(ReadOnlySpan<double> rows, ReadOnlySpan<double> w, double intercept, Span<double> destination)
     {
