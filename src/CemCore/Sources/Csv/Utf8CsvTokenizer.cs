@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 
@@ -358,7 +359,8 @@ internal sealed class Utf8CsvTokenizer : IDisposable
 
     /// <summary>
     /// Splits the record at the start of <paramref name="data"/> at its commas in one pass over its bytes (32 at a time where the
-    /// hardware has 256-bit vectors: one compare per delimiter and a walk over the set bits), when its line holds no double quote.
+    /// hardware has 256-bit vectors, 16 where it has only 128-bit ones: one compare per delimiter and a walk over the set bits), when its
+    /// line holds no double quote.
     /// </summary>
     /// <returns>The index of the line feed ending the record (the fields are set, a trailing carriage return included); -1 when
     /// <paramref name="data"/> holds no line feed (the fields then run to its end); <see cref="QuoteFirst"/> when a double quote comes
@@ -376,27 +378,28 @@ internal sealed class Utf8CsvTokenizer : IDisposable
             for (; i <= data.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
             {
                 var v = Vector256.Create(data.Slice(i, Vector256<byte>.Count));
-                var lf = Vector256.Equals(v, lineFeeds).ExtractMostSignificantBits();
-                var before = unchecked((lf & (0u - lf)) - 1u); // the bits below the first line feed (all of them when there is none)
-                if ((Vector256.Equals(v, quotes).ExtractMostSignificantBits() & before) != 0)
+                var end = ScanBlock(
+                    i, Vector256.Equals(v, lineFeeds).ExtractMostSignificantBits(), Vector256.Equals(v, quotes).ExtractMostSignificantBits(), Vector256.Equals(v, commas).ExtractMostSignificantBits(), ref count, ref fieldStart);
+                if (end != NoLineFeedInBlock)
                 {
-                    return QuoteFirst;
+                    return end;
                 }
-
-                var c = Vector256.Equals(v, commas).ExtractMostSignificantBits() & before;
-                while (c != 0)
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            // 16 bytes at a time where only 128-bit vectors are accelerated (Arm64, x64 without AVX2, the CLI's x86-64-v2 NativeAOT
+            // executable), instead of the byte loop below (issue 17).
+            var commas = Vector128.Create((byte)',');
+            var quotes = Vector128.Create((byte)'"');
+            var lineFeeds = Vector128.Create((byte)'\n');
+            for (; i <= data.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            {
+                var v = Vector128.Create(data.Slice(i, Vector128<byte>.Count));
+                var end = ScanBlock(
+                    i, Vector128.Equals(v, lineFeeds).ExtractMostSignificantBits(), Vector128.Equals(v, quotes).ExtractMostSignificantBits(), Vector128.Equals(v, commas).ExtractMostSignificantBits(), ref count, ref fieldStart);
+                if (end != NoLineFeedInBlock)
                 {
-                    var p = i + BitOperations.TrailingZeroCount(c);
-                    AddPlainField(count++, fieldStart, p - fieldStart);
-                    fieldStart = p + 1;
-                    c &= unchecked(c - 1);
-                }
-
-                if (lf != 0)
-                {
-                    var end = i + BitOperations.TrailingZeroCount(lf);
-                    AddPlainField(count++, fieldStart, end - fieldStart);
-                    FieldCount = count;
                     return end;
                 }
             }
@@ -426,6 +429,43 @@ internal sealed class Utf8CsvTokenizer : IDisposable
         AddPlainField(count++, fieldStart, data.Length - fieldStart);
         FieldCount = count;
         return -1;
+    }
+
+    /// <summary><see cref="ScanBlock"/>'s result when the block holds no line feed and no double quote before it (the scan goes on).</summary>
+    private const int NoLineFeedInBlock = -1;
+
+    /// <summary>
+    /// One block of <see cref="ScanUnquoted"/>'s vector loop from its bit masks (bit j = byte <paramref name="i"/> + j is a line feed, a
+    /// double quote, a comma): the fields ended by the block's commas before its first line feed; the index of that line feed (the record
+    /// is complete), <see cref="QuoteFirst"/> when a double quote comes before it, or <see cref="NoLineFeedInBlock"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ScanBlock(int i, uint lineFeeds, uint quotes, uint commas, ref int count, ref int fieldStart)
+    {
+        var before = unchecked((lineFeeds & (0u - lineFeeds)) - 1u); // the bits below the first line feed (all of them when there is none)
+        if ((quotes & before) != 0)
+        {
+            return QuoteFirst;
+        }
+
+        var c = commas & before;
+        while (c != 0)
+        {
+            var p = i + BitOperations.TrailingZeroCount(c);
+            AddPlainField(count++, fieldStart, p - fieldStart);
+            fieldStart = p + 1;
+            c &= unchecked(c - 1);
+        }
+
+        if (lineFeeds == 0)
+        {
+            return NoLineFeedInBlock;
+        }
+
+        var end = i + BitOperations.TrailingZeroCount(lineFeeds);
+        AddPlainField(count++, fieldStart, end - fieldStart);
+        FieldCount = count;
+        return end;
     }
 
     /// <summary>Records an unquoted field (<see cref="ScanUnquoted"/>'s fast path: the escape flags are read only by <see cref="ParseQuoted"/>, which sets them).</summary>
