@@ -81,8 +81,8 @@ internal static partial class LogisticKernels
     /// FMA exist; for other k the AVX2/FMA streaming kernel wherever it runs, AVX-512 hosts included (on Zen 4 it scored 1M × 9 in
     /// 2.4–2.5 ms against 2.8–3.1 ms for the generic Vector512 kernel, whose 512-bit operations the core splits in two and whose loads are
     /// span-checked); the generic Vector512 kernel when AVX2 or FMA is missing; where Vector256 is not accelerated at all (Arm64, x64
-    /// without AVX2, the CLI's NativeAOT build for x86-64-v2) the Vector128 kernel (<see cref="ScoreRowMajor128"/>) instead of the scalar
-    /// reference.
+    /// without AVX2, the CLI's NativeAOT build for x86-64-v2), and for k = 1–3 everywhere, the Vector128 kernel
+    /// (<see cref="ScoreRowMajor128"/>) instead of the scalar reference.
     /// </summary>
     internal static RowMajorPath BestRowMajorPath(int k)
     {
