@@ -65,7 +65,7 @@ internal static partial class LogisticKernels
 
             if (i <= n - 2)
             {
-                var z = Logits2(in src, (nuint)i * (nuint)k, k, wp, b);
+                var (z, _) = Logits4x128(in src, (nuint)i * (nuint)k, 0, k, wp, b); // the last pair as both pairs of a step
                 SigmoidEach(z, destination.Slice(i, 2));
                 i += 2;
             }
@@ -78,43 +78,9 @@ internal static partial class LogisticKernels
     }
 
     /// <summary>
-    /// The logits of the two rows starting at element <paramref name="o"/> (its loads read [o, o + 2k), inside the rows the caller checked):
-    /// lane 0 the first row's, lane 1 the second's.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector128<double> Logits2(ref readonly double src, nuint o, int k, Vector128<double>* wp, Vector128<double> b)
-    {
-        unchecked
-        {
-            var half = (nuint)(k >> 1);
-            var uk = (nuint)k;
-            var first = Vector128<double>.Zero;
-            var second = Vector128<double>.Zero;
-            nuint j = 0;
-            for (; j < half; j++)
-            {
-                first += Vector128.LoadUnsafe(in src, o + (2 * j)) * wp[j];
-            }
-
-            var across = Vector128<double>.Zero;
-            if ((k & 1) != 0)
-            {
-                across = Vector128.LoadUnsafe(in src, o + (2 * j)) * wp[j];
-                j++;
-            }
-
-            for (; j < uk; j++)
-            {
-                second += Vector128.LoadUnsafe(in src, o + (2 * j)) * wp[j];
-            }
-
-            return PairwiseSums(first, second) + across + b;
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Logits2"/> of the pairs at <paramref name="o"/> and <paramref name="o"/> + <paramref name="pair"/> in one pass, each weight
-    /// vector loaded once for both (the same operations per pair, so the same logits).
+    /// The logits of the pairs of rows starting at elements <paramref name="o"/> and <paramref name="o"/> + <paramref name="pair"/> (each
+    /// pair's loads read [start, start + 2k), inside the rows the caller checked): lane 0 a pair's first row, lane 1 its second. One pass,
+    /// each weight vector loaded once for both pairs; the same operations per pair, so a pair's logits do not depend on its partner.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe (Vector128<double> Z0, Vector128<double> Z1) Logits4x128(ref readonly double src, nuint o, nuint pair, int k, Vector128<double>* wp, Vector128<double> b)
