@@ -172,11 +172,11 @@ public class KMeansScaleBenchmarks
     private KMeansSettings Settings => new(K, restartCount: 10, maxIterations: 10, tolerance: 0, seed: 1);
 
     [Benchmark(Baseline = true)]
-    public double ScalarSequential() => KMeans.Fit(_data, Features, Settings, null, vectorized: false, parallel: false, CancellationToken.None).Inertia;
+    public double ScalarSequential() => KMeans.Fit(_data, Features, Settings, null, KMeansPath.Scalar, parallel: false, CancellationToken.None).Inertia;
 
     [Benchmark]
-    public double VectorizedSequential() => KMeans.Fit(_data, Features, Settings, null, vectorized: true, parallel: false, CancellationToken.None).Inertia;
+    public double VectorizedSequential() => KMeans.Fit(_data, Features, Settings, null, KMeansPath.Best, parallel: false, CancellationToken.None).Inertia;
 
     [Benchmark]
-    public double VectorizedParallelRestarts() => KMeans.Fit(_data, Features, Settings, null, vectorized: true, parallel: true, CancellationToken.None).Inertia;
+    public double VectorizedParallelRestarts() => KMeans.Fit(_data, Features, Settings, null, KMeansPath.Best, parallel: true, CancellationToken.None).Inertia;
 }

@@ -37,11 +37,12 @@ public static class KMeans
     /// has a constant feature under <see cref="ConstantFeatureHandling.Reject"/>, or has only constant features with k &gt; 1.</exception>
     /// <exception cref="ArgumentOutOfRangeException">k exceeds the number of rows, or <paramref name="featureCount"/> is less than 1.</exception>
     public static KMeansResult Fit(ReadOnlySpan<double> data, int featureCount, KMeansSettings settings, Random? random = null, CancellationToken cancellationToken = default) =>
-        Fit(data, featureCount, settings, random, vectorized: true, parallel: null, cancellationToken);
+        Fit(data, featureCount, settings, random, KMeansPath.Best, parallel: null, cancellationToken);
 
-    /// <summary>The fit with the kernel choices exposed for tests and benchmarks (scalar vs vectorized, sequential vs parallel restarts).</summary>
+    /// <summary>The fit with the kernel choices exposed for tests and benchmarks (scalar, 128-bit or the widest kernel; sequential vs
+    /// parallel restarts).</summary>
     internal static KMeansResult Fit(
-        ReadOnlySpan<double> data, int featureCount, KMeansSettings settings, Random? random, bool vectorized, bool? parallel, CancellationToken cancellationToken)
+        ReadOnlySpan<double> data, int featureCount, KMeansSettings settings, Random? random, KMeansPath path, bool? parallel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         random ??= new Random(settings.Seed);
@@ -57,7 +58,7 @@ public static class KMeans
             seeds[r] = random.Next();
         }
 
-        var blocks = BlockContext.Create(data, n, w, k, vectorized);
+        var blocks = BlockContext.Create(data, n, w, k, path);
         var runs = new Run[seeds.Length];
         var work = (long)seeds.Length * n * k * d;
         var runParallel = parallel ?? (seeds.Length > 1 && Environment.ProcessorCount > 1 && work >= ParallelWorkThreshold);

@@ -7,8 +7,8 @@ namespace CemCore.Segmentation.Clustering;
 
 /// <summary>
 /// The rows in blocks of <see cref="Lanes"/>: vector <c>b·d + f</c> (the doubles <c>4(b·d + f)</c> … <c>+3</c>) holds feature f of rows
-/// 4b..4b+3, so one Vector256 holds one feature of four rows and a distance is computed for four rows at once. The last block is padded
-/// with copies of the last row (their results are never read).
+/// 4b..4b+3, so one Vector256 (or two Vector128) holds one feature of four rows and a distance is computed for four rows at once. The
+/// last block is padded with copies of the last row (their results are never read).
 /// </summary>
 internal sealed class PointBlocks
 {
@@ -41,56 +41,32 @@ internal sealed class PointBlocks
     /// <summary>Gets the blocked rows: <c>Blocks × Features</c> vectors of four doubles.</summary>
     public double[] Values { get; }
 
-    /// <summary>Gets whether the blocked kernels run in hardware (otherwise the scalar kernels are used): Vector256 accelerated and the
-    /// AVX instructions the kernels call directly (<c>vminpd</c>, <c>vblendvpd</c>, <c>vcvttpd2dq</c>) available, i.e. x64 with AVX2.</summary>
-    public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported;
+    /// <summary>Gets whether the 256-bit lanes (<see cref="Lanes256"/>) run in hardware: Vector256 accelerated and the AVX instructions they
+    /// call directly (<c>vminpd</c>, <c>vblendvpd</c>, <c>vcvttpd2dq</c>) available, i.e. x64 with AVX2.</summary>
+    public static bool WideSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported;
+
+    /// <summary>Gets whether the 128-bit lanes (<see cref="Lanes128"/>) run in hardware: x64 without AVX2 (SSE2, with SSE4.1's
+    /// <c>blendvpd</c> where present), Arm64, and the CLI's NativeAOT executable (x86-64-v2).</summary>
+    public static bool NarrowSupported => Vector128.IsHardwareAccelerated;
 }
 
 /// <summary>
-/// Vectorized versions of the <see cref="KMeansKernel"/> distance loops: four rows per Vector256, the same operations in the same order
-/// per row (<c>s = s + (w·t)·t</c>, no fused multiply-add), so every distance — and therefore every label, centre, seeding draw and
-/// inertia — is bit-identical to the scalar kernel (tested). Throughput comes from independent accumulators: four centres (Lloyd
-/// step) or up to four seeding candidates are evaluated in one pass over a block, so the additions of one distance do not wait on
-/// each other's latency.
+/// Vectorized versions of the <see cref="KMeansKernel"/> distance loops over <see cref="PointBlocks"/>: each block of four rows goes
+/// through the width-specific part <typeparamref name="TLanes"/> (<see cref="Lanes256"/>: one Vector256 per feature;
+/// <see cref="Lanes128"/>: two Vector128), with the same operations in the same order per row (<c>s = s + (w·t)·t</c>, no fused
+/// multiply-add), so every distance — and therefore every label, centre, seeding draw and inertia — is bit-identical to the scalar kernel
+/// (tested for both widths). Throughput comes from independent accumulators: four centres (Lloyd step) or up to four seeding candidates
+/// are evaluated in one pass over a block, so the additions of one distance do not wait on each other's latency. The last, partial block
+/// goes through the same lanes on a scratch copy of its outputs, of which only the rows' lanes are kept.
 /// </summary>
-internal static class KMeansBlockKernel
+/// <typeparam name="TLanes">The width: a struct, so the runtime compiles each width's loops on their own, the lanes inlined.</typeparam>
+internal static class KMeansBlockKernel<TLanes>
+    where TLanes : struct, IBlockLanes
 {
     /// <summary>Seeding candidates evaluated per pass over the rows.</summary>
     private const int CandidateGroup = 4;
 
     private const int L = PointBlocks.Lanes;
-
-    /// <summary>Fills <paramref name="broadcast"/> with each value broadcast to four doubles (one vector).</summary>
-    /// <remarks>One vector store per value, not <c>Span&lt;double&gt;.Fill</c> (and <see cref="KMeansKernel.Lloyd"/> resets its labels
-    /// with a loop, not <c>Span&lt;int&gt;.Fill</c>): both call the runtime's generic <c>SpanHelpers.Fill&lt;T&gt;</c>, which is not
-    /// precompiled and stayed unoptimised through a process's first k-means benchmark, slowing it by about a third (issue #17;
-    /// measurements in benchmarks/results/KMeansScaleBenchmarks.md).</remarks>
-    public static void Broadcast(ReadOnlySpan<double> values, Span<double> broadcast)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            Vector256.Create(values[i]).CopyTo(broadcast.Slice(i * L, L));
-        }
-    }
-
-    /// <summary>
-    /// Fills <paramref name="grouped"/> with the centres broadcast in the Lloyd layout: for each group of four centres <c>4g … 4g+3</c>
-    /// (while four remain) and each feature f, the four centres' broadcast values are consecutive vectors (<c>(g·d + f)·4 + c</c>), so
-    /// one pass over a block's features reads them at fixed offsets; the remaining centres follow, centre j's feature f at vector
-    /// <c>j·d + f</c>.
-    /// </summary>
-    public static void BroadcastGrouped(ReadOnlySpan<double> centers, int k, int d, Span<double> grouped)
-    {
-        var full = k / 4 * 4;
-        for (var j = 0; j < k; j++)
-        {
-            for (var f = 0; f < d; f++)
-            {
-                var vector = j < full ? ((((j / 4) * d) + f) * 4) + (j % 4) : (j * d) + f;
-                Vector256.Create(centers[(j * d) + f]).CopyTo(grouped.Slice(vector * L, L));
-            }
-        }
-    }
 
     /// <summary>
     /// One Lloyd assignment pass over the blocked rows: every row's nearest centre (ties: the lowest index) and squared distance go to
@@ -105,7 +81,7 @@ internal static class KMeansBlockKernel
         var blocks = context.Blocks;
         var n = blocks.Rows;
         var d = blocks.Features;
-        BroadcastGrouped(centers[..(k * d)], k, d, context.Centers4);
+        KMeansBlockKernel.BroadcastGrouped(centers[..(k * d)], k, d, context.Centers4);
         RequireKernelSizes(blocks, context, k);
         if (x.Length < (long)n * d || labels.Length < n || distances.Length < n || sums.Length < (long)k * d || counts.Length < k)
         {
@@ -113,33 +89,31 @@ internal static class KMeansBlockKernel
         }
 
         var changed = 0;
+        var full = n / L;
+        var scratchLabels = stackalloc int[L];
+        var scratchDistances = stackalloc double[L];
         unchecked
         {
             fixed (double* pv = blocks.Values, pc = context.Centers4, pw = context.W4, px = x, pd = distances, ps = sums)
             fixed (int* pl = labels, pn = counts)
             {
-                for (var b = 0; b < blocks.Blocks; b++)
+                for (var b = 0; b < full; b++)
                 {
-                    NearestGrouped(pv + ((nint)b * d * L), pc, pw, d, k, out var index, out var dist);
-                    var i0 = b * L;
-                    var m = Math.Min(L, n - i0);
-                    var ji = ToInt32(index);
-                    if (m == L)
+                    var i0 = (nint)b * L;
+                    changed += TLanes.Nearest(pv + ((nint)b * d * L), pc, pw, d, k, pl + i0, pd + i0);
+                }
+
+                if (full < blocks.Blocks)
+                {
+                    // The last, partial block: only its first n - i0 lanes are rows.
+                    TLanes.Nearest(pv + ((nint)full * d * L), pc, pw, d, k, scratchLabels, scratchDistances);
+                    var i0 = full * L;
+                    for (var lane = 0; lane < n - i0; lane++)
                     {
-                        dist.Store(pd + i0);
-                        var same = Vector128.Equals(Vector128.Load(pl + i0), ji).ExtractMostSignificantBits();
-                        changed += L - BitOperations.PopCount(same);
-                        ji.Store(pl + i0);
-                    }
-                    else
-                    {
-                        for (var lane = 0; lane < m; lane++)
-                        {
-                            var j = ji.GetElement(lane);
-                            changed += pl[i0 + lane] != j ? 1 : 0;
-                            pl[i0 + lane] = j;
-                            pd[i0 + lane] = dist.GetElement(lane);
-                        }
+                        var j = scratchLabels[lane];
+                        changed += pl[i0 + lane] != j ? 1 : 0;
+                        pl[i0 + lane] = j;
+                        pd[i0 + lane] = scratchDistances[lane];
                     }
                 }
 
@@ -150,7 +124,7 @@ internal static class KMeansBlockKernel
                 {
                     var j = pl[i];
                     pn[j]++;
-                    AddRow(ps + ((nint)j * d), row, d);
+                    TLanes.AddRow(ps + ((nint)j * d), row, d);
                     row += d;
                 }
             }
@@ -166,7 +140,7 @@ internal static class KMeansBlockKernel
         var blocks = context.Blocks;
         var n = blocks.Rows;
         var d = blocks.Features;
-        BroadcastGrouped(centers[..(k * d)], k, d, context.Centers4);
+        KMeansBlockKernel.BroadcastGrouped(centers[..(k * d)], k, d, context.Centers4);
         RequireKernelSizes(blocks, context, k);
         if (labels.Length < n || distances.Length < n)
         {
@@ -174,20 +148,31 @@ internal static class KMeansBlockKernel
         }
 
         var inertia = 0.0;
+        var scratchLabels = stackalloc int[L];
+        var scratchDistances = stackalloc double[L];
         unchecked
         {
             fixed (double* pv = blocks.Values, pc = context.Centers4, pw = context.W4)
+            fixed (int* pl = labels)
+            fixed (double* pd = distances)
             {
                 for (var b = 0; b < blocks.Blocks; b++)
                 {
-                    NearestGrouped(pv + ((nint)b * d * L), pc, pw, d, k, out var index, out var dist);
                     var i0 = b * L;
                     var m = Math.Min(L, n - i0);
+                    var partial = m < L;
+                    var labelsOut = partial ? scratchLabels : pl + i0;
+                    var distancesOut = partial ? scratchDistances : pd + i0;
+                    TLanes.Nearest(pv + ((nint)b * d * L), pc, pw, d, k, labelsOut, distancesOut);
                     for (var lane = 0; lane < m; lane++)
                     {
-                        labels[i0 + lane] = (int)index.GetElement(lane);
-                        var dl = dist.GetElement(lane);
-                        distances[i0 + lane] = dl;
+                        var dl = distancesOut[lane];
+                        if (partial)
+                        {
+                            pl[i0 + lane] = labelsOut[lane];
+                            pd[i0 + lane] = dl;
+                        }
+
                         inertia += dl;
                     }
                 }
@@ -215,7 +200,7 @@ internal static class KMeansBlockKernel
         var point4 = context.Centers4; // scratch for up to CandidateGroup broadcast candidates (at least 4 × d vectors)
         var first = random.Next(n);
         x.Slice(first * d, d).CopyTo(centers[..d]);
-        Broadcast(centers[..d], point4);
+        KMeansBlockKernel.Broadcast(centers[..d], point4);
         var potential = FoldInto(blocks, point4, w4, closest, cumulative, initialize: true);
         Span<int> ids = trials <= 128 ? stackalloc int[trials] : new int[trials];
         Span<double> pots = stackalloc double[CandidateGroup];
@@ -247,7 +232,7 @@ internal static class KMeansBlockKernel
                     var row = x.Slice(ids[g + (t < count ? t : 0)] * d, d);
                     for (var f = 0; f < d; f++)
                     {
-                        Vector256.Create(row[f]).CopyTo(point4.AsSpan(((f * CandidateGroup) + t) * L, L));
+                        KMeansBlockKernel.BroadcastOne(row[f], point4.AsSpan(((f * CandidateGroup) + t) * L, L));
                     }
                 }
 
@@ -263,14 +248,15 @@ internal static class KMeansBlockKernel
             }
 
             x.Slice(bestId * d, d).CopyTo(centers.Slice(c * d, d));
-            Broadcast(centers.Slice(c * d, d), point4);
+            KMeansBlockKernel.Broadcast(centers.Slice(c * d, d), point4);
             FoldInto(blocks, point4, w4, closest, cumulative, initialize: false);
             potential = bestPotential;
         }
 #pragma warning restore CA5394
     }
 
-    /// <summary>Throws unless <paramref name="array"/> holds at least <paramref name="vectors"/> vectors (every load of a kernel stays inside).</summary>
+    /// <summary>Throws unless <paramref name="array"/> holds at least <paramref name="vectors"/> vectors of four doubles (every load of a
+    /// kernel stays inside).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Require(double[] array, long vectors)
     {
@@ -290,132 +276,6 @@ internal static class KMeansBlockKernel
         Require(blocks.Values, (long)blocks.Blocks * blocks.Features);
         Require(context.Centers4, (long)k * blocks.Features);
         Require(context.W4, blocks.Features);
-    }
-
-    /// <summary>
-    /// The nearest centre (ties: the lowest index) of the four rows of the block at <paramref name="xp"/> (d vectors) and its squared
-    /// distance, the centres in the <see cref="BroadcastGrouped"/> layout at <paramref name="cp"/>. Each distance is
-    /// <c>s = s + (w·t)·t</c> in feature order, as in the scalar kernel; four centres per pass give four independent accumulators.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void NearestGrouped(
-        double* xp, double* cp, double* wp, int d, int k, out Vector256<double> bestIndex, out Vector256<double> bestDistance)
-    {
-        var best = Vector256.Create(double.PositiveInfinity);
-        var bestJ = Vector256<double>.Zero;
-        var one = Vector256<double>.One;
-        var two = Vector256.Create(2.0);
-        var three = Vector256.Create(3.0);
-        var four = Vector256.Create(4.0);
-        var jv = Vector256<double>.Zero; // the centre index j in every lane (small integers: exact)
-        unchecked
-        {
-            var c = cp;
-            var j = 0;
-            for (; j + 4 <= k; j += 4)
-            {
-                DistancesGrouped(xp, wp, c, d, out var a0, out var a1, out var a2, out var a3);
-                c += (nint)d * 4 * L;
-                Keep(a0, jv, ref best, ref bestJ);
-                Keep(a1, jv + one, ref best, ref bestJ);
-                Keep(a2, jv + two, ref best, ref bestJ);
-                Keep(a3, jv + three, ref best, ref bestJ);
-                jv += four;
-            }
-
-            for (; j < k; j++)
-            {
-                Keep(Distance(xp, wp, c, d), jv, ref best, ref bestJ);
-                c += (nint)d * L;
-                jv += one;
-            }
-        }
-
-        bestIndex = bestJ;
-        bestDistance = best;
-    }
-
-    /// <summary>The squared distances <c>s = s + (w·t)·t</c> (feature order) of the four rows at <paramref name="xp"/> to the four points
-    /// of one group of the <see cref="BroadcastGrouped"/> layout at <paramref name="c"/>: four independent accumulators.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void DistancesGrouped(
-        double* xp, double* wp, double* c, int d, out Vector256<double> a0, out Vector256<double> a1, out Vector256<double> a2, out Vector256<double> a3)
-    {
-        a0 = Vector256<double>.Zero;
-        a1 = Vector256<double>.Zero;
-        a2 = Vector256<double>.Zero;
-        a3 = Vector256<double>.Zero;
-        unchecked
-        {
-            for (var f = 0; f < d; f++)
-            {
-                var xv = Vector256.Load(xp);
-                var wv = Vector256.Load(wp);
-                var t0 = xv - Vector256.Load(c);
-                var t1 = xv - Vector256.Load(c + L);
-                var t2 = xv - Vector256.Load(c + (2 * L));
-                var t3 = xv - Vector256.Load(c + (3 * L));
-                a0 += wv * t0 * t0;
-                a1 += wv * t1 * t1;
-                a2 += wv * t2 * t2;
-                a3 += wv * t3 * t3;
-                xp += L;
-                wp += L;
-                c += 4 * L;
-            }
-        }
-    }
-
-    /// <summary>The four lanes' centre indices (small non-negative integers held as doubles) as integers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> ToInt32(Vector256<double> index) => Avx.ConvertToVector128Int32WithTruncation(index);
-
-    /// <summary><c>sum[f] += row[f]</c> for the d features, four per vector (per element the scalar addition).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void AddRow(double* sum, double* row, int d)
-    {
-        unchecked
-        {
-            var f = 0;
-            for (; f + L <= d; f += L)
-            {
-                (Vector256.Load(sum + f) + Vector256.Load(row + f)).Store(sum + f);
-            }
-
-            for (; f < d; f++)
-            {
-                sum[f] += row[f];
-            }
-        }
-    }
-
-    /// <summary>Keeps the lanes of <paramref name="acc"/> that are strictly nearer than <paramref name="best"/> (ties: the earlier centre).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Keep(Vector256<double> acc, Vector256<double> j, ref Vector256<double> best, ref Vector256<double> bestJ)
-    {
-        // vminpd returns its first operand where it is strictly less, else the second: exactly acc < best ? acc : best, in one
-        // instruction; vblendvpd takes the mask as is (the portable Vector256.ConditionalSelect compiled to and/andnot/or, three).
-        var lt = Vector256.LessThan(acc, best);
-        best = Avx.Min(acc, best);
-        bestJ = Avx.BlendVariable(bestJ, j, lt);
-    }
-
-    /// <summary>The squared distances <c>s = s + (w·t)·t</c> (feature order) of the four rows at <paramref name="xp"/> to one broadcast point
-    /// (d consecutive vectors at <paramref name="c"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<double> Distance(double* xp, double* wp, double* c, int d)
-    {
-        var acc = Vector256<double>.Zero;
-        unchecked
-        {
-            for (var f = 0; f < d; f++)
-            {
-                var t = Vector256.Load(xp + (f * L)) - Vector256.Load(c + (f * L));
-                acc += Vector256.Load(wp + (f * L)) * t * t;
-            }
-        }
-
-        return acc;
     }
 
     /// <summary>
@@ -444,31 +304,31 @@ internal static class KMeansBlockKernel
             {
                 for (var b = 0; b < full; b++)
                 {
-                    var v = Distance(pv + ((nint)b * d * L), pw, pp, d);
-                    var c = pc + ((nint)b * L);
-                    var kept = initialize ? v : Min(v, Vector256.Load(c)); // per lane dist < old ? dist : old, no branch
-                    kept.Store(c);
-                    var s0 = sum + kept.GetElement(0);
-                    var s1 = s0 + kept.GetElement(1);
-                    var s2 = s1 + kept.GetElement(2);
-                    sum = s2 + kept.GetElement(3);
-                    Vector256.Create(s0, s1, s2, sum).Store(pcum + ((nint)b * L));
+                    var i0 = (nint)b * L;
+                    sum = TLanes.Fold(pv + ((nint)b * d * L), pw, pp, d, pc + i0, pcum + i0, sum, initialize);
                 }
 
                 if (full < blocks.Blocks)
                 {
-                    // The last, partial block: only its first n - i0 lanes are rows.
-                    var v = Distance(pv + ((nint)full * d * L), pw, pp, d);
+                    // The last, partial block through a scratch copy: its lanes past the rows hold +∞ (min(D², +∞) = D²; never kept), and
+                    // the running sum after the last row is that row's cumulative value.
                     var i0 = full * L;
-                    for (var lane = 0; lane < n - i0; lane++)
+                    var m = n - i0;
+                    var scratchClosest = stackalloc double[L];
+                    var scratchCumulative = stackalloc double[L];
+                    for (var lane = 0; lane < L; lane++)
                     {
-                        var dist = v.GetElement(lane);
-                        var old = pc[i0 + lane];
-                        var kept = initialize ? dist : Min(dist, old);
-                        pc[i0 + lane] = kept;
-                        sum += kept;
-                        pcum[i0 + lane] = sum;
+                        scratchClosest[lane] = lane < m ? pc[i0 + lane] : double.PositiveInfinity;
                     }
+
+                    TLanes.Fold(pv + ((nint)full * d * L), pw, pp, d, scratchClosest, scratchCumulative, sum, initialize);
+                    for (var lane = 0; lane < m; lane++)
+                    {
+                        pc[i0 + lane] = scratchClosest[lane];
+                        pcum[i0 + lane] = scratchCumulative[lane];
+                    }
+
+                    sum = scratchCumulative[m - 1];
                 }
             }
         }
@@ -477,7 +337,8 @@ internal static class KMeansBlockKernel
     }
 
     /// <summary>The potentials <c>Σ_i min(D(x_i, candidate_t)², closest_i)</c> of the four candidates broadcast in one group of the
-    /// <see cref="BroadcastGrouped"/> layout, each summed in row order (a short group repeats a candidate; its extra results are unused).</summary>
+    /// <see cref="KMeansBlockKernel.BroadcastGrouped"/> layout, each summed in row order (a short group repeats a candidate; its extra
+    /// results are unused).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Potentials(PointBlocks blocks, double[] point4, double[] w4, ReadOnlySpan<double> closest, Span<double> pots)
     {
@@ -492,7 +353,7 @@ internal static class KMeansBlockKernel
             throw new InvalidOperationException("The seeding was given buffers shorter than the rows.");
         }
 
-        double p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
+        var p = default(Potentials4);
         var full = n / L;
         unchecked
         {
@@ -500,46 +361,109 @@ internal static class KMeansBlockKernel
             {
                 for (var b = 0; b < full; b++)
                 {
-                    DistancesGrouped(pv + ((nint)b * d * L), pw, pc, d, out var a0, out var a1, out var a2, out var a3);
-                    var cv = Vector256.Load(pcl + ((nint)b * L));
-                    p0 = AddLanes(p0, Min(a0, cv));
-                    p1 = AddLanes(p1, Min(a1, cv));
-                    p2 = AddLanes(p2, Min(a2, cv));
-                    p3 = AddLanes(p3, Min(a3, cv));
+                    p = TLanes.Potentials(pv + ((nint)b * d * L), pw, pc, d, pcl + ((nint)b * L), p);
                 }
 
                 if (full < blocks.Blocks)
                 {
-                    // The last, partial block: only its first m lanes are rows.
-                    DistancesGrouped(pv + ((nint)full * d * L), pw, pc, d, out var a0, out var a1, out var a2, out var a3);
+                    // The last, partial block through a scratch copy whose lanes past the rows hold 0: a distance is never negative, so
+                    // min(D², 0) = 0 there, and adding +0 leaves each (non-negative) potential as it is.
                     var i0 = full * L;
-                    for (var lane = 0; lane < n - i0; lane++)
+                    var scratchClosest = stackalloc double[L];
+                    for (var lane = 0; lane < L; lane++)
                     {
-                        var old = pcl[i0 + lane];
-                        p0 += Min(a0.GetElement(lane), old);
-                        p1 += Min(a1.GetElement(lane), old);
-                        p2 += Min(a2.GetElement(lane), old);
-                        p3 += Min(a3.GetElement(lane), old);
+                        scratchClosest[lane] = i0 + lane < n ? pcl[i0 + lane] : 0.0;
                     }
+
+                    p = TLanes.Potentials(pv + ((nint)full * d * L), pw, pc, d, scratchClosest, p);
                 }
             }
         }
 
-        pots[0] = p0;
-        pots[1] = p1;
-        pots[2] = p2;
-        pots[3] = p3;
+        pots[0] = p.P0;
+        pots[1] = p.P1;
+        pots[2] = p.P2;
+        pots[3] = p.P3;
+    }
+}
+
+/// <summary>The entry points of the blocked kernels: each runs the width the <see cref="BlockContext"/> was created for.</summary>
+internal static class KMeansBlockKernel
+{
+    private const int L = PointBlocks.Lanes;
+
+    /// <summary>Fills <paramref name="broadcast"/> with each value broadcast to four doubles (one vector of the blocked layout).</summary>
+    /// <remarks>One store per value, not <c>Span&lt;double&gt;.Fill</c> (and <see cref="KMeansKernel.Lloyd"/> resets its labels
+    /// with a loop, not <c>Span&lt;int&gt;.Fill</c>): both call the runtime's generic <c>SpanHelpers.Fill&lt;T&gt;</c>, which is not
+    /// precompiled and stayed unoptimised through a process's first k-means benchmark, slowing it by about a third (issue #17;
+    /// measurements in benchmarks/results/KMeansScaleBenchmarks.md).</remarks>
+    public static void Broadcast(ReadOnlySpan<double> values, Span<double> broadcast)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            BroadcastOne(values[i], broadcast.Slice(i * L, L));
+        }
     }
 
-    /// <summary><c>a &lt; b ? a : b</c> (the scalar kernel's choice, also for equal values).</summary>
+    /// <summary>Writes <paramref name="value"/> to the four doubles of <paramref name="destination"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Min(double a, double b) => a < b ? a : b;
+    public static void BroadcastOne(double value, Span<double> destination)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256.Create(value).CopyTo(destination);
+        }
+        else
+        {
+            var v = Vector128.Create(value);
+            v.CopyTo(destination);
+            v.CopyTo(destination[2..]);
+        }
+    }
 
-    /// <summary>Per lane <c>a &lt; b ? a : b</c> (the scalar kernel's choice, also for equal values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Min(Vector256<double> a, Vector256<double> b) => Avx.Min(a, b); // vminpd: a where a < b, else b
+    /// <summary>
+    /// Fills <paramref name="grouped"/> with the centres broadcast in the Lloyd layout: for each group of four centres <c>4g … 4g+3</c>
+    /// (while four remain) and each feature f, the four centres' broadcast values are consecutive vectors (<c>(g·d + f)·4 + c</c>), so
+    /// one pass over a block's features reads them at fixed offsets; the remaining centres follow, centre j's feature f at vector
+    /// <c>j·d + f</c>.
+    /// </summary>
+    public static void BroadcastGrouped(ReadOnlySpan<double> centers, int k, int d, Span<double> grouped)
+    {
+        var full = k / 4 * 4;
+        for (var j = 0; j < k; j++)
+        {
+            for (var f = 0; f < d; f++)
+            {
+                var vector = j < full ? ((((j / 4) * d) + f) * 4) + (j % 4) : (j * d) + f;
+                BroadcastOne(centers[(j * d) + f], grouped.Slice(vector * L, L));
+            }
+        }
+    }
 
-    /// <summary><c>((s + v₀) + v₁) + v₂) + v₃</c>: the lanes added in row order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double AddLanes(double s, Vector256<double> v) => s + v.GetElement(0) + v.GetElement(1) + v.GetElement(2) + v.GetElement(3);
+    /// <inheritdoc cref="KMeansBlockKernel{TLanes}.LloydPass"/>
+    public static int LloydPass(
+        BlockContext context, ReadOnlySpan<double> centers, int k, ReadOnlySpan<double> x, Span<int> labels, Span<double> distances, Span<double> sums, Span<int> counts) =>
+        context.Wide
+            ? KMeansBlockKernel<Lanes256>.LloydPass(context, centers, k, x, labels, distances, sums, counts)
+            : KMeansBlockKernel<Lanes128>.LloydPass(context, centers, k, x, labels, distances, sums, counts);
+
+    /// <inheritdoc cref="KMeansBlockKernel{TLanes}.Assign"/>
+    public static double Assign(BlockContext context, ReadOnlySpan<double> centers, int k, Span<int> labels, Span<double> distances) =>
+        context.Wide
+            ? KMeansBlockKernel<Lanes256>.Assign(context, centers, k, labels, distances)
+            : KMeansBlockKernel<Lanes128>.Assign(context, centers, k, labels, distances);
+
+    /// <inheritdoc cref="KMeansBlockKernel{TLanes}.PlusPlus"/>
+    public static void PlusPlus(
+        ReadOnlySpan<double> x, BlockContext context, int k, int trials, Random random, Span<double> centers, Span<double> closest, Span<double> cumulative)
+    {
+        if (context.Wide)
+        {
+            KMeansBlockKernel<Lanes256>.PlusPlus(x, context, k, trials, random, centers, closest, cumulative);
+        }
+        else
+        {
+            KMeansBlockKernel<Lanes128>.PlusPlus(x, context, k, trials, random, centers, closest, cumulative);
+        }
+    }
 }

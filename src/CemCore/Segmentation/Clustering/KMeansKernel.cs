@@ -1,5 +1,4 @@
 #pragma warning disable CA5394 // Random drives seeding and sampling, not security.
-using System.Runtime.Intrinsics;
 
 namespace CemCore.Segmentation.Clustering;
 
@@ -332,16 +331,31 @@ internal static class KMeansKernel
     }
 }
 
+/// <summary>Which k-means kernel a fit runs (tests and benchmarks choose; the public API takes <see cref="Best"/>).</summary>
+internal enum KMeansPath
+{
+    /// <summary>The scalar kernel (<see cref="KMeansKernel"/>), one row at a time.</summary>
+    Scalar,
+
+    /// <summary>The widest blocked kernel the machine runs in hardware: 256-bit lanes with AVX2, else 128-bit lanes where Vector128 is
+    /// accelerated, else the scalar kernel.</summary>
+    Best,
+
+    /// <summary>The blocked kernel with 128-bit lanes on any machine (in software where Vector128 is not accelerated).</summary>
+    Vector128,
+}
+
 /// <summary>
 /// The blocked rows and broadcast weights of one fit (shared, read-only) plus the scratch vectors of one worker. Create one per worker
 /// with <see cref="ForWorker"/>.
 /// </summary>
 internal sealed class BlockContext
 {
-    private BlockContext(PointBlocks blocks, double[] w4, int k)
+    private BlockContext(PointBlocks blocks, double[] w4, int k, bool wide)
     {
         Blocks = blocks;
         W4 = w4;
+        Wide = wide;
         Centers4 = new double[Math.Max(k, 4) * blocks.Features * PointBlocks.Lanes]; // also the scratch of four seeding candidates
     }
 
@@ -353,19 +367,36 @@ internal sealed class BlockContext
     /// <summary>Gets the broadcast centres (k × d vectors of four doubles).</summary>
     public double[] Centers4 { get; }
 
-    /// <summary>Blocks the rows when Vector256 runs in hardware; otherwise returns null (the scalar kernels are used).</summary>
-    public static BlockContext? Create(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, int k, bool allowVectorized)
+    /// <summary>Gets whether the kernels run with 256-bit lanes (<see cref="Lanes256"/>); otherwise with 128-bit lanes (<see cref="Lanes128"/>).</summary>
+    public bool Wide { get; }
+
+    /// <summary>Blocks the rows for the kernel <paramref name="path"/> names; returns null for the scalar kernel.</summary>
+    public static BlockContext? Create(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, int k, KMeansPath path)
     {
-        if (!allowVectorized || !PointBlocks.IsSupported || n == 0)
+        bool wide;
+        switch (path)
+        {
+            case KMeansPath.Best when PointBlocks.WideSupported:
+                wide = true;
+                break;
+            case KMeansPath.Best when PointBlocks.NarrowSupported:
+            case KMeansPath.Vector128:
+                wide = false;
+                break;
+            default:
+                return null;
+        }
+
+        if (n == 0)
         {
             return null;
         }
 
         var w4 = new double[w.Length * PointBlocks.Lanes];
         KMeansBlockKernel.Broadcast(w, w4);
-        return new BlockContext(new PointBlocks(x, n, w.Length), w4, k);
+        return new BlockContext(new PointBlocks(x, n, w.Length), w4, k, wide);
     }
 
     /// <summary>A context sharing the blocks and weights with fresh scratch vectors, for another worker.</summary>
-    public BlockContext ForWorker() => new(Blocks, W4, Centers4.Length / PointBlocks.Lanes / Math.Max(1, Blocks.Features));
+    public BlockContext ForWorker() => new(Blocks, W4, Centers4.Length / PointBlocks.Lanes / Math.Max(1, Blocks.Features), Wide);
 }
