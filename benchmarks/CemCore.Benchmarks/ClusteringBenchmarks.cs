@@ -151,7 +151,9 @@ internal static class NaiveKMeans
 /// <summary>
 /// k-means at the issue #17 sizes: 100,000 rows × 5 or 20 standardized features, k = 8 or 12, 10 restarts of one k-means++ seeding and
 /// exactly 10 Lloyd iterations each (tolerance 0). Scalar sequential kernel (the baseline, the implementation before the change) vs
-/// the vectorized kernel (four rows per Vector256, bit-identical results) sequentially and with the restarts in parallel.
+/// the vectorized kernel (the widest the machine runs: four rows per Vector256 with AVX2, else as two Vector128; bit-identical results)
+/// sequentially and with the restarts in parallel, and the 128-bit kernel forced (sequential; the default where Vector256 is not
+/// accelerated, e.g. under <c>DOTNET_EnableAVX=0</c>).
 /// Peer: benchmarks/peers/kmeans_sklearn_scale.py (scikit-learn, the same grid, single thread), run right after this class.
 /// </summary>
 [MemoryDiagnoser]
@@ -176,6 +178,9 @@ public class KMeansScaleBenchmarks
 
     [Benchmark]
     public double VectorizedSequential() => KMeans.Fit(_data, Features, Settings, null, KMeansPath.Best, parallel: false, CancellationToken.None).Inertia;
+
+    [Benchmark]
+    public double Vector128Sequential() => KMeans.Fit(_data, Features, Settings, null, KMeansPath.Vector128, parallel: false, CancellationToken.None).Inertia;
 
     [Benchmark]
     public double VectorizedParallelRestarts() => KMeans.Fit(_data, Features, Settings, null, KMeansPath.Best, parallel: true, CancellationToken.None).Inertia;

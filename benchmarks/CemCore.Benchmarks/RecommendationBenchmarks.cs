@@ -67,6 +67,12 @@ public class RecommendationBenchmarks
     [Benchmark(Description = "ALS top-10 of one customer (RecommendInto, Vector256 AVX2+FMA kernel forced)")]
     public int AlsScoreOneVector256() => _als.RecommendInto("C0012345", _topItems, _topScores, AlsScoringKernel.Vector256);
 
+    [Benchmark(Description = "ALS top-10 of one customer (RecommendInto, Vector128 kernel forced)")]
+    public int AlsScoreOneVector128() => _als.RecommendInto("C0012345", _topItems, _topScores, AlsScoringKernel.Vector128);
+
+    [Benchmark(Description = "ALS top-10 of one customer (RecommendInto, scalar kernel forced)")]
+    public int AlsScoreOneScalar() => _als.RecommendInto("C0012345", _topItems, _topScores, AlsScoringKernel.Scalar);
+
     [Benchmark(Description = "ALS top-10 of one customer (Recommend, reasons)")]
     public int AlsRecommendOne() => _als.Recommend("C0012345", 10).Count;
 

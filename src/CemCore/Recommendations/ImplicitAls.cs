@@ -512,10 +512,12 @@ public sealed class ImplicitAlsModel : IRecommender
         }
     }
 
-    /// <summary>The widest scoring kernel this machine runs in hardware: AVX-512, else AVX2 with FMA (Vector256), else scalar.</summary>
+    /// <summary>The widest scoring kernel this machine runs in hardware: AVX-512, else AVX2 with FMA (Vector256), else Vector128 (x64
+    /// without AVX2, Arm64, a NativeAOT executable built for x86-64-v2), else scalar.</summary>
     internal static AlsScoringKernel BestKernel { get; } =
         Vector512.IsHardwareAccelerated ? AlsScoringKernel.Vector512
         : Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported ? AlsScoringKernel.Vector256
+        : Vector128.IsHardwareAccelerated ? AlsScoringKernel.Vector128
         : AlsScoringKernel.Scalar;
 
     // approx[j] = Σ_k xf[k] · y_j[k] in single precision for every item (padding included), 16 items at a time over one contiguous panel:
@@ -531,6 +533,9 @@ public sealed class ImplicitAlsModel : IRecommender
                 break;
             case AlsScoringKernel.Vector256:
                 ApproxScores256(xf, approx);
+                break;
+            case AlsScoringKernel.Vector128:
+                ApproxScores128(xf, approx);
                 break;
             default:
                 ApproxScoresScalar(xf, approx);
@@ -623,6 +628,63 @@ public sealed class ImplicitAlsModel : IRecommender
         }
     }
 
+    // Four 4-lane vectors per panel row, two factors per step: eight independent accumulators. MultiplyAddEstimate is a fused
+    // multiply-add where the hardware has one (Arm64) and a multiply and an add where it has not (x86-64-v2): either is within the
+    // slack, which bounds the error of unfused products and sums.
+    private void ApproxScores128(ReadOnlySpan<float> xf, Span<double> approx)
+    {
+        unchecked
+        {
+            const int Q = Lanes / 4;
+            var f = xf.Length;
+            var blocks = approx.Length / Lanes;
+            ReadOnlySpan<float> panel = _panels;
+            for (var b = 0; b < blocks; b++)
+            {
+                Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default, c0 = default, c1 = default, c2 = default, c3 = default;
+                var at = b * f * Lanes;
+                var k = 0;
+                for (; k + 2 <= f; k += 2, at += 2 * Lanes)
+                {
+                    var x0 = Vector128.Create(xf[k]);
+                    var x1 = Vector128.Create(xf[k + 1]);
+                    var row = panel.Slice(at, 2 * Lanes);
+                    a0 = Vector128.MultiplyAddEstimate(x0, Vector128.Create(row[..Q]), a0);
+                    a1 = Vector128.MultiplyAddEstimate(x0, Vector128.Create(row.Slice(Q, Q)), a1);
+                    a2 = Vector128.MultiplyAddEstimate(x0, Vector128.Create(row.Slice(2 * Q, Q)), a2);
+                    a3 = Vector128.MultiplyAddEstimate(x0, Vector128.Create(row.Slice(3 * Q, Q)), a3);
+                    c0 = Vector128.MultiplyAddEstimate(x1, Vector128.Create(row.Slice(Lanes, Q)), c0);
+                    c1 = Vector128.MultiplyAddEstimate(x1, Vector128.Create(row.Slice(Lanes + Q, Q)), c1);
+                    c2 = Vector128.MultiplyAddEstimate(x1, Vector128.Create(row.Slice(Lanes + (2 * Q), Q)), c2);
+                    c3 = Vector128.MultiplyAddEstimate(x1, Vector128.Create(row.Slice(Lanes + (3 * Q), Q)), c3);
+                }
+
+                if (k < f)
+                {
+                    var x0 = Vector128.Create(xf[k]);
+                    var row = panel.Slice(at, Lanes);
+                    a0 = Vector128.MultiplyAddEstimate(x0, Vector128.Create(row[..Q]), a0);
+                    a1 = Vector128.MultiplyAddEstimate(x0, Vector128.Create(row.Slice(Q, Q)), a1);
+                    a2 = Vector128.MultiplyAddEstimate(x0, Vector128.Create(row.Slice(2 * Q, Q)), a2);
+                    a3 = Vector128.MultiplyAddEstimate(x0, Vector128.Create(row.Slice(3 * Q, Q)), a3);
+                }
+
+                var target = approx.Slice(b * Lanes, Lanes);
+                WidenTo(a0 + c0, target[..Q]);
+                WidenTo(a1 + c1, target.Slice(Q, Q));
+                WidenTo(a2 + c2, target.Slice(2 * Q, Q));
+                WidenTo(a3 + c3, target.Slice(3 * Q, Q));
+            }
+        }
+
+        static void WidenTo(Vector128<float> sum, Span<double> target)
+        {
+            var (lower, upper) = Vector128.Widen(sum);
+            lower.CopyTo(target);
+            upper.CopyTo(target[2..]);
+        }
+    }
+
     private void ApproxScoresScalar(ReadOnlySpan<float> xf, Span<double> approx)
     {
         unchecked
@@ -661,4 +723,7 @@ internal enum AlsScoringKernel
 
     /// <summary>16-lane vectors with fused multiply-add (AVX-512).</summary>
     Vector512 = 3,
+
+    /// <summary>4-lane vectors, multiply-add fused where the hardware has it (x64 without AVX2, Arm64, x86-64-v2 NativeAOT code).</summary>
+    Vector128 = 4,
 }

@@ -113,7 +113,7 @@ public sealed class RecommendationKernelTests
     [Theory]
     [InlineData(7, 64, 10)]
     [InlineData(8, 13, 3)]
-    public void AlsScoringKernels_Scalar256And512_GiveTheSameTopKAsAFullScan(int seed, int factors, int k)
+    public void AlsScoringKernels_Scalar128And256And512_GiveTheSameTopKAsAFullScan(int seed, int factors, int k)
     {
         // Every kernel is forced (a kernel the hardware lacks runs in software emulation): the single-precision bounds may differ
         // between kernels, the exact top-K may not. 13 factors exercise the kernels' remainder loops.
@@ -121,7 +121,7 @@ public sealed class RecommendationKernelTests
         var model = ImplicitAls.Fit(history, new ImplicitAlsSettings(Factors: factors, Iterations: 2, Seed: seed));
         var x = model.UserFactors;
         var y = model.ItemFactors;
-        foreach (var kernel in new[] { AlsScoringKernel.Scalar, AlsScoringKernel.Vector256, AlsScoringKernel.Vector512, AlsScoringKernel.Auto })
+        foreach (var kernel in new[] { AlsScoringKernel.Scalar, AlsScoringKernel.Vector128, AlsScoringKernel.Vector256, AlsScoringKernel.Vector512, AlsScoringKernel.Auto })
         {
             var items = new int[k];
             var scores = new double[k];
