@@ -42,6 +42,19 @@ internal unsafe interface IBlockLanes
     static abstract Potentials4 Potentials(double* xp, double* wp, double* cp, int d, double* closest, Potentials4 p);
 }
 
+/// <summary>The labels of one block of four rows.</summary>
+internal static class BlockLabels
+{
+    /// <summary>Stores the four labels and returns how many differ from those there before.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe int Store(Vector128<int> labels, int* destination)
+    {
+        var same = Vector128.Equals(Vector128.Load(destination), labels).ExtractMostSignificantBits();
+        labels.Store(destination);
+        return PointBlocks.Lanes - BitOperations.PopCount(same);
+    }
+}
+
 /// <summary>Four rows per Vector256 (x64 with AVX2): the selections are <c>vminpd</c> and <c>vblendvpd</c>.</summary>
 internal readonly struct Lanes256 : IBlockLanes
 {
@@ -81,10 +94,7 @@ internal readonly struct Lanes256 : IBlockLanes
         }
 
         best.Store(distances);
-        var ji = Avx.ConvertToVector128Int32WithTruncation(bestJ);
-        var same = Vector128.Equals(Vector128.Load(labels), ji).ExtractMostSignificantBits();
-        ji.Store(labels);
-        return L - BitOperations.PopCount(same);
+        return BlockLabels.Store(Avx.ConvertToVector128Int32WithTruncation(bestJ), labels);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -246,10 +256,7 @@ internal readonly struct Lanes128 : IBlockLanes
 
         bestLo.Store(distances);
         bestHi.Store(distances + H);
-        var ji = ToInt32(jLo, jHi);
-        var same = Vector128.Equals(Vector128.Load(labels), ji).ExtractMostSignificantBits();
-        ji.Store(labels);
-        return L - BitOperations.PopCount(same);
+        return BlockLabels.Store(ToInt32(jLo, jHi), labels);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
