@@ -15,12 +15,38 @@ internal sealed class PointBlocks
     public const int Lanes = 4;
 
     public PointBlocks(ReadOnlySpan<double> x, int n, int d)
+        : this(n, d)
     {
-        Rows = n;
+        Load(x, n);
+    }
+
+    /// <summary>Creates empty blocks for up to <paramref name="capacityRows"/> rows (fill them with <see cref="Load"/>).</summary>
+    public PointBlocks(int capacityRows, int d)
+    {
         Features = d;
-        Blocks = (n + Lanes - 1) / Lanes;
-        Values = new double[Blocks * d * Lanes];
-        for (var b = 0; b < Blocks; b++)
+        Values = new double[(capacityRows + Lanes - 1) / Lanes * d * Lanes];
+    }
+
+    public int Rows { get; private set; }
+
+    public int Features { get; }
+
+    public int Blocks { get; private set; }
+
+    /// <summary>Blocks the first <paramref name="n"/> rows of <paramref name="x"/> (at least one, at most the capacity), replacing the
+    /// rows held before.</summary>
+    public void Load(ReadOnlySpan<double> x, int n)
+    {
+        var d = Features;
+        var blocks = (n + Lanes - 1) / Lanes;
+        if (n < 1 || (long)blocks * d * Lanes > Values.Length || x.Length < (long)n * d)
+        {
+            throw new InvalidOperationException("Rows to block must number at least one and fit the blocks' capacity.");
+        }
+
+        Rows = n;
+        Blocks = blocks;
+        for (var b = 0; b < blocks; b++)
         {
             for (var f = 0; f < d; f++)
             {
@@ -31,12 +57,6 @@ internal sealed class PointBlocks
             }
         }
     }
-
-    public int Rows { get; }
-
-    public int Features { get; }
-
-    public int Blocks { get; }
 
     /// <summary>Gets the blocked rows: <c>Blocks × Features</c> vectors of four doubles.</summary>
     public double[] Values { get; }
@@ -133,9 +153,10 @@ internal static class KMeansBlockKernel<TLanes>
         return changed;
     }
 
-    /// <summary>Assigns every row to its nearest centre; returns the inertia, summed in row order (as the scalar kernel).</summary>
+    /// <summary>Assigns every row to its nearest centre; returns <paramref name="inertia"/> plus the rows' squared distances, added in
+    /// row order (as the scalar kernel; a caller assigning rows in chunks passes the running sum).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static unsafe double Assign(BlockContext context, ReadOnlySpan<double> centers, int k, Span<int> labels, Span<double> distances)
+    public static unsafe double Assign(BlockContext context, ReadOnlySpan<double> centers, int k, Span<int> labels, Span<double> distances, double inertia)
     {
         var blocks = context.Blocks;
         var n = blocks.Rows;
@@ -147,7 +168,6 @@ internal static class KMeansBlockKernel<TLanes>
             throw new InvalidOperationException("An assignment was given buffers shorter than the rows.");
         }
 
-        var inertia = 0.0;
         var scratchLabels = stackalloc int[L];
         var scratchDistances = stackalloc double[L];
         unchecked
@@ -448,10 +468,10 @@ internal static class KMeansBlockKernel
             : KMeansBlockKernel<Lanes128>.LloydPass(context, centers, k, x, labels, distances, sums, counts);
 
     /// <inheritdoc cref="KMeansBlockKernel{TLanes}.Assign"/>
-    public static double Assign(BlockContext context, ReadOnlySpan<double> centers, int k, Span<int> labels, Span<double> distances) =>
+    public static double Assign(BlockContext context, ReadOnlySpan<double> centers, int k, Span<int> labels, Span<double> distances, double inertia = 0.0) =>
         context.Wide
-            ? KMeansBlockKernel<Lanes256>.Assign(context, centers, k, labels, distances)
-            : KMeansBlockKernel<Lanes128>.Assign(context, centers, k, labels, distances);
+            ? KMeansBlockKernel<Lanes256>.Assign(context, centers, k, labels, distances, inertia)
+            : KMeansBlockKernel<Lanes128>.Assign(context, centers, k, labels, distances, inertia);
 
     /// <inheritdoc cref="KMeansBlockKernel{TLanes}.PlusPlus"/>
     public static void PlusPlus(

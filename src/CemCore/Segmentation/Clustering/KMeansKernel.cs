@@ -221,6 +221,43 @@ internal static class KMeansKernel
         return Assign(x, n, w, centers, k, labels);
     }
 
+    /// <summary>
+    /// Assigns every row to its nearest centre without a blocked copy of all rows: the rows go through the blocked kernel
+    /// <paramref name="path"/> names in chunks of <paramref name="chunkRows"/> (one reused block buffer), the inertia carried from
+    /// chunk to chunk, so labels and inertia are bit-identical to the scalar <see cref="Assign(ReadOnlySpan{double}, int, ReadOnlySpan{double}, ReadOnlySpan{double}, int, Span{int})"/>.
+    /// </summary>
+    public static double AssignInChunks(
+        ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, ReadOnlySpan<double> centers, int k, Span<int> labels, KMeansPath path, int chunkRows = AssignChunkRows)
+    {
+        var d = w.Length;
+        var context = BlockContext.CreateEmpty(Math.Min(n, chunkRows), w, k, path);
+        if (context is null)
+        {
+            return Assign(x, n, w, centers, k, labels);
+        }
+
+        var distances = System.Buffers.ArrayPool<double>.Shared.Rent(Math.Min(n, chunkRows));
+        try
+        {
+            var inertia = 0.0;
+            for (var start = 0; start < n; start += chunkRows)
+            {
+                var m = Math.Min(chunkRows, n - start);
+                context.Blocks.Load(x.Slice(start * d, m * d), m);
+                inertia = KMeansBlockKernel.Assign(context, centers, k, labels.Slice(start, m), distances, inertia);
+            }
+
+            return inertia;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(distances);
+        }
+    }
+
+    /// <summary>Rows per chunk of <see cref="AssignInChunks"/>: 16,384 (the block buffer 128 KiB per feature, cache-resident for small d).</summary>
+    internal const int AssignChunkRows = 16_384;
+
     /// <summary>Assigns every row to its nearest centre; returns the inertia (sum of weighted squared distances).</summary>
     public static double Assign(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, ReadOnlySpan<double> centers, int k, Span<int> labels)
     {
@@ -373,21 +410,7 @@ internal sealed class BlockContext
     /// <summary>Blocks the rows for the kernel <paramref name="path"/> names; returns null for the scalar kernel.</summary>
     public static BlockContext? Create(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, int k, KMeansPath path)
     {
-        bool wide;
-        switch (path)
-        {
-            case KMeansPath.Best when PointBlocks.WideSupported:
-                wide = true;
-                break;
-            case KMeansPath.Best when PointBlocks.NarrowSupported:
-            case KMeansPath.Vector128:
-                wide = false;
-                break;
-            default:
-                return null;
-        }
-
-        if (n == 0)
+        if (n == 0 || Width(path) is not { } wide)
         {
             return null;
         }
@@ -395,6 +418,29 @@ internal sealed class BlockContext
         var w4 = new double[w.Length * PointBlocks.Lanes];
         KMeansBlockKernel.Broadcast(w, w4);
         return new BlockContext(new PointBlocks(x, n, w.Length), w4, k, wide);
+    }
+
+    /// <summary>Whether <paramref name="path"/> runs 256-bit lanes (true), 128-bit lanes (false) or the scalar kernel (null) here.</summary>
+    private static bool? Width(KMeansPath path) => path switch
+    {
+        KMeansPath.Best when PointBlocks.WideSupported => true,
+        KMeansPath.Best when PointBlocks.NarrowSupported => false,
+        KMeansPath.Vector128 => false,
+        _ => null,
+    };
+
+    /// <summary>An empty context for up to <paramref name="capacityRows"/> rows at a time (filled with <see cref="PointBlocks.Load"/>) for
+    /// the kernel <paramref name="path"/> names; null for the scalar kernel.</summary>
+    public static BlockContext? CreateEmpty(int capacityRows, ReadOnlySpan<double> w, int k, KMeansPath path)
+    {
+        if (capacityRows < 1 || Width(path) is not { } wide)
+        {
+            return null;
+        }
+
+        var w4 = new double[w.Length * PointBlocks.Lanes];
+        KMeansBlockKernel.Broadcast(w, w4);
+        return new BlockContext(new PointBlocks(capacityRows, w.Length), w4, k, wide);
     }
 
     /// <summary>A context sharing the blocks and weights with fresh scratch vectors, for another worker.</summary>

@@ -14,8 +14,8 @@ namespace CemCore.Segmentation.Clustering;
 /// seed. Restarts only choose the best seeding on the initialization sample; the mini-batch refinement runs once. scikit-learn's extra
 /// reassignment of low-count centres and its inertia-based early stopping are not implemented. The labels and <see cref="KMeansResult.Inertia"/>
 /// come from one exact final assignment pass over all rows, so they are consistent with the returned centroids.</para>
-/// <para>Cost: O(steps × batch × k × d) for the refinement plus O(n × k × d) for the final pass; O(batch + sample) scratch and the
-/// n labels. The data is not copied (standardization is folded into the distance weights). Thread-safe (stateless).</para>
+/// <para>Cost: O(steps × batch × k × d) for the refinement plus O(n × k × d) for the final pass, which runs the vectorized k-means
+/// kernel over chunks of 16,384 rows (bit-identical to the scalar loop); O(batch + sample + chunk) scratch and the n labels. The data is not copied (standardization is folded into the distance weights). Thread-safe (stateless).</para>
 /// </remarks>
 public static class MiniBatchKMeans
 {
@@ -28,7 +28,12 @@ public static class MiniBatchKMeans
     /// <returns>The clustering.</returns>
     /// <exception cref="ArgumentException">As for <see cref="KMeans.Fit(ReadOnlySpan{double}, int, KMeansSettings, Random?, CancellationToken)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">k exceeds the number of rows, or <paramref name="featureCount"/> is less than 1.</exception>
-    public static KMeansResult Fit(ReadOnlySpan<double> data, int featureCount, MiniBatchKMeansSettings settings, Random? random = null, CancellationToken cancellationToken = default)
+    public static KMeansResult Fit(ReadOnlySpan<double> data, int featureCount, MiniBatchKMeansSettings settings, Random? random = null, CancellationToken cancellationToken = default) =>
+        Fit(data, featureCount, settings, random, KMeansPath.Best, KMeansKernel.AssignChunkRows, cancellationToken);
+
+    /// <summary>The fit with the final pass's kernel and chunk size exposed for tests and benchmarks.</summary>
+    internal static KMeansResult Fit(
+        ReadOnlySpan<double> data, int featureCount, MiniBatchKMeansSettings settings, Random? random, KMeansPath finalPass, int chunkRows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         random ??= new Random(settings.Seed);
@@ -127,9 +132,10 @@ public static class MiniBatchKMeans
                 }
             }
 
-            // 3. One exact pass: labels and inertia consistent with the centroids.
+            // 3. One exact pass: labels and inertia consistent with the centroids (the blocked kernel in chunks: no copy of all rows).
+            cancellationToken.ThrowIfCancellationRequested();
             var labels = new int[n];
-            var total = KMeansKernel.Assign(data, n, w, centers, k, labels);
+            var total = KMeansKernel.AssignInChunks(data, n, w, centers, k, labels, finalPass, chunkRows);
             return new KMeansResult(data, setup.Standardizer, settings.Standardize, w, centers, labels, total, steps, converged, bestRestart);
         }
         finally

@@ -140,6 +140,59 @@ public sealed class KMeansKernelEquivalenceTests
         Assert.Equal(scalarCenters, blockCenters);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(64)]
+    [InlineData(KMeansKernel.AssignChunkRows)]
+    public void AssignInChunks_EveryPathAndChunkSize_BitIdenticalToScalar(int chunkRows)
+    {
+        // Chunks of 1–5 rows (partial blocks everywhere), 64 and the default; 1,001 rows is not a multiple of any of them.
+        var random = new Random(chunkRows);
+        const int n = 1_001, d = 6, k = 9;
+        var x = new double[n * d];
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = Math.Round(random.NextDouble() * 20.0, 2);
+        }
+
+        var w = new[] { 1.0, 0.5, 2.0, 0.0, 1.5, 0.25 };
+        var centers = new double[k * d];
+        x.AsSpan(0, k * d).CopyTo(centers); // the first rows as centres: exact zero distances and ties occur
+        var expected = new int[n];
+        var expectedInertia = KMeansKernel.Assign(x, n, w, centers, k, expected);
+        foreach (var path in new[] { KMeansPath.Scalar, KMeansPath.Best, KMeansPath.Vector128 })
+        {
+            var labels = new int[n];
+            var inertia = KMeansKernel.AssignInChunks(x, n, w, centers, k, labels, path, chunkRows);
+            Assert.Equal(expected, labels);
+            Assert.Equal(expectedInertia, inertia);
+        }
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(KMeansKernel.AssignChunkRows)]
+    public void MiniBatch_FinalPassInChunks_BitIdenticalToScalar(int chunkRows)
+    {
+        var random = new Random(11);
+        const int d = 4;
+        var n = 5_003;
+        var data = new double[n * d];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (random.Next(5) * 8.0) + (random.NextDouble() * 3.0);
+        }
+
+        var settings = new MiniBatchKMeansSettings(6, batchSize: 256, maxSteps: 40, seed: 3);
+        var scalar = MiniBatchKMeans.Fit(data, d, settings, null, KMeansPath.Scalar, chunkRows, CancellationToken.None);
+        Assert.True(Same(scalar, MiniBatchKMeans.Fit(data, d, settings, null, KMeansPath.Best, chunkRows, CancellationToken.None)));
+        Assert.True(Same(scalar, MiniBatchKMeans.Fit(data, d, settings, null, KMeansPath.Vector128, chunkRows, CancellationToken.None)));
+        Assert.True(Same(scalar, MiniBatchKMeans.Fit(data, d, settings)));
+    }
+
     internal static bool Same(KMeansResult a, KMeansResult b) =>
         a.Inertia.Equals(b.Inertia)
         && a.Labels.SequenceEqual(b.Labels)
