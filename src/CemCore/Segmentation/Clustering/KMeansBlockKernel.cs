@@ -14,12 +14,6 @@ internal sealed class PointBlocks
 {
     public const int Lanes = 4;
 
-    public PointBlocks(ReadOnlySpan<double> x, int n, int d)
-        : this(n, d)
-    {
-        Load(x, n);
-    }
-
     /// <summary>Creates empty blocks for up to <paramref name="capacityRows"/> rows (fill them with <see cref="Load"/>).</summary>
     public PointBlocks(int capacityRows, int d)
     {

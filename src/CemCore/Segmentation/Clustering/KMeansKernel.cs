@@ -255,7 +255,8 @@ internal static class KMeansKernel
         }
     }
 
-    /// <summary>Rows per chunk of <see cref="AssignInChunks"/>: 16,384 (the block buffer 128 KiB per feature, cache-resident for small d).</summary>
+    /// <summary>Rows per chunk of <see cref="AssignInChunks"/>: 16,384 (a block buffer of 128 KiB per feature, which the pass writes and
+    /// then reads while it is still in the cache for a few features).</summary>
     internal const int AssignChunkRows = 16_384;
 
     /// <summary>Assigns every row to its nearest centre; returns the inertia (sum of weighted squared distances).</summary>
@@ -410,14 +411,9 @@ internal sealed class BlockContext
     /// <summary>Blocks the rows for the kernel <paramref name="path"/> names; returns null for the scalar kernel.</summary>
     public static BlockContext? Create(ReadOnlySpan<double> x, int n, ReadOnlySpan<double> w, int k, KMeansPath path)
     {
-        if (n == 0 || Width(path) is not { } wide)
-        {
-            return null;
-        }
-
-        var w4 = new double[w.Length * PointBlocks.Lanes];
-        KMeansBlockKernel.Broadcast(w, w4);
-        return new BlockContext(new PointBlocks(x, n, w.Length), w4, k, wide);
+        var context = CreateEmpty(n, w, k, path);
+        context?.Blocks.Load(x, n);
+        return context;
     }
 
     /// <summary>Whether <paramref name="path"/> runs 256-bit lanes (true), 128-bit lanes (false) or the scalar kernel (null) here.</summary>
