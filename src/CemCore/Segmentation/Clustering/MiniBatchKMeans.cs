@@ -15,7 +15,8 @@ namespace CemCore.Segmentation.Clustering;
 /// reassignment of low-count centres and its inertia-based early stopping are not implemented. The labels and <see cref="KMeansResult.Inertia"/>
 /// come from one exact final assignment pass over all rows, so they are consistent with the returned centroids.</para>
 /// <para>Cost: O(steps × batch × k × d) for the refinement plus O(n × k × d) for the final pass, which runs the vectorized k-means
-/// kernel over chunks of 16,384 rows (bit-identical to the scalar loop); O(batch + sample + chunk) scratch and the n labels. The data is not copied (standardization is folded into the distance weights). Thread-safe (stateless).</para>
+/// kernel over chunks of 16,384 rows (bit-identical to the scalar loop); O(batch + sample + chunk) scratch and the n labels. The data
+/// is not copied (standardization is folded into the distance weights). Thread-safe (stateless).</para>
 /// </remarks>
 public static class MiniBatchKMeans
 {
