@@ -60,7 +60,7 @@ internal sealed class PointBlocks
     public static bool WideSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported;
 
     /// <summary>Gets whether the 128-bit lanes (<see cref="Lanes128"/>) run in hardware: x64 without AVX2 (SSE2, with SSE4.1's
-    /// <c>blendvpd</c> where present), Arm64, and the CLI's NativeAOT executable (x86-64-v2).</summary>
+    /// <c>blendvpd</c> where present), Arm64, and NativeAOT code built for the default x86-64-v2.</summary>
     public static bool NarrowSupported => Vector128.IsHardwareAccelerated;
 }
 

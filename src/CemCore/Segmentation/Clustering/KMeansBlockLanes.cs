@@ -208,7 +208,7 @@ internal readonly struct Lanes256 : IBlockLanes
 
 /// <summary>
 /// Four rows as two Vector128 halves (rows 0–1 and 2–3), for machines where Vector256 is not accelerated: x64 without AVX2, Arm64, and
-/// the CLI's NativeAOT executable (x86-64-v2). The Lloyd step keeps eight accumulators (four centres × two halves) in registers. On x64
+/// NativeAOT code built for the default x86-64-v2. The Lloyd step keeps eight accumulators (four centres × two halves) in registers. On x64
 /// the selections are <c>minpd</c> and SSE4.1's <c>blendvpd</c>; elsewhere the portable compare-and-select, which gives the same
 /// values (distances are never NaN or −0, so every minimum is <c>a &lt; b ? a : b</c>).
 /// </summary>
