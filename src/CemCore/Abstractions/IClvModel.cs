@@ -120,14 +120,14 @@ public sealed class BtydClvModel : IClvModel
         }
 
         var alive = Purchases.ProbabilityAlive(summary.Frequency, summary.Recency, summary.Age);
-        var expected = Purchases.ConditionalExpectedPurchases(HorizonPeriods, summary.Frequency, summary.Recency, summary.Age);
-        double? value = null;
-        if (Spend is { } spend)
+        if (Spend is not { } spend)
         {
-            var v = CustomerLifetimeValue.Compute(Purchases, spend, Settings, summary.Frequency, summary.Recency, summary.Age, (double)summary.MeanRepeatSpend);
-            value = double.IsFinite(v) ? v : null;
+            return new ClvEstimate(alive, Purchases.ConditionalExpectedPurchases(HorizonPeriods, summary.Frequency, summary.Recency, summary.Age), null);
         }
 
-        return new ClvEstimate(alive, expected, value);
+        // The value's sum over the horizon ends with E[Y] at the horizon (the settings are in the model's unit, so its last period is
+        // HorizonPeriods units): taken from it instead of a second evaluation.
+        var v = CustomerLifetimeValue.Value(Purchases, spend, Settings, summary.Frequency, summary.Recency, summary.Age, (double)summary.MeanRepeatSpend, out var expected);
+        return new ClvEstimate(alive, expected, double.IsFinite(v) ? v : null);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using CemCore.Primitives;
 
 namespace CemCore.Clv;
@@ -68,6 +69,10 @@ public sealed record ClvSettings
 /// </remarks>
 public static class CustomerLifetimeValue
 {
+    /// <summary>Whether <see cref="BgHorizonSum"/> runs its lock-step blocks here (Vector256 operations run as 128-bit pairs where only
+    /// Vector128 is accelerated, as in the batch E[Y] kernel).</summary>
+    private static bool Vectorized => Vector256.IsHardwareAccelerated || Vector128.IsHardwareAccelerated;
+
     /// <summary>Computes the CLV of one customer.</summary>
     /// <param name="purchases">The fitted purchase-count model.</param>
     /// <param name="spend">The fitted spend model.</param>
@@ -84,8 +89,14 @@ public static class CustomerLifetimeValue
         ArgumentNullException.ThrowIfNull(spend);
         ArgumentNullException.ThrowIfNull(settings);
         BtydData.Validate(frequency, recency, age, -1);
+        return Value(purchases, spend, settings, frequency, recency, age, meanSpend, out _);
+    }
+
+    /// <summary>The CLV of one validated customer, and E[Y] at the horizon from the same evaluation.</summary>
+    internal static double Value(IBtydModel purchases, GammaGammaModel spend, ClvSettings settings, int frequency, double recency, double age, double meanSpend, out double expectedAtHorizon)
+    {
         var value = spend.ConditionalExpectedAverageSpend(frequency, meanSpend);
-        return settings.Margin * value * DiscountedPurchases(purchases, settings, frequency, recency, age);
+        return settings.Margin * value * DiscountedPurchases(purchases, settings, frequency, recency, age, Vectorized, out expectedAtHorizon);
     }
 
     /// <summary>Computes the CLV of many customers.</summary>
@@ -119,10 +130,30 @@ public static class CustomerLifetimeValue
         }
     }
 
-    /// <summary>Σ_k (E[Y(k u)] − E[Y((k−1) u)]) / (1+d)^k.</summary>
-    internal static double DiscountedPurchases(IBtydModel model, ClvSettings settings, int x, double tx, double age)
+    /// <summary>Σ_k (E[Y(k u)] − E[Y((k−1) u)]) / (1+d)^k: for BG/NBD and MBG/NBD all horizons side by side (<see cref="BgHorizonSum"/>),
+    /// for other models the per-horizon loop.</summary>
+    internal static double DiscountedPurchases(IBtydModel model, ClvSettings settings, int x, double tx, double age) =>
+        DiscountedPurchases(model, settings, x, tx, age, Vectorized, out _);
+
+    /// <summary>As <see cref="DiscountedPurchases(IBtydModel, ClvSettings, int, double, double)"/>, with the lock-step blocks selectable
+    /// (tests) and E[Y] at the last horizon (H periods) returned too.</summary>
+    internal static double DiscountedPurchases(IBtydModel model, ClvSettings settings, int x, double tx, double age, bool vectorized, out double expectedAtHorizon)
     {
-        var step = (double)TimeUnits.DaysPerUnit(settings.Unit) / TimeUnits.DaysPerUnit(model.Unit);
+        var step = Step(model, settings);
+        return model switch
+        {
+            BgNbdModel bg => BgHorizonSum.Discounted(
+                bg.R, bg.Alpha, bg.A, bg.B, false, step, settings.DiscountRatePerPeriod, settings.HorizonPeriods, x, tx, age, vectorized, out expectedAtHorizon),
+            MbgNbdModel mbg => BgHorizonSum.Discounted(
+                mbg.R, mbg.Alpha, mbg.A, mbg.B, true, step, settings.DiscountRatePerPeriod, settings.HorizonPeriods, x, tx, age, vectorized, out expectedAtHorizon),
+            _ => DiscountedPurchasesPerHorizon(model, settings, x, tx, age, out expectedAtHorizon),
+        };
+    }
+
+    /// <summary>The per-horizon loop: one E[Y] evaluation per period (any model; the reference of the BG family's kernel).</summary>
+    internal static double DiscountedPurchasesPerHorizon(IBtydModel model, ClvSettings settings, int x, double tx, double age, out double expectedAtHorizon)
+    {
+        var step = Step(model, settings);
         var factor = 1.0 / (1.0 + settings.DiscountRatePerPeriod);
         double previous = 0.0, discount = 1.0, total = 0.0;
         for (var k = 1; k <= settings.HorizonPeriods; k++)
@@ -133,6 +164,10 @@ public static class CustomerLifetimeValue
             previous = e;
         }
 
+        expectedAtHorizon = previous;
         return total;
     }
+
+    /// <summary>One period of the settings in the model's time unit.</summary>
+    private static double Step(IBtydModel model, ClvSettings settings) => (double)TimeUnits.DaysPerUnit(settings.Unit) / TimeUnits.DaysPerUnit(model.Unit);
 }
