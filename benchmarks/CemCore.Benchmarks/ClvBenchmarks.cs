@@ -2,13 +2,16 @@ using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using CemCore.Clv;
+using CemCore.Features;
+using CemCore.Primitives;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Optimization;
 
 namespace CemCore.Benchmarks;
 
 /// <summary>
-/// BTYD performance (issue 4): BG/NBD fit on the CDNOW sample (2,357 customers) and P(alive) + E[Y(t)] for 1M customers.
+/// BTYD performance (issue 4): BG/NBD fit on the CDNOW sample (2,357 customers) and P(alive) + E[Y(t)] for 1M customers; the
+/// discounted 52-week CLV of 100,000 customers (issue 17, category <c>Value</c>; peer: benchmarks/peers/clv_value_scipy.py).
 /// Fit data: shared/data/cdnow/cdnowSummary_cbs.csv when CEMCORE_REFERENCE_DATA is set, else a synthetic BG/NBD draw of the same
 /// size at the published CDNOW parameters (seed 42); the choice is printed in the log. Baselines in the same run: a MathNet
 /// Nelder-Mead fit on the uncompressed per-customer likelihood, and a per-customer loop over the validating scalar API.
@@ -19,7 +22,10 @@ namespace CemCore.Benchmarks;
 public class ClvBenchmarks
 {
     private const int ScoringCustomers = 1_000_000;
+    private const int ValueCustomers = 100_000;
     private static readonly BgNbdModel Published = new(0.243, 4.414, 0.793, 2.426);
+    private static readonly GammaGammaModel ValueSpend = new(6.25, 3.74, 15.44);
+    private static readonly ClvSettings ValueSettings = new(TimeUnit.Week, 52, 0.0019);
 
     private int[] _x = [];
     private double[] _tx = [];
@@ -30,6 +36,8 @@ public class ClvBenchmarks
     private double[] _bigT = [];
     private double[] _out1 = [];
     private double[] _out2 = [];
+    private BtydSummary[] _valueCustomers = [];
+    private BtydClvModel _clv = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -54,6 +62,57 @@ public class ClvBenchmarks
         (_bigX, _bigTx, _bigT) = Draw(ScoringCustomers, new Random(42));
         _out1 = new double[ScoringCustomers];
         _out2 = new double[ScoringCustomers];
+
+        // Value: the fit customers tiled to 100,000 (CDNOW when available: the peer script reads the same file the same way), their
+        // mean repeat spend m.x from the file (else 30 + x), the published BG/NBD and Gamma-Gamma (FHL 2005, Fader et al. 2005) values.
+        var spend = file is not null && File.Exists(file)
+            ? File.ReadAllLines(file).Skip(1).Where(l => l.Length > 0).Select(l => decimal.Parse(l.Split(',')[5], CultureInfo.InvariantCulture)).ToArray()
+            : _x.Select(v => 30m + v).ToArray();
+        _valueCustomers = new BtydSummary[ValueCustomers];
+        for (var i = 0; i < ValueCustomers; i++)
+        {
+            var j = i % _x.Length;
+            _valueCustomers[i] = new BtydSummary(_x[j], _tx[j], _t[j], TimeUnit.Week, _x[j] == 0 ? 0m : spend[j]);
+        }
+
+        _clv = new BtydClvModel(Published, ValueSpend, ValueSettings);
+        Console.WriteLine($"// ClvBenchmarks value: {ValueCustomers:N0} customers, Σ (CLV + P(alive) + E[Y(52)]) = {ValueEstimate():R} (compare the peer's sum)");
+    }
+
+    /// <summary>
+    /// Baseline: one customer's estimate as <see cref="BtydClvModel.Estimate"/> computed it before issue 17's twenty-fifth session —
+    /// P(alive), E[Y(52)] and the per-horizon loop (52 scalar E[Y] evaluations, each with its own P(alive)).
+    /// </summary>
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("Value")]
+    public double ValuePerHorizonLoop()
+    {
+        var total = 0.0;
+        foreach (var c in _valueCustomers)
+        {
+            var alive = Published.ProbabilityAlive(c.Frequency, c.Recency, c.Age);
+            var expected = Published.ConditionalExpectedPurchases(ValueSettings.HorizonPeriods, c.Frequency, c.Recency, c.Age);
+            var value = ValueSpend.ConditionalExpectedAverageSpend(c.Frequency, (double)c.MeanRepeatSpend);
+            var clv = ValueSettings.Margin * value * CustomerLifetimeValue.DiscountedPurchasesPerHorizon(Published, ValueSettings, c.Frequency, c.Recency, c.Age, out _);
+            total += clv + alive + expected;
+        }
+
+        return total;
+    }
+
+    /// <summary><see cref="BtydClvModel.Estimate"/> per customer: P(alive), E[Y(52)] and the discounted value, all horizons side by side.</summary>
+    [Benchmark]
+    [BenchmarkCategory("Value")]
+    public double ValueEstimate()
+    {
+        var total = 0.0;
+        foreach (var c in _valueCustomers)
+        {
+            var e = _clv.Estimate(c);
+            total += e.Value!.Value + e.ProbabilityAlive + e.ExpectedPurchases;
+        }
+
+        return total;
     }
 
     /// <summary>Baseline: MathNet Nelder-Mead on log-parameters, per-customer log-likelihood, no compression.</summary>
