@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Reflection;
 using CemCore.Clv;
 using CemCore.Primitives;
+using static CemCore.Tests.Clv.ClvReferenceRows;
 
 namespace CemCore.Tests.Clv;
 
@@ -130,21 +130,5 @@ public sealed class BgFamilyEdgeReferenceTests
     {
         var (r, alpha, b) = Shapes(set);
         return model == "mbgnbd" ? new MbgNbdModel(r, alpha, a, b) : new BgNbdModel(r, alpha, a, b);
-    }
-
-    private static void AssertRelative(double expected, double actual, double tolerance, string what) =>
-        Assert.True(
-            Math.Abs(expected - actual) <= tolerance * Math.Abs(expected),
-            $"{what}: expected {expected:R}, got {actual:R} (relative error {Math.Abs(expected - actual) / Math.Abs(expected):E2}, tolerance {tolerance:E0})");
-
-    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
-
-    private static string[][] Csv(string file)
-    {
-        var asm = Assembly.GetExecutingAssembly();
-        var name = asm.GetManifestResourceNames().Single(n => n.EndsWith("Clv." + file, StringComparison.Ordinal));
-        using var stream = asm.GetManifestResourceStream(name)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).ToArray();
     }
 }

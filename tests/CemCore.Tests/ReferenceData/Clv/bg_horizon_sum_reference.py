@@ -4,26 +4,26 @@ CustomerLifetimeValue now evaluates with all horizons side by side, BgHorizonSum
 
   D = sum_{k=1}^{H} (E[Y(k u)] - E[Y((k-1) u)]) / (1+d)^k,  E[Y(t)] = G(r+x, b+x+o, a, t/(alpha+T)) P(alive)
 
-with G and P(alive) as in bg_family_edge_reference.py (closed form with mpmath.hyp2f1 at 40 digits, extra digits when a is near 1).
+with G and P(alive) imported from bg_family_edge_reference.py (closed form with mpmath.hyp2f1 at 40 digits, extra digits when a is
+near 1).
 The customers and horizons cover every regime the kernel distinguishes: short horizons (s (r+x) <= 1/2 or s <= 1/2), the Gauss
 series, long horizons (s > 9: a young customer and a 104-week or 365-day horizon), r + x > 100, a + b + x - 1 + o <= 0, and a near 1
 (the bracket cancels); one period u is a week, or a day for a weekly model (u = 1/7 week).
 
 Run: /usr/bin/python3 bg_horizon_sum_reference.py   (Debian python3-mpmath 1.2.1; writes bg_horizon_sum.csv next to this file in
-about a minute). The tolerance column is what the double-precision kernel is required to meet (relative).
+about ten seconds). The tolerance column is what the double-precision kernel is required to meet (relative).
 """
 import csv
 import os
 
 import mpmath as mp
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DPS = 40
-mp.mp.dps = DPS
+# The parameter sets, mpf (a decimal input's exact binary64 value), P(alive) and G (closed form at 40 digits, extra digits near a = 1, the integral at
+# a = 1) are the edge script's own, so both reference files rest on one implementation.
+from bg_family_edge_reference import CDNOW, GROCERY, SMALL_C, g, mpf, p_alive
 
-CDNOW = ("0.24259452545594704", "4.413602050784783", "0.7929219509068006", "2.4259064733174958")
-GROCERY = ("1.2569", "6.0391", "0.3683", "0.7158")
-SMALL_C = ("0.5", "3.0", "0.3", "0.4")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 NEAR_ONE = ("0.24259452545594704", "4.413602050784783", "0.9999", "2.4259064733174958")
 LARGE_R = ("2.0", "10.0", "1.7", "5.0")
 
@@ -33,26 +33,6 @@ CUSTOMERS = [(0, "0", "38.86"), (2, "30", "38.86"), (1, "1.71", "38.86"), (7, "3
              (3, "1.5", "2"), (120, "30", "31"), (11, "20", "39")]
 # (unit of one period, periods, discount per period)
 HORIZONS = [("week", 52, "0.0019"), ("week", 104, "0.01"), ("day", 365, "0.0003"), ("week", 1, "0.1"), ("week", 17, "0")]
-
-
-def mpf(s):
-    """The exact binary64 value of a decimal input (what the C# test parses), as an mpf."""
-    return mp.mpf(float(s))
-
-
-def p_alive(r, al, a, b, o, x, tx, T):
-    if x == 0 and o == 0:
-        return mp.mpf(1)
-    return 1 / (1 + a / (b + x - 1 + o) * ((al + T) / (al + tx)) ** (r + x))
-
-
-def g(A, B, a, s):
-    """(a+B-1)/(a-1) [1 - (1+s)^-A 2F1(A, B; a+B-1; s/(1+s))], with extra digits for the cancellation near a = 1."""
-    extra = int(max(0, -mp.log10(abs(a - 1)))) + 10
-    with mp.workdps(DPS + extra):
-        A, B, a, s = mp.mpf(A), mp.mpf(B), mp.mpf(a), mp.mpf(s)
-        c = a + B - 1
-        return c / (a - 1) * (1 - (1 + s) ** (-A) * mp.hyp2f1(A, B, c, s / (1 + s)))
 
 
 def main():
