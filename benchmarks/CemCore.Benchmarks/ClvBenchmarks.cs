@@ -24,6 +24,7 @@ public class ClvBenchmarks
     private const int ScoringCustomers = 1_000_000;
     private const int ValueCustomers = 100_000;
     private static readonly BgNbdModel Published = new(0.243, 4.414, 0.793, 2.426);
+    private static readonly ParetoNbdModel PublishedPareto = new(0.553, 10.58, 0.606, 11.67);
     private static readonly GammaGammaModel ValueSpend = new(6.25, 3.74, 15.44);
     private static readonly ClvSettings ValueSettings = new(TimeUnit.Week, 52, 0.0019);
 
@@ -38,6 +39,7 @@ public class ClvBenchmarks
     private double[] _out2 = [];
     private BtydSummary[] _valueCustomers = [];
     private BtydClvModel _clv = null!;
+    private BtydClvModel _paretoClv = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -76,7 +78,9 @@ public class ClvBenchmarks
         }
 
         _clv = new BtydClvModel(Published, ValueSpend, ValueSettings);
+        _paretoClv = new BtydClvModel(PublishedPareto, ValueSpend, ValueSettings);
         Console.WriteLine($"// ClvBenchmarks value: {ValueCustomers:N0} customers, Σ (CLV + P(alive) + E[Y(52)]) = {ValueEstimate():R} (compare the peer's sum)");
+        Console.WriteLine($"// ClvBenchmarks value, Pareto/NBD: {ValueParetoEstimate():R} (per-horizon loop {ValueParetoPerHorizonLoop():R})");
     }
 
     /// <summary>
@@ -148,6 +152,39 @@ public class ClvBenchmarks
     [Benchmark]
     [BenchmarkCategory("Fit")]
     public double FitBfgsPrecompressed() => BgNbdModel.Fit(_data).Diagnostics.LogLikelihood;
+
+    /// <summary>Baseline: <see cref="ValuePerHorizonLoop"/> with the published Pareto/NBD (Schmittlein et al.; FHL 2005 CDNOW values).</summary>
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("ValuePareto")]
+    public double ValueParetoPerHorizonLoop()
+    {
+        var total = 0.0;
+        foreach (var c in _valueCustomers)
+        {
+            var alive = PublishedPareto.ProbabilityAlive(c.Frequency, c.Recency, c.Age);
+            var expected = PublishedPareto.ConditionalExpectedPurchases(ValueSettings.HorizonPeriods, c.Frequency, c.Recency, c.Age);
+            var value = ValueSpend.ConditionalExpectedAverageSpend(c.Frequency, (double)c.MeanRepeatSpend);
+            var clv = ValueSettings.Margin * value * CustomerLifetimeValue.DiscountedPurchasesPerHorizon(PublishedPareto, ValueSettings, c.Frequency, c.Recency, c.Age, out _);
+            total += clv + alive + expected;
+        }
+
+        return total;
+    }
+
+    /// <summary><see cref="BtydClvModel.Estimate"/> with Pareto/NBD: P(alive) once per customer, the same results bit for bit.</summary>
+    [Benchmark]
+    [BenchmarkCategory("ValuePareto")]
+    public double ValueParetoEstimate()
+    {
+        var total = 0.0;
+        foreach (var c in _valueCustomers)
+        {
+            var e = _paretoClv.Estimate(c);
+            total += e.Value!.Value + e.ProbabilityAlive + e.ExpectedPurchases;
+        }
+
+        return total;
+    }
 
     /// <summary>Baseline: a per-customer loop over the validating scalar API.</summary>
     [Benchmark(Baseline = true)]

@@ -131,7 +131,7 @@ public static class CustomerLifetimeValue
     }
 
     /// <summary>Σ_k (E[Y(k u)] − E[Y((k−1) u)]) / (1+d)^k: for BG/NBD and MBG/NBD all horizons side by side (<see cref="BgHorizonSum"/>),
-    /// for other models the per-horizon loop.</summary>
+    /// for Pareto/NBD the per-horizon loop with P(alive) once (bit-identical), for other models the per-horizon loop.</summary>
     internal static double DiscountedPurchases(IBtydModel model, ClvSettings settings, int x, double tx, double age) =>
         DiscountedPurchases(model, settings, x, tx, age, Vectorized, out _);
 
@@ -146,6 +146,7 @@ public static class CustomerLifetimeValue
                 bg.R, bg.Alpha, bg.A, bg.B, false, step, settings.DiscountRatePerPeriod, settings.HorizonPeriods, x, tx, age, vectorized, out expectedAtHorizon),
             MbgNbdModel mbg => BgHorizonSum.Discounted(
                 mbg.R, mbg.Alpha, mbg.A, mbg.B, true, step, settings.DiscountRatePerPeriod, settings.HorizonPeriods, x, tx, age, vectorized, out expectedAtHorizon),
+            ParetoNbdModel pareto => pareto.DiscountedPurchases(step, settings.DiscountRatePerPeriod, settings.HorizonPeriods, x, tx, age, out expectedAtHorizon),
             _ => DiscountedPurchasesPerHorizon(model, settings, x, tx, age, out expectedAtHorizon),
         };
     }

@@ -246,6 +246,31 @@ public sealed record ParetoNbdModel : IBtydModel
         return 1.0 / (1.0 + Math.Exp(Math.Log(s) - Math.Log(r + s + x) + ((r + x) * Math.Log(alpha + age)) + (s * Math.Log(beta + age)) + logA0));
     }
 
+    /// <summary>
+    /// The discounted sum of <see cref="CustomerLifetimeValue"/>, Σ_k (E[Y(k·u)] − E[Y((k−1)·u)])·f^k, with P(alive) (the hypergeometric
+    /// part) computed once instead of once per period: each E[Y(k·u)] is the same expression as <see cref="ConditionalExpectedPurchases(double, int, double, double)"/>
+    /// with the same P(alive), so the sum and E[Y(H·u)] are bit-identical to the per-period loop (issue 17). Inputs validated by the caller.
+    /// </summary>
+    internal double DiscountedPurchases(double step, double rate, int horizon, int x, double tx, double age, out double expectedAtHorizon)
+    {
+        var alive = Alive(R, Alpha, S, Beta, x, tx, age);
+        var bt = Beta + age;
+        var scale = (R + x) * bt / (Alpha + age);
+        var factor = 1.0 / (1.0 + rate);
+        double previous = 0.0, discount = 1.0, total = 0.0;
+        for (var k = 1; k <= horizon; k++)
+        {
+            var t = k * step;
+            var e = t == 0.0 ? 0.0 : scale * OneMinusPowOverSMinus1(S - 1.0, Math.Log(bt / (bt + t))) * alive;
+            discount *= factor;
+            total += (e - previous) * discount;
+            previous = e;
+        }
+
+        expectedAtHorizon = previous;
+        return total;
+    }
+
     private static double CondExpected(double r, double alpha, double s, double beta, double t, int x, double tx, double age)
     {
         if (t == 0.0)

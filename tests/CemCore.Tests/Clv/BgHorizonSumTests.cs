@@ -114,15 +114,28 @@ public sealed class BgHorizonSumTests
         }
     }
 
-    [Fact]
-    public void ParetoNbd_KeepsThePerHorizonLoop()
+    [Theory]
+    [InlineData(0.553, 10.58, 0.606, 11.67)]
+    [InlineData(0.553, 10.58, 1.0, 11.67)]
+    [InlineData(2.5, 3.0, 5.0, 40.0)]
+    public void ParetoNbd_PAliveOnce_BitIdenticalToThePerHorizonLoop(double r, double alpha, double s, double beta)
     {
-        var model = new ParetoNbdModel(0.553, 10.58, 0.606, 11.67);
-        var settings = new ClvSettings(TimeUnit.Week, 52, 0.0019);
-        var expected = CustomerLifetimeValue.DiscountedPurchasesPerHorizon(model, settings, 2, 30, 38.86, out var expectedAtHorizon);
-        Assert.Equal(expected, CustomerLifetimeValue.DiscountedPurchases(model, settings, 2, 30, 38.86, true, out var atHorizon));
-        Assert.Equal(expectedAtHorizon, atHorizon);
-        Assert.Equal(model.ConditionalExpectedPurchases(52, 2, 30, 38.86), atHorizon);
+        // Pareto/NBD's E[Y(t)] varies with t only through a power; P(alive) (the hypergeometric part) is now computed once per customer.
+        var model = new ParetoNbdModel(r, alpha, s, beta);
+        var random = new Random(25);
+        foreach (var settings in new[] { new ClvSettings(TimeUnit.Week, 52, 0.0019), new ClvSettings(TimeUnit.Day, 365, 0.0003), new ClvSettings(TimeUnit.Week, 1, 0.0) })
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var x = random.Next(0, 6) == 0 ? random.Next(0, 150) : random.Next(0, 12);
+                var t = random.NextDouble() * 80.0;
+                var tx = x == 0 ? 0.0 : t * random.NextDouble();
+                var expected = CustomerLifetimeValue.DiscountedPurchasesPerHorizon(model, settings, x, tx, t, out var expectedAtHorizon);
+                Assert.Equal(expected, CustomerLifetimeValue.DiscountedPurchases(model, settings, x, tx, t, true, out var atHorizon));
+                Assert.Equal(expectedAtHorizon, atHorizon);
+                Assert.Equal(model.ConditionalExpectedPurchases(settings.HorizonPeriods * (settings.Unit == TimeUnit.Day ? 1.0 / 7.0 : 1.0), x, tx, t), atHorizon);
+            }
+        }
     }
 
     [Fact]
