@@ -89,35 +89,12 @@ public class ClvBenchmarks
     /// </summary>
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("Value")]
-    public double ValuePerHorizonLoop()
-    {
-        var total = 0.0;
-        foreach (var c in _valueCustomers)
-        {
-            var alive = Published.ProbabilityAlive(c.Frequency, c.Recency, c.Age);
-            var expected = Published.ConditionalExpectedPurchases(ValueSettings.HorizonPeriods, c.Frequency, c.Recency, c.Age);
-            var value = ValueSpend.ConditionalExpectedAverageSpend(c.Frequency, (double)c.MeanRepeatSpend);
-            var clv = ValueSettings.Margin * value * CustomerLifetimeValue.DiscountedPurchasesPerHorizon(Published, ValueSettings, c.Frequency, c.Recency, c.Age, out _);
-            total += clv + alive + expected;
-        }
-
-        return total;
-    }
+    public double ValuePerHorizonLoop() => PerHorizonLoop(Published);
 
     /// <summary><see cref="BtydClvModel.Estimate"/> per customer: P(alive), E[Y(52)] and the discounted value, all horizons side by side.</summary>
     [Benchmark]
     [BenchmarkCategory("Value")]
-    public double ValueEstimate()
-    {
-        var total = 0.0;
-        foreach (var c in _valueCustomers)
-        {
-            var e = _clv.Estimate(c);
-            total += e.Value!.Value + e.ProbabilityAlive + e.ExpectedPurchases;
-        }
-
-        return total;
-    }
+    public double ValueEstimate() => Estimates(_clv);
 
     /// <summary>Baseline: MathNet Nelder-Mead on log-parameters, per-customer log-likelihood, no compression.</summary>
     [Benchmark(Baseline = true)]
@@ -156,35 +133,12 @@ public class ClvBenchmarks
     /// <summary>Baseline: <see cref="ValuePerHorizonLoop"/> with the published Pareto/NBD (Schmittlein et al.; FHL 2005 CDNOW values).</summary>
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("ValuePareto")]
-    public double ValueParetoPerHorizonLoop()
-    {
-        var total = 0.0;
-        foreach (var c in _valueCustomers)
-        {
-            var alive = PublishedPareto.ProbabilityAlive(c.Frequency, c.Recency, c.Age);
-            var expected = PublishedPareto.ConditionalExpectedPurchases(ValueSettings.HorizonPeriods, c.Frequency, c.Recency, c.Age);
-            var value = ValueSpend.ConditionalExpectedAverageSpend(c.Frequency, (double)c.MeanRepeatSpend);
-            var clv = ValueSettings.Margin * value * CustomerLifetimeValue.DiscountedPurchasesPerHorizon(PublishedPareto, ValueSettings, c.Frequency, c.Recency, c.Age, out _);
-            total += clv + alive + expected;
-        }
-
-        return total;
-    }
+    public double ValueParetoPerHorizonLoop() => PerHorizonLoop(PublishedPareto);
 
     /// <summary><see cref="BtydClvModel.Estimate"/> with Pareto/NBD: P(alive) once per customer, the same results bit for bit.</summary>
     [Benchmark]
     [BenchmarkCategory("ValuePareto")]
-    public double ValueParetoEstimate()
-    {
-        var total = 0.0;
-        foreach (var c in _valueCustomers)
-        {
-            var e = _paretoClv.Estimate(c);
-            total += e.Value!.Value + e.ProbabilityAlive + e.ExpectedPurchases;
-        }
-
-        return total;
-    }
+    public double ValueParetoEstimate() => Estimates(_paretoClv);
 
     /// <summary>Baseline: a per-customer loop over the validating scalar API.</summary>
     [Benchmark(Baseline = true)]
@@ -222,6 +176,35 @@ public class ClvBenchmarks
         BgFamily.ProbabilityAliveScalar(0.243, 4.414, 0.793, 2.426, false, _bigX, _bigTx, _bigT, _out1);
         BgFamily.ConditionalExpectedScalar(0.243, 4.414, 0.793, 2.426, false, 39.0, _bigX, _bigTx, _bigT, _out2);
         return _out1[^1] + _out2[^1];
+    }
+
+    /// <summary>Σ (CLV + P(alive) + E[Y(52)]) the way <see cref="BtydClvModel.Estimate"/> computed it before issue 17's twenty-fifth session.</summary>
+    private double PerHorizonLoop(IBtydModel model)
+    {
+        var total = 0.0;
+        foreach (var c in _valueCustomers)
+        {
+            var alive = model.ProbabilityAlive(c.Frequency, c.Recency, c.Age);
+            var expected = model.ConditionalExpectedPurchases(ValueSettings.HorizonPeriods, c.Frequency, c.Recency, c.Age);
+            var value = ValueSpend.ConditionalExpectedAverageSpend(c.Frequency, (double)c.MeanRepeatSpend);
+            var clv = ValueSettings.Margin * value * CustomerLifetimeValue.DiscountedPurchasesPerHorizon(model, ValueSettings, c.Frequency, c.Recency, c.Age, out _);
+            total += clv + alive + expected;
+        }
+
+        return total;
+    }
+
+    /// <summary>Σ (CLV + P(alive) + E[Y(52)]) from <see cref="BtydClvModel.Estimate"/>.</summary>
+    private double Estimates(BtydClvModel clv)
+    {
+        var total = 0.0;
+        foreach (var c in _valueCustomers)
+        {
+            var e = clv.Estimate(c);
+            total += e.Value!.Value + e.ProbabilityAlive + e.ExpectedPurchases;
+        }
+
+        return total;
     }
 
     /// <summary>A BG/NBD draw: λ ~ Gamma(r, α), p ~ Beta(a, b), T uniform in [27, 38.86] weeks, dropout after each repeat purchase.</summary>
