@@ -147,65 +147,13 @@ internal static class BgHorizonSum
     }
 
     /// <summary>
-    /// The short-horizon series (<see cref="BgExpectation.ShortSeries"/>) of up to 16 horizons: term ratios
+    /// The short-horizon series (<see cref="BgExpectation.ShortSeries"/>) of up to 16 horizons: first term A·s, term ratios
     /// <c>q_m·s</c> with <c>q_m = −(A+m)(a+m−1)/((c+m)(m+1))</c> shared, stopped by the scalar rule on the largest horizon.
     /// </summary>
     private static void ShortBlock(double shapeA, double a, double c, Span<double> s, int n, Span<double> g, Span<double> q)
     {
         Pad(s, n);
-        var s0 = Vector256.Create(s[..4]);
-        var s1 = Vector256.Create(s.Slice(4, 4));
-        var s2 = Vector256.Create(s.Slice(8, 4));
-        var s3 = Vector256.Create(s.Slice(12, 4));
-        var one = Vector256<double>.One;
-        var vA = Vector256.Create(shapeA);
-        var va2 = Vector256.Create(a);
-        var vc = Vector256.Create(c);
-        var t0 = vA * s0;
-        var t1 = vA * s1;
-        var t2 = vA * s2;
-        var t3 = vA * s3;
-        var u0 = t0;
-        var u1 = t1;
-        var u2 = t2;
-        var u3 = t3;
-        var sMax = s[n - 1];
-        var term = shapeA * sMax;
-        var sum = term;
-        for (var m0 = 1; m0 < 200; m0 += Chunk)
-        {
-            for (var i = 0; i < q.Length; i += 4)
-            {
-                // −(A+m)(a+m−1)/((c+m)(m+1)) for four m at once, each lane the scalar expression's own operations.
-                var m = Vector256.Create((double)(m0 + i)) + Steps;
-                (-(vA + m) * (va2 + m - one) / ((vc + m) * (m + one))).CopyTo(q[i..]);
-            }
-
-            for (var i = 0; i < q.Length; i++)
-            {
-                var vq = Vector256.Create(q[i]);
-                t0 *= vq * s0;
-                t1 *= vq * s1;
-                t2 *= vq * s2;
-                t3 *= vq * s3;
-                u0 += t0;
-                u1 += t1;
-                u2 += t2;
-                u3 += t3;
-                term *= q[i] * sMax;
-                sum += term;
-            }
-
-            if (Math.Abs(term) <= 1e-17 * Math.Abs(sum))
-            {
-                break;
-            }
-        }
-
-        u0.CopyTo(g);
-        u1.CopyTo(g[4..]);
-        u2.CopyTo(g[8..]);
-        u3.CopyTo(g[12..]);
+        _ = LockStep(new ShortSeries(shapeA, a, c), s, s[n - 1], q, g);
     }
 
     /// <summary>
@@ -217,69 +165,22 @@ internal static class BgHorizonSum
     {
         Pad(s, n);
         var one = Vector256<double>.One;
-        var s0 = Vector256.Create(s[..4]);
-        var s1 = Vector256.Create(s.Slice(4, 4));
-        var s2 = Vector256.Create(s.Slice(8, 4));
-        var s3 = Vector256.Create(s.Slice(12, 4));
-        var z0 = s0 / (one + s0);
-        var z1 = s1 / (one + s1);
-        var z2 = s2 / (one + s2);
-        var z3 = s3 / (one + s3);
-        Vector256<double> t0 = one, t1 = one, t2 = one, t3 = one;
-        Vector256<double> f0 = one, f1 = one, f2 = one, f3 = one;
-        var vA = Vector256.Create(shapeA);
-        var vB = Vector256.Create(shapeB);
-        var vc = Vector256.Create(c);
-        var sMax = s[n - 1];
-        var zMax = sMax / (1.0 + sMax);
-        double term = 1.0, sum = 1.0;
-        var converged = false;
-        for (var j0 = 0; j0 < SpecialMath.MaxSeriesTerms; j0 += Chunk)
+        for (var lane = 0; lane < Block; lane += 4)
         {
-            // The chunk's ratios first (independent divisions), then the lock-step terms without a division.
-            for (var i = 0; i < q.Length; i += 4)
-            {
-                // (A+j)(B+j)/((c+j)(j+1)) for four j at once, each lane the scalar expression's own operations.
-                var j = Vector256.Create((double)(j0 + i)) + Steps;
-                ((vA + j) * (vB + j) / ((vc + j) * (j + one))).CopyTo(q[i..]);
-            }
-
-            for (var i = 0; i < q.Length; i++)
-            {
-                var vq = Vector256.Create(q[i]);
-                t0 *= vq * z0;
-                t1 *= vq * z1;
-                t2 *= vq * z2;
-                t3 *= vq * z3;
-                f0 += t0;
-                f1 += t1;
-                f2 += t2;
-                f3 += t3;
-                term *= q[i] * zMax;
-                sum += term;
-            }
-
-            // The scalar rule once per chunk: terms past the point where it first holds only add less than it allows.
-            var ratio = q[^1] * zMax;
-            if ((ratio < 1.0) & (term * ratio <= 1e-17 * sum * (1.0 - ratio)))
-            {
-                converged = true;
-                break;
-            }
+            var sv = Vector256.Create(s.Slice(lane, 4));
+            (sv / (one + sv)).CopyTo(g[lane..]); // z = s/(1+s), read by LockStep before it writes the sums over it
         }
 
-        // The sums go through memory before the bracket's Exp / Log calls, so that no vector is live across a call (the
-        // System V ABI saves no vector register): otherwise the JIT spills the four sums inside the loop.
-        f0.CopyTo(g);
-        f1.CopyTo(g[4..]);
-        f2.CopyTo(g[8..]);
-        f3.CopyTo(g[12..]);
+        var sMax = s[n - 1];
+        var converged = LockStep(new GaussSeries(shapeA, shapeB, c), g, sMax / (1.0 + sMax), q, g);
         if (!converged)
         {
             g.Fill(double.NaN);
         }
         else
         {
+            // The sums went through memory before the bracket's Exp / Log calls, so that no vector is live across a call (the
+            // System V ABI saves no vector register): otherwise the JIT spills the four sums inside the loop.
             var minusA = Vector256.Create(-shapeA);
             var scale = Vector256.Create(c / (a - 1.0));
             var guard = Vector256.Create(2.0 * BgExpectation.CancellationGuard);
@@ -288,7 +189,7 @@ internal static class BgHorizonSum
                 var sv = Vector256.Create(s.Slice(lane, 4));
                 var f = Vector256.Create(g.Slice(lane, 4));
                 var logPow = minusA * BgFamilyVector.LogOnePlus(sv);
-                var bracket = Vector256<double>.One - (Vector256.Exp(logPow) * f);
+                var bracket = one - (Vector256.Exp(logPow) * f);
                 var ok = Vector256.GreaterThanOrEqual(Vector256.Abs(bracket), guard * -logPow) & Vector256.Equals(f - f, Vector256<double>.Zero);
                 Vector256.ConditionalSelect(ok, scale * bracket, Vector256.Create(double.NaN)).CopyTo(g[lane..]);
             }
@@ -303,4 +204,126 @@ internal static class BgHorizonSum
         }
     }
 
+    /// <summary>
+    /// Sums one series for 16 lanes in lock-step, <c>t_j = t_{j−1}·q_j·x</c> from <c>t = First(x)</c>, into <paramref name="sums"/>
+    /// (which may be <paramref name="x"/> itself: x is read before the sums are written). The ratios <c>q_j</c> are computed four at a
+    /// time for a chunk of terms, and the series' stopping rule is checked once per chunk on the largest lane, tracked in scalar
+    /// arithmetic with the same operations (a smaller lane's relative tail is then smaller still). Returns whether the rule was met.
+    /// </summary>
+    private static bool LockStep<TSeries>(TSeries series, ReadOnlySpan<double> x, double xMax, Span<double> q, Span<double> sums)
+        where TSeries : struct, ISeries
+    {
+        var x0 = Vector256.Create(x[..4]);
+        var x1 = Vector256.Create(x.Slice(4, 4));
+        var x2 = Vector256.Create(x.Slice(8, 4));
+        var x3 = Vector256.Create(x.Slice(12, 4));
+        var t0 = series.First(x0);
+        var t1 = series.First(x1);
+        var t2 = series.First(x2);
+        var t3 = series.First(x3);
+        var f0 = t0;
+        var f1 = t1;
+        var f2 = t2;
+        var f3 = t3;
+        var term = series.First(xMax);
+        var sum = term;
+        var converged = false;
+        for (var j0 = series.FirstRatio; j0 < series.RatioLimit; j0 += Chunk)
+        {
+            // The chunk's ratios first (independent divisions), then the lock-step terms without a division.
+            for (var i = 0; i < q.Length; i += 4)
+            {
+                series.Ratios(Vector256.Create((double)(j0 + i)) + Steps).CopyTo(q[i..]);
+            }
+
+            for (var i = 0; i < q.Length; i++)
+            {
+                var vq = Vector256.Create(q[i]);
+                t0 *= vq * x0;
+                t1 *= vq * x1;
+                t2 *= vq * x2;
+                t3 *= vq * x3;
+                f0 += t0;
+                f1 += t1;
+                f2 += t2;
+                f3 += t3;
+                term *= q[i] * xMax;
+                sum += term;
+            }
+
+            // Terms past the point where the rule first holds only add less than it allows.
+            if (series.Converged(term, sum, q[^1] * xMax))
+            {
+                converged = true;
+                break;
+            }
+        }
+
+        f0.CopyTo(sums);
+        f1.CopyTo(sums[4..]);
+        f2.CopyTo(sums[8..]);
+        f3.CopyTo(sums[12..]);
+        return converged;
+    }
+
+    /// <summary>A power series whose terms' ratios are shared by every lane: <c>t_j / t_{j−1} = q_j·x</c>.</summary>
+    private interface ISeries
+    {
+        /// <summary>Gets the index of the first ratio.</summary>
+        int FirstRatio { get; }
+
+        /// <summary>Gets the index limit of the ratios (the scalar kernel's term limit).</summary>
+        int RatioLimit { get; }
+
+        /// <summary>The first term per lane.</summary>
+        Vector256<double> First(Vector256<double> x);
+
+        /// <summary>The first term of one lane, with the same operations.</summary>
+        double First(double x);
+
+        /// <summary>The ratios <c>q_j</c> for four indices j (each lane the scalar expression's own operations).</summary>
+        Vector256<double> Ratios(Vector256<double> j);
+
+        /// <summary>The scalar kernel's stopping rule after a term whose ratio (times x) was <paramref name="ratio"/>.</summary>
+        bool Converged(double term, double sum, double ratio);
+    }
+
+    /// <summary><see cref="BgExpectation.ShortSeries"/>: first term A·s, <c>q_m = −(A+m)(a+m−1)/((c+m)(m+1))</c> from m = 1, at most
+    /// 200 terms, stopped when a term is below 1e-17 of the sum.</summary>
+    private readonly struct ShortSeries(double shapeA, double a, double c) : ISeries
+    {
+        public int FirstRatio => 1;
+
+        public int RatioLimit => 200;
+
+        public Vector256<double> First(Vector256<double> x) => Vector256.Create(shapeA) * x;
+
+        public double First(double x) => shapeA * x;
+
+        public Vector256<double> Ratios(Vector256<double> j)
+        {
+            var one = Vector256<double>.One;
+            return -(Vector256.Create(shapeA) + j) * (Vector256.Create(a) + j - one) / ((Vector256.Create(c) + j) * (j + one));
+        }
+
+        public bool Converged(double term, double sum, double ratio) => Math.Abs(term) <= 1e-17 * Math.Abs(sum);
+    }
+
+    /// <summary>The Gauss series of ₂F₁(A, B; c; z) (<see cref="SpecialMath.LogHyp2F1"/>): first term 1,
+    /// <c>q_j = (A+j)(B+j)/((c+j)(j+1))</c> from j = 0, stopped when the tail bound term·ρ/(1−ρ) is below 1e-17 of the sum.</summary>
+    private readonly struct GaussSeries(double shapeA, double shapeB, double c) : ISeries
+    {
+        public int FirstRatio => 0;
+
+        public int RatioLimit => SpecialMath.MaxSeriesTerms;
+
+        public Vector256<double> First(Vector256<double> x) => Vector256<double>.One;
+
+        public double First(double x) => 1.0;
+
+        public Vector256<double> Ratios(Vector256<double> j) =>
+            (Vector256.Create(shapeA) + j) * (Vector256.Create(shapeB) + j) / ((Vector256.Create(c) + j) * (j + Vector256<double>.One));
+
+        public bool Converged(double term, double sum, double ratio) => (ratio < 1.0) & (term * ratio <= 1e-17 * sum * (1.0 - ratio));
+    }
 }
