@@ -13,7 +13,8 @@ namespace CemCore.Benchmarks;
 /// <summary>
 /// The nightly pipeline load script at scale (issue #13: 10M customers / 100M transactions), outside BenchmarkDotNet because one run
 /// takes minutes and its peak memory must be the run's own: <c>nightly-load --compare</c> starts one child process per worker count
-/// (1 then 2), each pinned with <c>taskset</c> to as many cores as workers, with server GC, and writes the table.
+/// (1 then 2), each pinned with <c>taskset</c> to as many cores as workers, with server GC and, as docs/hosting.md recommends for batch
+/// hosts, no call-counting delay (<c>--tiering batch</c>, the default; <c>--tiering default</c> keeps the runtime's), and writes the table.
 /// </summary>
 /// <remarks>
 /// <para>The customers are processed in rounds; each round gives every worker (a dedicated thread) one chunk of a contiguous block of
@@ -295,6 +296,16 @@ internal static class NightlyLoad
         var seed = Int(options, "seed", 7);
         var rate = Double(options, "purchases-per-year", DefaultPurchasesPerYear);
         var counts = options.TryGetValue("workers", out var w) ? w.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [1, 2];
+        // The children run as docs/hosting.md recommends for a batch host (the worker sample's runtimeconfig): hot methods tier up at
+        // once. "default" runs them with the runtime's own call-counting delay (100 ms after the last new tier-0 method, ten times
+        // that with one processor), which a nightly run on one core paid for seconds (NightlyPipelineBenchmarks.md, twenty-sixth session).
+        var tiering = options.TryGetValue("tiering", out var tier) ? tier : "batch";
+        if (tiering is not ("batch" or "default"))
+        {
+            Console.Error.WriteLine($"nightly-load: --tiering must be batch or default (got '{tiering}').");
+            return 2;
+        }
+
         var results = new List<LoadResult>();
         foreach (var workers in counts)
         {
@@ -316,6 +327,15 @@ internal static class NightlyLoad
 
             start.Environment["DOTNET_gcServer"] = "1";
             start.Environment["DOTNET_GCgen0size"] = "0x4000000"; // 64 MB gen0 budget per heap: fewer gen0 GCs over the per-customer objects
+            if (tiering == "batch")
+            {
+                start.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
+            }
+            else
+            {
+                start.Environment.Remove("DOTNET_TC_CallCountingDelayMs");
+            }
+
             Console.Error.WriteLine($"// running {workers} worker(s) on CPU {cpus}: {string.Join(' ', start.ArgumentList)}");
             using var child = Process.Start(start) ?? throw new InvalidOperationException("Could not start the child process.");
             string? line;
@@ -342,7 +362,7 @@ internal static class NightlyLoad
             results.Add(result);
         }
 
-        var table = Table(results);
+        var table = Table(results, tiering == "batch" ? "0 ms" : "runtime default");
         Console.WriteLine(table);
         if (options.TryGetValue("out", out var path))
         {
@@ -352,21 +372,21 @@ internal static class NightlyLoad
         return 0;
     }
 
-    private static string Table(List<LoadResult> results)
+    private static string Table(List<LoadResult> results, string callCountingDelay)
     {
         var inv = CultureInfo.InvariantCulture;
         var baseline = results[0];
         var lines = new List<string>
         {
-            "| Workers (cores) | Customers | Transaction rows | Scored | Offers | RFM checksum | Pipeline time | Speed-up | Phase 1 | RFM merge (serial) | Phase 2 | Pipeline CPU / time | Worker busy (share of pipeline) | Worker on-CPU while busy | Pipeline allocated | Pipeline GC pause | Generation (apart) | Generation allocated | Wall incl. generation | Peak working set | Gen2 GCs | Lock contentions |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| Workers (cores) | Customers | Transaction rows | Scored | Offers | RFM checksum | Pipeline time | Speed-up | Phase 1 | RFM merge (serial) | Phase 2 | Pipeline CPU / time | Worker busy (share of pipeline) | Worker on-CPU while busy | Pipeline allocated | Pipeline GC pause | Generation (apart) | Generation allocated | Wall incl. generation | Peak working set | Gen2 GCs | Lock contentions | Call-counting delay |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         };
         foreach (var r in results)
         {
             var busy = string.Join(" / ", r.WorkerBusySeconds.Select(b => string.Create(inv, $"{b / (r.Phase1Seconds + r.Phase2Seconds):P0}")));
             var onCpu = string.Join(" / ", r.WorkerBusySeconds.Zip(r.WorkerCpuSeconds, (b, c) => string.Create(inv, $"{c / b:P0}")));
             lines.Add(string.Create(inv,
-                $"| {r.Workers} | {r.Customers:N0} | {r.Rows:N0} | {r.Scored:N0} | {r.Offers:N0} | {r.RfmChecksum} | {r.PipelineSeconds:F1} s | {baseline.PipelineSeconds / r.PipelineSeconds:F2}× | {r.Phase1Seconds:F1} s | {r.MergeSeconds:F3} s | {r.Phase2Seconds:F1} s | {r.PipelineCpuSeconds:F1} s / {r.PipelineCpuSeconds / (r.Phase1Seconds + r.Phase2Seconds):F2} | {busy} | {onCpu} | {r.PipelineAllocatedGb:F1} GB | {r.PipelineGcPauseSeconds:F1} s | {r.GenerateSeconds:F1} s | {r.GenerateAllocatedGb:F1} GB | {r.WallSeconds:F1} s | {r.PeakWorkingSetMb:N0} MB | {r.Gen2Collections} | {r.LockContentions} |"));
+                $"| {r.Workers} | {r.Customers:N0} | {r.Rows:N0} | {r.Scored:N0} | {r.Offers:N0} | {r.RfmChecksum} | {r.PipelineSeconds:F1} s | {baseline.PipelineSeconds / r.PipelineSeconds:F2}× | {r.Phase1Seconds:F1} s | {r.MergeSeconds:F3} s | {r.Phase2Seconds:F1} s | {r.PipelineCpuSeconds:F1} s / {r.PipelineCpuSeconds / (r.Phase1Seconds + r.Phase2Seconds):F2} | {busy} | {onCpu} | {r.PipelineAllocatedGb:F1} GB | {r.PipelineGcPauseSeconds:F1} s | {r.GenerateSeconds:F1} s | {r.GenerateAllocatedGb:F1} GB | {r.WallSeconds:F1} s | {r.PeakWorkingSetMb:N0} MB | {r.Gen2Collections} | {r.LockContentions} | {callCountingDelay} |"));
         }
 
         return string.Join(Environment.NewLine, lines);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using CemCore.Primitives;
 using CemCore.Samples.Worker;
 using Microsoft.Data.Sqlite;
@@ -155,6 +156,17 @@ public sealed class WorkerTests : IDisposable
         var (code, stdout, _) = RunWorker("--Worker:Database=" + database, "--Worker:SeedCustomers=200");
         Assert.Equal(0, code);
         Assert.Contains("CRM database: " + database, stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RuntimeConfig_TiersHotMethodsUpAtOnce()
+    {
+        // docs/hosting.md, "Batch hosts": without this the runtime keeps a one-processor nightly run's first chunks in tier-0 code for seconds.
+        var path = Path.Combine(AppContext.BaseDirectory, "CemCore.Samples.Worker.runtimeconfig.json");
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.True(properties.TryGetProperty("System.Runtime.TieredCompilation.CallCountingDelayMs", out var delay), "the worker's runtimeconfig has no call-counting delay setting");
+        Assert.Equal(0, delay.GetInt32());
     }
 
     private static (int Code, string Stdout, string Stderr) RunWorker(params string[] args)

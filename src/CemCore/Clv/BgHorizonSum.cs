@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace CemCore.Clv;
@@ -23,6 +24,10 @@ namespace CemCore.Clv;
 /// (<see cref="BgFamilyVector"/>), so results agree with the per-horizon loop to about 1e-13 relative (tests).</para>
 /// <para>The sum is taken by parts, <c>E_H·f^H + (1 − f)·Σ_{k&lt;H} E_k·f^k</c> with 1 − f = d·f: positive terms only, where the
 /// differences of consecutive expectations lose digits at long horizons.</para>
+/// <para>The blocks and their lock-step loop are compiled optimised at their first call (<c>AggressiveOptimization</c>): as tier-0
+/// code each <see cref="Vector256"/> operation is a call, about 27 µs per customer instead of 1.5, and a process's first scoring
+/// chunk ran at that speed for seconds on one processor, where the runtime delays tiering the longest (docs/performance.md, "The
+/// first customers of a process"). They have no virtual calls for profile-guided optimisation to remove.</para>
 /// </remarks>
 internal static class BgHorizonSum
 {
@@ -150,6 +155,7 @@ internal static class BgHorizonSum
     /// The short-horizon series (<see cref="BgExpectation.ShortSeries"/>) of up to 16 horizons: first term A·s, term ratios
     /// <c>q_m·s</c> with <c>q_m = −(A+m)(a+m−1)/((c+m)(m+1))</c> shared, stopped by the scalar rule on the largest horizon.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ShortBlock(double shapeA, double a, double c, Span<double> s, int n, Span<double> g, Span<double> q)
     {
         Pad(s, n);
@@ -161,6 +167,7 @@ internal static class BgHorizonSum
     /// <c>(A+j)(B+j)/((c+j)(j+1))·z_k</c> (the scalar series' terms bit for bit), then the bracket and G per lane; a lane whose
     /// bracket cancels or is not finite is evaluated by <see cref="BgExpectation.Evaluate(double, double, double, double)"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GaussBlock(double shapeA, double shapeB, double a, double c, Span<double> s, int n, Span<double> g, Span<double> q)
     {
         Pad(s, n);
@@ -210,6 +217,7 @@ internal static class BgHorizonSum
     /// time for a chunk of terms, and the series' stopping rule is checked once per chunk on the largest lane, tracked in scalar
     /// arithmetic with the same operations (a smaller lane's relative tail is then smaller still). Returns whether the rule was met.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool LockStep<TSeries>(TSeries series, ReadOnlySpan<double> x, double xMax, Span<double> q, Span<double> sums)
         where TSeries : struct, ISeries
     {
