@@ -43,6 +43,11 @@ internal static class NightlyLoad
             return Compare(options);
         }
 
+        if (options.ContainsKey("breakdown"))
+        {
+            return NightlyBreakdown.Run(Int(options, "chunk", 250_000), Int(options, "rounds", 6), Int(options, "seed", 7), Double(options, "purchases-per-year", DefaultPurchasesPerYear));
+        }
+
         var customers = Int(options, "customers", 1_000_000);
         var workers = Int(options, "workers", 1);
         var chunk = Int(options, "chunk", 250_000);

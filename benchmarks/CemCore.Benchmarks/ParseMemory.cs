@@ -91,7 +91,7 @@ internal static class ParseMemory
     }
 
     /// <summary>The process's minor page faults so far (field 10 of <c>/proc/self/stat</c>, after the command name in parentheses), or null off Linux.</summary>
-    private static long? ReadMinorFaults()
+    internal static long? ReadMinorFaults()
     {
         try
         {
