@@ -24,8 +24,12 @@ internal static class NightlyBreakdown
 {
     public static int Run(int chunk, int rounds, int seed, double purchasesPerYear)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 2);
+        if (chunk < 1 || rounds < 2)
+        {
+            Console.Error.WriteLine($"nightly-load --breakdown: --chunk must be at least 1 and --rounds at least 2 (got {chunk} and {rounds}).");
+            return 2;
+        }
+
         var sample = SamplePipeline.Run(new RetailDataSettings(customers: 5_000, seed: 42)).Models;
         var featureSettings = new FeatureSettings(TimeUnit.Week, maxDegreeOfParallelism: 1);
         var data = new RetailDataSettings(customers: Math.Max(chunk, 1_000_000), seed: seed, meanPurchasesPerYear: purchasesPerYear);
