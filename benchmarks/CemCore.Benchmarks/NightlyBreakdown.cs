@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using CemCore.Customers;
 using CemCore.Features;
 using CemCore.Personalization;
-using CemCore.Primitives;
 using CemCore.Segmentation.Rfm;
 using CemCore.Synthetic;
 
@@ -30,16 +29,15 @@ internal static class NightlyBreakdown
             return 2;
         }
 
-        var sample = SamplePipeline.Run(new RetailDataSettings(customers: 5_000, seed: 42)).Models;
-        var featureSettings = new FeatureSettings(TimeUnit.Week, maxDegreeOfParallelism: 1);
+        var sample = NightlyLoad.SampleModels();
+        var featureSettings = NightlyLoad.ChunkFeatureSettings;
         var data = new RetailDataSettings(customers: Math.Max(chunk, 1_000_000), seed: seed, meanPurchasesPerYear: purchasesPerYear);
         var asOf = data.EndInstant;
         var table = RetailDataGenerator.GenerateTableRange(data, 0, chunk);
         var profiles = RetailDataGenerator.GenerateCustomersRange(data, 0, chunk).ToArray();
         var rfm = RfmSettings.Default;
         var cuts = RfmPartial.Merge([RfmPartial.Create(RfmValues.FromTransactions(table, asOf), rfm)]).ToCutPoints(rfm);
-        var scorer = new CustomerScorer(new ScoringModels(
-            asOf, sample.Lifecycle, cuts, sample.SegmentMap, sample.Churn, sample.ChurnFeatures, sample.Clv, sample.Offers, sample.Features));
+        var scorer = NightlyLoad.Scorer(sample, cuts, asOf);
         var clv = sample.Clv ?? throw new InvalidOperationException("The sample run fitted no CLV model.");
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv,
@@ -69,11 +67,7 @@ internal static class NightlyBreakdown
             var n = 0;
             foreach (var f in features)
             {
-                while (!string.Equals(profiles[p].Id, f.CustomerId, StringComparison.Ordinal))
-                {
-                    p++;
-                }
-
+                p = NightlyLoad.ProfileIndex(profiles, p, f.CustomerId);
                 pairs[n++] = (profiles[p], f);
             }
 

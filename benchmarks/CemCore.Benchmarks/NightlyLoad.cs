@@ -58,13 +58,35 @@ internal static class NightlyLoad
         return 0;
     }
 
+    /// <summary>The features of one chunk: weekly BTYD units, one thread (the workers are the parallelism).</summary>
+    internal static FeatureSettings ChunkFeatureSettings { get; } = new(TimeUnit.Week, maxDegreeOfParallelism: 1);
+
+    /// <summary>The scoring models of the sample run (5,000 synthetic customers) whose RFM cut-points phase 2 replaces.</summary>
+    internal static ScoringModels SampleModels() => SamplePipeline.Run(new RetailDataSettings(customers: 5_000, seed: 42)).Models;
+
+    /// <summary>Phase 2's scorer: the sample run's models with the population's RFM cut-points.</summary>
+    internal static CustomerScorer Scorer(ScoringModels sample, RfmCutPoints cuts, DateTimeOffset asOf) => new(new ScoringModels(
+        asOf, sample.Lifecycle, cuts, sample.SegmentMap, sample.Churn, sample.ChurnFeatures, sample.Clv, sample.Offers, sample.Features));
+
+    /// <summary>The index of <paramref name="customerId"/>'s profile at or after <paramref name="from"/>: customers without
+    /// transactions have no features (the table's customers are the buyers, in index order).</summary>
+    internal static int ProfileIndex(CustomerProfile[] profiles, int from, string customerId)
+    {
+        while (!string.Equals(profiles[from].Id, customerId, StringComparison.Ordinal))
+        {
+            from++;
+        }
+
+        return from;
+    }
+
     /// <summary>One measured run in this process.</summary>
     public static LoadResult Measure(int customers, int workers, int chunk, int seed, double purchasesPerYear)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
-        var sample = SamplePipeline.Run(new RetailDataSettings(customers: 5_000, seed: 42)).Models;
-        var featureSettings = new FeatureSettings(TimeUnit.Week, maxDegreeOfParallelism: 1);
+        var sample = SampleModels();
+        var featureSettings = ChunkFeatureSettings;
         var rfm = RfmSettings.Default;
         var data = new RetailDataSettings(customers: customers, seed: seed, meanPurchasesPerYear: purchasesPerYear);
         var asOf = data.EndInstant;
@@ -103,8 +125,7 @@ internal static class NightlyLoad
         var cuts = RfmPartial.Merge(partials.Cast<RfmPartial>()).ToCutPoints(rfm);
         Array.Clear(partials);
         var merge = Stopwatch.GetElapsedTime(merge0);
-        var scorer = new CustomerScorer(new ScoringModels(
-            asOf, sample.Lifecycle, cuts, sample.SegmentMap, sample.Churn, sample.ChurnFeatures, sample.Clv, sample.Offers, sample.Features));
+        var scorer = Scorer(sample, cuts, asOf);
 
         // Phase 2 (parallel): per chunk, features, then per customer the RFM score and segment from the merged cut-points, lifecycle,
         // churn, CLV and the offer decision. The chunk's rows and profiles are generated again (outside the pipeline window), so no phase keeps them.
@@ -118,11 +139,7 @@ internal static class NightlyLoad
                 var p = 0;
                 foreach (var f in features)
                 {
-                    while (!string.Equals(profiles[p].Id, f.CustomerId, StringComparison.Ordinal))
-                    {
-                        p++; // customers without transactions have no features (the table's customers are the buyers, in index order)
-                    }
-
+                    p = ProfileIndex(profiles, p, f.CustomerId);
                     var score = scorer.Score(profiles[p], f, asOf);
                     s.Offers += score.Offer.Status == DecisionStatus.Offer ? 1 : 0;
                     s.Checksum += (score.Rfm.Recency * 100) + (score.Rfm.Frequency * 10) + score.Rfm.Monetary;
