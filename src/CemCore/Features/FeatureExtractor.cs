@@ -821,19 +821,73 @@ public static class FeatureExtractor
             // One column at a time: each loop is a handful of instructions per row, so the out-of-order core keeps many more of its
             // independent cache misses in flight than with all the columns in one loop body (issue 17: at 10M rows the columns are far
             // larger than the last-level cache and the rows of a chunk are spread over all of them).
-            GatherColumn(_table.Amounts, rows, Amounts);
-            GatherIf(UseDiscounts, _table.Discounts, rows, Discounts);
-
-            // Then, from those contiguous copies (the gathers above keep their loops minimal, so that many cache misses are in flight at
-            // 10M rows), amounts and discounts as cents when every one of the chunk's is whole cents (the norm for money).
-            MoneyInCents = ToCents(Amounts.AsSpan(0, rows.Length), AmountCents, AmountScales)
-                && (!UseDiscounts || ToCents(Discounts.AsSpan(0, rows.Length), DiscountCents, DiscountScales));
+            // Then, from those contiguous copies (the gathers keep their loops minimal, so that many cache misses are in flight at 10M
+            // rows), amounts and discounts as cents when every one of the chunk's is whole cents (the norm for money). A packed column
+            // (PackedMoney: 8 bytes per row, always whole cents) is gathered as it is and split into cents and scales in place.
+            var amountsInCents = GatherMoney(_table.PackedAmounts, _table, discounts: false, rows, Amounts, AmountCents, AmountScales);
+            var discountsInCents = !UseDiscounts || GatherMoney(_table.PackedDiscounts, _table, discounts: true, rows, Discounts, DiscountCents, DiscountScales);
+            MoneyInCents = amountsInCents && discountsInCents;
+            if (!MoneyInCents)
+            {
+                // The per-customer pass sums decimals: a packed column's too.
+                UnpackIfPacked(_table.PackedAmounts is not null, rows.Length, AmountCents, AmountScales, Amounts);
+                UnpackIfPacked(UseDiscounts && _table.PackedDiscounts is not null, rows.Length, DiscountCents, DiscountScales, Discounts);
+            }
 
             GatherIf(UseKinds, _table.Kinds, rows, Kinds);
             GatherIf(UseOrders, _table.OrderIndex, rows, Orders);
             GatherIf(UseCategories, _table.CategoryIndex, rows, Categories);
             GatherIf(UseChannels, _table.ChannelIndex, rows, ChannelIndex);
             GatherIf(UseQuantities, _table.Quantities, rows, Quantities);
+        }
+
+        /// <summary>
+        /// Gathers one money column of <paramref name="rows"/>: a packed column into <paramref name="cents"/> and <paramref name="scales"/>
+        /// (false when the chunk's cents reach 2^62, see <see cref="MaxChunkCents"/>; the split is complete either way), a decimal column into <paramref name="decimals"/>
+        /// and then, when they are whole cents, into <paramref name="cents"/> and <paramref name="scales"/> too (<see cref="ToCents"/>).
+        /// </summary>
+        private static bool GatherMoney(long[]? packed, TransactionTable table, bool discounts, ReadOnlySpan<int> rows, decimal[] decimals,
+            long[] cents, byte[] scales)
+        {
+            if (packed is null)
+            {
+                GatherColumn(discounts ? table.Discounts : table.Amounts, rows, decimals);
+                return ToCents(decimals.AsSpan(0, rows.Length), cents, scales);
+            }
+
+            var into = cents.AsSpan(0, rows.Length);
+            GatherColumn<long>(packed.AsSpan(0, table.Count), rows, into);
+            var scaleOut = scales.AsSpan(0, rows.Length);
+            long total = 0;
+            var inCents = true;
+            for (var k = 0; k < into.Length; k++)
+            {
+                var p = into[k];
+                var value = PackedMoney.Cents(p);
+                into[k] = value;
+                scaleOut[k] = (byte)PackedMoney.Scale(p);
+                if (inCents)
+                {
+                    total += value; // each value is below 2^39, and the sum stops at 2^62: no overflow
+                    inCents = total < MaxChunkCents;
+                }
+            }
+
+            return inCents;
+        }
+
+        /// <summary>Writes the decimals of cents and scales split from a packed column (<paramref name="packed"/>) for the decimal pass.</summary>
+        private static void UnpackIfPacked(bool packed, int count, long[] cents, byte[] scales, decimal[] decimals)
+        {
+            if (!packed)
+            {
+                return;
+            }
+
+            for (var k = 0; k < count; k++)
+            {
+                decimals[k] = WholeCents.ToAmount(cents[k], scales[k]);
+            }
         }
 
         /// <summary>

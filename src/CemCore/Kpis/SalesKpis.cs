@@ -149,7 +149,6 @@ public static class SalesKpis
         var kinds = table.Kinds;
         var orderIndex = table.OrderIndex;
         var customerIndex = table.CustomerIndex;
-        var amounts = table.Amounts;
         var orderSeen = new bool[table.OrderCount];
         var ordersOf = new int[table.CustomerIds.Count];
         decimal revenue = 0;
@@ -161,7 +160,7 @@ public static class SalesKpis
                 continue;
             }
 
-            revenue += amounts[i];
+            revenue += table.AmountAt(i); // without building a packed column's decimals
             if (!orderSeen[orderIndex[i]])
             {
                 orderSeen[orderIndex[i]] = true;

@@ -81,11 +81,11 @@ public sealed class TierTracker
             var at = new DateTimeOffset(table.UtcTicks[i], TimeSpan.Zero);
             if (table.Kinds[i] == TransactionKind.Return)
             {
-                tracker.Record(member, at, -table.Amounts[i], 0, 0);
+                tracker.Record(member, at, -table.AmountAt(i), 0, 0);
             }
             else
             {
-                tracker.Record(member, at, table.Amounts[i], seenOrders.Add(table.OrderIndex[i]) ? 1 : 0, 0);
+                tracker.Record(member, at, table.AmountAt(i), seenOrders.Add(table.OrderIndex[i]) ? 1 : 0, 0);
             }
         }
 

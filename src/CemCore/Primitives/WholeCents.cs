@@ -37,3 +37,49 @@ internal static class WholeCents
         return new decimal(unchecked((int)(uint)mantissa), unchecked((int)(uint)(mantissa >> 32)), 0, false, (byte)scale);
     }
 }
+
+/// <summary>
+/// A money amount packed in one <see cref="long"/> (issue 17: a transaction table's amount and discount columns in 8 bytes per row instead
+/// of a 16-byte <see cref="decimal"/>): <c>cents &lt;&lt; 2 | scale</c> for a non-negative decimal (sign bit clear) with at most 2 decimals
+/// and a mantissa below 2^32, the amounts <see cref="WholeCents.TryFromAmount"/> converts. <see cref="Unpack"/> gives back the very decimal
+/// (value and scale); other amounts do not pack, and their column is kept in decimals.
+/// </summary>
+internal static class PackedMoney
+{
+    /// <summary>Packs <paramref name="amount"/>; false when it does not pack (see the class remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryPack(decimal amount, out long packed)
+    {
+        var bits = default(DecimalBits);
+        decimal.GetBits(amount, bits);
+        var flags = bits[3];
+        var scale = (flags >> 16) & 0xFF;
+        if ((bits[1] | bits[2]) == 0 && scale <= 2 && flags >= 0)
+        {
+            // unchecked: bits[0] is the unsigned low word of the mantissa; the cents are below 2^32 · 100 < 2^39.
+            packed = (unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L) << 2) | (long)scale;
+            return true;
+        }
+
+        packed = 0;
+        return false;
+    }
+
+    /// <summary>The whole cents of a packed amount.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long Cents(long packed) => packed >> 2;
+
+    /// <summary>The decimal scale (0 to 2) of a packed amount.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Scale(long packed) => (int)(packed & 3);
+
+    /// <summary>The decimal that was packed, with its scale.</summary>
+    public static decimal Unpack(long packed) => WholeCents.ToAmount(Cents(packed), Scale(packed));
+
+    /// <summary>Room for <see cref="decimal.GetBits(decimal, Span{int})"/> without a stack allocation in the caller.</summary>
+    [InlineArray(4)]
+    private struct DecimalBits
+    {
+        private int _element;
+    }
+}

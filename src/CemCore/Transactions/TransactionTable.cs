@@ -16,8 +16,12 @@ public sealed class TransactionTable
     private readonly string[] _customerIds;
     private readonly int[] _customer;
     private readonly long[] _ticks;
-    private readonly decimal[] _amount;
-    private readonly decimal[] _discount;
+    // Money columns: packed (PackedMoney, 8 bytes per row) when every value of the column packs, else decimals. A packed column's
+    // decimals are built on the first read of Amounts / Discounts and kept (issue 17: the library's own kernels read the packed cents).
+    private readonly long[]? _amountPacked;
+    private readonly long[]? _discountPacked;
+    private decimal[]? _amount;
+    private decimal[]? _discount;
     private readonly TransactionKind[] _kind;
     private readonly int[] _order;
     private readonly int[] _category;
@@ -34,8 +38,10 @@ public sealed class TransactionTable
         int orderCount,
         int[] customer,
         long[] ticks,
-        decimal[] amount,
-        decimal[] discount,
+        long[]? amountPacked,
+        decimal[]? amount,
+        long[]? discountPacked,
+        decimal[]? discount,
         TransactionKind[] kind,
         int[] order,
         int[] category,
@@ -52,7 +58,14 @@ public sealed class TransactionTable
         OrderCount = orderCount;
         _customer = customer;
         _ticks = ticks;
+        if ((amountPacked is null) == (amount is null) || (discountPacked is null) == (discount is null))
+        {
+            throw new ArgumentException("Each money column is either packed or in decimals.");
+        }
+
+        _amountPacked = amountPacked;
         _amount = amount;
+        _discountPacked = discountPacked;
         _discount = discount;
         _kind = kind;
         _order = order;
@@ -85,10 +98,42 @@ public sealed class TransactionTable
     public ReadOnlySpan<long> UtcTicks => _ticks.AsSpan(0, Count);
 
     /// <summary>Gets each row's amount (non-negative; the kind gives the sign).</summary>
-    public ReadOnlySpan<decimal> Amounts => _amount.AsSpan(0, Count);
+    /// <remarks>Amounts of at most 2 decimals below 2^32 in the last decimal place (up to 42,949,672.95 with cents) are stored in 8 bytes
+    /// per row; for such a column the first read of this property builds the decimal column (16 bytes per row) and keeps it. The library's
+    /// own aggregations read the packed values and do not build it.</remarks>
+    public ReadOnlySpan<decimal> Amounts => (Volatile.Read(ref _amount) ?? Unpacked(ref _amount, _amountPacked!)).AsSpan(0, Count);
 
     /// <summary>Gets each row's discount (non-negative).</summary>
-    public ReadOnlySpan<decimal> Discounts => _discount.AsSpan(0, Count);
+    /// <remarks>Stored as <see cref="Amounts"/> is: the first read may build the decimal column.</remarks>
+    public ReadOnlySpan<decimal> Discounts => (Volatile.Read(ref _discount) ?? Unpacked(ref _discount, _discountPacked!)).AsSpan(0, Count);
+
+    /// <summary>Gets the packed amounts (<see cref="PackedMoney"/>, at least <see cref="Count"/> long), or <see langword="null"/> when
+    /// some amount does not pack (then <see cref="Amounts"/> holds them).</summary>
+    internal long[]? PackedAmounts => _amountPacked;
+
+    /// <summary>Gets the packed discounts, or <see langword="null"/> (see <see cref="PackedAmounts"/>).</summary>
+    internal long[]? PackedDiscounts => _discountPacked;
+
+    /// <summary>Gets row <paramref name="row"/>'s amount without building the decimal column.</summary>
+    internal decimal AmountAt(int row) => _amountPacked is { } packed ? PackedMoney.Unpack(packed[row]) : _amount![row];
+
+    /// <summary>The same table with its money columns in decimals (as a table whose amounts do not pack keeps them): for tests and
+    /// benchmarks that compare the packed and the decimal paths. Shares every other column.</summary>
+    internal TransactionTable WithDecimalMoneyColumns() => new(
+        Count, _customerIds, [.. Categories], [.. Channels], OrderCount, _customer, _ticks, null, Amounts.ToArray(), null, Discounts.ToArray(),
+        _kind, _order, _category, _channel, _quantity, _originalOrder, _reason);
+
+    /// <summary>The decimals of a packed column, built once (concurrent first reads may build equal arrays; one is kept).</summary>
+    private decimal[] Unpacked(ref decimal[]? field, long[] packed)
+    {
+        var decimals = GC.AllocateUninitializedArray<decimal>(Count);
+        for (var i = 0; i < decimals.Length; i++)
+        {
+            decimals[i] = PackedMoney.Unpack(packed[i]);
+        }
+
+        return Interlocked.CompareExchange(ref field, decimals, null) ?? decimals;
+    }
 
     /// <summary>Gets each row's kind.</summary>
     public ReadOnlySpan<TransactionKind> Kinds => _kind.AsSpan(0, Count);
@@ -135,6 +180,12 @@ public sealed class TransactionTable
 
     private bool AnyDiscount()
     {
+        if (_discountPacked is { } packed)
+        {
+            // Packed 0 is exactly 0 with scale 0 (a negative zero does not pack).
+            return packed.AsSpan(0, Count).IndexOfAnyExcept(0L) >= 0;
+        }
+
         foreach (var d in Discounts)
         {
             // Not exactly 0 with scale 0 (0.00 would change the scale of a sum, -0 its sign).
@@ -187,8 +238,10 @@ public sealed class TransactionTable
         var orders = 0;
         var customer = new int[n];
         var ticks = new long[n];
-        var amount = new decimal[n];
-        var discount = new decimal[n];
+        var amountPacked = _amountPacked is null ? null : new long[n];
+        var amount = _amountPacked is null ? new decimal[n] : null;
+        var discountPacked = _discountPacked is null ? null : new long[n];
+        var discount = _discountPacked is null ? new decimal[n] : null;
         var kind = new TransactionKind[n];
         var order = new int[n];
         var category = new int[n];
@@ -213,8 +266,24 @@ public sealed class TransactionTable
 
             customer[j] = customerMap[c];
             ticks[j] = _ticks[i];
-            amount[j] = _amount[i];
-            discount[j] = _discount[i];
+            if (amountPacked is not null)
+            {
+                amountPacked[j] = _amountPacked![i];
+            }
+            else
+            {
+                amount![j] = _amount![i];
+            }
+
+            if (discountPacked is not null)
+            {
+                discountPacked[j] = _discountPacked![i];
+            }
+            else
+            {
+                discount![j] = _discount![i];
+            }
+
             kind[j] = _kind[i];
             order[j] = MapOrder(_order[i]);
             category[j] = _category[i];
@@ -226,7 +295,7 @@ public sealed class TransactionTable
         }
 
         return new TransactionTable(
-            n, [.. ids], [.. Categories], [.. Channels], orders, customer, ticks, amount, discount, kind, order, category, channel, quantity, original, reason);
+            n, [.. ids], [.. Categories], [.. Channels], orders, customer, ticks, amountPacked, amount, discountPacked, discount, kind, order, category, channel, quantity, original, reason);
 
         int MapOrder(int o)
         {

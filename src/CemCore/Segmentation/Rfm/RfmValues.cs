@@ -380,7 +380,9 @@ public sealed class RfmValues
     {
         var cust = table.CustomerIndex;
         var ticks = table.UtcTicks;
-        var amounts = table.Amounts;
+        var packed = table.PackedAmounts is { } p ? p.AsSpan(0, table.Count) : default; // whole cents, always exact (PackedMoney)
+        var usePacked = table.PackedAmounts is not null;
+        var amounts = usePacked ? default : table.Amounts;
         var kinds = table.Kinds;
         var orders = table.OrderIndex;
         var exact = true;
@@ -397,7 +399,11 @@ public sealed class RfmValues
 
             ref var s = ref state[cust[i]];
             long amountCents = 0;
-            if (exact && !WholeCents.TryFromAmount(amounts[i], bits, out amountCents, out _))
+            if (usePacked)
+            {
+                amountCents = PackedMoney.Cents(packed[i]);
+            }
+            else if (exact && !WholeCents.TryFromAmount(amounts[i], bits, out amountCents, out _))
             {
                 exact = false;
             }
@@ -614,7 +620,9 @@ public sealed class RfmValues
         {
             var cust = _table.CustomerIndex;
             var ticks = _table.UtcTicks;
-            var amounts = _table.Amounts;
+            var packed = _table.PackedAmounts is { } p ? p.AsSpan(0, _table.Count) : default; // whole cents, always exact (PackedMoney)
+            var usePacked = _table.PackedAmounts is not null;
+            var amounts = usePacked ? default : _table.Amounts;
             var kinds = _table.Kinds;
             var orders = _table.OrderIndex;
             var next = _next[w];
@@ -634,7 +642,12 @@ public sealed class RfmValues
                     continue;
                 }
 
-                if (!WholeCents.TryFromAmount(amounts[i], bits, out var cents, out _))
+                long cents;
+                if (usePacked)
+                {
+                    cents = PackedMoney.Cents(packed[i]);
+                }
+                else if (!WholeCents.TryFromAmount(amounts[i], bits, out cents, out _))
                 {
                     _failed = 1;
                     return;
