@@ -95,6 +95,23 @@ public class RfmScalingBenchmarks
     [GlobalSetup]
     public void Setup() => (_table, _asOf) = RfmBenchmarkData.Create(Transactions, Transactions / 10);
 
+    /// <summary>The same table with its amounts and discounts in 16-byte decimal columns, as every table kept them before the packed
+    /// money columns (issue 17; a table whose amounts do not pack still does).</summary>
+    [GlobalSetup(Targets = [nameof(AggregateDecimalColumns), nameof(FeaturesDecimalColumns)])]
+    public void SetupDecimalColumns()
+    {
+        Setup();
+        _table = _table.WithDecimalMoneyColumns();
+    }
+
+    /// <summary><see cref="Aggregate"/> over decimal money columns (the representation before packed columns).</summary>
+    [Benchmark(Description = "RfmValues.FromTransactions, decimal columns")]
+    public int AggregateDecimalColumns() => RfmValues.FromTransactions(_table, _asOf).Count;
+
+    /// <summary><see cref="Features"/> over decimal money columns (the representation before packed columns).</summary>
+    [Benchmark(Description = "FeatureExtractor.Compute (1 thread), decimal columns")]
+    public int FeaturesDecimalColumns() => Features();
+
     /// <summary>The previous aggregation: separate last/frequency/cents arrays, one random access to each per row.</summary>
     [Benchmark(Baseline = true, Description = "Aggregate, previous (3 arrays, row order)")]
     public long AggregatePrevious()

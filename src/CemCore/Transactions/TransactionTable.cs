@@ -119,9 +119,15 @@ public sealed class TransactionTable
 
     /// <summary>The same table with its money columns in decimals (as a table whose amounts do not pack keeps them): for tests and
     /// benchmarks that compare the packed and the decimal paths. Shares every other column.</summary>
-    internal TransactionTable WithDecimalMoneyColumns() => new(
-        Count, _customerIds, [.. Categories], [.. Channels], OrderCount, _customer, _ticks, null, Amounts.ToArray(), null, Discounts.ToArray(),
-        _kind, _order, _category, _channel, _quantity, _originalOrder, _reason);
+    internal TransactionTable WithDecimalMoneyColumns()
+    {
+        return new(
+            Count, _customerIds, [.. Categories], [.. Channels], OrderCount, _customer, _ticks, null, Decimals(_amountPacked, _amount), null,
+            Decimals(_discountPacked, _discount), _kind, _order, _category, _channel, _quantity, _originalOrder, _reason);
+
+        decimal[] Decimals(long[]? packed, decimal[]? decimals) =>
+            packed is null ? decimals.AsSpan(0, Count).ToArray() : [.. packed.AsSpan(0, Count).ToArray().Select(PackedMoney.Unpack)];
+    }
 
     /// <summary>The decimals of a packed column, built once (concurrent first reads may build equal arrays; one is kept).</summary>
     private decimal[] Unpacked(ref decimal[]? field, long[] packed)

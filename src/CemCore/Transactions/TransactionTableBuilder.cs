@@ -325,12 +325,14 @@ public sealed class TransactionTableBuilder
         int customer,
         long utcTicks,
         decimal amount,
+        long amountPacked,
         TransactionKind kind,
         int order,
         SalesChannel channel,
         int category,
         int quantity,
         decimal discount,
+        long discountPacked,
         bool hasOriginal,
         int original,
         ReturnReason reason)
@@ -362,7 +364,7 @@ public sealed class TransactionTableBuilder
             throw new InvalidOperationException("The order numbers are out of sequence.");
         }
 
-        Store(customer, utcTicks, amount, kind, order, channel, category, quantity, discount, original, reason);
+        Store(customer, utcTicks, amount, amountPacked, kind, order, channel, category, quantity, discount, discountPacked, original, reason);
         return row;
     }
 
@@ -515,7 +517,8 @@ public sealed class TransactionTableBuilder
             _categoryNames.Add(name);
         }
 
-        Store(c, utcTicks, amount, kind, o, channel, cat, quantity, discount, original, reason);
+        Store(c, utcTicks, amount, PackedMoney.TryPack(amount, out var a) ? a : -1, kind, o, channel, cat, quantity, discount,
+            PackedMoney.TryPack(discount, out var d) ? d : -1, original, reason);
     }
 
     /// <summary>
@@ -537,16 +540,33 @@ public sealed class TransactionTableBuilder
         return n;
     }
 
-    private void Store(int c, long utcTicks, decimal amount, TransactionKind kind, int o, SalesChannel channel, int cat, int quantity,
-        decimal discount, int original, ReturnReason reason)
+    /// <summary>Stores one row; <paramref name="amountPacked"/> and <paramref name="discountPacked"/> are the money values packed
+    /// (<see cref="PackedMoney"/>), or -1 when they do not pack.</summary>
+    private void Store(int c, long utcTicks, decimal amount, long amountPacked, TransactionKind kind, int o, SalesChannel channel, int cat,
+        int quantity, decimal discount, long discountPacked, int original, ReturnReason reason)
     {
         var ch = channel.Kind == SalesChannelKind.Unspecified ? -1 : ChannelIndex(channel);
 
         var i = _count;
         _customer[i] = c;
         _ticks[i] = utcTicks;
-        StoreMoney(ref _amountPacked, ref _amountWide, i, amount);
-        StoreMoney(ref _discountPacked, ref _discountWide, i, discount);
+        if (amountPacked >= 0 && _amountPacked is { } amounts)
+        {
+            amounts[i] = amountPacked;
+        }
+        else
+        {
+            StoreWide(ref _amountPacked, ref _amountWide, i, amount);
+        }
+
+        if (discountPacked >= 0 && _discountPacked is { } discounts)
+        {
+            discounts[i] = discountPacked;
+        }
+        else
+        {
+            StoreWide(ref _discountPacked, ref _discountWide, i, discount);
+        }
         _kind[i] = kind;
         _order[i] = o;
         _category[i] = cat;
@@ -741,19 +761,8 @@ public sealed class TransactionTableBuilder
         _orderFirstRow = [];
     }
 
-    /// <summary>Writes row <paramref name="i"/> of a money column, switching the column to decimals at its first value that does not pack.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void StoreMoney(ref long[]? packed, ref decimal[]? wide, int i, decimal value)
-    {
-        if (packed is not null && PackedMoney.TryPack(value, out var p))
-        {
-            packed[i] = p;
-            return;
-        }
-
-        StoreWide(ref packed, ref wide, i, value);
-    }
-
+    /// <summary>Writes row <paramref name="i"/> of a money column in decimals, switching the column to decimals first when it is
+    /// still packed (at its first value that does not pack).</summary>
     private static void StoreWide(ref long[]? packed, ref decimal[]? wide, int i, decimal value)
     {
         if (packed is not null)

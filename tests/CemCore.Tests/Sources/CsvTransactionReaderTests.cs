@@ -282,6 +282,41 @@ public sealed class CsvTransactionReaderPipelineTests
         return sb.ToString();
     }
 
+    /// <summary>Issue 17: the reader packs amounts and discounts while it parses; a column switches to decimals at its first value that
+    /// does not pack (here row 20,000 of 30,000, long after the first batches), on both paths, and every value comes back as written.</summary>
+    [Theory]
+    [InlineData("0.125", "3.5")]
+    [InlineData("7.25", "0.001")]
+    [InlineData("5000000000", "123456789012.5")]
+    public void ReadStream_ColumnThatStopsPackingMidFile_KeepsEveryValue(string amount, string discount)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var sb = new StringBuilder("customer_id,order_id,timestamp,amount,discount\n");
+        var amounts = new List<string>();
+        var discounts = new List<string>();
+        for (var i = 0; i < 30_000; i++)
+        {
+            var a = i == 20_000 ? amount : (i % 700).ToString(inv) + (i % 3 == 0 ? ".50" : i % 3 == 1 ? ".5" : string.Empty);
+            var d = i == 20_000 ? discount : i % 4 == 0 ? "0" : (i % 9).ToString(inv) + ".00";
+            amounts.Add(a);
+            discounts.Add(d);
+            sb.Append('c').Append(i % 1234).Append(",o").Append(i).Append(",2024-02-01,").Append(a).Append(',').Append(d).Append('\n');
+        }
+
+        var csv = sb.ToString();
+        foreach (var table in new[] { CsvTransactionReaderTests.Read(csv), ReadForwardOnly(csv) })
+        {
+            Assert.Equal(30_000, table.Count);
+            Assert.Equal(!PackedMoney.TryPack(decimal.Parse(amount, inv), out _), table.PackedAmounts is null);
+            Assert.Equal(!PackedMoney.TryPack(decimal.Parse(discount, inv), out _), table.PackedDiscounts is null);
+            for (var i = 0; i < 30_000; i++)
+            {
+                Assert.Equal(decimal.GetBits(decimal.Parse(amounts[i], inv)), decimal.GetBits(table.Amounts[i]));
+                Assert.Equal(decimal.GetBits(decimal.Parse(discounts[i], inv)), decimal.GetBits(table.Discounts[i]));
+            }
+        }
+    }
+
     [Fact]
     public void ReadStream_Pipelined_EqualsSequential()
     {

@@ -3,6 +3,7 @@ using CemCore.Features;
 using CemCore.Kpis;
 using CemCore.Primitives;
 using CemCore.Segmentation.Rfm;
+using CemCore.Sources.Csv;
 using CemCore.Synthetic;
 using CemCore.Transactions;
 
@@ -51,6 +52,31 @@ public sealed class PackedMoneyTests
         Assert.True(WholeCents.TryFromAmount(amount, bits, out var cents, out var scale));
         Assert.Equal(cents, PackedMoney.Cents(packed));
         Assert.Equal(scale, PackedMoney.Scale(packed));
+    }
+
+    /// <summary>The CSV reader packs while it parses, from the digits (<see cref="Utf8Parsing"/>): the same packed value as
+    /// <see cref="PackedMoney.TryPack"/> of the parsed decimal, on the fast path and on decimal's own parse (leading zeros, long fractions).</summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-0")]
+    [InlineData("-0.00")]
+    [InlineData("+1.5")]
+    [InlineData("12.30")]
+    [InlineData("42949672.95")]
+    [InlineData("42949672.96")]
+    [InlineData("4294967295")]
+    [InlineData("4294967296")]
+    [InlineData("0.125")]
+    [InlineData("-3.20")]
+    [InlineData("007.50")]
+    [InlineData("0000000000000000000012.5")]
+    [InlineData("1.0000000000000000000000000001")]
+    [InlineData("999999999999999999")]
+    [InlineData(" 5.05 ")]
+    public void ParsedPacking_EqualsTryPackOfTheParsedValue(string text)
+    {
+        Assert.True(Utf8Parsing.TryParseDecimal(System.Text.Encoding.UTF8.GetBytes(text), out var value, out _, out var packed));
+        Assert.Equal(PackedMoney.TryPack(value, out var expected) ? expected : -1, packed);
     }
 
     [Fact]

@@ -158,8 +158,9 @@ public static class CsvTransactionReader
             lines.Add(rows + 1, batch.Line[i]);
             try
             {
-                builder.AddRowResolved(batch.Customer[i], batch.Ticks[i], batch.Amount[i], batch.Kind[i], batch.Order[i], batch.Channel[i],
-                    batch.Category[i], batch.Quantity[i], batch.Discount[i], batch.HasOriginal[i], batch.Original[i], batch.Reason[i]);
+                builder.AddRowResolved(batch.Customer[i], batch.Ticks[i], batch.Amount[i], batch.AmountPacked[i], batch.Kind[i], batch.Order[i],
+                    batch.Channel[i], batch.Category[i], batch.Quantity[i], batch.Discount[i], batch.DiscountPacked[i], batch.HasOriginal[i],
+                    batch.Original[i], batch.Reason[i]);
             }
             catch (DataFormatException ex)
             {
@@ -436,6 +437,10 @@ public static class CsvTransactionReader
 
         public decimal[] Discount { get; } = new decimal[Capacity];
 
+        public long[] AmountPacked { get; } = new long[Capacity];
+
+        public long[] DiscountPacked { get; } = new long[Capacity];
+
         public int[] Quantity { get; } = new int[Capacity];
 
         public TransactionKind[] Kind { get; } = new TransactionKind[Capacity];
@@ -522,6 +527,8 @@ public static class CsvTransactionReader
                     Ticks[i] = row.UtcTicks;
                     Amount[i] = row.Amount;
                     Discount[i] = row.Discount;
+                    AmountPacked[i] = row.AmountPacked;
+                    DiscountPacked[i] = row.DiscountPacked;
                     Quantity[i] = row.Quantity;
                     Kind[i] = row.Kind;
                     Reason[i] = row.Reason;
@@ -831,7 +838,13 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
 
     public decimal Amount { get; private set; }
 
+    /// <summary>Gets <see cref="Amount"/> packed (<see cref="Primitives.PackedMoney"/>), or -1 when it does not pack.</summary>
+    public long AmountPacked { get; private set; }
+
     public decimal Discount { get; private set; }
+
+    /// <summary>Gets <see cref="Discount"/> packed (<see cref="Primitives.PackedMoney"/>), or -1 when it does not pack.</summary>
+    public long DiscountPacked { get; private set; }
 
     public int Quantity { get; private set; }
 
@@ -884,8 +897,18 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
         }
 
         UtcTicks = ticks;
-        Amount = ParseMoney(columns.Amount, "amount");
-        Discount = columns.Discount < 0 || Utf8Parsing.Trim(Field(columns.Discount)).IsEmpty ? 0m : ParseMoney(columns.Discount, "discount");
+        Amount = ParseMoney(columns.Amount, "amount", out var amountPacked);
+        AmountPacked = amountPacked;
+        if (columns.Discount < 0 || Utf8Parsing.Trim(Field(columns.Discount)).IsEmpty)
+        {
+            Discount = 0m;
+            DiscountPacked = 0; // 0m packed
+        }
+        else
+        {
+            Discount = ParseMoney(columns.Discount, "discount", out var discountPacked);
+            DiscountPacked = discountPacked;
+        }
         Quantity = 1;
         if (columns.Quantity >= 0)
         {
@@ -941,9 +964,9 @@ internal sealed class TransactionRowParser(Utf8CsvTokenizer tok, TransactionColu
     /// <summary>The largest amount or discount accepted: 1e18, so that 2^31 rows sum to less than decimal's 7.9e28.</summary>
     private const decimal MaxMoney = 1_000_000_000_000_000_000m;
 
-    private decimal ParseMoney(int column, string name)
+    private decimal ParseMoney(int column, string name, out long packed)
     {
-        if (!Utf8Parsing.TryParseDecimal(Field(column), out var value, out var fast))
+        if (!Utf8Parsing.TryParseDecimal(Field(column), out var value, out var fast, out packed))
         {
             Throw($"The {name} is not a decimal number (digits with an optional '.'; no thousands separators, exponents, NaN or infinity).", column);
         }
