@@ -100,7 +100,7 @@ public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
             {
                 var id = partition.Ids[i];
                 r[j] = new Entry(partition.Recency[i], id);
-                fr[j] = new Entry(partition.FrequencyAsDouble[i], id);
+                fr[j] = new Entry(partition.Frequency[i], id);
                 m[j] = new Entry(partition.MonetaryAsDouble[i], id);
                 j++;
             }

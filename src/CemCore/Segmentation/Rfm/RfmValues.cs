@@ -30,14 +30,14 @@ public sealed class RfmValues
     private decimal[]? _monetary;
 
     private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[] monetary)
-        : this(ids, recency, frequency, monetary, ToDouble(frequency), ToDouble(monetary))
+        : this(ids, recency, frequency, monetary, ToDouble(monetary))
     {
     }
 
     /// <summary>Values whose monetary totals are whole cents: <paramref name="monetary"/> is null and the decimals are built on first
     /// use of <see cref="Monetary"/>, from <paramref name="cents"/>, or, when that is null (every |cents| below 2^51), from
     /// <paramref name="monetaryAsDouble"/> = cents / 100 (exact: see <see cref="CentsOf"/>).</summary>
-    private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[]? monetary, double[] frequencyAsDouble, double[] monetaryAsDouble, long[]? cents = null)
+    private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[]? monetary, double[] monetaryAsDouble, long[]? cents = null)
     {
         _cents = cents;
         _ids = ids;
@@ -45,7 +45,6 @@ public sealed class RfmValues
         _frequency = frequency;
         _monetary = monetary;
         CustomerIds = Array.AsReadOnly(ids);
-        FrequencyAsDouble = frequencyAsDouble;
         MonetaryAsDouble = monetaryAsDouble;
     }
 
@@ -63,8 +62,6 @@ public sealed class RfmValues
 
     /// <summary>Gets the monetary values in the data's currency.</summary>
     public ReadOnlySpan<decimal> Monetary => _monetary ?? BuildMonetary();
-
-    internal double[] FrequencyAsDouble { get; }
 
     internal double[] MonetaryAsDouble { get; }
 
@@ -211,7 +208,7 @@ public sealed class RfmValues
             }
         }
 
-        return new RfmValues(table.CustomerIdArray, outputs.Recency, outputs.Frequency, outputs.Money, outputs.FrequencyAsDouble, outputs.MoneyAsDouble, centsArray);
+        return new RfmValues(table.CustomerIdArray, outputs.Recency, outputs.Frequency, outputs.Money, outputs.MoneyAsDouble, centsArray);
     }
 
     /// <summary>Some amount has more than 2 decimals or is very large: the sums in decimal (the state's cents are not used).</summary>
@@ -243,7 +240,6 @@ public sealed class RfmValues
     {
         var moneyAsDouble = outputs.MoneyAsDouble.AsSpan(offset, state.Length);
         var frequency = outputs.Frequency.AsSpan(offset, state.Length);
-        var frequencyAsDouble = outputs.FrequencyAsDouble.AsSpan(offset, state.Length);
         var recency = outputs.Recency.AsSpan(offset, state.Length);
         var large = false;
         for (var c = 0; c < state.Length; c++)
@@ -260,7 +256,6 @@ public sealed class RfmValues
             }
 
             frequency[c] = s.Frequency;
-            frequencyAsDouble[c] = s.Frequency;
             recency[c] = s.Frequency > 0 ? s.Days - 1 : double.NaN;
         }
 
@@ -273,8 +268,6 @@ public sealed class RfmValues
         public double[] MoneyAsDouble { get; } = GC.AllocateUninitializedArray<double>(n);
 
         public int[] Frequency { get; } = GC.AllocateUninitializedArray<int>(n);
-
-        public double[] FrequencyAsDouble { get; } = GC.AllocateUninitializedArray<double>(n);
 
         public double[] Recency { get; } = GC.AllocateUninitializedArray<double>(n);
 
@@ -778,17 +771,6 @@ public sealed class RfmValues
                 Interlocked.Exchange(ref _large, 1);
             }
         }
-    }
-
-    private static double[] ToDouble(int[] values)
-    {
-        var result = new double[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            result[i] = values[i];
-        }
-
-        return result;
     }
 
     private static double[] ToDouble(decimal[] values)
