@@ -98,9 +98,10 @@ public sealed class TransactionTable
     public ReadOnlySpan<long> UtcTicks => _ticks.AsSpan(0, Count);
 
     /// <summary>Gets each row's amount (non-negative; the kind gives the sign).</summary>
-    /// <remarks>Amounts of at most 2 decimals below 2^32 in the last decimal place (up to 42,949,672.95 with cents) are stored in 8 bytes
-    /// per row; for such a column the first read of this property builds the decimal column (16 bytes per row) and keeps it. The library's
-    /// own aggregations read the packed values and do not build it.</remarks>
+    /// <remarks>When every amount of the table has at most 2 decimals and fewer than 2^32 units of its last decimal place (up to
+    /// 42,949,672.95 with cents), the column is stored in 8 bytes per row; then the first read of this property builds the decimal column
+    /// (16 bytes per row more) and keeps it. The values are the decimals added, with their scale. The library's own aggregations read
+    /// the compact column and do not build it.</remarks>
     public ReadOnlySpan<decimal> Amounts => (Volatile.Read(ref _amount) ?? Unpacked(ref _amount, _amountPacked!)).AsSpan(0, Count);
 
     /// <summary>Gets each row's discount (non-negative).</summary>

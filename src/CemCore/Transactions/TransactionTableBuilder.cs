@@ -567,6 +567,7 @@ public sealed class TransactionTableBuilder
         {
             StoreWide(ref _discountPacked, ref _discountWide, i, discount);
         }
+
         _kind[i] = kind;
         _order[i] = o;
         _category[i] = cat;
