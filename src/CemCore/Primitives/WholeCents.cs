@@ -51,19 +51,23 @@ internal static class PackedMoney
     public static bool TryPack(decimal amount, out long packed)
     {
         var bits = default(DecimalBits);
-        decimal.GetBits(amount, bits);
-        var flags = bits[3];
-        var scale = (flags >> 16) & 0xFF;
-        if ((bits[1] | bits[2]) == 0 && scale <= 2 && flags >= 0)
+        if (WholeCents.TryFromAmount(amount, bits, out var cents, out var scale) && bits[3] >= 0)
         {
-            // unchecked: bits[0] is the unsigned low word of the mantissa; the cents are below 2^32 · 100 < 2^39.
-            packed = (unchecked((uint)bits[0]) * (scale == 2 ? 1L : scale == 1 ? 10L : 100L) << 2) | (long)scale;
+            packed = Pack(cents, scale); // the sign bit is clear: not negative, not a negative zero
             return true;
         }
 
         packed = 0;
         return false;
     }
+
+    /// <summary>Packs a non-negative decimal given by its digits: a mantissa below 2^32 and a scale of at most 2 (the caller checks both).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long FromDigits(ulong mantissa, int scale) => Pack((long)mantissa * (scale == 2 ? 1L : scale == 1 ? 10L : 100L), scale);
+
+    /// <summary>The packed form of <paramref name="cents"/> (below 2^39) written with <paramref name="scale"/> (0 to 2) decimals.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Pack(long cents, int scale) => (cents << 2) | (long)scale;
 
     /// <summary>The whole cents of a packed amount.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -126,12 +126,18 @@ public sealed class TransactionTable
             Count, _customerIds, [.. Categories], [.. Channels], OrderCount, _customer, _ticks, null, Decimals(_amountPacked, _amount), null,
             Decimals(_discountPacked, _discount), _kind, _order, _category, _channel, _quantity, _originalOrder, _reason);
 
-        decimal[] Decimals(long[]? packed, decimal[]? decimals) =>
-            packed is null ? decimals.AsSpan(0, Count).ToArray() : [.. packed.AsSpan(0, Count).ToArray().Select(PackedMoney.Unpack)];
+        decimal[] Decimals(long[]? packed, decimal[]? decimals) => packed is null ? decimals.AsSpan(0, Count).ToArray() : Unpack(packed);
     }
 
     /// <summary>The decimals of a packed column, built once (concurrent first reads may build equal arrays; one is kept).</summary>
     private decimal[] Unpacked(ref decimal[]? field, long[] packed)
+    {
+        var decimals = Unpack(packed);
+        return Interlocked.CompareExchange(ref field, decimals, null) ?? decimals;
+    }
+
+    /// <summary>The decimals of the table's rows of a packed column.</summary>
+    private decimal[] Unpack(long[] packed)
     {
         var decimals = GC.AllocateUninitializedArray<decimal>(Count);
         for (var i = 0; i < decimals.Length; i++)
@@ -139,7 +145,7 @@ public sealed class TransactionTable
             decimals[i] = PackedMoney.Unpack(packed[i]);
         }
 
-        return Interlocked.CompareExchange(ref field, decimals, null) ?? decimals;
+        return decimals;
     }
 
     /// <summary>Gets each row's kind.</summary>

@@ -162,8 +162,7 @@ internal static class Utf8Parsing
         value = new decimal(unchecked((int)(uint)mantissa), unchecked((int)(uint)(mantissa >> 32)), 0, isNegative, (byte)scale);
         if (!isNegative && mantissa <= uint.MaxValue && scale <= 2)
         {
-            // The packing of PackedMoney.TryPack, from the digits: whole cents (below 2^39) shifted, the scale in the low 2 bits.
-            packed = ((long)mantissa * (scale == 2 ? 1L : scale == 1 ? 10L : 100L) << 2) | (long)scale;
+            packed = Primitives.PackedMoney.FromDigits(mantissa, scale); // what PackedMoney.TryPack gives for this value
         }
 
         fast = true;
