@@ -99,9 +99,9 @@ public sealed class RfmPartial : IMergeable<RfmPartial, RfmCutPoints>
             if (partition.Frequency[i] > 0)
             {
                 var id = partition.Ids[i];
-                r[j] = new Entry(partition.Recency[i], id);
+                r[j] = new Entry(partition.RecencyAt(i), id);
                 fr[j] = new Entry(partition.Frequency[i], id);
-                m[j] = new Entry(partition.MonetaryAsDouble[i], id);
+                m[j] = new Entry(partition.MonetaryAsDoubleAt(i), id);
                 j++;
             }
         }

@@ -24,28 +24,45 @@ namespace CemCore.Segmentation.Rfm;
 public sealed class RfmValues
 {
     private readonly string[] _ids;
-    private readonly double[] _recency;
     private readonly int[] _frequency;
+
+    /// <summary>Whole days of an aggregation (−1 for prospects), or null when the values were given as doubles.</summary>
+    private readonly int[]? _recencyDays;
+
+    /// <summary>Whole cents of an aggregation when every total fits 32 bits, else null.</summary>
+    private readonly int[]? _cents32;
+
+    /// <summary>The monetary values as doubles when <see cref="_cents32"/> is null.</summary>
+    private readonly double[]? _monetaryAsDouble;
+
+    /// <summary>The exact cents when some total is 2^51 cents or more (the double does not determine them), else null.</summary>
     private readonly long[]? _cents;
+
+    /// <summary>The recency doubles: given, or built from <see cref="_recencyDays"/> on first use.</summary>
+    private double[]? _recency;
+
+    /// <summary>The monetary decimals: given, or built from the cents on first use.</summary>
     private decimal[]? _monetary;
 
     private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[] monetary)
-        : this(ids, recency, frequency, monetary, ToDouble(monetary))
+        : this(ids, recency, null, frequency, monetary, ToDouble(monetary), null, null)
     {
     }
 
-    /// <summary>Values whose monetary totals are whole cents: <paramref name="monetary"/> is null and the decimals are built on first
-    /// use of <see cref="Monetary"/>, from <paramref name="cents"/>, or, when that is null (every |cents| below 2^51), from
-    /// <paramref name="monetaryAsDouble"/> = cents / 100 (exact: see <see cref="CentsOf"/>).</summary>
-    private RfmValues(string[] ids, double[] recency, int[] frequency, decimal[]? monetary, double[] monetaryAsDouble, long[]? cents = null)
+    /// <summary>Values kept in one of the forms above. Issue 17: an aggregation keeps 12 bytes a customer (days, frequency and cents
+    /// as ints) instead of 20, because on some hosts the first touch of each new page of its outputs is the larger part of its time;
+    /// the doubles the rankings need are written into pooled buffers by <see cref="CopyRecency"/> and <see cref="CopyMonetaryAsDouble"/>.</summary>
+    private RfmValues(string[] ids, double[]? recency, int[]? recencyDays, int[] frequency, decimal[]? monetary, double[]? monetaryAsDouble, long[]? cents, int[]? cents32)
     {
-        _cents = cents;
         _ids = ids;
         _recency = recency;
+        _recencyDays = recencyDays;
         _frequency = frequency;
         _monetary = monetary;
+        _monetaryAsDouble = monetaryAsDouble;
+        _cents = cents;
+        _cents32 = cents32;
         CustomerIds = Array.AsReadOnly(ids);
-        MonetaryAsDouble = monetaryAsDouble;
     }
 
     /// <summary>Gets the number of customers.</summary>
@@ -55,19 +72,88 @@ public sealed class RfmValues
     public IReadOnlyList<string> CustomerIds { get; }
 
     /// <summary>Gets the recency in days (NaN for prospects).</summary>
-    public ReadOnlySpan<double> RecencyDays => _recency;
+    /// <remarks>Values from <see cref="FromTransactions"/> keep whole days in 4 bytes a customer; the first read of this property builds
+    /// the doubles (8 bytes a customer) and keeps them.</remarks>
+    public ReadOnlySpan<double> RecencyDays => Volatile.Read(ref _recency) ?? BuildRecency();
 
     /// <summary>Gets the number of purchases (0 for prospects).</summary>
     public ReadOnlySpan<int> Frequency => _frequency;
 
     /// <summary>Gets the monetary values in the data's currency.</summary>
-    public ReadOnlySpan<decimal> Monetary => _monetary ?? BuildMonetary();
-
-    internal double[] MonetaryAsDouble { get; }
+    /// <remarks>Values from <see cref="FromTransactions"/> whose amounts are whole cents keep the cents; the first read of this property
+    /// builds the decimals (16 bytes a customer) and keeps them.</remarks>
+    public ReadOnlySpan<decimal> Monetary => Volatile.Read(ref _monetary) ?? BuildMonetary();
 
     internal string[] Ids => _ids;
 
-    internal double[] Recency => _recency;
+    /// <summary>Gets the recency doubles when they are kept (given, or built by a read of <see cref="RecencyDays"/>), else null: then
+    /// <see cref="CopyRecency"/> writes them.</summary>
+    internal double[]? RecencyArray => Volatile.Read(ref _recency);
+
+    /// <summary>Gets the monetary doubles when they are kept, else null: then <see cref="CopyMonetaryAsDouble"/> writes them.</summary>
+    internal double[]? MonetaryAsDoubleArray => _monetaryAsDouble;
+
+    /// <summary>Gets whether the monetary totals are kept as 32-bit whole cents (tests).</summary>
+    internal bool KeepsCents32 => _cents32 is not null;
+
+    /// <summary>Gets whether the recencies are kept as whole days (tests).</summary>
+    internal bool KeepsWholeDays => _recencyDays is not null;
+
+    /// <summary>The recency of customer <paramref name="i"/> as a double (NaN for a prospect).</summary>
+    internal double RecencyAt(int i) => _recencyDays is { } days ? RecencyOf(days[i]) : _recency![i];
+
+    /// <summary>The monetary value of customer <paramref name="i"/> as a double (cents / 100 for whole cents).</summary>
+    internal double MonetaryAsDoubleAt(int i) => _cents32 is { } cents ? cents[i] / 100.0 : _monetaryAsDouble![i];
+
+    /// <summary>Writes the recency doubles into <paramref name="destination"/> (<see cref="Count"/> elements).</summary>
+    internal void CopyRecency(Span<double> destination)
+    {
+        if (_recencyDays is { } days)
+        {
+            destination = destination[..days.Length];
+            for (var i = 0; i < destination.Length; i++)
+            {
+                destination[i] = RecencyOf(days[i]);
+            }
+        }
+        else
+        {
+            _recency.AsSpan().CopyTo(destination);
+        }
+    }
+
+    /// <summary>Writes the monetary doubles into <paramref name="destination"/> (<see cref="Count"/> elements).</summary>
+    internal void CopyMonetaryAsDouble(Span<double> destination)
+    {
+        if (_cents32 is { } cents)
+        {
+            destination = destination[..cents.Length];
+            for (var i = 0; i < destination.Length; i++)
+            {
+                // The double of the decimal total: (double)decimal divides the mantissa's double by 10^2 (see Emit).
+                destination[i] = cents[i] / 100.0;
+            }
+        }
+        else
+        {
+            _monetaryAsDouble.AsSpan().CopyTo(destination);
+        }
+    }
+
+    /// <summary>The monetary doubles in a new array or the kept one (tests).</summary>
+    internal double[] MonetaryAsDoubleToArray()
+    {
+        if (_monetaryAsDouble is { } kept)
+        {
+            return kept;
+        }
+
+        var result = new double[Count];
+        CopyMonetaryAsDouble(result);
+        return result;
+    }
+
+    private static double RecencyOf(int days) => days < 0 ? double.NaN : days;
 
     /// <summary>Creates values from arrays (copied).</summary>
     /// <param name="customerIds">Unique, non-blank ids.</param>
@@ -175,32 +261,46 @@ public sealed class RfmValues
     {
         var state = stateArray.AsSpan(0, n);
         // Every element of the outputs is written below (by the partitioned pass or by Emit after the row-order pass), so they need no
-        // zeroing (issue 17: 28 MB at 1M customers).
+        // zeroing (issue 17).
         var outputs = new Outputs(n);
         // The partitioned pass gives up on an amount that is not whole cents with a mantissa below 2^32 or a purchase 2^16 − 1 days or
         // more before as-of; the row-order pass then starts over and reports whether the cents sums are exact.
-        bool exact;
-        bool large;
-        if (n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, stateArray, n, partitionBits, maxChunkRows, workers, outputs, out large))
-        {
-            exact = true;
-        }
-        else
+        bool wide;
+        if (!(n > directCustomerLimit && table.Count > 0 && AggregatePartitioned(table, asOfTicks, stateArray, n, partitionBits, maxChunkRows, workers, outputs, out wide)))
         {
             state.Clear();
-            exact = AggregateDirect(table, asOfTicks, state);
-            if (!exact)
+            if (!AggregateDirect(table, asOfTicks, state))
             {
-                RedoMonetaryInDecimal(table, asOfTicks, outputs);
+                // Some amount is not whole cents: the totals in decimal (the state's cents are not used).
+                Emit(state, 0, outputs, exact: false);
+                var (money, asDouble) = RedoMonetaryInDecimal(table, asOfTicks, n);
+                return new RfmValues(table.CustomerIdArray, null, outputs.RecencyDays, outputs.Frequency, money, asDouble, null, null);
             }
 
-            large = Emit(state, 0, outputs, exact);
+            wide = Emit(state, 0, outputs, exact: true);
+        }
+
+        if (!wide)
+        {
+            return new RfmValues(table.CustomerIdArray, null, outputs.RecencyDays, outputs.Frequency, null, null, null, outputs.Cents);
+        }
+
+        // Rare: some total of 2^31 cents or more. The totals as doubles, and the exact cents too when some total reaches 2^51 cents.
+        var monetaryAsDouble = new double[n];
+        var large = false;
+        for (var c = 0; c < n; c++)
+        {
+            var cents = state[c].Cents;
+            var abs = (ulong)Math.Abs(cents);
+            // (double)decimal divides the double of the 96-bit mantissa by 10^scale and applies the sign; below 2^53 cents that is exactly
+            // this quotient (tests compare both on every aggregated table).
+            monetaryAsDouble[c] = abs < (1UL << 53) ? cents / 100.0 : (double)CentsToDecimal(cents);
+            large |= abs >= ExactCentsLimit;
         }
 
         long[]? centsArray = null;
         if (large)
         {
-            // Rare: some total of 2^51 cents or more; keep the exact cents (the double does not determine them).
             centsArray = new long[n];
             for (var c = 0; c < n; c++)
             {
@@ -208,13 +308,13 @@ public sealed class RfmValues
             }
         }
 
-        return new RfmValues(table.CustomerIdArray, outputs.Recency, outputs.Frequency, outputs.Money, outputs.MoneyAsDouble, centsArray);
+        return new RfmValues(table.CustomerIdArray, null, outputs.RecencyDays, outputs.Frequency, null, monetaryAsDouble, centsArray, null);
     }
 
-    /// <summary>Some amount has more than 2 decimals or is very large: the sums in decimal (the state's cents are not used).</summary>
-    private static void RedoMonetaryInDecimal(TransactionTable table, long asOfTicks, Outputs outputs)
+    /// <summary>Some amount has more than 2 decimals or is very large: the sums in decimal, rounded to cents, and their doubles.</summary>
+    private static (decimal[] Money, double[] AsDouble) RedoMonetaryInDecimal(TransactionTable table, long asOfTicks, int n)
     {
-        var money = outputs.Money = new decimal[outputs.Recency.Length];
+        var money = new decimal[n];
         var cust = table.CustomerIndex;
         var ticks = table.UtcTicks;
         var amounts = table.Amounts;
@@ -227,52 +327,53 @@ public sealed class RfmValues
             }
         }
 
+        var asDouble = new double[n];
         for (var c = 0; c < money.Length; c++)
         {
             money[c] = Math.Round(money[c], 2, MidpointRounding.ToEven);
-            outputs.MoneyAsDouble[c] = (double)money[c];
+            asDouble[c] = (double)money[c];
         }
+
+        return (money, asDouble);
     }
 
     /// <summary>Writes the outputs of the customers <paramref name="offset"/> … <paramref name="offset"/> + state.Length − 1 from their
-    /// aggregated state (the money doubles only when <paramref name="exact"/>). Returns whether some total reaches 2^51 cents.</summary>
+    /// aggregated state (the cents only when <paramref name="exact"/>). Returns whether some total does not fit 32 bits of cents (its
+    /// output is then wrong and the caller takes the totals from the state).</summary>
     private static bool Emit(ReadOnlySpan<CustomerState> state, int offset, Outputs outputs, bool exact)
     {
-        var moneyAsDouble = outputs.MoneyAsDouble.AsSpan(offset, state.Length);
+        var cents32 = outputs.Cents.AsSpan(offset, state.Length);
         var frequency = outputs.Frequency.AsSpan(offset, state.Length);
-        var recency = outputs.Recency.AsSpan(offset, state.Length);
-        var large = false;
+        var recency = outputs.RecencyDays.AsSpan(offset, state.Length);
+        var wide = false;
         for (var c = 0; c < state.Length; c++)
         {
             ref readonly var s = ref state[c];
             if (exact)
             {
                 var cents = s.Cents;
-                var abs = (ulong)Math.Abs(cents);
-                // (double)decimal divides the double of the 96-bit mantissa by 10^scale and applies the sign; below 2^53 cents that is
-                // exactly this quotient (tests compare both on every aggregated table).
-                moneyAsDouble[c] = abs < (1UL << 53) ? cents / 100.0 : (double)CentsToDecimal(cents);
-                large |= abs >= ExactCentsLimit;
+                var narrow = unchecked((int)cents);
+                cents32[c] = narrow;
+                wide |= narrow != cents;
             }
 
             frequency[c] = s.Frequency;
-            recency[c] = s.Frequency > 0 ? s.Days - 1 : double.NaN;
+            recency[c] = s.Frequency > 0 ? s.Days - 1 : -1;
         }
 
-        return large;
+        return wide;
     }
 
-    /// <summary>The per-customer output arrays of <see cref="Aggregate"/>, allocated without zeroing.</summary>
+    /// <summary>The per-customer output arrays of <see cref="Aggregate"/>, allocated without zeroing (12 bytes a customer).</summary>
     private sealed class Outputs(int n)
     {
-        public double[] MoneyAsDouble { get; } = GC.AllocateUninitializedArray<double>(n);
+        /// <summary>Gets the whole cents (written only when every amount is whole cents).</summary>
+        public int[] Cents { get; } = GC.AllocateUninitializedArray<int>(n);
 
         public int[] Frequency { get; } = GC.AllocateUninitializedArray<int>(n);
 
-        public double[] Recency { get; } = GC.AllocateUninitializedArray<double>(n);
-
-        /// <summary>Gets or sets the decimal totals when some amount is not whole cents (else null: built on first use).</summary>
-        public decimal[]? Money { get; set; }
+        /// <summary>Gets the whole days from the last purchase to as-of, −1 for a prospect.</summary>
+        public int[] RecencyDays { get; } = GC.AllocateUninitializedArray<int>(n);
     }
 
     /// <summary>|cents| below which <see cref="CentsOf"/> recovers the cents from cents / 100 as a double.</summary>
@@ -294,13 +395,31 @@ public sealed class RfmValues
     private decimal[] BuildMonetary()
     {
         var money = new decimal[_ids.Length];
-        var asDouble = MonetaryAsDouble;
-        for (var c = 0; c < money.Length; c++)
+        if (_cents32 is { } cents32)
         {
-            money[c] = CentsToDecimal(_cents is null ? CentsOf(asDouble[c]) : _cents[c]);
+            for (var c = 0; c < money.Length; c++)
+            {
+                money[c] = CentsToDecimal(cents32[c]);
+            }
+        }
+        else
+        {
+            var asDouble = _monetaryAsDouble!;
+            for (var c = 0; c < money.Length; c++)
+            {
+                money[c] = CentsToDecimal(_cents is null ? CentsOf(asDouble[c]) : _cents[c]);
+            }
         }
 
         return Interlocked.CompareExchange(ref _monetary, money, null) ?? money;
+    }
+
+    /// <summary>Builds the recency doubles from the whole days on first use (thread-safe as <see cref="BuildMonetary"/>).</summary>
+    private double[] BuildRecency()
+    {
+        var recency = new double[_ids.Length];
+        CopyRecency(recency);
+        return Interlocked.CompareExchange(ref _recency, recency, null) ?? recency;
     }
 
     /// <summary>Customers up to which the rows are aggregated in row order: the packed state (16 B a customer, 1 MB here) stays in L2.
@@ -438,7 +557,7 @@ public sealed class RfmValues
     /// Returns false when an amount is not whole cents with a mantissa below 2^32 or a purchase is 2^16 − 1 days or more before as-of
     /// (the caller then starts over in row order).
     /// </summary>
-    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, CustomerState[] state, int n, int partitionBits, int maxChunkRows, int workers, Outputs outputs, out bool large)
+    private static bool AggregatePartitioned(TransactionTable table, long asOfTicks, CustomerState[] state, int n, int partitionBits, int maxChunkRows, int workers, Outputs outputs, out bool wide)
     {
         var rowCount = table.Count;
         var bitsNeeded = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(n - 1));
@@ -458,7 +577,7 @@ public sealed class RfmValues
         {
             var pass = new PartitionedPass(table, asOfTicks, state, n, shift, rows, outputs, PartitionedWorkers(chunk, workers));
             var done = pass.Run(chunk);
-            large = pass.Large;
+            wide = pass.Wide;
             return done;
         }
         finally
@@ -496,7 +615,7 @@ public sealed class RfmValues
         private readonly List<(int Customer, long Cents)>?[] _aside;
         private List<(int Customer, long Cents)>? _asideSorted;
         private int _failed;
-        private int _large;
+        private int _wide;
 
         public PartitionedPass(TransactionTable table, long asOfTicks, CustomerState[] state, int n, int shift, long[] rows, Outputs outputs, int workers)
         {
@@ -530,7 +649,7 @@ public sealed class RfmValues
 
         public int Workers { get; }
 
-        public bool Large => _large != 0;
+        public bool Wide => _wide != 0;
 
         /// <summary>Aggregates every chunk; false when a row needs the row-order pass.</summary>
         public bool Run(int chunk)
@@ -768,7 +887,7 @@ public sealed class RfmValues
 
             if (Emit(slice, offset, _outputs, exact: true))
             {
-                Interlocked.Exchange(ref _large, 1);
+                Interlocked.Exchange(ref _wide, 1);
             }
         }
     }

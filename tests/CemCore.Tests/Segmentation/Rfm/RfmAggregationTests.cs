@@ -178,7 +178,7 @@ public sealed class RfmAggregationTests
         Assert.Equal(expected.Frequency.ToArray(), actual.Frequency.ToArray());
         Assert.Equal(expected.Monetary.ToArray(), actual.Monetary.ToArray());
         Assert.Equal(BitsOf(expected.RecencyDays), BitsOf(actual.RecencyDays));
-        Assert.Equal(BitsOf(expected.MonetaryAsDouble), BitsOf(actual.MonetaryAsDouble));
+        Assert.Equal(BitsOf(expected.MonetaryAsDoubleToArray()), BitsOf(actual.MonetaryAsDoubleToArray()));
     }
 
     private static long[] BitsOf(ReadOnlySpan<double> values)
@@ -203,15 +203,18 @@ public sealed class RfmAggregationTests
         var kinds = table.Kinds.ToArray();
         var orders = table.OrderIndex.ToArray();
         var groups = Enumerable.Range(0, cust.Length).Where(i => ticks[i] < asOfTicks).ToLookup(i => cust[i]);
+        var asDouble = values.MonetaryAsDoubleToArray();
         for (var c = 0; c < values.Count; c++)
         {
             var rows = groups[c].ToArray();
             var purchases = rows.Where(i => kinds[i] == TransactionKind.Purchase).ToArray();
             var money = Math.Round(rows.Sum(i => kinds[i] == TransactionKind.Purchase ? amounts[i] : -amounts[i]), 2, MidpointRounding.ToEven);
             Assert.Equal(money, values.Monetary[c]);
-            Assert.Equal((double)money, values.MonetaryAsDouble[c]);
+            Assert.Equal((double)money, asDouble[c]);
+            Assert.Equal((double)money, values.MonetaryAsDoubleAt(c));
             Assert.Equal(purchases.Select(i => orders[i]).Distinct().Count(), values.Frequency[c]);
             var recency = purchases.Length == 0 ? double.NaN : (double)((asOfTicks - purchases.Max(i => ticks[i])) / TimeSpan.TicksPerDay);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(recency), BitConverter.DoubleToInt64Bits(values.RecencyAt(c)));
             Assert.Equal(BitConverter.DoubleToInt64Bits(recency), BitConverter.DoubleToInt64Bits(values.RecencyDays[c]));
         }
     }

@@ -55,7 +55,7 @@ public sealed class RfmScorerTests
         var bins = 2 + (binsRaw % 9);
         var p = Make(seed, size % 120);
         var result = RfmScorer.Score(p.ToValues(), new RfmSettings(bins));
-        var expected = RfmTestData.Naive(p.Ids, p.Recency, p.Frequency, result.Values.MonetaryAsDouble, bins);
+        var expected = RfmTestData.Naive(p.Ids, p.Recency, p.Frequency, result.Values.MonetaryAsDoubleToArray(), bins);
         return result.Scores.ToArray().SequenceEqual(expected);
     }
 
@@ -99,7 +99,7 @@ public sealed class RfmScorerTests
         var result = RfmScorer.Score(p.ToValues());
         for (var i = 0; i < p.Ids.Length; i++)
         {
-            var one = result.CutPoints.Score(p.Recency[i], p.Frequency[i], result.Values.MonetaryAsDouble[i], p.Ids[i]);
+            var one = result.CutPoints.Score(p.Recency[i], p.Frequency[i], result.Values.MonetaryAsDoubleAt(i), p.Ids[i]);
             if (one != result.Scores[i])
             {
                 return false;
