@@ -5,7 +5,11 @@ namespace CemCore.Segmentation.Rfm;
 public sealed class RfmResult
 {
     private readonly RfmScore[] _scores;
-    private readonly short[] _segments;
+    /// <summary>The segment index of each customer, <see cref="ProspectSegment"/> for a prospect: one byte a customer (a map holds at
+    /// most 255 segments; issue 17: the array is new memory on every call).</summary>
+    private readonly byte[] _segments;
+
+    private const byte ProspectSegment = byte.MaxValue;
 
     internal RfmResult(RfmValues values, RfmSettings settings, RfmCutPoints cutPoints, RfmScore[] scores)
     {
@@ -13,11 +17,11 @@ public sealed class RfmResult
         Settings = settings;
         CutPoints = cutPoints;
         _scores = scores;
-        _segments = new short[scores.Length];
+        _segments = GC.AllocateUninitializedArray<byte>(scores.Length);
         var map = settings.SegmentMap;
         for (var i = 0; i < scores.Length; i++)
         {
-            _segments[i] = (short)map.SegmentIndexOf(scores[i]);
+            _segments[i] = unchecked((byte)map.SegmentIndexOf(scores[i]));
         }
     }
 
@@ -39,14 +43,14 @@ public sealed class RfmResult
     /// <summary>Returns the index of a customer's segment in <see cref="RfmSegmentMap.Segments"/>, or -1 for a prospect.</summary>
     /// <param name="index">The customer's position.</param>
     /// <returns>The segment index.</returns>
-    public int SegmentIndexOf(int index) => _segments[index];
+    public int SegmentIndexOf(int index) => _segments[index] is var s && s == ProspectSegment ? -1 : s;
 
     /// <summary>Returns a customer's segment name (<see cref="RfmSegmentMap.Prospects"/> for customers without purchases).</summary>
     /// <param name="index">The customer's position.</param>
     /// <returns>The segment name.</returns>
     public string SegmentOf(int index)
     {
-        var s = _segments[index];
+        var s = SegmentIndexOf(index);
         return s < 0 ? RfmSegmentMap.Prospects : Settings.SegmentMap.Segments[s];
     }
 
@@ -58,7 +62,7 @@ public sealed class RfmResult
         var counts = new int[segments.Count + 1];
         foreach (var s in _segments)
         {
-            counts[s < 0 ? segments.Count : s]++;
+            counts[s == ProspectSegment ? segments.Count : s]++;
         }
 
         var list = new KeyValuePair<string, int>[counts.Length];

@@ -46,31 +46,34 @@ public static class RfmScorer
         // on every aggregation (8 MB at 1M customers).
         var n = values.Count;
         var frequency = ArrayPool<double>.Shared.Rent(Math.Max(n, 1));
-        var recency = values.RecencyArray;
+        // Values that keep 32-bit cents keep whole days too (an aggregation); all other values keep their monetary doubles.
+        var integers = values.KeepsCents32;
+        var recency = integers ? null : values.RecencyArray;
         var rentedRecency = recency is null ? ArrayPool<double>.Shared.Rent(Math.Max(n, 1)) : null;
         var monetary = values.MonetaryAsDoubleArray;
         var rentedMonetary = monetary is null ? ArrayPool<double>.Shared.Rent(Math.Max(n, 1)) : null;
         try
         {
-            var counts = values.Frequency;
-            for (var i = 0; i < n; i++)
+            if (!integers)
             {
-                frequency[i] = counts[i];
+                // Values given as doubles, or totals too large for 32-bit cents: convert the ints kept; ScoreCore checks the doubles.
+                var counts = values.Frequency;
+                for (var i = 0; i < n; i++)
+                {
+                    frequency[i] = counts[i];
+                }
+
+                if (rentedRecency is not null)
+                {
+                    values.CopyRecency(rentedRecency);
+                }
             }
 
-            if (rentedRecency is not null)
-            {
-                values.CopyRecency(rentedRecency);
-                recency = rentedRecency;
-            }
+            recency ??= rentedRecency!;
+            monetary ??= rentedMonetary!;
 
-            if (rentedMonetary is not null)
-            {
-                values.CopyMonetaryAsDouble(rentedMonetary);
-                monetary = rentedMonetary;
-            }
-
-            var cuts = ScoreCore(recency.AsSpan(0, n), frequency.AsSpan(0, n), monetary.AsSpan(0, n), values.Ids, settings, scores, recency, frequency, monetary);
+            // With every measure kept as ints, ScoreCore writes the doubles and collects the purchasers in one pass (nothing to check).
+            var cuts = ScoreCore(recency.AsSpan(0, n), frequency.AsSpan(0, n), monetary.AsSpan(0, n), values.Ids, settings, scores, recency, frequency, monetary, integers ? values : null);
             return new RfmResult(values, settings, cuts, scores);
         }
         finally
@@ -145,7 +148,9 @@ public static class RfmScorer
         return ScoreCore(recencyDays, frequency, monetary, ids, settings, destination, null, null, null);
     }
 
-    /// <summary>The batch path; the optional arrays hold the same values as the spans (the parallel rankings use them instead of copies).</summary>
+    /// <summary>The batch path; the optional arrays hold the same values as the spans (the parallel rankings use them instead of copies).
+    /// With <paramref name="integers"/> (values whose measures are all kept as ints) the spans are buffers that are written here from
+    /// it, in the pass that collects the purchasers.</summary>
     private static RfmCutPoints ScoreCore(
         ReadOnlySpan<double> recencyDays,
         ReadOnlySpan<double> frequency,
@@ -155,7 +160,8 @@ public static class RfmScorer
         Span<RfmScore> destination,
         double[]? recencyArray,
         double[]? frequencyArray,
-        double[]? monetaryArray)
+        double[]? monetaryArray,
+        RfmValues? integers = null)
     {
         var n = frequency.Length;
         var q = settings.Bins;
@@ -165,7 +171,12 @@ public static class RfmScorer
         {
             var purchasers = rentedIdx.AsSpan(0, n);
             var count = 0;
-            for (var i = 0; i < n; i++)
+            if (integers is not null)
+            {
+                count = integers.WriteDoubles(recencyArray.AsSpan(0, n), frequencyArray.AsSpan(0, n), monetaryArray.AsSpan(0, n), purchasers);
+            }
+
+            for (var i = integers is null ? 0 : n; i < n; i++)
             {
                 var f = frequency[i];
                 if (!(f >= 0) || double.IsInfinity(f))

@@ -62,6 +62,7 @@ public sealed class RfmValues
         _monetaryAsDouble = monetaryAsDouble;
         _cents = cents;
         _cents32 = cents32;
+        System.Diagnostics.Debug.Assert(cents32 is null ? monetaryAsDouble is not null : recencyDays is not null && monetaryAsDouble is null, "32-bit cents come with whole days; otherwise the monetary doubles are kept.");
         CustomerIds = Array.AsReadOnly(ids);
     }
 
@@ -138,6 +139,33 @@ public sealed class RfmValues
         {
             _monetaryAsDouble.AsSpan().CopyTo(destination);
         }
+    }
+
+    /// <summary>For values whose measures are all kept as ints (<see cref="KeepsWholeDays"/> and <see cref="KeepsCents32"/>): writes the
+    /// doubles of the three measures (as <see cref="CopyRecency"/> and <see cref="CopyMonetaryAsDouble"/>) and the positions of the
+    /// customers with purchases into <paramref name="purchasers"/>, in one pass. Returns the number of purchasers.</summary>
+    internal int WriteDoubles(Span<double> recency, Span<double> frequency, Span<double> monetary, Span<int> purchasers)
+    {
+        var counts = _frequency;
+        var n = counts.Length;
+        var days = _recencyDays.AsSpan(0, n);
+        var cents = _cents32.AsSpan(0, n);
+        recency = recency[..n];
+        frequency = frequency[..n];
+        monetary = monetary[..n];
+        purchasers = purchasers[..n];
+        var count = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var f = counts[i];
+            frequency[i] = f;
+            recency[i] = RecencyOf(days[i]);
+            monetary[i] = cents[i] / 100.0;
+            purchasers[count] = i;
+            count += f != 0 ? 1 : 0;
+        }
+
+        return count;
     }
 
     /// <summary>The monetary doubles in a new array or the kept one (tests).</summary>

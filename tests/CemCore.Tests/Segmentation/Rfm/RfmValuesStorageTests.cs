@@ -40,6 +40,15 @@ public sealed class RfmValuesStorageTests
                 Assert.Equal((double)expected[id], values.MonetaryAsDoubleAt(c));
             }
         }
+
+        // Scored from the kept forms (ints, or days with doubles for totals past 32 bits) as from the same values given as doubles.
+        var fresh = RfmValues.FromTransactions(table, AsOf);
+        var scored = RfmScorer.Score(fresh);
+        Assert.True(fresh.RecencyArray is null);
+        var given = RfmValues.Create(fresh.CustomerIds, fresh.RecencyDays, fresh.Frequency, fresh.Monetary);
+        var expectedScores = RfmScorer.Score(given);
+        Assert.Equal(expectedScores.Scores.ToArray(), scored.Scores.ToArray());
+        Assert.Equal(Describe(expectedScores.CutPoints), Describe(scored.CutPoints));
     }
 
     [Fact]
