@@ -170,39 +170,9 @@ public static class RfmScorer
         try
         {
             var purchasers = rentedIdx.AsSpan(0, n);
-            var count = 0;
-            if (integers is not null)
-            {
-                count = integers.WriteDoubles(recencyArray.AsSpan(0, n), frequencyArray.AsSpan(0, n), monetaryArray.AsSpan(0, n), purchasers);
-            }
-
-            for (var i = integers is null ? 0 : n; i < n; i++)
-            {
-                var f = frequency[i];
-                if (!(f >= 0) || double.IsInfinity(f))
-                {
-                    ThrowAt(nameof(frequency), i, f, "a finite number ≥ 0");
-                }
-
-                if (f == 0)
-                {
-                    continue;
-                }
-
-                var r = recencyDays[i];
-                if (!(r >= 0) || double.IsInfinity(r))
-                {
-                    ThrowAt(nameof(recencyDays), i, r, "a finite number ≥ 0");
-                }
-
-                if (!double.IsFinite(monetary[i]))
-                {
-                    ThrowAt(nameof(monetary), i, monetary[i], "a finite number");
-                }
-
-                purchasers[count++] = i;
-            }
-
+            var count = integers is not null
+                ? integers.WriteDoubles(recencyArray.AsSpan(0, n), frequencyArray.AsSpan(0, n), monetaryArray.AsSpan(0, n), purchasers)
+                : CheckAndCollectPurchasers(recencyDays, frequency, monetary, purchasers);
             purchasers = purchasers[..count];
             var rb = rentedBins.AsSpan(0, n);
             var fb = rentedBins.AsSpan(n, n);
@@ -277,6 +247,41 @@ public static class RfmScorer
             ArrayPool<int>.Shared.Return(rentedIdx);
             ArrayPool<byte>.Shared.Return(rentedBins);
         }
+    }
+
+    /// <summary>Checks the values of the customers with purchases (frequency finite and ≥ 0; recency finite and ≥ 0 and monetary
+    /// finite for a purchaser) and writes the purchasers' positions into <paramref name="purchasers"/>. Returns their number.</summary>
+    private static int CheckAndCollectPurchasers(ReadOnlySpan<double> recencyDays, ReadOnlySpan<double> frequency, ReadOnlySpan<double> monetary, Span<int> purchasers)
+    {
+        var count = 0;
+        for (var i = 0; i < frequency.Length; i++)
+        {
+            var f = frequency[i];
+            if (!(f >= 0) || double.IsInfinity(f))
+            {
+                ThrowAt(nameof(frequency), i, f, "a finite number ≥ 0");
+            }
+
+            if (f == 0)
+            {
+                continue;
+            }
+
+            var r = recencyDays[i];
+            if (!(r >= 0) || double.IsInfinity(r))
+            {
+                ThrowAt(nameof(recencyDays), i, r, "a finite number ≥ 0");
+            }
+
+            if (!double.IsFinite(monetary[i]))
+            {
+                ThrowAt(nameof(monetary), i, monetary[i], "a finite number");
+            }
+
+            purchasers[count++] = i;
+        }
+
+        return count;
     }
 
     /// <summary>Purchaser count from which the three rankings run in parallel.</summary>

@@ -51,7 +51,8 @@ public sealed class RfmValues
 
     /// <summary>Values kept in one of the forms above. Issue 17: an aggregation keeps 12 bytes a customer (days, frequency and cents
     /// as ints) instead of 20, because on some hosts the first touch of each new page of its outputs is the larger part of its time;
-    /// the doubles the rankings need are written into pooled buffers by <see cref="CopyRecency"/> and <see cref="CopyMonetaryAsDouble"/>.</summary>
+    /// the doubles the rankings need are written into pooled buffers by <see cref="WriteDoubles"/> (or <see cref="CopyRecency"/> when the
+    /// monetary doubles are kept).</summary>
     private RfmValues(string[] ids, double[]? recency, int[]? recencyDays, int[] frequency, decimal[]? monetary, double[]? monetaryAsDouble, long[]? cents, int[]? cents32)
     {
         _ids = ids;
@@ -91,10 +92,10 @@ public sealed class RfmValues
     /// <see cref="CopyRecency"/> writes them.</summary>
     internal double[]? RecencyArray => Volatile.Read(ref _recency);
 
-    /// <summary>Gets the monetary doubles when they are kept, else null: then <see cref="CopyMonetaryAsDouble"/> writes them.</summary>
+    /// <summary>Gets the monetary doubles when they are kept, else null (32-bit cents: <see cref="WriteDoubles"/> writes them).</summary>
     internal double[]? MonetaryAsDoubleArray => _monetaryAsDouble;
 
-    /// <summary>Gets whether the monetary totals are kept as 32-bit whole cents (tests).</summary>
+    /// <summary>Gets whether the monetary totals are kept as 32-bit whole cents (then the recencies are kept as whole days too).</summary>
     internal bool KeepsCents32 => _cents32 is not null;
 
     /// <summary>Gets whether the recencies are kept as whole days (tests).</summary>
@@ -123,26 +124,8 @@ public sealed class RfmValues
         }
     }
 
-    /// <summary>Writes the monetary doubles into <paramref name="destination"/> (<see cref="Count"/> elements).</summary>
-    internal void CopyMonetaryAsDouble(Span<double> destination)
-    {
-        if (_cents32 is { } cents)
-        {
-            destination = destination[..cents.Length];
-            for (var i = 0; i < destination.Length; i++)
-            {
-                // The double of the decimal total: (double)decimal divides the mantissa's double by 10^2 (see Emit).
-                destination[i] = cents[i] / 100.0;
-            }
-        }
-        else
-        {
-            _monetaryAsDouble.AsSpan().CopyTo(destination);
-        }
-    }
-
     /// <summary>For values whose measures are all kept as ints (<see cref="KeepsWholeDays"/> and <see cref="KeepsCents32"/>): writes the
-    /// doubles of the three measures (as <see cref="CopyRecency"/> and <see cref="CopyMonetaryAsDouble"/>) and the positions of the
+    /// doubles of the three measures (as <see cref="CopyRecency"/> and <see cref="MonetaryAsDoubleAt"/>) and the positions of the
     /// customers with purchases into <paramref name="purchasers"/>, in one pass. Returns the number of purchasers.</summary>
     internal int WriteDoubles(Span<double> recency, Span<double> frequency, Span<double> monetary, Span<int> purchasers)
     {
@@ -168,7 +151,7 @@ public sealed class RfmValues
         return count;
     }
 
-    /// <summary>The monetary doubles in a new array or the kept one (tests).</summary>
+    /// <summary>The monetary doubles: the kept array, or a new one with <see cref="MonetaryAsDoubleAt"/> of each customer (tests).</summary>
     internal double[] MonetaryAsDoubleToArray()
     {
         if (_monetaryAsDouble is { } kept)
@@ -177,7 +160,11 @@ public sealed class RfmValues
         }
 
         var result = new double[Count];
-        CopyMonetaryAsDouble(result);
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = MonetaryAsDoubleAt(i);
+        }
+
         return result;
     }
 

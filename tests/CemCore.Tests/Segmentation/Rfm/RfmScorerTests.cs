@@ -196,6 +196,10 @@ public sealed class RfmScorerTests
             RfmScorer.Score([1.0, 2.0], [1.0, 1.0], [1.0, double.NaN], null, RfmSettings.Default, new RfmScore[2]));
         Assert.Equal("monetary", spans.ParamName);
         Assert.Contains("monetary[1]", spans.Message, StringComparison.Ordinal);
+        var recency = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            RfmScorer.Score([1.0, double.NaN], [1.0, 1.0], [1.0, 1.0], null, RfmSettings.Default, new RfmScore[2]));
+        Assert.Equal("recencyDays", recency.ParamName);
+        Assert.Contains("recencyDays[1]", recency.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => RfmScorer.Score([1.0], [-1.0], [1.0], null, RfmSettings.Default, new RfmScore[1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => RfmSegmentMap.RecencyFrequency10.SegmentOf(new RfmScore(6, 1, 1)));
     }
